@@ -1,0 +1,139 @@
+# motcua - one Makefile for the gateway, the understanding library, tests and benchmarks.
+# `make run` and `make test` are the two commands a newcomer needs (see README.md).
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+STD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN     = -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes -Wmissing-prototypes \
+           -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare \
+           -Wformat=2 -Wvla -fno-common
+PKGS     = libwebsockets libpcre2-8 sqlite3 jansson icu-uc icu-i18n openssl libqrencode
+TESTPKGS = cmocka
+
+# Debian 12 packages that provide everything the build, the tests and `make run` need.
+APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
+           libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev \
+           nodejs npm chromium python3 python3-yaml valgrind
+
+BUILD   ?= build
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+  BUILD    := build/asan
+  SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+
+INCS     = -Icommon -Iintents -Igateway -Ichannels
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(INCS) $(PKG_CFLAGS) -MMD -MP
+LDLIBS   = $(PKG_LIBS) -lm
+
+COMMON_SRC   = $(wildcard common/*.c)
+INTENTS_SRC  = $(wildcard intents/*.c)
+GATEWAY_SRC  = $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+CHANNELS_SRC = $(wildcard channels/*.c)
+LIB_SRC  = $(COMMON_SRC) $(INTENTS_SRC) $(GATEWAY_SRC) $(CHANNELS_SRC)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ = $(BUILD)/obj/gateway/main.o
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+DEPS = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)
+
+DB        = $(BUILD)/motcua.db
+DATA_SRC  = $(shell find data -type f 2>/dev/null)
+STATE_DIR = $(BUILD)/state
+
+.PHONY: all deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
+        check-fmt db node-deps verify-report
+
+all: $(BUILD)/motcua $(DB)
+
+# Installs what is missing, non-interactively; a no-op when everything is there.
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+$(BUILD)/libmotcua.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/motcua: $(MAIN_OBJ) $(BUILD)/libmotcua.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmotcua.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations \
+	    -o $@ $< $(BUILD)/libmotcua.a $(TEST_LIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libmotcua.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libmotcua.a $(LDLIBS)
+
+$(DB): $(BUILD)/motcua $(DATA_SRC)
+	$(BUILD)/motcua import data $@.tmp && mv $@.tmp $@
+
+db: $(DB)
+
+run: deps all
+	@mkdir -p $(STATE_DIR)
+	MOTCUA_DATA_KNOWLEDGE_DB=$(DB) MOTCUA_DATA_STATE_DB=$(STATE_DIR)/state.db \
+	  $(BUILD)/motcua serve $(if $(CONFIG),--config $(CONFIG))
+
+node-deps:
+	@cd tests && { [ -d node_modules/ws ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+test-unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(BUILD)/tests
+
+test-e2e: all node-deps
+	@MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) \
+	  node --test --test-concurrency=1 tests/e2e/
+
+eval: all
+	$(BUILD)/motcua eval --min-inscope 0.90 ../shared/eval/dev.tsv
+
+bench: $(BENCH_BIN) $(DB)
+	@for b in $(BENCH_BIN); do $$b $(DB); done
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@tests/run-all.sh
+
+test-asan: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory SANITIZE=1 $(patsubst build/%,build/asan/%,$(UNIT_BIN))
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tests/run-unit.sh build/asan/tests
+
+test-valgrind: $(UNIT_BIN)
+	@VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full" tests/run-unit.sh $(BUILD)/tests
+
+verify-report: all
+	$(BUILD)/motcua verify-report data > docs/verify-report.md
+
+fmt:
+	clang-format -i $(shell find common intents gateway channels tests/unit bench -name '*.[ch]')
+
+check-fmt:
+	clang-format --dry-run -Werror $(shell find common intents gateway channels tests/unit bench -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(DEPS)

@@ -1,0 +1,109 @@
+/* common/mc_log.c - see mc_log.h. */
+#include "mc_log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define LOG_LINE_MAX 2048 /* bytes; one event; longer lines are cut at a UTF-8 boundary */
+
+/* The one mutable static of the logger: written once at start-up (as the
+ * loaded config is), read-only while the event loop runs. */
+static enum mc_log_level log_min = MC_LOG_INFO;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void mc_log_set_level(enum mc_log_level level)
+{
+    log_min = level;
+}
+
+int mc_log_parse_level(const char *s, enum mc_log_level *out)
+{
+    unsigned i;
+
+    for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+        if (strcmp(s, level_names[i]) == 0) {
+            *out = (enum mc_log_level)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+void mc_log(enum mc_log_level level, const char *event, const char *fmt, ...)
+{
+    char line[LOG_LINE_MAX];
+    struct timespec ts;
+    struct tm tm;
+    va_list ap;
+    int n, m;
+
+    if (level < log_min)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s event=%s ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 ts.tv_nsec / 1000000, level_names[level], event);
+    if (n < 0 || (size_t)n >= sizeof(line))
+        return;
+    va_start(ap, fmt);
+    m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (m < 0)
+        return;
+    if ((size_t)m >= sizeof(line) - (size_t)n) {
+        size_t len = sizeof(line) - 1;
+
+        while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+            len--;
+        line[len] = '\0';
+    }
+    fprintf(stderr, "%s\n", line);
+}
+
+const char *mc_log_quote(const char *s, char *out, unsigned size)
+{
+    const char *p;
+    unsigned o = 0;
+    int plain = *s != '\0';
+
+    if (size < 4) {
+        if (size)
+            out[0] = '\0';
+        return out;
+    }
+    for (p = s; *p; p++)
+        if (*p == ' ' || *p == '"' || *p == '\\' || *p == '=' || (unsigned char)*p < 0x20)
+            plain = 0;
+    if (!plain)
+        out[o++] = '"';
+    for (p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        unsigned need = (c == '"' || c == '\\' || c < 0x20) ? 2 : 1;
+
+        if (o + need + 2 > size)
+            break;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20) {
+            out[o++] = '\\';
+            out[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : '?';
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    /* never end inside a UTF-8 sequence */
+    while (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0x80 && *p)
+        o--;
+    if (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0 && *p)
+        o--;
+    if (!plain)
+        out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}

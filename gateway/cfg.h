@@ -1,0 +1,63 @@
+/* gateway/cfg.h - the runtime configuration: one table of settings drives
+ * JSON parsing (motcua.json), MOTCUA_<SECTION>_<KEY> environment overrides,
+ * unknown-key and wrong-type errors, and `motcua serve --help`.
+ * A struct mc_config is built once at start-up and read-only after; it is the
+ * only global-like state of the process and is passed explicitly. */
+#ifndef MOTCUA_GATEWAY_CFG_H
+#define MOTCUA_GATEWAY_CFG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mc_err.h"
+
+#define CFG_STR_MAX 512 /* bytes; paths, URLs, tokens and secrets */
+
+struct mc_config {
+    char listen_host[CFG_STR_MAX];
+    unsigned listen_port;
+    unsigned listen_max_connections; /* open connections at once, all clients */
+    unsigned listen_max_per_ip;      /* open connections at once from one address */
+    char data_knowledge_db[CFG_STR_MAX];
+    char data_state_db[CFG_STR_MAX];
+    char data_web_root[CFG_STR_MAX];
+    char messenger_app_secret[CFG_STR_MAX];
+    char messenger_verify_token[CFG_STR_MAX];
+    char messenger_page_token[CFG_STR_MAX];
+    char messenger_graph_url[CFG_STR_MAX];
+    char zalo_app_id[CFG_STR_MAX];
+    char zalo_oa_secret[CFG_STR_MAX];
+    char zalo_app_secret[CFG_STR_MAX];
+    char zalo_access_token[CFG_STR_MAX];
+    char zalo_refresh_token[CFG_STR_MAX];
+    char zalo_api_url[CFG_STR_MAX];
+    char zalo_oauth_url[CFG_STR_MAX];
+    char admin_token[CFG_STR_MAX];
+    char locality_default[CFG_STR_MAX];
+    char log_level[CFG_STR_MAX];
+    unsigned session_idle_timeout;  /* seconds without a message before a new conversation */
+    unsigned session_history_max;   /* turns returned in `welcome` */
+    unsigned kiosk_idle_seconds;    /* kiosk: idle time before the privacy wipe */
+    unsigned outbox_give_up_seconds; /* Messenger/Zalo: stop retrying a reply after this */
+    unsigned shutdown_grace_ms;     /* SIGTERM: time to finish writes before exit */
+};
+
+/* Fills cfg with the defaults, then the JSON file at path (NULL: none), then
+ * MOTCUA_* variables from envp (NULL: none). Returns 0, or -EINVAL with err
+ * naming the file or variable and the key ("motcua.json: listen.prot:
+ * unknown key"). cfg is the caller's; nothing is allocated. */
+MC_MUST_CHECK int cfg_load(struct mc_config *cfg, const char *path, char *const *envp,
+                           struct mc_err *err);
+
+/* Writes the settings table (key, environment variable, type, default,
+ * meaning) for --help. */
+void cfg_print_help(FILE *out);
+
+/* True if the value of a key is a secret that must never be logged. */
+bool cfg_is_secret(const char *key);
+
+/* Channel switches: a channel whose secrets are not all set is disabled. */
+bool cfg_messenger_enabled(const struct mc_config *cfg);
+bool cfg_zalo_enabled(const struct mc_config *cfg);
+
+#endif

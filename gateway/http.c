@@ -1,0 +1,422 @@
+/* gateway/http.c - see http.h. Every error is JSON {"error": code,
+ * "message": text} with the matching status, never an HTML page. */
+#include "http.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gw.h"
+#include "page.h"
+#include "intent.h"
+#include "kb.h"
+#include "mc_log.h"
+#include "mc_utf8.h"
+
+#define HTTP_CHUNK (32 * 1024) /* bytes written per WRITEABLE callback */
+#define HTTP_HDRS_MAX 2048     /* bytes of response headers */
+
+static void req_reset(struct http_req *r)
+{
+    if (r->active) {
+        mc_buf_fini(&r->body);
+        free(r->resp);
+    }
+    memset(r, 0, sizeof(*r));
+}
+
+static void req_init(struct http_req *r)
+{
+    req_reset(r);
+    r->active = true;
+    mc_buf_init(&r->body, HTTP_BODY_MAX);
+}
+
+/* Sends status + headers now and queues body (copied) for WRITEABLE. */
+static int respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
+                   const char *ctype, const char *body, size_t len, const char *extra_hdr)
+{
+    unsigned char hdr[LWS_PRE + HTTP_HDRS_MAX], *start = hdr + LWS_PRE, *p = start,
+                                                *end = hdr + sizeof(hdr) - 1;
+
+    gw->metrics.http_requests++;
+    if (status / 100 >= 2 && status / 100 <= 5)
+        gw->metrics.http_status[status / 100]++;
+    free(r->resp);
+    r->resp = malloc(LWS_PRE + len + 1);
+    if (!r->resp)
+        return -1;
+    if (len)
+        memcpy(r->resp + LWS_PRE, body, len);
+    r->resp_len = r->method == HTTP_HEAD ? 0 : len;
+    r->resp_sent = 0;
+    if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+                                    (const unsigned char *)"nosniff", 7, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)"no-store", 8, &p, end))
+        return -1;
+    if (extra_hdr) {
+        const char *colon = strchr(extra_hdr, ':');
+        char name[64];
+
+        if (colon && (size_t)(colon - extra_hdr) < sizeof(name) - 1) {
+            memcpy(name, extra_hdr, (size_t)(colon - extra_hdr) + 1);
+            name[colon - extra_hdr + 1] = '\0';
+            if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                            (const unsigned char *)colon + 2,
+                                            (int)strlen(colon + 2), &p, end))
+                return -1;
+        }
+    }
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    if (r->resp_len == 0)
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int respond_json(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
+                        json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    int rc;
+
+    json_decref(j);
+    if (!text)
+        return respond(gw, wsi, r, 503, "application/json",
+                       "{\"error\":\"internal\",\"message\":\"out of memory\"}", 46, NULL);
+    rc = respond(gw, wsi, r, status, "application/json; charset=utf-8", text, strlen(text),
+                 "access-control-allow-origin: *");
+    free(text);
+    return rc;
+}
+
+static int respond_error(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
+                         const char *code, const char *message)
+{
+    return respond_json(gw, wsi, r, status,
+                        json_pack("{s:s,s:s}", "error", code, "message", message));
+}
+
+static int respond_text_json(struct gw *gw, struct lws *wsi, struct http_req *r, char *json)
+{
+    int rc = respond(gw, wsi, r, 200, "application/json; charset=utf-8", json, strlen(json),
+                     "access-control-allow-origin: *");
+
+    free(json);
+    return rc;
+}
+
+/* ---- static files ----------------------------------------------------- */
+
+static const char *mime_of(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {{".html", "text/html; charset=utf-8"},
+                 {".js", "text/javascript; charset=utf-8"},
+                 {".css", "text/css; charset=utf-8"},
+                 {".svg", "image/svg+xml"},
+                 {".png", "image/png"},
+                 {".ico", "image/x-icon"},
+                 {".json", "application/json"},
+                 {".txt", "text/plain; charset=utf-8"}};
+    const char *dot = strrchr(path, '.');
+    size_t i;
+
+    for (i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return NULL;
+}
+
+/* Only plain names under the web root: letters, digits, '-', '_', '.',
+ * '/', no "..", no hidden files. Anything else is simply not found. */
+static bool is_safe_path(const char *p)
+{
+    size_t i;
+
+    if (p[0] != '/' || strstr(p, "..") || strstr(p, "/."))
+        return false;
+    for (i = 0; p[i]; i++)
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+              (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_' || p[i] == '.' ||
+              p[i] == '/'))
+            return false;
+    return true;
+}
+
+static int serve_static(struct gw *gw, struct lws *wsi, struct http_req *r, const char *path)
+{
+    char file[HTTP_PATH_MAX + 600];
+    struct stat st;
+    const char *mime;
+    int n;
+
+    if (strcmp(path, "/") == 0)
+        path = "/index.html";
+    else if (strcmp(path, "/kiosk") == 0 || strcmp(path, "/kiosk/") == 0)
+        path = "/kiosk.html";
+    if (!is_safe_path(path) || !(mime = mime_of(path)))
+        return respond_error(gw, wsi, r, 404, "not_found", "No such page.");
+    snprintf(file, sizeof(file), "%s%s", gw->cfg->data_web_root, path);
+    if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+        return respond_error(gw, wsi, r, 404, "not_found", "No such page.");
+    gw->metrics.http_requests++;
+    gw->metrics.http_status[2]++;
+    n = lws_serve_http_file(wsi, file, mime, NULL, 0);
+    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+        return -1;
+    return 0;
+}
+
+/* ---- API ---------------------------------------------------------------- */
+
+static int api_ask(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    json_error_t jerr;
+    json_t *req, *jt;
+    struct intent_result *res;
+    char *line = NULL;
+    int rc;
+
+    if (!gw->index)
+        return respond_error(gw, wsi, r, 503, "not_ready", "Understanding is not loaded.");
+    if (!mc_utf8_is_valid(r->body.data ? r->body.data : "", r->body.len))
+        return respond_error(gw, wsi, r, 400, "invalid_utf8", "The body is not valid UTF-8.");
+    req = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req || !json_is_object(req)) {
+        json_decref(req);
+        return respond_error(gw, wsi, r, 400, "bad_json",
+                             "The body must be a JSON object {\"text\": \"...\"}.");
+    }
+    jt = json_object_get(req, "text");
+    if (!json_is_string(jt)) {
+        json_decref(req);
+        return respond_error(gw, wsi, r, 400, "missing_field", "\"text\" must be a string.");
+    }
+    res = malloc(sizeof(*res)); /* ~10 KiB: not on the event loop's stack */
+    if (!res) {
+        json_decref(req);
+        return respond_error(gw, wsi, r, 503, "internal", "Out of memory.");
+    }
+    rc = intent_match(gw->index, json_string_value(jt), json_string_length(jt), res);
+    json_decref(req);
+    if (rc == -E2BIG)
+        rc = respond_error(gw, wsi, r, 413, "too_long", "\"text\" is longer than 2048 bytes.");
+    else if (rc == -EINVAL)
+        rc = respond_error(gw, wsi, r, 400, "bad_text", "\"text\" is not valid UTF-8 text.");
+    else if (rc || intent_result_to_json(res, &line))
+        rc = respond_error(gw, wsi, r, 503, "internal", "Understanding failed.");
+    else {
+        gw->metrics.msg_in[METRICS_API]++;
+        gw->metrics.decisions[res->decision]++;
+        rc = respond_text_json(gw, wsi, r, line);
+    }
+    free(res);
+    return rc;
+}
+
+static bool is_id(const char *s)
+{
+    size_t i;
+
+    if (!s[0] || strlen(s) > 64)
+        return false;
+    for (i = 0; s[i]; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
+static int api_procedure(struct gw *gw, struct lws *wsi, struct http_req *r, const char *id)
+{
+    char *json = NULL;
+    int rc;
+
+    if (!gw->kb)
+        return respond_error(gw, wsi, r, 503, "not_ready", "The knowledge base is not loaded.");
+    if (!id)
+        rc = kb_list_procedures_json(gw->kb, &json);
+    else if (!is_id(id))
+        rc = -ENOENT;
+    else
+        rc = kb_get_procedure_json(gw->kb, id, &json);
+    if (rc == -ENOENT)
+        return respond_error(gw, wsi, r, 404, "unknown_procedure",
+                             "No procedure with this id (see GET /api/v1/procedures).");
+    if (rc)
+        return respond_error(gw, wsi, r, 503, "internal", "The knowledge base failed.");
+    return respond_text_json(gw, wsi, r, json);
+}
+
+static int serve_metrics(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    struct mc_buf b;
+    int rc;
+
+    mc_buf_init(&b, 64 * 1024);
+    if (metrics_render(&gw->metrics, &b)) {
+        mc_buf_fini(&b);
+        return respond_error(gw, wsi, r, 503, "internal", "Out of memory.");
+    }
+    rc = respond(gw, wsi, r, 200, "text/plain; version=0.0.4", b.data, b.len, NULL);
+    mc_buf_fini(&b);
+    return rc;
+}
+
+/* GET-like routes; POST routes run after the body arrives. */
+static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    const char *p = r->path;
+    bool get = r->method == HTTP_GET || r->method == HTTP_HEAD;
+
+    if (r->method == HTTP_OPTIONS) /* CORS preflight for the JSON API */
+        return respond(gw, wsi, r, 204, "text/plain", "", 0,
+                       "access-control-allow-headers: content-type");
+    if (strcmp(p, "/healthz") == 0)
+        return get ? respond(gw, wsi, r, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL)
+                   : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (strcmp(p, "/readyz") == 0) {
+        if (!get)
+            return respond_error(gw, wsi, r, 405, "method", "Use GET.");
+        if (!gw->kb || !gw->index || gw->draining)
+            return respond_error(gw, wsi, r, 503, "not_ready",
+                                 gw->draining ? "Shutting down." : "Data not loaded.");
+        return respond(gw, wsi, r, 200, "application/json", "{\"status\":\"ready\"}", 18, NULL);
+    }
+    if (strcmp(p, "/metrics") == 0)
+        return get ? serve_metrics(gw, wsi, r) : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (strcmp(p, "/api/v1/ask") == 0)
+        return r->method == HTTP_POST ? api_ask(gw, wsi, r)
+                                      : respond_error(gw, wsi, r, 405, "method", "Use POST.");
+    if (strcmp(p, "/api/v1/procedures") == 0 || strcmp(p, "/api/v1/procedures/") == 0)
+        return get ? api_procedure(gw, wsi, r, NULL)
+                   : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (strncmp(p, "/api/v1/procedures/", 19) == 0)
+        return get ? api_procedure(gw, wsi, r, p + 19)
+                   : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (strncmp(p, "/api/", 5) == 0)
+        return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
+    if (strncmp(p, "/thu-tuc", 8) == 0 && get) {
+        char *html = NULL;
+        int rc = gw->kb ? page_procedure(gw->kb, p, &html) : -EIO;
+
+        if (rc == -ENOENT)
+            return respond(gw, wsi, r, 404, "text/html; charset=utf-8", "<!doctype html><title>404</title><p>Không có thủ tục này. <a href=\"/thu-tuc\">Danh sách thủ tục</a>", 98, NULL);
+        if (rc)
+            return respond_error(gw, wsi, r, 503, "internal", "The knowledge base failed.");
+        rc = respond(gw, wsi, r, 200, "text/html; charset=utf-8", html, strlen(html), NULL);
+        free(html);
+        return rc;
+    }
+    if (strncmp(p, "/webhooks/", 10) == 0)
+        return respond_error(gw, wsi, r, 404, "channel_disabled", "This channel is not enabled.");
+    if (!get)
+        return respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    return serve_static(gw, wsi, r, p);
+}
+
+static int method_of(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        return HTTP_GET;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+        return HTTP_POST;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI))
+        return HTTP_HEAD;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
+        return HTTP_OPTIONS;
+    return HTTP_OTHER;
+}
+
+static void copy_custom_header(struct lws *wsi, const char *name, char *dst, size_t size)
+{
+    int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
+
+    dst[0] = '\0';
+    if (n > 0 && (size_t)n < size)
+        lws_hdr_custom_copy(wsi, dst, (int)size, name, (int)strlen(name));
+}
+
+static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const char *uri)
+{
+    char clen[32];
+    unsigned long long n;
+
+    req_init(r);
+    r->method = method_of(wsi);
+    if (strlen(uri) >= sizeof(r->path))
+        return respond_error(gw, wsi, r, 414, "uri_too_long", "The path is too long.");
+    snprintf(r->path, sizeof(r->path), "%s", uri);
+    if (r->method == HTTP_OTHER)
+        return respond_error(gw, wsi, r, 405, "method", "Method not allowed.");
+    if (r->method != HTTP_POST)
+        return route(gw, wsi, r);
+    copy_custom_header(wsi, "x-hub-signature-256:", r->sig, sizeof(r->sig));
+    if (!r->sig[0])
+        copy_custom_header(wsi, "x-zevent-signature:", r->sig, sizeof(r->sig));
+    clen[0] = '\0';
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+        lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    n = clen[0] ? strtoull(clen, NULL, 10) : 0;
+    if (n > HTTP_BODY_MAX) {
+        gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
+        return respond_error(gw, wsi, r, 413, "too_large", "The body is larger than 64 KiB.");
+    }
+    if (n == 0 && !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
+        return route(gw, wsi, r); /* no body will come */
+    return 0;                     /* wait for HTTP_BODY / HTTP_BODY_COMPLETION */
+}
+
+int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r, void *in,
+                  size_t len)
+{
+    size_t n;
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return on_request(gw, wsi, r, (const char *)in) ? -1 : 0;
+    case LWS_CALLBACK_HTTP_BODY:
+        if (!r->active || r->body_too_large)
+            return 0;
+        if (mc_buf_append(&r->body, in, len) != 0)
+            r->body_too_large = true; /* answered once the body ends */
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (!r->active)
+            return -1;
+        if (r->body_too_large) {
+            gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
+            return respond_error(gw, wsi, r, 413, "too_large", "The body is larger than 64 KiB.");
+        }
+        return route(gw, wsi, r) ? -1 : 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!r->active || !r->resp || r->resp_sent >= r->resp_len)
+            return 0;
+        n = r->resp_len - r->resp_sent;
+        if (n > HTTP_CHUNK)
+            n = HTTP_CHUNK;
+        if (lws_write(wsi, r->resp + LWS_PRE + r->resp_sent, n,
+                      r->resp_sent + n == r->resp_len ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+            (int)n)
+            return -1;
+        r->resp_sent += n;
+        if (r->resp_sent < r->resp_len) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        req_reset(r);
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason, r, in, len);
+    }
+}

@@ -1,0 +1,37 @@
+/* gateway/http.h - the HTTP side of the one port: health, metrics, the JSON
+ * API, webhooks and static files of channels/web. A struct http_req is lws's
+ * per-connection user data for one HTTP transaction; it is reset at each
+ * request and freed in CLOSED_HTTP / HTTP_DROP_PROTOCOL. */
+#ifndef MOTCUA_GATEWAY_HTTP_H
+#define MOTCUA_GATEWAY_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mc_buf.h"
+
+#define HTTP_BODY_MAX (64 * 1024) /* bytes; a request body (JSON API, webhooks) */
+#define HTTP_PATH_MAX 512         /* bytes; a request path */
+#define HTTP_HDR_MAX 256          /* bytes; one header we keep (signatures) */
+
+struct lws;
+struct gw;
+
+struct http_req {
+    bool active;                /* fields below are initialised */
+    int method;                 /* HTTP_GET, HTTP_POST, ... */
+    char path[HTTP_PATH_MAX];
+    struct mc_buf body;         /* request body, <= HTTP_BODY_MAX */
+    bool body_too_large;
+    char sig[HTTP_HDR_MAX];     /* X-Hub-Signature-256 or X-ZEvent-Signature */
+    unsigned char *resp;        /* LWS_PRE + response body, owned */
+    size_t resp_len, resp_sent;
+};
+
+enum { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OPTIONS, HTTP_OTHER };
+
+/* The lws callback for HTTP reasons. Returns 0, or -1 to close. */
+int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r, void *in,
+                  size_t len);
+
+#endif

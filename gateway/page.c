@@ -1,0 +1,274 @@
+/* gateway/page.c - see page.h. */
+#include "page.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb.h"
+#include "mc_buf.h"
+
+static const struct {
+    const char *id, *name;
+} domains[] = {
+    {"ho-tich", "Hộ tịch"},         {"chung-thuc", "Chứng thực"}, {"cu-tru", "Cư trú, giấy tờ tùy thân"},
+    {"tu-phap", "Tư pháp"},         {"giao-thong", "Giao thông"}, {"dat-dai", "Đất đai"},
+    {"xay-dung", "Xây dựng"},       {"kinh-doanh", "Kinh doanh"}, {"xa-hoi", "Xã hội"},
+    {"lao-dong", "Lao động"},       {"bao-hiem", "Bảo hiểm"},     {"giao-duc", "Giáo dục"},
+};
+
+static const char *domain_name(const char *id)
+{
+    size_t i;
+
+    for (i = 0; id && i < sizeof(domains) / sizeof(domains[0]); i++)
+        if (strcmp(domains[i].id, id) == 0)
+            return domains[i].name;
+    return id ? id : "";
+}
+
+/* Appends s HTML-escaped. */
+static int esc(struct mc_buf *b, const char *s)
+{
+    int rc = 0;
+
+    for (; s && *s && !rc; s++) {
+        switch (*s) {
+        case '&':
+            rc = mc_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            rc = mc_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            rc = mc_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            rc = mc_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            rc = mc_buf_puts(b, "&#39;");
+            break;
+        default:
+            rc = mc_buf_append(b, s, 1);
+        }
+    }
+    return rc;
+}
+
+static int head(struct mc_buf *b, const char *title)
+{
+    int rc = mc_buf_puts(b, "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
+                            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                            "<title>");
+
+    rc |= esc(b, title);
+    rc |= mc_buf_puts(b, " — Một cửa</title><link rel=\"stylesheet\" href=\"/guide.css\">"
+                         "</head><body><main>");
+    return rc;
+}
+
+static int tail(struct mc_buf *b)
+{
+    return mc_buf_puts(b, "</main></body></html>\n");
+}
+
+static const char *js(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+
+    return s ? s : "";
+}
+
+static int section_list(struct mc_buf *b, const char *title, json_t *arr, const char *key,
+                        bool ordered)
+{
+    json_t *x;
+    size_t i;
+    int rc = 0;
+
+    if (!json_array_size(arr))
+        return 0;
+    rc |= mc_buf_puts(b, "<h2>");
+    rc |= esc(b, title);
+    rc |= mc_buf_puts(b, ordered ? "</h2><ol>" : "</h2><ul>");
+    json_array_foreach(arr, i, x)
+    {
+        rc |= mc_buf_puts(b, "<li>");
+        rc |= esc(b, key ? js(x, key) : json_string_value(x));
+        rc |= mc_buf_puts(b, "</li>");
+    }
+    rc |= mc_buf_puts(b, ordered ? "</ol>" : "</ul>");
+    return rc;
+}
+
+static const char *kind_text(const char *kind)
+{
+    if (strcmp(kind, "original") == 0)
+        return "bản chính";
+    if (strcmp(kind, "copy") == 0)
+        return "bản sao";
+    if (strcmp(kind, "certified-copy") == 0)
+        return "bản sao có chứng thực";
+    if (strcmp(kind, "present") == 0)
+        return "xuất trình bản chính";
+    return "bản chính hoặc bản sao có chứng thực";
+}
+
+static int render_guide(struct mc_buf *b, json_t *g)
+{
+    json_t *docs = json_object_get(g, "documents"), *d, *faq = json_object_get(g, "faq"), *x;
+    size_t i;
+    int rc = 0;
+
+    rc |= head(b, js(g, "name"));
+    rc |= mc_buf_puts(b, "<p class=\"crumb\"><a href=\"/thu-tuc\">Thủ tục</a> › ");
+    rc |= esc(b, domain_name(js(g, "domain")));
+    rc |= mc_buf_puts(b, "</p><h1>");
+    rc |= esc(b, js(g, "name"));
+    rc |= mc_buf_puts(b, "</h1><dl class=\"facts\"><dt>Cơ quan giải quyết</dt><dd>");
+    rc |= esc(b, js(g, "agency"));
+    rc |= mc_buf_puts(b, "</dd><dt>Nộp ở đâu</dt><dd>");
+    rc |= esc(b, js(g, "where"));
+    rc |= mc_buf_puts(b, "</dd><dt>Thời gian giải quyết</dt><dd>");
+    rc |= esc(b, js(g, "processing_time"));
+    rc |= mc_buf_puts(b, "</dd><dt>Lệ phí</dt><dd>");
+    rc |= esc(b, js(g, "fee"));
+    rc |= mc_buf_puts(b, "</dd><dt>Kết quả</dt><dd>");
+    rc |= esc(b, js(g, "result"));
+    rc |= mc_buf_puts(b, "</dd><dt>Nộp trực tuyến</dt><dd>");
+    rc |= esc(b, js(json_object_get(g, "online"), "text"));
+    rc |= mc_buf_puts(b, "</dd></dl>");
+    rc |= section_list(b, "Các bước thực hiện", json_object_get(g, "steps"), "text", true);
+    rc |= mc_buf_puts(b, "<h2>Giấy tờ cần chuẩn bị</h2><ul class=\"docs\">");
+    json_array_foreach(docs, i, d)
+    {
+        json_t *form = json_object_get(d, "form");
+        const char *when = json_string_value(json_object_get(d, "when"));
+
+        rc |= mc_buf_puts(b, "<li><strong>");
+        rc |= esc(b, js(d, "name"));
+        rc |= mc_buf_printf(b, "</strong> (%s", kind_text(js(d, "kind")));
+        if (json_integer_value(json_object_get(d, "count")) > 1)
+            rc |= mc_buf_printf(b, ", %d bản", (int)json_integer_value(json_object_get(d, "count")));
+        rc |= mc_buf_puts(b, ")");
+        if (when && when[0]) {
+            rc |= mc_buf_puts(b, " — <em>");
+            rc |= esc(b, when);
+            rc |= mc_buf_puts(b, "</em>");
+        }
+        if (json_is_object(form)) {
+            rc |= mc_buf_puts(b, "<br>Mẫu: ");
+            rc |= esc(b, js(form, "name"));
+            if (js(form, "code")[0]) {
+                rc |= mc_buf_puts(b, " (");
+                rc |= esc(b, js(form, "code"));
+                rc |= mc_buf_puts(b, ")");
+            }
+        }
+        rc |= mc_buf_puts(b, "</li>");
+    }
+    rc |= mc_buf_puts(b, "</ul>");
+    rc |= section_list(b, "Hồ sơ hay bị trả lại vì", json_object_get(g, "return_reasons"), NULL,
+                       false);
+    if (json_array_size(faq)) {
+        rc |= mc_buf_puts(b, "<h2>Câu hỏi thường gặp</h2><dl class=\"faq\">");
+        json_array_foreach(faq, i, x)
+        {
+            rc |= mc_buf_puts(b, "<dt>");
+            rc |= esc(b, js(x, "q"));
+            rc |= mc_buf_puts(b, "</dt><dd>");
+            rc |= esc(b, js(x, "a"));
+            rc |= mc_buf_puts(b, "</dd>");
+        }
+        rc |= mc_buf_puts(b, "</dl>");
+    }
+    rc |= section_list(b, "Căn cứ pháp lý", json_object_get(g, "legal_basis"), NULL, false);
+    rc |= mc_buf_puts(b, "<p class=\"meta\">Mã thủ tục trên Cổng Dịch vụ công quốc gia: ");
+    json_array_foreach(json_object_get(g, "portal_codes"), i, x)
+    {
+        rc |= mc_buf_puts(b, i ? ", " : "");
+        rc |= esc(b, json_string_value(x));
+    }
+    if (!json_array_size(json_object_get(g, "portal_codes")))
+        rc |= mc_buf_puts(b, "chưa có");
+    rc |= mc_buf_puts(b, ". Rà soát ngày ");
+    rc |= esc(b, js(g, "reviewed"));
+    if (json_array_size(json_object_get(g, "verify")))
+        rc |= mc_buf_puts(b, ". Một số thông tin đang chờ cán bộ xác minh; hãy hỏi lại nơi nộp "
+                             "hồ sơ trước khi đi.");
+    rc |= mc_buf_puts(b, "</p><p class=\"noprint\"><button onclick=\"print()\">In trang này</button>"
+                         "</p>");
+    rc |= tail(b);
+    return rc ? -E2BIG : 0;
+}
+
+static int render_index(struct mc_buf *b, json_t *list)
+{
+    json_t *x;
+    size_t i, k;
+    int rc = 0;
+
+    rc |= head(b, "Thủ tục hành chính");
+    rc |= mc_buf_puts(b, "<h1>Thủ tục hành chính thường gặp</h1>");
+    for (k = 0; k < sizeof(domains) / sizeof(domains[0]); k++) {
+        bool any = false;
+
+        json_array_foreach(list, i, x)
+        {
+            if (strcmp(js(x, "domain"), domains[k].id) != 0)
+                continue;
+            if (!any) {
+                rc |= mc_buf_puts(b, "<h2>");
+                rc |= esc(b, domains[k].name);
+                rc |= mc_buf_puts(b, "</h2><ul>");
+                any = true;
+            }
+            rc |= mc_buf_printf(b, "<li><a href=\"/thu-tuc/%s\">", js(x, "id"));
+            rc |= esc(b, js(x, "name"));
+            rc |= mc_buf_puts(b, "</a></li>");
+        }
+        if (any)
+            rc |= mc_buf_puts(b, "</ul>");
+    }
+    rc |= tail(b);
+    return rc ? -E2BIG : 0;
+}
+
+int page_procedure(struct kb *kb, const char *path, char **html)
+{
+    struct mc_buf b;
+    char *json = NULL;
+    json_t *j = NULL;
+    const char *id;
+    int rc;
+
+    if (strcmp(path, "/thu-tuc") == 0 || strcmp(path, "/thu-tuc/") == 0) {
+        id = NULL;
+        rc = kb_list_procedures_json(kb, &json);
+    } else if (strncmp(path, "/thu-tuc/", 9) == 0) {
+        id = path + 9;
+        if (strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(id) || !id[0])
+            return -ENOENT;
+        rc = kb_get_procedure_json(kb, id, &json);
+    } else {
+        return -ENOENT;
+    }
+    if (rc)
+        return rc;
+    j = json_loads(json, 0, NULL);
+    free(json);
+    if (!j)
+        return -EIO;
+    mc_buf_init(&b, PAGE_MAX);
+    rc = id ? render_guide(&b, j) : render_index(&b, j);
+    json_decref(j);
+    if (rc) {
+        mc_buf_fini(&b);
+        return rc;
+    }
+    *html = mc_buf_steal(&b);
+    return *html ? 0 : -ENOMEM;
+}

@@ -1,0 +1,49 @@
+/* gateway/ws.h - WebSocket protocol v1 on /ws (see docs/api.md):
+ *   client: hello {session, channel}, message {text, id?}, postback {payload, id?}
+ *   server: welcome {session, history}, reply {...}, error {code, message}
+ * Exactly one reply or error frame answers each message or postback, in
+ * order. A struct ws_conn is lws's per-connection user data: initialised in
+ * ESTABLISHED, freed in CLOSED. */
+#ifndef MOTCUA_GATEWAY_WS_H
+#define MOTCUA_GATEWAY_WS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mc_buf.h"
+#include "session.h"
+
+#define WS_MSG_MAX (16 * 1024) /* bytes; one client frame (a chat message is <= 2 KiB of text) */
+#define WS_OUTQ_MAX 64         /* frames queued to one client before we stop reading from it */
+#define WS_OUTQ_LOW 16         /* ... and start reading again */
+#define WS_PEER_MAX 48         /* bytes; a printable IPv4/IPv6 address */
+
+struct lws;
+struct gw;
+struct ws_frame;
+
+struct ws_conn {
+    struct lws *wsi;
+    struct ws_conn *next, *prev;   /* gw->conns */
+    struct mc_buf rx;              /* the message being received, <= WS_MSG_MAX */
+    bool discarding;               /* rest of an oversized message is being skipped */
+    bool hello;                    /* a hello was accepted: session is set */
+    bool closing;                  /* close (1001) once the queue is empty */
+    bool flow_off;                 /* rx paused because the queue is full */
+    bool counted;                  /* holds a per-IP slot */
+    struct ws_frame *q_head, *q_tail;
+    unsigned q_len;
+    char session[SESSION_TOKEN_LEN + 1];
+    char channel[16];
+    char peer[WS_PEER_MAX];
+};
+
+/* The lws callback for WebSocket reasons (called by the server's protocol
+ * callback). Returns what lws expects: 0, or -1 to close this connection. */
+int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, void *in,
+                size_t len);
+
+/* Asks every open connection to close with 1001 after its queued frames. */
+void ws_close_all(struct gw *gw);
+
+#endif

@@ -1,0 +1,129 @@
+/* tests/unit/test_cfg.c - configuration: defaults, JSON file, environment
+ * overrides, and errors that name the key. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+
+static char path[64];
+
+static void write_file(const char *text)
+{
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/tmp/motcua-cfg-%d.json", (int)getpid());
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_defaults(void **state)
+{
+    struct mc_config c;
+    struct mc_err e = {{0}};
+
+    (void)state;
+    assert_int_equal(cfg_load(&c, NULL, NULL, &e), 0);
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 8080);
+    assert_int_equal(c.session_idle_timeout, 1800);
+    assert_false(cfg_messenger_enabled(&c));
+    assert_false(cfg_zalo_enabled(&c));
+}
+
+static void test_file_then_env(void **state)
+{
+    struct mc_config c;
+    struct mc_err e = {{0}};
+    char *env[] = {"MOTCUA_LISTEN_PORT=9090", "MOTCUA_DATA_STATE_DB=/tmp/s.db", "HOME=/root",
+                   "MOTCUA_BIN=/x" /* not a section of ours: ignored */, NULL};
+
+    (void)state;
+    write_file("{\"listen\": {\"port\": 8081, \"host\": \"0.0.0.0\"},"
+               " \"messenger\": {\"app_secret\": \"a\", \"verify_token\": \"v\", \"page_token\": \"p\"}}");
+    assert_int_equal(cfg_load(&c, path, env, &e), 0);
+    assert_int_equal(c.listen_port, 9090); /* environment wins */
+    assert_string_equal(c.listen_host, "0.0.0.0");
+    assert_string_equal(c.data_state_db, "/tmp/s.db");
+    assert_true(cfg_messenger_enabled(&c));
+    assert_true(cfg_is_secret("messenger.app_secret"));
+    assert_false(cfg_is_secret("listen.port"));
+    remove(path);
+}
+
+static void expect_error(const char *file_text, char **env, const char *needle)
+{
+    struct mc_config c;
+    struct mc_err e = {{0}};
+
+    if (file_text)
+        write_file(file_text);
+    assert_int_equal(cfg_load(&c, file_text ? path : NULL, env, &e), -EINVAL);
+    if (!strstr(e.text, needle))
+        fail_msg("error \"%s\" does not mention \"%s\"", e.text, needle);
+    if (file_text)
+        remove(path);
+}
+
+static void test_errors_name_the_key(void **state)
+{
+    char *env1[] = {"MOTCUA_LISTEN_PORT=abc", NULL};
+    char *env2[] = {"MOTCUA_LISTEN_PORT=65536", NULL};
+    char *env3[] = {"MOTCUA_LISTEN_PROT=1", NULL};
+    char *env4[] = {"MOTCUA_LISTEN_PORT=-1", NULL};
+
+    (void)state;
+    expect_error("{\"listen\": {\"prot\": 1}}", NULL, "listen.prot: unknown key");
+    expect_error("{\"lisen\": {\"port\": 1}}", NULL, "lisen.port: unknown key");
+    expect_error("{\"listen\": {\"port\": \"80\"}}", NULL, "listen.port: expected a whole number");
+    expect_error("{\"listen\": {\"host\": 5}}", NULL, "listen.host: expected a string");
+    expect_error("{\"listen\": 5}", NULL, "listen: must be an object");
+    expect_error("[1]", NULL, "top level");
+    expect_error("{\"listen\": ", NULL, ":1:");
+    expect_error("{\"log\": {\"level\": \"loud\"}}", NULL, "log.level");
+    expect_error("{\"session\": {\"idle_timeout\": 5}}", NULL, "session.idle_timeout: 5 is out of range");
+    expect_error(NULL, env1, "MOTCUA_LISTEN_PORT: listen.port: expected a whole number");
+    expect_error(NULL, env2, "out of range");
+    expect_error(NULL, env3, "MOTCUA_LISTEN_PROT: unknown key");
+    expect_error(NULL, env4, "listen.port");
+}
+
+static void test_missing_file(void **state)
+{
+    struct mc_config c;
+    struct mc_err e = {{0}};
+
+    (void)state;
+    assert_int_equal(cfg_load(&c, "/nonexistent/motcua.json", NULL, &e), -EINVAL);
+    assert_non_null(strstr(e.text, "/nonexistent/motcua.json"));
+}
+
+static void test_string_too_long(void **state)
+{
+    char big[CFG_STR_MAX + 64], file[CFG_STR_MAX + 128];
+
+    (void)state;
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    snprintf(file, sizeof(file), "{\"admin\": {\"token\": \"%s\"}}", big);
+    expect_error(file, NULL, "admin.token: longer than");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_file_then_env),
+        cmocka_unit_test(test_errors_name_the_key), cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_string_too_long),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/* tests/unit/test_kb_import.c - `motcua import`: a valid data folder builds
+ * a database kb_open() accepts; each kind of invalid file is refused with
+ * "file:field: problem" and nothing is written. */
+#include <errno.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "intent.h"
+#include "kb.h"
+#include "kb_import.h"
+
+static char dir[64], out[96];
+
+static void write_text(const char *rel, const char *text)
+{
+    char p[160];
+    FILE *f;
+
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static json_t *valid_guide(void)
+{
+    json_t *phrases = json_array(), *g;
+    char buf[64];
+    int i;
+
+    for (i = 0; i < 20; i++) {
+        snprintf(buf, sizeof(buf), "đăng ký khai sinh cho con lần %d", i);
+        json_array_append_new(phrases, json_string(buf));
+    }
+    g = json_pack(
+        "{s:s,s:s,s:s,s:[s,s,s],s:s,s:s,s:s,s:{s:s,s:b},s:{s:s,s:s,s:[s]},s:[{s:s,s:s}],"
+        "s:[s,s,s],s:[{s:s,s:s,s:s,s:i,s:n,s:n,s:n,s:s}],s:{s:s,s:b},s:{s:s,s:b,s:s},s:s,"
+        "s:[s],s:[s],s:s,s:[s,s],s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}],s:o}",
+        "id", "khai-sinh", "name", "Đăng ký khai sinh", "short_name", "Làm giấy khai sinh",
+        "aliases", "giấy khai sinh", "khai sinh", "làm khai sinh", "domain", "ho-tich", "agency",
+        "Ủy ban nhân dân cấp xã", "level", "xa", "where", "text", "Trung tâm phục vụ hành chính công",
+        "verify", 0, "online", "available", "full", "text", "Nộp trên Cổng Dịch vụ công.", "links",
+        "https://dichvucong.gov.vn/", "who_may_submit", "who", "Cha hoặc mẹ", "proof",
+        "Thẻ căn cước", "steps", "Chuẩn bị giấy tờ.", "Nộp hồ sơ.", "Nhận kết quả.", "documents",
+        "id", "giay-chung-sinh", "name", "Giấy chứng sinh", "kind", "original", "count", 1,
+        "form", "when", "ask", "how_to_get", "Bệnh viện cấp.", "processing_time", "text",
+        "Trong ngày", "verify", 0, "fee", "text", "Miễn phí", "verify", 1, "note",
+        "lệ phí do tỉnh quy định", "result", "Giấy khai sinh", "legal_basis", "Luật Hộ tịch 2014",
+        "portal_codes", "1.001193", "reviewed", "2026-11-22", "return_reasons", "Thiếu giấy",
+        "Sai tên", "faq", "q", "Mất bao lâu?", "a", "Trong ngày.", "q", "Ai được nộp?", "a",
+        "Cha mẹ.", "q", "Có mất phí không?", "a", "Không.", "phrases", phrases);
+    assert_non_null(g);
+    return g;
+}
+
+static void write_guide(json_t *g)
+{
+    char p[160];
+
+    snprintf(p, sizeof(p), "%s/procedures/khai-sinh.json", dir);
+    assert_int_equal(json_dump_file(g, p, JSON_INDENT(2)), 0);
+    json_decref(g);
+}
+
+static int setup(void **state)
+{
+    char p[160], cmd[600];
+    json_t *meta, *phrases;
+    int i;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/motcua-kbtest-%d", (int)getpid());
+    snprintf(out, sizeof(out), "%s/out.db", dir);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s/procedures %s/meta %s/lexicon && "
+             "cp data/schema.sql %s/", dir, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    write_text("catalogue.tsv", "id\tkind\tdomain\tname_vi\thandled_by\n"
+                                "khai-sinh\tprocedure\tho-tich\tĐăng ký khai sinh\tUBND cấp xã\n"
+                                "chao-hoi\tmeta\t-\tChào hỏi\t-\n");
+    write_guide(valid_guide());
+    phrases = json_array();
+    for (i = 0; i < 20; i++) {
+        char buf[48];
+
+        snprintf(buf, sizeof(buf), "xin chào bạn %d", i);
+        json_array_append_new(phrases, json_string(buf));
+    }
+    meta = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "id", "chao-hoi", "name", "Chào hỏi", "answer",
+                     "Xin chào!", "answer_generic", "Xin chào!", "reviewed", "2026-11-22",
+                     "phrases", phrases);
+    snprintf(p, sizeof(p), "%s/meta/chao-hoi.json", dir);
+    assert_int_equal(json_dump_file(meta, p, 0), 0);
+    json_decref(meta);
+    write_text("meta/none.txt", "thời tiết hôm nay thế nào\nkết quả bóng đá\n");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[120];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static void test_valid_builds_and_opens(void **state)
+{
+    struct mc_err e = {{0}};
+    struct kb *kb;
+    struct intent_index *idx;
+    char *json = NULL;
+    FILE *errs = tmpfile();
+
+    (void)state;
+    assert_int_equal(kb_import(dir, out, errs, &e), 0);
+    fclose(errs);
+    kb = kb_open(out, &e);
+    assert_non_null(kb);
+    assert_int_equal(kb_get_procedure_json(kb, "khai-sinh", &json), 0);
+    assert_non_null(strstr(json, "\"verify\":[\"fee\"]"));
+    assert_non_null(strstr(json, "\"steps\":[{\"n\":1,"));
+    free(json);
+    assert_int_equal(kb_get_procedure_json(kb, "khai-tu", &json), -ENOENT);
+    assert_true(kb_is_procedure(kb, "khai-sinh"));
+    assert_false(kb_is_procedure(kb, "chao-hoi"));
+    idx = kb_build_index(kb, &e);
+    assert_non_null(idx);
+    intent_index_free(idx);
+    kb_free(kb);
+}
+
+/* Imports and expects failure with every needle in the error output. */
+static void expect_problem(const char *needle)
+{
+    struct mc_err e = {{0}};
+    char text[8192];
+    FILE *errs = tmpfile();
+    size_t n;
+    struct stat st;
+
+    remove(out);
+    assert_int_equal(kb_import(dir, out, errs, &e), -EINVAL);
+    rewind(errs);
+    n = fread(text, 1, sizeof(text) - 1, errs);
+    text[n] = '\0';
+    fclose(errs);
+    if (!strstr(text, needle))
+        fail_msg("expected \"%s\" in:\n%s", needle, text);
+    assert_int_not_equal(stat(out, &st), 0); /* nothing written */
+}
+
+static void mutate(const char *key, json_t *value)
+{
+    json_t *g = valid_guide();
+
+    if (value)
+        json_object_set_new(g, key, value);
+    else
+        json_object_del(g, key);
+    write_guide(g);
+}
+
+static void test_missing_and_wrong_fields(void **state)
+{
+    (void)state;
+    mutate("legal_basis", NULL);
+    expect_problem("procedures/khai-sinh.json:legal_basis: missing");
+    mutate("steps", json_pack("[s,s]", "Một.", "Hai."));
+    expect_problem("khai-sinh.json:steps: needs at least 3 entries, has 2");
+    mutate("documents", json_array());
+    expect_problem("khai-sinh.json:documents: needs at least 1 entries");
+    mutate("reviewed", json_string("22/11/2026"));
+    expect_problem("khai-sinh.json:reviewed: must be a date YYYY-MM-DD");
+    mutate("domain", json_string("cu-tru"));
+    expect_problem("khai-sinh.json:domain: \"cu-tru\" differs from the catalogue's \"ho-tich\"");
+    mutate("id", json_string("khai-tu"));
+    expect_problem("khai-sinh.json:id: \"khai-tu\" does not match the file name");
+    mutate("online", json_pack("{s:s,s:s,s:[s]}", "available", "full", "text", "x", "links",
+                               "http://dichvucong.gov.vn"));
+    expect_problem("khai-sinh.json:online.links[0]: not a well-formed https URL");
+    mutate("name", json_string("Đa\xcc\x86ng ky\xcc\x81")); /* NFD */
+    expect_problem("khai-sinh.json:name: text is not NFC");
+    mutate("phrases", json_pack("[s]", "khai sinh"));
+    expect_problem("khai-sinh.json:phrases: needs at least 20 entries, has 1");
+}
+
+static void test_document_checks(void **state)
+{
+    json_t *g = valid_guide(), *docs = json_object_get(g, "documents");
+
+    (void)state;
+    json_array_append(docs, json_array_get(docs, 0)); /* duplicate id */
+    json_object_set_new(json_array_get(docs, 0), "kind", json_string("photocopy"));
+    write_guide(g);
+    expect_problem("documents[0].kind: must be one of");
+    expect_problem("documents[1].id: \"giay-chung-sinh\" is used twice");
+    g = valid_guide();
+    json_object_set_new(json_array_get(json_object_get(g, "documents"), 0), "when",
+                        json_string("nếu nộp thay"));
+    write_guide(g);
+    expect_problem("documents[0].ask: a conditional document needs a yes/no question");
+}
+
+static void test_bad_json_and_unknown_id(void **state)
+{
+    (void)state;
+    write_text("procedures/khai-sinh.json", "{\"id\": \"khai-sinh\",");
+    expect_problem("khai-sinh.json:: line 1:");
+    write_text("procedures/khai-sinh.json", "{}");
+    write_text("procedures/lam-gi-do.json", "{\"id\": \"lam-gi-do\"}");
+    expect_problem("lam-gi-do.json:id: \"lam-gi-do\" is not a procedure id");
+    expect_problem("catalogue.tsv:khai-sinh: no source file");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_valid_builds_and_opens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_and_wrong_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_document_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_json_and_unknown_id, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

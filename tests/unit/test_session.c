@@ -1,0 +1,163 @@
+/* tests/unit/test_session.c - the state database: migrations, sessions by
+ * token and by user, idle reset, turns, history, resent-message lookup,
+ * and survival across reopen (a server restart). */
+#include <errno.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "session.h"
+
+static char db[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(db, sizeof(db), "/tmp/motcua-state-%d.db", (int)getpid());
+    remove(db);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char p[80];
+
+    (void)state;
+    remove(db);
+    snprintf(p, sizeof(p), "%s-wal", db);
+    remove(p);
+    snprintf(p, sizeof(p), "%s-shm", db);
+    remove(p);
+    return 0;
+}
+
+static void test_create_save_reload(void **state)
+{
+    struct mc_err e = {{0}};
+    struct session_store *st = session_store_open(db, &e);
+    struct session s, s2;
+    char token[SESSION_TOKEN_LEN + 1];
+
+    (void)state;
+    assert_non_null(st);
+    assert_int_equal(session_create(st, "web", &s), 0);
+    assert_int_equal(strlen(s.token), SESSION_TOKEN_LEN);
+    assert_string_equal(s.state, "{}");
+    free(s.state);
+    s.state = strdup("{\"procedure\":\"khai-sinh\",\"step\":2}");
+    assert_int_equal(session_save(st, &s), 0);
+    memcpy(token, s.token, sizeof(token));
+    session_fini(&s);
+    session_store_free(st);
+
+    st = session_store_open(db, &e); /* a restart */
+    assert_non_null(st);
+    assert_int_equal(session_load_token(st, token, &s2), 0);
+    assert_true(s2.resumed);
+    assert_string_equal(s2.state, "{\"procedure\":\"khai-sinh\",\"step\":2}");
+    session_fini(&s2);
+    assert_int_equal(session_load_token(st, "not-a-token", &s2), -ENOENT);
+    assert_int_equal(session_load_token(st, "0123456789abcdef0123456789abcdef", &s2), -ENOENT);
+    session_store_free(st);
+}
+
+static void test_by_user_and_idle(void **state)
+{
+    struct mc_err e = {{0}};
+    struct session_store *st = session_store_open(db, &e);
+    struct session a, b;
+
+    (void)state;
+    assert_int_equal(session_load_user(st, "zalo", "1234567890123456789", &a), 0);
+    assert_false(a.resumed);
+    assert_int_equal(session_load_user(st, "zalo", "1234567890123456789", &b), 0);
+    assert_true(b.resumed);
+    assert_true(a.id == b.id);
+    free(b.state);
+    b.state = strdup("{\"procedure\":\"tam-tru\"}");
+    session_apply_idle(&b, b.last_seen + 10, 1800);
+    assert_false(b.expired);
+    session_apply_idle(&b, b.last_seen + 1801, 1800);
+    assert_true(b.expired);
+    assert_string_equal(b.state, "{}");
+    session_fini(&a);
+    session_fini(&b);
+    session_store_free(st);
+}
+
+static void test_turns_history_and_resend(void **state)
+{
+    struct mc_err e = {{0}};
+    struct session_store *st = session_store_open(db, &e);
+    struct session s;
+    struct session_turn t = {0};
+    json_t *h;
+    char *again;
+    int i;
+
+    (void)state;
+    assert_int_equal(session_create(st, "kiosk", &s), 0);
+    for (i = 0; i < 5; i++) {
+        t.role = "user";
+        t.text = "đăng ký tạm trú";
+        t.label = "tam-tru";
+        t.confidence = 0.9;
+        t.decision = "match";
+        t.msg_id = i == 4 ? "m-4" : NULL;
+        assert_int_equal(session_log_turn(st, &s, &t), 0);
+        t.role = "bot";
+        t.text = "{\"messages\":[{\"text\":\"ok\"}]}";
+        assert_int_equal(session_log_turn(st, &s, &t), 0);
+    }
+    h = session_history(st, &s, 4);
+    assert_non_null(h);
+    assert_int_equal(json_array_size(h), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "role")), "user");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+                            json_object_get(json_object_get(json_array_get(h, 1), "reply"),
+                                            "messages"), 0), "text")),
+                        "ok");
+    json_decref(h);
+    again = session_find_reply(st, &s, "m-4");
+    assert_non_null(again);
+    assert_string_equal(again, "{\"messages\":[{\"text\":\"ok\"}]}");
+    free(again);
+    assert_null(session_find_reply(st, &s, "m-unknown"));
+    session_fini(&s);
+    session_store_free(st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    struct mc_err e = {{0}};
+    struct session_store *st = session_store_open(db, &e);
+    char cmd[400];
+
+    (void)state;
+    assert_non_null(st);
+    session_store_free(st);
+    snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version=99' 2>/dev/null || "
+             "/usr/bin/python3 -c \"import sqlite3;c=sqlite3.connect('%s');c.execute('PRAGMA user_version=99');c.commit()\"", db, db);
+    assert_int_equal(system(cmd), 0);
+    st = session_store_open(db, &e);
+    assert_null(st);
+    assert_non_null(strstr(e.text, "newer"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_save_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_by_user_and_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_turns_history_and_resend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
