@@ -19,7 +19,7 @@ static const char *const greeting =
 static const char *const out_of_scope =
     "Xin lỗi, tôi chưa hiểu câu hỏi này hoặc nó nằm ngoài các thủ tục tôi hỗ trợ. Tôi giúp được về "
     "hộ tịch, cư trú, căn cước, chứng thực, đất đai, hộ kinh doanh, bảo hiểm và trợ cấp xã hội. "
-    "Bạn có thể gọi Tổng đài dịch vụ công 1900 1068 hoặc nhờ cán bộ hỗ trợ.";
+    "Bạn có thể gọi tổng đài hỗ trợ Cổng Dịch vụ công quốc gia 1800 1096 hoặc nhờ cán bộ hỗ trợ.";
 
 /* Appends a quick reply, cutting the title to CONV_QR_TITLE_MAX characters
  * at a character boundary (our own titles are written to fit). */

@@ -13,6 +13,7 @@
 #include "page.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_units.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
 
@@ -255,6 +256,31 @@ static int api_procedure(struct gw *gw, struct lws *wsi, struct http_req *r, con
     return respond_text_json(gw, wsi, r, json);
 }
 
+/* GET /api/v1/localities?q=NAME: current or former commune/ward names,
+ * diacritics optional; a split former commune lists every unit it went into. */
+static int api_localities(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    char buf[UNITS_NAME_MAX + 8];
+    const char *q;
+    json_t *res = NULL;
+    int rc;
+
+    if (!gw->kb)
+        return respond_error(gw, wsi, r, 503, "not_ready", "The knowledge base is not loaded.");
+    q = lws_get_urlarg_by_name(wsi, "q=", buf, (int)sizeof(buf));
+    if (!q || !q[0])
+        return respond_error(gw, wsi, r, 400, "missing_query",
+                             "Give a name: /api/v1/localities?q=Cống Vị");
+    if (!mc_utf8_is_valid(q, strlen(q)))
+        return respond_error(gw, wsi, r, 400, "invalid_utf8", "q is not valid UTF-8.");
+    rc = kb_units_search(gw->kb, q, &res);
+    if (rc == -EINVAL || rc == -E2BIG)
+        return respond_error(gw, wsi, r, 400, "bad_query", "q must contain a name.");
+    if (rc)
+        return respond_error(gw, wsi, r, 503, "internal", "The locality search failed.");
+    return respond_json(gw, wsi, r, 200, res);
+}
+
 static int serve_metrics(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
     struct mc_buf b;
@@ -300,6 +326,9 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strncmp(p, "/api/v1/procedures/", 19) == 0)
         return get ? api_procedure(gw, wsi, r, p + 19)
+                   : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (strcmp(p, "/api/v1/localities") == 0)
+        return get ? api_localities(gw, wsi, r)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strncmp(p, "/api/", 5) == 0)
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");

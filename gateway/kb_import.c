@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kb.h"
+#include "kb_units.h"
 #include "mc_buf.h"
 
 #define PATH_MAX_LEN 1024   /* bytes; a path under data/ */
@@ -965,6 +966,8 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
     if (import_phrase_file(&v, &o, path, NULL, labels, nlabels))
         goto fail_sqlite;
     if (import_resources(&v, &o, data_dir, &corpus))
+        goto fail_sqlite;
+    if (kb_units_import(o.db, data_dir, errs, &v.nerr))
         goto fail_sqlite;
     v.file = "data/catalogue.tsv";
     for (i = 0; i < nlabels; i++)

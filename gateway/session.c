@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +99,22 @@ static int migrate(sqlite3 *db, const char *path, struct mc_err *err)
     return 0;
 }
 
+/* Creates the database's folder when it is missing (one level, like a fresh
+ * build/state or /var/lib/motcua), so a first start needs no manual step. */
+static void make_parent_dir(const char *path)
+{
+    char dir[1024];
+    char *slash;
+
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return;
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    (void)mkdir(dir, 0750);
+}
+
 struct session_store *session_store_open(const char *path, struct mc_err *err)
 {
     struct session_store *st;
@@ -107,6 +124,7 @@ struct session_store *session_store_open(const char *path, struct mc_err *err)
         mc_err_set(err, "%s: out of memory", path);
         return NULL;
     }
+    make_parent_dir(path);
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK)
         goto fail_sqlite;

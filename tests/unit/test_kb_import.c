@@ -82,7 +82,7 @@ static int setup(void **state)
     snprintf(dir, sizeof(dir), "/tmp/motcua-kbtest-%d", (int)getpid());
     snprintf(out, sizeof(out), "%s/out.db", dir);
     snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s/procedures %s/meta %s/lexicon && "
-             "cp data/schema.sql %s/", dir, dir, dir, dir, dir);
+             "cp data/schema.sql %s/ && cp -r data/units %s/", dir, dir, dir, dir, dir, dir);
     assert_int_equal(system(cmd), 0);
     write_text("catalogue.tsv", "id\tkind\tdomain\tname_vi\thandled_by\n"
                                 "khai-sinh\tprocedure\tho-tich\tĐăng ký khai sinh\tUBND cấp xã\n"

@@ -1,0 +1,368 @@
+/* gateway/kb_units.c - see kb_units.h. Names are matched on a folded key so
+ * "Hòa"/"Hoà" (the two sources differ in tone style) and "hoa" all meet. */
+#include "kb_units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "fold.h"
+#include "kb.h"
+
+#define UNITS_LINE_MAX 1024 /* bytes; one CSV line */
+#define UNITS_FIELDS_MAX 8
+
+/* Unit-type words that precede a name; longest first so "thi tran" wins
+ * over "thi". */
+static const char *const type_words[] = {"thanh pho ", "thi tran ", "dac khu ", "thi xa ",
+                                         "phuong ", "huyen ", "quan ", "tinh ", "tp ", "xa ", "p ",
+                                         "q ", "x "};
+/* Words that start the district/province part of "X quận Y" queries. */
+static const char *const split_words[] = {" thanh pho ", " thi xa ", " huyen ", " quan ",
+                                          " tinh ", " tp "};
+
+int kb_units_key(const char *name, char *out, size_t cap)
+{
+    char folded[UNITS_KEY_MAX * 2];
+    size_t n, i, o = 0, k;
+    bool changed;
+    int rc;
+
+    rc = fold_text(name, strlen(name), folded, sizeof(folded), &n);
+    if (rc)
+        return rc;
+    /* letters and digits only, single spaces */
+    for (i = 0; i < n && o + 1 < sizeof(folded); i++) {
+        char c = (char)tolower((unsigned char)folded[i]);
+
+        if (isalnum((unsigned char)c))
+            folded[o++] = c;
+        else if (o > 0 && folded[o - 1] != ' ')
+            folded[o++] = ' ';
+    }
+    while (o > 0 && folded[o - 1] == ' ')
+        o--;
+    folded[o] = '\0';
+    /* drop leading type words ("thanh pho ho chi minh" -> "ho chi minh") */
+    i = 0;
+    do {
+        changed = false;
+        for (k = 0; k < sizeof(type_words) / sizeof(type_words[0]); k++) {
+            size_t wl = strlen(type_words[k]);
+
+            if (strncmp(folded + i, type_words[k], wl) == 0 && folded[i + wl] != '\0') {
+                i += wl;
+                changed = true;
+                break;
+            }
+        }
+    } while (changed);
+    /* "... cu" / "... moi": the citizen's "(old)/(new)", not part of a name */
+    if (o - i > 3 && (strcmp(folded + o - 3, " cu") == 0))
+        folded[o -= 3] = '\0';
+    if (o - i > 4 && (strcmp(folded + o - 4, " moi") == 0))
+        folded[o -= 4] = '\0';
+    if (o - i + 1 > cap)
+        return -E2BIG;
+    memcpy(out, folded + i, o - i + 1);
+    return 0;
+}
+
+/* ---- import ------------------------------------------------------------ */
+
+static int split_csv(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+
+    line[strcspn(line, "\r\n")] = '\0';
+    while (n < max) {
+        f[n++] = p;
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        *p++ = '\0';
+    }
+    return p ? -1 : n; /* more fields than expected */
+}
+
+static int import_current(sqlite3 *db, const char *path, FILE *errs, int *nerr)
+{
+    sqlite3_stmt *prov = NULL, *unit = NULL;
+    char line[UNITS_LINE_MAX], key[UNITS_KEY_MAX], pkey[UNITS_KEY_MAX];
+    char *f[UNITS_FIELDS_MAX];
+    size_t lineno = 0;
+    FILE *in = fopen(path, "r");
+    int rc = 0;
+
+    if (!in) {
+        fprintf(errs, "%s: cannot open\n", path);
+        (*nerr)++;
+        return 0;
+    }
+    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO province VALUES (?1, ?2, ?3)", -1, &prov,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO unit VALUES (?1, ?2, ?3, ?4)", -1, &unit, NULL) !=
+            SQLITE_OK) {
+        rc = -EIO;
+        goto out;
+    }
+    while (fgets(line, sizeof(line), in)) {
+        lineno++;
+        if (lineno == 1)
+            continue;
+        if (split_csv(line, f, 4) != 4 || strlen(f[0]) != 2 || strlen(f[2]) != 5 ||
+            kb_units_key(f[3], key, sizeof(key)) || kb_units_key(f[1], pkey, sizeof(pkey))) {
+            fprintf(errs, "%s:%zu: expected province_code,province_name,ward_code,ward_name\n",
+                    path, lineno);
+            (*nerr)++;
+            continue;
+        }
+        sqlite3_bind_text(prov, 1, f[0], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(prov, 2, f[1], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(prov, 3, pkey, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(unit, 1, f[2], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(unit, 2, f[3], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(unit, 3, f[0], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(unit, 4, key, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(prov) != SQLITE_DONE) {
+            rc = -EIO;
+            goto out;
+        }
+        if (sqlite3_step(unit) != SQLITE_DONE) {
+            fprintf(errs, "%s:%zu: ward code %s is listed twice\n", path, lineno, f[2]);
+            (*nerr)++;
+        }
+        sqlite3_reset(prov);
+        sqlite3_reset(unit);
+    }
+out:
+    sqlite3_finalize(prov);
+    sqlite3_finalize(unit);
+    fclose(in);
+    return rc;
+}
+
+static int import_former(sqlite3 *db, const char *path, FILE *errs, int *nerr)
+{
+    sqlite3_stmt *ins = NULL, *chk = NULL;
+    char line[UNITS_LINE_MAX], key[UNITS_KEY_MAX];
+    char *f[UNITS_FIELDS_MAX];
+    size_t lineno = 0;
+    FILE *in = fopen(path, "r");
+    int rc = 0;
+
+    if (!in) {
+        fprintf(errs, "%s: cannot open\n", path);
+        (*nerr)++;
+        return 0;
+    }
+    if (sqlite3_prepare_v2(db, "INSERT INTO former_unit VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+                           &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT 1 FROM unit WHERE code = ?1", -1, &chk, NULL) !=
+            SQLITE_OK) {
+        rc = -EIO;
+        goto out;
+    }
+    while (fgets(line, sizeof(line), in)) {
+        bool whole;
+
+        lineno++;
+        if (lineno == 1)
+            continue;
+        if (split_csv(line, f, 8) != 8 || kb_units_key(f[1], key, sizeof(key)) ||
+            (strcmp(f[7], "yes") && strcmp(f[7], "no"))) {
+            fprintf(errs, "%s:%zu: expected 8 fields ending in whole=yes|no\n", path, lineno);
+            (*nerr)++;
+            continue;
+        }
+        whole = strcmp(f[7], "yes") == 0;
+        sqlite3_bind_text(chk, 1, f[4], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(chk) != SQLITE_ROW) {
+            fprintf(errs, "%s:%zu: new_ward_code %s is not in units-current.csv\n", path, lineno,
+                    f[4]);
+            (*nerr)++;
+        }
+        sqlite3_reset(chk);
+        sqlite3_bind_text(ins, 1, f[0], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 2, f[1], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 3, f[2], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 4, f[3], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 5, f[4], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(ins, 6, whole);
+        sqlite3_bind_text(ins, 7, key, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            rc = -EIO;
+            goto out;
+        }
+        sqlite3_reset(ins);
+    }
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(chk);
+    fclose(in);
+    return rc;
+}
+
+int kb_units_import(sqlite3 *db, const char *data_dir, FILE *errs, int *nerr)
+{
+    char path[1024];
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/units/units-current.csv", data_dir);
+    rc = import_current(db, path, errs, nerr);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof(path), "%s/units/old-to-new-2025.csv", data_dir);
+    return import_former(db, path, errs, nerr);
+}
+
+/* ---- search ------------------------------------------------------------ */
+
+static json_t *unit_json(sqlite3_stmt *q, const char *match)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:b}", "code", sqlite3_column_text(q, 0), "name",
+                     sqlite3_column_text(q, 1), "province", sqlite3_column_text(q, 2),
+                     "province_code", sqlite3_column_text(q, 3), "match", match, "former",
+                     "whole", 1);
+}
+
+static json_t *find_in(json_t *arr, const char *code)
+{
+    json_t *x;
+    size_t i;
+
+    json_array_foreach(arr, i, x) if (strcmp(json_string_value(json_object_get(x, "code")), code) ==
+                                      0) return x;
+    return NULL;
+}
+
+/* True if hint (a folded key) names the row's district or province. */
+static bool hint_matches(const char *hint, const char *district, const char *province)
+{
+    char k[UNITS_KEY_MAX];
+
+    if (!hint || !hint[0])
+        return true;
+    if (kb_units_key(district, k, sizeof(k)) == 0 && strcmp(k, hint) == 0)
+        return true;
+    return kb_units_key(province, k, sizeof(k)) == 0 && (strcmp(k, hint) == 0 || strstr(hint, k));
+}
+
+static int search_key(sqlite3 *db, const char *key, const char *hint, bool prefix, json_t *out)
+{
+    static const char *const cur_sql =
+        "SELECT u.code, u.name, p.name, p.code FROM unit u JOIN province p ON p.code = "
+        "u.province_code WHERE u.folded = ?1 OR (?2 AND u.folded LIKE ?1 || ' %') "
+        "ORDER BY u.code LIMIT 50";
+    static const char *const old_sql =
+        "SELECT u.code, u.name, p.name, p.code, f.old_code, f.old_name, f.old_district, "
+        "f.old_province, f.whole FROM former_unit f JOIN unit u ON u.code = f.new_code JOIN "
+        "province p ON p.code = u.province_code WHERE f.folded = ?1 OR (?2 AND f.folded LIKE ?1 "
+        "|| ' %') ORDER BY f.old_code, u.code LIMIT 100";
+    sqlite3_stmt *q = NULL;
+    int rc = -EIO;
+
+    if (sqlite3_prepare_v2(db, cur_sql, -1, &q, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 2, prefix);
+    while (sqlite3_step(q) == SQLITE_ROW && json_array_size(out) < UNITS_RESULTS_MAX) {
+        if (!hint_matches(hint, "", (const char *)sqlite3_column_text(q, 2)))
+            continue;
+        if (!find_in(out, (const char *)sqlite3_column_text(q, 0)))
+            json_array_append_new(out, unit_json(q, "current"));
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (sqlite3_prepare_v2(db, old_sql, -1, &q, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 2, prefix);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(q, 0);
+        json_t *u;
+
+        if (!hint_matches(hint, (const char *)sqlite3_column_text(q, 6),
+                          (const char *)sqlite3_column_text(q, 7)))
+            continue;
+        u = find_in(out, code);
+        if (!u) {
+            if (json_array_size(out) >= UNITS_RESULTS_MAX)
+                continue;
+            u = unit_json(q, "former");
+            json_array_append_new(out, u);
+        }
+        json_array_append_new(json_object_get(u, "former"),
+                              json_pack("{s:s,s:s,s:s,s:s,s:b}", "code", sqlite3_column_text(q, 4),
+                                        "name", sqlite3_column_text(q, 5), "district",
+                                        sqlite3_column_text(q, 6), "province",
+                                        sqlite3_column_text(q, 7), "whole",
+                                        sqlite3_column_int(q, 8)));
+        if (!sqlite3_column_int(q, 8))
+            json_object_set_new(u, "whole", json_false());
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int kb_units_search(struct kb *kb, const char *q, json_t **result)
+{
+    char key[UNITS_KEY_MAX], name[UNITS_KEY_MAX];
+    const char *hint = NULL;
+    json_t *out;
+    size_t k;
+    int rc;
+
+    if (kb_units_key(q, key, sizeof(key)) || !key[0])
+        return -EINVAL;
+    out = json_array();
+    if (!out)
+        return -ENOMEM;
+    /* "cong vi quan ba dinh": the name, then the district or province it was in */
+    snprintf(name, sizeof(name), "%s", key);
+    for (k = 0; k < sizeof(split_words) / sizeof(split_words[0]); k++) {
+        char *at = strstr(name, split_words[k]);
+
+        if (at && at != name) {
+            *at = '\0';
+            hint = key + (at - name) + strlen(split_words[k]);
+            break;
+        }
+    }
+    rc = search_key(kb_db(kb), key, NULL, false, out);
+    if (!rc && json_array_size(out) == 0 && hint)
+        rc = search_key(kb_db(kb), name, hint, false, out);
+    if (!rc && json_array_size(out) == 0)
+        rc = search_key(kb_db(kb), hint ? name : key, hint, true, out);
+    if (rc) {
+        json_decref(out);
+        return rc;
+    }
+    *result = out;
+    return 0;
+}
+
+json_t *kb_units_get(struct kb *kb, const char *code)
+{
+    sqlite3_stmt *q = NULL;
+    json_t *u = NULL;
+
+    if (sqlite3_prepare_v2(kb_db(kb),
+                           "SELECT u.code, u.name, p.name, p.code FROM unit u JOIN province p ON "
+                           "p.code = u.province_code WHERE u.code = ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        u = json_pack("{s:s,s:s,s:s,s:s}", "code", sqlite3_column_text(q, 0), "name",
+                      sqlite3_column_text(q, 1), "province", sqlite3_column_text(q, 2),
+                      "province_code", sqlite3_column_text(q, 3));
+    sqlite3_finalize(q);
+    return u;
+}
