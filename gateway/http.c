@@ -11,6 +11,7 @@
 
 #include "gw.h"
 #include "page.h"
+#include "qr.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_units.h"
@@ -281,6 +282,46 @@ static int api_localities(struct gw *gw, struct lws *wsi, struct http_req *r)
     return respond_json(gw, wsi, r, 200, res);
 }
 
+/* GET /api/v1/qr?path=/thu-tuc/khai-sinh: an SVG QR code of that page on
+ * this server, as the citizen's phone will reach it (Host, and
+ * X-Forwarded-Proto behind a TLS proxy). Only our own paths are encoded. */
+static int api_qr(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    char pbuf[256], host[128], proto[16], url[QR_TEXT_MAX + 1];
+    const char *path;
+    struct mc_buf svg;
+    size_t i;
+    int rc;
+
+    path = lws_get_urlarg_by_name(wsi, "path=", pbuf, (int)sizeof(pbuf));
+    if (!path || path[0] != '/' || strstr(path, "//") || strstr(path, ".."))
+        return respond_error(gw, wsi, r, 400, "bad_path", "path must be a page of this site.");
+    for (i = 0; path[i]; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.?=&",
+                    path[i]))
+            return respond_error(gw, wsi, r, 400, "bad_path", "path has characters we never use.");
+    if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+        snprintf(host, sizeof(host), "%.100s:%d", gw->cfg->listen_host, gw->port);
+    for (i = 0; host[i]; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:[]", host[i]))
+            return respond_error(gw, wsi, r, 400, "bad_host", "Host header is not a host name.");
+    if (lws_hdr_custom_copy(wsi, proto, sizeof(proto), "x-forwarded-proto:", 18) <= 0 ||
+        strcmp(proto, "https") != 0)
+        snprintf(proto, sizeof(proto), "http");
+    if (snprintf(url, sizeof(url), "%s://%s%s", proto, host, path) >= (int)sizeof(url))
+        return respond_error(gw, wsi, r, 400, "bad_path", "path is too long.");
+    mc_buf_init(&svg, 256 * 1024);
+    rc = qr_svg(url, &svg);
+    if (rc) {
+        mc_buf_fini(&svg);
+        return respond_error(gw, wsi, r, rc == -ENOMEM ? 503 : 400, "qr_failed",
+                             "Cannot make a QR code for this path.");
+    }
+    rc = respond(gw, wsi, r, 200, "image/svg+xml", svg.data, svg.len, NULL);
+    mc_buf_fini(&svg);
+    return rc;
+}
+
 static int serve_metrics(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
     struct mc_buf b;
@@ -330,6 +371,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
     if (strcmp(p, "/api/v1/localities") == 0)
         return get ? api_localities(gw, wsi, r)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (strcmp(p, "/api/v1/qr") == 0)
+        return get ? api_qr(gw, wsi, r) : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strncmp(p, "/api/", 5) == 0)
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
     if (strncmp(p, "/thu-tuc", 8) == 0 && get) {

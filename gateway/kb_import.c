@@ -967,7 +967,8 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
         goto fail_sqlite;
     if (import_resources(&v, &o, data_dir, &corpus))
         goto fail_sqlite;
-    if (kb_units_import(o.db, data_dir, errs, &v.nerr))
+    if (kb_units_import(o.db, data_dir, errs, &v.nerr) ||
+        kb_units_import_offices(o.db, data_dir, errs, &v.nerr))
         goto fail_sqlite;
     v.file = "data/catalogue.tsv";
     for (i = 0; i < nlabels; i++)

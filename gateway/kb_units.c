@@ -3,10 +3,12 @@
 #include "kb_units.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fold.h"
@@ -365,4 +367,136 @@ json_t *kb_units_get(struct kb *kb, const char *code)
                       "province_code", sqlite3_column_text(q, 3));
     sqlite3_finalize(q);
     return u;
+}
+
+/* ---- offices ------------------------------------------------------------ */
+
+static void office_err(FILE *errs, int *nerr, const char *file, const char *field,
+                       const char *problem)
+{
+    fprintf(errs, "%s:%s: %s\n", file, field, problem);
+    (*nerr)++;
+}
+
+/* {"text": string|null, "verify": bool, "note"?} with text required unless
+ * verify is true (an unknown phone is marked, never invented). */
+static void check_fact(json_t *o, const char *key, FILE *errs, int *nerr, const char *file)
+{
+    json_t *f = json_object_get(o, key), *t;
+
+    if (!json_is_object(f)) {
+        office_err(errs, nerr, file, key, "must be an object {\"text\", \"verify\"}");
+        return;
+    }
+    t = json_object_get(f, "text");
+    if (!json_is_boolean(json_object_get(f, "verify")))
+        office_err(errs, nerr, file, key, "verify must be true or false");
+    if (!(json_is_string(t) && json_string_length(t) > 0) &&
+        !(json_is_null(t) && json_is_true(json_object_get(f, "verify"))))
+        office_err(errs, nerr, file, key,
+                   "text must be a non-empty string (or null with verify: true)");
+}
+
+static int check_office(sqlite3 *db, sqlite3_stmt *ins, const char *path, const char *code,
+                        FILE *errs, int *nerr)
+{
+    static const char *const strs[] = {"unit_name", "province", "office_name", "portal_url",
+                                       "reviewed"};
+    static const char *const facts[] = {"address", "hours", "phone", "hotline"};
+    json_error_t jerr;
+    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    sqlite3_stmt *q = NULL;
+    const char *url;
+    char *body = NULL;
+    int before = *nerr, rc = 0;
+    size_t i;
+
+    if (!o) {
+        fprintf(errs, "%s:: line %d: %s\n", path, jerr.line, jerr.text);
+        (*nerr)++;
+        return 0;
+    }
+    if (strcmp(json_string_value(json_object_get(o, "unit_code")) ? json_string_value(json_object_get(o, "unit_code")) : "", code) != 0)
+        office_err(errs, nerr, path, "unit_code", "must equal the file name");
+    for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if (!json_is_string(json_object_get(o, strs[i])) ||
+            !json_string_length(json_object_get(o, strs[i])))
+            office_err(errs, nerr, path, strs[i], "missing");
+    for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+        check_fact(o, facts[i], errs, nerr, path);
+    url = json_string_value(json_object_get(o, "portal_url"));
+    if (url && strncmp(url, "https://", 8) != 0)
+        office_err(errs, nerr, path, "portal_url", "not a well-formed https URL");
+    if (sqlite3_prepare_v2(db, "SELECT name FROM unit WHERE code = ?1", -1, &q, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            office_err(errs, nerr, path, "unit_code", "not a ward code of units-current.csv");
+        else if (json_string_value(json_object_get(o, "unit_name")) &&
+                 strcmp((const char *)sqlite3_column_text(q, 0),
+                        json_string_value(json_object_get(o, "unit_name"))) != 0)
+            office_err(errs, nerr, path, "unit_name", "differs from units-current.csv");
+    }
+    sqlite3_finalize(q);
+    if (*nerr == before) {
+        body = json_dumps(o, JSON_COMPACT);
+        sqlite3_bind_text(ins, 1, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 2, body ? body : "{}", -1, SQLITE_TRANSIENT);
+        rc = body && sqlite3_step(ins) == SQLITE_DONE ? 0 : -EIO;
+        sqlite3_reset(ins);
+        free(body);
+    }
+    json_decref(o);
+    return rc;
+}
+
+int kb_units_import_offices(sqlite3 *db, const char *data_dir, FILE *errs, int *nerr)
+{
+    char dir[1024], path[1400], code[16];
+    sqlite3_stmt *ins = NULL;
+    struct dirent *e;
+    DIR *d;
+    int rc = 0;
+
+    snprintf(dir, sizeof(dir), "%s/offices", data_dir);
+    d = opendir(dir);
+    if (!d)
+        return 0; /* no office data: every answer is the generic one */
+    if (sqlite3_prepare_v2(db, "INSERT INTO office VALUES (?1, ?2)", -1, &ins, NULL) != SQLITE_OK) {
+        closedir(d);
+        return -EIO;
+    }
+    while (!rc && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+
+        if (e->d_name[0] == '.' || n != 10 || strcmp(e->d_name + 5, ".json") != 0) {
+            if (e->d_name[0] != '.' && strcmp(e->d_name, "README.md") != 0) {
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                office_err(errs, nerr, path, "", "office files are named <5-digit ward code>.json");
+            }
+            continue;
+        }
+        memcpy(code, e->d_name, 5);
+        code[5] = '\0';
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        rc = check_office(db, ins, path, code, errs, nerr);
+    }
+    closedir(d);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+json_t *kb_units_office(struct kb *kb, const char *code)
+{
+    sqlite3_stmt *q = NULL;
+    json_t *o = NULL;
+
+    if (sqlite3_prepare_v2(kb_db(kb), "SELECT body FROM office WHERE unit_code = ?1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        o = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+    sqlite3_finalize(q);
+    return o;
 }

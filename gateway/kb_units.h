@@ -37,6 +37,18 @@ MC_MUST_CHECK int kb_units_key(const char *name, char *out, size_t cap);
  * -EINVAL for an empty or invalid query, -EIO on a database failure. */
 MC_MUST_CHECK int kb_units_search(struct kb *kb, const char *q, struct json_t **result);
 
+/* Validates data_dir/offices/<ward_code>.json (the public administrative
+ * service centre of a unit: office_name, address, hours, phone, hotline,
+ * portal_url, reviewed) and stores them; problems go to errs as
+ * "file:field: problem" and are counted in *nerr. Returns 0 or -EIO. */
+MC_MUST_CHECK int kb_units_import_offices(struct sqlite3 *db, const char *data_dir, FILE *errs,
+                                          int *nerr);
+
+/* The office of unit code as a new JSON object (json_decref()), or NULL when
+ * the unit has no office data (callers then answer generically, never with
+ * another unit's office). */
+struct json_t *kb_units_office(struct kb *kb, const char *code);
+
 /* The unit with this code as {"code","name","province","province_code"}, or
  * NULL (new reference, json_decref()). */
 struct json_t *kb_units_get(struct kb *kb, const char *code);

@@ -124,9 +124,10 @@ static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
     snprintf(c->session, sizeof(c->session), "%s", s.token);
     snprintf(c->channel, sizeof(c->channel), "%s", channel);
     c->hello = true;
-    welcome = json_pack("{s:s,s:i,s:s,s:o,s:b}", "type", "welcome", "protocol", 1, "session",
-                        s.token, "history", history ? history : json_array(), "resumed",
-                        s.resumed);
+    welcome = json_pack("{s:s,s:i,s:s,s:o,s:b,s:{s:i}}", "type", "welcome", "protocol", 1,
+                        "session", s.token, "history", history ? history : json_array(),
+                        "resumed", s.resumed, "settings", "kiosk_idle_seconds",
+                        (int)gw->cfg->kiosk_idle_seconds);
     mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d", c->peer, channel,
            s.resumed);
     session_fini(&s);
