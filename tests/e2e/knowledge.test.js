@@ -1,0 +1,142 @@
+// tests/e2e/knowledge.test.js - the whole knowledge base through the real
+// server: every catalogue procedure served as a complete, cited guide and a
+// printable page; localities by current and former name (issue 4).
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startServer, run, ROOT } = require('./lib/server');
+
+const catalogue = fs.readFileSync(path.join(ROOT, 'data', 'catalogue.tsv'), 'utf8')
+  .trim().split('\n').slice(1).map((l) => l.split('\t'));
+const procedures = catalogue.filter((r) => r[1] === 'procedure');
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { if (srv) await srv.stop(); });
+
+test('catalogue has 42 procedures and 7 meta intents', () => {
+  assert.equal(procedures.length, 42);
+  assert.equal(catalogue.filter((r) => r[1] === 'meta').length, 7);
+});
+
+test('every procedure is served complete and cited', async () => {
+  const list = await (await fetch(srv.url + '/api/v1/procedures')).json();
+  assert.deepEqual(list.map((p) => p.id).sort(), procedures.map((r) => r[0]).sort());
+  for (const [id, , domain, name] of procedures) {
+    const r = await fetch(srv.url + '/api/v1/procedures/' + id);
+    assert.equal(r.status, 200, id);
+    const g = await r.json();
+    assert.equal(g.id, id);
+    assert.equal(g.name, name, id);
+    assert.equal(g.domain, domain, id);
+    assert.ok(g.steps.length >= 3, id + ' steps');
+    g.steps.forEach((s, i) => assert.equal(s.n, i + 1));
+    assert.ok(g.documents.length >= 1, id + ' documents');
+    for (const d of g.documents) {
+      assert.ok(d.id && d.name && d.kind && d.how_to_get, id + ' document fields');
+      if (d.when) assert.match(d.ask, /\?$/, id + ' conditional document question');
+    }
+    assert.ok(g.legal_basis.length >= 1, id + ' legal basis');
+    assert.ok(g.portal_codes.length >= 1 || g.sources_note, id + ' sources');
+    assert.match(g.reviewed, /^\d{4}-\d{2}-\d{2}$/);
+    assert.ok(g.where && g.processing_time && g.fee && g.result, id + ' facts');
+    assert.ok(g.faq.length >= 3 && g.faq.length <= 6, id + ' faq');
+    assert.ok(g.return_reasons.length >= 2, id + ' return reasons');
+    assert.ok(Array.isArray(g.verify));
+    // where the text admits doubt about a fee, the field must be marked
+    if (/chưa rõ|chưa xác định/i.test(g.fee)) assert.ok(g.verify.includes('fee'), id + ' fee doubt unmarked');
+    const page = await fetch(srv.url + '/thu-tuc/' + id);
+    assert.equal(page.status, 200, id + ' page');
+    const html = await page.text();
+    assert.ok(html.includes('<h1>'), id);
+    assert.ok(!/<script/i.test(html), id + ' printable page has no script');
+  }
+  const index = await (await fetch(srv.url + '/thu-tuc')).text();
+  for (const [id] of procedures) assert.ok(index.includes(`href="/thu-tuc/${id}"`), id + ' in index');
+  assert.equal((await fetch(srv.url + '/thu-tuc/khong-co')).status, 404);
+});
+
+test('the validator accepts the shipped data and the verify report lists marked fields', async () => {
+  const dir = fs.mkdtempSync('/tmp/motcua-kb-');
+  let r = await run(['import', path.join(ROOT, 'data'), path.join(dir, 'kb.db')]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run(['verify-report', path.join(ROOT, 'data')]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^# Fields waiting for an official's check/m);
+  const rows = r.stdout.split('\n').filter((l) => /^\| [a-z0-9-]+\.json \|/.test(l));
+  assert.ok(rows.length > 10, 'verify rows: ' + rows.length);
+  r = await run(['import', path.join(dir, 'nope'), path.join(dir, 'x.db')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /catalogue\.tsv/);
+});
+
+async function localities(q) {
+  const r = await fetch(srv.url + '/api/v1/localities?q=' + encodeURIComponent(q));
+  assert.equal(r.status, 200, q);
+  return r.json();
+}
+
+test('localities: current names with or without diacritics', async () => {
+  for (const q of ['Phường Hoàn Kiếm', 'phuong hoan kiem', 'HOÀN KIẾM', 'hoan kiem']) {
+    const res = await localities(q);
+    assert.ok(res.some((u) => u.code === '00070' && u.match === 'current'), q);
+  }
+  // tone style differs between sources: Hoà / Hòa meet
+  const a = await localities('Thanh Hoá');
+  const b = await localities('Thanh Hóa');
+  assert.deepEqual(a.map((u) => u.code), b.map((u) => u.code));
+});
+
+test('localities: former communes resolve, split ones list every new unit', async () => {
+  const res = await localities('phường Cống Vị quận Ba Đình cũ');
+  const codes = res.map((u) => u.code).sort();
+  assert.deepEqual(codes, ['00008', '00025']); // Ngọc Hà and Giảng Võ
+  for (const u of res) {
+    assert.equal(u.whole, false);
+    assert.equal(u.former[0].name, 'Phường Cống Vị');
+    assert.equal(u.former[0].district, 'Quận Ba Đình');
+  }
+  const whole = await localities('Phúc Xá');
+  assert.ok(whole.some((u) => u.code === '00097' && u.former.some((f) => f.name === 'Phường Phúc Xá' && f.whole)));
+});
+
+test('localities: the data is all there (3,321 units, 10,599 mapping rows)', () => {
+  const units = fs.readFileSync(path.join(ROOT, 'data/units/units-current.csv'), 'utf8').trim().split('\n');
+  const map = fs.readFileSync(path.join(ROOT, 'data/units/old-to-new-2025.csv'), 'utf8').trim().split('\n');
+  assert.equal(units.length - 1, 3321);
+  assert.equal(map.length - 1, 10599);
+  assert.ok(fs.existsSync(path.join(ROOT, 'data/units/LICENSE-dvhcvn-20250701')));
+  assert.ok(fs.existsSync(path.join(ROOT, 'data/units/LICENSE-vietnamese-provinces-database')));
+});
+
+test("localities: every one of the 3,321 current units is findable by its own name", async () => {
+  const units = fs.readFileSync(path.join(ROOT, 'data/units/units-current.csv'), 'utf8').trim().split('\n').slice(1);
+  for (let i = 0; i < units.length; i++) {
+    const [, prov, code, name] = units[i].split(',');
+    const res = await localities(name);
+    assert.ok(res.some((u) => u.code === code), `${name} (${prov}) not found`);
+  }
+});
+
+test('localities: bad queries are clear errors', async () => {
+  let r = await fetch(srv.url + '/api/v1/localities');
+  assert.equal(r.status, 400);
+  assert.equal((await r.json()).error, 'missing_query');
+  r = await fetch(srv.url + '/api/v1/localities?q=%20%21%21');
+  assert.equal(r.status, 400);
+  r = await fetch(srv.url + '/api/v1/localities?q=%FF%FE');
+  assert.equal(r.status, 400);
+  assert.deepEqual(await localities('zzzzqqq'), []);
+});
+
+test('QR code of a guide page', async () => {
+  const r = await fetch(srv.url + '/api/v1/qr?path=/thu-tuc/khai-sinh');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'image/svg+xml');
+  assert.match(await r.text(), /^<svg[^>]*viewBox="0 0 \d+ \d+"/);
+  for (const bad of ['//evil.example', 'http://x', '/a/../b', '/<script>']) {
+    const b = await fetch(srv.url + '/api/v1/qr?path=' + encodeURIComponent(bad));
+    assert.equal(b.status, 400, bad);
+  }
+});
