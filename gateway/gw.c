@@ -13,6 +13,7 @@
 #include "intent.h"
 #include "kb.h"
 #include "mc_log.h"
+#include "outbox.h"
 #include "session.h"
 #include "ws.h"
 
@@ -77,8 +78,20 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     return http_callback(gw, wsi, reason, &c->http, in, len);
 }
 
+/* Client connections of the outbox (Graph API, Zalo OA API). */
+static int gw_outbox_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                              void *in, size_t len)
+{
+    struct gw *gw = lws_context_user(lws_get_context(wsi));
+
+    if (!gw || !gw->outbox)
+        return 0;
+    return outbox_callback(gw, wsi, (int)reason, user, in, len);
+}
+
 static const struct lws_protocols protocols[] = {
     {"motcua-v1", gw_callback, sizeof(struct gw_conn), 4096, 0, NULL, 0},
+    {OUTBOX_PROTOCOL, gw_outbox_callback, 0, 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}, /* LWS_PROTOCOL_LIST_TERM is newer than 4.1.6 */
 };
 
@@ -179,13 +192,18 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     info.retry_and_idle_policy = &retry;
     info.timeout_secs = 20; /* a client that stalls mid-request is dropped */
     info.max_http_header_data = 4096;
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(cfg->listen_host, ':') == NULL);
+    /* TLS for the outbox's client connections to Graph and Zalo */
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                   (strchr(cfg->listen_host, ':') ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
     gw->ctx = lws_create_context(&info);
     if (!gw->ctx) {
         mc_err_set(err, "listen %s:%u: cannot create the server (port in use?)", cfg->listen_host,
                    cfg->listen_port);
         goto fail;
     }
+    gw->outbox = outbox_new(gw, err);
+    if (!gw->outbox)
+        goto fail;
     gw->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(gw->ctx, "default"));
     if (gw->port <= 0) {
         mc_err_set(err, "listen %s:%u: cannot bind", cfg->listen_host, cfg->listen_port);
@@ -203,7 +221,8 @@ void gw_free(struct gw *gw)
     if (!gw)
         return;
     if (gw->ctx)
-        lws_context_destroy(gw->ctx);
+        lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */
+    outbox_free(gw->outbox);
     intent_index_free(gw->index);
     kb_free(gw->kb);
     session_store_free(gw->state);
@@ -214,6 +233,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 {
     struct gw_tick *t = lws_container_of(sul, struct gw_tick, sul);
 
+    outbox_pump(t->gw->outbox);
     lws_sul_schedule(t->gw->ctx, 0, &t->sul, tick, GW_TICK_US);
 }
 

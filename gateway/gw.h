@@ -19,6 +19,7 @@ struct kb;
 struct intent_index;
 struct session_store;
 struct json_t;
+struct outbox;
 
 #define GW_PER_IP_SLOTS 1024 /* distinct client addresses tracked for the per-IP cap */
 
@@ -33,6 +34,7 @@ struct gw {
     struct kb *kb;                 /* owned; NULL until loaded */
     struct intent_index *index;    /* owned; NULL until loaded */
     struct session_store *state;   /* owned */
+    struct outbox *outbox;         /* owned: Messenger/Zalo replies waiting to be sent */
     struct metrics metrics;
     struct gw_ip_slot ips[GW_PER_IP_SLOTS];
     struct ws_conn *conns;         /* open WebSocket connections (intrusive list) */

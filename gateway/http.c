@@ -12,6 +12,7 @@
 #include "gw.h"
 #include "page.h"
 #include "qr.h"
+#include "webhook.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_units.h"
@@ -337,6 +338,28 @@ static int serve_metrics(struct gw *gw, struct lws *wsi, struct http_req *r)
     return rc;
 }
 
+static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool messenger)
+{
+    struct webhook_result res;
+    char mode[32], token[CFG_STR_MAX + 16], challenge[96];
+    const char *m, *t, *c;
+
+    memset(&res, 0, sizeof(res));
+    if (messenger && (r->method == HTTP_GET || r->method == HTTP_HEAD)) {
+        m = lws_get_urlarg_by_name(wsi, "hub.mode=", mode, (int)sizeof(mode));
+        t = lws_get_urlarg_by_name(wsi, "hub.verify_token=", token, (int)sizeof(token));
+        c = lws_get_urlarg_by_name(wsi, "hub.challenge=", challenge, (int)sizeof(challenge));
+        webhook_messenger_verify(gw, m, t, c, &res);
+    } else if (r->method != HTTP_POST) {
+        return respond_error(gw, wsi, r, 405, "method", messenger ? "Use GET or POST." : "Use POST.");
+    } else if (messenger) {
+        webhook_messenger_post(gw, r->body.data ? r->body.data : "", r->body.len, r->sig, &res);
+    } else {
+        webhook_zalo_post(gw, r->body.data ? r->body.data : "", r->body.len, r->sig, &res);
+    }
+    return respond(gw, wsi, r, res.status, res.ctype, res.body, strlen(res.body), NULL);
+}
+
 /* GET-like routes; POST routes run after the body arrives. */
 static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
@@ -387,8 +410,10 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         free(html);
         return rc;
     }
+    if (strcmp(p, "/webhooks/messenger") == 0 || strcmp(p, "/webhooks/zalo") == 0)
+        return webhook(gw, wsi, r, p[10] == 'm');
     if (strncmp(p, "/webhooks/", 10) == 0)
-        return respond_error(gw, wsi, r, 404, "channel_disabled", "This channel is not enabled.");
+        return respond_error(gw, wsi, r, 404, "not_found", "No such webhook.");
     if (!get)
         return respond_error(gw, wsi, r, 405, "method", "Use GET.");
     return serve_static(gw, wsi, r, p);

@@ -54,6 +54,12 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_due ON outbox (state, next_try);"
     "CREATE TABLE seen_event (channel TEXT NOT NULL, event_id TEXT NOT NULL, ts INTEGER NOT NULL,"
     "  PRIMARY KEY (channel, event_id));",
+    /* 2 -> 3: refreshed channel tokens, numbered options offered per user */
+    "CREATE TABLE chan_token (channel TEXT PRIMARY KEY, access_token TEXT NOT NULL,"
+    "  refresh_token TEXT, updated INTEGER NOT NULL);"
+    "CREATE TABLE chan_options (channel TEXT NOT NULL, user_key TEXT NOT NULL,"
+    "  options TEXT NOT NULL, PRIMARY KEY (channel, user_key));"
+    "CREATE INDEX outbox_user ON outbox (channel, user_key, state, id);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SESSION_SCHEMA_VERSION,
                "one migration per schema version");

@@ -15,7 +15,7 @@
 #define SESSION_TOKEN_LEN 32       /* hex characters of a session token (128 bits) */
 #define SESSION_USER_KEY_MAX 128   /* bytes; a channel's user id (PSID, Zalo id) */
 #define SESSION_STATE_MAX (64 * 1024) /* bytes; a conversation's JSON state */
-#define SESSION_SCHEMA_VERSION 2
+#define SESSION_SCHEMA_VERSION 3
 
 struct session_store;
 struct json_t;

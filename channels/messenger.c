@@ -1,0 +1,177 @@
+/* channels/messenger.c - see messenger.h. */
+#include "messenger.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chan_text.h"
+
+bool chan_messenger_signature_ok(const char *secret, const char *body, size_t len,
+                                 const char *header)
+{
+    unsigned char want[32], got[EVP_MAX_MD_SIZE];
+    unsigned int got_len = 0;
+
+    if (!secret || !secret[0] || !header || strncmp(header, "sha256=", 7) != 0 ||
+        strlen(header + 7) != 64)
+        return false;
+    if (!chan_hex_decode(header + 7, want, sizeof(want)))
+        return false;
+    /* Meta signs the raw bytes as sent; never re-serialised JSON */
+    if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, got,
+              &got_len) ||
+        got_len != 32)
+        return false;
+    return CRYPTO_memcmp(want, got, 32) == 0;
+}
+
+static void copy(char *dst, size_t cap, const char *src, int *too_long)
+{
+    size_t n = src ? strlen(src) : 0;
+
+    if (n >= cap) {
+        if (too_long)
+            *too_long = 1;
+        n = 0; /* a cut message would be misunderstood; the caller answers "too long" */
+    }
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void take(json_t *ev, struct chan_event *out, size_t max, size_t *n)
+{
+    json_t *msg = json_object_get(ev, "message"), *pb = json_object_get(ev, "postback");
+    const char *user = json_string_value(json_object_get(json_object_get(ev, "sender"), "id"));
+    struct chan_event *e;
+
+    if (!user || *n >= max)
+        return;
+    if (json_is_object(msg) && json_is_true(json_object_get(msg, "is_echo")))
+        return; /* our own message coming back */
+    if (!json_is_object(msg) && !json_is_object(pb))
+        return; /* delivery, read, reaction, ... */
+    e = &out[*n];
+    memset(e, 0, sizeof(*e));
+    copy(e->user, sizeof(e->user), user, NULL);
+    if (json_is_object(msg)) {
+        const char *qr = json_string_value(
+            json_object_get(json_object_get(msg, "quick_reply"), "payload"));
+        const char *text = json_string_value(json_object_get(msg, "text"));
+
+        copy(e->event_id, sizeof(e->event_id), json_string_value(json_object_get(msg, "mid")),
+             NULL);
+        if (qr) {
+            e->kind = CHAN_EV_POSTBACK;
+            copy(e->text, sizeof(e->text), qr, &e->too_long);
+        } else if (text) {
+            e->kind = CHAN_EV_TEXT;
+            copy(e->text, sizeof(e->text), text, &e->too_long);
+        } else {
+            e->kind = CHAN_EV_UNSUPPORTED;
+        }
+    } else {
+        const char *mid = json_string_value(json_object_get(pb, "mid"));
+        char fallback[64];
+
+        if (!mid) { /* older postbacks carry no mid: the timestamp identifies them */
+            snprintf(fallback, sizeof(fallback), "pb-%" JSON_INTEGER_FORMAT,
+                     json_integer_value(json_object_get(ev, "timestamp")));
+            mid = fallback;
+        }
+        copy(e->event_id, sizeof(e->event_id), mid, NULL);
+        e->kind = CHAN_EV_POSTBACK;
+        copy(e->text, sizeof(e->text), json_string_value(json_object_get(pb, "payload")),
+             &e->too_long);
+    }
+    if (!e->event_id[0])
+        return; /* without an id we could not de-duplicate a redelivery */
+    (*n)++;
+}
+
+int chan_messenger_parse(const char *body, size_t len, struct chan_event *out, size_t max,
+                         size_t *n)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr), *entry, *ev;
+    size_t i, j;
+
+    *n = 0;
+    if (!root)
+        return -EINVAL;
+    if (!json_is_object(root) || !json_is_array(json_object_get(root, "entry")) ||
+        strcmp(json_string_value(json_object_get(root, "object")) ?
+                   json_string_value(json_object_get(root, "object")) : "",
+               "page") != 0) {
+        json_decref(root);
+        return -EINVAL;
+    }
+    /* "entry is an array and may contain multiple objects" (Meta) */
+    json_array_foreach(json_object_get(root, "entry"), i, entry)
+    {
+        json_array_foreach(json_object_get(entry, "messaging"), j, ev) take(ev, out, max, n);
+    }
+    json_decref(root);
+    return 0;
+}
+
+json_t *chan_messenger_render(const json_t *reply, const char *user)
+{
+    json_t *bodies = json_array(), *m, *qrs = NULL, *q;
+    struct chan_part parts[CHAN_TEXT_PARTS_MAX];
+    char title[CHAN_MESSENGER_TITLE_MAX * 4 + 1];
+    size_t i, k;
+    int np, p;
+
+    if (!bodies)
+        return NULL;
+    if (json_array_size(json_object_get(reply, "quick_replies"))) {
+        qrs = json_array();
+        json_array_foreach(json_object_get(reply, "quick_replies"), i, q)
+        {
+            const char *t = json_string_value(json_object_get(q, "title"));
+            const char *pl = json_string_value(json_object_get(q, "payload"));
+
+            if (!t || !pl || json_array_size(qrs) >= CHAN_MESSENGER_QR_MAX)
+                continue;
+            json_array_append_new(qrs, json_pack("{s:s,s:s,s:s}", "content_type", "text", "title",
+                                                 chan_cut_chars(t, CHAN_MESSENGER_TITLE_MAX, title,
+                                                                sizeof(title)),
+                                                 "payload", pl));
+        }
+    }
+    json_array_foreach(json_object_get(reply, "messages"), i, m)
+    {
+        const char *text = json_string_value(json_object_get(m, "text"));
+
+        if (!text)
+            continue;
+        np = chan_split_text(text, strlen(text), CHAN_MESSENGER_TEXT_MAX, parts);
+        for (p = 0; p < np; p++) {
+            json_t *b = json_pack("{s:{s:s},s:s,s:{s:s%}}", "recipient", "id", user,
+                                  "messaging_type", "RESPONSE", "message", "text",
+                                  text + parts[p].off, parts[p].len);
+
+            if (b)
+                json_array_append_new(bodies, b);
+        }
+    }
+    k = json_array_size(bodies);
+    if (qrs && json_array_size(qrs)) {
+        if (k == 0) /* quick replies need a text to hang on */
+            json_array_append_new(bodies,
+                                  json_pack("{s:{s:s},s:s,s:{s:s}}", "recipient", "id", user,
+                                            "messaging_type", "RESPONSE", "message", "text",
+                                            "Bạn chọn một mục dưới đây:"));
+        json_object_set(json_object_get(json_array_get(bodies, json_array_size(bodies) - 1),
+                                        "message"),
+                        "quick_replies", qrs);
+    }
+    json_decref(qrs);
+    return bodies;
+}

@@ -1,0 +1,47 @@
+/* gateway/outbox.h - durable delivery of replies to Messenger and Zalo.
+ * Replies are rows of the state database's outbox table before the webhook
+ * is acknowledged; a pump sends them with the lws HTTP client on the same
+ * event loop (never blocking it), one in flight per citizen so order is
+ * kept, retrying timeouts, 5xx and 429 with exponential back-off and
+ * jitter, refreshing an expired Zalo token, and giving up after
+ * outbox.give_up_seconds with an error log and a metric. A restart resumes
+ * whatever is still queued. Event-loop thread only. */
+#ifndef MOTCUA_GATEWAY_OUTBOX_H
+#define MOTCUA_GATEWAY_OUTBOX_H
+
+#include <stddef.h>
+
+#include "mc_err.h"
+
+#define OUTBOX_INFLIGHT_MAX 8      /* requests in flight at once, all citizens */
+#define OUTBOX_TIMEOUT_S 10        /* seconds before a request counts as failed */
+#define OUTBOX_BACKOFF_MAX_MS 300000 /* longest wait between two tries */
+#define OUTBOX_RESPONSE_MAX 16384  /* bytes of a platform response we read */
+
+struct outbox;
+struct gw;
+
+/* Creates the outbox of gw (which must have its state store and, once
+ * running, its lws context). Returns a new outbox (outbox_free()) or NULL. */
+struct outbox *outbox_new(struct gw *gw, struct mc_err *err);
+
+/* NULL is a no-op. Requests in flight are abandoned; their rows stay queued. */
+void outbox_free(struct outbox *ob);
+
+/* Queues one request body (JSON text) for channel ("messenger" | "zalo")
+ * and user. Returns 0 or -EIO. The row is durable when this returns. */
+MC_MUST_CHECK int outbox_enqueue(struct outbox *ob, const char *channel, const char *user,
+                                 const char *body);
+
+/* Starts what is due: called on every tick and after enqueueing. */
+void outbox_pump(struct outbox *ob);
+
+/* Rows not yet sent or given up (for tests and /metrics). */
+long outbox_pending(struct outbox *ob);
+
+/* The lws protocol callback for the outbox's client connections. */
+int outbox_callback(struct gw *gw, void *wsi, int reason, void *user, void *in, size_t len);
+
+#define OUTBOX_PROTOCOL "motcua-outbox"
+
+#endif

@@ -1,0 +1,305 @@
+/* gateway/webhook.c - see webhook.h. */
+#include "webhook.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "chan.h"
+#include "gw.h"
+#include "mc_log.h"
+#include "messenger.h"
+#include "outbox.h"
+#include "session.h"
+#include "zalo.h"
+
+#define WEBHOOK_CHALLENGE_MAX 64 /* bytes; Meta sends an integer */
+
+static const char *const text_only =
+    "Xin lỗi, hiện tôi chỉ đọc được tin nhắn chữ. Bạn hãy gõ câu hỏi, ví dụ: \"làm giấy khai "
+    "sinh cần gì\".";
+static const char *const too_long =
+    "Tin nhắn dài quá, bạn viết ngắn lại giúp tôi nhé (dưới 2.000 ký tự).";
+static const char *const trouble =
+    "Xin lỗi, tôi chưa đọc được tin nhắn này. Bạn gửi lại giúp tôi nhé.";
+
+static void set(struct webhook_result *out, unsigned status, const char *ctype, const char *body)
+{
+    out->status = status;
+    out->ctype = ctype;
+    snprintf(out->body, sizeof(out->body), "%s", body);
+}
+
+static void set_error(struct webhook_result *out, unsigned status, const char *code,
+                      const char *message)
+{
+    out->status = status;
+    out->ctype = "application/json";
+    snprintf(out->body, sizeof(out->body), "{\"error\":\"%s\",\"message\":\"%s\"}", code,
+             message);
+}
+
+static bool same_secret(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+
+    return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
+}
+
+void webhook_messenger_verify(struct gw *gw, const char *mode, const char *token,
+                              const char *challenge, struct webhook_result *out)
+{
+    size_t i;
+
+    if (!cfg_messenger_enabled(gw->cfg)) {
+        set_error(out, 404, "channel_disabled", "This channel is not enabled.");
+        return;
+    }
+    if (!mode || !token || !challenge || strcmp(mode, "subscribe") != 0 ||
+        !same_secret(token, gw->cfg->messenger_verify_token)) {
+        gw->metrics.errors[METRICS_ERR_SIGNATURE]++;
+        set_error(out, 403, "forbidden", "Verification failed.");
+        return;
+    }
+    for (i = 0; challenge[i]; i++)
+        if (!isalnum((unsigned char)challenge[i]) || i >= WEBHOOK_CHALLENGE_MAX) {
+            set_error(out, 400, "bad_challenge", "hub.challenge is not a short token.");
+            return;
+        }
+    set(out, 200, "text/plain", challenge);
+}
+
+static json_t *fixed_reply(const char *text)
+{
+    return json_pack("{s:[{s:s}],s:[],s:n}", "messages", "text", text, "quick_replies",
+                     "procedure");
+}
+
+/* "1", "2"...: the citizen picked a numbered option of our last Zalo reply. */
+static char *numbered_option(sqlite3 *db, const char *user, const char *text)
+{
+    sqlite3_stmt *q = NULL;
+    json_t *opts;
+    char *payload = NULL, *end;
+    unsigned long k;
+
+    if (!text[0] || strlen(text) > 2 || strspn(text, "0123456789") != strlen(text))
+        return NULL;
+    k = strtoul(text, &end, 10);
+    if (k == 0 ||
+        sqlite3_prepare_v2(db,
+                           "SELECT options FROM chan_options WHERE channel = 'zalo' AND "
+                           "user_key = ?1",
+                           -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return NULL;
+    }
+    sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        opts = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+        if (json_string_value(json_array_get(opts, k - 1)))
+            payload = strdup(json_string_value(json_array_get(opts, k - 1)));
+        json_decref(opts);
+    }
+    sqlite3_finalize(q);
+    return payload;
+}
+
+static int save_options(sqlite3 *db, const char *user, json_t *opts)
+{
+    sqlite3_stmt *q = NULL;
+    char *text = json_dumps(opts, JSON_COMPACT);
+    int rc = -EIO;
+
+    if (text && sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chan_options VALUES ('zalo', ?1, ?2)",
+                                   -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 2, text, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
+    }
+    sqlite3_finalize(q);
+    free(text);
+    return rc;
+}
+
+/* Returns 1 if the event is new (and now recorded), 0 if seen before, <0 on error. */
+static int first_time(sqlite3 *db, const char *channel, const char *event_id)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = -EIO;
+
+    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO seen_event VALUES (?1, ?2, ?3)", -1, &q,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, event_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)time(NULL));
+        if (sqlite3_step(q) == SQLITE_DONE)
+            rc = sqlite3_changes(db) > 0 ? 1 : 0;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Understands one event and queues the rendered reply. */
+static int handle_event(struct gw *gw, const char *channel, const struct chan_event *e)
+{
+    sqlite3 *db = session_store_db(gw->state);
+    struct mc_err err = {{0}};
+    json_t *reply = NULL, *bodies = NULL, *opts = NULL, *b;
+    char *picked = NULL, *text;
+    size_t i;
+    int rc = 0;
+
+    gw->metrics.msg_in[strcmp(channel, "zalo") == 0 ? METRICS_ZALO : METRICS_MESSENGER]++;
+    if (e->kind == CHAN_EV_UNFOLLOW)
+        return 0;
+    if (e->kind == CHAN_EV_UNSUPPORTED)
+        reply = fixed_reply(text_only);
+    else if (e->too_long)
+        reply = fixed_reply(too_long);
+    else {
+        const char *payload = NULL, *typed = NULL;
+
+        if (e->kind == CHAN_EV_FOLLOW)
+            payload = "meta:chao-hoi";
+        else if (e->kind == CHAN_EV_POSTBACK)
+            payload = e->text;
+        else if (strcmp(channel, "zalo") == 0 && (picked = numbered_option(db, e->user, e->text)))
+            payload = picked;
+        else
+            typed = e->text;
+        if (typed && !typed[0])
+            reply = fixed_reply(text_only);
+        else {
+            rc = gw_handle_message(gw, channel, NULL, e->user, typed, payload, NULL, &reply, &err);
+            if (rc == -EINVAL) {
+                reply = fixed_reply(trouble);
+                rc = 0;
+            }
+        }
+    }
+    free(picked);
+    if (rc || !reply)
+        return rc ? rc : -ENOMEM;
+    if (strcmp(channel, "zalo") == 0)
+        bodies = chan_zalo_render(reply, e->user, &opts);
+    else
+        bodies = chan_messenger_render(reply, e->user);
+    json_decref(reply);
+    if (!bodies) {
+        json_decref(opts);
+        return -ENOMEM;
+    }
+    json_array_foreach(bodies, i, b)
+    {
+        text = json_dumps(b, JSON_COMPACT);
+        if (!text || outbox_enqueue(gw->outbox, channel, e->user, text)) {
+            free(text);
+            rc = -EIO;
+            break;
+        }
+        free(text);
+    }
+    if (!rc && opts && json_array_size(opts))
+        rc = save_options(db, e->user, opts);
+    json_decref(opts);
+    json_decref(bodies);
+    return rc;
+}
+
+/* All events of one delivery in one transaction: either every reply is
+ * queued and every event marked seen, or nothing is and the platform's
+ * redelivery gets a clean second chance. */
+static void handle_all(struct gw *gw, const char *channel, struct chan_event *ev, size_t n,
+                       struct webhook_result *out)
+{
+    sqlite3 *db = session_store_db(gw->state);
+    size_t i;
+    int rc = 0, fresh;
+
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        set_error(out, 503, "busy", "Try again.");
+        return;
+    }
+    for (i = 0; i < n && !rc; i++) {
+        fresh = first_time(db, channel, ev[i].event_id);
+        if (fresh < 0)
+            rc = fresh;
+        else if (fresh == 0)
+            mc_log(MC_LOG_INFO, "webhook.duplicate", "channel=%s", channel);
+        else
+            rc = handle_event(gw, channel, &ev[i]);
+    }
+    if (rc || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        gw->metrics.errors[METRICS_ERR_INTERNAL]++;
+        mc_log(MC_LOG_ERROR, "webhook.failed", "channel=%s rc=%d", channel, rc);
+        set_error(out, 500, "internal", "Could not queue the reply; deliver again.");
+        return;
+    }
+    set(out, 200, "text/plain", "EVENT_RECEIVED");
+    outbox_pump(gw->outbox);
+}
+
+void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const char *signature,
+                            struct webhook_result *out)
+{
+    struct chan_event *ev;
+    size_t n = 0;
+
+    if (!cfg_messenger_enabled(gw->cfg)) {
+        set_error(out, 404, "channel_disabled", "This channel is not enabled.");
+        return;
+    }
+    if (!chan_messenger_signature_ok(gw->cfg->messenger_app_secret, body, len, signature)) {
+        gw->metrics.errors[METRICS_ERR_SIGNATURE]++;
+        mc_log(MC_LOG_WARN, "webhook.signature", "channel=messenger present=%d",
+               signature && signature[0]);
+        set_error(out, 403, "bad_signature", "X-Hub-Signature-256 is missing or wrong.");
+        return;
+    }
+    ev = calloc(CHAN_EVENTS_MAX, sizeof(*ev));
+    if (!ev) {
+        set_error(out, 503, "internal", "Out of memory.");
+        return;
+    }
+    if (chan_messenger_parse(body, len, ev, CHAN_EVENTS_MAX, &n)) {
+        set_error(out, 400, "bad_event", "Not a Messenger page event.");
+        free(ev);
+        return;
+    }
+    handle_all(gw, "messenger", ev, n, out);
+    free(ev);
+}
+
+void webhook_zalo_post(struct gw *gw, const char *body, size_t len, const char *signature,
+                       struct webhook_result *out)
+{
+    struct chan_event ev;
+    size_t n = 0;
+
+    if (!cfg_zalo_enabled(gw->cfg)) {
+        set_error(out, 404, "channel_disabled", "This channel is not enabled.");
+        return;
+    }
+    if (!chan_zalo_signature_ok(gw->cfg->zalo_app_id, gw->cfg->zalo_oa_secret, body, len,
+                                signature)) {
+        gw->metrics.errors[METRICS_ERR_SIGNATURE]++;
+        mc_log(MC_LOG_WARN, "webhook.signature", "channel=zalo present=%d",
+               signature && signature[0]);
+        set_error(out, 403, "bad_signature", "X-ZEvent-Signature is missing or wrong.");
+        return;
+    }
+    if (chan_zalo_parse(body, len, &ev, &n)) {
+        set_error(out, 400, "bad_event", "Not a Zalo event.");
+        return;
+    }
+    handle_all(gw, "zalo", &ev, n, out);
+}

@@ -1,0 +1,34 @@
+/* gateway/webhook.h - the Messenger and Zalo webhooks: verify the request,
+ * turn each event into one message on the common path (gw_handle_message),
+ * render the reply for the platform and queue it in the durable outbox, all
+ * in one state-database transaction, then acknowledge. Redelivered events
+ * are recognised by their platform message id and answered only once. */
+#ifndef MOTCUA_GATEWAY_WEBHOOK_H
+#define MOTCUA_GATEWAY_WEBHOOK_H
+
+#include <stddef.h>
+
+#include "mc_err.h"
+
+struct gw;
+
+struct webhook_result {
+    unsigned status;      /* HTTP status to answer */
+    const char *ctype;    /* content type of body */
+    char body[256];       /* short answer (challenge, "EVENT_RECEIVED", or JSON error) */
+};
+
+/* GET /webhooks/messenger?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…
+ * (values already URL-decoded; NULL when absent). */
+void webhook_messenger_verify(struct gw *gw, const char *mode, const char *token,
+                              const char *challenge, struct webhook_result *out);
+
+/* POST /webhooks/messenger with the raw body and X-Hub-Signature-256. */
+void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const char *signature,
+                            struct webhook_result *out);
+
+/* POST /webhooks/zalo with the raw body and X-ZEvent-Signature. */
+void webhook_zalo_post(struct gw *gw, const char *body, size_t len, const char *signature,
+                       struct webhook_result *out);
+
+#endif

@@ -1,0 +1,265 @@
+// tests/e2e/webhooks.test.js - Messenger and Zalo bridges against local
+// fake Graph and Zalo servers that record what they receive (issue 6).
+'use strict';
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { startServer, tempDir } = require('./lib/server');
+const { startFake } = require('./lib/fake_platform');
+
+const APP_SECRET = 'test-app-secret';
+const VERIFY = 'verify-me';
+const PAGE_TOKEN = 'PAGE-TOKEN-123';
+const ZALO_APP = '1234567890';
+const ZALO_OA_SECRET = 'oa-secret-xyz';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function messengerEnv(fake) {
+  return {
+    MOTCUA_MESSENGER_APP_SECRET: APP_SECRET, MOTCUA_MESSENGER_VERIFY_TOKEN: VERIFY,
+    MOTCUA_MESSENGER_PAGE_TOKEN: PAGE_TOKEN, MOTCUA_MESSENGER_GRAPH_URL: fake.url + '/v25.0',
+  };
+}
+function zaloEnv(fake, oauth) {
+  return {
+    MOTCUA_ZALO_APP_ID: ZALO_APP, MOTCUA_ZALO_OA_SECRET: ZALO_OA_SECRET,
+    MOTCUA_ZALO_ACCESS_TOKEN: 'zalo-token-1', MOTCUA_ZALO_REFRESH_TOKEN: 'refresh-1',
+    MOTCUA_ZALO_APP_SECRET: 'zalo-app-secret', MOTCUA_ZALO_API_URL: fake.url,
+    MOTCUA_ZALO_OAUTH_URL: (oauth || fake).url + '/v4/oa/access_token',
+  };
+}
+
+let mid = 0;
+function messengerEvent(psid, text, extra = {}) {
+  mid++;
+  return { object: 'page', entry: [{ id: 'PAGE', time: Date.now(), messaging: [
+    { sender: { id: psid }, recipient: { id: 'PAGE' }, timestamp: Date.now(), message: { mid: 'm_' + mid + '_' + psid, text, ...extra } }] }] };
+}
+function sign(body) {
+  return 'sha256=' + crypto.createHmac('sha256', APP_SECRET).update(body).digest('hex');
+}
+async function postMessenger(srv, obj, signature) {
+  const body = typeof obj === 'string' ? obj : JSON.stringify(obj);
+  return fetch(srv.url + '/webhooks/messenger', { method: 'POST', body,
+    headers: { 'content-type': 'application/json', ...(signature !== null ? { 'x-hub-signature-256': signature ?? sign(body) } : {}) } });
+}
+let zmsg = 0;
+function zaloEvent(user, eventName, text, extra = {}) {
+  zmsg++;
+  return { app_id: ZALO_APP, user_id_by_app: 'u' + user, event_name: eventName, timestamp: String(Date.now()),
+    sender: { id: user }, recipient: { id: '579745863508352884' },
+    message: text === undefined ? undefined : { msg_id: 'zmsg' + zmsg, text }, ...extra };
+}
+function zsign(body, ts) {
+  return 'mac=' + crypto.createHash('sha256').update(ZALO_APP + body + ts + ZALO_OA_SECRET).digest('hex');
+}
+async function postZalo(srv, obj, signature) {
+  const body = JSON.stringify(obj);
+  return fetch(srv.url + '/webhooks/zalo', { method: 'POST', body,
+    headers: { 'content-type': 'application/json', ...(signature !== null ? { 'x-zevent-signature': signature ?? zsign(body, obj.timestamp) } : {}) } });
+}
+const sends = (reqs) => reqs.filter((r) => r.url.startsWith('/v25.0/me/messages'));
+const zsends = (reqs) => reqs.filter((r) => r.url === '/v3.0/oa/message/cs');
+
+test('Messenger: disabled without secrets', async () => {
+  const srv = await startServer();
+  try {
+    let r = await fetch(srv.url + `/webhooks/messenger?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1`);
+    assert.equal(r.status, 404);
+    r = await postMessenger(srv, messengerEvent('1', 'hi'));
+    assert.equal(r.status, 404);
+    r = await postZalo(srv, zaloEvent('1', 'user_send_text', 'hi'));
+    assert.equal(r.status, 404);
+  } finally { await srv.stop(); }
+});
+
+test('Messenger: verification, signatures, one reply per event, de-duplication', async () => {
+  const fake = await startFake({ status: 200, body: { recipient_id: 'x', message_id: 'mid.1' } });
+  const srv = await startServer({ env: messengerEnv(fake) });
+  try {
+    let r = await fetch(srv.url + `/webhooks/messenger?hub.mode=subscribe&hub.verify_token=${VERIFY}&hub.challenge=1158201444`);
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), '1158201444');
+    r = await fetch(srv.url + `/webhooks/messenger?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1`);
+    assert.equal(r.status, 403);
+    r = await fetch(srv.url + `/webhooks/messenger?hub.mode=unsubscribe&hub.verify_token=${VERIFY}&hub.challenge=1`);
+    assert.equal(r.status, 403);
+
+    // forged and missing signatures: 403 and nothing sent
+    const ev = messengerEvent('psid-forged', 'đăng ký khai sinh');
+    r = await postMessenger(srv, ev, 'sha256=' + '0'.repeat(64));
+    assert.equal(r.status, 403);
+    r = await postMessenger(srv, ev, null);
+    assert.equal(r.status, 403);
+    const bodyText = JSON.stringify(ev);
+    r = await postMessenger(srv, bodyText + ' ', sign(bodyText)); // body changed after signing
+    assert.equal(r.status, 403);
+
+    // a signed message: exactly one correct reply
+    const good = messengerEvent('psid-1', 'cho em hỏi làm giấy khai sinh cho con cần gì');
+    r = await postMessenger(srv, good);
+    assert.equal(r.status, 200);
+    await fake.until((q) => sends(q).length >= 1);
+    await sleep(600);
+    const out = sends(fake.requests);
+    assert.ok(out.every((q) => q.json.recipient.id === 'psid-1'));
+    assert.equal(out[0].url, `/v25.0/me/messages?access_token=${PAGE_TOKEN}`);
+    const last = out[out.length - 1].json;
+    assert.equal(last.messaging_type, 'RESPONSE');
+    assert.ok(out.every((q) => [...q.json.message.text].length <= 2000));
+    assert.ok(out.map((q) => q.json.message.text).join(' ').includes('khai sinh'));
+    assert.ok(last.message.quick_replies.length >= 1 && last.message.quick_replies.length <= 13);
+    for (const q of last.message.quick_replies) {
+      assert.equal(q.content_type, 'text');
+      assert.ok([...q.title].length <= 20, q.title);
+      assert.ok(q.payload);
+    }
+    assert.ok(!fake.requests.some((q) => q.json?.recipient?.id === 'psid-forged'));
+    const n = sends(fake.requests).length;
+
+    // the same event delivered again: no second reply
+    r = await postMessenger(srv, good);
+    assert.equal(r.status, 200);
+    // echoes, delivery and read receipts: nothing to answer
+    r = await postMessenger(srv, { object: 'page', entry: [{ messaging: [
+      { sender: { id: 'PAGE' }, recipient: { id: 'psid-1' }, message: { mid: 'echo1', text: 'x', is_echo: true } },
+      { sender: { id: 'psid-1' }, recipient: { id: 'PAGE' }, delivery: { mids: ['a'], watermark: 1 } },
+      { sender: { id: 'psid-1' }, recipient: { id: 'PAGE' }, read: { watermark: 1 } }] }] });
+    assert.equal(r.status, 200);
+    await sleep(1200);
+    assert.equal(sends(fake.requests).length, n);
+
+    // a quick-reply tap is a postback and continues the same conversation
+    r = await postMessenger(srv, messengerEvent('psid-1', 'Giấy tờ cần chuẩn bị', { quick_reply: { payload: 'docs:khai-sinh' } }));
+    assert.equal(r.status, 200);
+    await fake.until((q) => sends(q).length > n);
+    // malformed bodies that are signed are rejected without a crash
+    r = await postMessenger(srv, '{"object":"user"}');
+    assert.equal(r.status, 400);
+    r = await postMessenger(srv, 'not json');
+    assert.equal(r.status, 400);
+    assert.equal((await fetch(srv.url + '/healthz')).status, 200);
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Messenger: 500 twice then 200 delivers once and keeps order', async () => {
+  const fake = await startFake({ status: 200, body: { message_id: 'ok' } });
+  fake.script.push({ status: 500, body: { error: 'boom' } }, { status: 503, body: 'down' });
+  const srv = await startServer({ env: messengerEnv(fake) });
+  try {
+    let r = await postMessenger(srv, messengerEvent('psid-order', 'đăng ký tạm trú'));
+    assert.equal(r.status, 200);
+    r = await postMessenger(srv, messengerEvent('psid-order', 'cảm ơn'));
+    assert.equal(r.status, 200);
+    await fake.until((q) => sends(q).filter((x) => x.answered === 200).length >= 2, 20000);
+    await sleep(500);
+    const ok = sends(fake.requests).filter((x) => x.answered === 200).map((x) => x.json.message.text);
+    const failed = sends(fake.requests).filter((x) => x.answered !== 200);
+    assert.equal(failed.length, 2);
+    // the failed body was the first reply; it was delivered exactly once, before the second
+    assert.equal(failed[0].body, failed[1].body);
+    assert.equal(ok.filter((t) => t === failed[0].json.message.text).length, 1);
+    assert.equal(ok[0], failed[0].json.message.text);
+    const metrics = await (await fetch(srv.url + '/metrics')).text();
+    assert.match(metrics, /motcua_outbox_total\{result="retry"\} 2/);
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Messenger: replies queued when the server is killed are sent after restart', async () => {
+  const down = await startFake({ status: 503, body: 'unavailable' });
+  const dir = tempDir();
+  let srv = await startServer({ dir, env: messengerEnv(down) });
+  const r = await postMessenger(srv, messengerEvent('psid-restart', 'làm lại căn cước bị mất'));
+  assert.equal(r.status, 200);
+  await down.until((q) => sends(q).length >= 1);
+  await srv.stop('SIGKILL');
+  await down.close();
+  const up = await startFake({ status: 200, body: { message_id: 'ok' } });
+  srv = await startServer({ dir, env: messengerEnv(up) });
+  try {
+    await up.until((q) => sends(q).length >= 1, 15000);
+    assert.equal(sends(up.requests)[0].json.recipient.id, 'psid-restart');
+  } finally { await srv.stop(); await up.close(); }
+});
+
+test('Zalo: signatures, replies, duplicates, follow, images and echoes', async () => {
+  const fake = await startFake({ status: 200, body: { error: 0, message: 'Success', data: { message_id: 'x' } } });
+  const srv = await startServer({ env: zaloEnv(fake) });
+  try {
+    const user = '2512523625412515';
+    let ev = zaloEvent(user, 'user_send_text', 'đăng ký kết hôn cần giấy tờ gì');
+    let r = await postZalo(srv, ev, 'mac=' + 'a'.repeat(64));
+    assert.equal(r.status, 403);
+    r = await postZalo(srv, ev, null);
+    assert.equal(r.status, 403);
+    r = await postZalo(srv, ev);
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).length >= 1);
+    await sleep(500);
+    const first = zsends(fake.requests);
+    assert.equal(first[0].headers.access_token, 'zalo-token-1');
+    assert.ok(first.every((q) => q.json.recipient.user_id === user));
+    assert.ok(first.map((q) => q.json.message.text).join(' ').toLowerCase().includes('kết hôn'));
+    const withButtons = first.find((q) => q.json.message.attachment);
+    assert.ok(withButtons, 'quick replies rendered as buttons');
+    for (const b of withButtons.json.message.attachment.payload.buttons) assert.equal(b.type, 'oa.query.hide');
+    assert.match(withButtons.json.message.text, /^Gõ số để chọn:\n1\. /);
+    const n = zsends(fake.requests).length;
+
+    r = await postZalo(srv, ev); // redelivered
+    assert.equal(r.status, 200);
+    r = await postZalo(srv, zaloEvent('579745863508352884', 'oa_send_text', 'echo', { sender: { id: '579745863508352884' }, recipient: { id: user } }));
+    assert.equal(r.status, 200);
+    await sleep(1000);
+    assert.equal(zsends(fake.requests).length, n);
+
+    // typing "1" picks the first numbered option
+    r = await postZalo(srv, zaloEvent(user, 'user_send_text', '1'));
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).length > n);
+    await sleep(300);
+    const m = zsends(fake.requests).length;
+
+    r = await postZalo(srv, zaloEvent('777', 'user_send_image', undefined, { message: { msg_id: 'img1', attachments: [{ type: 'image', payload: { url: 'x' } }] } }));
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).length > m);
+    assert.match(zsends(fake.requests).at(-1).json.message.text, /chỉ đọc được tin nhắn chữ/);
+
+    r = await postZalo(srv, { app_id: ZALO_APP, event_name: 'follow', timestamp: String(Date.now()), follower: { id: '888' }, sender: { id: '888' }, recipient: { id: 'oa' } });
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).some((x) => x.json.recipient.user_id === '888'));
+
+    r = await postZalo(srv, { hello: 1, timestamp: '1' });
+    assert.equal(r.status, 400);
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Zalo: expired token is refreshed and the reply retried; closed window is not retried', async () => {
+  const fake = await startFake({ status: 200, body: { error: 0 } });
+  fake.script.push({ status: 200, body: { error: -216, message: 'Access token is invalid' } });
+  const oauth = await startFake({ status: 200, body: { access_token: 'zalo-token-2', refresh_token: 'refresh-2', expires_in: '90000' } });
+  const srv = await startServer({ env: zaloEnv(fake, oauth) });
+  try {
+    let r = await postZalo(srv, zaloEvent('1001', 'user_send_text', 'xin chào'));
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).filter((x) => x.answered === 200 && x.headers.access_token === 'zalo-token-2').length >= 1, 15000);
+    assert.equal(oauth.requests.length, 1);
+    assert.equal(oauth.requests[0].headers.secret_key, 'zalo-app-secret');
+    assert.match(oauth.requests[0].body, /grant_type=refresh_token/);
+    assert.match(oauth.requests[0].body, /refresh_token=refresh-1/);
+    assert.equal(zsends(fake.requests)[0].headers.access_token, 'zalo-token-1');
+
+    // the citizen's reply window is closed: logged, given up, not retried
+    const before = zsends(fake.requests).length;
+    fake.defaultResponse = { status: 200, body: { error: -230, message: 'User has not interacted in 7 days' } };
+    r = await postZalo(srv, zaloEvent('1002', 'user_send_text', 'cảm ơn'));
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).length > before);
+    await sleep(2500);
+    const tries = zsends(fake.requests).slice(before).filter((x) => x.json.recipient.user_id === '1002');
+    const distinct = new Set(tries.map((x) => x.body));
+    assert.equal(tries.length, distinct.size, 'no body was sent twice');
+    const metrics = await (await fetch(srv.url + '/metrics')).text();
+    assert.match(metrics, /motcua_outbox_total\{result="failed"\} [1-9]/);
+  } finally { await srv.stop(); await fake.close(); await oauth.close(); }
+});

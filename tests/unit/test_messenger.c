@@ -1,0 +1,130 @@
+/* tests/unit/test_messenger.c - Messenger signatures, event parsing and
+ * rendering within the platform's limits. */
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "messenger.h"
+#include "mc_utf8.h"
+
+static void sign(const char *secret, const char *body, char out[80])
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    int i;
+
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, strlen(body), md,
+         &n);
+    memcpy(out, "sha256=", 8);
+    for (i = 0; i < 32; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+static void test_signature(void **state)
+{
+    const char *body = "{\"object\":\"page\",\"entry\":[]}";
+    char sig[80];
+
+    (void)state;
+    sign("s3cret", body, sig);
+    assert_true(chan_messenger_signature_ok("s3cret", body, strlen(body), sig));
+    assert_false(chan_messenger_signature_ok("other", body, strlen(body), sig));
+    assert_false(chan_messenger_signature_ok("s3cret", body, strlen(body) - 1, sig));
+    assert_false(chan_messenger_signature_ok("s3cret", body, strlen(body), NULL));
+    assert_false(chan_messenger_signature_ok("s3cret", body, strlen(body), "sha256=zz"));
+    sig[10] = sig[10] == 'a' ? 'b' : 'a';
+    assert_false(chan_messenger_signature_ok("s3cret", body, strlen(body), sig));
+    assert_false(chan_messenger_signature_ok("", body, strlen(body), sig));
+}
+
+static void test_parse(void **state)
+{
+    const char *body =
+        "{\"object\":\"page\",\"entry\":[{\"messaging\":["
+        "{\"sender\":{\"id\":\"u1\"},\"message\":{\"mid\":\"m1\",\"text\":\"khai sinh\"}},"
+        "{\"sender\":{\"id\":\"u1\"},\"message\":{\"mid\":\"m2\",\"text\":\"Có\","
+        "\"quick_reply\":{\"payload\":\"ans:yes\"}}},"
+        "{\"sender\":{\"id\":\"p\"},\"message\":{\"mid\":\"m3\",\"text\":\"x\",\"is_echo\":true}},"
+        "{\"sender\":{\"id\":\"u1\"},\"delivery\":{\"watermark\":1}},"
+        "{\"sender\":{\"id\":\"u2\"},\"message\":{\"mid\":\"m4\",\"attachments\":[{}]}}]},"
+        "{\"messaging\":[{\"sender\":{\"id\":\"u3\"},\"postback\":{\"mid\":\"m5\","
+        "\"payload\":\"proc:tam-tru\"}}]}]}";
+    struct chan_event ev[8];
+    size_t n;
+
+    (void)state;
+    assert_int_equal(chan_messenger_parse(body, strlen(body), ev, 8, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(ev[0].kind, CHAN_EV_TEXT);
+    assert_string_equal(ev[0].text, "khai sinh");
+    assert_string_equal(ev[0].event_id, "m1");
+    assert_int_equal(ev[1].kind, CHAN_EV_POSTBACK);
+    assert_string_equal(ev[1].text, "ans:yes");
+    assert_int_equal(ev[2].kind, CHAN_EV_UNSUPPORTED);
+    assert_string_equal(ev[2].user, "u2");
+    assert_int_equal(ev[3].kind, CHAN_EV_POSTBACK);
+    assert_string_equal(ev[3].text, "proc:tam-tru");
+    assert_int_equal(chan_messenger_parse(body, strlen(body), ev, 2, &n), 0);
+    assert_int_equal(n, 2); /* capped */
+    assert_int_equal(chan_messenger_parse("{\"object\":\"user\"}", 17, ev, 8, &n), -EINVAL);
+    assert_int_equal(chan_messenger_parse("nope", 4, ev, 8, &n), -EINVAL);
+}
+
+static void test_render_limits(void **state)
+{
+    json_t *reply = json_pack("{s:[{s:s}],s:[]}", "messages", "text", "Chào bạn", "quick_replies");
+    json_t *qrs = json_object_get(reply, "quick_replies"), *bodies, *last;
+    char big[5000], title[40];
+    size_t i;
+    int k;
+
+    (void)state;
+    for (k = 0; k < 16; k++) {
+        snprintf(title, sizeof(title), "Lựa chọn thật dài số %d", k);
+        json_array_append_new(qrs, json_pack("{s:s,s:s}", "title", title, "payload", "next"));
+    }
+    for (k = 0, i = 0; k < 90; k++)
+        i += (size_t)snprintf(big + i, sizeof(big) - i, "%s", "Câu dài để thử việc chia tin nhắn. ");
+    json_array_append_new(json_object_get(reply, "messages"), json_pack("{s:s}", "text", big));
+    bodies = chan_messenger_render(reply, "u9");
+    assert_non_null(bodies);
+    assert_true(json_array_size(bodies) >= 3); /* 1 short + the long one split */
+    json_array_foreach(bodies, i, last)
+    {
+        const char *t = json_string_value(json_object_get(json_object_get(last, "message"), "text"));
+
+        assert_string_equal(json_string_value(json_object_get(json_object_get(last, "recipient"), "id")), "u9");
+        assert_true(mc_utf8_count(t, strlen(t)) <= CHAN_MESSENGER_TEXT_MAX);
+        if (i + 1 < json_array_size(bodies))
+            assert_null(json_object_get(json_object_get(last, "message"), "quick_replies"));
+    }
+    last = json_object_get(json_array_get(bodies, json_array_size(bodies) - 1), "message");
+    qrs = json_object_get(last, "quick_replies");
+    assert_int_equal(json_array_size(qrs), CHAN_MESSENGER_QR_MAX);
+    json_array_foreach(qrs, i, last)
+    {
+        const char *t = json_string_value(json_object_get(last, "title"));
+
+        assert_true(mc_utf8_count(t, strlen(t)) <= CHAN_MESSENGER_TITLE_MAX);
+    }
+    json_decref(bodies);
+    json_decref(reply);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_render_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

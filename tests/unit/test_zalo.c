@@ -1,0 +1,132 @@
+/* tests/unit/test_zalo.c - Zalo OA signatures, events, payload detection,
+ * rendering with numbered options, and API error classification. */
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "zalo.h"
+
+static void mac(const char *app, const char *body, const char *ts, const char *secret, char out[80])
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int i;
+
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    EVP_DigestUpdate(c, app, strlen(app));
+    EVP_DigestUpdate(c, body, strlen(body));
+    EVP_DigestUpdate(c, ts, strlen(ts));
+    EVP_DigestUpdate(c, secret, strlen(secret));
+    EVP_DigestFinal_ex(c, md, &n);
+    EVP_MD_CTX_free(c);
+    memcpy(out, "mac=", 5);
+    for (i = 0; i < 32; i++)
+        snprintf(out + 4 + 2 * i, 3, "%02x", md[i]);
+}
+
+static const char *text_event =
+    "{\"app_id\":\"42\",\"event_name\":\"user_send_text\",\"timestamp\":\"1700000000000\","
+    "\"sender\":{\"id\":\"2512523625412515\"},\"recipient\":{\"id\":\"579745863508352884\"},"
+    "\"message\":{\"msg_id\":\"abc\",\"text\":\"lam cccd\"}}";
+
+static void test_signature(void **state)
+{
+    char sig[80];
+
+    (void)state;
+    mac("42", text_event, "1700000000000", "oa", sig);
+    assert_true(chan_zalo_signature_ok("42", "oa", text_event, strlen(text_event), sig));
+    assert_false(chan_zalo_signature_ok("42", "other", text_event, strlen(text_event), sig));
+    assert_false(chan_zalo_signature_ok("43", "oa", text_event, strlen(text_event), sig));
+    assert_false(chan_zalo_signature_ok("42", "oa", text_event, strlen(text_event), NULL));
+    mac("42", text_event, "1700000000001", "oa", sig); /* wrong timestamp */
+    assert_false(chan_zalo_signature_ok("42", "oa", text_event, strlen(text_event), sig));
+}
+
+static void test_parse(void **state)
+{
+    struct chan_event e;
+    size_t n;
+    const char *numeric = "{\"event_name\":\"user_send_text\",\"timestamp\":1,\"sender\":{\"id\":"
+                          "1234567890123},\"message\":{\"msg_id\":77,\"text\":\"next\"}}";
+    const char *echo = "{\"event_name\":\"oa_send_text\",\"timestamp\":\"1\",\"sender\":{\"id\":\"1\"}}";
+    const char *image = "{\"event_name\":\"user_send_image\",\"timestamp\":\"1\",\"sender\":{\"id\":"
+                        "\"9\"},\"message\":{\"msg_id\":\"i1\",\"attachments\":[]}}";
+    const char *follow = "{\"event_name\":\"follow\",\"timestamp\":\"5\",\"sender\":{\"id\":\"9\"}}";
+
+    (void)state;
+    assert_int_equal(chan_zalo_parse(text_event, strlen(text_event), &e, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(e.kind, CHAN_EV_TEXT);
+    assert_string_equal(e.user, "2512523625412515");
+    assert_string_equal(e.event_id, "abc");
+    assert_string_equal(e.text, "lam cccd");
+    assert_int_equal(chan_zalo_parse(numeric, strlen(numeric), &e, &n), 0);
+    assert_string_equal(e.user, "1234567890123");
+    assert_string_equal(e.event_id, "77");
+    assert_int_equal(e.kind, CHAN_EV_POSTBACK);
+    assert_int_equal(chan_zalo_parse(echo, strlen(echo), &e, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(chan_zalo_parse(image, strlen(image), &e, &n), 0);
+    assert_int_equal(e.kind, CHAN_EV_UNSUPPORTED);
+    assert_int_equal(chan_zalo_parse(follow, strlen(follow), &e, &n), 0);
+    assert_int_equal(e.kind, CHAN_EV_FOLLOW);
+    assert_non_null(strstr(e.event_id, "follow-9-5"));
+    assert_int_equal(chan_zalo_parse("{}", 2, &e, &n), -EINVAL);
+    assert_int_equal(chan_zalo_parse("[", 1, &e, &n), -EINVAL);
+}
+
+static void test_payload_shapes(void **state)
+{
+    (void)state;
+    assert_true(chan_zalo_is_payload("docs:khai-sinh"));
+    assert_true(chan_zalo_is_payload("step:khai-sinh:3"));
+    assert_true(chan_zalo_is_payload("next"));
+    assert_false(chan_zalo_is_payload("Giấy tờ: cần gì"));
+    assert_false(chan_zalo_is_payload("toi o phuong 1"));
+    assert_false(chan_zalo_is_payload("http://x.y"));
+}
+
+static void test_render_and_classify(void **state)
+{
+    json_t *reply = json_pack("{s:[{s:s}],s:[{s:s,s:s},{s:s,s:s}]}", "messages", "text", "Chào",
+                              "quick_replies", "title", "Giấy tờ cần chuẩn bị", "payload",
+                              "docs:ket-hon", "title", "Nộp ở đâu", "payload", "where:ket-hon");
+    json_t *opts = NULL, *bodies = chan_zalo_render(reply, "u1", &opts), *last;
+    const char *t;
+
+    (void)state;
+    assert_int_equal(json_array_size(bodies), 2);
+    last = json_object_get(json_array_get(bodies, 1), "message");
+    t = json_string_value(json_object_get(last, "text"));
+    assert_string_equal(t, "Gõ số để chọn:\n1. Giấy tờ cần chuẩn bị\n2. Nộp ở đâu");
+    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(last, "attachment"), "payload"), "buttons")), 2);
+    assert_string_equal(json_string_value(json_array_get(opts, 1)), "where:ket-hon");
+    json_decref(opts);
+    json_decref(bodies);
+    json_decref(reply);
+    assert_int_equal(chan_zalo_classify("{\"error\":0}", 11), CHAN_ZALO_OK);
+    assert_int_equal(chan_zalo_classify("{\"error\":-216}", 14), CHAN_ZALO_TOKEN_EXPIRED);
+    assert_int_equal(chan_zalo_classify("{\"error\":-230}", 14), CHAN_ZALO_GIVE_UP);
+    assert_int_equal(chan_zalo_classify("{\"error\":-32}", 13), CHAN_ZALO_RETRY);
+    assert_int_equal(chan_zalo_classify("<html>", 6), CHAN_ZALO_RETRY);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_payload_shapes),
+        cmocka_unit_test(test_render_and_classify),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
