@@ -4,6 +4,7 @@
 #include "gw.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "http.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_units.h"
 #include "mc_log.h"
 #include "outbox.h"
 #include "session.h"
@@ -174,6 +176,16 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->index = kb_build_index(gw->kb, err);
     if (!gw->index)
         goto fail;
+    if (cfg->locality_default[0]) {
+        json_t *unit = kb_units_get(gw->kb, cfg->locality_default);
+
+        if (!unit) {
+            mc_err_set(err, "locality.default: \"%s\" is not a ward code of data/units",
+                       cfg->locality_default);
+            goto fail;
+        }
+        json_decref(unit);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     mc_log(MC_LOG_INFO, "kb.loaded", "path=%s index_bytes=%zu load_ms=%.1f",
            cfg->data_knowledge_db, intent_index_memory(gw->index),
@@ -245,7 +257,26 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int gw_run(struct gw *gw, volatile sig_atomic_t *stop)
+int gw_reload(struct gw *gw, struct mc_err *err)
+{
+    struct kb *kb = kb_open(gw->cfg->data_knowledge_db, err);
+    struct intent_index *idx = kb ? kb_build_index(kb, err) : NULL;
+
+    if (!idx) {
+        kb_free(kb);
+        mc_log(MC_LOG_ERROR, "kb.reload", "error=\"%s\" kept=previous", err->text);
+        return -EIO;
+    }
+    intent_index_free(gw->index);
+    kb_free(gw->kb);
+    gw->kb = kb;
+    gw->index = idx;
+    mc_log(MC_LOG_INFO, "kb.reload", "path=%s index_bytes=%zu", gw->cfg->data_knowledge_db,
+           intent_index_memory(idx));
+    return 0;
+}
+
+int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
 {
     struct gw_tick t;
     int64_t deadline;
@@ -254,9 +285,17 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *stop)
     t.gw = gw;
     lws_sul_schedule(gw->ctx, 0, &t.sul, tick, GW_TICK_US);
     mc_log(MC_LOG_INFO, "server.listen", "host=%s port=%d", gw->cfg->listen_host, gw->port);
-    while (!*stop)
+    while (!(*signals & GW_SIGNAL_STOP)) {
+        if (*signals & GW_SIGNAL_RELOAD) {
+            struct mc_err err = {{0}};
+
+            *signals &= ~GW_SIGNAL_RELOAD;
+            if (gw_reload(gw, &err) != 0)
+                mc_log(MC_LOG_WARN, "kb.reload", "source=SIGHUP result=kept_previous");
+        }
         if (lws_service(gw->ctx, 0) < 0)
             break;
+    }
     gw->draining = true;
     deadline = mono_ms() + gw->cfg->shutdown_grace_ms;
     mc_log(MC_LOG_INFO, "server.drain", "websockets=%llu grace_ms=%u",

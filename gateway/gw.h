@@ -50,10 +50,20 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err);
 /* NULL is a no-op. */
 void gw_free(struct gw *gw);
 
-/* Serves until *stop becomes non-zero (set from a signal handler), then
- * drains: refuses new connections, closes WebSockets with 1001 after their
- * queued frames, and returns within cfg->shutdown_grace_ms. Returns 0. */
-int gw_run(struct gw *gw, volatile sig_atomic_t *stop);
+#define GW_SIGNAL_STOP 1   /* bits of the flag the signal handler sets */
+#define GW_SIGNAL_RELOAD 2
+
+/* Serves until the GW_SIGNAL_STOP bit of *signals is set (from a signal
+ * handler), then drains: refuses new connections, closes WebSockets with
+ * 1001 after their queued frames, and returns within cfg->shutdown_grace_ms.
+ * A GW_SIGNAL_RELOAD bit reloads the knowledge base (and is cleared).
+ * Returns 0. */
+int gw_run(struct gw *gw, volatile sig_atomic_t *signals);
+
+/* Re-opens the knowledge database and rebuilds the understanding index,
+ * swapping them in only when both succeed; connections and sessions are
+ * untouched. Returns 0, or -EIO with err set (the old data stays in use). */
+MC_MUST_CHECK int gw_reload(struct gw *gw, struct mc_err *err);
 
 /* The one path of a citizen message, for every channel: loads or creates
  * the session (by token for web/kiosk, by user key for Messenger/Zalo),

@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "webhook.h"
 #include "intent.h"
 #include "kb.h"
+#include "cfg.h"
 #include "kb_units.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
@@ -338,6 +340,25 @@ static int serve_metrics(struct gw *gw, struct lws *wsi, struct http_req *r)
     return rc;
 }
 
+/* POST /admin/reload, Authorization: Bearer <admin.token>. */
+static int admin_reload(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    struct mc_err err = {{0}};
+    size_t n = strlen(gw->cfg->admin_token);
+
+    if (!n)
+        return respond_error(gw, wsi, r, 404, "admin_disabled", "Set admin.token to enable.");
+    if (r->method != HTTP_POST)
+        return respond_error(gw, wsi, r, 405, "method", "Use POST.");
+    if (r->auth_len != n + 7 || strncmp(r->auth, "Bearer ", 7) != 0 ||
+        CRYPTO_memcmp(r->auth + 7, gw->cfg->admin_token, n) != 0) {
+        return respond_error(gw, wsi, r, 401, "unauthorized", "Bearer token required.");
+    }
+    if (gw_reload(gw, &err))
+        return respond_error(gw, wsi, r, 500, "reload_failed", err.text);
+    return respond(gw, wsi, r, 200, "application/json", "{\"reloaded\":true}", 17, NULL);
+}
+
 static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool messenger)
 {
     struct webhook_result res;
@@ -414,6 +435,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return webhook(gw, wsi, r, p[10] == 'm');
     if (strncmp(p, "/webhooks/", 10) == 0)
         return respond_error(gw, wsi, r, 404, "not_found", "No such webhook.");
+    if (strcmp(p, "/admin/reload") == 0)
+        return admin_reload(gw, wsi, r);
     if (!get)
         return respond_error(gw, wsi, r, 405, "method", "Use GET.");
     return serve_static(gw, wsi, r, p);
@@ -455,6 +478,10 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         return respond_error(gw, wsi, r, 405, "method", "Method not allowed.");
     if (r->method != HTTP_POST)
         return route(gw, wsi, r);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof(r->auth))
+        r->auth_len = (size_t)lws_hdr_copy(wsi, r->auth, sizeof(r->auth),
+                                           WSI_TOKEN_HTTP_AUTHORIZATION);
     copy_custom_header(wsi, "x-hub-signature-256:", r->sig, sizeof(r->sig));
     if (!r->sig[0])
         copy_custom_header(wsi, "x-zevent-signature:", r->sig, sizeof(r->sig));

@@ -24,6 +24,8 @@ struct http_req {
     struct mc_buf body;         /* request body, <= HTTP_BODY_MAX */
     bool body_too_large;
     char sig[HTTP_HDR_MAX];     /* X-Hub-Signature-256 or X-ZEvent-Signature */
+    char auth[HTTP_HDR_MAX + 560]; /* Authorization (admin endpoints) */
+    size_t auth_len;
     unsigned char *resp;        /* LWS_PRE + response body, owned */
     size_t resp_len, resp_sent;
 };

@@ -26,8 +26,7 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    stop_flag |= sig == SIGHUP ? GW_SIGNAL_RELOAD : GW_SIGNAL_STOP;
 }
 
 static void usage(FILE *out)
@@ -87,12 +86,14 @@ static int cmd_serve(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* reload the knowledge base */
     signal(SIGPIPE, SIG_IGN);
     gw = gw_new(&cfg, &err);
     if (!gw) {
         mc_log(MC_LOG_ERROR, "server.start", "error=\"%s\"", err.text);
         fprintf(stderr, "motcua serve: %s\n", err.text);
-        return 1;
+        /* a setting naming something that does not exist is bad input, not a crash */
+        return strncmp(err.text, "locality.default:", 17) == 0 ? EXIT_USAGE : 1;
     }
     gw_run(gw, &stop_flag);
     gw_free(gw);

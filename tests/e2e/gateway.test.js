@@ -235,6 +235,10 @@ test('bad configuration exits 2 naming the key', async () => {
   assert.match(r.stderr, /motcua\.json:1/);
   r = await run(['serve', '--config', path.join(dir, 'missing.json')]);
   assert.equal(r.code, 2);
+  r = await run(['serve'], { env: { MOTCUA_LOCALITY_DEFAULT: '99999', MOTCUA_DATA_KNOWLEDGE_DB: require('./lib/server').DB,
+    MOTCUA_DATA_STATE_DB: path.join(dir, 's.db'), MOTCUA_LISTEN_PORT: '0' } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /locality\.default: "99999" is not a ward code/);
   r = await run(['serve', '--bogus']);
   assert.equal(r.code, 2);
   r = await run(['frobnicate']);
@@ -256,4 +260,28 @@ test('secrets never reach the log', async () => {
   await s.stop();
   assert.ok(!s.logs().includes(secret));
   assert.ok(!s.logs().includes('0912345678'));
+});
+
+test('reload the knowledge base without dropping connections', async () => {
+  const s = await startServer({ env: { MOTCUA_ADMIN_TOKEN: 'adm1n-t0ken' } });
+  try {
+    const c = await Client.connect(s.wsUrl);
+    await c.hello();
+    let r = await fetch(s.url + '/admin/reload', { method: 'POST' });
+    assert.equal(r.status, 401);
+    r = await fetch(s.url + '/admin/reload', { method: 'POST', headers: { authorization: 'Bearer wrong' } });
+    assert.equal(r.status, 401);
+    r = await fetch(s.url + '/admin/reload', { method: 'POST', headers: { authorization: 'Bearer adm1n-t0ken' } });
+    assert.equal(r.status, 200);
+    s.proc.kill('SIGHUP');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.match(s.logs(), /event=kb\.reload path=/);
+    const reply = await c.say('đăng ký tạm trú'); // same connection still served
+    assert.equal(reply.type, 'reply');
+    await c.close();
+    r = await fetch(srv.url + '/admin/reload', { method: 'POST' }); // no token configured
+    assert.equal(r.status, 404);
+  } finally {
+    await s.stop();
+  }
 });
