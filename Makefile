@@ -13,7 +13,10 @@ TESTPKGS = cmocka
 # Debian 12 packages that provide everything the build, the tests and `make run` need.
 APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
            libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev \
-           nodejs npm chromium python3 python3-yaml valgrind
+           chromium python3 python3-yaml
+# Node.js may come from Debian or from another vendor's package that bundles npm (and
+# conflicts with Debian's npm), so it is checked by command, not by package name.
+APT_NODE = nodejs npm
 
 BUILD   ?= build
 SANITIZE ?= 0
@@ -58,6 +61,7 @@ deps:
 	@missing=""; for p in $(APT_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	{ command -v node >/dev/null && command -v npm >/dev/null; } || missing="$$missing $(APT_NODE)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
