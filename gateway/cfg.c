@@ -191,11 +191,25 @@ out:
     return rc;
 }
 
+/* listen.port -> MOTCUA_LISTEN_PORT; false if it does not fit. */
+static bool env_name(const char *key, char *out, size_t cap)
+{
+    size_t klen = strlen(key), j;
+
+    if (klen + 8 > cap)
+        return false;
+    memcpy(out, "MOTCUA_", 7);
+    for (j = 0; j < klen; j++)
+        out[7 + j] = key[j] == '.' ? '_' : (char)toupper((unsigned char)key[j]);
+    out[7 + klen] = '\0';
+    return true;
+}
+
 /* MOTCUA_LISTEN_PORT -> listen.port. Sections are matched first so keys with
  * underscores (data.knowledge_db) map back unambiguously. */
 static const struct cfg_setting *find_env_setting(const char *name, size_t len, bool *known_section)
 {
-    size_t i, j;
+    size_t i;
     char env[128];
 
     *known_section = false;
@@ -204,12 +218,8 @@ static const struct cfg_setting *find_env_setting(const char *name, size_t len, 
         size_t klen = strlen(k);
         const char *dot = strchr(k, '.');
 
-        if (klen + 7 >= sizeof(env))
+        if (!env_name(k, env, sizeof(env)))
             continue;
-        memcpy(env, "MOTCUA_", 7);
-        for (j = 0; j < klen; j++)
-            env[7 + j] = k[j] == '.' ? '_' : (char)toupper((unsigned char)k[j]);
-        env[7 + klen] = '\0';
         if (len == 7 + klen && memcmp(env, name, len) == 0)
             return &settings[i];
         /* same section prefix, e.g. MOTCUA_LISTEN_ */
@@ -275,20 +285,15 @@ int cfg_load(struct mc_config *cfg, const char *path, char *const *envp, struct 
 
 void cfg_print_help(FILE *out)
 {
-    size_t i, j;
+    size_t i;
     char env[128];
 
     fprintf(out, "Settings (motcua.json section.key; environment variable overrides the file):\n");
     for (i = 0; i < N_SETTINGS; i++) {
         const char *k = settings[i].key;
-        size_t klen = strlen(k);
 
-        if (klen + 8 > sizeof(env))
+        if (!env_name(k, env, sizeof(env)))
             continue;
-        memcpy(env, "MOTCUA_", 7);
-        for (j = 0; j < klen; j++)
-            env[7 + j] = k[j] == '.' ? '_' : (char)toupper((unsigned char)k[j]);
-        env[7 + klen] = '\0';
         fprintf(out, "  %-26s %-34s %-6s default %s\n      %s\n", k, env,
                 settings[i].type == CFG_STR ? "string" : "number",
                 settings[i].secret ? "(secret, empty)" : settings[i].def[0] ? settings[i].def : "\"\"",
