@@ -751,45 +751,45 @@ static void corpus_add_json(struct mc_buf *c, json_t *j)
     }
 }
 
-static int import_procedures(struct vctx *v, struct out_db *o, const char *dir,
-                             struct label_row *labels, size_t nlabels, struct mc_buf *corpus)
+/* What a source-file importer needs besides the file itself. */
+struct import_ctx {
+    struct vctx *v;
+    struct out_db *o;
+    struct label_row *labels;
+    size_t nlabels;
+    struct mc_buf *corpus;
+};
+
+/* Calls fn for every dir/sub/<id>.json that parses (a file that does not is
+ * reported). Returns the first non-zero fn result (a runtime failure). */
+static int for_each_json(struct import_ctx *cx, const char *dir, const char *sub,
+                         int (*fn)(struct import_ctx *, json_t *, const char *path,
+                                   const char *id))
 {
-    char sub[PATH_MAX_LEN], path[PATH_MAX_LEN * 2], id[128];
+    char folder[PATH_MAX_LEN], path[PATH_MAX_LEN * 2], id[128];
     char *names[FILES_MAX];
     json_error_t jerr;
     int n, i, rc = 0;
 
-    snprintf(sub, sizeof(sub), "%s/procedures", dir);
-    n = list_files(sub, ".json", names, FILES_MAX);
+    snprintf(folder, sizeof(folder), "%s/%s", dir, sub);
+    n = list_files(folder, ".json", names, FILES_MAX);
     if (n < 0) {
-        fprintf(v->errs, "%s: cannot list: %s\n", sub, strerror(-n));
-        v->nerr++;
+        fprintf(cx->v->errs, "%s: cannot list: %s\n", folder, strerror(-n));
+        cx->v->nerr++;
         return 0;
     }
-    for (i = 0; i < n; i++) {
-        json_t *root, *api;
-        char *body;
+    for (i = 0; i < n && !rc; i++) {
+        json_t *root;
 
-        snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
+        snprintf(path, sizeof(path), "%s/%s", folder, names[i]);
         snprintf(id, sizeof(id), "%.*s", (int)(strlen(names[i]) - 5), names[i]);
-        v->file = path;
+        cx->v->file = path;
         root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
-            verr(v, "", "line %d: %s", jerr.line, jerr.text);
+            verr(cx->v, "", "line %d: %s", jerr.line, jerr.text);
             continue;
         }
-        api = check_procedure(v, root, id, labels, nlabels);
-        if (api) {
-            body = json_dumps(api, JSON_COMPACT);
-            if (!body || bind_text_step(o->ins_proc, 5, id, str_or(root, "name", ""),
-                                        str_or(root, "short_name", ""), str_or(root, "domain", ""),
-                                        body) ||
-                add_phrases(o, json_object_get(root, "phrases"), id, path))
-                rc = -EIO;
-            free(body);
-            corpus_add_json(corpus, api);
-            json_decref(api);
-        }
+        rc = fn(cx, root, path, id);
         json_decref(root);
     }
     for (i = 0; i < n; i++)
@@ -797,56 +797,51 @@ static int import_procedures(struct vctx *v, struct out_db *o, const char *dir,
     return rc;
 }
 
-static int import_meta(struct vctx *v, struct out_db *o, const char *dir,
-                       struct label_row *labels, size_t nlabels)
+static int import_procedure(struct import_ctx *cx, json_t *root, const char *path, const char *id)
 {
-    char sub[PATH_MAX_LEN], path[PATH_MAX_LEN * 2], id[128];
-    char *names[FILES_MAX];
-    json_error_t jerr;
-    int n, i, rc = 0;
+    json_t *api = check_procedure(cx->v, root, id, cx->labels, cx->nlabels);
+    char *body;
+    int rc = 0;
 
-    snprintf(sub, sizeof(sub), "%s/meta", dir);
-    n = list_files(sub, ".json", names, FILES_MAX);
-    if (n < 0)
-        return -EIO;
-    for (i = 0; i < n; i++) {
-        json_t *root;
-        struct label_row *lab;
-        const char *ans, *gen;
-        int before = v->nerr;
-
-        snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
-        snprintf(id, sizeof(id), "%.*s", (int)(strlen(names[i]) - 5), names[i]);
-        v->file = path;
-        root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-        if (!root) {
-            verr(v, "", "line %d: %s", jerr.line, jerr.text);
-            continue;
-        }
-        lab = find_label(labels, nlabels, id);
-        if (!lab || strcmp(lab->kind, "meta") != 0)
-            verr(v, "id", "\"%s\" is not a meta id of data/catalogue.tsv", id);
-        else
-            lab->seen = true;
-        if (strcmp(str_or(root, "id", ""), id) != 0)
-            verr(v, "id", "must be \"%s\" (the file name)", id);
-        ans = req_str(v, root, "answer", "", TEXT_FIELD_MAX);
-        gen = req_str(v, root, "answer_generic", "", TEXT_FIELD_MAX);
-        if (gen && strchr(gen, '{') && !strstr(gen, "{commune}") && !strstr(gen, "{province}"))
-            verr(v, "answer_generic", "may use only {commune} and {province}");
-        if (!is_date(str_or(root, "reviewed", "")))
-            verr(v, "reviewed", "must be a date YYYY-MM-DD");
-        req_str_array(v, root, "phrases", PHRASES_MIN, 400, PHRASE_MAX);
-        check_nfc_tree(v, root, "");
-        if (v->nerr == before &&
-            (bind_text_step(o->ins_meta, 3, id, ans, gen) ||
-             add_phrases(o, json_object_get(root, "phrases"), id, path)))
-            rc = -EIO;
-        json_decref(root);
-    }
-    for (i = 0; i < n; i++)
-        free(names[i]);
+    if (!api)
+        return 0; /* problems reported; the import will fail at the end */
+    body = json_dumps(api, JSON_COMPACT);
+    if (!body ||
+        bind_text_step(cx->o->ins_proc, 5, id, str_or(root, "name", ""),
+                       str_or(root, "short_name", ""), str_or(root, "domain", ""), body) ||
+        add_phrases(cx->o, json_object_get(root, "phrases"), id, path))
+        rc = -EIO;
+    free(body);
+    corpus_add_json(cx->corpus, api);
+    json_decref(api);
     return rc;
+}
+
+static int import_meta(struct import_ctx *cx, json_t *root, const char *path, const char *id)
+{
+    struct vctx *v = cx->v;
+    struct label_row *lab = find_label(cx->labels, cx->nlabels, id);
+    const char *ans, *gen;
+    int before = v->nerr;
+
+    if (!lab || strcmp(lab->kind, "meta") != 0)
+        verr(v, "id", "\"%s\" is not a meta id of data/catalogue.tsv", id);
+    else
+        lab->seen = true;
+    if (strcmp(str_or(root, "id", ""), id) != 0)
+        verr(v, "id", "must be \"%s\" (the file name)", id);
+    ans = req_str(v, root, "answer", "", TEXT_FIELD_MAX);
+    gen = req_str(v, root, "answer_generic", "", TEXT_FIELD_MAX);
+    if (gen && strchr(gen, '{') && !strstr(gen, "{commune}") && !strstr(gen, "{province}"))
+        verr(v, "answer_generic", "may use only {commune} and {province}");
+    if (!is_date(str_or(root, "reviewed", "")))
+        verr(v, "reviewed", "must be a date YYYY-MM-DD");
+    req_str_array(v, root, "phrases", PHRASES_MIN, 400, PHRASE_MAX);
+    check_nfc_tree(v, root, "");
+    if (v->nerr == before && (bind_text_step(cx->o->ins_meta, 3, id, ans, gen) ||
+                              add_phrases(cx->o, json_object_get(root, "phrases"), id, path)))
+        return -EIO;
+    return 0;
 }
 
 /* Plain phrase lists: one message per line (label given) or label<TAB>text. */
@@ -934,6 +929,7 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
     struct label_row labels[CATALOGUE_MAX];
     struct vctx v = {errs, 0, ""};
     struct out_db o = {0};
+    struct import_ctx cx;
     struct mc_buf corpus;
     char tmp[PATH_MAX_LEN], path[PATH_MAX_LEN * 2], ver[64];
     size_t nlabels = 0, i;
@@ -956,8 +952,13 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
         if (bind_text_step(o.ins_label, 4, labels[i].id, labels[i].kind, labels[i].domain,
                            labels[i].name))
             goto fail_sqlite;
-    if (import_procedures(&v, &o, data_dir, labels, nlabels, &corpus) ||
-        import_meta(&v, &o, data_dir, labels, nlabels))
+    cx.v = &v;
+    cx.o = &o;
+    cx.labels = labels;
+    cx.nlabels = nlabels;
+    cx.corpus = &corpus;
+    if (for_each_json(&cx, data_dir, "procedures", import_procedure) ||
+        for_each_json(&cx, data_dir, "meta", import_meta))
         goto fail_sqlite;
     snprintf(path, sizeof(path), "%s/meta/none.txt", data_dir);
     if (import_phrase_file(&v, &o, path, "none", labels, nlabels))
