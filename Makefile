@@ -124,6 +124,12 @@ test-asan: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 $(patsubst build/%,build/asan/%,$(UNIT_BIN))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run-unit.sh build/asan/tests
+	@$(MAKE) --no-print-directory node-deps
+	@echo "e2e against the sanitized server:"
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  MOTCUA_BIN=$(abspath build/asan/motcua) MOTCUA_DB=$(abspath build/asan/motcua.db) \
+	  node --test --test-concurrency=1 --test-reporter=dot \
+	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js
 
 test-valgrind: $(UNIT_BIN)
 	@VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full" tests/run-unit.sh $(BUILD)/tests
