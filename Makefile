@@ -52,7 +52,7 @@ DATA_SRC  = $(shell find data -type f 2>/dev/null)
 STATE_DIR = $(BUILD)/state
 
 .PHONY: all deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
-        check-fmt db node-deps verify-report
+        check-fmt db node-deps verify-report screenshots
 
 all: $(BUILD)/motcua $(DB)
 
@@ -108,6 +108,11 @@ test-unit: $(UNIT_BIN)
 test-e2e: all node-deps
 	@MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) \
 	  node --test --test-concurrency=1 tests/e2e/
+
+# Refreshes docs/screenshots from the browser tests.
+screenshots: all node-deps
+	@MOTCUA_SCREENSHOTS=1 MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) \
+	  node --test --test-concurrency=1 tests/e2e/browser.test.js
 
 eval: all
 	$(BUILD)/motcua eval --min-inscope 0.90 ../shared/eval/dev.tsv

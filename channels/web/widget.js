@@ -1,79 +1,890 @@
-/* motcua chat widget (placeholder for the foundation issue: one panel, protocol v1).
- * Embed: <script src="https://HOST/widget.js" data-title="..." defer></script> */
+/* motcua chat widget, protocol v1 (docs/api.md, docs/widget.md).
+ *
+ * Embed on any site with one line:
+ *   <script src="https://HOST/widget.js" data-title="Hỏi đáp thủ tục" defer></script>
+ *
+ * - No framework, no build step, no third-party request: the stylesheet (widget.css) and the
+ *   WebSocket come from the origin this script was loaded from.
+ * - The UI lives in a Shadow DOM so the host page's CSS cannot break it (and ours cannot leak).
+ * - Every piece of text from the server or the citizen is inserted with textContent or as
+ *   attribute values; this file never assigns innerHTML.
+ * - Reliability: the session token is kept in localStorage; every message and postback carries a
+ *   client-generated id and stays in a persisted outbox until its reply arrives; after a
+ *   reconnect (exponential back-off with jitter) or a reload, unanswered frames are resent with
+ *   the same id, the server answers a known id with the same reply, and replies whose id was
+ *   already shown are dropped, so nothing is lost or shown twice.
+ *
+ * data-mount="none" loads only the library (window.Motcua: Chat, render helpers) without the
+ * floating button; the kiosk (/kiosk) uses it that way.
+ */
 (function () {
   'use strict';
-  var script = document.currentScript;
-  var base = new URL(script.src, location.href);
-  var wsUrl = (base.protocol === 'https:' ? 'wss://' : 'ws://') + base.host + '/ws';
-  var title = script.getAttribute('data-title') || 'Hỏi đáp thủ tục';
-  var KEY = 'motcua.session';
-  var ws, queue = [];
 
-  var root = document.createElement('div');
-  root.setAttribute('style', 'position:fixed;right:16px;bottom:16px;z-index:2147483000;font:16px system-ui,sans-serif');
-  var button = document.createElement('button');
-  button.type = 'button';
-  button.textContent = title;
-  button.setAttribute('style', 'background:#0b57d0;color:#fff;border:0;border-radius:24px;padding:12px 18px;font-size:16px');
-  var panel = document.createElement('div');
-  panel.hidden = true;
-  panel.setAttribute('role', 'dialog');
-  panel.setAttribute('aria-label', title);
-  panel.setAttribute('style', 'width:min(360px,92vw);height:min(520px,70vh);background:#fff;border:1px solid #888;border-radius:12px;display:flex;flex-direction:column;overflow:hidden');
-  var log = document.createElement('div');
-  log.setAttribute('aria-live', 'polite');
-  log.setAttribute('style', 'flex:1;overflow:auto;padding:8px');
-  var form = document.createElement('form');
-  form.setAttribute('style', 'display:flex;border-top:1px solid #ccc');
-  var input = document.createElement('input');
-  input.setAttribute('aria-label', 'Câu hỏi của bạn');
-  input.setAttribute('style', 'flex:1;padding:10px;font-size:16px;border:0');
-  var send = document.createElement('button');
-  send.textContent = 'Gửi';
-  form.appendChild(input);
-  form.appendChild(send);
-  panel.appendChild(log);
-  panel.appendChild(form);
-  root.appendChild(panel);
-  root.appendChild(button);
+  if (window.Motcua && window.Motcua.loaded) return; /* the one line pasted twice */
 
-  function add(text, who) {
-    var p = document.createElement('p');
-    p.textContent = text; /* text, never HTML */
-    p.setAttribute('style', 'white-space:pre-wrap;margin:6px 0;padding:8px;border-radius:8px;background:' + (who === 'user' ? '#e8f0fe' : '#f1f1f1'));
-    log.appendChild(p);
-    log.scrollTop = log.scrollHeight;
+  var script = document.currentScript || (function () {
+    var all = document.querySelectorAll('script[src*="widget.js"]');
+    return all[all.length - 1] || null;
+  })();
+  var SRC = new URL(script && script.src ? script.src : '/widget.js', location.href);
+  var ORIGIN = SRC.origin;
+  var WS_URL = (SRC.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + SRC.host + '/ws';
+
+  function opt(name, dflt) {
+    var v = script ? script.getAttribute('data-' + name) : null;
+    return v === null || v === '' ? dflt : v;
   }
-  function connect() {
-    ws = new WebSocket(wsUrl);
+
+  /* ---- small helpers ---------------------------------------------------------------------- */
+
+  var RETRY_BASE_MS = 500; /* first reconnect delay */
+  var RETRY_MAX_MS = 15000; /* back-off cap */
+  var OUTBOX_MAX = 20; /* unanswered frames kept for resending */
+  var TITLES_MAX = 200; /* msg id -> quick-reply title, to show postbacks in history */
+  var TEXT_MAX_BYTES = 2048; /* server limit for one message (docs/api.md) */
+
+  /* el('p', {class: 'x', 'aria-label': '…'}, 'text' | Node | [children]) — text is always
+   * inserted as a text node. */
+  function el(tag, attrs, content) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) return;
+        if (k === 'class') e.className = v;
+        else if (k === 'hidden') e.hidden = true;
+        else e.setAttribute(k, v === true ? '' : String(v));
+      });
+    }
+    append(e, content);
+    return e;
+  }
+  function append(parent, content) {
+    if (content === null || content === undefined || content === false) return;
+    if (Array.isArray(content)) content.forEach(function (c) { append(parent, c); });
+    else if (typeof content === 'string' || typeof content === 'number') parent.appendChild(document.createTextNode(String(content)));
+    else parent.appendChild(content);
+  }
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  /* A decorative icon from path data (never from the network). */
+  function icon(d, cls) {
+    var s = document.createElementNS(SVG_NS, 'svg');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    s.setAttribute('class', 'mc-ico' + (cls ? ' ' + cls : ''));
+    var p = document.createElementNS(SVG_NS, 'path');
+    p.setAttribute('d', d);
+    s.appendChild(p);
+    return s;
+  }
+  var ICONS = {
+    chat: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z',
+    close: 'M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z',
+    send: 'M3 20.5V14l9-2-9-2V3.5L22 12z',
+    restart: 'M12 5V2L7 6l5 4V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z',
+    ext: 'M14 3h7v7h-2V6.4l-9.3 9.3-1.4-1.4L17.6 5H14zM5 5h6v2H5v12h12v-6h2v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z'
+  };
+
+  function byteLength(s) {
+    return new TextEncoder().encode(s).length;
+  }
+  function hex(n) {
+    var a = new Uint8Array(n);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return (b < 16 ? '0' : '') + b.toString(16); }).join('');
+  }
+  /* Client message id: unique per device and time, <= 64 bytes (server limit). */
+  function newId(prefix) {
+    return (prefix || 'w') + Date.now().toString(36) + '-' + hex(6);
+  }
+
+  /* localStorage that survives being blocked (private mode, sandboxed iframes). */
+  function Store(kind) {
+    var mem = {};
+    var ls = null;
+    try {
+      ls = kind === 'session' ? window.sessionStorage : window.localStorage;
+      var k = '__motcua_probe';
+      ls.setItem(k, '1');
+      ls.removeItem(k);
+    } catch (e) { ls = null; }
+    this.get = function (k) {
+      try { if (ls) return ls.getItem(k); } catch (e) { /* fall through */ }
+      return Object.prototype.hasOwnProperty.call(mem, k) ? mem[k] : null;
+    };
+    this.set = function (k, v) {
+      try { if (ls) { ls.setItem(k, v); return; } } catch (e) { /* fall through */ }
+      mem[k] = String(v);
+    };
+    this.remove = function (k) {
+      try { if (ls) ls.removeItem(k); } catch (e) { /* ignore */ }
+      delete mem[k];
+    };
+    this.getJSON = function (k, dflt) {
+      try { var v = JSON.parse(this.get(k)); return v === null ? dflt : v; } catch (e) { return dflt; }
+    };
+    this.setJSON = function (k, v) { this.set(k, JSON.stringify(v)); };
+  }
+
+  /* ---- transport: one conversation over /ws ------------------------------------------------ */
+
+  /* new Chat({channel, url, store, key}) — events (chat.on(name, fn)):
+   *   state('connecting'|'online'|'offline', retryMs?)   welcome(frame, {first, sameSession})
+   *   reply(frame)   error(frame)   typing(frame)   outbox(items)
+   * Frames are sent only after the welcome; unanswered ones are resent with their id after
+   * every (re)connection; a reply whose id was already delivered is dropped. */
+  function Chat(o) {
+    this.channel = o.channel || 'web';
+    this.url = o.url || WS_URL;
+    this.store = o.store || new Store('local');
+    this.key = o.key || 'motcua.' + this.channel;
+    this.handlers = {};
+    this.ws = null;
+    this.ready = false;
+    this.stopped = true;
+    this.attempt = 0;
+    this.timer = null;
+    this.welcomed = false;
+    this.session = this.store.get(this.key + '.session');
+    this.outbox = this.store.getJSON(this.key + '.outbox', []);
+    if (!Array.isArray(this.outbox)) this.outbox = [];
+    this.delivered = new Set(); /* ids whose reply/error the UI has shown */
+    this.settings = {};
+  }
+  Chat.prototype.on = function (name, fn) {
+    (this.handlers[name] = this.handlers[name] || []).push(fn);
+    return this;
+  };
+  Chat.prototype.emit = function (name) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    (this.handlers[name] || []).forEach(function (fn) {
+      try { fn.apply(null, args); } catch (e) { if (window.console) console.error('motcua:', e); }
+    });
+  };
+  Chat.prototype.saveOutbox = function () {
+    if (this.outbox.length) this.store.setJSON(this.key + '.outbox', this.outbox);
+    else this.store.remove(this.key + '.outbox');
+    this.emit('outbox', this.outbox);
+  };
+  Chat.prototype.start = function () {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  };
+  Chat.prototype.connect = function () {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.ws || this.stopped) return;
+    var ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (e) {
+      this.schedule();
+      return;
+    }
+    this.ws = ws;
+    this.emit('state', 'connecting');
     ws.onopen = function () {
-      ws.send(JSON.stringify({ type: 'hello', session: localStorage.getItem(KEY), channel: 'web' }));
+      if (self.ws !== ws) return;
+      ws.send(JSON.stringify({ type: 'hello', session: self.session || null, channel: self.channel }));
     };
     ws.onmessage = function (ev) {
-      var f = JSON.parse(ev.data);
-      if (f.type === 'welcome') {
-        localStorage.setItem(KEY, f.session);
-        while (queue.length) ws.send(queue.shift());
-      } else if (f.type === 'reply') {
-        f.messages.forEach(function (m) { add(m.text, 'bot'); });
-      } else if (f.type === 'error') {
-        add(f.message, 'bot');
-      }
+      if (self.ws === ws) self.onFrame(ev.data);
     };
-    ws.onclose = function () { setTimeout(connect, 2000); };
+    ws.onclose = function () {
+      if (self.ws !== ws) return;
+      self.ws = null;
+      self.ready = false;
+      if (self.stopped) return;
+      self.schedule();
+    };
+    ws.onerror = function () { /* onclose follows */ };
+  };
+  /* Exponential back-off with "equal jitter": half the step fixed, half random, so a server
+   * restart is not met by every browser at the same instant. */
+  Chat.prototype.schedule = function () {
+    var self = this;
+    var step = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * Math.pow(2, this.attempt));
+    var delay = Math.round(step / 2 + Math.random() * step / 2);
+    this.attempt = Math.min(this.attempt + 1, 16);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.connect(); }, delay);
+    this.emit('state', 'offline', delay);
+  };
+  /* Reconnect now (button "Thử lại", the browser came back online, the tab became visible). */
+  Chat.prototype.retryNow = function () {
+    if (this.stopped || this.ws) return;
+    this.connect();
+  };
+  Chat.prototype.frameOf = function (item) {
+    var f = { type: item.type, id: item.id };
+    if (item.type === 'message') f.text = item.text; else f.payload = item.payload;
+    return JSON.stringify(f);
+  };
+  Chat.prototype.flush = function () {
+    var self = this;
+    if (!this.ready || !this.ws) return;
+    this.outbox.forEach(function (item) {
+      try { self.ws.send(self.frameOf(item)); } catch (e) { /* the close handler reconnects */ }
+    });
+  };
+  Chat.prototype.onFrame = function (raw) {
+    var f;
+    try { f = JSON.parse(raw); } catch (e) { return; }
+    if (!f || typeof f !== 'object') return;
+    if (f.type === 'welcome') {
+      var prev = this.session;
+      var first = !this.welcomed;
+      this.session = typeof f.session === 'string' ? f.session : null;
+      if (this.session) this.store.set(this.key + '.session', this.session);
+      this.settings = f.settings && typeof f.settings === 'object' ? f.settings : {};
+      this.ready = true;
+      this.attempt = 0;
+      this.welcomed = true;
+      this.emit('welcome', f, { first: first, sameSession: !!f.resumed && prev === this.session });
+      this.emit('state', 'online');
+      this.flush();
+      return;
+    }
+    if (f.type === 'reply' || f.type === 'error') {
+      var id = typeof f.reply_to === 'string' ? f.reply_to : null;
+      if (id) {
+        var before = this.outbox.length;
+        this.outbox = this.outbox.filter(function (it) { return it.id !== id; });
+        if (this.outbox.length !== before) this.saveOutbox();
+        if (this.delivered.has(id)) return; /* a resend answered twice: shown already */
+        this.delivered.add(id);
+      }
+      this.emit(f.type, f);
+      return;
+    }
+    if (f.type === 'typing') this.emit('typing', f);
+  };
+  /* Queues a message ('message', text) or postback ('postback', payload) and sends it when
+   * connected. Returns the outbox item {id, type, text|payload, title, ts}. */
+  Chat.prototype.send = function (type, value, title) {
+    var item = { id: newId(this.channel === 'kiosk' ? 'k' : 'w'), type: type, title: title || null, ts: Date.now() };
+    if (type === 'message') item.text = value; else item.payload = value;
+    this.outbox.push(item);
+    while (this.outbox.length > OUTBOX_MAX) this.outbox.shift();
+    this.saveOutbox();
+    if (this.ready && this.ws) {
+      try { this.ws.send(this.frameOf(item)); } catch (e) { /* resent after reconnect */ }
+    } else if (this.stopped) {
+      this.start();
+    }
+    return item;
+  };
+  /* Marks ids already on screen (history), so a resent frame's answer is not shown again. */
+  Chat.prototype.markDelivered = function (id) {
+    if (id) this.delivered.add(id);
+  };
+  Chat.prototype.dropFromOutbox = function (ids) {
+    var before = this.outbox.length;
+    this.outbox = this.outbox.filter(function (it) { return !ids.has(it.id); });
+    if (this.outbox.length !== before) this.saveOutbox();
+  };
+  /* Forgets everything on this device: connection, session token, outbox (privacy). */
+  Chat.prototype.reset = function () {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = null;
+    var ws = this.ws;
+    this.ws = null;
+    this.ready = false;
+    if (ws) { try { ws.close(1000, 'reset'); } catch (e) { /* ignore */ } }
+    this.store.remove(this.key + '.session');
+    this.store.remove(this.key + '.outbox');
+    this.store.remove(this.key + '.titles');
+    this.session = null;
+    this.outbox = [];
+    this.delivered = new Set();
+    this.welcomed = false;
+    this.attempt = 0;
+    this.emit('state', 'stopped');
+  };
+
+  /* ---- rendering of the reply contract (shared by the widget and the kiosk) ----------------- */
+
+  var KIND = {
+    'original': 'Bản chính',
+    'copy': 'Bản sao',
+    'certified-copy': 'Bản sao có chứng thực',
+    'present': 'Xuất trình, không nộp',
+    'original-or-certified-copy': 'Bản chính hoặc bản sao có chứng thực'
+  };
+  var STATUS = {
+    ready: { label: 'Đã có', mark: '✓' },
+    missing: { label: 'Còn thiếu', mark: '✗' },
+    unknown: { label: 'Chưa rõ', mark: '?' },
+    not_needed: { label: 'Không cần', mark: '–' }
+  };
+  /* How a postback is shown when its title is not known (history after a reload). */
+  var PAYLOAD_TITLES = {
+    docs: 'Giấy tờ cần chuẩn bị', steps: 'Các bước thực hiện', check: 'Kiểm tra hồ sơ',
+    where: 'Nộp ở đâu', online: 'Nộp trực tuyến', next: 'Bước tiếp', prev: 'Quay lại', all: 'Xem tất cả',
+    checklist: 'Xem danh sách hồ sơ', cancel: 'Hủy', 'ans:yes': 'Có', 'ans:no': 'Chưa có',
+    'ans:unknown': 'Không rõ', 'meta:gap-can-bo': 'Gặp cán bộ', proc: 'Chọn thủ tục'
+  };
+  var PAYLOAD_RE = /^(?:[a-z]+:[a-z0-9_-]+|next|prev|checklist|cancel|all)$/;
+  function isPayload(text) { return PAYLOAD_RE.test(text || ''); }
+  function payloadTitle(p) {
+    if (PAYLOAD_TITLES[p]) return PAYLOAD_TITLES[p];
+    var head = String(p).split(':')[0];
+    return PAYLOAD_TITLES[head] || p;
   }
-  form.addEventListener('submit', function (e) {
-    e.preventDefault();
-    var text = input.value.trim();
-    if (!text) return;
-    add(text, 'user');
-    input.value = '';
-    var frame = JSON.stringify({ type: 'message', text: text });
-    if (ws && ws.readyState === 1) ws.send(frame); else queue.push(frame);
-  });
-  button.addEventListener('click', function () {
-    panel.hidden = !panel.hidden;
-    if (!panel.hidden) { input.focus(); if (!ws) connect(); }
-  });
-  document.body.appendChild(root);
+
+  /* Only our own pages become links: /thu-tuc/<id> on the server this script came from. */
+  function guideUrl(u, id) {
+    if (typeof u === 'string' && /^\/thu-tuc\/[a-z0-9-]+$/.test(u)) return ORIGIN + u;
+    if (typeof id === 'string' && /^[a-z0-9-]+$/.test(id)) return ORIGIN + '/thu-tuc/' + id;
+    return null;
+  }
+  function str(v) {
+    return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+  }
+  function onlineText(v) {
+    if (v === true) return 'Có';
+    if (v === false) return 'Chưa hỗ trợ';
+    if (typeof v === 'string') return v;
+    if (v && typeof v === 'object') {
+      var a = { full: 'Có, toàn trình', partial: 'Có, một phần', none: 'Chưa hỗ trợ' }[v.available];
+      return a || str(v.text);
+    }
+    return '';
+  }
+
+  function guideLink(href, text) {
+    return el('a', { class: 'mc-link', href: href, target: '_blank', rel: 'noopener' }, [
+      text, el('span', { class: 'mc-sr' }, ' (mở trong thẻ mới)'), icon(ICONS.ext, 'mc-ico-ext')
+    ]);
+  }
+
+  function renderCard(c) {
+    var rows = [];
+    [['Nơi nộp', str(c.where)], ['Thời gian', str(c.time)], ['Lệ phí', str(c.fee)], ['Nộp trực tuyến', onlineText(c.online)]]
+      .forEach(function (r) {
+        if (r[1]) rows.push(el('dt', null, r[0]), el('dd', null, r[1]));
+      });
+    var href = guideUrl(c.url, c.id);
+    return el('article', { class: 'mc-card', 'data-procedure': str(c.id) }, [
+      el('h3', { class: 'mc-card-title' }, str(c.title) || 'Thủ tục'),
+      rows.length ? el('dl', { class: 'mc-facts' }, rows) : null,
+      href ? el('p', { class: 'mc-card-foot' }, guideLink(href, 'Xem hướng dẫn đầy đủ (bản in)')) : null
+    ]);
+  }
+
+  function renderStep(s, ctx) {
+    var n = Number(s.n) || 0, total = Number(s.total) || 0;
+    var nav = null;
+    if (ctx.live && ctx.onAction) {
+      var prevT = ctx.stepTitles.prev || 'Quay lại', nextT = ctx.stepTitles.next || 'Bước tiếp';
+      var prev = el('button', { type: 'button', class: 'mc-btn mc-btn-ghost mc-step-prev', disabled: n <= 1 }, prevT);
+      var next = el('button', { type: 'button', class: 'mc-btn mc-step-next', disabled: total > 0 && n >= total }, nextT);
+      prev.addEventListener('click', function () { ctx.onAction('prev', prevT); });
+      next.addEventListener('click', function () { ctx.onAction('next', nextT); });
+      nav = el('div', { class: 'mc-step-nav mc-live', role: 'group', 'aria-label': 'Chuyển bước' }, [prev, next]);
+    }
+    var pct = total > 0 ? Math.round(Math.min(n, total) * 100 / total) : 0;
+    var fill = el('span');
+    fill.style.width = pct + '%'; /* CSSOM, not a style attribute: fine under a strict CSP */
+    var bar = el('div', { class: 'mc-progress', 'aria-hidden': 'true' }, fill);
+    return el('section', { class: 'mc-step', 'aria-label': 'Bước ' + n + (total ? ' trên ' + total : '') }, [
+      el('p', { class: 'mc-step-n' }, 'Bước ' + n + (total ? '/' + total : '')),
+      total ? bar : null,
+      el('p', { class: 'mc-step-text' }, str(s.text)),
+      nav
+    ]);
+  }
+
+  function itemMeta(it) {
+    var parts = [];
+    if (KIND[it.kind]) parts.push(KIND[it.kind]);
+    var count = Number(it.count);
+    if (count > 0) parts.push(count + ' bản');
+    return parts.join(' · ');
+  }
+
+  /* The pre-check checklist; also used for the kiosk's printout (ctx.print). */
+  function renderChecklist(c, ctx) {
+    ctx = ctx || {};
+    var items = Array.isArray(c.items) ? c.items : [];
+    var counts = { ready: 0, missing: 0, unknown: 0, not_needed: 0 };
+    items.forEach(function (it) { if (counts[it.status] !== undefined) counts[it.status]++; });
+    var summary;
+    if (c.complete || (items.length && !counts.missing && !counts.unknown)) {
+      summary = 'Hồ sơ đã đủ giấy tờ cần thiết.';
+    } else {
+      var bits = [];
+      if (counts.missing) bits.push('còn thiếu ' + counts.missing + ' giấy tờ');
+      if (counts.unknown) bits.push(counts.unknown + ' giấy tờ chưa rõ');
+      summary = bits.length ? 'Hồ sơ ' + bits.join(', ') + '.' : 'Danh sách giấy tờ cần chuẩn bị.';
+    }
+    var list = el('ul', { class: 'mc-cl-items' }, items.map(function (it) {
+      var st = STATUS[it.status] || STATUS.unknown;
+      var form = it.form && typeof it.form === 'object' ? [str(it.form.name), str(it.form.code)].filter(Boolean).join(' — ') : str(it.form);
+      var meta = itemMeta(it);
+      return el('li', { class: 'mc-cl-item mc-st-' + (STATUS[it.status] ? it.status : 'unknown'), 'data-doc': str(it.id) }, [
+        el('span', { class: 'mc-cl-mark', 'aria-hidden': 'true' }, st.mark),
+        el('div', { class: 'mc-cl-body' }, [
+          el('p', { class: 'mc-cl-name' }, [
+            el('span', { class: 'mc-cl-status' }, st.label + ': '),
+            str(it.name)
+          ]),
+          meta ? el('p', { class: 'mc-cl-meta' }, meta) : null,
+          form ? el('p', { class: 'mc-cl-form' }, 'Mẫu: ' + form) : null,
+          (it.status === 'missing' || it.status === 'unknown') && str(it.how_to_get)
+            ? el('p', { class: 'mc-cl-how' }, 'Cách có: ' + str(it.how_to_get)) : null
+        ])
+      ]);
+    }));
+    var reasons = Array.isArray(c.return_reasons) ? c.return_reasons.filter(function (r) { return typeof r === 'string' && r; }) : [];
+    var href = guideUrl(c.url, c.procedure);
+    return el('section', { class: 'mc-checklist' + (c.complete ? ' mc-complete' : ''), 'data-procedure': str(c.procedure), 'aria-label': 'Danh sách hồ sơ' }, [
+      el('h3', { class: 'mc-cl-title' }, str(c.title) || 'Danh sách hồ sơ'),
+      el('p', { class: 'mc-cl-summary ' + (summary.indexOf('đủ') >= 0 ? 'mc-ok' : 'mc-warn') }, summary),
+      list,
+      reasons.length ? el('div', { class: 'mc-cl-reasons' }, [
+        el('h4', null, 'Lý do hồ sơ hay bị trả lại'),
+        el('ul', null, reasons.map(function (r) { return el('li', null, r); }))
+      ]) : null,
+      href && !ctx.print ? el('p', { class: 'mc-card-foot' }, guideLink(href, 'Xem hướng dẫn đầy đủ (bản in)')) : null
+    ]);
+  }
+
+  /* One bot turn as an element. ctx: {live, onAction(payload, title)} — live replies get
+   * working step buttons; older ones are shown without controls. */
+  function renderReply(r, ctx) {
+    ctx = ctx || {};
+    var qrs = Array.isArray(r.quick_replies) ? r.quick_replies : [];
+    ctx.stepTitles = {};
+    qrs.forEach(function (q) { if (q && (q.payload === 'next' || q.payload === 'prev')) ctx.stepTitles[q.payload] = str(q.title); });
+    var box = el('div', { class: 'mc-msg mc-bot' + (r.type === 'error' ? ' mc-error' : ''), 'data-reply-to': str(r.reply_to) || null });
+    box.appendChild(el('span', { class: 'mc-sr' }, 'Trợ lý: '));
+    var card = r.card && typeof r.card === 'object' ? r.card : null;
+    var step = r.step && typeof r.step === 'object' ? r.step : null;
+    var cl = r.checklist && typeof r.checklist === 'object' ? r.checklist : null;
+    var q = r.question && typeof r.question === 'object' ? r.question : null;
+    var msgs = (Array.isArray(r.messages) ? r.messages : []).map(function (m) { return str(m && m.text); });
+    var all = msgs.join('\n');
+    if (q && Number(q.total) > 0 && all.indexOf(Number(q.n) + '/' + Number(q.total)) < 0) {
+      box.appendChild(el('p', { class: 'mc-q-n' }, (q.kind === 'condition' ? 'Câu hỏi ' : 'Giấy tờ ') + (Number(q.n) || 0) + '/' + Number(q.total)));
+    }
+    msgs.forEach(function (t, i) {
+      if (!t) return;
+      /* A structured part replaces its text twin (written for Messenger and Zalo): the
+       * checklist all of the text, the card its summary, the step block its sentence. */
+      if (cl) return;
+      if (card && i === 0 && str(card.title) && t.indexOf(str(card.title)) === 0 && t.indexOf('\n') > 0) return;
+      if (step && str(step.text) && t.indexOf(str(step.text)) >= 0 && t.length <= str(step.text).length + 24) return;
+      box.appendChild(el('p', { class: 'mc-bubble' }, t));
+    });
+    if (r.type === 'error') box.appendChild(el('p', { class: 'mc-bubble', role: 'alert' }, str(r.message) || 'Có lỗi, bạn thử lại sau.'));
+    if (card) box.appendChild(renderCard(card));
+    if (step) box.appendChild(renderStep(step, ctx));
+    if (cl) box.appendChild(renderChecklist(cl, ctx));
+    if (r.locality && typeof r.locality === 'object' && str(r.locality.name) && all.indexOf(str(r.locality.name)) < 0) {
+      box.appendChild(el('p', { class: 'mc-note' }, 'Địa bàn: ' + [str(r.locality.name), str(r.locality.province)].filter(Boolean).join(', ')));
+    }
+    if (r.officer && typeof r.officer === 'object' && str(r.officer.hotline)) {
+      var tel = str(r.officer.hotline).replace(/[^0-9+]/g, '');
+      var office = str(r.officer.office_name);
+      box.appendChild(el('p', { class: 'mc-note mc-officer' }, [
+        office && all.indexOf(office) < 0 ? office + ' — gọi ' : 'Gọi cán bộ: ',
+        tel ? el('a', { class: 'mc-link', href: 'tel:' + tel }, str(r.officer.hotline)) : str(r.officer.hotline)
+      ]));
+    }
+    if (box.childNodes.length === 1) box.appendChild(el('p', { class: 'mc-bubble' }, '…'));
+    return box;
+  }
+
+  /* The quick replies of the newest reply (next/prev live in the step block instead). */
+  function renderQuickReplies(r, onAction, skipStepNav) {
+    var qrs = (Array.isArray(r.quick_replies) ? r.quick_replies : []).filter(function (q) {
+      return q && str(q.title) && str(q.payload) && !(skipStepNav && (q.payload === 'next' || q.payload === 'prev'));
+    });
+    if (!qrs.length) return null;
+    return el('div', { class: 'mc-qr mc-live', role: 'group', 'aria-label': 'Gợi ý trả lời' }, qrs.map(function (q) {
+      var b = el('button', { type: 'button', class: 'mc-chip', 'data-payload': q.payload }, str(q.title));
+      b.addEventListener('click', function () { onAction(q.payload, str(q.title)); });
+      return b;
+    }));
+  }
+
+  function renderUser(text, id, pending) {
+    return el('div', { class: 'mc-msg mc-user' + (pending ? ' mc-pending' : ''), 'data-msg-id': id || null }, [
+      el('span', { class: 'mc-sr' }, 'Bạn: '),
+      el('p', { class: 'mc-bubble' }, text),
+      el('span', { class: 'mc-state' }, pending ? 'Đang gửi…' : '')
+    ]);
+  }
+
+  /* A conversation view: a log element + what it needs to show history, pending and new
+   * turns in order. Shared by the widget and the kiosk. */
+  function Conversation(chat, log, opts) {
+    this.chat = chat;
+    this.log = log;
+    this.opts = opts || {};
+    this.titles = chat.store.getJSON(chat.key + '.titles', {});
+    if (!this.titles || typeof this.titles !== 'object') this.titles = {};
+    var self = this;
+    chat.on('welcome', function (f, info) { self.onWelcome(f, info); });
+    chat.on('reply', function (f) { self.addBot(f, true, false); });
+    chat.on('error', function (f) { self.addBot(f, true, false); });
+  }
+  Conversation.prototype.rememberTitle = function (id, title) {
+    if (!title) return;
+    this.titles[id] = title;
+    var keys = Object.keys(this.titles);
+    if (keys.length > TITLES_MAX) delete this.titles[keys[0]];
+    this.chat.store.setJSON(this.chat.key + '.titles', this.titles);
+  };
+  Conversation.prototype.userText = function (item) {
+    var id = item.msg_id || item.id;
+    if (id && this.titles[id]) return this.titles[id];
+    if (item.title) return item.title;
+    var t = item.type === 'postback' ? item.payload : item.text;
+    if (item.type === 'postback' || isPayload(t)) return payloadTitle(t);
+    return str(t);
+  };
+  Conversation.prototype.retire = function () {
+    var live = this.log.querySelectorAll('.mc-live');
+    for (var i = 0; i < live.length; i++) live[i].remove();
+  };
+  Conversation.prototype.act = function (payload, title) {
+    this.say('postback', payload, title);
+  };
+  /* The citizen sends text ('message') or taps a quick reply ('postback'). */
+  Conversation.prototype.say = function (type, value, title) {
+    var item = this.chat.send(type, value, title);
+    if (title) this.rememberTitle(item.id, title);
+    this.retire();
+    this.append(renderUser(this.userText(item), item.id, true));
+    if (this.opts.onUser) this.opts.onUser(item);
+    return item;
+  };
+  Conversation.prototype.append = function (node) {
+    this.log.appendChild(node);
+    if (this.opts.onAppend) this.opts.onAppend(node);
+  };
+  Conversation.prototype.markAnswered = function (id) {
+    if (!id) return;
+    var nodes = this.log.querySelectorAll('.mc-user.mc-pending');
+    for (var i = 0; i < nodes.length; i++) {
+      if (nodes[i].getAttribute('data-msg-id') === id) {
+        nodes[i].classList.remove('mc-pending');
+        var s = nodes[i].querySelector('.mc-state');
+        if (s) s.textContent = '';
+      }
+    }
+  };
+  Conversation.prototype.addBot = function (r, live, restored) {
+    var self = this;
+    this.markAnswered(r.reply_to);
+    if (live) this.retire();
+    var onAction = function (p, t) { self.act(p, t); };
+    var node = renderReply(r, { live: live, onAction: onAction });
+    if (live) {
+      var qr = renderQuickReplies(r, onAction, !!r.step);
+      if (qr) node.appendChild(qr);
+    }
+    this.append(node);
+    if (this.opts.onBot) this.opts.onBot(r, node, live && !restored);
+    return node;
+  };
+  Conversation.prototype.clear = function () {
+    while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
+  };
+  Conversation.prototype.onWelcome = function (f, info) {
+    var self = this;
+    var hist = Array.isArray(f.history) ? f.history : [];
+    if (info.first) {
+      /* rebuild from the server's record + what is still waiting to be sent */
+      this.log.setAttribute('aria-busy', 'true');
+      this.clear();
+      var answered = new Set(), users = new Set();
+      var lastBot = -1;
+      hist.forEach(function (h, i) { if (h && h.role === 'bot') lastBot = i; });
+      hist.forEach(function (h, i) {
+        if (!h || typeof h !== 'object') return;
+        if (h.role === 'user') {
+          if (h.msg_id) users.add(h.msg_id);
+          self.append(renderUser(self.userText(h), h.msg_id, false));
+        } else if (h.role === 'bot' && h.reply && typeof h.reply === 'object') {
+          if (h.msg_id) { answered.add(h.msg_id); self.chat.markDelivered(h.msg_id); }
+          self.addBot(h.reply, i === lastBot && i === hist.length - 1, true);
+        }
+      });
+      this.chat.dropFromOutbox(answered);
+      this.chat.outbox.forEach(function (item) {
+        if (!users.has(item.id)) self.append(renderUser(self.userText(item), item.id, true));
+      });
+      this.log.removeAttribute('aria-busy');
+      if (this.opts.onRestored) this.opts.onRestored(hist, f);
+    } else if (!info.sameSession) {
+      this.append(el('p', { class: 'mc-divider', role: 'note' }, 'Phiên trò chuyện cũ đã hết hạn — bắt đầu phiên mới.'));
+    }
+  };
+
+  var Motcua = {
+    loaded: true,
+    version: 1,
+    origin: ORIGIN,
+    wsUrl: WS_URL,
+    Chat: Chat,
+    Store: Store,
+    Conversation: Conversation,
+    el: el,
+    icon: icon,
+    ICONS: ICONS,
+    renderReply: renderReply,
+    renderChecklist: renderChecklist,
+    renderQuickReplies: renderQuickReplies,
+    renderUser: renderUser,
+    byteLength: byteLength,
+    TEXT_MAX_BYTES: TEXT_MAX_BYTES
+  };
+  window.Motcua = Motcua;
+
+  if (opt('mount', '') === 'none') return;
+
+  /* ---- the floating widget ------------------------------------------------------------------ */
+
+  function mount() {
+    var TITLE = opt('title', 'Hỏi đáp thủ tục hành chính');
+    var SUBTITLE = opt('subtitle', 'Trợ lý tự động, trả lời 24/7');
+    var POS = opt('position', 'right') === 'left' ? 'left' : 'right';
+    var store = new Store(opt('storage', 'local') === 'session' ? 'session' : 'local');
+    var ui = new Store('session');
+    var chat = new Chat({ channel: 'web', store: store, key: 'motcua.web' });
+
+    var host = document.createElement('motcua-widget');
+    host.setAttribute('data-motcua', '');
+    var shadow = host.attachShadow({ mode: 'open' });
+
+    var css = el('link', { rel: 'stylesheet', href: ORIGIN + '/widget.css?v=1' });
+    var root = el('div', { class: 'mc-root', 'data-pos': POS });
+    /* nothing is shown until widget.css arrives (no flash of an unstyled widget); CSSOM rather
+     * than an inline <style>, so a host page's strict Content-Security-Policy is no obstacle */
+    root.style.display = 'none';
+    var showRoot = function () { root.style.display = ''; };
+    css.addEventListener('load', showRoot);
+    css.addEventListener('error', showRoot);
+
+    var badge = el('span', { class: 'mc-badge', hidden: true, 'aria-hidden': 'true' });
+    var launcherSr = el('span', { class: 'mc-sr' }, '');
+    var launcher = el('button', { type: 'button', class: 'mc-launcher', 'aria-expanded': 'false', 'aria-controls': 'mc-panel', 'aria-haspopup': 'dialog' }, [
+      icon(ICONS.chat), el('span', { class: 'mc-launcher-label' }, TITLE), launcherSr, badge
+    ]);
+
+    var closeBtn = el('button', { type: 'button', class: 'mc-icon-btn mc-close', 'aria-label': 'Đóng cửa sổ trò chuyện', title: 'Đóng (Esc)' }, icon(ICONS.close));
+    var newBtn = el('button', { type: 'button', class: 'mc-icon-btn mc-new', 'aria-label': 'Bắt đầu cuộc trò chuyện mới', title: 'Cuộc trò chuyện mới' }, icon(ICONS.restart));
+    var conn = el('div', { class: 'mc-conn', role: 'status', 'aria-live': 'polite', hidden: true });
+    var connText = el('span', null, '');
+    var retryBtn = el('button', { type: 'button', class: 'mc-btn mc-btn-small' }, 'Thử lại ngay');
+    conn.appendChild(connText);
+    conn.appendChild(retryBtn);
+    var log = el('div', { class: 'mc-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Nội dung trò chuyện', tabindex: '0' });
+    var typing = el('div', { class: 'mc-typing', role: 'status', hidden: true }, [
+      el('span', { class: 'mc-dots', 'aria-hidden': 'true' }, [el('i'), el('i'), el('i')]),
+      el('span', null, 'Trợ lý đang trả lời…')
+    ]);
+    var input = el('textarea', { id: 'mc-input', class: 'mc-input', rows: '1', autocomplete: 'off', enterkeyhint: 'send', placeholder: 'Nhập câu hỏi của bạn…', 'aria-describedby': 'mc-hint' });
+    var sendBtn = el('button', { type: 'submit', class: 'mc-send', 'aria-label': 'Gửi' }, icon(ICONS.send));
+    var hint = el('p', { id: 'mc-hint', class: 'mc-hint' }, [
+      el('span', { class: 'mc-sr' }, 'Enter để gửi, Shift+Enter để xuống dòng. '),
+      'Trả lời tự động để tham khảo. Đừng nhập số căn cước, số điện thoại.'
+    ]);
+    var formErr = el('p', { class: 'mc-form-err', role: 'alert', hidden: true });
+    var form = el('form', { class: 'mc-form', novalidate: true }, [
+      el('label', { for: 'mc-input', class: 'mc-sr' }, 'Câu hỏi của bạn'), input, sendBtn
+    ]);
+    var panel = el('div', { id: 'mc-panel', class: 'mc-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'mc-title', 'aria-describedby': 'mc-sub', hidden: true }, [
+      el('header', { class: 'mc-head' }, [
+        el('div', { class: 'mc-head-text' }, [
+          el('h2', { id: 'mc-title', class: 'mc-title' }, TITLE),
+          el('p', { id: 'mc-sub', class: 'mc-sub' }, SUBTITLE)
+        ]),
+        newBtn, closeBtn
+      ]),
+      conn, log, typing, formErr, form, hint
+    ]);
+    root.appendChild(panel);
+    root.appendChild(launcher);
+    shadow.appendChild(css);
+    shadow.appendChild(root);
+
+    var isOpen = false, unread = 0, typingFrame = false;
+
+    function scrollDown() {
+      log.scrollTop = log.scrollHeight;
+    }
+    /* a long answer is read from its top, not its end */
+    function reveal(node) {
+      if (node.classList.contains('mc-bot') && node.offsetHeight > log.clientHeight * 0.6) {
+        var prev = node.previousElementSibling;
+        var top = prev && prev.classList.contains('mc-user') && prev.offsetHeight < log.clientHeight * 0.25 ? prev : node;
+        log.scrollTop = top.offsetTop - 8;
+      } else {
+        scrollDown();
+      }
+    }
+    function setUnread(n) {
+      unread = n;
+      badge.hidden = n === 0;
+      badge.textContent = n > 9 ? '9+' : String(n);
+      launcherSr.textContent = n ? ' (' + n + ' tin nhắn mới)' : '';
+    }
+    function updateTyping() {
+      var waiting = chat.outbox.length > 0 && chat.ready;
+      typing.hidden = !(waiting || typingFrame);
+    }
+    var conv = new Conversation(chat, log, {
+      onAppend: function (node) { reveal(node); },
+      onBot: function (r, node, live) {
+        typingFrame = false;
+        updateTyping();
+        if (live && !isOpen) setUnread(unread + 1);
+      },
+      onRestored: function (hist) {
+        if (!hist.length && !chat.outbox.length) greet();
+        scrollDown();
+      }
+    });
+
+    function greet() {
+      var starters = ['Làm giấy khai sinh cho con', 'Làm lại căn cước bị mất', 'Đăng ký tạm trú'];
+      var chips = el('div', { class: 'mc-qr mc-live', role: 'group', 'aria-label': 'Câu hỏi gợi ý' }, starters.map(function (s) {
+        var b = el('button', { type: 'button', class: 'mc-chip' }, s);
+        b.addEventListener('click', function () { submitText(s); });
+        return b;
+      }));
+      conv.append(el('div', { class: 'mc-msg mc-bot mc-local' }, [
+        el('span', { class: 'mc-sr' }, 'Trợ lý: '),
+        el('p', { class: 'mc-bubble' }, 'Xin chào! Tôi hướng dẫn bạn làm thủ tục hành chính: giấy tờ cần chuẩn bị, các bước, nơi nộp, lệ phí, và kiểm tra hồ sơ trước khi đi nộp. Bạn cần làm gì?'),
+        chips
+      ]));
+    }
+
+    chat.on('state', function (state, delay) {
+      if (state === 'online' || state === 'stopped') {
+        conn.hidden = true;
+      } else if (state === 'offline') {
+        conn.hidden = false;
+        retryBtn.hidden = false;
+        var s = Math.max(1, Math.round((delay || 0) / 1000));
+        connText.textContent = 'Mất kết nối. Đang thử lại sau ' + s + ' giây… ' +
+          (chat.outbox.length ? 'Tin nhắn của bạn sẽ được gửi khi có kết nối. ' : '');
+      }
+      updateTyping();
+    });
+    chat.on('outbox', updateTyping);
+    chat.on('typing', function () { typingFrame = true; updateTyping(); });
+    retryBtn.addEventListener('click', function () { chat.retryNow(); });
+    window.addEventListener('online', function () { chat.retryNow(); });
+    document.addEventListener('visibilitychange', function () { if (!document.hidden) chat.retryNow(); });
+
+    function showError(msg) {
+      formErr.textContent = msg;
+      formErr.hidden = !msg;
+    }
+    function submitText(text) {
+      text = text.replace(/\s+$/, '').replace(/^\s+/, '');
+      if (!text) { showError('Bạn chưa nhập nội dung.'); return false; }
+      if (byteLength(text) > TEXT_MAX_BYTES) { showError('Tin nhắn quá dài, bạn rút gọn giúp (tối đa khoảng 700 chữ).'); return false; }
+      showError('');
+      conv.say('message', text);
+      updateTyping();
+      return true;
+    }
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (submitText(input.value)) { input.value = ''; autosize(); }
+      input.focus();
+    });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (submitText(input.value)) { input.value = ''; autosize(); }
+      }
+    });
+    function autosize() {
+      input.style.height = 'auto';
+      input.style.height = Math.min(input.scrollHeight, 160) + 'px';
+    }
+    input.addEventListener('input', function () { autosize(); if (!formErr.hidden) showError(''); });
+
+    /* after a quick reply the buttons vanish: keep keyboard focus in the panel */
+    var origAct = conv.act;
+    conv.act = function (p, t) {
+      origAct.call(conv, p, t);
+      updateTyping();
+      input.focus();
+    };
+
+    var smallScreen = window.matchMedia('(max-width: 29.99em)');
+    function open(focus) {
+      if (isOpen) return;
+      isOpen = true;
+      panel.hidden = false;
+      root.classList.add('mc-open');
+      launcher.setAttribute('aria-expanded', 'true');
+      panel.setAttribute('aria-modal', smallScreen.matches ? 'true' : 'false');
+      setUnread(0);
+      ui.set('motcua.web.open', '1');
+      chat.start();
+      scrollDown();
+      if (focus !== false) input.focus();
+    }
+    function close() {
+      if (!isOpen) return;
+      isOpen = false;
+      panel.hidden = true;
+      root.classList.remove('mc-open');
+      launcher.setAttribute('aria-expanded', 'false');
+      ui.remove('motcua.web.open');
+      launcher.focus();
+    }
+    launcher.addEventListener('click', function () { if (isOpen) close(); else open(); });
+    closeBtn.addEventListener('click', close);
+    newBtn.addEventListener('click', function () {
+      chat.reset();
+      conv.clear();
+      conv.titles = {};
+      chat.start();
+      input.focus();
+    });
+    panel.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' || e.key === 'Esc') {
+        e.preventDefault();
+        e.stopPropagation();
+        close();
+        return;
+      }
+      /* full-screen on phones: keep Tab inside the panel (it covers the page) */
+      if (e.key === 'Tab' && smallScreen.matches) {
+        var f = panel.querySelectorAll('button:not([disabled]), a[href], textarea, [tabindex="0"]');
+        var vis = Array.prototype.filter.call(f, function (n) { return n.offsetParent !== null; });
+        if (!vis.length) return;
+        var first = vis[0], last = vis[vis.length - 1], cur = shadow.activeElement;
+        if (e.shiftKey && cur === first) { e.preventDefault(); last.focus(); }
+        else if (!e.shiftKey && cur === last) { e.preventDefault(); first.focus(); }
+      }
+    });
+
+    function attach() {
+      document.body.appendChild(host);
+      /* reopen after a reload if it was open, or deliver what is still waiting to be sent */
+      if (opt('open', '') === 'true' || ui.get('motcua.web.open') === '1') open(false);
+      else if (chat.outbox.length) chat.start();
+    }
+    if (document.body) attach();
+    else document.addEventListener('DOMContentLoaded', attach);
+
+    Motcua.widget = { open: open, close: close, chat: chat, conversation: conv, host: host };
+  }
+
+  mount();
 })();

@@ -1,0 +1,634 @@
+/* motcua kiosk (/kiosk): a full-screen touch UI for the public administrative service centre.
+ *
+ * Home: tiles by domain (from GET /api/v1/procedures) → procedures of the domain → the chat
+ * (postback proc:<id>, channel "kiosk"); free text with an on-screen Vietnamese keyboard (Telex
+ * composition + a diacritics row, see docs/widget.md); the pre-check checklist prints on A4 or an
+ * 80 mm receipt with a QR code of the guide; after kiosk_idle_seconds without a touch a countdown
+ * runs, then everything is wiped (session token, storage, DOM, history) and the home screen
+ * returns. URL overrides for tests and set-up: ?idle=SECONDS&countdown=SECONDS.
+ * The protocol, outbox and rendering come from widget.js (loaded with data-mount="none"). */
+(function () {
+  'use strict';
+
+  var M = window.Motcua;
+  var el = M.el;
+  var $ = function (id) { return document.getElementById(id); };
+
+  /* ---- Vietnamese input: Telex composition and tone placement ----------------------------- */
+
+  var TONE_MARKS = ['', '\u0301', '\u0300', '\u0309', '\u0303', '\u0323']; /* -, sắc, huyền, hỏi, ngã, nặng */
+  var TONE_KEYS = { z: 0, s: 1, f: 2, r: 3, x: 4, j: 5 };
+  var VOWELS = 'aăâeêioôơuưy';
+  var HATTED = 'ăâêôơư';
+
+  /* one letter → {base (NFC, with hat/horn, case kept), tone 0..5} */
+  function split(ch) {
+    var d = ch.normalize('NFD'), tone = 0, rest = '';
+    for (var i = 0; i < d.length; i++) {
+      var t = TONE_MARKS.indexOf(d[i]);
+      if (t > 0) tone = t; else rest += d[i];
+    }
+    return { base: rest.normalize('NFC'), tone: tone };
+  }
+  function compose(c) {
+    return (c.base + TONE_MARKS[c.tone]).normalize('NFC');
+  }
+  function low(c) { return c.base.toLowerCase(); }
+  function isVowel(c) { return VOWELS.indexOf(low(c)) >= 0; }
+  function caseLike(ref, letter) {
+    return ref !== ref.toLowerCase() ? letter.toUpperCase() : letter;
+  }
+
+  /* Index of the letter that carries the tone, or -1 (no vowel). Old style ("hòa", "thủy"),
+   * the rule of ../shared/notes/vietnamese-text.md §2.1; qu- and gi- count as onsets. */
+  function tonePosition(cs) {
+    var s = cs.map(low).join('');
+    var i = 0;
+    while (i < cs.length && !isVowel(cs[i])) i++;
+    if (i >= cs.length) return -1;
+    if (i === 1 && (s[0] === 'q' && s[1] === 'u') && i + 1 < cs.length && isVowel(cs[i + 1])) i++;
+    else if (i === 1 && s[0] === 'g' && s[1] === 'i' && i + 1 < cs.length && isVowel(cs[i + 1])) i++;
+    var j = i;
+    while (j < cs.length && isVowel(cs[j])) j++;
+    var n = j - i, coda = j < cs.length;
+    var horn = -1, hat = -1;
+    for (var k = i; k < j; k++) {
+      var l = low(cs[k]);
+      if (l === 'ơ') horn = k;
+      else if (HATTED.indexOf(l) >= 0 && hat < 0) hat = k;
+    }
+    if (horn >= 0) return horn; /* ươ, ươi, ươu: the ơ */
+    if (hat >= 0) return hat;
+    if (n === 1) return i;
+    if (n >= 3) return i + 1;
+    return coda ? i + 1 : i; /* oa, oe, uy open: old style, on the first */
+  }
+  function wordTone(cs) {
+    for (var k = 0; k < cs.length; k++) if (cs[k].tone) return cs[k].tone;
+    return 0;
+  }
+  function placeTone(cs, tone) {
+    cs.forEach(function (c) { c.tone = 0; });
+    var p = tonePosition(cs);
+    if (p >= 0) cs[p].tone = tone;
+    return cs;
+  }
+  function join(cs) { return cs.map(compose).join(''); }
+  function letters(word) { return Array.from(word).map(split); }
+
+  /* Applies a tone (0..5) to a word; the same tone again removes it. */
+  function applyTone(word, tone) {
+    var cs = letters(word);
+    if (tonePosition(cs) < 0) return word;
+    return join(placeTone(cs, wordTone(cs) === tone ? 0 : tone));
+  }
+
+  /* Telex: the word being typed + one key → the new word.
+   * aa â, ee ê, oo ô, aw ă, ow ơ, uw ư, uow ươ, w ư, dd đ; s f r x j tones, z removes it;
+   * typing the same modifier twice undoes it ("ass" → "as"). */
+  function telex(word, key) {
+    var k = key.toLowerCase();
+    var cs = letters(word);
+    var tone = wordTone(cs);
+    var hasVowel = tonePosition(cs) >= 0;
+    var i;
+    if (TONE_KEYS.hasOwnProperty(k) && hasVowel) {
+      var t = TONE_KEYS[k];
+      if (t === 0) return tone ? join(placeTone(cs, 0)) : word + key;
+      if (tone === t) return join(placeTone(cs, 0)) + key;
+      return join(placeTone(cs, t));
+    }
+    if (k === 'a' || k === 'e' || k === 'o') {
+      var hatOf = { a: 'â', e: 'ê', o: 'ô' }[k];
+      for (i = cs.length - 1; i >= 0; i--) {
+        var l = low(cs[i]);
+        if (!isVowel(cs[i])) { if (i < cs.length - 3) break; continue; }
+        if (l === k || (k === 'a' && l === 'ă') || (k === 'o' && l === 'ơ')) {
+          cs[i].base = caseLike(cs[i].base, hatOf);
+          return join(placeTone(cs, tone));
+        }
+        if (l === hatOf) {
+          cs[i].base = caseLike(cs[i].base, k);
+          return join(placeTone(cs, tone)) + key;
+        }
+        break;
+      }
+    }
+    if (k === 'w') {
+      var s = cs.map(low).join('');
+      var uo = s.search(/[uư][oơ]/);
+      if (uo >= 0 && !(uo === 1 && s[0] === 'q')) {
+        var undo = s[uo] === 'ư' && s[uo + 1] === 'ơ';
+        cs[uo].base = caseLike(cs[uo].base, undo ? 'u' : 'ư');
+        cs[uo + 1].base = caseLike(cs[uo + 1].base, undo ? 'o' : 'ơ');
+        return join(placeTone(cs, tone)) + (undo ? key : '');
+      }
+      for (i = cs.length - 1; i >= 0; i--) {
+        var m = low(cs[i]);
+        var to = { a: 'ă', o: 'ơ', u: 'ư' }[m];
+        if (to) { cs[i].base = caseLike(cs[i].base, to); return join(placeTone(cs, tone)); }
+        var back = { 'ă': 'a', 'ơ': 'o', 'ư': 'u' }[m];
+        if (back) { cs[i].base = caseLike(cs[i].base, back); return join(placeTone(cs, tone)) + key; }
+        if (isVowel(cs[i])) break;
+      }
+      if (!hasVowel) return word + caseLike(key, 'ư');
+    }
+    if (k === 'd' && cs.length) {
+      if (low(cs[0]) === 'd') { cs[0].base = caseLike(cs[0].base, 'đ'); return join(cs); }
+      if (low(cs[0]) === 'đ' && cs.length === 1) { cs[0].base = caseLike(cs[0].base, 'd'); return join(cs) + key; }
+    }
+    cs.push(split(key));
+    return tone ? join(placeTone(cs, tone)) : join(cs);
+  }
+
+  /* ---- state -------------------------------------------------------------------------------- */
+
+  var params = new URLSearchParams(location.search);
+  function intParam(name, min, max) {
+    var v = parseInt(params.get(name), 10);
+    return isFinite(v) && v >= min && v <= max ? v : null;
+  }
+  var IDLE_OVERRIDE = intParam('idle', 1, 86400);
+  var COUNTDOWN_OVERRIDE = intParam('countdown', 1, 600);
+  var COUNTDOWN_DEFAULT = 15;
+
+  var DOMAINS = [
+    ['ho-tich', 'Hộ tịch', 'Khai sinh, kết hôn, khai tử, nhận cha mẹ con…', 'M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm-8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm0 2c-2.3 0-7 1.2-7 3.5V19h14v-2.5C15 14.2 10.3 13 8 13zm8 0c-.3 0-.6 0-1 .1 1.2.8 2 2 2 3.4V19h6v-2.5c0-2.3-4.7-3.5-7-3.5z'],
+    ['chung-thuc', 'Chứng thực', 'Bản sao, chữ ký, hợp đồng', 'M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm2 16H8v-2h8v2zm0-4H8v-2h8v2zm-3-5V3.5L18.5 9H13z'],
+    ['cu-tru', 'Cư trú', 'Thường trú, tạm trú, căn cước', 'M10 20v-6h4v6h5v-8h3L12 3 2 12h3v8z'],
+    ['tu-phap', 'Tư pháp', 'Lý lịch tư pháp, hòa giải', 'M1 21h12v2H1zM5.2 8.1 8 5.2l14.2 14.2-2.8 2.8zM12.3 1 18 6.7l-2.8 2.8-5.7-5.7zM3.8 9.5l5.7 5.7-2.8 2.8L1 12.3z'],
+    ['giao-thong', 'Giao thông', 'Đăng ký xe, giấy phép', 'M18.9 6c-.2-.6-.8-1-1.4-1h-11c-.7 0-1.2.4-1.4 1L3 12v8a1 1 0 0 0 1 1h1a1 1 0 0 0 1-1v-1h12v1a1 1 0 0 0 1 1h1a1 1 0 0 0 1-1v-8l-2.1-6zM6.5 16a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zm11 0a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zM5 11l1.5-4.5h11L19 11H5z'],
+    ['dat-dai', 'Đất đai', 'Sổ đỏ, chuyển nhượng, tách thửa', 'M14 6l-3.8 5 2.9 3.8-1.6 1.2C9.8 13.8 7 10 7 10l-6 8h22L14 6z'],
+    ['xay-dung', 'Xây dựng', 'Giấy phép xây dựng', 'M12 7V3H2v18h20V7H12zM6 19H4v-2h2v2zm0-4H4v-2h2v2zm0-4H4V9h2v2zm0-4H4V5h2v2zm4 12H8v-2h2v2zm0-4H8v-2h2v2zm0-4H8V9h2v2zm0-4H8V5h2v2zm10 12h-8v-2h2v-2h-2v-2h2v-2h-2V9h8v10zm-2-8h-2v2h2v-2zm0 4h-2v2h2v-2z'],
+    ['kinh-doanh', 'Kinh doanh', 'Hộ kinh doanh', 'M20 4H4v2h16V4zm1 10v-2l-1-5H4l-1 5v2h1v6h10v-6h4v6h2v-6h1zm-9 4H6v-4h6v4z'],
+    ['xa-hoi', 'Xã hội', 'Trợ cấp, người có công, hộ nghèo', 'M12 21.4l-1.5-1.3C5.4 15.4 2 12.3 2 8.5 2 5.4 4.4 3 7.5 3c1.7 0 3.4.8 4.5 2.1C13.1 3.8 14.8 3 16.5 3 19.6 3 22 5.4 22 8.5c0 3.8-3.4 6.9-8.5 11.5L12 21.4z'],
+    ['lao-dong', 'Lao động', 'Việc làm, thất nghiệp', 'M20 6h-4V4a2 2 0 0 0-2-2h-4a2 2 0 0 0-2 2v2H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2zm-6 0h-4V4h4v2z'],
+    ['bao-hiem', 'Bảo hiểm', 'BHXH, thẻ BHYT', 'M12 1 3 5v6c0 5.6 3.8 10.7 9 12 5.2-1.3 9-6.4 9-12V5l-9-4z'],
+    ['giao-duc', 'Giáo dục', 'Học bổng, miễn giảm học phí', 'M5 13.2v4L12 21l7-3.8v-4L12 17l-7-3.8zM12 3 1 9l11 6 9-4.9V17h2V9L12 3z']
+  ];
+
+  var store = new M.Store('local');
+  var KEY = 'motcua.kiosk';
+  var chat = new M.Chat({ channel: 'kiosk', store: store, key: KEY });
+  var procedures = [];
+  var byId = {};
+  var currentDomain = null;
+  var dirty = false;
+  var lastActivity = Date.now();
+  var idleTimer = null, countTimer = null, countLeft = 0;
+
+  var log = $('k-log');
+  var input = $('k-input');
+
+  function svgIcon(d) {
+    var s = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    var p = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    p.setAttribute('d', d);
+    s.appendChild(p);
+    return s;
+  }
+
+  /* ---- views -------------------------------------------------------------------------------- */
+
+  var views = { home: $('v-home'), domain: $('v-domain'), chat: $('v-chat') };
+  var currentView = 'home';
+  var chatBack = 'home';
+  function show(name, focusEl) {
+    Object.keys(views).forEach(function (k) { views[k].hidden = k !== name; });
+    currentView = name;
+    document.body.setAttribute('data-view', name);
+    window.scrollTo(0, 0);
+    var h = focusEl || views[name].querySelector('h2');
+    if (h) {
+      if (!h.hasAttribute('tabindex') && h.tagName === 'H2') h.setAttribute('tabindex', '-1');
+      h.focus({ preventScroll: true });
+    }
+  }
+
+  function domainTiles() {
+    var box = $('k-tiles');
+    while (box.firstChild) box.removeChild(box.firstChild);
+    DOMAINS.forEach(function (d) {
+      var n = procedures.filter(function (p) { return p.domain === d[0]; }).length;
+      if (!n) return;
+      var b = el('button', { type: 'button', class: 'k-tile', 'data-domain': d[0] }, [
+        svgIcon(d[3]),
+        el('span', { class: 'k-tile-name' }, d[1]),
+        el('span', { class: 'k-tile-sub' }, d[2]),
+        el('span', { class: 'k-tile-n' }, n + ' thủ tục')
+      ]);
+      b.addEventListener('click', function () { openDomain(d[0]); });
+      box.appendChild(el('div', { role: 'listitem', class: 'k-tile-wrap' }, b));
+    });
+  }
+
+  function loadProcedures() {
+    $('k-load-err').hidden = true;
+    return fetch('/api/v1/procedures', { headers: { accept: 'application/json' } })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+      .then(function (list) {
+        procedures = Array.isArray(list) ? list.filter(function (p) { return p && typeof p.id === 'string'; }) : [];
+        byId = {};
+        procedures.forEach(function (p) { byId[p.id] = p; });
+        domainTiles();
+      })
+      .catch(function () {
+        $('k-load-err').hidden = false;
+        setTimeout(loadProcedures, 10000);
+      });
+  }
+
+  function openDomain(id) {
+    var d = DOMAINS.filter(function (x) { return x[0] === id; })[0];
+    currentDomain = id;
+    dirty = true;
+    $('h-domain').textContent = d ? d[1] : id;
+    var ul = $('k-procs');
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    procedures.filter(function (p) { return p.domain === id; }).forEach(function (p) {
+      var b = el('button', { type: 'button', class: 'k-proc', 'data-procedure': p.id }, [
+        el('span', { class: 'k-proc-name' }, p.short_name || p.name),
+        p.short_name && p.name !== p.short_name ? el('span', { class: 'k-proc-full' }, p.name) : null
+      ]);
+      b.addEventListener('click', function () { openProcedure(p.id); });
+      ul.appendChild(el('li', null, b));
+    });
+    show('domain');
+  }
+
+  function openChat(back) {
+    dirty = true;
+    chatBack = back || 'home';
+    chat.start();
+    show('chat', $('h-chat'));
+  }
+
+  function openProcedure(id) {
+    var p = byId[id];
+    openChat('domain');
+    $('h-chat').textContent = p ? (p.short_name || p.name) : 'Trợ lý thủ tục';
+    setKeyboard(false); /* the answer needs the room; touching the input brings the keyboard */
+    conv.say('postback', 'proc:' + id, p ? (p.short_name || p.name) : id);
+  }
+
+  /* ---- the conversation --------------------------------------------------------------------- */
+
+  var conv = new M.Conversation(chat, log, {
+    onAppend: function (node) {
+      if (node.classList.contains('mc-bot') && node.offsetHeight > log.clientHeight * 0.6) {
+        var prev = node.previousElementSibling;
+        var top = prev && prev.classList.contains('mc-user') && prev.offsetHeight < log.clientHeight * 0.25 ? prev : node;
+        log.scrollTop = top.offsetTop - 8;
+      } else {
+        log.scrollTop = log.scrollHeight;
+      }
+    },
+    onBot: function (r, node) { decorate(r, node); updateStatus(); },
+    onUser: function () { updateStatus(); },
+    onRestored: function (hist) {
+      if (!hist.length && !chat.outbox.length) greet();
+      log.scrollTop = log.scrollHeight;
+    }
+  });
+
+  function greet() {
+    conv.append(el('div', { class: 'mc-msg mc-bot mc-local' }, [
+      el('span', { class: 'k-sr' }, 'Trợ lý: '),
+      el('p', { class: 'mc-bubble' }, 'Xin chào! Bạn hãy gõ câu hỏi, ví dụ: “làm giấy khai sinh cho con”, “đăng ký tạm trú”, “chứng thực bản sao”.')
+    ]));
+  }
+
+  function qrImg(id, cls) {
+    return el('img', {
+      class: cls || 'k-qr',
+      src: '/api/v1/qr?path=' + encodeURIComponent('/thu-tuc/' + id),
+      alt: 'Mã QR mở hướng dẫn này trên điện thoại',
+      width: '160', height: '160', decoding: 'async'
+    });
+  }
+
+  /* Kiosk additions to a rendered reply: QR codes and print buttons. */
+  function decorate(r, node) {
+    var card = node.querySelector('.mc-card');
+    if (card && r.card && /^[a-z0-9-]+$/.test(r.card.id || '')) {
+      card.appendChild(el('figure', { class: 'k-qr-fig' }, [
+        qrImg(r.card.id),
+        el('figcaption', null, 'Quét mã bằng điện thoại để xem và lưu hướng dẫn đầy đủ.')
+      ]));
+    }
+    var cl = node.querySelector('.mc-checklist');
+    if (cl && r.checklist) {
+      var data = r.checklist;
+      var pid = /^[a-z0-9-]+$/.test(data.procedure || '') ? data.procedure : (r.procedure || null);
+      var bar = el('div', { class: 'k-printbar', role: 'group', 'aria-label': 'In danh sách hồ sơ' }, [
+        el('span', { class: 'k-printbar-label' }, 'In danh sách để mang theo:'),
+        btn('In khổ A4', 'k-print-a4', function () { printChecklist(data, 'a4'); }),
+        btn('In phiếu nhỏ (80 mm)', 'k-print-receipt', function () { printChecklist(data, 'receipt'); })
+      ]);
+      var summary = cl.querySelector('.mc-cl-summary');
+      if (summary) summary.after(bar); else cl.appendChild(bar);
+      if (pid) {
+        cl.appendChild(el('figure', { class: 'k-qr-fig' }, [
+          qrImg(pid),
+          el('figcaption', null, 'Quét mã bằng điện thoại để mở hướng dẫn này.')
+        ]));
+      }
+    }
+  }
+  function btn(text, cls, fn) {
+    var b = el('button', { type: 'button', class: 'k-btn ' + cls }, text);
+    b.addEventListener('click', fn);
+    return b;
+  }
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  /* Builds the printout and prints it. mode: 'a4' | 'receipt'. */
+  function printChecklist(data, mode) {
+    var area = $('k-print');
+    while (area.firstChild) area.removeChild(area.firstChild);
+    var now = new Date();
+    var pid = /^[a-z0-9-]+$/.test(data.procedure || '') ? data.procedure : null;
+    var url = pid ? location.origin + '/thu-tuc/' + pid : '';
+    var img = pid ? qrImg(pid, 'k-print-qr') : null;
+    area.appendChild(el('header', { class: 'kp-head' }, [
+      el('p', { class: 'kp-org' }, 'Trung tâm phục vụ hành chính công'),
+      el('h1', { class: 'kp-title' }, 'Danh sách hồ sơ cần chuẩn bị'),
+      el('p', { class: 'kp-when' }, 'In lúc ' + pad(now.getHours()) + ':' + pad(now.getMinutes()) + ', ngày ' +
+        pad(now.getDate()) + '/' + pad(now.getMonth() + 1) + '/' + now.getFullYear())
+    ]));
+    var body = el('div', { class: 'kp-body' }, [M.renderChecklist(data, { print: true })]);
+    if (img) {
+      body.appendChild(el('figure', { class: 'kp-qr' }, [
+        img,
+        el('figcaption', null, [
+          'Quét mã QR bằng điện thoại để xem hướng dẫn đầy đủ:',
+          el('br'),
+          el('span', { class: 'kp-url' }, url)
+        ])
+      ]));
+    }
+    area.appendChild(body);
+    area.appendChild(el('p', { class: 'kp-foot' }, 'Thông tin để tham khảo, do trợ lý tự động lập theo câu trả lời của bạn. ' +
+      'Cán bộ tiếp nhận sẽ kiểm tra lại hồ sơ. Tổng đài Dịch vụ công: 1800 1096.'));
+    document.body.classList.remove('k-print-a4', 'k-print-receipt');
+    document.body.classList.add('k-printing', mode === 'receipt' ? 'k-print-receipt' : 'k-print-a4');
+    $('k-page').textContent = mode === 'receipt'
+      ? '@page { size: 80mm 297mm; margin: 3mm 2mm; }'
+      : '@page { size: A4; margin: 15mm; }';
+    var go = function () { try { window.print(); } catch (e) { /* no printer */ } };
+    if (img && img.decode) img.decode().then(go, go); else go();
+  }
+  /* the printout stays in the DOM until the next wipe, so reprinting from the dialog works */
+
+  function updateStatus() {
+    var s = $('k-status');
+    if (!chat.ready && !chat.stopped && currentView === 'chat' && chat.ws === null) {
+      s.hidden = false;
+      s.textContent = 'Đang kết nối lại với máy chủ… Câu hỏi của bạn sẽ được gửi khi có kết nối.';
+      s.className = 'k-status k-offline';
+    } else if (chat.outbox.length && chat.ready) {
+      s.hidden = false;
+      s.textContent = 'Trợ lý đang trả lời…';
+      s.className = 'k-status k-typing';
+    } else {
+      s.hidden = true;
+    }
+  }
+  chat.on('state', updateStatus);
+  chat.on('outbox', updateStatus);
+  chat.on('welcome', function () {
+    var sec = Number(chat.settings.kiosk_idle_seconds);
+    if (sec > 0 && IDLE_OVERRIDE === null) idleSeconds = sec;
+  });
+
+  $('k-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    if (M.byteLength(text) > M.TEXT_MAX_BYTES) { toast('Câu hỏi quá dài, bạn rút gọn giúp.'); return; }
+    conv.say('message', text);
+    input.value = '';
+    kbd.shift = false;
+    renderKeys();
+    setKeyboard(false); /* room for the answer; touching the input brings the keyboard back */
+  });
+  /* a quick reply keeps the keyboard user inside the chat */
+  var origAct = conv.act;
+  conv.act = function (p, t) { origAct.call(conv, p, t); updateStatus(); };
+
+  $('k-chat-back').addEventListener('click', function () {
+    if (chatBack === 'domain' && currentDomain) openDomain(currentDomain); else show('home');
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('[data-back="home"]'), function (b) {
+    b.addEventListener('click', function () { show('home'); });
+  });
+  $('k-home').addEventListener('click', function () { show('home'); });
+  $('k-ask').addEventListener('click', function () {
+    openChat('home');
+    $('h-chat').textContent = 'Hỏi trợ lý';
+    setKeyboard(true);
+    input.focus({ preventScroll: true });
+  });
+  $('k-reload').addEventListener('click', loadProcedures);
+  $('k-end').addEventListener('click', function () { wipe('end'); });
+
+  /* ---- on-screen keyboard ------------------------------------------------------------------- */
+
+  var kbd = { shift: false, telex: true, open: true };
+  var ROWS = [
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'],
+    ['q', 'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p'],
+    ['a', 's', 'd', 'f', 'g', 'h', 'j', 'k', 'l', 'BACK'],
+    ['SHIFT', 'z', 'x', 'c', 'v', 'b', 'n', 'm', ',', '.', '?'],
+    ['TELEX', 'SPACE', 'CLEAR']
+  ];
+  var MARKS = [[1, 'á', 'dấu sắc'], [2, 'à', 'dấu huyền'], [3, 'ả', 'dấu hỏi'], [4, 'ã', 'dấu ngã'], [5, 'ạ', 'dấu nặng']];
+  var LETTERS = ['â', 'ă', 'ê', 'ô', 'ơ', 'ư', 'đ'];
+
+  function lastWord(v) {
+    var m = /[\p{L}]+$/u.exec(v);
+    return m ? m[0] : '';
+  }
+  function replaceLastWord(v, w) {
+    return v.slice(0, v.length - lastWord(v).length) + w;
+  }
+  function setValue(v) {
+    input.value = v;
+    try { input.setSelectionRange(v.length, v.length); } catch (e) { /* not focused */ }
+    input.scrollLeft = input.scrollWidth;
+  }
+  function press(key) {
+    var v = input.value;
+    if (key === 'BACK') { setValue(Array.from(v).slice(0, -1).join('')); return; }
+    if (key === 'CLEAR') { setValue(''); return; }
+    if (key === 'SPACE') { setValue(v + ' '); return; }
+    if (key === 'SHIFT') { kbd.shift = !kbd.shift; renderKeys(); return; }
+    if (key === 'TELEX') { kbd.telex = !kbd.telex; renderKeys(); return; }
+    if (/^TONE[1-5]$/.test(key)) {
+      var w = lastWord(v);
+      if (w) setValue(replaceLastWord(v, applyTone(w, Number(key.slice(4)))));
+      return;
+    }
+    var ch = kbd.shift ? key.toUpperCase() : key;
+    if (kbd.shift) { kbd.shift = false; renderKeys(); }
+    if (kbd.telex && /^[a-z]$/i.test(ch)) {
+      setValue(replaceLastWord(v, telex(lastWord(v), ch)));
+    } else {
+      setValue(v + ch);
+    }
+  }
+  function keyButton(key, label, aria, cls) {
+    var b = el('button', { type: 'button', class: 'k-key' + (cls ? ' ' + cls : ''), 'data-key': String(key), 'aria-label': aria || null }, label);
+    /* keep the caret in the input: a key never takes the focus away on touch */
+    b.addEventListener('pointerdown', function (e) { if (e.pointerType !== 'mouse' || document.activeElement === input) e.preventDefault(); });
+    b.addEventListener('click', function () { press(key); });
+    return b;
+  }
+  function renderKeys() {
+    var box = $('k-kbd');
+    while (box.firstChild) box.removeChild(box.firstChild);
+    var marks = el('div', { class: 'k-row k-row-marks' });
+    MARKS.forEach(function (m) { marks.appendChild(keyButton('TONE' + m[0], m[1], m[2], 'k-key-mark')); });
+    LETTERS.forEach(function (l) { var c = kbd.shift ? l.toUpperCase() : l; marks.appendChild(keyButton(l, c, null, 'k-key-vn')); });
+    box.appendChild(marks);
+    ROWS.forEach(function (row) {
+      var r = el('div', { class: 'k-row' });
+      row.forEach(function (k) {
+        if (k === 'BACK') r.appendChild(keyButton(k, '⌫', 'Xoá lùi', 'k-key-wide'));
+        else if (k === 'SHIFT') {
+          var s = keyButton(k, '⇧', 'Chữ hoa', 'k-key-wide' + (kbd.shift ? ' k-on' : ''));
+          s.setAttribute('aria-pressed', kbd.shift ? 'true' : 'false');
+          r.appendChild(s);
+        } else if (k === 'SPACE') r.appendChild(keyButton(k, 'Dấu cách', null, 'k-key-space'));
+        else if (k === 'CLEAR') r.appendChild(keyButton(k, 'Xoá hết', null, 'k-key-wide'));
+        else if (k === 'TELEX') {
+          var t = keyButton(k, 'Gõ Telex: ' + (kbd.telex ? 'Bật' : 'Tắt'), null, 'k-key-wide k-key-telex' + (kbd.telex ? ' k-on' : ''));
+          t.setAttribute('aria-pressed', kbd.telex ? 'true' : 'false');
+          r.appendChild(t);
+        } else r.appendChild(keyButton(k, kbd.shift ? k.toUpperCase() : k));
+      });
+      box.appendChild(r);
+    });
+    box.appendChild(el('p', { class: 'k-kbd-help' }, kbd.telex
+      ? 'Telex: aa → â, aw → ă, ee → ê, oo → ô, ow → ơ, uw → ư, dd → đ; thêm s (sắc), f (huyền), r (hỏi), x (ngã), j (nặng) sau chữ. Hoặc chạm các phím dấu ở hàng trên.'
+      : 'Telex đang tắt: chạm các phím dấu ở hàng trên để thêm dấu cho chữ vừa gõ.'));
+  }
+  function setKeyboard(open) {
+    kbd.open = open;
+    $('k-kbd').hidden = !open;
+    var t = $('k-kbd-toggle');
+    t.textContent = open ? 'Ẩn bàn phím' : 'Hiện bàn phím';
+    t.setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+  $('k-kbd-toggle').addEventListener('click', function () { setKeyboard(!kbd.open); });
+  input.addEventListener('focus', function () { if (!kbd.open) setKeyboard(true); });
+  input.addEventListener('click', function () { if (!kbd.open) setKeyboard(true); });
+
+  /* ---- idle: countdown, then wipe ----------------------------------------------------------- */
+
+  var idleSeconds = IDLE_OVERRIDE !== null ? IDLE_OVERRIDE : 120;
+  function countdownSeconds() {
+    return COUNTDOWN_OVERRIDE !== null ? COUNTDOWN_OVERRIDE : Math.min(COUNTDOWN_DEFAULT, idleSeconds);
+  }
+  function hasState() {
+    return dirty || currentView !== 'home' || chat.session !== null || log.childNodes.length > 0 || input.value !== '';
+  }
+  function activity() {
+    lastActivity = Date.now();
+    if (!$('k-idle').hidden) stopCountdown();
+  }
+  ['pointerdown', 'keydown', 'touchstart', 'input', 'wheel'].forEach(function (t) {
+    document.addEventListener(t, activity, { capture: true, passive: true });
+  });
+  function tick() {
+    if (!$('k-idle').hidden) return;
+    if (!hasState()) { lastActivity = Date.now(); return; }
+    if (Date.now() - lastActivity >= idleSeconds * 1000) startCountdown();
+  }
+  function startCountdown() {
+    countLeft = countdownSeconds();
+    $('k-count').textContent = String(countLeft);
+    $('k-idle').hidden = false;
+    $('k-stay').focus({ preventScroll: true });
+    clearInterval(countTimer);
+    countTimer = setInterval(function () {
+      countLeft--;
+      $('k-count').textContent = String(Math.max(0, countLeft));
+      if (countLeft <= 0) wipe('idle');
+    }, 1000);
+  }
+  function stopCountdown() {
+    clearInterval(countTimer);
+    countTimer = null;
+    $('k-idle').hidden = true;
+    lastActivity = Date.now();
+  }
+  $('k-stay').addEventListener('click', stopCountdown);
+  $('k-wipe').addEventListener('click', function () { wipe('end'); });
+
+  /* Forgets everything: connection and session token, every motcua.kiosk.* key, the chat DOM,
+   * the printout, what was typed; back to the home screen. */
+  function wipe(reason) {
+    clearInterval(countTimer);
+    countTimer = null;
+    chat.reset();
+    try {
+      Object.keys(localStorage).forEach(function (k) { if (k.indexOf(KEY) === 0) localStorage.removeItem(k); });
+      Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf(KEY) === 0) sessionStorage.removeItem(k); });
+    } catch (e) { /* storage blocked: nothing was kept */ }
+    conv.clear();
+    conv.titles = {};
+    var area = $('k-print');
+    while (area.firstChild) area.removeChild(area.firstChild);
+    document.body.classList.remove('k-printing', 'k-print-a4', 'k-print-receipt');
+    $('k-page').textContent = '@page { size: A4; margin: 15mm; }';
+    setValue('');
+    kbd.shift = false;
+    kbd.telex = true;
+    renderKeys();
+    setKeyboard(true);
+    currentDomain = null;
+    $('h-chat').textContent = 'Trợ lý thủ tục';
+    dirty = false;
+    $('k-idle').hidden = true;
+    $('k-status').hidden = true;
+    show('home');
+    lastActivity = Date.now();
+    toast(reason === 'idle'
+      ? 'Đã tự động xoá nội dung của lượt trước để bảo vệ thông tin cá nhân.'
+      : 'Đã xoá toàn bộ nội dung. Cảm ơn bạn!');
+  }
+
+  var toastTimer = null;
+  function toast(text) {
+    var t = $('k-toast');
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { t.hidden = true; t.textContent = ''; }, 6000);
+  }
+
+  /* ---- start -------------------------------------------------------------------------------- */
+
+  renderKeys();
+  loadProcedures();
+  setInterval(tick, 250);
+  /* a reload in the middle of a visit keeps the visit; a stale one left by someone else does not */
+  var last = Number(store.get(KEY + '.last')) || 0;
+  if (chat.session && Date.now() - last < idleSeconds * 1000) {
+    openChat('home');
+  } else if (chat.session || chat.outbox.length) {
+    chat.reset();
+  }
+  setInterval(function () {
+    if (chat.session) store.set(KEY + '.last', String(lastActivity));
+  }, 1000);
+
+  window.MotcuaKiosk = {
+    telex: telex, applyTone: applyTone, wipe: wipe, chat: chat,
+    get idleSeconds() { return idleSeconds; }
+  };
+})();
