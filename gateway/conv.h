@@ -1,16 +1,35 @@
 /* gateway/conv.h - the conversation: from session state + understanding +
- * the knowledge base to one channel-neutral reply
+ * the knowledge base to one channel-neutral reply (docs/conversation.md):
  *   {"messages":[{"text"}], "quick_replies":[{"title","payload"}],
- *    "procedure": id|null, "card"?, "checklist"?}
- * Quick-reply titles are <= CONV_QR_TITLE_MAX characters and there are at
- * most CONV_QR_MAX of them, so every channel can show them as they are. */
+ *    "procedure": id|null,
+ *    "card"?: {id,title,where,time,fee,online,url},
+ *    "step"?: {n,total,text},
+ *    "checklist"?: {procedure,title,complete,url,items[],return_reasons[]},
+ *    "question"?: {kind:"document"|"condition",doc,n,total},
+ *    "locality"?: {code,name,province},
+ *    "officer"?: {hotline,office_name?}}
+ * ("understanding" is added by the router). Quick-reply titles are at most
+ * CONV_QR_TITLE_MAX characters and there are at most CONV_QR_MAX of them
+ * (conv_out.h), so every channel can show them as they are.
+ *
+ * The state is the session's JSON object, small and versioned:
+ *   {"v":1, "procedure":id, "flow":"steps"|"check", "step":n,
+ *    "check":{...conv_check.h...}, "checklist":{"procedure":id,"items":{doc:status}},
+ *    "misses":n, "locality":{code,name,province}, "units":[code...], "await":"where"}
+ * A state of another version, or damaged, starts a fresh conversation.
+ * Runs on the event-loop thread (it reads the kb). */
 #ifndef MOTCUA_GATEWAY_CONV_H
 #define MOTCUA_GATEWAY_CONV_H
 
 #include "mc_err.h"
 
-#define CONV_QR_MAX 13       /* Messenger: at most 13 quick replies */
-#define CONV_QR_TITLE_MAX 20 /* Messenger: titles cut after 20 characters */
+#define CONV_STATE_VERSION 1
+#define CONV_MISSES_OFFICER 2 /* misunderstandings in a row before an officer is offered */
+#define CONV_SWITCH_MIN 0.6   /* confidence to leave a flow for another procedure */
+#define CONV_OOS_SURE 0.8     /* "none" this sure is out of scope even if it says "thế nào" */
+#define CONV_OOS_CERTAIN                                                                           \
+    0.95                  /* "none" this sure is out of scope even if it says "bao nhiêu tiền" */
+#define CONV_UNITS_MAX 12 /* communes offered to choose from at once */
 
 struct kb;
 struct mc_config;
@@ -18,14 +37,27 @@ struct intent_result;
 struct json_t;
 
 struct conv_ctx {
-    struct kb *kb;                /* borrowed */
-    const struct mc_config *cfg;  /* borrowed */
+    struct kb *kb;               /* borrowed */
+    const struct mc_config *cfg; /* borrowed; may be NULL (motcua ask): no default locality */
+};
+
+/* One turn of the citizen: a typed text with its understanding, or a
+ * quick-reply payload. */
+struct conv_turn {
+    const struct intent_result *u; /* understanding of text; NULL for a payload */
+    const char *text;              /* the text as typed (valid UTF-8), or NULL; used for place
+                                      names, which understanding's spelling fixes may change */
+    const char *payload;           /* a quick-reply payload, or NULL */
 };
 
 /* Decides the reply to one turn. state is the session's JSON object and is
- * updated in place. Exactly one of u (the understanding of a typed text) and
- * payload (a quick-reply payload) is set. Returns 0 with *reply new
- * (json_decref()), or -ENOMEM/-EIO. */
+ * updated in place (it is left unchanged on failure). Returns 0 with *reply
+ * new (json_decref()), or -ENOMEM/-EIO/-EINVAL (neither u nor payload). */
+MC_MUST_CHECK int conv_handle(const struct conv_ctx *cx, struct json_t *state,
+                              const struct conv_turn *turn, struct json_t **reply);
+
+/* conv_handle() for callers that have no raw text (motcua ask): exactly one
+ * of u and payload is set; place names are read from u's normalised text. */
 MC_MUST_CHECK int conv_respond(const struct conv_ctx *cx, struct json_t *state,
                                const struct intent_result *u, const char *payload,
                                struct json_t **reply);

@@ -52,6 +52,7 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
                       const char *msg_id, json_t **reply, struct mc_err *err)
 {
     struct conv_ctx cx = {gw->kb, gw->cfg};
+    struct conv_turn turn;
     struct intent_result *u = NULL;
     struct session s = {0};
     json_t *state = NULL, *r = NULL;
@@ -104,7 +105,10 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
         }
         gw->metrics.decisions[u->decision]++;
     }
-    rc = conv_respond(&cx, state, u, text ? NULL : payload, &r);
+    turn.u = u;
+    turn.text = text;
+    turn.payload = text ? NULL : payload;
+    rc = conv_handle(&cx, state, &turn, &r);
     if (rc)
         goto out;
     json_object_set_new(r, "understanding", u ? understanding_json(u) : json_null());

@@ -1,0 +1,72 @@
+/* gateway/conv_guide.h - the words a citizen reads about one procedure,
+ * built from its guide (the API's JSON object, data/procedures/SCHEMA.md):
+ * the summary and card, the document list, one step or all steps, the
+ * answers to follow-up aspects (fee, time, who, form, online, result), a
+ * pre-check question and the final checklist. All wording of the
+ * conversation that depends on a guide lives here (docs/conversation.md
+ * says how to change it). Pure functions over jansson values; no I/O.
+ * Text functions append to a struct mc_buf and return 0 or its -E2BIG/-ENOMEM. */
+#ifndef MOTCUA_GATEWAY_CONV_GUIDE_H
+#define MOTCUA_GATEWAY_CONV_GUIDE_H
+
+#include <stddef.h>
+
+#include "mc_buf.h"
+#include "mc_err.h"
+
+struct json_t;
+struct conv_question;
+
+#define CONV_GUIDE_CHECKLIST_PARTS                                                                 \
+    4 /* summary+ready, missing, unknown/not needed, return reasons */
+
+/* "<name>\n• Cơ quan giải quyết: …\n• Nơi nộp: …\n• Thời gian: …\n• Lệ phí: …". */
+MC_MUST_CHECK int conv_guide_summary(const struct json_t *g, struct mc_buf *b);
+
+/* The reply contract's card {id,title,where,time,fee,online,url}, where
+ * online is a short sentence ("Nộp trực tuyến được"). New object or NULL. */
+struct json_t *conv_guide_card(const struct json_t *g);
+
+/* The numbered document list, conditional ones marked with their "when". */
+MC_MUST_CHECK int conv_guide_documents(const struct json_t *g, struct mc_buf *b);
+
+/* Number of steps in the guide. */
+size_t conv_guide_step_count(const struct json_t *g);
+
+/* The text of step n (1-based), borrowed from g, or NULL when out of range. */
+const char *conv_guide_step_text(const struct json_t *g, size_t n);
+
+/* "Bước n/total: <text>". -ENOENT when n is out of range. */
+MC_MUST_CHECK int conv_guide_step(const struct json_t *g, size_t n, struct mc_buf *b);
+
+/* Every step, numbered, in one text. */
+MC_MUST_CHECK int conv_guide_steps(const struct json_t *g, struct mc_buf *b);
+
+/* The answer to one aspect (one enum intent_aspect bit) from the guide's
+ * own fields: fee, time, documents, who, form, online, result, condition
+ * (from the guide's FAQ when one fits the folded question, else -ENOENT),
+ * where (the guide's "where" only; offices are the caller's). Returns 0,
+ * -ENOENT for an aspect the guide cannot answer, or -E2BIG/-ENOMEM. */
+MC_MUST_CHECK int conv_guide_aspect(const struct json_t *g, unsigned bit, const char *folded,
+                                    struct mc_buf *b);
+
+/* The FAQ entry {q,a} of g whose question shares most words with the
+ * folded question (at least 3, and half of the entry's own words), borrowed
+ * from g, or NULL. */
+const struct json_t *conv_guide_faq(const struct json_t *g, const char *folded);
+
+/* "Câu n/total. Bạn đã có <name> chưa? (<kind, count>)" or the condition's
+ * question. */
+MC_MUST_CHECK int conv_guide_question(const struct conv_question *q, struct mc_buf *b);
+
+/* The checklist (conv_check_list()) as text for a person, in parts: [0] the
+ * totals and what is ready, [1] what is missing and how to get it, [2] what
+ * is unknown or not needed, [3] the common return reasons. A part with
+ * nothing to say stays empty. parts must be initialised by the caller. */
+MC_MUST_CHECK int conv_guide_checklist(const struct json_t *list,
+                                       struct mc_buf parts[CONV_GUIDE_CHECKLIST_PARTS]);
+
+/* "bản chính", "bản sao có chứng thực", ... for a document kind; "" if unknown. */
+const char *conv_guide_kind_name(const char *kind);
+
+#endif

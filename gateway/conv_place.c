@@ -1,0 +1,136 @@
+/* gateway/conv_place.c - see conv_place.h. */
+#include "conv_place.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "kb_units.h"
+
+int conv_place_search(struct kb *kb, const char *name, size_t len, json_t **units)
+{
+    char q[UNITS_KEY_MAX];
+    size_t words = 1, unit_words = 1, i;
+    int rc;
+
+    *units = NULL;
+    if (len >= 9 && (strncmp(name, "thi tran ", 9) == 0 || strncmp(name, "dac khu ", 8) == 0))
+        unit_words = 2;
+    /* a long clause is not a place name: keep the first words only */
+    for (i = 0; i < len; i++) {
+        if (name[i] != ' ')
+            continue;
+        if (words == unit_words + CONV_PLACE_NAME_WORDS_MAX) {
+            len = i;
+            break;
+        }
+        words++;
+    }
+    if (len >= sizeof(q)) { /* ten words longer than any unit name: not a place */
+        *units = json_array();
+        return *units ? 0 : -ENOMEM;
+    }
+    memcpy(q, name, len);
+    q[len] = '\0';
+    for (;;) {
+        char *sp;
+
+        rc = kb_units_search(kb, q, units);
+        if (rc == -EINVAL) { /* nothing left to search for */
+            *units = json_array();
+            return *units ? 0 : -ENOMEM;
+        }
+        if (rc)
+            return rc;
+        if (json_array_size(*units) > 0 || words <= unit_words + CONV_PLACE_NAME_WORDS_MIN)
+            return 0;
+        sp = strrchr(q, ' ');
+        if (!sp)
+            return 0;
+        *sp = '\0';
+        words--;
+        json_decref(*units);
+        *units = NULL;
+    }
+}
+
+static const char *fact_text(const json_t *office, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(office, key), "text"));
+}
+
+static bool fact_verify(const json_t *office, const char *key)
+{
+    return json_is_true(json_object_get(json_object_get(office, key), "verify"));
+}
+
+int conv_place_facts_init(struct conv_place_facts *f, const json_t *office, const json_t *unit)
+{
+    const char *s;
+    int rc = 0;
+
+    memset(f, 0, sizeof(*f));
+    mc_buf_init(&f->address, CONV_PLACE_FACT_MAX);
+    mc_buf_init(&f->hours, CONV_PLACE_FACT_MAX);
+    mc_buf_init(&f->phone, CONV_PLACE_FACT_MAX);
+    f->commune = json_string_value(json_object_get(unit, "name"));
+    if (!f->commune)
+        f->commune = "xã/phường nơi bạn ở";
+    f->province = json_string_value(json_object_get(unit, "province"));
+    if (!f->province)
+        f->province = "tỉnh/thành phố";
+    s = fact_text(office, "hotline");
+    f->hotline = s && s[0] ? s : CONV_PLACE_HOTLINE;
+    s = json_string_value(json_object_get(office, "portal_url"));
+    f->portal_url = s && s[0] ? s : CONV_PLACE_PORTAL;
+    if (!office)
+        return 0;
+    f->office_name = json_string_value(json_object_get(office, "office_name"));
+    s = fact_text(office, "address");
+    rc = mc_buf_puts(&f->address, s ? s : "chưa có địa chỉ đã xác minh");
+    if (!rc && s && fact_verify(office, "address"))
+        rc = mc_buf_puts(&f->address, " (địa chỉ đang chờ xác minh, nên gọi trước)");
+    s = fact_text(office, "hours");
+    if (!rc)
+        rc = mc_buf_puts(&f->hours, s ? s : "chưa có giờ làm việc đã xác minh");
+    if (!rc && s && fact_verify(office, "hours"))
+        rc = mc_buf_puts(&f->hours, " (giờ làm việc đang chờ xác minh)");
+    s = fact_text(office, "phone");
+    if (!rc && s && s[0])
+        rc = mc_buf_printf(&f->phone, "%s%s", s,
+                           fact_verify(office, "phone") ? " (số đang chờ xác minh)" : "");
+    else if (!rc) /* never invent a number: the hotline answers until the centre's is known */
+        rc = mc_buf_printf(&f->phone, "tổng đài %s (trung tâm chưa có số điện thoại đã xác minh)",
+                           f->hotline);
+    return rc;
+}
+
+void conv_place_facts_fini(struct conv_place_facts *f)
+{
+    mc_buf_fini(&f->address);
+    mc_buf_fini(&f->hours);
+    mc_buf_fini(&f->phone);
+}
+
+size_t conv_place_vars(const struct conv_place_facts *f, struct conv_text_var vars[CONV_PLACE_VARS])
+{
+    vars[0] = (struct conv_text_var){"office_name", f->office_name};
+    vars[1] = (struct conv_text_var){"address", f->address.data};
+    vars[2] = (struct conv_text_var){"hours", f->hours.data};
+    vars[3] = (struct conv_text_var){"phone", f->phone.data};
+    vars[4] = (struct conv_text_var){"hotline", f->hotline};
+    vars[5] = (struct conv_text_var){"portal_url", f->portal_url};
+    vars[6] = (struct conv_text_var){"commune", f->commune};
+    vars[7] = (struct conv_text_var){"province", f->province};
+    return CONV_PLACE_VARS;
+}
+
+int conv_place_office_text(const struct conv_place_facts *f, struct mc_buf *b)
+{
+    if (!f->office_name)
+        return -ENOENT;
+    return mc_buf_printf(b,
+                         "Ở %s, bạn đến %s:\n• Địa chỉ: %s\n• Giờ làm việc: %s\n• Điện thoại: %s",
+                         f->commune, f->office_name, f->address.data ? f->address.data : "",
+                         f->hours.data ? f->hours.data : "", f->phone.data ? f->phone.data : "");
+}

@@ -1,0 +1,66 @@
+/* gateway/conv_place.h - where the citizen lives and what we know of its
+ * office: finding a commune/ward named in a message (current or pre-2025
+ * name, through kb_units_search()), and the office facts put into answers,
+ * each one said honestly (a field an official has not confirmed is marked,
+ * a missing phone sends the citizen to the hotline; never another unit's
+ * office). Belongs to the event-loop thread, like the kb it reads. */
+#ifndef MOTCUA_GATEWAY_CONV_PLACE_H
+#define MOTCUA_GATEWAY_CONV_PLACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conv_text.h"
+#include "mc_buf.h"
+#include "mc_err.h"
+
+#define CONV_PLACE_HOTLINE "1800 1096" /* Cổng Dịch vụ công quốc gia, free of charge */
+#define CONV_PLACE_PORTAL "https://dichvucong.gov.vn"
+#define CONV_PLACE_NAME_WORDS_MIN 2  /* words of a name kept when shortening a search */
+#define CONV_PLACE_NAME_WORDS_MAX 10 /* words of a name searched at most */
+#define CONV_PLACE_FACT_MAX 2048     /* bytes of one annotated office fact */
+#define CONV_PLACE_VARS 8            /* placeholders of the meta answers */
+
+struct kb;
+struct json_t;
+
+/* Searches the units named by folded words name[0..len) (a unit word
+ * first: "phuong cong vi quan ba dinh cu"). When nothing matches, trailing
+ * words are dropped one by one, down to CONV_PLACE_NAME_WORDS_MIN words after
+ * the unit word ("xa tan phu muon hoi" finds "xa tan phu"). Returns 0 with
+ * *units a new array as kb_units_search() writes it (possibly empty,
+ * json_decref()), or -EIO/-ENOMEM. */
+MC_MUST_CHECK int conv_place_search(struct kb *kb, const char *name, size_t len,
+                                    struct json_t **units);
+
+/* The facts of a place as they are said to a citizen. */
+struct conv_place_facts {
+    const char *office_name; /* borrowed from the office JSON, or NULL without office data */
+    const char *commune;     /* unit name, or "xã/phường nơi bạn ở" */
+    const char *province;    /* unit province, or "tỉnh/thành phố" */
+    const char *hotline;     /* the office's hotline, or CONV_PLACE_HOTLINE */
+    const char *portal_url;  /* the office's portal, or CONV_PLACE_PORTAL */
+    struct mc_buf address; /* "126 Hàng Trống… (địa chỉ đang chờ xác minh, nên gọi trước)" */
+    struct mc_buf hours; /* with "(giờ làm việc đang chờ xác minh)" when unconfirmed */
+    struct mc_buf phone; /* the number, or the hotline and why */
+};
+
+/* Fills f from office (kb_units_office(), may be NULL) and unit
+ * ({name, province}, may be NULL); f borrows from both, which must outlive
+ * it. Returns 0 or -ENOMEM; call conv_place_facts_fini() either way. */
+MC_MUST_CHECK int conv_place_facts_init(struct conv_place_facts *f, const struct json_t *office,
+                                        const struct json_t *unit);
+
+void conv_place_facts_fini(struct conv_place_facts *f);
+
+/* The placeholders of data/meta answers ({office_name} {address} {hours}
+ * {phone} {hotline} {portal_url} {commune} {province}) bound to f, for
+ * conv_text_fill(). Returns how many were written (CONV_PLACE_VARS). */
+size_t conv_place_vars(const struct conv_place_facts *f,
+                       struct conv_text_var vars[CONV_PLACE_VARS]);
+
+/* "Ở <commune>, bạn đến <office>:\n• Địa chỉ: …\n• Giờ làm việc: …\n•
+ * Điện thoại: …" (requires office data). */
+MC_MUST_CHECK int conv_place_office_text(const struct conv_place_facts *f, struct mc_buf *b);
+
+#endif
