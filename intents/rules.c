@@ -1,0 +1,849 @@
+/* intents/rules.c - see rules.h. */
+#include "rules.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap.h"
+#include "rx.h"
+
+#define RULES_MAX_TRIGGERS 64  /* first words collected from one pattern */
+#define RULES_MAX_LITERALS 64  /* phrases a literal pattern expands to */
+#define RULES_LITERAL_MAX 200  /* bytes of one expanded phrase */
+
+static const char *const aspect_names[] = {
+    "fee", "time", "documents", "where", "online", "who", "form", "steps", "hours", "condition",
+    "result", NULL,
+};
+
+struct rule {
+    pcre2_code *code;   /* the pattern as written */
+    pcre2_code *at;     /* "\\G(?:pattern)": tried only where a trigger word starts */
+    bool always;   /* no trigger words could be found: run on every message */
+    bool at_start; /* the pattern starts with ^: only a trigger at offset 0 counts */
+    bool literal;  /* only words, spaces and (?:a|b)? groups: matched as phrases, no PCRE2 */
+    int target;    /* label index, n_labels for none, -1 for an aspect */
+    int aspect;    /* aspect index when target < 0 */
+    double weight;
+    bool accented; /* runs on the accented view */
+    unsigned line;
+};
+
+struct rules {
+    struct rule *r;
+    size_t n, cap;
+    size_t n_labels;
+    /* trigger words -> rules: a rule runs only when a token of its view is
+     * one of the words its pattern must start with */
+    struct hmap_str *trig;  /* "f:word" (folded view) or "a:word" (accented) -> tid */
+    uint32_t *trig_head;    /* [tid] first link, UINT32_MAX at the end */
+    size_t ntrig, captrig;
+    uint32_t *link_rule, *link_next; /* linked lists of rules per trigger */
+    size_t nlink, caplink;
+    /* literal rules: their phrases, listed under the phrase's first word */
+    uint32_t *lit_head;                /* [tid] first phrase link */
+    uint32_t *lit_rule, *lit_next, *lit_off, *lit_len;
+    unsigned char *lit_edge;           /* 1: the phrase must end where a word ends */
+    size_t nlit, caplit;
+    char *arena;                       /* phrase bytes */
+    size_t alen, acap;
+};
+
+const char *rules_aspect_name(unsigned i)
+{
+    return i < sizeof(aspect_names) / sizeof(aspect_names[0]) ? aspect_names[i] : NULL;
+}
+
+void rules_free(struct rules *r)
+{
+    size_t i;
+
+    if (!r)
+        return;
+    for (i = 0; i < r->n; i++) {
+        pcre2_code_free(r->r[i].code);
+        pcre2_code_free(r->r[i].at);
+    }
+    free(r->r);
+    hmap_str_free(r->trig);
+    free(r->trig_head);
+    free(r->link_rule);
+    free(r->link_next);
+    free(r->lit_head);
+    free(r->lit_rule);
+    free(r->lit_next);
+    free(r->lit_off);
+    free(r->lit_len);
+    free(r->lit_edge);
+    free(r->arena);
+    free(r);
+}
+
+/* True if the pattern has an upper-case letter that is not an escape
+ * (\\D, \\S, \\W ...): only then is PCRE2_CASELESS worth its cost, since
+ * both views are lower-case. */
+static bool has_upper(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            continue;
+        }
+        if ((*s >= 'A' && *s <= 'Z') || ((unsigned char)*s >= 0xC3))
+            return true; /* non-ASCII letters may be upper case too */
+    }
+    return false;
+}
+
+static bool is_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
+/* ---- trigger words ----
+ * A conservative reading of the start of a pattern: FIRST(pattern), the set of
+ * whole words a match must begin with, for the common shapes
+ *   \bword ..., \b(?:alt one|alt two) ..., (?:optional )?word ...
+ * Anything else (a class, a dot, \w, a quantified letter, a word glued to a
+ * group) gives up, and the rule then runs on every message. */
+struct first {
+    const char *w[RULES_MAX_TRIGGERS];
+    size_t len[RULES_MAX_TRIGGERS];
+    size_t n;
+};
+
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* Index just past the group opening at p[i] == '(' (its ')' at depth 0), or
+ * 0 if unbalanced or it holds a class or escape we do not follow. */
+static size_t group_end(const char *p, size_t i, size_t n)
+{
+    int depth = 0;
+
+    for (; i < n; i++) {
+        if (p[i] == '\\') {
+            i++;
+            continue;
+        }
+        if (p[i] == '[')
+            return 0;
+        if (p[i] == '(')
+            depth++;
+        else if (p[i] == ')' && --depth == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+static int first_seq(const char *p, size_t i, size_t n, bool tail_ok, struct first *f,
+                     bool *nullable);
+
+/* True if p[i] starts a word delimiter: a space, \s or \b. */
+static bool is_delim(const char *p, size_t i, size_t n)
+{
+    return i < n && (p[i] == ' ' || (p[i] == '\\' && i + 1 < n && (p[i + 1] == 's' || p[i + 1] == 'b')));
+}
+
+/* FIRST of the alternatives in p[i..n) (split at depth-0 '|'). tail_ok: what
+ * follows p[n) ends a word, so a word reaching the end of an alternative is
+ * whole. */
+static int first_alts(const char *p, size_t i, size_t n, bool tail_ok, struct first *f,
+                      bool *nullable)
+{
+    size_t j, start = i;
+    int depth = 0;
+    bool nul;
+
+    *nullable = false;
+    for (j = i; j <= n; j++) {
+        if (j < n && p[j] == '\\') {
+            j++;
+            continue;
+        }
+        if (j < n && p[j] == '(')
+            depth++;
+        else if (j < n && p[j] == ')')
+            depth--;
+        if (j == n || (p[j] == '|' && depth == 0)) {
+            if (first_seq(p, start, j, tail_ok, f, &nul))
+                return -1;
+            *nullable = *nullable || nul;
+            start = j + 1;
+        }
+    }
+    return 0;
+}
+
+static int first_seq(const char *p, size_t i, size_t n, bool tail_ok, struct first *f,
+                     bool *nullable)
+{
+    size_t e, w, after;
+    bool nul, inner_tail;
+
+    *nullable = true;
+    while (i < n) {
+        if (p[i] == '^' || (p[i] == '\\' && i + 1 < n && p[i + 1] == 'b')) {
+            i += p[i] == '^' ? 1 : 2;
+            continue;
+        }
+        if (p[i] == '(') {
+            e = group_end(p, i, n);
+            if (e == 0)
+                return -1;
+            w = i + 1;
+            if (w + 1 < e && p[w] == '?') {
+                if (p[w + 1] != ':')
+                    return -1; /* lookaround, named group, inline option */
+                w += 2;
+            }
+            after = e;
+            if (after < n && (p[after] == '?' || p[after] == '*'))
+                after++;
+            else if (after < n && (p[after] == '{' || p[after] == '+'))
+                return -1;
+            inner_tail = after == n ? tail_ok : is_delim(p, after, n);
+            if (first_alts(p, w, e - 1, inner_tail, f, &nul))
+                return -1;
+            if (after > e)
+                nul = true;
+            if (!nul) {
+                *nullable = false;
+                return 0;
+            }
+            i = after;
+            continue;
+        }
+        if (!is_word_byte((unsigned char)p[i]))
+            return -1;
+        for (w = i; w < n && is_word_byte((unsigned char)p[w]); w++)
+            ;
+        if (w == n ? !tail_ok : !is_delim(p, w, n))
+            return -1; /* quantified letter, class, dot, group glued to the word */
+        if (f->n == RULES_MAX_TRIGGERS)
+            return -1;
+        f->w[f->n] = p + i;
+        f->len[f->n] = w - i;
+        f->n++;
+        *nullable = false;
+        return 0;
+    }
+    return 0;
+}
+
+/* Links phrase p[0..len) of literal rule `rule` under trigger tid. */
+static int add_phrase(struct rules *rs, uint32_t tid, uint32_t rule, const char *p, size_t len,
+                      bool edge)
+{
+    if (rs->nlit == rs->caplit) {
+        size_t nc = rs->caplit ? rs->caplit * 2 : 256;
+        uint32_t **arrs[] = {&rs->lit_rule, &rs->lit_next, &rs->lit_off, &rs->lit_len};
+        size_t a;
+        for (a = 0; a < 4; a++) {
+            uint32_t *q = realloc(*arrs[a], nc * sizeof(*q));
+            if (!q)
+                return -ENOMEM;
+            *arrs[a] = q;
+        }
+        unsigned char *e = realloc(rs->lit_edge, nc);
+        if (!e)
+            return -ENOMEM;
+        rs->lit_edge = e;
+        rs->caplit = nc;
+    }
+    if (len + 1 > rs->acap - rs->alen) {
+        size_t nc = rs->acap ? rs->acap : 4096;
+        char *q;
+        while (len + 1 > nc - rs->alen)
+            nc *= 2;
+        q = realloc(rs->arena, nc);
+        if (!q)
+            return -ENOMEM;
+        rs->arena = q;
+        rs->acap = nc;
+    }
+    memcpy(rs->arena + rs->alen, p, len);
+    rs->lit_off[rs->nlit] = (uint32_t)rs->alen;
+    rs->lit_len[rs->nlit] = (uint32_t)len;
+    rs->alen += len + 1;
+    rs->lit_rule[rs->nlit] = rule;
+    rs->lit_edge[rs->nlit] = edge;
+    rs->lit_next[rs->nlit] = rs->lit_head[tid];
+    rs->lit_head[tid] = (uint32_t)rs->nlit++;
+    return 0;
+}
+
+static int add_trigger(struct rules *rs, const char *w, size_t len, bool accented, uint32_t rule,
+                       const char *phrase, size_t plen, bool edge)
+{
+    char key[HMAP_STR_MAX];
+    uint32_t tid;
+    int rc;
+
+    if (len + 2 > sizeof(key))
+        return -E2BIG;
+    key[0] = accented ? 'a' : 'f';
+    key[1] = ':';
+    memcpy(key + 2, w, len);
+    rc = hmap_str_intern(rs->trig, key, len + 2, &tid);
+    if (rc)
+        return rc;
+    if (tid == rs->ntrig) {
+        if (rs->ntrig == rs->captrig) {
+            size_t nc = rs->captrig ? rs->captrig * 2 : 256;
+            uint32_t *q = realloc(rs->trig_head, nc * sizeof(*q));
+            if (!q)
+                return -ENOMEM;
+            rs->trig_head = q;
+            q = realloc(rs->lit_head, nc * sizeof(*q));
+            if (!q)
+                return -ENOMEM;
+            rs->lit_head = q;
+            rs->captrig = nc;
+        }
+        rs->lit_head[rs->ntrig] = UINT32_MAX;
+        rs->trig_head[rs->ntrig++] = UINT32_MAX;
+    }
+    if (phrase) /* a literal rule: the phrase, not the rule, hangs off the word */
+        return add_phrase(rs, tid, rule, phrase, plen, edge);
+    if (rs->nlink == rs->caplink) {
+        size_t nc = rs->caplink ? rs->caplink * 2 : 256;
+        uint32_t *q = realloc(rs->link_rule, nc * sizeof(*q));
+        if (!q)
+            return -ENOMEM;
+        rs->link_rule = q;
+        q = realloc(rs->link_next, nc * sizeof(*q));
+        if (!q)
+            return -ENOMEM;
+        rs->link_next = q;
+        rs->caplink = nc;
+    }
+    rs->link_rule[rs->nlink] = rule;
+    rs->link_next[rs->nlink] = rs->trig_head[tid];
+    rs->trig_head[tid] = (uint32_t)rs->nlink++;
+    return 0;
+}
+
+/* ---- literal rules ----
+ * Most rules are phrases: "\\b(?:giay khai sinh|dang (?:ky|ki) khai sinh)\\b".
+ * Such a pattern expands to a short list of phrases, and checking a phrase
+ * where its first word stands is a memcmp: no PCRE2 call on the hot path.
+ * The pattern is still compiled, so a typo in it is reported at load. */
+struct lits {
+    char s[RULES_MAX_LITERALS][RULES_LITERAL_MAX];
+    size_t len[RULES_MAX_LITERALS];
+    size_t n;
+};
+
+/* Extends every phrase of in by the sequence p[i..n) into out; -1 if the
+ * sequence is not literal or expands too far. */
+static int expand_seq(const char *p, size_t i, size_t n, const struct lits *in, struct lits *out);
+
+static int expand_alts(const char *p, size_t i, size_t n, const struct lits *in,
+                       struct lits *out)
+{
+    struct lits *part = malloc(sizeof(*part));
+    size_t j, start = i, k;
+    int depth = 0, rc = 0;
+
+    if (!part)
+        return -1;
+    out->n = 0;
+    for (j = i; j <= n && rc == 0; j++) {
+        if (j < n && p[j] == '\\') {
+            j++;
+            continue;
+        }
+        if (j < n && p[j] == '(')
+            depth++;
+        else if (j < n && p[j] == ')')
+            depth--;
+        if (j == n || (p[j] == '|' && depth == 0)) {
+            rc = expand_seq(p, start, j, in, part);
+            for (k = 0; rc == 0 && k < part->n; k++) {
+                if (out->n == RULES_MAX_LITERALS) {
+                    rc = -1;
+                    break;
+                }
+                memcpy(out->s[out->n], part->s[k], part->len[k]);
+                out->len[out->n++] = part->len[k];
+            }
+            start = j + 1;
+        }
+    }
+    free(part);
+    return rc;
+}
+
+static int expand_seq(const char *p, size_t i, size_t n, const struct lits *in, struct lits *out)
+{
+    struct lits *cur = malloc(sizeof(*cur)), *alt = NULL;
+    size_t k, e, m;
+    int rc = -1;
+
+    if (!cur)
+        return -1;
+    *cur = *in;
+    while (i < n) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < n && p[i + 1] == 's') { /* \s or \s+: one space */
+            c = ' ';
+            i += (i + 2 < n && p[i + 2] == '+') ? 3 : 2;
+        } else if (c == '(' && i + 2 < n && p[i + 1] == '?' && p[i + 2] == ':') {
+            e = group_end(p, i, n);
+            if (e == 0)
+                goto out;
+            alt = alt ? alt : malloc(sizeof(*alt));
+            if (!alt || expand_alts(p, i + 3, e - 1, cur, alt))
+                goto out;
+            if (e < n && p[e] == '?') { /* optional: keep the phrases without it too */
+                for (k = 0; k < cur->n; k++) {
+                    if (alt->n == RULES_MAX_LITERALS)
+                        goto out;
+                    memcpy(alt->s[alt->n], cur->s[k], cur->len[k]);
+                    alt->len[alt->n++] = cur->len[k];
+                }
+                e++;
+            }
+            *cur = *alt;
+            i = e;
+            continue;
+        } else if (is_word_byte((unsigned char)c) || c == ' ') {
+            i++;
+        } else {
+            goto out; /* any other syntax: not a literal pattern */
+        }
+        if (i < n && (p[i] == '?' || p[i] == '*' || p[i] == '+' || p[i] == '{'))
+            goto out; /* a quantified letter */
+        for (k = 0; k < cur->n; k++) {
+            m = cur->len[k];
+            if (m + 1 >= RULES_LITERAL_MAX)
+                goto out;
+            cur->s[k][m] = c;
+            cur->len[k] = m + 1;
+        }
+    }
+    *out = *cur;
+    rc = 0;
+out:
+    free(cur);
+    free(alt);
+    return rc;
+}
+
+/* Registers rule k as a literal rule if its pattern is one. Returns 1 if it
+ * is, 0 if not, or -ENOMEM. */
+static int index_literal(struct rules *rs, size_t k, const char *pat)
+{
+    struct lits *start = NULL, *out = NULL;
+    size_t n = strlen(pat), b = 0, e, i, w;
+    bool edge = false;
+    int rc = 0;
+
+    if (n >= 2 && pat[0] == '^') {
+        b = 1;
+    }
+    if (n - b >= 2 && pat[b] == '\\' && pat[b + 1] == 'b')
+        b += 2;
+    e = n;
+    if (e >= b + 2 && pat[e - 2] == '\\' && pat[e - 1] == 'b') {
+        e -= 2;
+        edge = true;
+    }
+    start = calloc(1, sizeof(*start));
+    out = malloc(sizeof(*out));
+    if (!start || !out) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    start->n = 1; /* one empty phrase */
+    if (expand_seq(pat, b, e, start, out) != 0 || out->n == 0)
+        goto done;
+    for (i = 0; i < out->n; i++) { /* whole words, single spaces, no empty phrase */
+        if (out->len[i] == 0 || out->s[i][0] == ' ' || out->s[i][out->len[i] - 1] == ' ')
+            goto done;
+        for (w = 1; w < out->len[i]; w++)
+            if (out->s[i][w] == ' ' && out->s[i][w - 1] == ' ')
+                goto done;
+    }
+    for (i = 0; i < out->n; i++) {
+        for (w = 0; w < out->len[i] && out->s[i][w] != ' '; w++)
+            ;
+        rc = add_trigger(rs, out->s[i], w, rs->r[k].accented, (uint32_t)k, out->s[i],
+                         out->len[i], edge);
+        if (rc)
+            goto done;
+    }
+    rs->r[k].literal = true;
+    rc = 1;
+done:
+    free(start);
+    free(out);
+    return rc;
+}
+
+/* Finds the trigger words of rule k (pattern pat) or marks it "always". */
+static int index_rule(struct rules *rs, size_t k, const char *pat)
+{
+    struct first f;
+    bool nul;
+    size_t i, n = strlen(pat);
+    int rc;
+
+    f.n = 0;
+    rs->r[k].at_start = n > 0 && pat[0] == '^';
+    for (i = 0; i < n; i++)
+        if (pat[i] >= 'A' && pat[i] <= 'Z' && (i == 0 || pat[i - 1] != '\\'))
+            break;
+    if (i == n) {
+        rc = index_literal(rs, k, pat);
+        if (rc)
+            return rc < 0 ? rc : 0;
+    }
+    for (i = 0; i < n; i++)
+        if (pat[i] >= 'A' && pat[i] <= 'Z' && (i == 0 || pat[i - 1] != '\\'))
+            break; /* upper case: CASELESS would match what a token compare misses */
+    if (i < n || first_alts(pat, 0, n, true, &f, &nul) || nul || f.n == 0) {
+        rs->r[k].always = true;
+        return 0;
+    }
+    for (i = 0; i < f.n; i++) {
+        rc = add_trigger(rs, f.w[i], f.len[i], rs->r[k].accented, (uint32_t)k, NULL, 0, false);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Compiles "\\G(?:pat)", the pattern anchored where matching starts. */
+static pcre2_code *compile_anchored(const char *pat, unsigned opts, char *why, size_t whylen)
+{
+    char buf[RULES_MAX_LINE + 16];
+    int n = snprintf(buf, sizeof(buf), "\\G(?:%s)", pat);
+
+    if (n < 0 || (size_t)n >= sizeof(buf)) {
+        snprintf(why, whylen, "pattern too long");
+        return NULL;
+    }
+    return rx_compile(buf, opts, why, whylen);
+}
+
+static int parse_rule(struct rules *rs, char *line, unsigned lineno, const char *const *labels,
+                      char *why, size_t whylen)
+{
+    char *f[4], *s = line, *end;
+    size_t nf = 0, i;
+    struct rule *r;
+    double w;
+
+    f[nf++] = s;
+    while (nf < 4 && (s = strchr(s, '\t')) != NULL) {
+        *s++ = '\0';
+        f[nf++] = s;
+    }
+    if (nf < 3) {
+        snprintf(why, whylen, "expected label<TAB>pattern<TAB>weight[<TAB>note]");
+        return -EINVAL;
+    }
+    if (rs->n == rs->cap) {
+        size_t nc = rs->cap ? rs->cap * 2 : 64;
+        struct rule *q = realloc(rs->r, nc * sizeof(*q));
+        if (!q)
+            return -ENOMEM;
+        rs->r = q;
+        rs->cap = nc;
+    }
+    r = &rs->r[rs->n];
+    memset(r, 0, sizeof(*r));
+    r->line = lineno;
+    r->target = -2;
+    if (f[0][0] == '@') {
+        for (i = 0; aspect_names[i]; i++)
+            if (strcmp(f[0] + 1, aspect_names[i]) == 0) {
+                r->target = -1;
+                r->aspect = (int)i;
+            }
+    } else if (strcmp(f[0], "none") == 0) {
+        r->target = (int)rs->n_labels;
+    } else {
+        for (i = 0; i < rs->n_labels; i++)
+            if (strcmp(f[0], labels[i]) == 0)
+                r->target = (int)i;
+    }
+    if (r->target == -2) {
+        snprintf(why, whylen, "unknown label \"%.60s\" (a catalogue id, none, or @aspect)", f[0]);
+        return -EINVAL;
+    }
+    errno = 0;
+    w = strtod(f[2], &end);
+    while (*end == ' ' || *end == '\r')
+        end++;
+    if (errno || end == f[2] || *end || !isfinite(w) || fabs(w) > RULES_MAX_WEIGHT) {
+        snprintf(why, whylen, "weight \"%.30s\" is not a number in [-%g, %g]", f[2],
+                 RULES_MAX_WEIGHT, RULES_MAX_WEIGHT);
+        return -EINVAL;
+    }
+    r->weight = w;
+    if (!f[1][0]) {
+        snprintf(why, whylen, "empty pattern");
+        return -EINVAL;
+    }
+    r->accented = !is_ascii(f[1]);
+    r->code = rx_compile(f[1], has_upper(f[1]) ? PCRE2_CASELESS : 0, why, whylen);
+    if (!r->code)
+        return -EINVAL;
+    rs->n++;
+    if (index_rule(rs, rs->n - 1, f[1]) != 0)
+        return -ENOMEM;
+    if (!r->always && !r->literal) {
+        r->at = compile_anchored(f[1], has_upper(f[1]) ? PCRE2_CASELESS : 0, why, whylen);
+        if (!r->at)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+struct rules *rules_new(const char *text, size_t len, const char *const *labels, size_t n_labels,
+                        struct mc_err *err)
+{
+    struct rules *rs;
+    char line[RULES_MAX_LINE + 1], why[200];
+    const char *p = text, *end = text + len, *nl;
+    unsigned lineno = 0;
+    size_t ll;
+    int rc;
+
+    rs = calloc(1, sizeof(*rs));
+    if (!rs) {
+        mc_err_set(err, "rules.tsv: out of memory");
+        return NULL;
+    }
+    rs->n_labels = n_labels;
+    rs->trig = hmap_str_new();
+    if (!rs->trig) {
+        mc_err_set(err, "rules.tsv: out of memory");
+        goto fail;
+    }
+    while (text && p < end) {
+        lineno++;
+        nl = memchr(p, '\n', (size_t)(end - p));
+        ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (ll > RULES_MAX_LINE) {
+            mc_err_set(err, "rules.tsv:%u: line longer than %d bytes", lineno, RULES_MAX_LINE);
+            goto fail;
+        }
+        memcpy(line, p, ll);
+        line[ll] = '\0';
+        p += ll + (nl ? 1 : 0);
+        if (ll && line[ll - 1] == '\r')
+            line[--ll] = '\0';
+        if (ll == 0 || line[0] == '#')
+            continue;
+        if (memchr(line, '\0', ll)) {
+            mc_err_set(err, "rules.tsv:%u: NUL byte", lineno);
+            goto fail;
+        }
+        if (rs->n >= RULES_MAX) {
+            mc_err_set(err, "rules.tsv:%u: more than %d rules", lineno, RULES_MAX);
+            goto fail;
+        }
+        why[0] = '\0';
+        rc = parse_rule(rs, line, lineno, labels, why, sizeof(why));
+        if (rc == -ENOMEM) {
+            mc_err_set(err, "rules.tsv: out of memory");
+            goto fail;
+        }
+        if (rc) {
+            mc_err_set(err, "rules.tsv:%u: %s", lineno, why);
+            goto fail;
+        }
+    }
+    return rs;
+fail:
+    rules_free(rs);
+    return NULL;
+}
+
+#define RULES_MAX_HITS 256 /* (rule, position) pairs tried per message; past it, unanchored */
+
+struct hits {
+    const struct rules *rs;
+    double *scores;
+    unsigned *aspects;
+    unsigned char *done;          /* bitset: rules already credited */
+    uint32_t rule[RULES_MAX_HITS];
+    uint32_t pos[RULES_MAX_HITS]; /* byte offset of the trigger token in its view */
+    size_t n;
+    unsigned char *overflow;      /* bitset: rules to run unanchored */
+};
+
+/* Adds rule r's evidence. */
+static void credit(const struct rule *r, double *scores, unsigned *aspects)
+{
+    if (r->target < 0)
+        *aspects |= 1u << r->aspect;
+    else
+        scores[r->target] += r->weight;
+}
+
+/* Credits the literal rules whose phrases start at s[i] (a token start). */
+static void match_phrases(struct hits *h, uint32_t tid, const char *s, size_t len, size_t i)
+{
+    const struct rules *rs = h->rs;
+    uint32_t l, r, pl;
+
+    for (l = rs->lit_head[tid]; l != UINT32_MAX; l = rs->lit_next[l]) {
+        r = rs->lit_rule[l];
+        pl = rs->lit_len[l];
+        if (h->done[r >> 3] & (1u << (r & 7)))
+            continue;
+        if ((i > 0 && rs->r[r].at_start) || pl > len - i)
+            continue;
+        if (rs->lit_edge[l] && i + pl < len && s[i + pl] != ' ')
+            continue;
+        if (memcmp(s + i, rs->arena + rs->lit_off[l], pl) != 0)
+            continue;
+        if (rs->r[r].target < 0 && (*h->aspects & (1u << rs->r[r].aspect)))
+            continue;
+        h->done[r >> 3] |= (unsigned char)(1u << (r & 7));
+        credit(&rs->r[r], h->scores, h->aspects);
+    }
+}
+
+/* Records where the tokens of view s[0..len) trigger rules. */
+static void find_triggers(const struct rules *rs, const char *s, size_t len, char view,
+                          struct hits *h)
+{
+    char key[HMAP_STR_MAX];
+    size_t i = 0, j;
+    uint32_t tid, l, r;
+
+    key[0] = view;
+    key[1] = ':';
+    while (i < len) {
+        for (j = i; j < len && s[j] != ' '; j++)
+            ;
+        if (j - i + 2 <= sizeof(key)) {
+            memcpy(key + 2, s + i, j - i);
+            if (hmap_str_find(rs->trig, key, j - i + 2, &tid)) {
+                match_phrases(h, tid, s, len, i);
+                for (l = rs->trig_head[tid]; l != UINT32_MAX; l = rs->link_next[l]) {
+                    r = rs->link_rule[l];
+                    if (i > 0 && rs->r[r].at_start)
+                        continue;
+                    if (h->n < RULES_MAX_HITS) {
+                        h->rule[h->n] = r;
+                        h->pos[h->n] = (uint32_t)i;
+                        h->n++;
+                    } else {
+                        h->overflow[r >> 3] |= (unsigned char)(1u << (r & 7));
+                    }
+                }
+            }
+        }
+        i = j + 1;
+    }
+}
+
+int rules_apply(const struct rules *rs, const char *folded, size_t flen, const char *accented,
+                size_t alen, double *scores, unsigned *aspects)
+{
+    struct rx_scratch sc;
+    pcre2_match_data *md;
+    unsigned char done[(RULES_MAX + 7) / 8], overflow[(RULES_MAX + 7) / 8];
+    struct hits h;
+    size_t i, nb;
+    int m;
+
+    if (!rs || rs->n == 0)
+        return 0;
+    md = rx_match_data(&sc, 1);
+    if (!md)
+        return -ENOMEM;
+    nb = (rs->n + 7) / 8;
+    memset(done, 0, nb);
+    memset(overflow, 0, nb);
+    h.n = 0;
+    h.overflow = overflow;
+    h.rs = rs;
+    h.scores = scores;
+    h.aspects = aspects;
+    h.done = done;
+    if (rs->ntrig) {
+        find_triggers(rs, folded, flen, 'f', &h);
+        find_triggers(rs, accented, alen, 'a', &h);
+    }
+    /* triggered rules, tried only where their first word is */
+    for (i = 0; i < h.n; i++) {
+        const struct rule *r = &rs->r[h.rule[i]];
+        if (done[h.rule[i] >> 3] & (1u << (h.rule[i] & 7)))
+            continue;
+        if (r->target < 0 && (*aspects & (1u << r->aspect)))
+            continue; /* that aspect is already known */
+        if (r->accented)
+            m = pcre2_jit_match(r->at, (PCRE2_SPTR)accented, alen, h.pos[i], 0, md, NULL);
+        else
+            m = pcre2_jit_match(r->at, (PCRE2_SPTR)folded, flen, h.pos[i], 0, md, NULL);
+        if (m == PCRE2_ERROR_JIT_BADOPTION) /* no JIT on this CPU: the interpreter */
+            m = pcre2_match(r->at, (PCRE2_SPTR)(r->accented ? accented : folded),
+                            r->accented ? alen : flen, h.pos[i], PCRE2_NO_UTF_CHECK, md, NULL);
+        if (m < 0)
+            continue; /* no match here, or a match limit: no evidence */
+        done[h.rule[i] >> 3] |= (unsigned char)(1u << (h.rule[i] & 7));
+        credit(r, scores, aspects);
+    }
+    /* rules without trigger words, and triggered ones past RULES_MAX_HITS */
+    for (i = 0; i < rs->n; i++) {
+        const struct rule *r = &rs->r[i];
+        if (done[i >> 3] & (1u << (i & 7)))
+            continue;
+        if (!r->always && !(overflow[i >> 3] & (1u << (i & 7))))
+            continue;
+        m = pcre2_match(r->code, (PCRE2_SPTR)(r->accented ? accented : folded),
+                        r->accented ? alen : flen, 0, PCRE2_NO_UTF_CHECK, md, NULL);
+        if (m >= 0)
+            credit(r, scores, aspects);
+    }
+    return 0;
+}
+
+/* Number of rules that run on every message (no trigger word found). */
+size_t rules_always_count(const struct rules *rs)
+{
+    size_t i, n = 0;
+
+    for (i = 0; rs && i < rs->n; i++)
+        n += rs->r[i].always;
+    return n;
+}
+
+size_t rules_count(const struct rules *rs)
+{
+    return rs ? rs->n : 0;
+}
+
+size_t rules_memory(const struct rules *rs)
+{
+    size_t i, n = 0;
+
+    if (!rs)
+        return 0;
+    for (i = 0; i < rs->n; i++) {
+        size_t sz = 0;
+        if (pcre2_pattern_info(rs->r[i].code, PCRE2_INFO_SIZE, &sz) == 0)
+            n += sz;
+    }
+    return sizeof(*rs) + rs->cap * sizeof(*rs->r) + n + hmap_str_memory(rs->trig) +
+           rs->captrig * 2 * sizeof(uint32_t) + rs->caplink * 2 * sizeof(uint32_t) +
+           rs->caplit * (4 * sizeof(uint32_t) + 1) + rs->acap;
+}
