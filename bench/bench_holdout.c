@@ -39,8 +39,8 @@ int main(int argc, char **argv)
     size_t rel_n[10] = {0}, rel_ok[10] = {0};
     double rel_sum[10] = {0};
     /* per style: 0 with diacritics, 1 without, 2 teencode/abbreviations, 3 out of scope */
-    static const char *const style[] = {"with diacritics", "without diacritics",
-                                        "teencode/abbrev", "out of scope"};
+    static const char *const style[] = {"with diacritics", "without diacritics", "teencode/abbrev",
+                                        "out of scope"};
     size_t st_n[4] = {0}, st_ok[4] = {0};
     /* confusions, by (true, predicted) label text */
     static char conf_t[4096][48], conf_p[4096][48];
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[a], "-v") == 0)
             verbose = 1;
         else if (strncmp(argv[a], "-w", 2) == 0)
-            with = atoi(argv[a] + 2);
+            with = (int)strtol(argv[a] + 2, NULL, 10);
         else if (strspn(argv[a], "0123456789") == strlen(argv[a]))
             k = strtoul(argv[a], NULL, 10);
         else if (!strstr(argv[a], ".db"))

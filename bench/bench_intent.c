@@ -7,7 +7,7 @@
  *   - memory: heap bytes the index holds;
  *   - throughput: normalise + match, one thread (thread CPU time, so other
  *     processes on a shared machine do not count), over every training phrase
- *     and tests/data/intents.tsv message of 20..120 bytes, for SECONDS (2);
+ *     of 20..120 bytes, in 5 rounds over SECONDS (2): the best and the median;
  *   - the same for normalisation alone.
  * Targets (issue 3): >= 100,000 messages/s, <= 20 MB, <= 100 ms. */
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #define BENCH_MIN_LEN 20  /* bytes: the issue's "typical 20-120 character messages" */
 #define BENCH_MAX_LEN 120 /* bytes */
 #define BENCH_BUILDS 5
+#define BENCH_TRIALS 5 /* timed rounds of matching */
 
 /* CPU time of this thread: the figure "on one core" means, and it does not
  * count the time other processes on a shared machine take the core away. */
@@ -43,7 +44,7 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     const char *dir = "data";
-    double seconds = 2.0, builds[BENCH_BUILDS], t0, t1, el;
+    double seconds = 2.0, builds[BENCH_BUILDS], trial[BENCH_TRIALS], t0, t1, el;
     struct data_spec d;
     struct intent_index *idx = NULL;
     struct intent_result *r = NULL;
@@ -93,8 +94,9 @@ int main(int argc, char **argv)
     }
     printf("data: %s, %zu labels, %zu phrases, corpus %zu bytes\n", dir, d.n_labels, d.n_ex,
            d.corpus.len);
-    printf("load: %.1f ms (median of %d builds; min %.1f, max %.1f)\n", builds[BENCH_BUILDS / 2] * 1e3,
-           BENCH_BUILDS, builds[0] * 1e3, builds[BENCH_BUILDS - 1] * 1e3);
+    printf("load: %.1f ms (median of %d builds; min %.1f, max %.1f)\n",
+           builds[BENCH_BUILDS / 2] * 1e3, BENCH_BUILDS, builds[0] * 1e3,
+           builds[BENCH_BUILDS - 1] * 1e3);
     printf("memory: %.2f MB held by the index\n", (double)intent_index_memory(idx) / 1048576.0);
     if (nmsg == 0) {
         printf("no messages of %d..%d bytes\n", BENCH_MIN_LEN, BENCH_MAX_LEN);
@@ -104,17 +106,22 @@ int main(int argc, char **argv)
     for (i = 0; i < nmsg; i++)
         if (intent_match(idx, msg[i], mlen[i], r) == 0 && strcmp(r->label, "none") != 0)
             labelled++;
-    n = 0;
-    t0 = now_s();
-    do {
-        for (i = 0; i < nmsg; i++)
-            if (intent_match(idx, msg[i], mlen[i], r) == 0)
-                n++;
-        t1 = now_s();
-    } while (t1 - t0 < seconds);
-    el = t1 - t0;
-    printf("match: %.0f messages/s, %.2f us each (%zu messages, mean %.0f bytes, one thread)\n",
-           (double)n / el, el * 1e6 / (double)n, nmsg, (double)bytes / (double)nmsg);
+    for (a = 0; a < BENCH_TRIALS; a++) { /* the machine may be shared: best and median */
+        n = 0;
+        t0 = now_s();
+        do {
+            for (i = 0; i < nmsg; i++)
+                if (intent_match(idx, msg[i], mlen[i], r) == 0)
+                    n++;
+            t1 = now_s();
+        } while (t1 - t0 < seconds / BENCH_TRIALS);
+        trial[a] = (t1 - t0) / (double)n;
+    }
+    qsort(trial, BENCH_TRIALS, sizeof(trial[0]), cmp_double);
+    printf("match: %.0f messages/s, %.2f us each (best of %d trials; median %.0f/s, %.2f us; "
+           "%zu messages, mean %.0f bytes, one thread)\n",
+           1.0 / trial[0], trial[0] * 1e6, BENCH_TRIALS, 1.0 / trial[BENCH_TRIALS / 2],
+           trial[BENCH_TRIALS / 2] * 1e6, nmsg, (double)bytes / (double)nmsg);
     n = 0;
     t0 = now_s();
     do {
@@ -124,8 +131,7 @@ int main(int argc, char **argv)
         t1 = now_s();
     } while (t1 - t0 < seconds / 2);
     el = t1 - t0;
-    printf("normalise only: %.0f messages/s, %.2f us each\n", (double)n / el,
-           el * 1e6 / (double)n);
+    printf("normalise only: %.0f messages/s, %.2f us each\n", (double)n / el, el * 1e6 / (double)n);
     printf("(%zu of the %zu messages got a label)\n", labelled, nmsg);
     intent_index_free(idx);
     data_spec_fini(&d);

@@ -135,10 +135,10 @@ static void data_spec_guide(struct data_spec *d, const char *label, const char *
 
 static void data_spec_guide_json(struct data_spec *d, const char *label, json_t *j)
 {
-    static const char *const skip[] = {"legal_basis", "portal_codes", "links", "id",
-                                        "kind", "level", "domain", "reviewed",
-                                        "sources_note", "note", "phrases", "faq",
-                                        "name", "short_name", "aliases", NULL};
+    static const char *const skip[] = {"legal_basis",  "portal_codes", "links",   "id",
+                                       "kind",         "level",        "domain",  "reviewed",
+                                       "sources_note", "note",         "phrases", "faq",
+                                       "name",         "short_name",   "aliases", NULL};
     const char *k;
     json_t *x;
     size_t i;
@@ -160,9 +160,9 @@ static void data_spec_guide_json(struct data_spec *d, const char *label, json_t 
 
 static void data_spec_corpus(struct data_spec *d, json_t *j)
 {
-    static const char *const skip[] = {"legal_basis", "portal_codes", "links", "id",
-                                        "kind", "level", "domain", "reviewed",
-                                        "sources_note", "note", "phrases", NULL};
+    static const char *const skip[] = {"legal_basis",  "portal_codes", "links",   "id",
+                                       "kind",         "level",        "domain",  "reviewed",
+                                       "sources_note", "note",         "phrases", NULL};
     const char *k;
     json_t *x;
     size_t i;
@@ -191,8 +191,8 @@ static int data_spec_cmp(const void *a, const void *b)
 
 /* Reads every DIR/sub/<id>.json; with_names also adds name, short_name and
  * aliases as phrases. */
-static int data_spec_json_dir(struct data_spec *d, const char *dir, const char *sub,
-                              int with_names, int corpus)
+static int data_spec_json_dir(struct data_spec *d, const char *dir, const char *sub, int with_names,
+                              int corpus)
 {
     char path[1024], id[256];
     char *names[DATA_SPEC_FILES_MAX];

@@ -17,8 +17,16 @@
 
 #include "rx.h"
 
-enum { PAT_DOSSIER, PAT_DOSSIER_NAMED, PAT_EMAIL, PAT_PHONE, PAT_ID, PAT_DATE, PAT_DATE_WORDS,
-       PAT_COUNT };
+enum {
+    PAT_DOSSIER,
+    PAT_DOSSIER_NAMED,
+    PAT_EMAIL,
+    PAT_PHONE,
+    PAT_ID,
+    PAT_DATE,
+    PAT_DATE_WORDS,
+    PAT_COUNT
+};
 
 static const char *const entity_patterns[PAT_COUNT] = {
     /* a code with a dotted agency prefix and a date-serial tail */

@@ -14,11 +14,11 @@ struct str_slot {
 
 struct hmap_str {
     struct str_slot *slots;
-    size_t cap;      /* slots, a power of two */
-    uint32_t *off;   /* [id] offset of the string in arena */
-    uint32_t *len;   /* [id] its length */
-    size_t n, ncap;  /* ids used / allocated */
-    char *arena;     /* strings, each NUL-terminated */
+    size_t cap;     /* slots, a power of two */
+    uint32_t *off;  /* [id] offset of the string in arena */
+    uint32_t *len;  /* [id] its length */
+    size_t n, ncap; /* ids used / allocated */
+    char *arena;    /* strings, each NUL-terminated */
     size_t alen, acap;
 };
 

@@ -3,14 +3,14 @@
  * The model is a multinomial logistic regression over sparse features of the
  * normalised message, trained when the index is built (a few tens of
  * milliseconds for a few thousand phrases), with "none" as one more class
- * fed by out-of-scope phrases. PCRE2 rules add fixed amounts to a label's
- * score, in training as at match time, so the model learns what the rules do
- * not already say. Out-of-scope messages are also recognised by how little of
- * them the training phrases cover: words and word pairs never seen in any
- * in-scope phrase ("khai thác thủy sản", "phạt nguội") push towards "none"
- * even when generic words ("thủ tục", "hồ sơ", "cấp giấy") are shared.
- * Training is deterministic (fixed shuffling seed), so the same data always
- * gives the same index. */
+ * fed by out-of-scope phrases, plus the similarity to the nearest training
+ * phrase of each label and the fixed weights of the PCRE2 rules. Words the
+ * index has never seen ("khai thác thủy sản", "phạt nguội") keep part of
+ * their weight in the message's length, so a message mostly made of them
+ * scores low everywhere and ends as "none" even when generic words ("thủ
+ * tục", "hồ sơ", "cấp giấy") are shared. Training is deterministic (fixed
+ * shuffling seed): the same data always gives the same index. Docs and
+ * figures: docs/understanding.md. */
 #include "intent.h"
 
 #include <errno.h>
@@ -29,62 +29,58 @@
 #include "restore.h"
 #include "rules.h"
 
-#define INTENT_LANES 8        /* floats per block of w rows, so the compiler vectorises */
+#define INTENT_LANES 8       /* floats per block of w rows, so the compiler vectorises */
 #define INTENT_FEAT_MAX 1024 /* features of one message; the rest are ignored */
-#define INTENT_FEAT_LEN 160  /* bytes of one feature string */
 /* Model and decision constants, chosen by 5-fold cross-validation over the
  * training phrases (bench/bench_holdout.c; docs/understanding.md). */
-#define INTENT_EPOCHS 6           /* SGD passes over the training phrases */
-#define INTENT_LR 3.0             /* SGD learning rate at the first epoch */
-#define INTENT_LR_DECAY 0.3       /* lr / (1 + decay * epoch) */
-#define INTENT_IDF_POW 0.5        /* a feature's weight is idf^pow before unit scaling */
-#define INTENT_UNKNOWN_SHARE 0.5  /* share of an unknown word's weight kept in the norm */
-#define INTENT_KNN_WEIGHT 4.0     /* nearest training phrase similarity, added per label */
-#define INTENT_KNN_MAX 16384      /* phrases the nearest-phrase score looks at (stack floats) */
-#define INTENT_KNN_COMMON 32       /* words in more than 1/8 of the phrases are skipped there */
-#define INTENT_CALIB_POW 0.8      /* calibrated confidence = p^pow (fitted on held-out folds) */
-#define INTENT_NONE_FLOOR 0.28    /* calibrated confidence under which the answer is "none" */
-#define INTENT_CLARIFY_BELOW 0.6  /* a best label under this confidence ... */
-#define INTENT_CLARIFY_RATIO 0.5  /* ... or a runner-up this close asks "did you mean" */
+#define INTENT_EPOCHS 6          /* SGD passes over the training phrases */
+#define INTENT_LR 3.0            /* SGD learning rate at the first epoch */
+#define INTENT_LR_DECAY 0.3      /* lr / (1 + decay * epoch) */
+#define INTENT_IDF_POW 0.5       /* a feature's weight is idf^pow before unit scaling */
+#define INTENT_UNKNOWN_SHARE 0.5 /* share of an unknown word's weight kept in the norm */
+#define INTENT_KNN_WEIGHT 4.0    /* nearest training phrase similarity, added per label */
+#define INTENT_KNN_MAX 16384     /* phrases the nearest-phrase score looks at (stack floats) */
+#define INTENT_KNN_COMMON 64     /* words in more than 1/64 of the phrases are skipped there */
+#define INTENT_CALIB_POW 0.8     /* calibrated confidence = p^pow (fitted on held-out folds) */
+#define INTENT_NONE_FLOOR 0.28   /* calibrated confidence under which the answer is "none" */
+#define INTENT_CLARIFY_BELOW 0.6 /* a best label under this confidence ... */
+#define INTENT_CLARIFY_RATIO 0.5 /* ... or a runner-up this close asks "did you mean" */
 #define INTENT_SEED 0x9E3779B97F4A7C15ULL
 #define INTENT_CORPUS_MAX (64u << 20) /* bytes of corpus read */
 #define INTENT_EVAL_LINE 8192         /* bytes of one eval line */
 #define INTENT_EVAL_CONFUSIONS 15     /* worst confusions printed */
 
 /* Feature groups and their weights before L2 normalisation. */
-#define W_UNI 1.0f  /* folded word */
-#define W_BI 1.0f   /* folded word pair */
-#define W_ACC 0.5f  /* accented word, when typed or restored with marks */
+#define W_UNI 1.0f /* folded word */
+#define W_BI 1.0f  /* folded word pair */
+#define W_ACC 0.5f /* accented word, when typed or restored with marks */
 
 static const char none_label[] = "none";
 
-
 struct intent_index {
-    char **labels;  /* [n_labels], owned; class n_labels is "none" */
+    char **labels; /* [n_labels], owned; class n_labels is "none" */
     size_t n_labels;
-    size_t ncls;    /* n_labels + 1 */
-    size_t stride;  /* ncls rounded up to INTENT_LANES: the row length of w */
+    size_t ncls;   /* n_labels + 1 */
+    size_t stride; /* ncls rounded up to INTENT_LANES: the row length of w */
     struct lex *lex;
     struct restore *rest;
     struct rules *rules;
     struct entity_set *ents;
-    struct hmap_u64 *feat;  /* feature key -> fid + 1 */
-    unsigned char *fkind;   /* [nfeat] enum feat_kind */
+    struct hmap_u64 *feat; /* feature key -> fid + 1 */
+    unsigned char *fkind;  /* [nfeat] enum feat_kind */
     size_t capfeat;
-    float *w;              /* [nfeat][stride] */
+    float *w; /* [nfeat][stride] */
     float bias[INTENT_MAX_LABELS + INTENT_LANES];
-    uint32_t *df_in;       /* [nfeat] in-scope phrases holding the feature */
-    float *idf;            /* [nfeat] */
+    float *idf;              /* [nfeat] */
     unsigned char *knn_feat; /* [nfeat] 1 for word and pair features (the nearest-phrase score) */
-    float *fw;             /* [nfeat] feature weight (idf^IDFPOW) */
-    float fw_unknown;      /* the weight an unknown feature would have */
-    uint32_t *post_off;    /* [nfeat + 1] postings: phrases holding each feature */
+    float *fw;               /* [nfeat] feature weight (idf^INTENT_IDF_POW) */
+    float fw_unknown;        /* the weight an unknown feature would have */
+    uint32_t *post_off;      /* [nfeat + 1] postings: phrases holding each feature */
     uint32_t *post_ex;
-    float *post_w;         /* tf-idf weight of the feature in that phrase (rows unit length) */
-    uint16_t *ex_cls;      /* [nex] */
+    float *post_w;    /* tf-idf weight of the feature in that phrase (rows unit length) */
+    uint16_t *ex_cls; /* [nex] */
     size_t nex;
     size_t nfeat;
-    size_t n_inscope_ex;
 };
 
 /* Two token buffers: one pipeline stage reads one and writes the other. */
@@ -97,8 +93,6 @@ struct fvec {
     uint32_t id[INTENT_FEAT_MAX];
     float val[INTENT_FEAT_MAX];
     size_t n;
-    size_t n_query;   /* word and pair features of the message */
-    size_t n_unknown; /* of those, never seen in an in-scope phrase */
     double unknown_sq; /* squared weight of the features the index does not know */
 };
 
@@ -228,12 +222,8 @@ static int lookup_feature(void *ctx, uint64_t key, enum feat_kind kind, float w)
     uint32_t id = hmap_u64_get(c->idx->feat, key);
     bool known = id != 0;
 
+    (void)kind;
     id--;
-    if (kind != FEAT_ACC) {
-        c->v->n_query++;
-        if (!known || c->idx->df_in[id] == 0)
-            c->v->n_unknown++;
-    }
     if (known)
         fvec_put(c->v, id, w * c->idx->fw[id]);
     else
@@ -256,13 +246,9 @@ struct build {
     size_t nex;
 };
 
-struct intern_ctx {
-    struct build *b;
-};
-
 static int intern_feature(void *ctx, uint64_t key, enum feat_kind kind, float w)
 {
-    struct build *b = ((struct intern_ctx *)ctx)->b;
+    struct build *b = ctx;
     struct intent_index *idx = b->idx;
     uint32_t id = hmap_u64_get(idx->feat, key);
     int rc;
@@ -461,7 +447,7 @@ static int train(struct build *b)
 
 /* Weights every training row by the features' idf and scales it to unit
  * length; the same weighting is applied to a message in intent_match(). */
-static void weight_rows(struct build *b)
+static int weight_rows(struct build *b)
 {
     struct intent_index *idx = b->idx;
     double pw = INTENT_IDF_POW, sq;
@@ -471,7 +457,7 @@ static void weight_rows(struct build *b)
     idx->fw = calloc(idx->nfeat + 1, sizeof(*idx->fw));
     if (!df || !idx->fw) {
         free(df);
-        return;
+        return -ENOMEM;
     }
     for (i = 0; i < b->nnz; i++)
         df[b->col[i]]++;
@@ -489,6 +475,7 @@ static void weight_rows(struct build *b)
         for (j = b->row_off[i]; j < b->row_off[i + 1]; j++)
             b->val[j] = (float)(b->val[j] * sq);
     }
+    return 0;
 }
 
 /* Inverted lists with tf-idf weights, for the nearest-phrase score. */
@@ -561,7 +548,6 @@ void intent_index_free(struct intent_index *idx)
     hmap_u64_free(idx->feat);
     free(idx->fkind);
     free(idx->w);
-    free(idx->df_in);
     free(idx->idf);
     free(idx->knn_feat);
     free(idx->fw);
@@ -576,9 +562,8 @@ struct intent_index *intent_index_new(const struct intent_spec *spec, struct mc_
 {
     struct intent_index *idx = NULL;
     struct build *b = NULL;
-    struct intern_ctx ic;
     struct exp_ctx ec;
-    size_t i, cls, j;
+    size_t i, cls;
     int rc;
 
     if (spec->n_labels == 0 || spec->n_labels > INTENT_MAX_LABELS) {
@@ -668,7 +653,6 @@ struct intent_index *intent_index_new(const struct intent_spec *spec, struct mc_
         goto fail_rc;
 
     /* 2. features of every phrase */
-    ic.b = b;
     for (i = 0; i < spec->n_examples; i++) {
         const struct intent_example *ex = &spec->examples[i];
         (void)label_index(idx, ex->label, &cls);
@@ -681,7 +665,7 @@ struct intent_index *intent_index_new(const struct intent_spec *spec, struct mc_
             goto fail_rc;
         b->v.n = 0;
         b->v.unknown_sq = 0;
-        rc = each_feature(b->an.final, intern_feature, &ic);
+        rc = each_feature(b->an.final, intern_feature, b);
         if (rc)
             goto fail_rc;
         rc = add_row(b, cls);
@@ -689,18 +673,11 @@ struct intent_index *intent_index_new(const struct intent_spec *spec, struct mc_
             goto fail_rc;
     }
     idx->w = calloc(idx->nfeat * idx->stride + 1, sizeof(*idx->w));
-    idx->df_in = calloc(idx->nfeat + 1, sizeof(*idx->df_in));
-    if (!idx->w || !idx->df_in)
+    if (!idx->w)
         goto fail_nomem;
-    for (i = 0; i < b->nex; i++) {
-        if (b->cls[i] == idx->n_labels)
-            continue;
-        idx->n_inscope_ex++;
-        for (j = b->row_off[i]; j < b->row_off[i + 1]; j++)
-            idx->df_in[b->col[j]]++;
-    }
-
-    weight_rows(b);
+    rc = weight_rows(b);
+    if (rc)
+        goto fail_rc;
     rc = build_postings(b);
     if (rc)
         goto fail_rc;
@@ -740,7 +717,10 @@ size_t intent_index_memory(const struct intent_index *idx)
         return 0;
     return sizeof(*idx) + lex_memory(idx->lex) + restore_memory(idx->rest) +
            rules_memory(idx->rules) + hmap_u64_memory(idx->feat) + idx->capfeat +
-           idx->nfeat * idx->stride * sizeof(*idx->w) + idx->nfeat * sizeof(*idx->df_in);
+           idx->nfeat * (idx->stride * sizeof(*idx->w) + sizeof(*idx->fw) + sizeof(*idx->idf) + 1 +
+                         sizeof(*idx->post_off)) +
+           idx->post_off[idx->nfeat] * (sizeof(*idx->post_ex) + sizeof(*idx->post_w)) +
+           idx->nex * sizeof(*idx->ex_cls);
 }
 
 /* ---------- matching ---------- */
@@ -853,8 +833,6 @@ int intent_match(const struct intent_index *idx, const char *text, size_t len,
     out->n_entities = entity_find(idx->ents, text, len, out->entities, INTENT_MAX_ENTITIES);
 
     v.n = 0;
-    v.n_query = 0;
-    v.n_unknown = 0;
     v.unknown_sq = 0;
     lc.idx = idx;
     lc.v = &v;
@@ -1001,7 +979,8 @@ int intent_result_to_json(const struct intent_result *r, char **out_json)
     if (!rc)
         rc = json_str(&b, r->normalized);
     if (!rc)
-        rc = mc_buf_printf(&b, ",\"decision\":\"%s\",\"folded\":", intent_decision_name(r->decision));
+        rc = mc_buf_printf(&b,
+                           ",\"decision\":\"%s\",\"folded\":", intent_decision_name(r->decision));
     if (!rc)
         rc = json_str(&b, r->folded);
     if (!rc)
@@ -1031,7 +1010,14 @@ int intent_result_to_json(const struct intent_result *r, char **out_json)
 
 /* ---------- eval ---------- */
 
-enum eval_style { STYLE_ACCENTED, STYLE_PLAIN, STYLE_TEEN, STYLE_SITUATION, STYLE_NONE, STYLE_COUNT };
+enum eval_style {
+    STYLE_ACCENTED,
+    STYLE_PLAIN,
+    STYLE_TEEN,
+    STYLE_SITUATION,
+    STYLE_NONE,
+    STYLE_COUNT
+};
 
 static const char *const style_names[STYLE_COUNT] = {
     "with diacritics", "without diacritics", "teencode/abbrev", "situational", "out of scope",
@@ -1039,7 +1025,7 @@ static const char *const style_names[STYLE_COUNT] = {
 
 struct eval_state {
     size_t ncls;
-    size_t *conf;     /* [true][pred] counts, ncls x ncls */
+    size_t *conf; /* [true][pred] counts, ncls x ncls */
     size_t style_n[STYLE_COUNT], style_ok[STYLE_COUNT];
     size_t lines, inscope, none, ok, ins_ok, none_ok, top3, plain, plain_ok;
 };

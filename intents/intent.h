@@ -2,13 +2,14 @@
  *
  * An intent_index is built once (start-up or reload) from a struct intent_spec
  * and is read-only after, so intent_match() does no I/O, allocates nothing and
- * is safe from any number of threads on one index. The pipeline (see
- * docs/understanding.md): norm (UTF-8 check, ICU NFKC_Casefold, tokens, tone
- * placement) -> lexicon (abbreviations/teencode with context rules) -> restore
- * (diacritics for unaccented input, from corpus bigrams) -> features (folded
- * unigrams and bigrams, accented unigrams, phonetic keys) -> a linear model
- * trained at load + PCRE2 rules -> calibrated confidence and a decision.
- * Labels are the catalogue ids given in the spec, or "none". */
+ * is safe from any number of threads on one index (it uses about 130 KB of the
+ * caller's stack). The pipeline (docs/understanding.md): norm (UTF-8 check,
+ * ICU NFKC_Casefold, tokens, tone placement) -> lexicon (abbreviations and
+ * teencode with context rules) -> restore (diacritics for unaccented input,
+ * from corpus bigrams) -> features (folded words and word pairs, accented
+ * words) -> a linear model trained at load + the nearest training phrase +
+ * PCRE2 rules -> calibrated confidence and a decision. Labels are the
+ * catalogue ids given in the spec, or "none". */
 #ifndef MOTCUA_INTENTS_INTENT_H
 #define MOTCUA_INTENTS_INTENT_H
 
@@ -17,9 +18,10 @@
 
 #include "mc_err.h"
 
-#define INTENT_MAX_INPUT 2048      /* bytes of UTF-8; longer input is -E2BIG */
-#define INTENT_MAX_CANDIDATES 3    /* the API promises "up to 3" */
-#define INTENT_NORM_MAX 4096       /* bytes of each view, NUL included; expansions past it are cut at a token */
+#define INTENT_MAX_INPUT 2048   /* bytes of UTF-8; longer input is -E2BIG */
+#define INTENT_MAX_CANDIDATES 3 /* the API promises "up to 3" */
+/* bytes of each view, NUL included; expansions past it are cut at a token */
+#define INTENT_NORM_MAX 4096
 #define INTENT_MAX_ENTITIES 16     /* entities reported per message; more are dropped */
 #define INTENT_ENTITY_VALUE_MAX 48 /* bytes of an entity's normalised value, NUL included */
 #define INTENT_MAX_LABELS 256      /* labels in a spec */
@@ -31,8 +33,8 @@ struct intent_example {
 };
 
 struct intent_spec {
-    const char *const *labels; /* catalogue ids (procedures + meta), borrowed */
-    size_t n_labels;           /* <= INTENT_MAX_LABELS */
+    const char *const *labels;             /* catalogue ids (procedures + meta), borrowed */
+    size_t n_labels;                       /* <= INTENT_MAX_LABELS */
     const struct intent_example *examples; /* label may be "none" (out-of-scope examples) */
     size_t n_examples;                     /* <= INTENT_MAX_EXAMPLES */
     const char *lexicon; /* text of data/lexicon/abbrev.tsv (may be NULL: no abbreviations) */
@@ -88,14 +90,17 @@ struct intent_candidate {
 };
 
 struct intent_result {
-    const char *label;   /* best label, or "none" (static string) when decision is INTENT_NONE */
-    double confidence;   /* calibrated 0..1: how likely label is right (for "none": that it is out of scope) */
+    /* best label, or "none" (a static string) when decision is INTENT_NONE */
+    const char *label;
+    /* calibrated 0..1: how likely label is right (for "none": that it is out of scope) */
+    double confidence;
     enum intent_decision decision;
     struct intent_candidate candidates[INTENT_MAX_CANDIDATES]; /* best first; never "none" */
     size_t n_candidates;
-    char normalized[INTENT_NORM_MAX]; /* accented view: abbreviations expanded, diacritics restored where context supports it */
-    char folded[INTENT_NORM_MAX];     /* folded view of normalized (ASCII letters, đ->d) */
-    unsigned aspects;                 /* enum intent_aspect bits */
+    /* accented view: abbreviations expanded, diacritics restored where context supports it */
+    char normalized[INTENT_NORM_MAX];
+    char folded[INTENT_NORM_MAX]; /* folded view of normalized (ASCII letters, đ->d) */
+    unsigned aspects;             /* enum intent_aspect bits */
     struct intent_entity entities[INTENT_MAX_ENTITIES];
     size_t n_entities;
     size_t words;          /* words in the message (tokens holding a letter) */
@@ -140,14 +145,14 @@ const char *intent_entity_kind_name(enum intent_entity_kind k);
 MC_MUST_CHECK int intent_result_to_json(const struct intent_result *r, char **out_json);
 
 struct intent_eval_summary {
-    size_t lines;        /* labelled lines read */
-    size_t inscope;      /* lines whose label is not "none" */
-    size_t none;         /* lines labelled "none" */
-    double accuracy;     /* top-1 over all lines */
-    double inscope_acc;  /* top-1 over in-scope lines */
-    double none_acc;     /* fraction of none-lines predicted "none" */
-    double top3;         /* in-scope lines whose label is among the candidates */
-    double unaccented;   /* top-1 over in-scope lines typed without any diacritics */
+    size_t lines;       /* labelled lines read */
+    size_t inscope;     /* lines whose label is not "none" */
+    size_t none;        /* lines labelled "none" */
+    double accuracy;    /* top-1 over all lines */
+    double inscope_acc; /* top-1 over in-scope lines */
+    double none_acc;    /* fraction of none-lines predicted "none" */
+    double top3;        /* in-scope lines whose label is among the candidates */
+    double unaccented;  /* top-1 over in-scope lines typed without any diacritics */
 };
 
 /* Runs `motcua eval`: reads text<TAB>label lines from in (blank lines and

@@ -16,7 +16,7 @@
 enum lex_cond_kind { LEX_NEXT, LEX_PREV, LEX_NEAR, LEX_FIRST, LEX_LAST, LEX_ALONE };
 
 struct lex_cond {
-    unsigned char kind;   /* enum lex_cond_kind */
+    unsigned char kind; /* enum lex_cond_kind */
     bool negate;
     uint32_t phrase0, nphrase; /* slice of lex.phrases */
 };
@@ -35,7 +35,7 @@ struct lex_entry {
 };
 
 struct lex_key {
-    int32_t head, tail;  /* entries with this exact key, -1 if none */
+    int32_t head, tail;   /* entries with this exact key, -1 if none */
     unsigned char maxtok; /* longest key starting with this string as first token */
 };
 
@@ -456,8 +456,8 @@ static bool phrase_at(const struct lex *lx, const struct lex_phrase *ph,
     return end - t->tok[j].fold == ph->len && memcmp(t->fold + t->tok[j].fold, p, ph->len) == 0;
 }
 
-static bool cond_holds(const struct lex *lx, const struct lex_cond *c,
-                       const struct norm_tokens *t, size_t i, size_t m)
+static bool cond_holds(const struct lex *lx, const struct lex_cond *c, const struct norm_tokens *t,
+                       size_t i, size_t m)
 {
     const struct lex_phrase *ph;
     bool hit = false;
@@ -494,8 +494,8 @@ static bool cond_holds(const struct lex *lx, const struct lex_cond *c,
 }
 
 /* The first entry for key span [i, i+m) whose context holds, or NULL. */
-static const struct lex_entry *match_at(const struct lex *lx, const struct norm_tokens *t,
-                                        size_t i, size_t m)
+static const struct lex_entry *match_at(const struct lex *lx, const struct norm_tokens *t, size_t i,
+                                        size_t m)
 {
     const struct norm_token *a = &t->tok[i], *b = &t->tok[i + m - 1];
     const struct lex_entry *e;

@@ -26,7 +26,7 @@
 #include "norm.h"
 
 #define LEX_KEY_TOKENS 4      /* tokens in one key */
-#define LEX_NEAR_WORDS 4            /* words either side for near= */
+#define LEX_NEAR_WORDS 4      /* words either side for near= */
 #define LEX_MAX_ENTRIES 20000 /* lines in abbrev.tsv */
 #define LEX_MAX_LINE 1024     /* bytes in one line */
 

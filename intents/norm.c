@@ -31,9 +31,9 @@ void norm_tokens_init(struct norm_tokens *t)
 
 bool norm_is_sole_y(const char *f, size_t len)
 {
-    static const char *const onsets[] = {"b",  "c",  "ch", "d",  "g",  "gh", "h",   "k",
-                                         "kh", "l",  "m",  "n",  "ng", "ngh", "nh", "p",
-                                         "ph", "qu", "r",  "s",  "t",  "th", "tr",  "v", "x"};
+    static const char *const onsets[] = {"b", "c", "ch", "d",  "g",   "gh", "h", "k",  "kh",
+                                         "l", "m", "n",  "ng", "ngh", "nh", "p", "ph", "qu",
+                                         "r", "s", "t",  "th", "tr",  "v",  "x"};
     size_t i;
 
     if (len < 2 || len > 4 || f[len - 1] != 'y')
@@ -135,8 +135,7 @@ int norm_tokens_push(struct norm_tokens *t, const char *acc, size_t len, unsigne
     return 0;
 }
 
-int norm_tokens_copy(struct norm_tokens *t, const struct norm_tokens *in, size_t i,
-                     unsigned flags)
+int norm_tokens_copy(struct norm_tokens *t, const struct norm_tokens *in, size_t i, unsigned flags)
 {
     const struct norm_token *s = &in->tok[i];
     struct norm_token *k;
@@ -176,9 +175,10 @@ static bool is_coda_letter(uint32_t cp)
 
 /* Collapses elongation in one token of n code points; returns the new n.
  * Runs of one vowel letter become one letter ("điiii", "nhaaa"), except a
- * pair "oo" (xoong, boong) or "uu" ("huu", "cuu": hưu, cừu without marks). At the end of a token that has a vowel, runs of three or
- * more of a letter, or doubled coda letters, become one ("khôngggg",
- * "khôngg"); "cccd" and "tt" have no vowel and are left alone. */
+ * pair "oo" (xoong, boong) or "uu" ("huu", "cuu": hưu, cừu without marks).
+ * At the end of a token that has a vowel, runs of three or more of a letter,
+ * or doubled coda letters, become one ("khôngggg", "khôngg"); "cccd" and
+ * "tt" have no vowel and are left alone. */
 static size_t collapse_elongation(uint32_t *cp, size_t n)
 {
     struct fold_letter l;
@@ -196,8 +196,8 @@ static size_t collapse_elongation(uint32_t *cp, size_t n)
                 run = 1; /* "oo" (xoong) and "uu" (hưu, cừu typed bare) are words */
         }
         end = run;
-        if (!is_vowel && j == n && vowel_seen && run >= 2 &&
-            (run >= 3 || is_coda_letter(cp[i])) && cp[i] >= 'a' && cp[i] <= 'z')
+        if (!is_vowel && j == n && vowel_seen && run >= 2 && (run >= 3 || is_coda_letter(cp[i])) &&
+            cp[i] >= 'a' && cp[i] <= 'z')
             end = 1;
         for (run = 0; run < end; run++)
             cp[o++] = cp[i];

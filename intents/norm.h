@@ -18,10 +18,10 @@
 
 #include "mc_err.h"
 
-#define NORM_MAX_INPUT 2048   /* bytes of UTF-8 accepted by norm_text(); more is -E2BIG */
-#define NORM_TEXT_MAX 4096    /* bytes of each view, NUL included */
-#define NORM_MAX_TOKENS 512   /* tokens kept; more are dropped and flagged */
-#define NORM_TOKEN_MAX 64     /* bytes of one token; longer ones are cut at a code point */
+#define NORM_MAX_INPUT 2048 /* bytes of UTF-8 accepted by norm_text(); more is -E2BIG */
+#define NORM_TEXT_MAX 4096  /* bytes of each view, NUL included */
+#define NORM_MAX_TOKENS 512 /* tokens kept; more are dropped and flagged */
+#define NORM_TOKEN_MAX 64   /* bytes of one token; longer ones are cut at a code point */
 
 enum norm_token_flag {
     NORM_TOK_MARKED = 1u << 0,   /* typed with a tone or shape mark (đ alone does not count) */
@@ -43,15 +43,15 @@ struct norm_token {
 
 /* Tokens and the two views, each view the tokens joined by one space. */
 struct norm_tokens {
-    char acc[NORM_TEXT_MAX];  /* accented view, NUL-terminated */
+    char acc[NORM_TEXT_MAX]; /* accented view, NUL-terminated */
     size_t acc_len;
     char fold[NORM_TEXT_MAX]; /* folded view, NUL-terminated */
     size_t fold_len;
     struct norm_token tok[NORM_MAX_TOKENS];
     size_t n_tok;
-    size_t n_marked;  /* tokens with NORM_TOK_MARKED */
-    size_t n_alpha;   /* tokens holding a letter */
-    bool truncated;   /* tokens were dropped because a view or the token array was full */
+    size_t n_marked; /* tokens with NORM_TOK_MARKED */
+    size_t n_alpha;  /* tokens holding a letter */
+    bool truncated;  /* tokens were dropped because a view or the token array was full */
 };
 
 /* Empties t. */

@@ -13,9 +13,9 @@
 
 #include "hmap.h"
 
-#define RESTORE_ALPHA 2.0   /* weight of the unigram share against bigram counts */
+#define RESTORE_ALPHA 2.0 /* weight of the unigram share against bigram counts */
 #define RESTORE_NONE UINT32_MAX
-#define RESTORE_MAX_REPAIRS 6 /* spelling rewrites tried per unknown token */
+#define RESTORE_MAX_REPAIRS 6  /* spelling rewrites tried per unknown token */
 #define RESTORE_MAX_TOKENS 128 /* lattice length; later tokens are copied as typed */
 
 struct restore {
@@ -28,9 +28,9 @@ struct restore {
     uint32_t *cand_off;    /* [fid] first candidate in cands */
     unsigned char *cand_n; /* [fid] candidates, <= RESTORE_MAX_CAND */
     size_t nfold, capfold;
-    uint32_t *cands;       /* sids, each fid's slice sorted by uses, most first */
-    size_t ntok;           /* syllables learnt, with repeats */
-    struct hmap_u64 *bi;   /* sid_a << 32 | sid_b -> count */
+    uint32_t *cands;     /* sids, each fid's slice sorted by uses, most first */
+    size_t ntok;         /* syllables learnt, with repeats */
+    struct hmap_u64 *bi; /* sid_a << 32 | sid_b -> count */
     bool finished;
 };
 
@@ -419,7 +419,7 @@ int restore_tokens(const struct restore *r, const struct norm_tokens *in, struct
             }
         }
         if (s == in->acc + in->tok[i].acc ? norm_tokens_copy(out, in, i, 0) != 0
-                                           : norm_tokens_push(out, s, len, flags) != 0)
+                                          : norm_tokens_push(out, s, len, flags) != 0)
             break;
     }
     out->n_marked = in->n_marked;

@@ -23,9 +23,10 @@
 #include "mc_err.h"
 #include "norm.h"
 
-#define RESTORE_MAX_CAND 8       /* candidates kept per folded syllable */
-#define RESTORE_DOMINANT 0.85    /* share of uses that makes a candidate safe without context */
-#define RESTORE_MARKED_SHARE 0.5 /* messages with at least this share of marked words are left alone */
+#define RESTORE_MAX_CAND 8    /* candidates kept per folded syllable */
+#define RESTORE_DOMINANT 0.85 /* share of uses that makes a candidate safe without context */
+/* messages with at least this share of marked words are left alone */
+#define RESTORE_MARKED_SHARE 0.5
 
 struct restore;
 

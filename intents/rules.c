@@ -12,23 +12,23 @@
 #include "hmap.h"
 #include "rx.h"
 
-#define RULES_MAX_TRIGGERS 64  /* first words collected from one pattern */
-#define RULES_MAX_LITERALS 64  /* phrases a literal pattern expands to */
-#define RULES_LITERAL_MAX 200  /* bytes of one expanded phrase */
+#define RULES_MAX_TRIGGERS 64 /* first words collected from one pattern */
+#define RULES_MAX_LITERALS 64 /* phrases a literal pattern expands to */
+#define RULES_LITERAL_MAX 200 /* bytes of one expanded phrase */
 
 static const char *const aspect_names[] = {
-    "fee", "time", "documents", "where", "online", "who", "form", "steps", "hours", "condition",
-    "result", NULL,
+    "fee",  "time",  "documents", "where",     "online", "who",
+    "form", "steps", "hours",     "condition", "result", NULL,
 };
 
 struct rule {
-    pcre2_code *code;   /* the pattern as written */
-    pcre2_code *at;     /* "\\G(?:pattern)": tried only where a trigger word starts */
-    bool always;   /* no trigger words could be found: run on every message */
-    bool at_start; /* the pattern starts with ^: only a trigger at offset 0 counts */
-    bool literal;  /* only words, spaces and (?:a|b)? groups: matched as phrases, no PCRE2 */
-    int target;    /* label index, n_labels for none, -1 for an aspect */
-    int aspect;    /* aspect index when target < 0 */
+    pcre2_code *code; /* the pattern as written */
+    pcre2_code *at;   /* "\\G(?:pattern)": tried only where a trigger word starts */
+    bool always;      /* no trigger words could be found: run on every message */
+    bool at_start;    /* the pattern starts with ^: only a trigger at offset 0 counts */
+    bool literal;     /* only words, spaces and (?:a|b)? groups: matched as phrases, no PCRE2 */
+    int target;       /* label index, n_labels for none, -1 for an aspect */
+    int aspect;       /* aspect index when target < 0 */
     double weight;
     bool accented; /* runs on the accented view */
     unsigned line;
@@ -40,17 +40,17 @@ struct rules {
     size_t n_labels;
     /* trigger words -> rules: a rule runs only when a token of its view is
      * one of the words its pattern must start with */
-    struct hmap_str *trig;  /* "f:word" (folded view) or "a:word" (accented) -> tid */
-    uint32_t *trig_head;    /* [tid] first link, UINT32_MAX at the end */
+    struct hmap_str *trig; /* "f:word" (folded view) or "a:word" (accented) -> tid */
+    uint32_t *trig_head;   /* [tid] first link, UINT32_MAX at the end */
     size_t ntrig, captrig;
     uint32_t *link_rule, *link_next; /* linked lists of rules per trigger */
     size_t nlink, caplink;
     /* literal rules: their phrases, listed under the phrase's first word */
-    uint32_t *lit_head;                /* [tid] first phrase link */
+    uint32_t *lit_head; /* [tid] first phrase link */
     uint32_t *lit_rule, *lit_next, *lit_off, *lit_len;
-    unsigned char *lit_edge;           /* 1: the phrase must end where a word ends */
+    unsigned char *lit_edge; /* 1: the phrase must end where a word ends */
     size_t nlit, caplit;
-    char *arena;                       /* phrase bytes */
+    char *arena; /* phrase bytes */
     size_t alen, acap;
 };
 
@@ -152,7 +152,8 @@ static int first_seq(const char *p, size_t i, size_t n, bool tail_ok, struct fir
 /* True if p[i] starts a word delimiter: a space, \s or \b. */
 static bool is_delim(const char *p, size_t i, size_t n)
 {
-    return i < n && (p[i] == ' ' || (p[i] == '\\' && i + 1 < n && (p[i + 1] == 's' || p[i + 1] == 'b')));
+    return i < n &&
+           (p[i] == ' ' || (p[i] == '\\' && i + 1 < n && (p[i + 1] == 's' || p[i + 1] == 'b')));
 }
 
 /* FIRST of the alternatives in p[i..n) (split at depth-0 '|'). tail_ok: what
@@ -349,8 +350,7 @@ struct lits {
  * sequence is not literal or expands too far. */
 static int expand_seq(const char *p, size_t i, size_t n, const struct lits *in, struct lits *out);
 
-static int expand_alts(const char *p, size_t i, size_t n, const struct lits *in,
-                       struct lits *out)
+static int expand_alts(const char *p, size_t i, size_t n, const struct lits *in, struct lits *out)
 {
     struct lits *part = malloc(sizeof(*part));
     size_t j, start = i, k;
@@ -479,8 +479,8 @@ static int index_literal(struct rules *rs, size_t k, const char *pat)
     for (i = 0; i < out->n; i++) {
         for (w = 0; w < out->len[i] && out->s[i][w] != ' '; w++)
             ;
-        rc = add_trigger(rs, out->s[i], w, rs->r[k].accented, (uint32_t)k, out->s[i],
-                         out->len[i], edge);
+        rc = add_trigger(rs, out->s[i], w, rs->r[k].accented, (uint32_t)k, out->s[i], out->len[i],
+                         edge);
         if (rc)
             goto done;
     }
@@ -680,11 +680,11 @@ struct hits {
     const struct rules *rs;
     double *scores;
     unsigned *aspects;
-    unsigned char *done;          /* bitset: rules already credited */
+    unsigned char *done; /* bitset: rules already credited */
     uint32_t rule[RULES_MAX_HITS];
     uint32_t pos[RULES_MAX_HITS]; /* byte offset of the trigger token in its view */
     size_t n;
-    unsigned char *overflow;      /* bitset: rules to run unanchored */
+    unsigned char *overflow; /* bitset: rules to run unanchored */
 };
 
 /* Adds rule r's evidence. */

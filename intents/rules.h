@@ -42,8 +42,7 @@ void rules_free(struct rules *r);
  * "none") and ORs aspect bits (1 << i for rules_aspect_name(i)) into
  * *aspects. Returns 0, or -ENOMEM if PCRE2 cannot get its small scratch. */
 MC_MUST_CHECK int rules_apply(const struct rules *r, const char *folded, size_t flen,
-                              const char *accented, size_t alen, double *scores,
-                              unsigned *aspects);
+                              const char *accented, size_t alen, double *scores, unsigned *aspects);
 
 /* Number of rules, and heap bytes held (JIT code excluded). */
 size_t rules_count(const struct rules *r);

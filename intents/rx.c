@@ -29,8 +29,8 @@ pcre2_code *rx_compile(const char *pattern, unsigned extra, char *why, size_t wh
     PCRE2_UCHAR msg[120];
     int errcode;
 
-    code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                         PCRE2_UTF | PCRE2_UCP | extra, &errcode, &erroff, NULL);
+    code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP | extra,
+                         &errcode, &erroff, NULL);
     if (!code) {
         pcre2_get_error_message(errcode, msg, sizeof(msg));
         snprintf(why, whylen, "pattern at offset %zu: %s", (size_t)erroff, (const char *)msg);

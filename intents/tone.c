@@ -14,8 +14,8 @@
 /* Valid onsets, ASCII with 'D' standing for đ; "qu" and "gi" are settled in
  * split_syllable() because their second letter is a vowel. */
 static const char *const tone_onsets[] = {
-    "b", "c", "ch", "d", "D", "g", "gh", "h", "k", "kh", "l", "m", "n", "ng", "ngh",
-    "nh", "p", "ph", "q", "r", "s", "t", "th", "tr", "v", "x",
+    "b",  "c",   "ch", "d", "D",  "g", "gh", "h", "k", "kh", "l",  "m", "n",
+    "ng", "ngh", "nh", "p", "ph", "q", "r",  "s", "t", "th", "tr", "v", "x",
 };
 
 /* Valid codas. */

@@ -55,8 +55,8 @@ static int teardown(void **state)
 static void test_dossier_codes(void **state)
 {
     (void)state;
-    expect("hồ sơ H12.34-250101-0001 đến đâu rồi", 0, INTENT_ENTITY_DOSSIER,
-           "H12.34-250101-0001", "H12.34-250101-0001");
+    expect("hồ sơ H12.34-250101-0001 đến đâu rồi", 0, INTENT_ENTITY_DOSSIER, "H12.34-250101-0001",
+           "H12.34-250101-0001");
     expect("ma 000.00.12.h12-241231-0042 nha", 0, INTENT_ENTITY_DOSSIER,
            "000.00.12.h12-241231-0042", "000.00.12.H12-241231-0042");
     expect("mã hồ sơ: BN2025/000123 của tôi", 0, INTENT_ENTITY_DOSSIER, "BN2025/000123",
@@ -93,8 +93,8 @@ static void test_ids_and_email(void **state)
     (void)state;
     expect("cccd 079123456789 bị mất", 0, INTENT_ENTITY_ID, "079123456789", "079123456789");
     expect("cmnd 123456789", 0, INTENT_ENTITY_ID, "123456789", "123456789");
-    expect("gửi vào an.nguyen+hs@gmail.com giúp", 0, INTENT_ENTITY_EMAIL,
-           "an.nguyen+hs@gmail.com", "an.nguyen+hs@gmail.com");
+    expect("gửi vào an.nguyen+hs@gmail.com giúp", 0, INTENT_ENTITY_EMAIL, "an.nguyen+hs@gmail.com",
+           "an.nguyen+hs@gmail.com");
     assert_int_equal(find("số 1234567890123 dài quá"), 0);
     assert_int_equal(find("không có số nào"), 0);
 }
@@ -115,10 +115,8 @@ static void test_several_in_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dossier_codes),
-        cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_phones),
-        cmocka_unit_test(test_ids_and_email),
+        cmocka_unit_test(test_dossier_codes),    cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_phones),           cmocka_unit_test(test_ids_and_email),
         cmocka_unit_test(test_several_in_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

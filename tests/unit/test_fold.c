@@ -81,7 +81,9 @@ static void test_fold_text(void **state)
     size_t n;
 
     (void)state;
-    assert_int_equal(fold_text("Đường NGUYỄN Trãi, ữ ặ ậ", strlen("Đường NGUYỄN Trãi, ữ ặ ậ"), out, sizeof(out), &n), 0);
+    assert_int_equal(fold_text("Đường NGUYỄN Trãi, ữ ặ ậ", strlen("Đường NGUYỄN Trãi, ữ ặ ậ"), out,
+                               sizeof(out), &n),
+                     0);
     assert_string_equal(out, "duong nguyen trai, u a a");
     assert_int_equal(fold_text("hoa\xCC\x80", 5, out, sizeof(out), &n), 0); /* stray U+0300 */
     assert_string_equal(out, "hoa");

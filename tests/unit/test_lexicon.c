@@ -53,16 +53,16 @@ static void test_context_rules(void **state)
     assert_string_equal(expand(lx, "đk kết hôn"), "đăng ký kết hôn"); /* đ variant of dk */
     assert_string_equal(expand(lx, "bằng ks xây dựng"), "bằng kỹ sư xây dựng");
     assert_string_equal(expand(lx, "nhập hk cho con"), "nhập hộ khẩu cho con");
-    assert_string_equal(expand(lx, "có hk"), "có không");         /* last wins first */
+    assert_string_equal(expand(lx, "có hk"), "có không"); /* last wins first */
     assert_string_equal(expand(lx, "hk biết"), "không biết");
     assert_string_equal(expand(lx, "mất bn tiền"), "mất bao nhiêu tiền");
     assert_string_equal(expand(lx, "bn 3 ngày"), "bao nhiêu 3 ngày");
     assert_string_equal(expand(lx, "bn ơi"), "bạn ơi");
     assert_string_equal(expand(lx, "làm ở mô"), "làm ở đâu");
-    assert_string_equal(expand(lx, "đk tt"), "được tt");            /* "-": kept */
+    assert_string_equal(expand(lx, "đk tt"), "được tt"); /* "-": kept */
     assert_string_equal(expand(lx, "50 k"), "50 nghìn");
     assert_string_equal(expand(lx, "k biết"), "không biết");
-    assert_string_equal(expand(lx, "k có"), "k có");                /* no line holds */
+    assert_string_equal(expand(lx, "k có"), "k có"); /* no line holds */
     assert_true(out.tok[0].flags == 0 || !(out.tok[0].flags & NORM_TOK_EXPANDED));
     expand(lx, "dk ks");
     assert_true(out.tok[0].flags & NORM_TOK_EXPANDED);
@@ -126,8 +126,7 @@ static void test_project_lexicon(void **state)
     static const char *const cases[][2] = {
         {"dk ks cho be can j", "đăng ký khai sinh cho be can gì"},
         {"cccd mất làm lại sao ad", "căn cước công dân mất làm lại sao admin"},
-        {"ko có hk thì đky tạm trú dc ko",
-         "không có hộ khẩu thì đăng ký tạm trú được không"},
+        {"ko có hk thì đky tạm trú dc ko", "không có hộ khẩu thì đăng ký tạm trú được không"},
         {"có dk ko", "có được không"},
         {"phí bn vậy", "phí bao nhiêu vậy"},
         {"bn ơi cho hỏi", "bạn ơi cho hỏi"},

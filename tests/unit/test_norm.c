@@ -71,8 +71,8 @@ static void test_golden_file(void **state)
             continue;
         }
         if (strcmp(t.acc, acc) != 0 || (fold && strcmp(t.fold, fold) != 0)) {
-            print_error("%s:%u: got \"%s\" / \"%s\", want \"%s\" / \"%s\"\n", GOLDEN, lineno,
-                        t.acc, t.fold, acc, fold ? fold : "");
+            print_error("%s:%u: got \"%s\" / \"%s\", want \"%s\" / \"%s\"\n", GOLDEN, lineno, t.acc,
+                        t.fold, acc, fold ? fold : "");
             failed++;
         }
     }

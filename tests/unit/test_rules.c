@@ -14,17 +14,16 @@
 
 static const char *const labels[] = {"khai-sinh", "khai-tu", "ly-lich-tu-phap"};
 
-static const char text[] =
-    "# label\tpattern\tweight\n"
-    "khai-sinh\t\\b(?:giay khai sinh|dang (?:ky|ki) khai sinh)\\b\t2\n"
-    "khai-tu\t\\b(?:khai tu|chung tu)\\b\t1.5\n"
-    "khai-tu\t\\bkhai sinh\\b\t-0.5\tnegative weight\n"
-    "ly-lich-tu-phap\t(?:phieu )?(?:ly|li) lich tu phap\t3\n"
-    "none\t\\b(?:thoi tiet|bong da)\\b\t2.5\n"
-    "khai-tu\t\\bchứng tử\\b\t1\taccented view only\n"
-    "khai-sinh\t.*sinh con\t1\tno trigger word: runs on every message\n"
-    "@fee\t\\b(?:bao nhieu tien|le phi)\\b\t0\n"
-    "@where\t\\bo dau\\b\t0\n";
+static const char text[] = "# label\tpattern\tweight\n"
+                           "khai-sinh\t\\b(?:giay khai sinh|dang (?:ky|ki) khai sinh)\\b\t2\n"
+                           "khai-tu\t\\b(?:khai tu|chung tu)\\b\t1.5\n"
+                           "khai-tu\t\\bkhai sinh\\b\t-0.5\tnegative weight\n"
+                           "ly-lich-tu-phap\t(?:phieu )?(?:ly|li) lich tu phap\t3\n"
+                           "none\t\\b(?:thoi tiet|bong da)\\b\t2.5\n"
+                           "khai-tu\t\\bchứng tử\\b\t1\taccented view only\n"
+                           "khai-sinh\t.*sinh con\t1\tno trigger word: runs on every message\n"
+                           "@fee\t\\b(?:bao nhieu tien|le phi)\\b\t0\n"
+                           "@where\t\\bo dau\\b\t0\n";
 
 static void apply(const struct rules *r, const char *folded, const char *acc, double *s,
                   unsigned *aspects)
@@ -95,8 +94,14 @@ static void test_triggers_agree_with_full_scan(void **state)
                             "khai-tu\t.*?\\b(?:cha|me)\\b.{0,20}\\b(?:qua doi|mat)\\b\t1\n"
                             "khai-tu\t.*?(?:vua )?mat roi\t1\n";
     static const char *const msgs[] = {
-        "lam khai sinh cho con", "cha toi vua mat roi", "me qua doi hom qua", "me toi khoe",
-        "giay khai sinh cua cha toi mat roi", "mat roi", "chua lam khai sinh", "",
+        "lam khai sinh cho con",
+        "cha toi vua mat roi",
+        "me qua doi hom qua",
+        "me toi khoe",
+        "giay khai sinh cua cha toi mat roi",
+        "mat roi",
+        "chua lam khai sinh",
+        "",
     };
     struct mc_err err = {{0}};
     struct rules *ra = rules_new(a, strlen(a), labels, 3, &err);
