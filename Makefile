@@ -13,7 +13,7 @@ TESTPKGS = cmocka
 # Debian 12 packages that provide everything the build, the tests and `make run` need.
 APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
            libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev \
-           chromium python3 python3-yaml
+           chromium python3 python3-yaml clang-format
 # Node.js may come from Debian or from another vendor's package that bundles npm (and
 # conflicts with Debian's npm), so it is checked by command, not by package name.
 APT_NODE = nodejs npm
@@ -146,7 +146,8 @@ fmt:
 	clang-format -i $(shell find common intents gateway channels tests/unit bench -name '*.[ch]')
 
 check-fmt:
-	clang-format --dry-run -Werror $(shell find common intents gateway channels tests/unit bench -name '*.[ch]')
+	@command -v clang-format >/dev/null || { echo "check-fmt: clang-format is not installed (make deps)"; exit 1; }
+	@clang-format --dry-run -Werror $(shell find common intents gateway channels tests/unit bench -name '*.[ch]')
 
 clean:
 	rm -rf build

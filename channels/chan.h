@@ -4,10 +4,10 @@
 #ifndef MOTCUA_CHANNELS_CHAN_H
 #define MOTCUA_CHANNELS_CHAN_H
 
-#define CHAN_USER_MAX 128      /* bytes; a PSID or Zalo user id */
-#define CHAN_EVENT_ID_MAX 200  /* bytes; a message id (mid, msg_id) */
-#define CHAN_TEXT_MAX 2048     /* bytes; longer texts are refused by understanding anyway */
-#define CHAN_EVENTS_MAX 32     /* events taken from one webhook POST */
+#define CHAN_USER_MAX 128     /* bytes; a PSID or Zalo user id */
+#define CHAN_EVENT_ID_MAX 200 /* bytes; a message id (mid, msg_id) */
+#define CHAN_TEXT_MAX 2048    /* bytes; longer texts are refused by understanding anyway */
+#define CHAN_EVENTS_MAX 32    /* events taken from one webhook POST */
 
 enum chan_event_kind {
     CHAN_EV_TEXT,        /* the citizen typed text */

@@ -58,8 +58,8 @@ int chan_split_text(const char *text, size_t len, size_t max_chars,
             return -E2BIG;
         parts[n].off = off;
         parts[n].len = cut - off;
-        while (parts[n].len > 0 && (text[off + parts[n].len - 1] == ' ' ||
-                                    text[off + parts[n].len - 1] == '\n'))
+        while (parts[n].len > 0 &&
+               (text[off + parts[n].len - 1] == ' ' || text[off + parts[n].len - 1] == '\n'))
             parts[n].len--;
         if (parts[n].len > 0)
             n++;

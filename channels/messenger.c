@@ -60,8 +60,8 @@ static void take(json_t *ev, struct chan_event *out, size_t max, size_t *n)
     memset(e, 0, sizeof(*e));
     copy(e->user, sizeof(e->user), user, NULL);
     if (json_is_object(msg)) {
-        const char *qr = json_string_value(
-            json_object_get(json_object_get(msg, "quick_reply"), "payload"));
+        const char *qr =
+            json_string_value(json_object_get(json_object_get(msg, "quick_reply"), "payload"));
         const char *text = json_string_value(json_object_get(msg, "text"));
 
         copy(e->event_id, sizeof(e->event_id), json_string_value(json_object_get(msg, "mid")),
@@ -105,8 +105,9 @@ int chan_messenger_parse(const char *body, size_t len, struct chan_event *out, s
     if (!root)
         return -EINVAL;
     if (!json_is_object(root) || !json_is_array(json_object_get(root, "entry")) ||
-        strcmp(json_string_value(json_object_get(root, "object")) ?
-                   json_string_value(json_object_get(root, "object")) : "",
+        strcmp(json_string_value(json_object_get(root, "object"))
+                   ? json_string_value(json_object_get(root, "object"))
+                   : "",
                "page") != 0) {
         json_decref(root);
         return -EINVAL;
@@ -139,10 +140,10 @@ json_t *chan_messenger_render(const json_t *reply, const char *user)
 
             if (!t || !pl || json_array_size(qrs) >= CHAN_MESSENGER_QR_MAX)
                 continue;
-            json_array_append_new(qrs, json_pack("{s:s,s:s,s:s}", "content_type", "text", "title",
-                                                 chan_cut_chars(t, CHAN_MESSENGER_TITLE_MAX, title,
-                                                                sizeof(title)),
-                                                 "payload", pl));
+            json_array_append_new(
+                qrs, json_pack("{s:s,s:s,s:s}", "content_type", "text", "title",
+                               chan_cut_chars(t, CHAN_MESSENGER_TITLE_MAX, title, sizeof(title)),
+                               "payload", pl));
         }
     }
     json_array_foreach(json_object_get(reply, "messages"), i, m)
@@ -153,9 +154,9 @@ json_t *chan_messenger_render(const json_t *reply, const char *user)
             continue;
         np = chan_split_text(text, strlen(text), CHAN_MESSENGER_TEXT_MAX, parts);
         for (p = 0; p < np; p++) {
-            json_t *b = json_pack("{s:{s:s},s:s,s:{s:s%}}", "recipient", "id", user,
-                                  "messaging_type", "RESPONSE", "message", "text",
-                                  text + parts[p].off, parts[p].len);
+            json_t *b =
+                json_pack("{s:{s:s},s:s,s:{s:s%}}", "recipient", "id", user, "messaging_type",
+                          "RESPONSE", "message", "text", text + parts[p].off, parts[p].len);
 
             if (b)
                 json_array_append_new(bodies, b);
@@ -164,13 +165,12 @@ json_t *chan_messenger_render(const json_t *reply, const char *user)
     k = json_array_size(bodies);
     if (qrs && json_array_size(qrs)) {
         if (k == 0) /* quick replies need a text to hang on */
-            json_array_append_new(bodies,
-                                  json_pack("{s:{s:s},s:s,s:{s:s}}", "recipient", "id", user,
-                                            "messaging_type", "RESPONSE", "message", "text",
-                                            "Bạn chọn một mục dưới đây:"));
-        json_object_set(json_object_get(json_array_get(bodies, json_array_size(bodies) - 1),
-                                        "message"),
-                        "quick_replies", qrs);
+            json_array_append_new(bodies, json_pack("{s:{s:s},s:s,s:{s:s}}", "recipient", "id",
+                                                    user, "messaging_type", "RESPONSE", "message",
+                                                    "text", "Bạn chọn một mục dưới đây:"));
+        json_object_set(
+            json_object_get(json_array_get(bodies, json_array_size(bodies) - 1), "message"),
+            "quick_replies", qrs);
     }
     json_decref(qrs);
     return bodies;

@@ -30,8 +30,8 @@ static bool field_text(json_t *o, const char *key, char *out, size_t cap)
     return false;
 }
 
-bool chan_zalo_signature_ok(const char *app_id, const char *oa_secret, const char *body,
-                            size_t len, const char *header)
+bool chan_zalo_signature_ok(const char *app_id, const char *oa_secret, const char *body, size_t len,
+                            const char *header)
 {
     unsigned char md[EVP_MAX_MD_SIZE], want[32];
     unsigned int md_len = 0;
@@ -152,9 +152,9 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
             continue;
         np = chan_split_text(text, strlen(text), CHAN_ZALO_TEXT_MAX, parts);
         for (p = 0; p < np; p++)
-            json_array_append_new(bodies, json_pack("{s:{s:s},s:{s:s%}}", "recipient", "user_id",
-                                                    user, "message", "text", text + parts[p].off,
-                                                    parts[p].len));
+            json_array_append_new(bodies,
+                                  json_pack("{s:{s:s},s:{s:s%}}", "recipient", "user_id", user,
+                                            "message", "text", text + parts[p].off, parts[p].len));
     }
     json_array_foreach(json_object_get(reply, "quick_replies"), i, q)
     {
@@ -169,18 +169,17 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
         if (n > 0 && (size_t)n < sizeof(line) && mc_buf_append(&last, line, (size_t)n) != 0)
             break; /* more options than fit one message: the first ones are enough */
         if (json_array_size(buttons) < CHAN_ZALO_BUTTONS_MAX)
-            json_array_append_new(buttons, json_pack("{s:s,s:s,s:s}", "title",
-                                                     chan_cut_chars(t, CHAN_ZALO_TITLE_MAX, title,
-                                                                    sizeof(title)),
-                                                     "type", "oa.query.hide", "payload", pl));
+            json_array_append_new(
+                buttons, json_pack("{s:s,s:s,s:s}", "title",
+                                   chan_cut_chars(t, CHAN_ZALO_TITLE_MAX, title, sizeof(title)),
+                                   "type", "oa.query.hide", "payload", pl));
     }
     if (json_array_size(opts)) {
         /* numbered options are a message of their own, carrying the buttons:
          * they work whether or not a client shows buttons */
-        json_t *b = json_pack("{s:{s:s},s:{s:s+,s:{s:s,s:{s:O}}}}", "recipient", "user_id",
-                              user, "message", "text", "Gõ số để chọn:",
-                              last.data ? last.data : "", "attachment", "type", "template",
-                              "payload", "buttons", buttons);
+        json_t *b = json_pack("{s:{s:s},s:{s:s+,s:{s:s,s:{s:O}}}}", "recipient", "user_id", user,
+                              "message", "text", "Gõ số để chọn:", last.data ? last.data : "",
+                              "attachment", "type", "template", "payload", "buttons", buttons);
 
         if (b)
             json_array_append_new(bodies, b);

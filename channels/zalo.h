@@ -11,9 +11,9 @@
 #include "chan.h"
 #include "mc_err.h"
 
-#define CHAN_ZALO_TEXT_MAX 2000   /* characters per message; the API's limit is unconfirmed */
-#define CHAN_ZALO_BUTTONS_MAX 5   /* buttons per message; the API's limit is unconfirmed */
-#define CHAN_ZALO_TITLE_MAX 100   /* characters of a button title */
+#define CHAN_ZALO_TEXT_MAX 2000 /* characters per message; the API's limit is unconfirmed */
+#define CHAN_ZALO_BUTTONS_MAX 5 /* buttons per message; the API's limit is unconfirmed */
+#define CHAN_ZALO_TITLE_MAX 100 /* characters of a button title */
 
 struct json_t;
 
@@ -21,22 +21,21 @@ enum chan_zalo_outcome {
     CHAN_ZALO_OK,            /* {"error": 0} */
     CHAN_ZALO_TOKEN_EXPIRED, /* -216: refresh the access token, then retry */
     CHAN_ZALO_RETRY,         /* rate limits and transient errors: retry with back-off */
-    CHAN_ZALO_GIVE_UP        /* the citizen blocked the OA, the reply window closed, ...: log, stop */
+    CHAN_ZALO_GIVE_UP /* the citizen blocked the OA, the reply window closed, ...: log, stop */
 };
 
 /* True if header is "mac=" + hex(SHA-256(app_id + body + timestamp +
  * oa_secret)), timestamp taken from the body's "timestamp" field; compared
  * in constant time. */
-bool chan_zalo_signature_ok(const char *app_id, const char *oa_secret, const char *body,
-                            size_t len, const char *header);
+bool chan_zalo_signature_ok(const char *app_id, const char *oa_secret, const char *body, size_t len,
+                            const char *header);
 
 /* Parses one webhook event (Zalo posts one per request). user_send_text →
  * text (or postback when the text is one of our payloads, sent by a hidden
  * button); follow/unfollow; other user_send_* → unsupported; oa_* echoes and
  * receipts → no event. Ids may be strings or numbers; both become strings.
  * Returns 0 with *n = 0 or 1, or -EINVAL for a body that is not an event. */
-MC_MUST_CHECK int chan_zalo_parse(const char *body, size_t len, struct chan_event *out,
-                                  size_t *n);
+MC_MUST_CHECK int chan_zalo_parse(const char *body, size_t len, struct chan_event *out, size_t *n);
 
 /* True if text has the shape of one of our quick-reply payloads
  * ("docs:khai-sinh", "next", "ans:yes"). */

@@ -79,7 +79,9 @@ int mc_mask_pii(const char *s, size_t len, struct mc_buf *out)
             if (nd >= 8) {
                 rc = mc_buf_append(out, "+84", 3);
                 for (k = i + 3; !rc && k < end; k++)
-                    rc = mc_buf_append(out, isdigit((unsigned char)s[k]) && k < end - MASK_KEEP_TAIL ? "*" : s + k, 1);
+                    rc = mc_buf_append(
+                        out, isdigit((unsigned char)s[k]) && k < end - MASK_KEEP_TAIL ? "*" : s + k,
+                        1);
                 if (rc)
                     return rc;
                 i = end;

@@ -13,13 +13,13 @@
 enum cfg_type { CFG_STR, CFG_UINT };
 
 struct cfg_setting {
-    const char *key;   /* "section.key" as in motcua.json */
+    const char *key; /* "section.key" as in motcua.json */
     enum cfg_type type;
     size_t offset;     /* into struct mc_config */
     unsigned long min; /* CFG_UINT bounds, inclusive */
     unsigned long max;
-    const char *def;   /* default, as text */
-    bool secret;       /* never logged or printed */
+    const char *def; /* default, as text */
+    bool secret;     /* never logged or printed */
     const char *help;
 };
 
@@ -68,8 +68,8 @@ static const struct cfg_setting settings[] = {
      "messages of history sent to a reconnecting client"},
     {"kiosk.idle_seconds", CFG_UINT, S(kiosk_idle_seconds), 10, 3600, "120", false,
      "kiosk idle time before the privacy wipe"},
-    {"outbox.give_up_seconds", CFG_UINT, S(outbox_give_up_seconds), 10, 7 * 86400, "3600",
-     false, "Messenger/Zalo: give up delivering a reply after this long"},
+    {"outbox.give_up_seconds", CFG_UINT, S(outbox_give_up_seconds), 10, 7 * 86400, "3600", false,
+     "Messenger/Zalo: give up delivering a reply after this long"},
     {"shutdown.grace_ms", CFG_UINT, S(shutdown_grace_ms), 100, 30000, "3000", false,
      "SIGTERM: time to finish writes before exit"},
 };
@@ -117,8 +117,7 @@ static int set_uint_text(struct mc_config *cfg, const struct cfg_setting *s, con
         return -EINVAL;
     }
     if (n < s->min || n > s->max) {
-        mc_err_set(err, "%s: %s: %llu is out of range %lu..%lu", origin, s->key, n, s->min,
-                   s->max);
+        mc_err_set(err, "%s: %s: %llu is out of range %lu..%lu", origin, s->key, n, s->min, s->max);
         return -EINVAL;
     }
     *(unsigned *)((char *)cfg + s->offset) = (unsigned)n;
@@ -273,7 +272,8 @@ int cfg_load(struct mc_config *cfg, const char *path, char *const *envp, struct 
     if (envp && load_env(cfg, envp, err))
         return -EINVAL;
     if (mc_log_parse_level(cfg->log_level, &lvl)) {
-        mc_err_set(err, "%s: log.level: expected debug, info, warn or error", path ? path : "config");
+        mc_err_set(err, "%s: log.level: expected debug, info, warn or error",
+                   path ? path : "config");
         return -EINVAL;
     }
     if (cfg->listen_host[0] == '\0') {
@@ -296,7 +296,9 @@ void cfg_print_help(FILE *out)
             continue;
         fprintf(out, "  %-26s %-34s %-6s default %s\n      %s\n", k, env,
                 settings[i].type == CFG_STR ? "string" : "number",
-                settings[i].secret ? "(secret, empty)" : settings[i].def[0] ? settings[i].def : "\"\"",
+                settings[i].secret   ? "(secret, empty)"
+                : settings[i].def[0] ? settings[i].def
+                                     : "\"\"",
                 settings[i].help);
     }
 }

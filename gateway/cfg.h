@@ -35,11 +35,11 @@ struct mc_config {
     char admin_token[CFG_STR_MAX];
     char locality_default[CFG_STR_MAX];
     char log_level[CFG_STR_MAX];
-    unsigned session_idle_timeout;  /* seconds without a message before a new conversation */
-    unsigned session_history_max;   /* turns returned in `welcome` */
-    unsigned kiosk_idle_seconds;    /* kiosk: idle time before the privacy wipe */
+    unsigned session_idle_timeout;   /* seconds without a message before a new conversation */
+    unsigned session_history_max;    /* turns returned in `welcome` */
+    unsigned kiosk_idle_seconds;     /* kiosk: idle time before the privacy wipe */
     unsigned outbox_give_up_seconds; /* Messenger/Zalo: stop retrying a reply after this */
-    unsigned shutdown_grace_ms;     /* SIGTERM: time to finish writes before exit */
+    unsigned shutdown_grace_ms;      /* SIGTERM: time to finish writes before exit */
 };
 
 /* Fills cfg with the defaults, then the JSON file at path (NULL: none), then

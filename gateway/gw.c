@@ -187,8 +187,8 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
         json_decref(unit);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    mc_log(MC_LOG_INFO, "kb.loaded", "path=%s index_bytes=%zu load_ms=%.1f",
-           cfg->data_knowledge_db, intent_index_memory(gw->index),
+    mc_log(MC_LOG_INFO, "kb.loaded", "path=%s index_bytes=%zu load_ms=%.1f", cfg->data_knowledge_db,
+           intent_index_memory(gw->index),
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     gw->state = session_store_open(cfg->data_state_db, err);
     if (!gw->state)

@@ -31,15 +31,15 @@ struct gw_ip_slot {
 struct gw {
     const struct mc_config *cfg; /* borrowed, read-only */
     struct lws_context *ctx;
-    struct kb *kb;                 /* owned; NULL until loaded */
-    struct intent_index *index;    /* owned; NULL until loaded */
-    struct session_store *state;   /* owned */
-    struct outbox *outbox;         /* owned: Messenger/Zalo replies waiting to be sent */
+    struct kb *kb;               /* owned; NULL until loaded */
+    struct intent_index *index;  /* owned; NULL until loaded */
+    struct session_store *state; /* owned */
+    struct outbox *outbox;       /* owned: Messenger/Zalo replies waiting to be sent */
     struct metrics metrics;
     struct gw_ip_slot ips[GW_PER_IP_SLOTS];
-    struct ws_conn *conns;         /* open WebSocket connections (intrusive list) */
-    bool draining;                 /* SIGTERM seen: refuse new work, close WebSockets */
-    int port;                      /* the bound port (after listen.port 0) */
+    struct ws_conn *conns; /* open WebSocket connections (intrusive list) */
+    bool draining;         /* SIGTERM seen: refuse new work, close WebSockets */
+    int port;              /* the bound port (after listen.port 0) */
 };
 
 /* Creates the server: opens the knowledge and state databases, builds the
@@ -50,7 +50,7 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err);
 /* NULL is a no-op. */
 void gw_free(struct gw *gw);
 
-#define GW_SIGNAL_STOP 1   /* bits of the flag the signal handler sets */
+#define GW_SIGNAL_STOP 1 /* bits of the flag the signal handler sets */
 #define GW_SIGNAL_RELOAD 2
 
 /* Serves until the GW_SIGNAL_STOP bit of *signals is set (from a signal

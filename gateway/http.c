@@ -372,7 +372,8 @@ static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool mess
         c = lws_get_urlarg_by_name(wsi, "hub.challenge=", challenge, (int)sizeof(challenge));
         webhook_messenger_verify(gw, m, t, c, &res);
     } else if (r->method != HTTP_POST) {
-        return respond_error(gw, wsi, r, 405, "method", messenger ? "Use GET or POST." : "Use POST.");
+        return respond_error(gw, wsi, r, 405, "method",
+                             messenger ? "Use GET or POST." : "Use POST.");
     } else if (messenger) {
         webhook_messenger_post(gw, r->body.data ? r->body.data : "", r->body.len, r->sig, &res);
     } else {
@@ -402,7 +403,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return respond(gw, wsi, r, 200, "application/json", "{\"status\":\"ready\"}", 18, NULL);
     }
     if (strcmp(p, "/metrics") == 0)
-        return get ? serve_metrics(gw, wsi, r) : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+        return get ? serve_metrics(gw, wsi, r)
+                   : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strcmp(p, "/api/v1/ask") == 0)
         return r->method == HTTP_POST ? api_ask(gw, wsi, r)
                                       : respond_error(gw, wsi, r, 405, "method", "Use POST.");
@@ -424,7 +426,10 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         int rc = gw->kb ? page_procedure(gw->kb, p, &html) : -EIO;
 
         if (rc == -ENOENT)
-            return respond(gw, wsi, r, 404, "text/html; charset=utf-8", "<!doctype html><title>404</title><p>Không có thủ tục này. <a href=\"/thu-tuc\">Danh sách thủ tục</a>", 98, NULL);
+            return respond(gw, wsi, r, 404, "text/html; charset=utf-8",
+                           "<!doctype html><title>404</title><p>Không có thủ tục này. <a "
+                           "href=\"/thu-tuc\">Danh sách thủ tục</a>",
+                           98, NULL);
         if (rc)
             return respond_error(gw, wsi, r, 503, "internal", "The knowledge base failed.");
         rc = respond(gw, wsi, r, 200, "text/html; charset=utf-8", html, strlen(html), NULL);
@@ -480,8 +485,8 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         return route(gw, wsi, r);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof(r->auth))
-        r->auth_len = (size_t)lws_hdr_copy(wsi, r->auth, sizeof(r->auth),
-                                           WSI_TOKEN_HTTP_AUTHORIZATION);
+        r->auth_len =
+            (size_t)lws_hdr_copy(wsi, r->auth, sizeof(r->auth), WSI_TOKEN_HTTP_AUTHORIZATION);
     copy_custom_header(wsi, "x-hub-signature-256:", r->sig, sizeof(r->sig));
     if (!r->sig[0])
         copy_custom_header(wsi, "x-zevent-signature:", r->sig, sizeof(r->sig));

@@ -18,15 +18,15 @@ struct lws;
 struct gw;
 
 struct http_req {
-    bool active;                /* fields below are initialised */
-    int method;                 /* HTTP_GET, HTTP_POST, ... */
+    bool active; /* fields below are initialised */
+    int method;  /* HTTP_GET, HTTP_POST, ... */
     char path[HTTP_PATH_MAX];
-    struct mc_buf body;         /* request body, <= HTTP_BODY_MAX */
+    struct mc_buf body; /* request body, <= HTTP_BODY_MAX */
     bool body_too_large;
-    char sig[HTTP_HDR_MAX];     /* X-Hub-Signature-256 or X-ZEvent-Signature */
+    char sig[HTTP_HDR_MAX];        /* X-Hub-Signature-256 or X-ZEvent-Signature */
     char auth[HTTP_HDR_MAX + 560]; /* Authorization (admin endpoints) */
     size_t auth_len;
-    unsigned char *resp;        /* LWS_PRE + response body, owned */
+    unsigned char *resp; /* LWS_PRE + response body, owned */
     size_t resp_len, resp_sent;
 };
 

@@ -9,8 +9,8 @@
 #include "intent.h"
 #include "mc_buf.h"
 
-#define KB_LIST_MAX (4 << 20)   /* bytes; the procedure index as JSON */
-#define KB_PHRASES_MAX 100000   /* training phrases; a sanity cap */
+#define KB_LIST_MAX (4 << 20) /* bytes; the procedure index as JSON */
+#define KB_PHRASES_MAX 100000 /* training phrases; a sanity cap */
 
 struct kb {
     sqlite3 *db;

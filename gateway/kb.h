@@ -36,8 +36,7 @@ MC_MUST_CHECK int kb_list_procedures_json(struct kb *kb, char **json);
 
 /* The meta answer for id: *answer and *generic are new strings (free()).
  * Returns 0, -ENOENT or -EIO/-ENOMEM. */
-MC_MUST_CHECK int kb_get_meta_answer(struct kb *kb, const char *id, char **answer,
-                                     char **generic);
+MC_MUST_CHECK int kb_get_meta_answer(struct kb *kb, const char *id, char **answer, char **generic);
 
 /* Builds the understanding index from the phrases, lexicon, rules and corpus
  * stored in the database. Returns a new index (intent_index_free()) or NULL

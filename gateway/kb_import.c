@@ -26,8 +26,8 @@
 #define PHRASE_MAX 300      /* bytes; one training phrase */
 #define PHRASES_MIN 20      /* issue 3: at least 20 per catalogue id */
 #define STEPS_MIN 3
-#define CATALOGUE_MAX 128   /* ids in data/catalogue.tsv */
-#define TSV_LINE_MAX 4096   /* bytes */
+#define CATALOGUE_MAX 128 /* ids in data/catalogue.tsv */
+#define TSV_LINE_MAX 4096 /* bytes */
 
 struct label_row {
     char id[64];
@@ -151,8 +151,7 @@ static bool is_date(const char *s)
 
 /* ---- field accessors that report ------------------------------------ */
 
-static const char *req_str(struct vctx *v, json_t *o, const char *key, const char *path,
-                           size_t max)
+static const char *req_str(struct vctx *v, json_t *o, const char *key, const char *path, size_t max)
 {
     json_t *x = json_object_get(o, key);
     char f[256];
@@ -327,7 +326,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Lists the files of dir ending in suffix, sorted; returns count or -errno. names[] are new (free each). */
+/* Lists the files of dir ending in suffix, sorted; returns count or -errno. names[] are new (free
+ * each). */
 static int list_files(const char *dir, const char *suffix, char **names, size_t max)
 {
     DIR *d = opendir(dir);
@@ -401,8 +401,9 @@ static void check_documents(struct vctx *v, json_t *docs, json_t *verify, json_t
         req_str(v, d, "how_to_get", p, TEXT_FIELD_MAX);
         if (!IN_LIST(str_or(d, "kind", NULL), kinds)) {
             snprintf(f, sizeof(f), "%s.kind", p);
-            verr(v, f, "must be one of original, copy, certified-copy, present, "
-                       "original-or-certified-copy");
+            verr(v, f,
+                 "must be one of original, copy, certified-copy, present, "
+                 "original-or-certified-copy");
         }
         x = json_object_get(d, "count");
         if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > 20) {
@@ -447,7 +448,8 @@ static void check_documents(struct vctx *v, json_t *docs, json_t *verify, json_t
         out = json_deep_copy(d);
         if (out) {
             json_object_del(out, "verify");
-            json_object_set_new(out, "verify", json_boolean(json_is_true(json_object_get(d, "verify"))));
+            json_object_set_new(out, "verify",
+                                json_boolean(json_is_true(json_object_get(d, "verify"))));
             json_array_append_new(api_docs, out);
         }
     }
@@ -533,8 +535,9 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
     a = req_str_array(v, root, "steps", STEPS_MIN, 30, 600);
     json_array_foreach(a, i, x)
     {
-        json_array_append_new(steps_out, json_pack("{s:I,s:s}", "n", (json_int_t)(i + 1), "text",
-                                                   json_string_value(x) ? json_string_value(x) : ""));
+        json_array_append_new(steps_out,
+                              json_pack("{s:I,s:s}", "n", (json_int_t)(i + 1), "text",
+                                        json_string_value(x) ? json_string_value(x) : ""));
     }
     a = req_array(v, root, "documents", 1, 40);
     if (a)
@@ -763,8 +766,7 @@ struct import_ctx {
 /* Calls fn for every dir/sub/<id>.json that parses (a file that does not is
  * reported). Returns the first non-zero fn result (a runtime failure). */
 static int for_each_json(struct import_ctx *cx, const char *dir, const char *sub,
-                         int (*fn)(struct import_ctx *, json_t *, const char *path,
-                                   const char *id))
+                         int (*fn)(struct import_ctx *, json_t *, const char *path, const char *id))
 {
     char folder[PATH_MAX_LEN], path[PATH_MAX_LEN * 2], id[128];
     char *names[FILES_MAX];
@@ -845,8 +847,8 @@ static int import_meta(struct import_ctx *cx, json_t *root, const char *path, co
 }
 
 /* Plain phrase lists: one message per line (label given) or label<TAB>text. */
-static int import_phrase_file(struct vctx *v, struct out_db *o, const char *path,
-                              const char *label, struct label_row *labels, size_t nlabels)
+static int import_phrase_file(struct vctx *v, struct out_db *o, const char *path, const char *label,
+                              struct label_row *labels, size_t nlabels)
 {
     char line[TSV_LINE_MAX];
     FILE *f = fopen(path, "r");
@@ -990,8 +992,8 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
     }
     snprintf(ver, sizeof(ver), "PRAGMA user_version=%d", KB_SCHEMA_VERSION);
     if (sqlite3_exec(o.db, ver, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(o.db, "INSERT INTO build_info VALUES ('built', datetime('now')); COMMIT",
-                     NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(o.db, "INSERT INTO build_info VALUES ('built', datetime('now')); COMMIT", NULL,
+                     NULL, NULL) != SQLITE_OK)
         goto fail_sqlite;
     out_db_close(&o);
     if (rename(tmp, out_path) != 0) {
@@ -1025,8 +1027,7 @@ static void report_field(FILE *out, const char *file, const char *field, json_t 
         text = json_string_value(json_object_get(o, "name"));
     if (!text)
         text = json_string_value(json_object_get(o, "who"));
-    fprintf(out, "| %s | `%s` | %s | %s |\n", file, field, text ? text : "",
-            note ? note : "");
+    fprintf(out, "| %s | `%s` | %s | %s |\n", file, field, text ? text : "", note ? note : "");
 }
 
 int kb_verify_report(const char *data_dir, FILE *out, struct mc_err *err)

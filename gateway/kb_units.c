@@ -19,12 +19,12 @@
 
 /* Unit-type words that precede a name; longest first so "thi tran" wins
  * over "thi". */
-static const char *const type_words[] = {"thanh pho ", "thi tran ", "dac khu ", "thi xa ",
-                                         "phuong ", "huyen ", "quan ", "tinh ", "tp ", "xa ", "p ",
-                                         "q ", "x "};
+static const char *const type_words[] = {
+    "thanh pho ", "thi tran ", "dac khu ", "thi xa ", "phuong ", "huyen ", "quan ",
+    "tinh ",      "tp ",       "xa ",      "p ",      "q ",      "x "};
 /* Words that start the district/province part of "X quận Y" queries. */
-static const char *const split_words[] = {" thanh pho ", " thi xa ", " huyen ", " quan ",
-                                          " tinh ", " tp "};
+static const char *const split_words[] = {" thanh pho ", " thi xa ", " huyen ",
+                                          " quan ",      " tinh ",   " tp "};
 
 int kb_units_key(const char *name, char *out, size_t cap)
 {
@@ -164,8 +164,7 @@ static int import_former(sqlite3 *db, const char *path, FILE *errs, int *nerr)
     }
     if (sqlite3_prepare_v2(db, "INSERT INTO former_unit VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
                            &ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT 1 FROM unit WHERE code = ?1", -1, &chk, NULL) !=
-            SQLITE_OK) {
+        sqlite3_prepare_v2(db, "SELECT 1 FROM unit WHERE code = ?1", -1, &chk, NULL) != SQLITE_OK) {
         rc = -EIO;
         goto out;
     }
@@ -228,8 +227,8 @@ static json_t *unit_json(sqlite3_stmt *q, const char *match)
 {
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:b}", "code", sqlite3_column_text(q, 0), "name",
                      sqlite3_column_text(q, 1), "province", sqlite3_column_text(q, 2),
-                     "province_code", sqlite3_column_text(q, 3), "match", match, "former",
-                     "whole", 1);
+                     "province_code", sqlite3_column_text(q, 3), "match", match, "former", "whole",
+                     1);
 }
 
 static json_t *find_in(json_t *arr, const char *code)
@@ -298,12 +297,11 @@ static int search_key(sqlite3 *db, const char *key, const char *hint, bool prefi
             u = unit_json(q, "former");
             json_array_append_new(out, u);
         }
-        json_array_append_new(json_object_get(u, "former"),
-                              json_pack("{s:s,s:s,s:s,s:s,s:b}", "code", sqlite3_column_text(q, 4),
-                                        "name", sqlite3_column_text(q, 5), "district",
-                                        sqlite3_column_text(q, 6), "province",
-                                        sqlite3_column_text(q, 7), "whole",
-                                        sqlite3_column_int(q, 8)));
+        json_array_append_new(
+            json_object_get(u, "former"),
+            json_pack("{s:s,s:s,s:s,s:s,s:b}", "code", sqlite3_column_text(q, 4), "name",
+                      sqlite3_column_text(q, 5), "district", sqlite3_column_text(q, 6), "province",
+                      sqlite3_column_text(q, 7), "whole", sqlite3_column_int(q, 8)));
         if (!sqlite3_column_int(q, 8))
             json_object_set_new(u, "whole", json_false());
     }
@@ -416,7 +414,10 @@ static int check_office(sqlite3 *db, sqlite3_stmt *ins, const char *path, const 
         (*nerr)++;
         return 0;
     }
-    if (strcmp(json_string_value(json_object_get(o, "unit_code")) ? json_string_value(json_object_get(o, "unit_code")) : "", code) != 0)
+    if (strcmp(json_string_value(json_object_get(o, "unit_code"))
+                   ? json_string_value(json_object_get(o, "unit_code"))
+                   : "",
+               code) != 0)
         office_err(errs, nerr, path, "unit_code", "must equal the file name");
     for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (!json_is_string(json_object_get(o, strs[i])) ||

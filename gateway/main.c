@@ -64,10 +64,11 @@ static int cmd_serve(int argc, char **argv)
     int i;
 
     if (wants_help(argc, argv)) {
-        printf("usage: motcua serve [--config FILE]\n\nServes HTTP and WebSocket on one port "
-               "until SIGTERM/SIGINT, then closes WebSockets\nwith 1001 and exits 0. SIGHUP (or POST "
-               "/admin/reload with the admin token) reloads\nthe knowledge database without "
-               "dropping connections.\n\n");
+        printf(
+            "usage: motcua serve [--config FILE]\n\nServes HTTP and WebSocket on one port "
+            "until SIGTERM/SIGINT, then closes WebSockets\nwith 1001 and exits 0. SIGHUP (or POST "
+            "/admin/reload with the admin token) reloads\nthe knowledge database without "
+            "dropping connections.\n\n");
         cfg_print_help(stdout);
         return 0;
     }

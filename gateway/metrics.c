@@ -5,10 +5,10 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const channel_names[METRICS_N_CHANNELS] = {"web", "kiosk", "messenger",
-                                                              "zalo", "api"};
-static const char *const error_names[METRICS_N_ERRORS] = {
-    "bad_frame", "too_large", "invalid_utf8", "internal", "rejected", "signature"};
+static const char *const channel_names[METRICS_N_CHANNELS] = {"web", "kiosk", "messenger", "zalo",
+                                                              "api"};
+static const char *const error_names[METRICS_N_ERRORS] = {"bad_frame", "too_large", "invalid_utf8",
+                                                          "internal",  "rejected",  "signature"};
 static const char *const decision_names[3] = {"match", "clarify", "none"};
 
 enum metrics_channel metrics_channel_of(const char *name)
@@ -71,10 +71,8 @@ int metrics_render(const struct metrics *m, struct mc_buf *out)
                         "# HELP motcua_uptime_seconds Seconds since start.\n"
                         "# TYPE motcua_uptime_seconds gauge\n"
                         "motcua_uptime_seconds %lld\n",
-                        (double)m->understand_us_sum / 1e6,
-                        (unsigned long long)m->understand_count,
+                        (double)m->understand_us_sum / 1e6, (unsigned long long)m->understand_count,
                         (unsigned long long)m->outbox_sent, (unsigned long long)m->outbox_retry,
-                        (unsigned long long)m->outbox_failed,
-                        (long long)(time(NULL) - m->started));
+                        (unsigned long long)m->outbox_failed, (long long)(time(NULL) - m->started));
     return rc ? -E2BIG : 0;
 }

@@ -18,9 +18,9 @@
 #include "session.h"
 #include "zalo.h"
 
-#define OB_URL_MAX 1024  /* bytes; a platform endpoint with its query */
+#define OB_URL_MAX 1024 /* bytes; a platform endpoint with its query */
 #define OB_HOST_MAX 256
-#define OB_DUE_BATCH 32  /* rows looked at per pump */
+#define OB_DUE_BATCH 32           /* rows looked at per pump */
 #define OB_REFRESH_PAUSE_MS 30000 /* after a failed token refresh, wait this long */
 
 enum ob_kind { OB_SEND, OB_REFRESH };
@@ -30,18 +30,18 @@ struct ob_slot {
     enum ob_kind kind;
     struct outbox *ob;
     struct lws *wsi;
-    int64_t row;            /* outbox row (OB_SEND) */
+    int64_t row; /* outbox row (OB_SEND) */
     int64_t created_ms;
     int attempts;
     char channel[16];
     char user[SESSION_USER_KEY_MAX + 1];
-    unsigned char *body;    /* LWS_PRE + body_len bytes, owned */
+    unsigned char *body; /* LWS_PRE + body_len bytes, owned */
     size_t body_len;
     bool body_sent;
     const char *ctype;
-    char hdr_name[32];      /* one extra request header ("access_token:") */
+    char hdr_name[32]; /* one extra request header ("access_token:") */
     char hdr_value[CFG_STR_MAX];
-    int status;             /* HTTP status, 0 until known */
+    int status; /* HTTP status, 0 until known */
     struct mc_buf resp;
 };
 
@@ -52,9 +52,9 @@ struct outbox {
     struct ob_slot slots[OUTBOX_INFLIGHT_MAX];
     bool refreshing;
     int64_t refresh_not_before;
-    char zalo_token[CFG_STR_MAX];   /* current access token (config, or refreshed) */
+    char zalo_token[CFG_STR_MAX]; /* current access token (config, or refreshed) */
     char zalo_refresh[CFG_STR_MAX];
-    uint64_t rng;                   /* xorshift state for back-off jitter */
+    uint64_t rng; /* xorshift state for back-off jitter */
 };
 
 static int64_t now_ms(void)
@@ -116,11 +116,10 @@ struct outbox *outbox_new(struct gw *gw, struct mc_err *err)
                            "AND p.user_key = o.user_key AND p.state = 'queued') "
                            "ORDER BY o.id LIMIT ?2",
                            -1, &ob->due, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = ?2, attempts = ?3 WHERE id = ?1",
-                           -1, &ob->done, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(ob->db,
-                           "UPDATE outbox SET attempts = ?2, next_try = ?3 WHERE id = ?1", -1,
-                           &ob->again, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = ?2, attempts = ?3 WHERE id = ?1", -1,
+                           &ob->done, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(ob->db, "UPDATE outbox SET attempts = ?2, next_try = ?3 WHERE id = ?1",
+                           -1, &ob->again, NULL) != SQLITE_OK) {
         mc_err_set(err, "outbox: %s", sqlite3_errmsg(ob->db));
         outbox_free(ob);
         return NULL;
@@ -250,8 +249,7 @@ static void finish_send(struct outbox *ob, struct ob_slot *s)
             break;
         case CHAN_ZALO_TOKEN_EXPIRED:
             /* not the message's fault: refresh and send it again, no attempt counted */
-            mc_log(MC_LOG_WARN, "outbox.token_expired", "channel=zalo row=%lld",
-                   (long long)s->row);
+            mc_log(MC_LOG_WARN, "outbox.token_expired", "channel=zalo row=%lld", (long long)s->row);
             start_refresh(ob);
             return;
         case CHAN_ZALO_RETRY:
@@ -291,9 +289,8 @@ static void finish_refresh(struct outbox *ob, struct ob_slot *s)
     snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", at);
     if (rt && strlen(rt) < sizeof(ob->zalo_refresh))
         snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", rt);
-    if (sqlite3_prepare_v2(ob->db,
-                           "INSERT OR REPLACE INTO chan_token VALUES ('zalo', ?1, ?2, ?3)", -1,
-                           &q, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO chan_token VALUES ('zalo', ?1, ?2, ?3)",
+                           -1, &q, NULL) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, ob->zalo_token, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 2, ob->zalo_refresh, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(q, 3, now_ms() / 1000);
@@ -549,10 +546,9 @@ int outbox_callback(struct gw *gw, void *vwsi, int reason, void *user, void *in,
                                          end) ||
             lws_add_http_header_content_length(wsi, s->body_len, p, end))
             return -1;
-        if (s->hdr_name[0] &&
-            lws_add_http_header_by_name(wsi, (const unsigned char *)s->hdr_name,
-                                        (const unsigned char *)s->hdr_value,
-                                        (int)strlen(s->hdr_value), p, end))
+        if (s->hdr_name[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)s->hdr_name,
+                                                          (const unsigned char *)s->hdr_value,
+                                                          (int)strlen(s->hdr_value), p, end))
             return -1;
         lws_client_http_body_pending(wsi, 1);
         lws_callback_on_writable(wsi);

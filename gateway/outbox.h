@@ -13,10 +13,10 @@
 
 #include "mc_err.h"
 
-#define OUTBOX_INFLIGHT_MAX 8      /* requests in flight at once, all citizens */
-#define OUTBOX_TIMEOUT_S 10        /* seconds before a request counts as failed */
+#define OUTBOX_INFLIGHT_MAX 8        /* requests in flight at once, all citizens */
+#define OUTBOX_TIMEOUT_S 10          /* seconds before a request counts as failed */
 #define OUTBOX_BACKOFF_MAX_MS 300000 /* longest wait between two tries */
-#define OUTBOX_RESPONSE_MAX 16384  /* bytes of a platform response we read */
+#define OUTBOX_RESPONSE_MAX 16384    /* bytes of a platform response we read */
 
 struct outbox;
 struct gw;

@@ -13,10 +13,10 @@
 static const struct {
     const char *id, *name;
 } domains[] = {
-    {"ho-tich", "Hộ tịch"},         {"chung-thuc", "Chứng thực"}, {"cu-tru", "Cư trú, giấy tờ tùy thân"},
-    {"tu-phap", "Tư pháp"},         {"giao-thong", "Giao thông"}, {"dat-dai", "Đất đai"},
-    {"xay-dung", "Xây dựng"},       {"kinh-doanh", "Kinh doanh"}, {"xa-hoi", "Xã hội"},
-    {"lao-dong", "Lao động"},       {"bao-hiem", "Bảo hiểm"},     {"giao-duc", "Giáo dục"},
+    {"ho-tich", "Hộ tịch"},   {"chung-thuc", "Chứng thực"}, {"cu-tru", "Cư trú, giấy tờ tùy thân"},
+    {"tu-phap", "Tư pháp"},   {"giao-thong", "Giao thông"}, {"dat-dai", "Đất đai"},
+    {"xay-dung", "Xây dựng"}, {"kinh-doanh", "Kinh doanh"}, {"xa-hoi", "Xã hội"},
+    {"lao-dong", "Lao động"}, {"bao-hiem", "Bảo hiểm"},     {"giao-duc", "Giáo dục"},
 };
 
 static const char *domain_name(const char *id)
@@ -60,9 +60,10 @@ static int esc(struct mc_buf *b, const char *s)
 
 static int head(struct mc_buf *b, const char *title)
 {
-    int rc = mc_buf_puts(b, "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
-                            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                            "<title>");
+    int rc =
+        mc_buf_puts(b, "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
+                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                       "<title>");
 
     rc |= esc(b, title);
     rc |= mc_buf_puts(b, " — Một cửa</title><link rel=\"stylesheet\" href=\"/guide.css\">"
@@ -152,7 +153,8 @@ static int render_guide(struct mc_buf *b, json_t *g)
         rc |= esc(b, js(d, "name"));
         rc |= mc_buf_printf(b, "</strong> (%s", kind_text(js(d, "kind")));
         if (json_integer_value(json_object_get(d, "count")) > 1)
-            rc |= mc_buf_printf(b, ", %d bản", (int)json_integer_value(json_object_get(d, "count")));
+            rc |=
+                mc_buf_printf(b, ", %d bản", (int)json_integer_value(json_object_get(d, "count")));
         rc |= mc_buf_puts(b, ")");
         if (when && when[0]) {
             rc |= mc_buf_puts(b, " — <em>");
@@ -199,8 +201,9 @@ static int render_guide(struct mc_buf *b, json_t *g)
     if (json_array_size(json_object_get(g, "verify")))
         rc |= mc_buf_puts(b, ". Một số thông tin đang chờ cán bộ xác minh; hãy hỏi lại nơi nộp "
                              "hồ sơ trước khi đi.");
-    rc |= mc_buf_puts(b, "</p><p class=\"noprint\"><button onclick=\"print()\">In trang này</button>"
-                         "</p>");
+    rc |=
+        mc_buf_puts(b, "</p><p class=\"noprint\"><button onclick=\"print()\">In trang này</button>"
+                       "</p>");
     rc |= tail(b);
     return rc ? -E2BIG : 0;
 }

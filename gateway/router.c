@@ -37,8 +37,8 @@ static json_t *understanding_json(const struct intent_result *u)
                      "decision", intent_decision_name(u->decision), "candidates", cands);
 }
 
-static int load_session(struct gw *gw, const char *channel, const char *token,
-                        const char *user_key, struct session *s)
+static int load_session(struct gw *gw, const char *channel, const char *token, const char *user_key,
+                        struct session *s)
 {
     if (token)
         return session_load_token(gw->state, token, s);

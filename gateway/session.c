@@ -166,10 +166,11 @@ struct session_store *session_store_open(const char *path, struct mc_err *err)
                            "FROM turn WHERE session_id = ?1 ORDER BY id DESC LIMIT ?2) "
                            "ORDER BY id",
                            -1, &st->history, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
-                           "SELECT text FROM turn WHERE session_id = ?1 AND msg_id = ?2 AND role = 'bot' "
-                           "ORDER BY id DESC LIMIT 1", -1,
-                           &st->has_msg, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(
+            st->db,
+            "SELECT text FROM turn WHERE session_id = ?1 AND msg_id = ?2 AND role = 'bot' "
+            "ORDER BY id DESC LIMIT 1",
+            -1, &st->has_msg, NULL) != SQLITE_OK)
         goto fail_sqlite;
     return st;
 

@@ -12,8 +12,8 @@
 
 #include "mc_err.h"
 
-#define SESSION_TOKEN_LEN 32       /* hex characters of a session token (128 bits) */
-#define SESSION_USER_KEY_MAX 128   /* bytes; a channel's user id (PSID, Zalo id) */
+#define SESSION_TOKEN_LEN 32          /* hex characters of a session token (128 bits) */
+#define SESSION_USER_KEY_MAX 128      /* bytes; a channel's user id (PSID, Zalo id) */
 #define SESSION_STATE_MAX (64 * 1024) /* bytes; a conversation's JSON state */
 #define SESSION_SCHEMA_VERSION 3
 
@@ -21,26 +21,26 @@ struct session_store;
 struct json_t;
 
 struct session {
-    int64_t id;                             /* row id */
-    char token[SESSION_TOKEN_LEN + 1];      /* secret handed to web/kiosk clients */
-    char channel[16];                       /* web | kiosk | messenger | zalo | api */
+    int64_t id;                        /* row id */
+    char token[SESSION_TOKEN_LEN + 1]; /* secret handed to web/kiosk clients */
+    char channel[16];                  /* web | kiosk | messenger | zalo | api */
     char user_key[SESSION_USER_KEY_MAX + 1];
-    int64_t last_seen;                      /* unix seconds of the last turn */
-    bool resumed;                           /* loaded, not newly created */
-    bool expired;                           /* idle longer than the timeout: state was reset */
-    char *state;                            /* new: JSON object text, owned; "{}" when fresh */
+    int64_t last_seen; /* unix seconds of the last turn */
+    bool resumed;      /* loaded, not newly created */
+    bool expired;      /* idle longer than the timeout: state was reset */
+    char *state;       /* new: JSON object text, owned; "{}" when fresh */
 };
 
 /* One logged turn, for history and for the records reports are built from. */
 struct session_turn {
-    const char *role;       /* "user" | "bot" */
-    const char *text;       /* masked text (user) or the reply JSON (bot) */
-    const char *label;      /* understanding label or NULL */
+    const char *role;  /* "user" | "bot" */
+    const char *text;  /* masked text (user) or the reply JSON (bot) */
+    const char *label; /* understanding label or NULL */
     double confidence;
-    const char *decision;   /* match | clarify | none | NULL */
-    const char *procedure;  /* procedure after the turn or NULL */
+    const char *decision;  /* match | clarify | none | NULL */
+    const char *procedure; /* procedure after the turn or NULL */
     int64_t latency_us;
-    const char *msg_id;     /* client or platform message id, or NULL */
+    const char *msg_id; /* client or platform message id, or NULL */
 };
 
 /* Opens (creating if needed) the database at path and migrates it. Returns
@@ -51,7 +51,8 @@ struct session_store *session_store_open(const char *path, struct mc_err *err);
 void session_store_free(struct session_store *st);
 
 /* Loads the session of token (web/kiosk) into *s; -ENOENT if none. */
-MC_MUST_CHECK int session_load_token(struct session_store *st, const char *token, struct session *s);
+MC_MUST_CHECK int session_load_token(struct session_store *st, const char *token,
+                                     struct session *s);
 
 /* Loads or creates the session for (channel, user_key) (Messenger, Zalo). */
 MC_MUST_CHECK int session_load_user(struct session_store *st, const char *channel,

@@ -42,8 +42,7 @@ static void set_error(struct webhook_result *out, unsigned status, const char *c
 {
     out->status = status;
     out->ctype = "application/json";
-    snprintf(out->body, sizeof(out->body), "{\"error\":\"%s\",\"message\":\"%s\"}", code,
-             message);
+    snprintf(out->body, sizeof(out->body), "{\"error\":\"%s\",\"message\":\"%s\"}", code, message);
 }
 
 static bool same_secret(const char *a, const char *b)
@@ -93,11 +92,10 @@ static char *numbered_option(sqlite3 *db, const char *user, const char *text)
     if (!text[0] || strlen(text) > 2 || strspn(text, "0123456789") != strlen(text))
         return NULL;
     k = strtoul(text, &end, 10);
-    if (k == 0 ||
-        sqlite3_prepare_v2(db,
-                           "SELECT options FROM chan_options WHERE channel = 'zalo' AND "
-                           "user_key = ?1",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (k == 0 || sqlite3_prepare_v2(db,
+                                     "SELECT options FROM chan_options WHERE channel = 'zalo' AND "
+                                     "user_key = ?1",
+                                     -1, &q, NULL) != SQLITE_OK) {
         sqlite3_finalize(q);
         return NULL;
     }
@@ -118,8 +116,9 @@ static int save_options(sqlite3 *db, const char *user, json_t *opts)
     char *text = json_dumps(opts, JSON_COMPACT);
     int rc = -EIO;
 
-    if (text && sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chan_options VALUES ('zalo', ?1, ?2)",
-                                   -1, &q, NULL) == SQLITE_OK) {
+    if (text &&
+        sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chan_options VALUES ('zalo', ?1, ?2)", -1,
+                           &q, NULL) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 2, text, -1, SQLITE_TRANSIENT);
         rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;

@@ -13,9 +13,9 @@
 struct gw;
 
 struct webhook_result {
-    unsigned status;      /* HTTP status to answer */
-    const char *ctype;    /* content type of body */
-    char body[256];       /* short answer (challenge, "EVENT_RECEIVED", or JSON error) */
+    unsigned status;   /* HTTP status to answer */
+    const char *ctype; /* content type of body */
+    char body[256];    /* short answer (challenge, "EVENT_RECEIVED", or JSON error) */
 };
 
 /* GET /webhooks/messenger?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…

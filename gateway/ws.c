@@ -124,12 +124,11 @@ static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
     snprintf(c->session, sizeof(c->session), "%s", s.token);
     snprintf(c->channel, sizeof(c->channel), "%s", channel);
     c->hello = true;
-    welcome = json_pack("{s:s,s:i,s:s,s:o,s:b,s:{s:i}}", "type", "welcome", "protocol", 1,
-                        "session", s.token, "history", history ? history : json_array(),
-                        "resumed", s.resumed, "settings", "kiosk_idle_seconds",
-                        (int)gw->cfg->kiosk_idle_seconds);
-    mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d", c->peer, channel,
-           s.resumed);
+    welcome =
+        json_pack("{s:s,s:i,s:s,s:o,s:b,s:{s:i}}", "type", "welcome", "protocol", 1, "session",
+                  s.token, "history", history ? history : json_array(), "resumed", s.resumed,
+                  "settings", "kiosk_idle_seconds", (int)gw->cfg->kiosk_idle_seconds);
+    mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d", c->peer, channel, s.resumed);
     session_fini(&s);
     return q_push_json(c, welcome);
 }
@@ -149,8 +148,7 @@ static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postba
         snprintf(idbuf, sizeof(idbuf), "%s", json_string_value(jid));
         id = idbuf;
     } else if (jid && !json_is_null(jid)) {
-        return send_error(gw, c, "bad_field", "\"id\" must be a string of at most 64 bytes",
-                          NULL);
+        return send_error(gw, c, "bad_field", "\"id\" must be a string of at most 64 bytes", NULL);
     }
     if (!c->hello)
         return send_error(gw, c, "hello_required", "Send a hello frame first.", id);
@@ -265,8 +263,7 @@ static int on_writeable(struct ws_conn *c)
     return 0;
 }
 
-int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, void *in,
-                size_t len)
+int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, void *in, size_t len)
 {
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
@@ -296,8 +293,7 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
             break;
         if (c->discarding) {
             c->discarding = false;
-            if (send_error(gw, c, "too_large", "Tin nhắn quá lớn (tối đa 16 KiB một khung).",
-                           NULL))
+            if (send_error(gw, c, "too_large", "Tin nhắn quá lớn (tối đa 16 KiB một khung).", NULL))
                 return -1;
             break;
         }

@@ -24,13 +24,13 @@ struct ws_frame;
 
 struct ws_conn {
     struct lws *wsi;
-    struct ws_conn *next, *prev;   /* gw->conns */
-    struct mc_buf rx;              /* the message being received, <= WS_MSG_MAX */
-    bool discarding;               /* rest of an oversized message is being skipped */
-    bool hello;                    /* a hello was accepted: session is set */
-    bool closing;                  /* close (1001) once the queue is empty */
-    bool flow_off;                 /* rx paused because the queue is full */
-    bool counted;                  /* holds a per-IP slot */
+    struct ws_conn *next, *prev; /* gw->conns */
+    struct mc_buf rx;            /* the message being received, <= WS_MSG_MAX */
+    bool discarding;             /* rest of an oversized message is being skipped */
+    bool hello;                  /* a hello was accepted: session is set */
+    bool closing;                /* close (1001) once the queue is empty */
+    bool flow_off;               /* rx paused because the queue is full */
+    bool counted;                /* holds a per-IP slot */
     struct ws_frame *q_head, *q_tail;
     unsigned q_len;
     char session[SESSION_TOKEN_LEN + 1];

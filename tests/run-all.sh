@@ -33,6 +33,9 @@ if [ -f ../shared/eval/dev.tsv ]; then
   step "eval dev.tsv (in-scope >= 0.90)" sh -c "$BUILD/motcua eval --min-inscope 0.90 ../shared/eval/dev.tsv | tail -1"
 fi
 
+# 4a. the C sources follow .clang-format
+step "clang-format" make --no-print-directory -s check-fmt
+
 # 4. docker-compose.yml parses and names what it must (no Docker engine here)
 step "docker-compose.yml valid" /usr/bin/python3 tests/check_compose.py docker-compose.yml
 

@@ -48,8 +48,9 @@ static void test_file_then_env(void **state)
                    "MOTCUA_BIN=/x" /* not a section of ours: ignored */, NULL};
 
     (void)state;
-    write_file("{\"listen\": {\"port\": 8081, \"host\": \"0.0.0.0\"},"
-               " \"messenger\": {\"app_secret\": \"a\", \"verify_token\": \"v\", \"page_token\": \"p\"}}");
+    write_file(
+        "{\"listen\": {\"port\": 8081, \"host\": \"0.0.0.0\"},"
+        " \"messenger\": {\"app_secret\": \"a\", \"verify_token\": \"v\", \"page_token\": \"p\"}}");
     assert_int_equal(cfg_load(&c, path, env, &e), 0);
     assert_int_equal(c.listen_port, 9090); /* environment wins */
     assert_string_equal(c.listen_host, "0.0.0.0");
@@ -90,7 +91,8 @@ static void test_errors_name_the_key(void **state)
     expect_error("[1]", NULL, "top level");
     expect_error("{\"listen\": ", NULL, ":1:");
     expect_error("{\"log\": {\"level\": \"loud\"}}", NULL, "log.level");
-    expect_error("{\"session\": {\"idle_timeout\": 5}}", NULL, "session.idle_timeout: 5 is out of range");
+    expect_error("{\"session\": {\"idle_timeout\": 5}}", NULL,
+                 "session.idle_timeout: 5 is out of range");
     expect_error(NULL, env1, "MOTCUA_LISTEN_PORT: listen.port: expected a whole number");
     expect_error(NULL, env2, "out of range");
     expect_error(NULL, env3, "MOTCUA_LISTEN_PROT: unknown key");
@@ -121,8 +123,10 @@ static void test_string_too_long(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_file_then_env),
-        cmocka_unit_test(test_errors_name_the_key), cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_file_then_env),
+        cmocka_unit_test(test_errors_name_the_key),
+        cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_string_too_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

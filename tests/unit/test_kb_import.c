@@ -42,23 +42,24 @@ static json_t *valid_guide(void)
         snprintf(buf, sizeof(buf), "đăng ký khai sinh cho con lần %d", i);
         json_array_append_new(phrases, json_string(buf));
     }
-    g = json_pack(
-        "{s:s,s:s,s:s,s:[s,s,s],s:s,s:s,s:s,s:{s:s,s:b},s:{s:s,s:s,s:[s]},s:[{s:s,s:s}],"
-        "s:[s,s,s],s:[{s:s,s:s,s:s,s:i,s:n,s:n,s:n,s:s}],s:{s:s,s:b},s:{s:s,s:b,s:s},s:s,"
-        "s:[s],s:[s],s:s,s:[s,s],s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}],s:o}",
-        "id", "khai-sinh", "name", "Đăng ký khai sinh", "short_name", "Làm giấy khai sinh",
-        "aliases", "giấy khai sinh", "khai sinh", "làm khai sinh", "domain", "ho-tich", "agency",
-        "Ủy ban nhân dân cấp xã", "level", "xa", "where", "text", "Trung tâm phục vụ hành chính công",
-        "verify", 0, "online", "available", "full", "text", "Nộp trên Cổng Dịch vụ công.", "links",
-        "https://dichvucong.gov.vn/", "who_may_submit", "who", "Cha hoặc mẹ", "proof",
-        "Thẻ căn cước", "steps", "Chuẩn bị giấy tờ.", "Nộp hồ sơ.", "Nhận kết quả.", "documents",
-        "id", "giay-chung-sinh", "name", "Giấy chứng sinh", "kind", "original", "count", 1,
-        "form", "when", "ask", "how_to_get", "Bệnh viện cấp.", "processing_time", "text",
-        "Trong ngày", "verify", 0, "fee", "text", "Miễn phí", "verify", 1, "note",
-        "lệ phí do tỉnh quy định", "result", "Giấy khai sinh", "legal_basis", "Luật Hộ tịch 2014",
-        "portal_codes", "1.001193", "reviewed", "2026-11-22", "return_reasons", "Thiếu giấy",
-        "Sai tên", "faq", "q", "Mất bao lâu?", "a", "Trong ngày.", "q", "Ai được nộp?", "a",
-        "Cha mẹ.", "q", "Có mất phí không?", "a", "Không.", "phrases", phrases);
+    g = json_pack("{s:s,s:s,s:s,s:[s,s,s],s:s,s:s,s:s,s:{s:s,s:b},s:{s:s,s:s,s:[s]},s:[{s:s,s:s}],"
+                  "s:[s,s,s],s:[{s:s,s:s,s:s,s:i,s:n,s:n,s:n,s:s}],s:{s:s,s:b},s:{s:s,s:b,s:s},s:s,"
+                  "s:[s],s:[s],s:s,s:[s,s],s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}],s:o}",
+                  "id", "khai-sinh", "name", "Đăng ký khai sinh", "short_name",
+                  "Làm giấy khai sinh", "aliases", "giấy khai sinh", "khai sinh", "làm khai sinh",
+                  "domain", "ho-tich", "agency", "Ủy ban nhân dân cấp xã", "level", "xa", "where",
+                  "text", "Trung tâm phục vụ hành chính công", "verify", 0, "online", "available",
+                  "full", "text", "Nộp trên Cổng Dịch vụ công.", "links",
+                  "https://dichvucong.gov.vn/", "who_may_submit", "who", "Cha hoặc mẹ", "proof",
+                  "Thẻ căn cước", "steps", "Chuẩn bị giấy tờ.", "Nộp hồ sơ.", "Nhận kết quả.",
+                  "documents", "id", "giay-chung-sinh", "name", "Giấy chứng sinh", "kind",
+                  "original", "count", 1, "form", "when", "ask", "how_to_get", "Bệnh viện cấp.",
+                  "processing_time", "text", "Trong ngày", "verify", 0, "fee", "text", "Miễn phí",
+                  "verify", 1, "note", "lệ phí do tỉnh quy định", "result", "Giấy khai sinh",
+                  "legal_basis", "Luật Hộ tịch 2014", "portal_codes", "1.001193", "reviewed",
+                  "2026-11-22", "return_reasons", "Thiếu giấy", "Sai tên", "faq", "q",
+                  "Mất bao lâu?", "a", "Trong ngày.", "q", "Ai được nộp?", "a", "Cha mẹ.", "q",
+                  "Có mất phí không?", "a", "Không.", "phrases", phrases);
     assert_non_null(g);
     return g;
 }
@@ -81,8 +82,10 @@ static int setup(void **state)
     (void)state;
     snprintf(dir, sizeof(dir), "/tmp/motcua-kbtest-%d", (int)getpid());
     snprintf(out, sizeof(out), "%s/out.db", dir);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s/procedures %s/meta %s/lexicon && "
-             "cp data/schema.sql %s/ && cp -r data/units %s/", dir, dir, dir, dir, dir, dir);
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s && mkdir -p %s/procedures %s/meta %s/lexicon && "
+             "cp data/schema.sql %s/ && cp -r data/units %s/",
+             dir, dir, dir, dir, dir, dir);
     assert_int_equal(system(cmd), 0);
     write_text("catalogue.tsv", "id\tkind\tdomain\tname_vi\thandled_by\n"
                                 "khai-sinh\tprocedure\tho-tich\tĐăng ký khai sinh\tUBND cấp xã\n"

@@ -11,7 +11,11 @@
 
 static void test_valid(void **state)
 {
-    static const char *const ok[] = {"", "abc", "Đăng ký khai sinh", "thuỷ hoà ữ ặ ậ", "😀 emoji",
+    static const char *const ok[] = {"",
+                                     "abc",
+                                     "Đăng ký khai sinh",
+                                     "thuỷ hoà ữ ặ ậ",
+                                     "😀 emoji",
                                      "\xF4\x8F\xBF\xBF" /* U+10FFFF */};
     size_t i;
 
@@ -67,9 +71,9 @@ static void test_floor_and_count(void **state)
 
     (void)state;
     assert_int_equal(mc_utf8_count(s, len), 7);
-    assert_int_equal(mc_utf8_floor(s, len, 1), 0);  /* inside Đ */
+    assert_int_equal(mc_utf8_floor(s, len, 1), 0); /* inside Đ */
     assert_int_equal(mc_utf8_floor(s, len, 2), 2);
-    assert_int_equal(mc_utf8_floor(s, len, 7), 6);  /* inside ẵ */
+    assert_int_equal(mc_utf8_floor(s, len, 7), 6); /* inside ẵ */
     assert_int_equal(mc_utf8_floor(s, len, 100), len);
 }
 

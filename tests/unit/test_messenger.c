@@ -92,16 +92,19 @@ static void test_render_limits(void **state)
         json_array_append_new(qrs, json_pack("{s:s,s:s}", "title", title, "payload", "next"));
     }
     for (k = 0, i = 0; k < 90; k++)
-        i += (size_t)snprintf(big + i, sizeof(big) - i, "%s", "Câu dài để thử việc chia tin nhắn. ");
+        i +=
+            (size_t)snprintf(big + i, sizeof(big) - i, "%s", "Câu dài để thử việc chia tin nhắn. ");
     json_array_append_new(json_object_get(reply, "messages"), json_pack("{s:s}", "text", big));
     bodies = chan_messenger_render(reply, "u9");
     assert_non_null(bodies);
     assert_true(json_array_size(bodies) >= 3); /* 1 short + the long one split */
     json_array_foreach(bodies, i, last)
     {
-        const char *t = json_string_value(json_object_get(json_object_get(last, "message"), "text"));
+        const char *t =
+            json_string_value(json_object_get(json_object_get(last, "message"), "text"));
 
-        assert_string_equal(json_string_value(json_object_get(json_object_get(last, "recipient"), "id")), "u9");
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(last, "recipient"), "id")), "u9");
         assert_true(mc_utf8_count(t, strlen(t)) <= CHAN_MESSENGER_TEXT_MAX);
         if (i + 1 < json_array_size(bodies))
             assert_null(json_object_get(json_object_get(last, "message"), "quick_replies"));

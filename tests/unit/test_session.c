@@ -120,10 +120,12 @@ static void test_turns_history_and_resend(void **state)
     assert_non_null(h);
     assert_int_equal(json_array_size(h), 4);
     assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "role")), "user");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(
-                            json_object_get(json_object_get(json_array_get(h, 1), "reply"),
-                                            "messages"), 0), "text")),
-                        "ok");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(
+                json_object_get(json_object_get(json_array_get(h, 1), "reply"), "messages"), 0),
+            "text")),
+        "ok");
     json_decref(h);
     again = session_find_reply(st, &s, "m-4");
     assert_non_null(again);
@@ -143,8 +145,11 @@ static void test_newer_schema_refused(void **state)
     (void)state;
     assert_non_null(st);
     session_store_free(st);
-    snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version=99' 2>/dev/null || "
-             "/usr/bin/python3 -c \"import sqlite3;c=sqlite3.connect('%s');c.execute('PRAGMA user_version=99');c.commit()\"", db, db);
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 %s 'PRAGMA user_version=99' 2>/dev/null || "
+             "/usr/bin/python3 -c \"import sqlite3;c=sqlite3.connect('%s');c.execute('PRAGMA "
+             "user_version=99');c.commit()\"",
+             db, db);
     assert_int_equal(system(cmd), 0);
     st = session_store_open(db, &e);
     assert_null(st);

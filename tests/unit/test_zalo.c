@@ -57,10 +57,13 @@ static void test_parse(void **state)
     size_t n;
     const char *numeric = "{\"event_name\":\"user_send_text\",\"timestamp\":1,\"sender\":{\"id\":"
                           "1234567890123},\"message\":{\"msg_id\":77,\"text\":\"next\"}}";
-    const char *echo = "{\"event_name\":\"oa_send_text\",\"timestamp\":\"1\",\"sender\":{\"id\":\"1\"}}";
-    const char *image = "{\"event_name\":\"user_send_image\",\"timestamp\":\"1\",\"sender\":{\"id\":"
-                        "\"9\"},\"message\":{\"msg_id\":\"i1\",\"attachments\":[]}}";
-    const char *follow = "{\"event_name\":\"follow\",\"timestamp\":\"5\",\"sender\":{\"id\":\"9\"}}";
+    const char *echo =
+        "{\"event_name\":\"oa_send_text\",\"timestamp\":\"1\",\"sender\":{\"id\":\"1\"}}";
+    const char *image =
+        "{\"event_name\":\"user_send_image\",\"timestamp\":\"1\",\"sender\":{\"id\":"
+        "\"9\"},\"message\":{\"msg_id\":\"i1\",\"attachments\":[]}}";
+    const char *follow =
+        "{\"event_name\":\"follow\",\"timestamp\":\"5\",\"sender\":{\"id\":\"9\"}}";
 
     (void)state;
     assert_int_equal(chan_zalo_parse(text_event, strlen(text_event), &e, &n), 0);
@@ -108,7 +111,10 @@ static void test_render_and_classify(void **state)
     last = json_object_get(json_array_get(bodies, 1), "message");
     t = json_string_value(json_object_get(last, "text"));
     assert_string_equal(t, "Gõ số để chọn:\n1. Giấy tờ cần chuẩn bị\n2. Nộp ở đâu");
-    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(last, "attachment"), "payload"), "buttons")), 2);
+    assert_int_equal(
+        json_array_size(json_object_get(
+            json_object_get(json_object_get(last, "attachment"), "payload"), "buttons")),
+        2);
     assert_string_equal(json_string_value(json_array_get(opts, 1)), "where:ket-hon");
     json_decref(opts);
     json_decref(bodies);
