@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chan_text.h"
@@ -80,13 +81,62 @@ bool chan_zalo_is_payload(const char *t)
     return islower((unsigned char)t[0]);
 }
 
+/* Zalo ids are 64-bit-ish numbers that some senders write unquoted; jansson
+ * refuses integers past int64 and a double would lose digits. Every bare
+ * integer of ZALO_BIG_DIGITS or more digits outside a string is therefore
+ * quoted before parsing (the signature is checked on the raw body). Returns
+ * a new NUL-terminated copy, or NULL. */
+#define ZALO_BIG_DIGITS 16
+
+static char *quote_big_ints(const char *s, size_t len)
+{
+    struct mc_buf b;
+    bool in_str = false, esc = false;
+    size_t i = 0, j;
+
+    mc_buf_init(&b, len * 2 + 1);
+    while (i < len) {
+        char c = s[i];
+
+        if (in_str) {
+            if (esc)
+                esc = false;
+            else if (c == '\\')
+                esc = true;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c >= '0' && c <= '9' && (i == 0 || !strchr("0123456789.eE+-", s[i - 1]))) {
+            for (j = i; j < len && s[j] >= '0' && s[j] <= '9'; j++)
+                ;
+            if (j - i >= ZALO_BIG_DIGITS && (j == len || !strchr(".eE", s[j]))) {
+                if (mc_buf_append(&b, "\"", 1) || mc_buf_append(&b, s + i, j - i) ||
+                    mc_buf_append(&b, "\"", 1))
+                    goto fail;
+                i = j;
+                continue;
+            }
+        }
+        if (mc_buf_append(&b, &c, 1))
+            goto fail;
+        i++;
+    }
+    return mc_buf_steal(&b);
+fail:
+    mc_buf_fini(&b);
+    return NULL;
+}
+
 int chan_zalo_parse(const char *body, size_t len, struct chan_event *out, size_t *n)
 {
-    json_t *root = json_loadb(body, len, 0, NULL), *msg;
+    char *quoted = quote_big_ints(body, len);
+    json_t *root = quoted ? json_loads(quoted, 0, NULL) : NULL, *msg;
     const char *name;
     char ts[ZALO_TS_MAX];
     struct chan_event *e = out;
 
+    free(quoted);
     *n = 0;
     if (!root || !json_is_object(root) ||
         !(name = json_string_value(json_object_get(root, "event_name")))) {

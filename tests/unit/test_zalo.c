@@ -83,6 +83,17 @@ static void test_parse(void **state)
     assert_int_equal(chan_zalo_parse(follow, strlen(follow), &e, &n), 0);
     assert_int_equal(e.kind, CHAN_EV_FOLLOW);
     assert_non_null(strstr(e.event_id, "follow-9-5"));
+    {
+        /* a 19-digit id past int64, unquoted: kept exactly as a string */
+        const char *big = "{\"event_name\":\"user_send_text\",\"timestamp\":1,\"sender\":{\"id\":"
+                          "9876543210987654321},\"message\":{\"msg_id\":\"q\",\"text\":"
+                          "\"so \\\"12345678901234567890\\\" trong chu\"}}";
+
+        assert_int_equal(chan_zalo_parse(big, strlen(big), &e, &n), 0);
+        assert_string_equal(e.user, "9876543210987654321");
+        assert_string_equal(e.text,
+                            "so \"12345678901234567890\" trong chu"); /* strings untouched */
+    }
     assert_int_equal(chan_zalo_parse("{}", 2, &e, &n), -EINVAL);
     assert_int_equal(chan_zalo_parse("[", 1, &e, &n), -EINVAL);
 }
