@@ -30,7 +30,6 @@ int kb_units_key(const char *name, char *out, size_t cap)
 {
     char folded[UNITS_KEY_MAX * 2];
     size_t n, i, o = 0, k;
-    bool changed;
     int rc;
 
     rc = fold_text(name, strlen(name), folded, sizeof(folded), &n);
@@ -48,20 +47,17 @@ int kb_units_key(const char *name, char *out, size_t cap)
     while (o > 0 && folded[o - 1] == ' ')
         o--;
     folded[o] = '\0';
-    /* drop leading type words ("thanh pho ho chi minh" -> "ho chi minh") */
+    /* drop one leading type word ("thanh pho ho chi minh" -> "ho chi minh"); only
+     * one, or "Phường Quán Thánh" would lose "quan" as if it were "quận" */
     i = 0;
-    do {
-        changed = false;
-        for (k = 0; k < sizeof(type_words) / sizeof(type_words[0]); k++) {
-            size_t wl = strlen(type_words[k]);
+    for (k = 0; k < sizeof(type_words) / sizeof(type_words[0]); k++) {
+        size_t wl = strlen(type_words[k]);
 
-            if (strncmp(folded + i, type_words[k], wl) == 0 && folded[i + wl] != '\0') {
-                i += wl;
-                changed = true;
-                break;
-            }
+        if (strncmp(folded, type_words[k], wl) == 0 && folded[wl] != '\0') {
+            i = wl;
+            break;
         }
-    } while (changed);
+    }
     /* "... cu" / "... moi": the citizen's "(old)/(new)", not part of a name */
     if (o - i > 3 && (strcmp(folded + o - 3, " cu") == 0))
         folded[o -= 3] = '\0';
