@@ -62,7 +62,7 @@ static const struct cfg_setting settings[] = {
     {"locality.default", CFG_STR, S(locality_default), 0, 0, "", false,
      "ward code of this deployment's commune/ward (e.g. 00008); empty: none"},
     {"log.level", CFG_STR, S(log_level), 0, 0, "info", false, "debug | info | warn | error"},
-    {"session.idle_timeout", CFG_UINT, S(session_idle_timeout), 60, 86400 * 30, "1800", false,
+    {"session.idle_timeout", CFG_UINT, S(session_idle_timeout), 5, 86400 * 30, "1800", false,
      "seconds of silence after which a new conversation starts (history kept)"},
     {"session.history_max", CFG_UINT, S(session_history_max), 0, 200, "50", false,
      "messages of history sent to a reconnecting client"},

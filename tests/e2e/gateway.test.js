@@ -285,3 +285,26 @@ test('reload the knowledge base without dropping connections', async () => {
     await s.stop();
   }
 });
+
+test('idle timeout starts a new conversation but keeps the history', async () => {
+  const s = await startServer({ env: { MOTCUA_SESSION_IDLE_TIMEOUT: '5' } });
+  try {
+    let c = await Client.connect(s.wsUrl);
+    const w = await c.hello();
+    let r = await c.say('đăng ký tạm trú');
+    assert.equal(r.procedure, 'tam-tru');
+    r = await c.tap('steps:tam-tru');
+    assert.equal(r.procedure, 'tam-tru');
+    await c.close();
+    await new Promise((res) => setTimeout(res, 6500)); // longer than the idle timeout
+    c = await Client.connect(s.wsUrl);
+    const w2 = await c.hello(w.session);
+    assert.equal(w2.session, w.session);
+    assert.equal(w2.history.length, 4); // history kept
+    r = await c.say('bước tiếp');
+    assert.equal(r.procedure, null); // the old flow is gone: no procedure in context
+    await c.close();
+  } finally {
+    await s.stop();
+  }
+});

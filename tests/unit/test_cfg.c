@@ -91,8 +91,8 @@ static void test_errors_name_the_key(void **state)
     expect_error("[1]", NULL, "top level");
     expect_error("{\"listen\": ", NULL, ":1:");
     expect_error("{\"log\": {\"level\": \"loud\"}}", NULL, "log.level");
-    expect_error("{\"session\": {\"idle_timeout\": 5}}", NULL,
-                 "session.idle_timeout: 5 is out of range");
+    expect_error("{\"session\": {\"idle_timeout\": 4}}", NULL,
+                 "session.idle_timeout: 4 is out of range");
     expect_error(NULL, env1, "MOTCUA_LISTEN_PORT: listen.port: expected a whole number");
     expect_error(NULL, env2, "out of range");
     expect_error(NULL, env3, "MOTCUA_LISTEN_PROT: unknown key");
