@@ -260,6 +260,17 @@ test('secrets never reach the log', async () => {
   await s.stop();
   assert.ok(!s.logs().includes(secret));
   assert.ok(!s.logs().includes('0912345678'));
+  // the conversation record keeps the turn, with the numbers masked
+  const { execFileSync } = require('node:child_process');
+  const rows = JSON.parse(execFileSync('/usr/bin/python3', ['-c',
+    'import sqlite3,sys,json; c=sqlite3.connect(sys.argv[1]); ' +
+    'print(json.dumps(c.execute("select role,text,label,decision,latency_us,user_hash,channel from turn").fetchall()))',
+    path.join(s.dir, 'state.db')]).toString());
+  const user = rows.find((r) => r[0] === 'user');
+  assert.ok(user, 'user turn recorded');
+  assert.ok(!rows.some((r) => String(r[1]).includes('0912345678') || String(r[1]).includes('001203004005')));
+  assert.match(user[1], /\*{8}78/);
+  assert.ok(user[2] && user[3] && user[4] >= 0 && /^[0-9a-f]{16}$/.test(user[5]) && user[6] === 'web');
 });
 
 test('reload the knowledge base without dropping connections', async () => {
