@@ -1000,44 +1000,40 @@ static int say_meta(struct turn *t, const char *id)
     return 0;
 }
 
-static int say_greeting(struct turn *t)
+/* Greetings and thanks: a short word inside a flow (the pending question is
+ * asked again), else the meta answer. with_menu adds what to do next. */
+static int say_social(struct turn *t, const char *meta_id, const char *in_flow, bool with_menu)
 {
     struct mc_buf b;
     int rc;
 
     if (st_in_flow(t)) {
-        conv_out_text(&t->out, "Xin chào bạn!");
+        conv_out_text(&t->out, in_flow);
         t->reprompt = true;
         return 0;
     }
     mc_buf_init(&b, CONV_TEXT_MAX);
-    rc = say_meta_text(t, "chao-hoi", &b);
+    rc = say_meta_text(t, meta_id, &b);
     if (!rc)
         conv_out_buf(&t->out, &b);
     mc_buf_fini(&b);
-    if (!rc && st_proc(t))
+    if (rc || !with_menu)
+        return rc;
+    if (st_proc(t)) {
         qr_menu(t, st_proc(t));
-    else if (!rc)
-        rc = qr_popular(t);
-    return rc;
+        return 0;
+    }
+    return qr_popular(t);
+}
+
+static int say_greeting(struct turn *t)
+{
+    return say_social(t, "chao-hoi", "Xin chào bạn!", true);
 }
 
 static int say_thanks(struct turn *t)
 {
-    struct mc_buf b;
-    int rc;
-
-    if (st_in_flow(t)) {
-        conv_out_text(&t->out, "Không có gì ạ!");
-        t->reprompt = true;
-        return 0;
-    }
-    mc_buf_init(&b, CONV_TEXT_MAX);
-    rc = say_meta_text(t, "cam-on", &b);
-    if (!rc)
-        conv_out_buf(&t->out, &b);
-    mc_buf_fini(&b);
-    return rc;
+    return say_social(t, "cam-on", "Không có gì ạ!", false);
 }
 
 /* Answers each asked aspect about g from its fields. Returns -ENOENT when
