@@ -214,7 +214,7 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
 
         if (!t || !pl)
             continue;
-        json_array_append_new(opts, json_string(pl));
+        json_array_append_new(opts, json_pack("{s:s,s:s}", "title", t, "payload", pl));
         n = snprintf(line, sizeof(line), "\n%zu. %s", json_array_size(opts), t);
         if (n > 0 && (size_t)n < sizeof(line) && mc_buf_append(&last, line, (size_t)n) != 0)
             break; /* more options than fit one message: the first ones are enough */
@@ -222,7 +222,7 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
             json_array_append_new(
                 buttons, json_pack("{s:s,s:s,s:s}", "title",
                                    chan_cut_chars(t, CHAN_ZALO_TITLE_MAX, title, sizeof(title)),
-                                   "type", "oa.query.hide", "payload", pl));
+                                   "type", "oa.query.show", "payload", t));
     }
     if (json_array_size(opts)) {
         /* numbered options are a message of their own, carrying the buttons:

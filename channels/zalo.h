@@ -42,11 +42,11 @@ MC_MUST_CHECK int chan_zalo_parse(const char *body, size_t len, struct chan_even
 bool chan_zalo_is_payload(const char *text);
 
 /* Renders reply for user as message/cs request bodies, in order. Quick
- * replies become hidden-query buttons (oa.query.hide, payload sent back as
- * text) on the last message, and are also listed as numbered options in its
+ * replies become query buttons (oa.query.show: the title comes back as the
+ * citizen's text) on the last message, and are also listed as numbered options in its
  * text so a citizen can type "1", "2"... Returns a new JSON array
  * (json_decref()) or NULL. *options, if not NULL, receives a new array of
- * the payloads in numbered order. */
+ * {title, payload} in numbered order. */
 struct json_t *chan_zalo_render(const struct json_t *reply, const char *user,
                                 struct json_t **options);
 

@@ -81,29 +81,41 @@ static json_t *fixed_reply(const char *text)
                      "procedure");
 }
 
-/* "1", "2"...: the citizen picked a numbered option of our last Zalo reply. */
-static char *numbered_option(sqlite3 *db, const char *user, const char *text)
+/* The citizen picked one of the options of our last Zalo reply: by typing its
+ * number ("1", "2"...) or by tapping its button, which sends the option's
+ * title back as the citizen's own text. Returns the payload (new) or NULL. */
+static char *picked_option(sqlite3 *db, const char *user, const char *text)
 {
     sqlite3_stmt *q = NULL;
-    json_t *opts;
+    json_t *opts, *o;
     char *payload = NULL, *end;
-    unsigned long k;
+    unsigned long k = 0;
+    size_t i;
 
-    if (!text[0] || strlen(text) > 2 || strspn(text, "0123456789") != strlen(text))
+    if (!text[0] || strlen(text) > 100)
         return NULL;
-    k = strtoul(text, &end, 10);
-    if (k == 0 || sqlite3_prepare_v2(db,
-                                     "SELECT options FROM chan_options WHERE channel = 'zalo' AND "
-                                     "user_key = ?1",
-                                     -1, &q, NULL) != SQLITE_OK) {
+    if (strlen(text) <= 2 && strspn(text, "0123456789") == strlen(text))
+        k = strtoul(text, &end, 10);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT options FROM chan_options WHERE channel = 'zalo' AND "
+                           "user_key = ?1",
+                           -1, &q, NULL) != SQLITE_OK) {
         sqlite3_finalize(q);
         return NULL;
     }
     sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(q) == SQLITE_ROW) {
         opts = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
-        if (json_string_value(json_array_get(opts, k - 1)))
-            payload = strdup(json_string_value(json_array_get(opts, k - 1)));
+        json_array_foreach(opts, i, o)
+        {
+            const char *t = json_string_value(json_object_get(o, "title"));
+            const char *p = json_string_value(json_object_get(o, "payload"));
+
+            if (p && ((k && i + 1 == k) || (t && strcmp(t, text) == 0))) {
+                payload = strdup(p);
+                break;
+            }
+        }
         json_decref(opts);
     }
     sqlite3_finalize(q);
@@ -170,7 +182,7 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
             payload = "meta:chao-hoi";
         else if (e->kind == CHAN_EV_POSTBACK)
             payload = e->text;
-        else if (strcmp(channel, "zalo") == 0 && (picked = numbered_option(db, e->user, e->text)))
+        else if (strcmp(channel, "zalo") == 0 && (picked = picked_option(db, e->user, e->text)))
             payload = picked;
         else
             typed = e->text;

@@ -202,7 +202,11 @@ test('Zalo: signatures, replies, duplicates, follow, images and echoes', async (
     assert.ok(first.map((q) => q.json.message.text).join(' ').toLowerCase().includes('kết hôn'));
     const withButtons = first.find((q) => q.json.message.attachment);
     assert.ok(withButtons, 'quick replies rendered as buttons');
-    for (const b of withButtons.json.message.attachment.payload.buttons) assert.equal(b.type, 'oa.query.hide');
+    const buttons = withButtons.json.message.attachment.payload.buttons;
+    for (const b of buttons) {
+      assert.equal(b.type, 'oa.query.show');
+      assert.equal(b.payload, b.title); // the title comes back as the citizen's text
+    }
     assert.match(withButtons.json.message.text, /^Gõ số để chọn:\n1\. /);
     const n = zsends(fake.requests).length;
 
@@ -218,6 +222,23 @@ test('Zalo: signatures, replies, duplicates, follow, images and echoes', async (
     assert.equal(r.status, 200);
     await fake.until((q) => zsends(q).length > n);
     await sleep(300);
+    // tapping a button of the latest reply sends its title back as text: it is
+    // taken as that option's payload, not understood as free text
+    const latest = zsends(fake.requests).slice(n).reverse().find((q) => q.json.message.attachment);
+    assert.ok(latest, 'the answer to "1" offers options too');
+    const tapTitle = latest.json.message.attachment.payload.buttons[0].title;
+    const n2 = zsends(fake.requests).length;
+    r = await postZalo(srv, zaloEvent(user, 'user_send_text', tapTitle));
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).length > n2);
+    await sleep(300);
+    const { execFileSync } = require('node:child_process');
+    const lastUser = JSON.parse(execFileSync('/usr/bin/python3', ['-c',
+      'import sqlite3,sys,json; c=sqlite3.connect(sys.argv[1]); ' +
+      'print(json.dumps(c.execute("select text, label from turn where role=\'user\' order by id desc limit 2").fetchall()))',
+      require('node:path').join(srv.dir, 'state.db')]).toString());
+    assert.deepEqual(lastUser.map((x) => x[1]), [null, null]); // "1" and the tap: both payloads
+    for (const [text] of lastUser) assert.match(text, /^[a-z]+(:[a-z0-9:-]+)?$/);
     const m = zsends(fake.requests).length;
 
     r = await postZalo(srv, zaloEvent('777', 'user_send_image', undefined, { message: { msg_id: 'img1', attachments: [{ type: 'image', payload: { url: 'x' } }] } }));

@@ -126,7 +126,20 @@ static void test_render_and_classify(void **state)
         json_array_size(json_object_get(
             json_object_get(json_object_get(last, "attachment"), "payload"), "buttons")),
         2);
-    assert_string_equal(json_string_value(json_array_get(opts, 1)), "where:ket-hon");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(opts, 1), "payload")),
+                        "where:ket-hon");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(opts, 1), "title")),
+                        "Nộp ở đâu");
+    {
+        json_t *b0 = json_array_get(
+            json_object_get(json_object_get(json_object_get(last, "attachment"), "payload"),
+                            "buttons"),
+            0);
+
+        assert_string_equal(json_string_value(json_object_get(b0, "type")), "oa.query.show");
+        assert_string_equal(json_string_value(json_object_get(b0, "payload")),
+                            "Giấy tờ cần chuẩn bị");
+    }
     json_decref(opts);
     json_decref(bodies);
     json_decref(reply);
