@@ -284,3 +284,26 @@ test('Zalo: expired token is refreshed and the reply retried; closed window is n
     assert.match(metrics, /motcua_outbox_total\{result="failed"\} [1-9]/);
   } finally { await srv.stop(); await fake.close(); await oauth.close(); }
 });
+
+test('Messenger: a reply that cannot be delivered is given up after outbox.give_up_seconds', async () => {
+  const down = await startFake({ status: 503, body: 'unavailable' });
+  const srv = await startServer({ env: { ...messengerEnv(down), MOTCUA_OUTBOX_GIVE_UP_SECONDS: '10' } });
+  try {
+    const r = await postMessenger(srv, messengerEvent('psid-giveup', 'xin chào'));
+    assert.equal(r.status, 200);
+    let metrics = '';
+    const t0 = Date.now();
+    while (Date.now() - t0 < 40000) {
+      metrics = await (await fetch(srv.url + '/metrics')).text();
+      if (/motcua_outbox_total\{result="failed"\} [1-9]/.test(metrics)) break;
+      await sleep(500);
+    }
+    assert.match(metrics, /motcua_outbox_total\{result="failed"\} [1-9]/);
+    assert.ok(Date.now() - t0 >= 9000, 'not given up before its time');
+    const tries = sends(down.requests).length;
+    assert.ok(tries >= 3 && tries <= 8, 'bounded retries with back-off: ' + tries);
+    assert.match(srv.logs(), /event=outbox\.give_up channel=messenger/);
+    await sleep(2500);
+    assert.equal(sends(down.requests).length, tries); // nothing more after giving up
+  } finally { await srv.stop(); await down.close(); }
+});
