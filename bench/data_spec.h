@@ -2,7 +2,7 @@
  * folder, the way `motcua import` + kb_build_index() do from the database:
  * labels from data/catalogue.tsv, phrases from data/procedures/<id>.json and
  * data/meta/<id>.json ("phrases"), data/meta/none.txt (label "none"),
- * data/intents/extra-phrases.tsv (label<TAB>phrase), the lexicon and rule
+ * the .tsv files of data/intents (label<TAB>phrase), the lexicon and rule
  * files, and the corpus from the guide texts. It is lenient (a file that does
  * not parse is skipped with a warning), so the benchmark and test_intent run
  * while others are still editing data/. Shared by bench/ and tests/unit/ as
@@ -291,6 +291,34 @@ static void data_spec_lines(struct data_spec *d, const char *path, const char *l
     free(t);
 }
 
+/* Reads every .tsv file of DIR/intents in name order, as motcua import does. */
+static void data_spec_phrase_dir(struct data_spec *d, const char *dir)
+{
+    char path[1024], *names[DATA_SPEC_FILES_MAX];
+    size_t n = 0, i, l;
+    struct dirent *e;
+    DIR *dh;
+
+    snprintf(path, sizeof(path), "%s/intents", dir);
+    dh = opendir(path);
+    if (!dh)
+        return;
+    while ((e = readdir(dh)) != NULL && n < DATA_SPEC_FILES_MAX) {
+        l = strlen(e->d_name);
+        if (l > 4 && e->d_name[0] != '.' && strcmp(e->d_name + l - 4, ".tsv") == 0)
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(dh);
+    qsort(names, n, sizeof(names[0]), data_spec_cmp);
+    for (i = 0; i < n; i++) {
+        if (names[i]) {
+            snprintf(path, sizeof(path), "%s/intents/%s", dir, names[i]);
+            data_spec_lines(d, path, NULL);
+        }
+        free(names[i]);
+    }
+}
+
 static void data_spec_fini(struct data_spec *d)
 {
     size_t i;
@@ -348,8 +376,7 @@ static int data_spec_load(struct data_spec *d, const char *dir, int with_names)
     data_spec_json_dir(d, dir, "meta", 0, 0);
     snprintf(path, sizeof(path), "%s/meta/none.txt", dir);
     data_spec_lines(d, path, "none");
-    snprintf(path, sizeof(path), "%s/intents/extra-phrases.tsv", dir);
-    data_spec_lines(d, path, NULL);
+    data_spec_phrase_dir(d, dir);
     snprintf(path, sizeof(path), "%s/lexicon/abbrev.tsv", dir);
     d->lexicon = data_spec_slurp(path, &len);
     d->spec.lexicon_len = d->lexicon ? len : 0;

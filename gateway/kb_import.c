@@ -895,6 +895,27 @@ static int import_phrase_file(struct vctx *v, struct out_db *o, const char *path
     return rc;
 }
 
+/* Every .tsv file of data/intents (label<TAB>phrase), in name order. */
+static int import_phrase_dir(struct vctx *v, struct out_db *o, const char *dir,
+                             struct label_row *labels, size_t nlabels)
+{
+    char sub[PATH_MAX_LEN], path[PATH_MAX_LEN * 2];
+    char *names[FILES_MAX];
+    int n, i, rc = 0;
+
+    snprintf(sub, sizeof(sub), "%s/intents", dir);
+    n = list_files(sub, ".tsv", names, FILES_MAX);
+    if (n < 0)
+        return -EIO;
+    for (i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
+        if (!rc)
+            rc = import_phrase_file(v, o, path, NULL, labels, nlabels);
+        free(names[i]);
+    }
+    return rc;
+}
+
 static int import_resources(struct vctx *v, struct out_db *o, const char *dir,
                             struct mc_buf *corpus)
 {
@@ -965,8 +986,7 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
     snprintf(path, sizeof(path), "%s/meta/none.txt", data_dir);
     if (import_phrase_file(&v, &o, path, "none", labels, nlabels))
         goto fail_sqlite;
-    snprintf(path, sizeof(path), "%s/intents/extra-phrases.tsv", data_dir);
-    if (import_phrase_file(&v, &o, path, NULL, labels, nlabels))
+    if (import_phrase_dir(&v, &o, data_dir, labels, nlabels))
         goto fail_sqlite;
     if (import_resources(&v, &o, data_dir, &corpus))
         goto fail_sqlite;
