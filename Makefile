@@ -121,7 +121,7 @@ bench: $(BENCH_BIN) $(DB)
 	@for b in $(BENCH_BIN); do $$b $(DB); done
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@tests/run-all.sh
 
 test-asan: deps
