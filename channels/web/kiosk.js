@@ -155,16 +155,16 @@
   var DOMAINS = [
     ['ho-tich', 'Hộ tịch', 'Khai sinh, kết hôn, khai tử, nhận cha mẹ con…', 'M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm-8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm0 2c-2.3 0-7 1.2-7 3.5V19h14v-2.5C15 14.2 10.3 13 8 13zm8 0c-.3 0-.6 0-1 .1 1.2.8 2 2 2 3.4V19h6v-2.5c0-2.3-4.7-3.5-7-3.5z'],
     ['chung-thuc', 'Chứng thực', 'Bản sao, chữ ký, hợp đồng', 'M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm2 16H8v-2h8v2zm0-4H8v-2h8v2zm-3-5V3.5L18.5 9H13z'],
-    ['cu-tru', 'Cư trú', 'Thường trú, tạm trú, căn cước', 'M10 20v-6h4v6h5v-8h3L12 3 2 12h3v8z'],
-    ['tu-phap', 'Tư pháp', 'Lý lịch tư pháp, hòa giải', 'M1 21h12v2H1zM5.2 8.1 8 5.2l14.2 14.2-2.8 2.8zM12.3 1 18 6.7l-2.8 2.8-5.7-5.7zM3.8 9.5l5.7 5.7-2.8 2.8L1 12.3z'],
-    ['giao-thong', 'Giao thông', 'Đăng ký xe, giấy phép', 'M18.9 6c-.2-.6-.8-1-1.4-1h-11c-.7 0-1.2.4-1.4 1L3 12v8a1 1 0 0 0 1 1h1a1 1 0 0 0 1-1v-1h12v1a1 1 0 0 0 1 1h1a1 1 0 0 0 1-1v-8l-2.1-6zM6.5 16a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zm11 0a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zM5 11l1.5-4.5h11L19 11H5z'],
+    ['cu-tru', 'Cư trú', 'Thường trú, tạm trú, căn cước, hộ chiếu', 'M10 20v-6h4v6h5v-8h3L12 3 2 12h3v8z'],
+    ['tu-phap', 'Tư pháp', 'Phiếu lý lịch tư pháp', 'M1 21h12v2H1zM5.2 8.1 8 5.2l14.2 14.2-2.8 2.8zM12.3 1 18 6.7l-2.8 2.8-5.7-5.7zM3.8 9.5l5.7 5.7-2.8 2.8L1 12.3z'],
+    ['giao-thong', 'Giao thông', 'Đăng ký xe, đổi bằng lái', 'M18.9 6c-.2-.6-.8-1-1.4-1h-11c-.7 0-1.2.4-1.4 1L3 12v8a1 1 0 0 0 1 1h1a1 1 0 0 0 1-1v-1h12v1a1 1 0 0 0 1 1h1a1 1 0 0 0 1-1v-8l-2.1-6zM6.5 16a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zm11 0a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zM5 11l1.5-4.5h11L19 11H5z'],
     ['dat-dai', 'Đất đai', 'Sổ đỏ, chuyển nhượng, tách thửa', 'M14 6l-3.8 5 2.9 3.8-1.6 1.2C9.8 13.8 7 10 7 10l-6 8h22L14 6z'],
     ['xay-dung', 'Xây dựng', 'Giấy phép xây dựng', 'M12 7V3H2v18h20V7H12zM6 19H4v-2h2v2zm0-4H4v-2h2v2zm0-4H4V9h2v2zm0-4H4V5h2v2zm4 12H8v-2h2v2zm0-4H8v-2h2v2zm0-4H8V9h2v2zm0-4H8V5h2v2zm10 12h-8v-2h2v-2h-2v-2h2v-2h-2V9h8v10zm-2-8h-2v2h2v-2zm0 4h-2v2h2v-2z'],
-    ['kinh-doanh', 'Kinh doanh', 'Hộ kinh doanh', 'M20 4H4v2h16V4zm1 10v-2l-1-5H4l-1 5v2h1v6h10v-6h4v6h2v-6h1zm-9 4H6v-4h6v4z'],
-    ['xa-hoi', 'Xã hội', 'Trợ cấp, người có công, hộ nghèo', 'M12 21.4l-1.5-1.3C5.4 15.4 2 12.3 2 8.5 2 5.4 4.4 3 7.5 3c1.7 0 3.4.8 4.5 2.1C13.1 3.8 14.8 3 16.5 3 19.6 3 22 5.4 22 8.5c0 3.8-3.4 6.9-8.5 11.5L12 21.4z'],
-    ['lao-dong', 'Lao động', 'Việc làm, thất nghiệp', 'M20 6h-4V4a2 2 0 0 0-2-2h-4a2 2 0 0 0-2 2v2H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2zm-6 0h-4V4h4v2z'],
-    ['bao-hiem', 'Bảo hiểm', 'BHXH, thẻ BHYT', 'M12 1 3 5v6c0 5.6 3.8 10.7 9 12 5.2-1.3 9-6.4 9-12V5l-9-4z'],
-    ['giao-duc', 'Giáo dục', 'Học bổng, miễn giảm học phí', 'M5 13.2v4L12 21l7-3.8v-4L12 17l-7-3.8zM12 3 1 9l11 6 9-4.9V17h2V9L12 3z']
+    ['kinh-doanh', 'Kinh doanh', 'Hộ kinh doanh, doanh nghiệp, an toàn thực phẩm', 'M20 4H4v2h16V4zm1 10v-2l-1-5H4l-1 5v2h1v6h10v-6h4v6h2v-6h1zm-9 4H6v-4h6v4z'],
+    ['xa-hoi', 'Xã hội', 'Trợ cấp xã hội, khuyết tật, hộ nghèo, mai táng phí', 'M12 21.4l-1.5-1.3C5.4 15.4 2 12.3 2 8.5 2 5.4 4.4 3 7.5 3c1.7 0 3.4.8 4.5 2.1C13.1 3.8 14.8 3 16.5 3 19.6 3 22 5.4 22 8.5c0 3.8-3.4 6.9-8.5 11.5L12 21.4z'],
+    ['lao-dong', 'Lao động', 'Trợ cấp thất nghiệp', 'M20 6h-4V4a2 2 0 0 0-2-2h-4a2 2 0 0 0-2 2v2H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2zm-6 0h-4V4h4v2z'],
+    ['bao-hiem', 'Bảo hiểm', 'BHXH một lần, thẻ BHYT', 'M12 1 3 5v6c0 5.6 3.8 10.7 9 12 5.2-1.3 9-6.4 9-12V5l-9-4z'],
+    ['giao-duc', 'Giáo dục', 'Chuyển trường, bản sao văn bằng', 'M5 13.2v4L12 21l7-3.8v-4L12 17l-7-3.8zM12 3 1 9l11 6 9-4.9V17h2V9L12 3z']
   ];
 
   var store = new M.Store('local');
