@@ -1540,6 +1540,11 @@ static int follow_understanding(struct turn *t, enum place_result place)
     int rc;
 
     conv_parse_topic(t->folded, topic, sizeof(topic));
+    /* a bare question ("lệ phí bao nhiêu", nothing but question words) names no
+     * other subject: with a procedure in context it is about that procedure,
+     * however sure understanding is that it names no procedure itself */
+    if (sure_none && proc && aspects && topic[0] == '\0')
+        sure_none = false;
     if (aspects & ~(unsigned)INTENT_ASPECT_STEPS)
         aspects &= ~(unsigned)INTENT_ASPECT_STEPS;
     if (u->decision == INTENT_MATCH && kb_is_procedure(t->cx->kb, u->label)) {
