@@ -2,6 +2,7 @@
  * are normalised with norm_text() when the file is read, so the file may be
  * written with either tone style, upper case or decomposed letters. */
 #include "lexicon.h"
+#include "mc_lines.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -390,8 +391,8 @@ struct lex *lex_new(const char *text, size_t len, struct mc_err *err)
     struct lex *lx = NULL;
     struct lex_norm_scratch *sc = NULL;
     char line[LEX_MAX_LINE + 1];
-    const char *why = NULL, *p = text, *end = text + len, *nl;
-    unsigned lineno = 0;
+    const char *why = NULL;
+    struct mc_lines it;
     size_t ll;
     int rc;
 
@@ -402,31 +403,26 @@ struct lex *lex_new(const char *text, size_t len, struct mc_err *err)
     lx->keys = hmap_str_new();
     if (!lx->keys)
         goto fail_nomem;
-    while (text && p < end) {
-        lineno++;
-        nl = memchr(p, '\n', (size_t)(end - p));
-        ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (ll > LEX_MAX_LINE) {
-            mc_err_set(err, "abbrev.tsv:%u: line longer than %d bytes", lineno, LEX_MAX_LINE);
+    mc_lines_init(&it, text, len);
+    while ((rc = mc_lines_next(&it, line, sizeof(line), &ll)) != 0) {
+        if (rc < 0) {
+            if (rc == -E2BIG)
+                mc_err_set(err, "abbrev.tsv:%u: line longer than %d bytes", it.lineno,
+                           LEX_MAX_LINE);
+            else
+                mc_err_set(err, "abbrev.tsv:%u: NUL byte", it.lineno);
             goto fail;
         }
-        memcpy(line, p, ll);
-        line[ll] = '\0';
-        p += ll + (nl ? 1 : 0);
-        if (ll && line[ll - 1] == '\r')
-            line[--ll] = '\0';
-        if (ll == 0 || line[0] == '#')
-            continue;
         if (lx->nent >= LEX_MAX_ENTRIES) {
-            mc_err_set(err, "abbrev.tsv:%u: more than %d entries", lineno, LEX_MAX_ENTRIES);
+            mc_err_set(err, "abbrev.tsv:%u: more than %d entries", it.lineno, LEX_MAX_ENTRIES);
             goto fail;
         }
         why = NULL;
-        rc = parse_line(lx, line, lineno, sc, &why);
+        rc = parse_line(lx, line, it.lineno, sc, &why);
         if (rc == -ENOMEM)
             goto fail_nomem;
         if (rc) {
-            mc_err_set(err, "abbrev.tsv:%u: %s", lineno, why ? why : "invalid line");
+            mc_err_set(err, "abbrev.tsv:%u: %s", it.lineno, why ? why : "invalid line");
             goto fail;
         }
     }

@@ -1,5 +1,6 @@
 /* intents/rules.c - see rules.h. */
 #include "rules.h"
+#include "mc_lines.h"
 
 #include <errno.h>
 #include <math.h>
@@ -618,8 +619,7 @@ struct rules *rules_new(const char *text, size_t len, const char *const *labels,
 {
     struct rules *rs;
     char line[RULES_MAX_LINE + 1], why[200];
-    const char *p = text, *end = text + len, *nl;
-    unsigned lineno = 0;
+    struct mc_lines it;
     size_t ll;
     int rc;
 
@@ -634,37 +634,28 @@ struct rules *rules_new(const char *text, size_t len, const char *const *labels,
         mc_err_set(err, "rules.tsv: out of memory");
         goto fail;
     }
-    while (text && p < end) {
-        lineno++;
-        nl = memchr(p, '\n', (size_t)(end - p));
-        ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (ll > RULES_MAX_LINE) {
-            mc_err_set(err, "rules.tsv:%u: line longer than %d bytes", lineno, RULES_MAX_LINE);
-            goto fail;
-        }
-        memcpy(line, p, ll);
-        line[ll] = '\0';
-        p += ll + (nl ? 1 : 0);
-        if (ll && line[ll - 1] == '\r')
-            line[--ll] = '\0';
-        if (ll == 0 || line[0] == '#')
-            continue;
-        if (memchr(line, '\0', ll)) {
-            mc_err_set(err, "rules.tsv:%u: NUL byte", lineno);
+    mc_lines_init(&it, text, len);
+    while ((rc = mc_lines_next(&it, line, sizeof(line), &ll)) != 0) {
+        if (rc < 0) {
+            if (rc == -E2BIG)
+                mc_err_set(err, "rules.tsv:%u: line longer than %d bytes", it.lineno,
+                           RULES_MAX_LINE);
+            else
+                mc_err_set(err, "rules.tsv:%u: NUL byte", it.lineno);
             goto fail;
         }
         if (rs->n >= RULES_MAX) {
-            mc_err_set(err, "rules.tsv:%u: more than %d rules", lineno, RULES_MAX);
+            mc_err_set(err, "rules.tsv:%u: more than %d rules", it.lineno, RULES_MAX);
             goto fail;
         }
         why[0] = '\0';
-        rc = parse_rule(rs, line, lineno, labels, why, sizeof(why));
+        rc = parse_rule(rs, line, it.lineno, labels, why, sizeof(why));
         if (rc == -ENOMEM) {
             mc_err_set(err, "rules.tsv: out of memory");
             goto fail;
         }
         if (rc) {
-            mc_err_set(err, "rules.tsv:%u: %s", lineno, why);
+            mc_err_set(err, "rules.tsv:%u: %s", it.lineno, why);
             goto fail;
         }
     }
