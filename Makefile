@@ -107,12 +107,12 @@ test-unit: $(UNIT_BIN)
 
 test-e2e: all node-deps
 	@MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) \
-	  node --test --test-concurrency=1 tests/e2e/
+	  tests/node-test.sh tests/e2e/*.test.js
 
 # Refreshes docs/screenshots from the browser tests.
 screenshots: all node-deps
 	@MOTCUA_SCREENSHOTS=1 MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) \
-	  node --test --test-concurrency=1 tests/e2e/browser.test.js
+	  tests/node-test.sh tests/e2e/browser.test.js
 
 eval: all
 	$(BUILD)/motcua eval --min-inscope 0.90 ../shared/eval/dev.tsv
@@ -133,7 +133,7 @@ test-asan: deps
 	@echo "e2e against the sanitized server:"
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  MOTCUA_BIN=$(abspath build/asan/motcua) MOTCUA_DB=$(abspath build/asan/motcua.db) \
-	  node --test --test-concurrency=1 --test-reporter=dot \
+	  tests/node-test.sh --test-reporter=dot \
 	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js
 
 test-valgrind: $(UNIT_BIN)

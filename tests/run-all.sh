@@ -21,7 +21,7 @@ add ${line:-0 1}
 # 2. end-to-end and browser tests (node:test, TAP counts)
 make --no-print-directory node-deps >/dev/null || add 0 1
 out=$(MOTCUA_BIN="$PWD/$BUILD/motcua" MOTCUA_DB="$PWD/$BUILD/motcua.db" \
-      timeout 900 node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ 2>&1)
+      timeout 900 tests/node-test.sh --test-reporter=tap tests/e2e/*.test.js 2>&1)
 printf '%s\n' "$out" | grep -E '^(not ok|ok|# (tests|pass|fail))|^\s+(error|expected|actual|message):|^\s+---' | head -400
 p=$(printf '%s\n' "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
 f=$(printf '%s\n' "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
