@@ -13,7 +13,7 @@ TESTPKGS = cmocka
 # Debian 12 packages that provide everything the build, the tests and `make run` need.
 APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
            libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev \
-           chromium python3 python3-yaml clang-format
+           chromium python3 python3-yaml clang-format valgrind
 # Node.js may come from Debian or from another vendor's package that bundles npm (and
 # conflicts with Debian's npm), so it is checked by command, not by package name.
 APT_NODE = nodejs npm
