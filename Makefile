@@ -52,7 +52,7 @@ DATA_SRC  = $(shell find data -type f 2>/dev/null)
 STATE_DIR = $(BUILD)/state
 
 .PHONY: all deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
-        check-fmt db node-deps verify-report screenshots
+        check-fmt db node-deps verify-report screenshots bench-server
 
 all: $(BUILD)/motcua $(DB)
 
@@ -116,6 +116,10 @@ screenshots: all node-deps
 
 eval: all
 	$(BUILD)/motcua eval --min-inscope 0.90 ../shared/eval/dev.tsv
+
+# End-to-end load on the real server over loopback (20 clients x 200 turns).
+bench-server: all node-deps
+	@MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) node bench/ws_load.js
 
 bench: $(BENCH_BIN) $(DB)
 	@for b in $(BENCH_BIN); do $$b $(DB); done
