@@ -290,16 +290,25 @@ static int qr_popular(struct turn *t)
 
 /* ---- procedure views ---------------------------------------------------- */
 
-static int say_card(struct turn *t, const json_t *g)
+/* Writes one view of guide g (summary, documents, all steps) as a message. */
+static int say_guide_text(struct turn *t, const json_t *g,
+                          int (*view)(const json_t *, struct mc_buf *))
 {
     struct mc_buf b;
     int rc;
 
     mc_buf_init(&b, CONV_TEXT_MAX);
-    rc = conv_guide_summary(g, &b);
+    rc = view(g, &b);
     if (!rc)
         conv_out_buf(&t->out, &b);
     mc_buf_fini(&b);
+    return rc;
+}
+
+static int say_card(struct turn *t, const json_t *g)
+{
+    int rc = say_guide_text(t, g, conv_guide_summary);
+
     conv_out_set(&t->out, "card", conv_guide_card(g));
     qr_menu(t, sget(g, "id"));
     return rc;
@@ -308,14 +317,8 @@ static int say_card(struct turn *t, const json_t *g)
 static int say_documents(struct turn *t, const json_t *g)
 {
     const char *id = sget(g, "id");
-    struct mc_buf b;
-    int rc;
+    int rc = say_guide_text(t, g, conv_guide_documents);
 
-    mc_buf_init(&b, CONV_TEXT_MAX);
-    rc = conv_guide_documents(g, &b);
-    if (!rc)
-        conv_out_buf(&t->out, &b);
-    mc_buf_fini(&b);
     if (!st_in_flow(t)) {
         conv_out_text(&t->out, "Chọn \"Kiểm tra hồ sơ\" để tôi cùng bạn rà từng giấy tờ.");
         conv_out_qr(&t->out, "Kiểm tra hồ sơ", "check:%s", id);
@@ -373,14 +376,7 @@ static int say_step(struct turn *t, const json_t *g, size_t n, const char *note)
 static int say_steps_all(struct turn *t, const json_t *g)
 {
     const char *id = sget(g, "id");
-    struct mc_buf b;
-    int rc;
-
-    mc_buf_init(&b, CONV_TEXT_MAX);
-    rc = conv_guide_steps(g, &b);
-    if (!rc)
-        conv_out_buf(&t->out, &b);
-    mc_buf_fini(&b);
+    int rc = say_guide_text(t, g, conv_guide_steps);
     /* stepping stays the flow, so "quay lại" or "bước 3" still mean steps */
     if (!st_flow_is(t, "steps")) {
         end_flow(t);

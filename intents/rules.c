@@ -285,6 +285,24 @@ static int add_phrase(struct rules *rs, uint32_t tid, uint32_t rule, const char 
     return 0;
 }
 
+/* Doubles two parallel arrays that share one capacity (256 at first). Both
+ * stay valid on failure. Returns 0 or -ENOMEM. */
+static int grow_pair(uint32_t **a, uint32_t **b, size_t *cap)
+{
+    size_t nc = *cap ? *cap * 2 : 256;
+    uint32_t *q = realloc(*a, nc * sizeof(*q));
+
+    if (!q)
+        return -ENOMEM;
+    *a = q;
+    q = realloc(*b, nc * sizeof(*q));
+    if (!q)
+        return -ENOMEM;
+    *b = q;
+    *cap = nc;
+    return 0;
+}
+
 static int add_trigger(struct rules *rs, const char *w, size_t len, bool accented, uint32_t rule,
                        const char *phrase, size_t plen, bool edge)
 {
@@ -301,35 +319,15 @@ static int add_trigger(struct rules *rs, const char *w, size_t len, bool accente
     if (rc)
         return rc;
     if (tid == rs->ntrig) {
-        if (rs->ntrig == rs->captrig) {
-            size_t nc = rs->captrig ? rs->captrig * 2 : 256;
-            uint32_t *q = realloc(rs->trig_head, nc * sizeof(*q));
-            if (!q)
-                return -ENOMEM;
-            rs->trig_head = q;
-            q = realloc(rs->lit_head, nc * sizeof(*q));
-            if (!q)
-                return -ENOMEM;
-            rs->lit_head = q;
-            rs->captrig = nc;
-        }
+        if (rs->ntrig == rs->captrig && grow_pair(&rs->trig_head, &rs->lit_head, &rs->captrig))
+            return -ENOMEM;
         rs->lit_head[rs->ntrig] = UINT32_MAX;
         rs->trig_head[rs->ntrig++] = UINT32_MAX;
     }
     if (phrase) /* a literal rule: the phrase, not the rule, hangs off the word */
         return add_phrase(rs, tid, rule, phrase, plen, edge);
-    if (rs->nlink == rs->caplink) {
-        size_t nc = rs->caplink ? rs->caplink * 2 : 256;
-        uint32_t *q = realloc(rs->link_rule, nc * sizeof(*q));
-        if (!q)
-            return -ENOMEM;
-        rs->link_rule = q;
-        q = realloc(rs->link_next, nc * sizeof(*q));
-        if (!q)
-            return -ENOMEM;
-        rs->link_next = q;
-        rs->caplink = nc;
-    }
+    if (rs->nlink == rs->caplink && grow_pair(&rs->link_rule, &rs->link_next, &rs->caplink))
+        return -ENOMEM;
     rs->link_rule[rs->nlink] = rule;
     rs->link_next[rs->nlink] = rs->trig_head[tid];
     rs->trig_head[tid] = (uint32_t)rs->nlink++;
