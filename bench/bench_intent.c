@@ -1,9 +1,10 @@
 /* bench/bench_intent.c - the understanding benchmark (not a test):
- *   build/bench/bench_intent [DATA_DIR] [SECONDS]
- * Builds the index from the data/ folder (bench/data_spec.h, the same inputs
- * `motcua import` stores; an argument ending in .db, as `make bench` passes,
- * is ignored and data/ is read), then reports
- *   - load: CPU time to build the whole index (median of 5 builds);
+ *   build/bench/bench_intent [KNOWLEDGE.db] [SECONDS]
+ * Reads the inputs of the index from the knowledge database `motcua import`
+ * built (default build/motcua.db; `make bench` passes $(BUILD)/motcua.db)
+ * with kb_spec_load(), the loader kb_build_index() uses, then reports
+ *   - load: CPU time to build the whole index from them (median of 5 builds;
+ *     reading the database is not counted);
  *   - memory: heap bytes the index holds;
  *   - throughput: normalise + match, one thread (thread CPU time, so other
  *     processes on a shared machine do not count), over every training phrase
@@ -15,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "data_spec.h"
 #include "intent.h"
+#include "kb.h"
 #include "norm.h"
 
 #define BENCH_MIN_LEN 20  /* bytes: the "typical 20-120 character messages" */
@@ -43,9 +44,11 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    const char *dir = "data";
+    const char *db = "build/motcua.db";
     double seconds = 2.0, builds[BENCH_BUILDS], trial[BENCH_TRIALS], t0, t1, el;
-    struct data_spec d;
+    struct kb *kb = NULL;
+    struct kb_spec *ks = NULL;
+    const struct intent_spec *sp;
     struct intent_index *idx = NULL;
     struct intent_result *r = NULL;
     struct norm_tokens *nt = NULL;
@@ -55,26 +58,28 @@ int main(int argc, char **argv)
     int a;
 
     for (a = 1; a < argc; a++) {
-        if (strstr(argv[a], ".db"))
-            continue;
         if (strspn(argv[a], "0123456789.") == strlen(argv[a]))
             seconds = strtod(argv[a], NULL);
         else
-            dir = argv[a];
+            db = argv[a];
     }
-    if (data_spec_load(&d, dir, 2) != 0) {
-        fprintf(stderr, "bench_intent: cannot read %s/catalogue.tsv\n", dir);
+    kb = kb_open(db, &err);
+    ks = kb ? kb_spec_load(kb, &err) : NULL;
+    if (!ks) {
+        fprintf(stderr, "bench_intent: %s (build it with make db)\n", err.text);
+        kb_free(kb);
         return 1;
     }
+    sp = kb_spec_get(ks);
     r = malloc(sizeof(*r));
     nt = malloc(sizeof(*nt));
-    msg = calloc(d.n_ex + 1, sizeof(*msg));
-    mlen = calloc(d.n_ex + 1, sizeof(*mlen));
+    msg = calloc(sp->n_examples + 1, sizeof(*msg));
+    mlen = calloc(sp->n_examples + 1, sizeof(*mlen));
     if (!r || !nt || !msg || !mlen)
         return 1;
     for (i = 0; i < BENCH_BUILDS; i++) {
         t0 = now_s();
-        idx = intent_index_new(&d.spec, &err);
+        idx = intent_index_new(sp, &err);
         builds[i] = now_s() - t0;
         if (!idx) {
             fprintf(stderr, "bench_intent: %s\n", err.text);
@@ -84,16 +89,16 @@ int main(int argc, char **argv)
             intent_index_free(idx);
     }
     qsort(builds, BENCH_BUILDS, sizeof(builds[0]), cmp_double);
-    for (i = 0; i < d.n_ex; i++) {
-        size_t l = strlen(d.ex[i].text);
+    for (i = 0; i < sp->n_examples; i++) {
+        size_t l = strlen(sp->examples[i].text);
         if (l >= BENCH_MIN_LEN && l <= BENCH_MAX_LEN) {
-            msg[nmsg] = d.ex[i].text;
+            msg[nmsg] = sp->examples[i].text;
             mlen[nmsg++] = l;
             bytes += l;
         }
     }
-    printf("data: %s, %zu labels, %zu phrases, corpus %zu bytes\n", dir, d.n_labels, d.n_ex,
-           d.corpus.len);
+    printf("data: %s, %zu labels, %zu phrases, corpus %zu bytes\n", db, sp->n_labels,
+           sp->n_examples, sp->corpus_len);
     printf("load: %.1f ms (median of %d builds; min %.1f, max %.1f)\n",
            builds[BENCH_BUILDS / 2] * 1e3, BENCH_BUILDS, builds[0] * 1e3,
            builds[BENCH_BUILDS - 1] * 1e3);
@@ -134,7 +139,8 @@ int main(int argc, char **argv)
     printf("normalise only: %.0f messages/s, %.2f us each\n", (double)n / el, el * 1e6 / (double)n);
     printf("(%zu of the %zu messages got a label)\n", labelled, nmsg);
     intent_index_free(idx);
-    data_spec_fini(&d);
+    kb_spec_free(ks);
+    kb_free(kb);
     free(r);
     free(nt);
     free(msg);

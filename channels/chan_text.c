@@ -3,11 +3,23 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "mc_utf8.h"
 
 static bool is_cont(unsigned char c)
 {
     return (c & 0xC0) == 0x80;
+}
+
+/* Byte offset of the code point before off (off > 0). */
+static size_t advance_back(const char *s, size_t off)
+{
+    do
+        off--;
+    while (off > 0 && is_cont((unsigned char)s[off]));
+    return off;
 }
 
 /* Byte offset after n code points from off (or len). */
@@ -22,11 +34,38 @@ static size_t advance_chars(const char *s, size_t len, size_t off, size_t n)
     return off;
 }
 
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
 static size_t skip_spaces(const char *s, size_t len, size_t off)
 {
-    while (off < len && (s[off] == ' ' || s[off] == '\n' || s[off] == '\t'))
+    while (off < len && is_space(s[off]))
         off++;
     return off;
+}
+
+/* True if the code point at s[off] belongs to the character before it (a
+ * combining mark, a variation selector, an emoji skin tone, or anything
+ * after a zero-width joiner): a cut there would split what a person sees as
+ * one letter or one emoji. An approximation of UAX #29 for the cases our
+ * texts hold. */
+static bool joins_previous(const char *s, size_t len, size_t off)
+{
+    uint32_t cp = 0, prev = 0;
+    size_t p = off;
+
+    if (off == 0 || off >= len || !mc_utf8_decode(s + off, len - off, &cp))
+        return false;
+    while (p > 0 && is_cont((unsigned char)s[p - 1]))
+        p--;
+    if (p > 0 && mc_utf8_decode(s + p - 1, off - (p - 1), &prev) && prev == 0x200D)
+        return true; /* after ZWJ */
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+           (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) || cp == 0x200D ||
+           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x1F3FB && cp <= 0x1F3FF) ||
+           (cp >= 0xE0020 && cp <= 0xE007F);
 }
 
 int chan_split_text(const char *text, size_t len, size_t max_chars,
@@ -35,6 +74,8 @@ int chan_split_text(const char *text, size_t len, size_t max_chars,
     size_t off = skip_spaces(text, len, 0);
     int n = 0;
 
+    if (max_chars == 0)
+        return -EINVAL;
     while (off < len) {
         size_t end = advance_chars(text, len, off, max_chars), cut = end, half, i;
 
@@ -45,21 +86,25 @@ int chan_split_text(const char *text, size_t len, size_t max_chars,
                 char c = text[i - 1];
 
                 if (c == '\n' || ((c == '.' || c == '?' || c == '!' || c == ':') && i < len &&
-                                  (text[i] == ' ' || text[i] == '\n')))
+                                  is_space(text[i])))
                     cut = i;
             }
             for (i = end; i > off && !cut; i--)
-                if (text[i - 1] == ' ')
+                if (is_space(text[i - 1]))
                     cut = i;
-            if (!cut)
-                cut = end; /* one very long word: cut at a character */
+            if (!cut) { /* one very long word: cut between two characters a person sees */
+                cut = end;
+                while (cut > off && joins_previous(text, len, cut))
+                    cut = advance_back(text, cut);
+                if (cut == off)
+                    cut = end; /* one "character" longer than the limit: the limit wins */
+            }
         }
         if (n == CHAN_TEXT_PARTS_MAX)
             return -E2BIG;
         parts[n].off = off;
         parts[n].len = cut - off;
-        while (parts[n].len > 0 &&
-               (text[off + parts[n].len - 1] == ' ' || text[off + parts[n].len - 1] == '\n'))
+        while (parts[n].len > 0 && is_space(text[off + parts[n].len - 1]))
             parts[n].len--;
         if (parts[n].len > 0)
             n++;

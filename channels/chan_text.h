@@ -18,11 +18,15 @@ struct chan_part {
 };
 
 /* Splits valid UTF-8 text[0..len) into parts of at most max_chars code
- * points, cutting after a sentence end (". ", "? ", "! ", newline) when one
- * lies in the second half of the window, else at a space, else at a
- * character boundary. Leading/trailing spaces of each part are dropped.
- * Returns the number of parts (>= 1 for non-empty text), or -E2BIG if more
- * than CHAN_TEXT_PARTS_MAX parts would be needed. */
+ * points, cutting after a sentence end (". ", "? ", "! ", ": ", newline) when
+ * one lies in the second half of the window, else at whitespace, else between
+ * two characters (never inside an emoji sequence or before a combining mark,
+ * unless one such character is longer than max_chars). Nothing is lost: the
+ * text is the parts in order with only whitespace (space, newline, tab, CR)
+ * between, before and after them; each part is trimmed of it.
+ * Returns the number of parts (>= 1 for text that is not all whitespace),
+ * -E2BIG if more than CHAN_TEXT_PARTS_MAX parts would be needed, or -EINVAL
+ * if max_chars is 0. */
 MC_MUST_CHECK int chan_split_text(const char *text, size_t len, size_t max_chars,
                                   struct chan_part parts[CHAN_TEXT_PARTS_MAX]);
 

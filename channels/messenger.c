@@ -16,11 +16,12 @@ bool chan_messenger_signature_ok(const char *secret, const char *body, size_t le
 {
     unsigned char want[32], got[EVP_MAX_MD_SIZE];
     unsigned int got_len = 0;
+    const char *hex;
 
-    if (!secret || !secret[0] || !header || strncmp(header, "sha256=", 7) != 0 ||
-        strlen(header + 7) != 64)
+    if (!secret || !secret[0] || !header || strncmp(header, "sha256=", sizeof "sha256=" - 1) != 0)
         return false;
-    if (!chan_hex_decode(header + 7, want, sizeof(want)))
+    hex = header + sizeof "sha256=" - 1;
+    if (strlen(hex) != 2 * sizeof(want) || !chan_hex_decode(hex, want, sizeof(want)))
         return false;
     /* Meta signs the raw bytes as sent; never re-serialised JSON */
     if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, got,
@@ -123,16 +124,18 @@ int chan_messenger_parse(const char *body, size_t len, struct chan_event *out, s
 
 json_t *chan_messenger_render(const json_t *reply, const char *user)
 {
-    json_t *bodies = json_array(), *m, *qrs = NULL, *q;
+    json_t *bodies = json_array(), *m, *qrs = NULL, *q, *last;
     struct chan_part parts[CHAN_TEXT_PARTS_MAX];
     char title[CHAN_MESSENGER_TITLE_MAX * 4 + 1];
-    size_t i, k;
+    size_t i;
     int np, p;
 
     if (!bodies)
         return NULL;
     if (json_array_size(json_object_get(reply, "quick_replies"))) {
         qrs = json_array();
+        if (!qrs)
+            goto fail;
         json_array_foreach(json_object_get(reply, "quick_replies"), i, q)
         {
             const char *t = json_string_value(json_object_get(q, "title"));
@@ -140,10 +143,12 @@ json_t *chan_messenger_render(const json_t *reply, const char *user)
 
             if (!t || !pl || json_array_size(qrs) >= CHAN_MESSENGER_QR_MAX)
                 continue;
-            json_array_append_new(
-                qrs, json_pack("{s:s,s:s,s:s}", "content_type", "text", "title",
-                               chan_cut_chars(t, CHAN_MESSENGER_TITLE_MAX, title, sizeof(title)),
-                               "payload", pl));
+            if (json_array_append_new(
+                    qrs,
+                    json_pack("{s:s,s:s,s:s}", "content_type", "text", "title",
+                              chan_cut_chars(t, CHAN_MESSENGER_TITLE_MAX, title, sizeof(title)),
+                              "payload", pl)))
+                goto fail;
         }
     }
     json_array_foreach(json_object_get(reply, "messages"), i, m)
@@ -153,25 +158,29 @@ json_t *chan_messenger_render(const json_t *reply, const char *user)
         if (!text)
             continue;
         np = chan_split_text(text, strlen(text), CHAN_MESSENGER_TEXT_MAX, parts);
-        for (p = 0; p < np; p++) {
-            json_t *b =
-                json_pack("{s:{s:s},s:s,s:{s:s%}}", "recipient", "id", user, "messaging_type",
-                          "RESPONSE", "message", "text", text + parts[p].off, parts[p].len);
-
-            if (b)
-                json_array_append_new(bodies, b);
-        }
+        if (np < 0)
+            goto fail; /* never send a reply with a message silently missing */
+        for (p = 0; p < np; p++)
+            if (json_array_append_new(bodies,
+                                      json_pack("{s:{s:s},s:s,s:{s:s%}}", "recipient", "id", user,
+                                                "messaging_type", "RESPONSE", "message", "text",
+                                                text + parts[p].off, parts[p].len)))
+                goto fail;
     }
-    k = json_array_size(bodies);
     if (qrs && json_array_size(qrs)) {
-        if (k == 0) /* quick replies need a text to hang on */
+        if (json_array_size(bodies) == 0 && /* quick replies need a text to hang on */
             json_array_append_new(bodies, json_pack("{s:{s:s},s:s,s:{s:s}}", "recipient", "id",
                                                     user, "messaging_type", "RESPONSE", "message",
-                                                    "text", "Bạn chọn một mục dưới đây:"));
-        json_object_set(
-            json_object_get(json_array_get(bodies, json_array_size(bodies) - 1), "message"),
-            "quick_replies", qrs);
+                                                    "text", "Bạn chọn một mục dưới đây:")))
+            goto fail;
+        last = json_object_get(json_array_get(bodies, json_array_size(bodies) - 1), "message");
+        if (json_object_set(last, "quick_replies", qrs))
+            goto fail;
     }
     json_decref(qrs);
     return bodies;
+fail:
+    json_decref(qrs);
+    json_decref(bodies);
+    return NULL;
 }

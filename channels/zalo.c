@@ -35,6 +35,7 @@ bool chan_zalo_signature_ok(const char *app_id, const char *oa_secret, const cha
                             const char *header)
 {
     unsigned char md[EVP_MAX_MD_SIZE], want[32];
+    const char *hex;
     unsigned int md_len = 0;
     char ts[ZALO_TS_MAX];
     json_t *root;
@@ -42,9 +43,10 @@ bool chan_zalo_signature_ok(const char *app_id, const char *oa_secret, const cha
     bool ok = false;
 
     if (!app_id || !app_id[0] || !oa_secret || !oa_secret[0] || !header ||
-        strncmp(header, "mac=", 4) != 0 || strlen(header + 4) != 64)
+        strncmp(header, "mac=", sizeof "mac=" - 1) != 0)
         return false;
-    if (!chan_hex_decode(header + 4, want, sizeof(want)))
+    hex = header + sizeof "mac=" - 1;
+    if (strlen(hex) != 2 * sizeof(want) || !chan_hex_decode(hex, want, sizeof(want)))
         return false;
     root = json_loadb(body, len, 0, NULL);
     if (!root || !field_text(root, "timestamp", ts, sizeof(ts))) {
@@ -144,7 +146,7 @@ int chan_zalo_parse(const char *body, size_t len, struct chan_event *out, size_t
         return -EINVAL;
     }
     memset(e, 0, sizeof(*e));
-    if (strncmp(name, "oa_", 3) == 0 || strcmp(name, "user_received_message") == 0 ||
+    if (strncmp(name, "oa_", sizeof "oa_" - 1) == 0 || strcmp(name, "user_received_message") == 0 ||
         strcmp(name, "user_seen_message") == 0 ||
         !field_text(json_object_get(root, "sender"), "id", e->user, sizeof(e->user))) {
         json_decref(root); /* our own echoes and receipts: nothing to answer */
@@ -171,7 +173,7 @@ int chan_zalo_parse(const char *body, size_t len, struct chan_event *out, size_t
         e->kind = CHAN_EV_FOLLOW;
     } else if (strcmp(name, "unfollow") == 0) {
         e->kind = CHAN_EV_UNFOLLOW;
-    } else if (strncmp(name, "user_send_", 10) == 0) {
+    } else if (strncmp(name, "user_send_", sizeof "user_send_" - 1) == 0) {
         e->kind = CHAN_EV_UNSUPPORTED;
     } else {
         json_decref(root);
@@ -201,10 +203,13 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
         if (!text)
             continue;
         np = chan_split_text(text, strlen(text), CHAN_ZALO_TEXT_MAX, parts);
+        if (np < 0)
+            goto fail; /* never send a reply with a message silently missing */
         for (p = 0; p < np; p++)
-            json_array_append_new(bodies,
-                                  json_pack("{s:{s:s},s:{s:s%}}", "recipient", "user_id", user,
-                                            "message", "text", text + parts[p].off, parts[p].len));
+            if (json_array_append_new(bodies, json_pack("{s:{s:s},s:{s:s%}}", "recipient",
+                                                        "user_id", user, "message", "text",
+                                                        text + parts[p].off, parts[p].len)))
+                goto fail;
     }
     json_array_foreach(json_object_get(reply, "quick_replies"), i, q)
     {
@@ -214,26 +219,27 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
 
         if (!t || !pl)
             continue;
-        json_array_append_new(opts, json_pack("{s:s,s:s}", "title", t, "payload", pl));
-        n = snprintf(line, sizeof(line), "\n%zu. %s", json_array_size(opts), t);
-        if (n > 0 && (size_t)n < sizeof(line) && mc_buf_append(&last, line, (size_t)n) != 0)
+        n = snprintf(line, sizeof(line), "\n%zu. %s", json_array_size(opts) + 1, t);
+        if (n < 0 || (size_t)n >= sizeof(line) || mc_buf_append(&last, line, (size_t)n) != 0)
             break; /* more options than fit one message: the first ones are enough */
-        if (json_array_size(buttons) < CHAN_ZALO_BUTTONS_MAX)
+        /* numbered only once its line is in the text: "3" always means option 3 */
+        if (json_array_append_new(opts, json_pack("{s:s,s:s}", "title", t, "payload", pl)))
+            goto fail;
+        if (json_array_size(buttons) < CHAN_ZALO_BUTTONS_MAX &&
             json_array_append_new(
                 buttons, json_pack("{s:s,s:s,s:s}", "title",
                                    chan_cut_chars(t, CHAN_ZALO_TITLE_MAX, title, sizeof(title)),
-                                   "type", "oa.query.show", "payload", t));
+                                   "type", "oa.query.show", "payload", t)))
+            goto fail;
     }
-    if (json_array_size(opts)) {
-        /* numbered options are a message of their own, carrying the buttons:
-         * they work whether or not a client shows buttons */
-        json_t *b = json_pack("{s:{s:s},s:{s:s+,s:{s:s,s:{s:O}}}}", "recipient", "user_id", user,
+    /* numbered options are a message of their own, carrying the buttons:
+     * they work whether or not a client shows buttons */
+    if (json_array_size(opts) &&
+        json_array_append_new(
+            bodies, json_pack("{s:{s:s},s:{s:s+,s:{s:s,s:{s:O}}}}", "recipient", "user_id", user,
                               "message", "text", "Gõ số để chọn:", last.data ? last.data : "",
-                              "attachment", "type", "template", "payload", "buttons", buttons);
-
-        if (b)
-            json_array_append_new(bodies, b);
-    }
+                              "attachment", "type", "template", "payload", "buttons", buttons)))
+        goto fail;
     json_decref(buttons);
     mc_buf_fini(&last);
     if (options)

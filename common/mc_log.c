@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "mc_utf8.h"
+
 #define LOG_LINE_MAX 2048 /* bytes; one event; longer lines are cut at a UTF-8 boundary */
 
 /* The one mutable static of the logger: written once at start-up (as the
@@ -55,13 +57,8 @@ void mc_log(enum mc_log_level level, const char *event, const char *fmt, ...)
     va_end(ap);
     if (m < 0)
         return;
-    if ((size_t)m >= sizeof(line) - (size_t)n) {
-        size_t len = sizeof(line) - 1;
-
-        while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
-            len--;
-        line[len] = '\0';
-    }
+    if ((size_t)m >= sizeof(line) - (size_t)n) /* cut: never inside a character */
+        line[mc_utf8_trim_partial(line, sizeof(line) - 1)] = '\0';
     fprintf(stderr, "%s\n", line);
 }
 
@@ -97,11 +94,8 @@ const char *mc_log_quote(const char *s, char *out, unsigned size)
             out[o++] = (char)c;
         }
     }
-    /* never end inside a UTF-8 sequence */
-    while (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0x80 && *p)
-        o--;
-    if (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0 && *p)
-        o--;
+    if (*p) /* cut: never inside a UTF-8 sequence, and a whole last character stays */
+        o = (unsigned)mc_utf8_trim_partial(out, o);
     if (!plain)
         out[o++] = '"';
     out[o] = '\0';

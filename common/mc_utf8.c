@@ -98,6 +98,20 @@ size_t mc_utf8_floor(const char *s, size_t len, size_t limit)
     return n;
 }
 
+size_t mc_utf8_trim_partial(const char *s, size_t n)
+{
+    size_t k = n, need;
+    unsigned char c;
+
+    while (k > 0 && n - k < 3 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k == 0)
+        return n; /* not UTF-8 we wrote: leave it to the caller's validation */
+    c = (unsigned char)s[k - 1];
+    need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return n - (k - 1) >= need ? n : k - 1;
+}
+
 size_t mc_utf8_count(const char *s, size_t len)
 {
     size_t i, n = 0;

@@ -23,6 +23,11 @@ size_t mc_utf8_encode(uint32_t cp, char out[4]);
  * cutting valid UTF-8 s[0..len) that a person will read. */
 size_t mc_utf8_floor(const char *s, size_t len, size_t limit);
 
+/* The length of s[0..n) without the incomplete code point a byte cut may
+ * have left at its end, for a prefix of valid UTF-8 whose next byte is
+ * unknown (snprintf output). A complete last character is kept. */
+size_t mc_utf8_trim_partial(const char *s, size_t n);
+
 /* Number of code points in valid UTF-8 s[0..len). */
 size_t mc_utf8_count(const char *s, size_t len);
 

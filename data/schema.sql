@@ -78,3 +78,25 @@ CREATE TABLE office (
     unit_code TEXT PRIMARY KEY REFERENCES unit (code),
     body      TEXT NOT NULL
 );
+
+-- Families of procedures a broad request may mean (data/families.json,
+-- data/FAMILIES.md): the conversation offers a choice instead of a guess.
+CREATE TABLE family (
+    id       TEXT PRIMARY KEY,
+    title    TEXT NOT NULL,
+    position INTEGER NOT NULL -- file order: an earlier family is asked first
+);
+CREATE TABLE family_trigger (
+    family  TEXT NOT NULL REFERENCES family (id),
+    pattern TEXT NOT NULL -- folded words; " + " joins phrases found in any order
+);
+CREATE TABLE family_option (
+    family    TEXT NOT NULL REFERENCES family (id),
+    position  INTEGER NOT NULL,
+    procedure TEXT NOT NULL REFERENCES label (id),
+    title     TEXT NOT NULL, -- quick-reply title, <= 20 characters
+    line      TEXT NOT NULL, -- how this option differs from the others
+    verify    INTEGER NOT NULL CHECK (verify IN (0, 1)),
+    words     TEXT NOT NULL, -- " w1 w2 ": folded words naming it (title, line, guide names)
+    names     TEXT NOT NULL  -- folded title, line, guide name, short name, aliases, one a line
+);

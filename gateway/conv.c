@@ -19,11 +19,16 @@
 
 #include "cfg.h"
 #include "conv_check.h"
+#include "conv_family.h"
 #include "conv_guide.h"
 #include "conv_out.h"
 #include "conv_parse.h"
 #include "conv_place.h"
+#include "conv_switch.h"
 #include "conv_text.h"
+#include "conv_topic.h"
+#include "conv_words.h"
+#include "places.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_units.h"
@@ -70,6 +75,7 @@ struct turn {
     bool where_done;  /* "nộp ở đâu" was answered this turn */
     bool missed;      /* not understood: counts towards the officer offer */
     bool reprompt;    /* an aside inside a flow: repeat the flow's question */
+    struct places_span place_span; /* bytes of the text that named a place (len 0: none) */
 };
 
 /* ---- state ------------------------------------------------------------- */
@@ -118,7 +124,24 @@ static void set_procedure(struct turn *t, const char *id)
         return;
     end_flow(t);
     json_object_del(t->st, "await");
+    json_object_del(t->st, "shown");
+    json_object_del(t->st, "pending");
     st_set(t, "procedure", json_string(id));
+}
+
+/* Aspect bits (enum intent_aspect) kept in the state under key. */
+static unsigned st_bits(const struct turn *t, const char *key)
+{
+    return (unsigned)json_integer_value(json_object_get(t->st, key));
+}
+
+/* Remembers what was asked this turn and adds it to what the citizen has
+ * been shown about the procedure in context. */
+static void st_answered(struct turn *t, unsigned asked, unsigned shown)
+{
+    if (asked)
+        st_set(t, "asked", json_integer((json_int_t)asked));
+    st_set(t, "shown", json_integer((json_int_t)(st_bits(t, "shown") | shown | asked)));
 }
 
 /* Brings a state from an older or damaged shape to CONV_STATE_VERSION. */
@@ -129,6 +152,11 @@ static void state_normalise(struct turn *t)
 
     if (json_is_integer(v) && json_integer_value(v) == CONV_STATE_VERSION)
         return;
+    if (json_is_integer(v) && json_integer_value(v) == 1) {
+        /* v2 only adds keys ("asked", "shown", "pending"): v1 is kept as it is */
+        st_set(t, "v", json_integer(CONV_STATE_VERSION));
+        return;
+    }
     if (!v && proc) { /* the first, minimal conversation kept only the procedure */
         json_t *keep = json_string(proc);
 
@@ -311,6 +339,8 @@ static int say_card(struct turn *t, const json_t *g)
 
     conv_out_set(&t->out, "card", conv_guide_card(g));
     qr_menu(t, sget(g, "id"));
+    st_answered(
+        t, 0, INTENT_ASPECT_WHERE | INTENT_ASPECT_TIME | INTENT_ASPECT_FEE | INTENT_ASPECT_ONLINE);
     return rc;
 }
 
@@ -319,6 +349,7 @@ static int say_documents(struct turn *t, const json_t *g)
     const char *id = sget(g, "id");
     int rc = say_guide_text(t, g, conv_guide_documents);
 
+    st_answered(t, 0, INTENT_ASPECT_DOCUMENTS);
     if (!st_in_flow(t)) {
         conv_out_text(&t->out, "Chọn \"Kiểm tra hồ sơ\" để tôi cùng bạn rà từng giấy tờ.");
         conv_out_qr(&t->out, "Kiểm tra hồ sơ", "check:%s", id);
@@ -346,6 +377,7 @@ static int say_step(struct turn *t, const json_t *g, size_t n, const char *note)
     end_flow(t);
     st_set(t, "flow", json_string("steps"));
     st_set(t, "step", json_integer((json_int_t)n));
+    st_answered(t, 0, INTENT_ASPECT_STEPS);
     mc_buf_init(&b, CONV_TEXT_MAX);
     if (note)
         conv_out_text(&t->out, note);
@@ -773,7 +805,8 @@ static void offer_units(struct turn *t, const json_t *units, const json_t *forme
     }
     json_array_foreach(units, i, u)
     {
-        if (i > 0 && strcmp(sget(u, "province"), sget(json_array_get(units, 0), "province")) != 0)
+        if (i > 0 && !json_equal(json_object_get(u, "province"),
+                                 json_object_get(json_array_get(units, 0), "province")))
             provinces = true;
     }
     mc_buf_init(&b, CONV_TEXT_MAX);
@@ -814,90 +847,68 @@ enum place_result {
     PLACE_ASKED /* we asked which one, or said we found none: the turn is answered */
 };
 
-static bool text_has_x_tilde(const char *s)
+/* Asks which commune, when the citizen named only a district or a province. */
+static void ask_commune_in(struct turn *t, const struct places_hints *h)
 {
-    /* "xã" typed with its tone mark, in NFC or with a combining tilde */
-    return strstr(s, "xã") || strstr(s, "Xã") || strstr(s, "XÃ") || strstr(s, "xa\xCC\x83") ||
-           strstr(s, "Xa\xCC\x83");
+    const char *in = h->district_name ? h->district_name : h->province_name;
+
+    conv_out_textf(&t->out,
+                   "Bạn ở xã/phường nào%s%s? Bạn nhắn tên xã/phường (tên mới hoặc tên "
+                   "cũ trước 1/7/2025) giúp tôi.",
+                   in ? " của " : "", in ? in : "");
+    st_set(t, "await", json_string("where"));
 }
 
-static bool text_is_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s >= 0x80)
-            return false;
-    return true;
-}
-
-static size_t count_words(const char *s, size_t len)
-{
-    size_t i, n = len > 0;
-
-    for (i = 0; i < len; i++)
-        if (s[i] == ' ')
-            n++;
-    return n;
-}
-
+/* Reads a place anywhere in the message with every hint the citizen gave
+ * (gateway/places.h): one unit -> the locality is set; several -> they are
+ * offered; a commune named but unknown -> said so; only a district or a
+ * province -> which commune? A message that names no place leaves *res
+ * PLACE_NONE. */
 static int try_locality(struct turn *t, enum place_result *res)
 {
     const char *src = t->text ? t->text : (t->u ? t->u->normalized : "");
-    size_t start, len;
-    bool sure;
-    json_t *units = NULL, *u, *current, *first_former = NULL;
-    size_t i, n;
+    struct places_result r;
+    json_t *units = NULL, *first_former = NULL, *u;
+    size_t i;
     int rc;
 
     *res = PLACE_NONE;
-    if (!conv_parse_locality(t->folded, &start, &len, &sure))
+    rc = conv_place_find(t->cx->kb, src, strlen(src), t->await_where ? PLACES_FIND_EXPECT : 0, &r,
+                         &units);
+    if (rc == -E2BIG || rc == -EINVAL) /* too long to be an address; understanding decides */
         return 0;
-    /* "ở xa" (far away) folds like "ở xã": believe it only with the tone mark,
-     * or, in text typed without any marks, when a name of two words follows */
-    if (strncmp(t->folded + start, "xa ", 3) == 0 && !text_has_x_tilde(src) &&
-        !(text_is_ascii(src) && count_words(t->folded + start, len) >= 3))
-        return 0;
-    rc = conv_place_search(t->cx->kb, t->folded + start, len, &units);
     if (rc)
         return rc;
-    n = json_array_size(units);
-    if (n == 0) {
-        if (sure) {
+    if (!r.found) {
+        json_decref(units);
+        return 0;
+    }
+    t->place_span = r.statement;
+    if (r.n == 0) {
+        json_decref(units);
+        if (!r.explicit)
+            return 0;
+        if (r.hints.unit.len > 0)
             conv_out_text(&t->out, "Xin lỗi, tôi chưa tìm thấy xã/phường này. Bạn kiểm tra lại "
                                    "tên giúp tôi (có thể thêm tên tỉnh, hoặc tên xã/phường và "
                                    "quận/huyện cũ).");
-            *res = PLACE_ASKED;
-            if (t->await_where)
-                st_set(t, "await", json_string("where"));
-        }
-        json_decref(units);
+        else
+            ask_commune_in(t, &r.hints);
+        if (t->await_where)
+            st_set(t, "await", json_string("where"));
+        *res = PLACE_ASKED;
         return 0;
     }
-    /* a current name beats a former one: "phường Ba Đình" is today's Ba Đình */
-    current = json_array();
-    if (!current) {
-        json_decref(units);
-        return -ENOMEM;
-    }
-    json_array_foreach(units, i, u)
-    {
-        if (strcmp(sget(u, "match") ? sget(u, "match") : "", "current") == 0)
-            json_array_append(current, u);
-    }
-    if (json_array_size(current) > 0) {
-        json_decref(units);
-        units = current;
-    } else {
-        json_decref(current);
+    /* one former commune behind every result: name it in the answer */
+    if (r.by_former) {
         first_former = json_array_get(json_object_get(json_array_get(units, 0), "former"), 0);
-        /* one former commune behind every result: name it in the answer */
         json_array_foreach(units, i, u)
         {
             const json_t *f = json_array_get(json_object_get(u, "former"), 0);
 
-            if (!f || strcmp(sget(f, "code"), sget(first_former, "code")) != 0)
+            if (!f || !first_former ||
+                !json_equal(json_object_get(f, "code"), json_object_get(first_former, "code")))
                 first_former = NULL;
-            if (!first_former)
-                break;
         }
     }
     if (json_array_size(units) == 1) {
@@ -918,6 +929,7 @@ static int try_unit_choice(struct turn *t, enum conv_cmd cmd, unsigned n, bool *
     char key[UNITS_KEY_MAX], padded[CONV_TEXT_FOLD_MAX + 2], pk[UNITS_KEY_MAX + 2];
     const char *hit = NULL;
     size_t i, hits = 0;
+    int pass;
 
     *done = false;
     if (json_array_size(codes) == 0)
@@ -927,18 +939,24 @@ static int try_unit_choice(struct turn *t, enum conv_cmd cmd, unsigned n, bool *
         return choose_unit(t, json_string_value(json_array_get(codes, n - 1)));
     }
     snprintf(padded, sizeof(padded), " %s ", t->folded);
-    json_array_foreach(codes, i, c)
-    {
-        json_t *u = json_is_string(c) ? kb_units_get(t->cx->kb, json_string_value(c)) : NULL;
+    /* by the unit's name ("Ngọc Hà"), else by its province: namesakes are
+     * told apart by the province ("Quảng Ngãi") */
+    for (pass = 0; pass < 2 && hits != 1; pass++) {
+        hits = 0;
+        json_array_foreach(codes, i, c)
+        {
+            json_t *u = json_is_string(c) ? kb_units_get(t->cx->kb, json_string_value(c)) : NULL;
+            const char *name = u ? sget(u, pass == 0 ? "name" : "province") : NULL;
 
-        if (u && kb_units_key(sget(u, "name"), key, sizeof(key)) == 0 && key[0]) {
-            snprintf(pk, sizeof(pk), " %s ", key);
-            if (strstr(padded, pk)) {
-                hit = json_string_value(c);
-                hits++;
+            if (name && kb_units_key(name, key, sizeof(key)) == 0 && key[0]) {
+                snprintf(pk, sizeof(pk), " %s ", key);
+                if (strstr(padded, pk)) {
+                    hit = json_string_value(c);
+                    hits++;
+                }
             }
+            json_decref(u);
         }
-        json_decref(u);
     }
     if (hits != 1)
         return 0;
@@ -1044,6 +1062,7 @@ static int say_aspects(struct turn *t, const json_t *g, unsigned bits)
     if (bits & INTENT_ASPECT_STEPS) {
         json_int_t n = json_integer_value(json_object_get(t->st, "step"));
 
+        st_set(t, "asked", json_integer(INTENT_ASPECT_STEPS));
         return say_step(t, g, st_flow_is(t, "steps") && n > 0 ? (size_t)n : 1, NULL);
     }
     mc_buf_init(&b, CONV_TEXT_MAX);
@@ -1080,6 +1099,7 @@ static int say_aspects(struct turn *t, const json_t *g, unsigned bits)
         return rc;
     if (!answered)
         return -ENOENT;
+    st_answered(t, bits, 0);
     if (st_in_flow(t))
         t->reprompt = true;
     else
@@ -1178,6 +1198,53 @@ static int say_not_understood(struct turn *t)
     return rc;
 }
 
+/* "Còn nữa không" outside a list being read: offers what has not been shown
+ * about g yet (state "shown"), or says that the main points are told. */
+static int say_more(struct turn *t, const json_t *g)
+{
+    static const struct {
+        unsigned bit;
+        const char *words, *title, *payload;
+    } parts[] = {
+        {INTENT_ASPECT_DOCUMENTS, "giấy tờ cần chuẩn bị", "Giấy tờ cần chuẩn bị", "docs"},
+        {INTENT_ASPECT_STEPS, "các bước thực hiện", "Các bước thực hiện", "steps"},
+        {INTENT_ASPECT_WHERE, "nơi nộp", "Nộp ở đâu", "where"},
+        {INTENT_ASPECT_ONLINE, "nộp trực tuyến", "Nộp trực tuyến", "online"},
+        {INTENT_ASPECT_FEE, "lệ phí", NULL, NULL},
+        {INTENT_ASPECT_TIME, "thời gian giải quyết", NULL, NULL},
+        {INTENT_ASPECT_RESULT, "kết quả nhận được", NULL, NULL},
+        {INTENT_ASPECT_LEGAL, "căn cứ pháp lý", NULL, NULL},
+    };
+    const char *id = sget(g, "id");
+    unsigned shown = st_bits(t, "shown");
+    struct mc_buf b;
+    size_t i, n = 0;
+    int rc;
+
+    mc_buf_init(&b, CONV_TEXT_MAX);
+    rc = mc_buf_printf(&b, "Về %s, bạn có thể hỏi thêm:",
+                       sget(g, "short_name") ? sget(g, "short_name") : sget(g, "name"));
+    for (i = 0; !rc && i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (shown & parts[i].bit)
+            continue;
+        rc = mc_buf_printf(&b, "%s %s", n++ ? "," : "", parts[i].words);
+        if (parts[i].payload)
+            conv_out_qr(&t->out, parts[i].title, "%s:%s", parts[i].payload, id);
+    }
+    if (!rc && n == 0) {
+        mc_buf_reset(&b);
+        rc = mc_buf_puts(&b, "Tôi đã nói các ý chính của thủ tục này. Bạn có thể kiểm tra hồ sơ "
+                             "cùng tôi trước khi đi nộp.");
+    } else if (!rc) {
+        rc = mc_buf_puts(&b, ".");
+    }
+    if (!rc)
+        conv_out_buf(&t->out, &b);
+    mc_buf_fini(&b);
+    conv_out_qr(&t->out, "Kiểm tra hồ sơ", "check:%s", id);
+    return rc;
+}
+
 /* ---- commands ---------------------------------------------------------------- */
 
 /* The command cmd from a button or typed text, where it makes sense.
@@ -1227,6 +1294,7 @@ static int do_command(struct turn *t, enum conv_cmd cmd, unsigned n, bool *done)
             t->reprompt = true;
             return say_documents(t, g);
         case CONV_CMD_NEXT:
+        case CONV_CMD_MORE:
         case CONV_CMD_ALL:
         case CONV_CMD_STEP:
         case CONV_CMD_NUMBER:
@@ -1250,6 +1318,13 @@ static int do_command(struct turn *t, enum conv_cmd cmd, unsigned n, bool *done)
 
         *done = true;
         switch (cmd) {
+        case CONV_CMD_MORE:
+            if (cur >= (json_int_t)total) {
+                end_flow(t);
+                conv_out_text(&t->out, "Bạn đã xem hết các bước.");
+                return say_more(t, g);
+            }
+            return say_step(t, g, (size_t)cur + 1, NULL);
         case CONV_CMD_NEXT:
             if (cur >= (json_int_t)total)
                 return say_step(t, g, total, "Bạn đã xem hết các bước.");
@@ -1296,6 +1371,10 @@ static int do_command(struct turn *t, enum conv_cmd cmd, unsigned n, bool *done)
         if (!g)
             break; /* "giấy tờ" alone: understanding may know more */
         return say_documents(t, g);
+    case CONV_CMD_MORE:
+        if (g)
+            return say_more(t, g);
+        /* fall through */
     case CONV_CMD_NEXT:
     case CONV_CMD_PREV:
     case CONV_CMD_ALL:
@@ -1383,6 +1462,7 @@ static int handle_payload(struct turn *t, const char *p)
     bool done;
     int rc = -ENOENT;
 
+    (void)conv_family_take_choice(t->cx->kb, t->st, NULL); /* a button ends the family choice */
     for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
         if (strcmp(p, words[i].word) != 0)
             continue;
@@ -1459,169 +1539,253 @@ static bool is_label(const struct intent_result *u, const char *id)
     return strcmp(u->label, id) == 0;
 }
 
-/* True when the topic words (conv_parse_topic()) occur in the name, the
- * everyday name or an alias of procedure id: "giấy tờ nhà đất" names the
- * land procedures, "lệ phí bao nhiêu" names nothing. */
-static bool names_procedure(struct turn *t, const char *topic, const char *id)
+/* A guide of its own (guide_get() keeps one at a time), or NULL. */
+static json_t *guide_load(struct turn *t, const char *id)
 {
-    char *body = NULL, name[CONV_TEXT_FOLD_MAX], word[CONV_ID_MAX];
+    char *body = NULL;
     json_t *g;
-    const char *p = topic;
-    bool found = false;
-    size_t i;
 
-    if (!topic[0] || kb_get_procedure_json(t->cx->kb, id, &body) != 0)
-        return false;
+    if (!id_ok(id) || kb_get_procedure_json(t->cx->kb, id, &body) != 0)
+        return NULL;
     g = json_loads(body, 0, NULL);
     free(body);
-    while (g && *p && !found) {
-        const char *e = strchr(p, ' ');
-        size_t wl = e ? (size_t)(e - p) : strlen(p);
-        char padded[CONV_TEXT_FOLD_MAX + 2], pw[CONV_ID_MAX + 2];
-
-        if (wl > 0 && wl < sizeof(word)) {
-            memcpy(word, p, wl);
-            word[wl] = '\0';
-            snprintf(pw, sizeof(pw), " %s ", word);
-            for (i = 0; !found; i++) {
-                const char *src =
-                    i == 0 ? sget(g, "name")
-                    : i == 1
-                        ? sget(g, "short_name")
-                        : json_string_value(json_array_get(json_object_get(g, "aliases"), i - 2));
-
-                if (!src && i >= 2)
-                    break;
-                if (!src || conv_text_fold(src, name, sizeof(name)) < 0)
-                    continue;
-                snprintf(padded, sizeof(padded), " %s ", name);
-                found = strstr(padded, pw) != NULL;
-            }
-        }
-        p = e ? e + 1 : p + wl;
-    }
-    json_decref(g);
-    return found;
+    return g;
 }
 
-/* True when the text names a subject that is not procedure proc: a
- * candidate of understanding other than proc is named by its words. */
-static bool about_other(struct turn *t, const char *topic, const char *proc)
+static double confidence_of(const struct intent_result *u, const char *id)
 {
     size_t i;
 
-    if (!topic[0] || names_procedure(t, topic, proc))
-        return false;
-    for (i = 0; i < t->u->n_candidates; i++)
-        if (strcmp(t->u->candidates[i].label, proc) != 0 &&
-            names_procedure(t, topic, t->u->candidates[i].label))
-            return true;
-    return false;
+    for (i = 0; i < u->n_candidates; i++)
+        if (strcmp(u->candidates[i].label, id) == 0)
+            return u->candidates[i].confidence;
+    return 0;
 }
 
-/* The understanding's answer, read in the context of the conversation. */
+/* Measures the facts of conv_switch.h for a follow-up that the
+ * understanding reads as procedure q, and applies the one rule. */
+static enum conv_switch switch_to(struct turn *t, const char *q, unsigned aspects,
+                                  const char *topic)
+{
+    struct conv_switch_facts f = {0};
+    const char *p = st_proc(t);
+    json_t *gp, *gq;
+    enum conv_switch d;
+
+    f.in_context = p != NULL;
+    f.same = p && strcmp(p, q) == 0;
+    if (!f.in_context || f.same)
+        return conv_switch_decide(&f);
+    f.confidence = confidence_of(t->u, q);
+    f.correction = conv_parse_correction(t->folded);
+    f.topic_words = conv_words_count(topic, strlen(topic));
+    f.asks_aspect = (aspects & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION)) != 0;
+    gp = guide_load(t, p);
+    gq = guide_load(t, q);
+    if (gp) {
+        f.names_p = conv_topic_names(gp, topic, true);
+        f.covered_by_p = conv_topic_covered(gp, topic);
+        f.faq_fits_p = conv_guide_faq(gp, t->folded) != NULL;
+    }
+    f.names_q = gq && conv_topic_names(gq, topic, true);
+    d = conv_switch_decide(&f);
+    json_decref(gp);
+    json_decref(gq);
+    return d;
+}
+
+/* A follow-up about proc: the guide's FAQ entry that fits, then the asked
+ * aspects. -ENOENT when neither answers it. */
+static int answer_about(struct turn *t, const char *proc, unsigned aspects)
+{
+    const json_t *faq;
+    json_t *g;
+    int rc = guide_get(t, proc, &g);
+
+    if (rc)
+        return rc;
+    faq = conv_guide_faq(g, t->folded);
+    if (faq) {
+        conv_out_textf(&t->out, "%s\n%s", sget(faq, "q"), sget(faq, "a"));
+        aspects &= ~(unsigned)(INTENT_ASPECT_CONDITION | INTENT_ASPECT_STEPS);
+        if (!aspects) {
+            if (st_in_flow(t))
+                t->reprompt = true;
+            else
+                qr_menu(t, proc);
+            return 0;
+        }
+    }
+    if (!aspects)
+        return -ENOENT;
+    rc = say_aspects(t, g, aspects);
+    return rc == -ENOENT && faq ? 0 : rc;
+}
+
+/* A procedure the conversation moves to (or starts with): the asked
+ * aspects, the steps for "làm thế nào", else the summary card; a fitting FAQ
+ * entry first. A correction ("à nhầm, ý tôi là X") carries the aspects asked
+ * last over to X when it asks nothing itself. */
+static int answer_new(struct turn *t, const char *id, unsigned aspects, bool other)
+{
+    const json_t *faq;
+    json_t *g;
+    int rc;
+
+    if (!aspects && conv_parse_correction(t->folded))
+        aspects = conv_parse_aspects(st_bits(t, "asked"));
+    rc = with_procedure(t, id, &g);
+    if (rc)
+        return rc;
+    faq = conv_guide_faq(g, t->folded);
+    if (faq) {
+        conv_out_textf(&t->out, "%s\n%s", sget(faq, "q"), sget(faq, "a"));
+        aspects &= ~(unsigned)INTENT_ASPECT_CONDITION;
+    }
+    if (aspects & ~(unsigned)INTENT_ASPECT_STEPS) {
+        if (!other && st_in_flow(t)) /* a question about the flow's own procedure */
+            return say_aspects(t, g, aspects);
+        end_flow(t);
+        if (other)
+            conv_out_set(&t->out, "card", conv_guide_card(g));
+        rc = say_aspects(t, g, aspects);
+        return rc == -ENOENT ? say_card(t, g) : rc;
+    }
+    if (aspects & INTENT_ASPECT_STEPS) { /* "làm thế nào", "các bước": step 1 */
+        if (other)
+            conv_out_set(&t->out, "card", conv_guide_card(g));
+        rc = say_aspects(t, g, INTENT_ASPECT_STEPS);
+        if (rc != -ENOENT)
+            return rc;
+    }
+    end_flow(t);
+    return say_card(t, g);
+}
+
+/* The procedure the understanding points at, or NULL: its label, or for a
+ * clarification its best candidate. */
+static const char *understood_procedure(struct turn *t)
+{
+    const struct intent_result *u = t->u;
+
+    if (u->decision == INTENT_MATCH && kb_is_procedure(t->cx->kb, u->label))
+        return u->label;
+    if (u->decision == INTENT_CLARIFY && u->n_candidates > 0 &&
+        kb_is_procedure(t->cx->kb, u->candidates[0].label))
+        return u->candidates[0].label;
+    return NULL;
+}
+
+/* True when the topic words name procedure q outright by its name or
+ * everyday name, and no other candidate by any of its names ("đăng ký khai
+ * sinh" while understanding hesitates between khai sinh and its
+ * re-registration; not "giấy tờ nhà đất", which several land procedures
+ * answer to). */
+static bool names_understood(struct turn *t, const char *q, const char *topic)
+{
+    json_t *g = guide_load(t, q);
+    bool yes = g && conv_topic_names(g, topic, false);
+    size_t i;
+
+    json_decref(g);
+    for (i = 0; yes && i < t->u->n_candidates; i++) {
+        if (strcmp(t->u->candidates[i].label, q) == 0)
+            continue;
+        g = guide_load(t, t->u->candidates[i].label);
+        yes = !(g && conv_topic_names(g, topic, true));
+        json_decref(g);
+    }
+    return yes;
+}
+
+/* The understanding's answer, read against the dialogue state
+ * (docs/conversation.md, "Dialogue state", step 5). */
 static int follow_understanding(struct turn *t, enum place_result place)
 {
     const struct intent_result *u = t->u;
-    const char *proc = st_proc(t);
-    unsigned aspects = u->aspects | conv_parse_aspects(t->ufolded) | conv_parse_aspects(t->folded);
+    const char *proc = st_proc(t), *q = understood_procedure(t);
+    unsigned aspects = conv_parse_aspects(u->aspects);
     /* "none" this sure wins over our keywords ("giá vàng bao nhiêu tiền"); "thế
      * nào" alone is too weak a keyword to hold against a milder "none" */
     bool weak = !(aspects & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION));
     bool sure_none =
         u->decision == INTENT_NONE && u->confidence >= (weak ? CONV_OOS_SURE : CONV_OOS_CERTAIN);
-    json_t *g = NULL;
     char topic[CONV_TEXT_FOLD_MAX];
-    bool follow;
+    bool follow, offered;
     int rc;
 
-    conv_parse_topic(t->folded, topic, sizeof(topic));
+    conv_parse_topic(u, topic, sizeof(topic));
     /* a bare question ("lệ phí bao nhiêu", nothing but question words) names no
      * other subject: with a procedure in context it is about that procedure,
      * however sure understanding is that it names no procedure itself */
     if (sure_none && proc && aspects && topic[0] == '\0')
         sure_none = false;
-    if (aspects & ~(unsigned)INTENT_ASPECT_STEPS)
-        aspects &= ~(unsigned)INTENT_ASPECT_STEPS;
-    if (u->decision == INTENT_MATCH && kb_is_procedure(t->cx->kb, u->label)) {
-        bool other = !proc || strcmp(proc, u->label) != 0;
-
-        if (other && proc && u->confidence < CONV_SWITCH_MIN &&
-            (aspects || st_in_flow(t) || count_words(t->ufolded, strlen(t->ufolded)) <= 2) &&
-            !names_procedure(t, topic, u->label)) {
-            /* weak and about something else: "quay lai" is not a driving licence */
-            if (aspects) {
-                rc = guide_get(t, proc, &g);
-                if (!rc)
-                    rc = say_aspects(t, g, aspects);
-                if (rc != -ENOENT)
-                    return rc;
-            }
-            if (place == PLACE_SET) {
-                offer_place_next(t);
-                return 0;
-            }
-            return say_not_understood(t);
-        }
-        rc = with_procedure(t, u->label, &g);
-        if (rc)
-            return rc;
-        if (aspects & ~(unsigned)INTENT_ASPECT_STEPS) {
-            if (!other && st_in_flow(t)) /* a question about the flow's own procedure */
-                return say_aspects(t, g, aspects);
-            end_flow(t);
-            if (other)
-                conv_out_set(&t->out, "card", conv_guide_card(g));
-            rc = say_aspects(t, g, aspects);
-            return rc == -ENOENT ? say_card(t, g) : rc;
-        }
+    /* a family named, none of its procedures ("làm giấy tờ nhà đất"): a choice,
+     * not a guess, however sure understanding is (conv_family.h) */
+    conv_family_offer(t->cx->kb, u, proc, t->st, &t->out, &offered);
+    if (offered) {
         end_flow(t);
-        return say_card(t, g);
+        return 0;
     }
+    /* "tôi đang tạm trú ở phường X" states where the citizen lives: with a
+     * procedure in context it is not a request for the residence procedure */
+    if (q && proc && (place == PLACE_SET || switch_to(t, q, aspects, topic) == CONV_STAY)) {
+        if (strcmp(q, proc) == 0 && u->decision == INTENT_MATCH)
+            return answer_new(t, q, aspects, false);
+        rc = answer_about(t, proc, aspects);
+        if (rc != -ENOENT)
+            return rc;
+        if (place == PLACE_SET) {
+            offer_place_next(t);
+            return 0;
+        }
+        return say_not_understood(t);
+    }
+    if (q && (u->decision == INTENT_MATCH || proc || names_understood(t, q, topic)))
+        return answer_new(t, q, aspects, !proc || strcmp(proc, q) != 0);
     if (u->decision == INTENT_MATCH) { /* a meta intent */
         if (is_label(u, "chao-hoi"))
             return say_greeting(t);
         if (is_label(u, "cam-on"))
             return say_thanks(t);
+        /* "hồ sơ gồm gì" about the procedure in context is its documents,
+         * not the dossier-status lookup its words resemble */
+        if (proc && aspects && !is_label(u, "noi-nop-ho-so") && !is_label(u, "gap-can-bo") &&
+            !(is_label(u, "tra-cuu-ho-so") && conv_parse_lookup(t->folded))) {
+            rc = answer_about(t, proc, aspects);
+            if (rc != -ENOENT)
+                return rc;
+        }
         t->reprompt = true;
         if (is_label(u, "noi-nop-ho-so"))
             return say_where_any(t);
         if (is_label(u, "nop-truc-tuyen") && proc) {
+            json_t *g;
+
             rc = guide_get(t, proc, &g);
             if (rc != -ENOENT)
                 return rc ? rc : say_aspects(t, g, INTENT_ASPECT_ONLINE);
         }
         return say_meta(t, u->label);
     }
-    if (place == PLACE_SET) { /* "tôi ở phường X" says nothing more */
+    if (place == PLACE_SET) { /* "tôi ở phường X" ... and maybe "thì nộp ở đâu" */
+        if (proc && aspects) {
+            rc = answer_about(t, proc, aspects);
+            if (rc != -ENOENT)
+                return rc;
+        } else if (aspects & INTENT_ASPECT_WHERE && !t->where_done) {
+            t->where_done = true;
+            return say_where_any(t);
+        }
         offer_place_next(t);
         return 0;
     }
     /* a question about the procedure in context, unless it names another subject */
-    follow = proc && !sure_none && !about_other(t, topic, proc);
-    if (follow && aspects) {
-        rc = guide_get(t, proc, &g);
-        if (!rc)
-            rc = say_aspects(t, g, aspects);
+    follow = proc && !sure_none;
+    if (follow) {
+        rc = answer_about(t, proc, aspects);
         if (rc != -ENOENT)
             return rc;
-    }
-    if (follow) {
-        rc = guide_get(t, proc, &g);
-        if (rc && rc != -ENOENT)
-            return rc;
-        if (!rc) {
-            const json_t *faq = conv_guide_faq(g, t->folded);
-
-            if (faq) {
-                conv_out_textf(&t->out, "%s\n%s", sget(faq, "q"), sget(faq, "a"));
-                if (st_in_flow(t))
-                    t->reprompt = true;
-                else
-                    qr_menu(t, proc);
-                return 0;
-            }
-        }
     }
     if (u->decision == INTENT_CLARIFY && u->n_candidates > 0) {
         rc = say_clarify(t);
@@ -1644,6 +1808,62 @@ static int follow_understanding(struct turn *t, enum place_result place)
     return say_not_understood(t);
 }
 
+/* "tôi ở xã X huyện Y cũ thì đến đâu làm": the place is set; what is left of
+ * the message is understood again without the place's words (names such as
+ * "Tân Phú" or "Bình Tân" must not pass for a procedure), and answered when
+ * it asks anything; otherwise the citizen is offered what to ask next. */
+static int after_place(struct turn *t)
+{
+    const char *src = t->text ? t->text : t->u->normalized;
+    size_t len = strlen(src), a = t->place_span.start, b = a + t->place_span.len;
+    const struct intent_result *whole = t->u;
+    const char *whole_ufolded = t->ufolded;
+    struct intent_result *r = NULL;
+    char *rest = NULL, saved[CONV_TEXT_FOLD_MAX];
+    bool asks;
+    int rc = 0;
+
+    if (!t->cx->index || b > len || b <= a)
+        return follow_understanding(t, PLACE_SET);
+    rest = malloc(len + 2);
+    r = malloc(sizeof(*r));
+    if (!rest || !r) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    memcpy(rest, src, a);
+    rest[a] = ' ';
+    memcpy(rest + a + 1, src + b, len - b + 1);
+    if (intent_match(t->cx->index, rest, strlen(rest), r) != 0) {
+        rc = follow_understanding(t, PLACE_SET);
+        goto out;
+    }
+    /* the rest asks something: a question aspect, or a label understanding
+     * matches or hesitates over ("thì đến đâu làm" hesitates over "where to
+     * submit"); greetings and thanks around an address ask nothing */
+    asks = r->aspects != 0 ||
+           (r->decision != INTENT_NONE && !is_label(r, "chao-hoi") && !is_label(r, "cam-on"));
+    if (t->where_done && !(r->aspects & ~(unsigned)INTENT_ASPECT_WHERE))
+        asks = false; /* the pending "nộp ở đâu" was just answered with the place */
+    if (!asks) {
+        offer_place_next(t);
+        goto out;
+    }
+    memcpy(saved, t->folded, sizeof(saved));
+    if (conv_text_fold(rest, t->folded, sizeof(t->folded)) == -EINVAL)
+        t->folded[0] = '\0';
+    t->u = r;
+    t->ufolded = r->folded;
+    rc = follow_understanding(t, PLACE_SET);
+    t->u = whole;
+    t->ufolded = whole_ufolded;
+    memcpy(t->folded, saved, sizeof(saved));
+out:
+    free(r);
+    free(rest);
+    return rc;
+}
+
 static int handle_text(struct turn *t)
 {
     enum conv_cmd cmd;
@@ -1651,7 +1871,11 @@ static int handle_text(struct turn *t)
     unsigned n = 0;
     bool done;
     int rc;
+    /* an answer to the family choice offered last turn (conv_family.h) */
+    const char *chosen = conv_family_take_choice(t->cx->kb, t->st, t->u);
 
+    if (chosen)
+        return answer_new(t, chosen, conv_parse_aspects(t->u->aspects), true);
     cmd = conv_parse_command(t->ufolded, &n);
     if (cmd == CONV_CMD_NONE)
         cmd = conv_parse_command(t->folded, &n);
@@ -1666,6 +1890,8 @@ static int handle_text(struct turn *t)
     rc = try_locality(t, &place);
     if (rc || place == PLACE_ASKED)
         return rc;
+    if (place == PLACE_SET)
+        return after_place(t);
     return follow_understanding(t, place);
 }
 

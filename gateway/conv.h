@@ -12,18 +12,21 @@
  * CONV_QR_TITLE_MAX characters and there are at most CONV_QR_MAX of them
  * (conv_out.h), so every channel can show them as they are.
  *
- * The state is the session's JSON object, small and versioned:
- *   {"v":1, "procedure":id, "flow":"steps"|"check", "step":n,
- *    "check":{...conv_check.h...}, "checklist":{"procedure":id,"items":{doc:status}},
- *    "misses":n, "locality":{code,name,province}, "units":[code...], "await":"where"}
- * A state of another version, or damaged, starts a fresh conversation.
+ * The state is the session's JSON object, the dialogue state (docs/conversation.md,
+ * "Dialogue state"), small and versioned:
+ *   {"v":2, "procedure":id, "asked":aspect bits, "shown":aspect bits,
+ *    "flow":"steps"|"check", "step":n, "check":{...conv_check.h...},
+ *    "checklist":{"procedure":id,"items":{doc:status}}, "misses":n,
+ *    "locality":{code,name,province}, "units":[code...], "await":"where"}
+ * A v1 state is kept as it is (v2 only adds keys); another version, or a
+ * damaged state, starts a fresh conversation.
  * Runs on the event-loop thread (it reads the kb). */
 #ifndef MOTCUA_GATEWAY_CONV_H
 #define MOTCUA_GATEWAY_CONV_H
 
 #include "mc_err.h"
 
-#define CONV_STATE_VERSION 1
+#define CONV_STATE_VERSION 2
 #define CONV_MISSES_OFFICER 2 /* misunderstandings in a row before an officer is offered */
 #define CONV_SWITCH_MIN 0.6   /* confidence to leave a flow for another procedure */
 #define CONV_OOS_SURE 0.8     /* "none" this sure is out of scope even if it says "thế nào" */
@@ -34,11 +37,14 @@
 struct kb;
 struct mc_config;
 struct intent_result;
+struct intent_index;
 struct json_t;
 
 struct conv_ctx {
-    struct kb *kb;               /* borrowed */
-    const struct mc_config *cfg; /* borrowed; may be NULL (motcua ask): no default locality */
+    struct kb *kb;                    /* borrowed */
+    const struct mc_config *cfg;      /* borrowed; may be NULL (motcua ask): no default locality */
+    const struct intent_index *index; /* borrowed; may be NULL: the rest of a message that
+                                         named a place is then not understood again */
 };
 
 /* One turn of the citizen: a typed text with its understanding, or a

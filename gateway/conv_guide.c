@@ -11,10 +11,13 @@
 
 #include "conv_check.h"
 #include "conv_text.h"
+#include "conv_words.h"
 #include "intent.h"
 
 #define GUIDE_URL_MAX 160      /* bytes of "/thu-tuc/<id>" */
 #define GUIDE_FAQ_WORDS_MAX 64 /* distinct words compared per FAQ question */
+#define GUIDE_FAQ_SPLIT_MAX                                                                        \
+    512                        /* words of a text looked at for them (a message is <= 2048 bytes) */
 #define GUIDE_FAQ_MIN_SHARED 3 /* words an FAQ question must share with the citizen's */
 
 static const char *str(const json_t *o, const char *k)
@@ -260,6 +263,26 @@ static int answer_where(const json_t *g, struct mc_buf *b)
     return rc;
 }
 
+static int answer_legal(const json_t *g, struct mc_buf *b)
+{
+    const json_t *l;
+    size_t i, n = 0;
+    int rc = 0;
+
+    json_array_foreach(json_object_get(g, "legal_basis"), i, l)
+    {
+        if (!json_is_string(l))
+            continue;
+        if (n++ == 0)
+            rc = mc_buf_printf(b, "Căn cứ pháp lý của %s:", str(g, "name"));
+        if (!rc)
+            rc = mc_buf_printf(b, "\n• %s", json_string_value(l));
+        if (rc)
+            return rc;
+    }
+    return n ? 0 : -ENOENT;
+}
+
 int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct mc_buf *b)
 {
     const json_t *faq;
@@ -281,6 +304,8 @@ int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct 
         return answer_form(g, b);
     case INTENT_ASPECT_RESULT:
         return answer_result(g, b);
+    case INTENT_ASPECT_LEGAL:
+        return answer_legal(g, b);
     case INTENT_ASPECT_CONDITION:
         faq = folded ? conv_guide_faq(g, folded) : NULL;
         if (!faq)
@@ -291,56 +316,28 @@ int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct 
     }
 }
 
-/* Words too common to say what a question is about. */
-static bool is_stopword(const char *w, size_t n)
-{
-    static const char *const stop[] = {
-        "toi", "ban", "em",  "minh", "co",  "khong", "thi",  "la",  "cua",  "cho", "va",
-        "o",   "gi",  "nao", "the",  "a",   "duoc",  "phai", "hay", "hoac", "neu", "ma",
-        "de",  "voi", "nhu", "vay",  "roi", "can",   "lam",  "bi",  "con",  "ai",  "mot"};
-    size_t i;
-
-    if (n < 2)
-        return true;
-    for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
-        if (strlen(stop[i]) == n && memcmp(stop[i], w, n) == 0)
-            return true;
-    return false;
-}
-
 /* Collects the distinct content words of folded s (pointers into s). */
-static size_t content_words(const char *s, const char *w[], size_t len[], size_t max)
+static size_t content_words(const char *s, struct conv_word *w, size_t max)
 {
-    size_t n = 0, k;
+    struct conv_word all[GUIDE_FAQ_SPLIT_MAX];
+    size_t n = 0, i, k, na = conv_words_split(s, strlen(s), true, all, GUIDE_FAQ_SPLIT_MAX, NULL);
 
-    while (*s) {
-        const char *e;
-        bool dup = false;
+    for (i = 0; i < na; i++) {
+        bool dup = conv_words_is_stop(&all[i], false);
 
-        while (*s == ' ')
-            s++;
-        e = strchr(s, ' ');
-        if (!e)
-            e = s + strlen(s);
-        if (e > s && !is_stopword(s, (size_t)(e - s)) && *s != ',') {
-            for (k = 0; k < n && !dup; k++)
-                dup = len[k] == (size_t)(e - s) && memcmp(w[k], s, len[k]) == 0;
-            if (!dup && n < max) {
-                w[n] = s;
-                len[n++] = (size_t)(e - s);
-            }
-        }
-        s = e;
+        for (k = 0; k < n && !dup; k++)
+            dup = w[k].len == all[i].len && memcmp(w[k].p, all[i].p, all[i].len) == 0;
+        if (!dup && n < max)
+            w[n++] = all[i];
     }
     return n;
 }
 
 const json_t *conv_guide_faq(const json_t *g, const char *folded)
 {
-    const char *uw[GUIDE_FAQ_WORDS_MAX], *qw[GUIDE_FAQ_WORDS_MAX];
-    size_t ul[GUIDE_FAQ_WORDS_MAX], ql[GUIDE_FAQ_WORDS_MAX];
+    struct conv_word uw[GUIDE_FAQ_WORDS_MAX], qw[GUIDE_FAQ_WORDS_MAX];
     const json_t *faq, *best = NULL;
-    size_t i, nu = content_words(folded, uw, ul, GUIDE_FAQ_WORDS_MAX), best_shared = 0;
+    size_t i, nu = content_words(folded, uw, GUIDE_FAQ_WORDS_MAX), best_shared = 0;
     char q[CONV_TEXT_FOLD_MAX];
 
     json_array_foreach(json_object_get(g, "faq"), i, faq)
@@ -349,10 +346,10 @@ const json_t *conv_guide_faq(const json_t *g, const char *folded)
 
         if (conv_text_fold(str(faq, "q"), q, sizeof(q)) < 0)
             continue;
-        nq = content_words(q, qw, ql, GUIDE_FAQ_WORDS_MAX);
+        nq = content_words(q, qw, GUIDE_FAQ_WORDS_MAX);
         for (a = 0; a < nq; a++)
             for (k = 0; k < nu; k++)
-                if (ql[a] == ul[k] && memcmp(qw[a], uw[k], ql[a]) == 0) {
+                if (qw[a].len == uw[k].len && memcmp(qw[a].p, uw[k].p, qw[a].len) == 0) {
                     shared++;
                     break;
                 }

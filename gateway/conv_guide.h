@@ -1,7 +1,8 @@
 /* gateway/conv_guide.h - the words a citizen reads about one procedure,
  * built from its guide (the API's JSON object, data/procedures/SCHEMA.md):
  * the summary and card, the document list, one step or all steps, the
- * answers to follow-up aspects (fee, time, who, form, online, result), a
+ * answers to follow-up aspects (fee, time, who, form, online, result,
+ * legal basis), a
  * pre-check question and the final checklist. All wording of the
  * conversation that depends on a guide lives here (docs/conversation.md
  * says how to change it). Pure functions over jansson values; no I/O.
@@ -43,7 +44,8 @@ MC_MUST_CHECK int conv_guide_step(const struct json_t *g, size_t n, struct mc_bu
 MC_MUST_CHECK int conv_guide_steps(const struct json_t *g, struct mc_buf *b);
 
 /* The answer to one aspect (one enum intent_aspect bit) from the guide's
- * own fields: fee, time, documents, who, form, online, result, condition
+ * own fields: fee, time, documents, who, form, online, result, legal
+ * (its legal_basis; -ENOENT when it lists none), condition
  * (from the guide's FAQ when one fits the folded question, else -ENOENT),
  * where (the guide's "where" only; offices are the caller's). Returns 0,
  * -ENOENT for an aspect the guide cannot answer, or -E2BIG/-ENOMEM. */

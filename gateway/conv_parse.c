@@ -8,15 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_words.h"
 #include "intent.h"
 
 #define PARSE_TOKENS_MAX 24 /* words looked at in one command; more is a sentence */
 #define PARSE_PHRASE_MAX 96 /* bytes of a command after particles are dropped */
-
-struct tok {
-    const char *p;
-    size_t len;
-};
 
 struct phrase {
     const char *text;
@@ -125,7 +121,6 @@ static const struct phrase phrases[] = {
     {"ok tiep", CONV_CMD_NEXT},
     {"roi tiep", CONV_CMD_NEXT},
     {"tiep nao", CONV_CMD_NEXT},
-    {"con gi", CONV_CMD_NEXT},
     {"lam gi tiep", CONV_CMD_NEXT},
     {"tiep theo la gi", CONV_CMD_NEXT},
 
@@ -235,54 +230,10 @@ static const char *const step_after[] = {"la", "gi", "the", "nao", "sao", "lam"}
 static const char *const number_words[] = {"",    "mot", "hai", "ba",   "bon", "nam",
                                            "sau", "bay", "tam", "chin", "muoi"};
 
-static size_t tokenize(const char *s, struct tok *t, size_t max, bool *overflow)
-{
-    size_t n = 0;
-
-    *overflow = false;
-    while (*s) {
-        const char *e;
-
-        while (*s == ' ')
-            s++;
-        if (!*s)
-            break;
-        e = strchr(s, ' ');
-        if (!e)
-            e = s + strlen(s);
-        if (!(e - s == 1 && *s == ',')) { /* clause marks do not count as words */
-            if (n == max) {
-                *overflow = true;
-                break;
-            }
-            t[n].p = s;
-            t[n].len = (size_t)(e - s);
-            n++;
-        }
-        s = e;
-    }
-    return n;
-}
-
-static bool tok_is(const struct tok *t, const char *w)
-{
-    return strlen(w) == t->len && memcmp(t->p, w, t->len) == 0;
-}
-
-static bool tok_in(const struct tok *t, const char *const *set, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (tok_is(t, set[i]))
-            return true;
-    return false;
-}
-
-#define IN(t, set) tok_in((t), (set), sizeof(set) / sizeof((set)[0]))
+#define IN(w, set) conv_words_in((w), (set), sizeof(set) / sizeof((set)[0]))
 
 /* A step number: digits 1..CONV_PARSE_STEP_MAX or a number word. */
-static unsigned tok_number(const struct tok *t)
+static unsigned tok_number(const struct conv_word *t)
 {
     char d[4];
     char *end;
@@ -290,11 +241,11 @@ static unsigned tok_number(const struct tok *t)
     size_t i;
 
     for (i = 1; i < sizeof(number_words) / sizeof(number_words[0]); i++)
-        if (tok_is(t, number_words[i]))
+        if (conv_words_is(t, number_words[i]))
             return (unsigned)i;
-    if (tok_is(t, "nhat"))
+    if (conv_words_is(t, "nhat"))
         return 1; /* "bước thứ nhất" */
-    if (tok_is(t, "tu"))
+    if (conv_words_is(t, "tu"))
         return 4; /* "bước thứ tư" */
     if (t->len == 0 || t->len >= sizeof(d))
         return 0;
@@ -311,13 +262,13 @@ static unsigned tok_number(const struct tok *t)
 }
 
 /* "bước 3", "xem bước số 3", "quay lại bước thứ hai nhé". */
-static unsigned parse_step(const struct tok *t, size_t n)
+static unsigned parse_step(const struct conv_word *t, size_t n)
 {
     size_t i, b = n;
     unsigned v;
 
     for (i = 0; i < n; i++) {
-        if (tok_is(&t[i], "buoc")) {
+        if (conv_words_is(&t[i], "buoc")) {
             b = i;
             break;
         }
@@ -327,7 +278,7 @@ static unsigned parse_step(const struct tok *t, size_t n)
     if (b + 1 >= n)
         return 0;
     i = b + 1;
-    if (i + 1 < n && (tok_is(&t[i], "so") || tok_is(&t[i], "thu")))
+    if (i + 1 < n && (conv_words_is(&t[i], "so") || conv_words_is(&t[i], "thu")))
         i++;
     v = tok_number(&t[i]);
     if (!v)
@@ -338,23 +289,118 @@ static unsigned parse_step(const struct tok *t, size_t n)
     return v;
 }
 
+/* "More of what you showed", matched with only trailing particles dropped
+ * (a leading "còn" is the question itself here, not a pronoun). */
+static const char *const more_phrases[] = {"con nua khong",
+                                           "con nua hong",
+                                           "con gi nua khong",
+                                           "con gi nua hong",
+                                           "con gi khong",
+                                           "con gi",
+                                           "con gi them khong",
+                                           "con gi them",
+                                           "het chua",
+                                           "da het chua",
+                                           "het chua vay",
+                                           "them gi",
+                                           "them gi khong",
+                                           "them gi nua khong",
+                                           "con buoc nao nua khong",
+                                           "con buoc nao khong",
+                                           "con buoc nao",
+                                           "con buoc nao nua",
+                                           "con khong",
+                                           "con nua ko",
+                                           "con gi nua ko",
+                                           "het chua ta",
+                                           "con j nua khong",
+                                           "con j nua ko",
+                                           "con j khong",
+                                           "con j"};
+
+static bool is_more(const struct conv_word *t, size_t count)
+{
+    char joined[PARSE_PHRASE_MAX];
+    size_t i, o = 0;
+
+    while (count > 1 && IN(&t[count - 1], trailing))
+        count--;
+    for (i = 0; i < count; i++) {
+        if (o + t[i].len + 1 >= sizeof(joined))
+            return false;
+        if (o)
+            joined[o++] = ' ';
+        memcpy(joined + o, t[i].p, t[i].len);
+        o += t[i].len;
+    }
+    joined[o] = '\0';
+    for (i = 0; i < sizeof(more_phrases) / sizeof(more_phrases[0]); i++)
+        if (strcmp(joined, more_phrases[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool starts_with_words(const char *folded, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return strncmp(folded, prefix, n) == 0 && (folded[n] == ' ' || folded[n] == '\0');
+}
+
+bool conv_parse_correction(const char *folded)
+{
+    static const char *const lead[] = {
+        "a nham",       "a nham roi",   "nham",         "nham roi",  "toi nham", "em nham",
+        "minh nham",    "xin loi nham", "khong phai ,", "ko phai ,", "k phai ,", "hong phai ,",
+        "khong phai y", "ko phai y",    "a khong phai", "y toi la",  "y em la",  "y minh la",
+        "y tui la",     "y e la",       "y la",         "sua lai"};
+    static const char *const mid[] = {" y toi la ", " y em la ", " y minh la ", " y tui la ",
+                                      " y e la "};
+    size_t i;
+
+    for (i = 0; i < sizeof(lead) / sizeof(lead[0]); i++)
+        if (starts_with_words(folded, lead[i]))
+            return true;
+    for (i = 0; i < sizeof(mid) / sizeof(mid[0]); i++)
+        if (strstr(folded, mid[i]))
+            return true;
+    return false;
+}
+
+bool conv_parse_lookup(const char *folded)
+{
+    static const char *const words[] = {" tra cuu ",       " ma ho so ",     " den dau roi ",
+                                        " da nop ",        " nop roi ",      " tinh trang ho so ",
+                                        " ho so cua toi ", " ho so cua em ", " theo doi ho so "};
+    char padded[PARSE_PHRASE_MAX * 8];
+    size_t i;
+
+    snprintf(padded, sizeof(padded), " %s ", folded);
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strstr(padded, words[i]))
+            return true;
+    return false;
+}
+
 enum conv_cmd conv_parse_command(const char *folded, unsigned *n)
 {
-    struct tok t[PARSE_TOKENS_MAX];
+    struct conv_word t[PARSE_TOKENS_MAX];
     char joined[PARSE_PHRASE_MAX];
     size_t count, first = 0, i, o = 0;
     bool overflow;
 
     *n = 0;
-    count = tokenize(folded, t, PARSE_TOKENS_MAX, &overflow);
+    count = conv_words_split(folded, strlen(folded), true, t, PARSE_TOKENS_MAX, &overflow);
     if (overflow || count == 0)
         return CONV_CMD_NONE;
+    if (is_more(t, count))
+        return CONV_CMD_MORE;
     if (count == 1 && tok_number(&t[0]) && t[0].p[0] >= '0' && t[0].p[0] <= '9') {
         *n = tok_number(&t[0]);
         return CONV_CMD_NUMBER;
     }
     /* "dạ" alone is a polite yes; before more words it is only politeness */
-    while (count - first > 1 && (IN(&t[first], leading) || tok_is(&t[first], "da")))
+    while (count - first > 1 && (IN(&t[first], leading) || conv_words_is(&t[first], "da")))
         first++;
     while (count - first > 1 && IN(&t[count - 1], trailing))
         count--;
@@ -378,164 +424,14 @@ enum conv_cmd conv_parse_command(const char *folded, unsigned *n)
     return CONV_CMD_NONE;
 }
 
-struct aspect_word {
-    const char *text; /* folded words, matched as whole words */
-    unsigned bit;     /* enum intent_aspect */
-};
-
-static const struct aspect_word aspect_words[] = {
-    {"le phi", INTENT_ASPECT_FEE},
-    {"phi", INTENT_ASPECT_FEE},
-    {"bao nhieu tien", INTENT_ASPECT_FEE},
-    {"mat tien", INTENT_ASPECT_FEE},
-    {"ton tien", INTENT_ASPECT_FEE},
-    {"chi phi", INTENT_ASPECT_FEE},
-    {"tien", INTENT_ASPECT_FEE},
-    {"mien phi", INTENT_ASPECT_FEE},
-
-    {"mat bao lau", INTENT_ASPECT_TIME},
-    {"mat may ngay", INTENT_ASPECT_TIME},
-    {"bao lau", INTENT_ASPECT_TIME},
-    {"may ngay", INTENT_ASPECT_TIME},
-    {"bao nhieu ngay", INTENT_ASPECT_TIME},
-    {"thoi gian", INTENT_ASPECT_TIME},
-    {"thoi han", INTENT_ASPECT_TIME},
-    {"lau khong", INTENT_ASPECT_TIME},
-    {"lau ko", INTENT_ASPECT_TIME},
-    {"mat may", INTENT_ASPECT_TIME},
-    {"may hom", INTENT_ASPECT_TIME},
-    {"nhanh khong", INTENT_ASPECT_TIME},
-    {"bao gio xong", INTENT_ASPECT_TIME},
-    {"khi nao xong", INTENT_ASPECT_TIME},
-    {"may tuan", INTENT_ASPECT_TIME},
-
-    {"giay to", INTENT_ASPECT_DOCUMENTS},
-    {"ho so gom", INTENT_ASPECT_DOCUMENTS},
-    {"can mang", INTENT_ASPECT_DOCUMENTS},
-    {"mang gi", INTENT_ASPECT_DOCUMENTS},
-    {"mang theo", INTENT_ASPECT_DOCUMENTS},
-    {"can gi", INTENT_ASPECT_DOCUMENTS},
-    {"can nhung gi", INTENT_ASPECT_DOCUMENTS},
-    {"chuan bi gi", INTENT_ASPECT_DOCUMENTS},
-    {"chuan bi nhung gi", INTENT_ASPECT_DOCUMENTS},
-    {"thanh phan ho so", INTENT_ASPECT_DOCUMENTS},
-    {"ho so can", INTENT_ASPECT_DOCUMENTS},
-    {"can chuan bi", INTENT_ASPECT_DOCUMENTS},
-    {"can j", INTENT_ASPECT_DOCUMENTS},
-    {"mang j", INTENT_ASPECT_DOCUMENTS},
-
-    {"o dau", INTENT_ASPECT_WHERE},
-    {"cho nao", INTENT_ASPECT_WHERE},
-    {"noi nop", INTENT_ASPECT_WHERE},
-    {"dia chi", INTENT_ASPECT_WHERE},
-    {"o mo", INTENT_ASPECT_WHERE},
-    {"tai dau", INTENT_ASPECT_WHERE},
-    {"den dau", INTENT_ASPECT_WHERE},
-    {"di dau", INTENT_ASPECT_WHERE},
-    {"nop dau", INTENT_ASPECT_WHERE},
-    {"nop tai", INTENT_ASPECT_WHERE},
-    {"o cho nao", INTENT_ASPECT_WHERE},
-
-    {"online", INTENT_ASPECT_ONLINE},
-    {"truc tuyen", INTENT_ASPECT_ONLINE},
-    {"qua mang", INTENT_ASPECT_ONLINE},
-    {"dich vu cong", INTENT_ASPECT_ONLINE},
-    {"vneid", INTENT_ASPECT_ONLINE},
-    {"tren mang", INTENT_ASPECT_ONLINE},
-    {"dichvucong", INTENT_ASPECT_ONLINE},
-    {"qua app", INTENT_ASPECT_ONLINE},
-    {"tren app", INTENT_ASPECT_ONLINE},
-    {"onl", INTENT_ASPECT_ONLINE},
-
-    {"ai duoc", INTENT_ASPECT_WHO},
-    {"nop thay", INTENT_ASPECT_WHO},
-    {"lam thay", INTENT_ASPECT_WHO},
-    {"nho nguoi", INTENT_ASPECT_WHO},
-    {"uy quyen", INTENT_ASPECT_WHO},
-    {"di thay", INTENT_ASPECT_WHO},
-    {"ai nop", INTENT_ASPECT_WHO},
-    {"ai lam", INTENT_ASPECT_WHO},
-    {"nguoi khac", INTENT_ASPECT_WHO},
-    {"ai co the", INTENT_ASPECT_WHO},
-    {"nho ai", INTENT_ASPECT_WHO},
-
-    {"mau to khai", INTENT_ASPECT_FORM},
-    {"to khai", INTENT_ASPECT_FORM},
-    {"mau don", INTENT_ASPECT_FORM},
-    {"bieu mau", INTENT_ASPECT_FORM},
-    {"mau so", INTENT_ASPECT_FORM},
-    {"mau giay", INTENT_ASPECT_FORM},
-    {"don xin", INTENT_ASPECT_FORM},
-
-    {"cac buoc", INTENT_ASPECT_STEPS},
-    {"trinh tu", INTENT_ASPECT_STEPS},
-    {"quy trinh", INTENT_ASPECT_STEPS},
-    {"lam the nao", INTENT_ASPECT_STEPS},
-    {"lam sao", INTENT_ASPECT_STEPS},
-    {"nhu the nao", INTENT_ASPECT_STEPS},
-    {"the nao", INTENT_ASPECT_STEPS},
-    {"ntn", INTENT_ASPECT_STEPS},
-    {"huong dan", INTENT_ASPECT_STEPS},
-    {"cach lam", INTENT_ASPECT_STEPS},
-
-    {"gio lam viec", INTENT_ASPECT_HOURS},
-    {"may gio", INTENT_ASPECT_HOURS},
-    {"thu bay", INTENT_ASPECT_HOURS},
-    {"chu nhat", INTENT_ASPECT_HOURS},
-    {"gio mo cua", INTENT_ASPECT_HOURS},
-    {"mo cua", INTENT_ASPECT_HOURS},
-    {"dong cua", INTENT_ASPECT_HOURS},
-    {"ngay le", INTENT_ASPECT_HOURS},
-    {"t7", INTENT_ASPECT_HOURS},
-    {"gio giac", INTENT_ASPECT_HOURS},
-
-    {"dieu kien", INTENT_ASPECT_CONDITION},
-    {"co duoc khong", INTENT_ASPECT_CONDITION},
-    {"duoc khong", INTENT_ASPECT_CONDITION},
-    {"duoc ko", INTENT_ASPECT_CONDITION},
-
-    {"nhan ket qua", INTENT_ASPECT_RESULT},
-    {"ket qua", INTENT_ASPECT_RESULT},
-    {"bao gio co", INTENT_ASPECT_RESULT},
-    {"khi nao co", INTENT_ASPECT_RESULT},
-    {"nhan giay", INTENT_ASPECT_RESULT},
-    {"duoc cap gi", INTENT_ASPECT_RESULT},
-    {"nhan duoc gi", INTENT_ASPECT_RESULT},
-    {"tra ket qua", INTENT_ASPECT_RESULT},
-};
-
-/* True if the words of w occur in s as whole words. */
-static bool has_words(const char *s, const char *w)
+unsigned conv_parse_aspects(unsigned asked)
 {
-    size_t wl = strlen(w);
-    const char *p = s;
+    unsigned bits = asked;
 
-    while ((p = strstr(p, w)) != NULL) {
-        bool left = p == s || p[-1] == ' ';
-        bool right = p[wl] == '\0' || p[wl] == ' ';
-
-        if (left && right)
-            return true;
-        p++;
-    }
-    return false;
-}
-
-unsigned conv_parse_aspects(const char *folded)
-{
-    unsigned bits = 0, specific;
-    size_t i;
-
-    for (i = 0; i < sizeof(aspect_words) / sizeof(aspect_words[0]); i++)
-        if (!(bits & aspect_words[i].bit) && has_words(folded, aspect_words[i].text))
-            bits |= aspect_words[i].bit;
     if (bits & INTENT_ASPECT_FORM)
         bits &= ~(unsigned)INTENT_ASPECT_WHERE; /* "mẫu tờ khai ở đâu": where to get the form */
-    specific = bits & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION);
-    if (specific)
-        bits = specific;
-    else if (bits & INTENT_ASPECT_STEPS)
-        bits = INTENT_ASPECT_STEPS; /* "thế nào" alone asks how it is done */
+    if (bits & ~(unsigned)INTENT_ASPECT_STEPS)
+        bits &= ~(unsigned)INTENT_ASPECT_STEPS; /* "thế nào" alone asks how it is done */
     return bits;
 }
 
@@ -545,20 +441,28 @@ static const char *const place_sure[] = {"toi",  "em",   "minh", "tui",  "nha", 
                                          "tru",  "que",  "con",  "chau", "ba",  "ong",  "me",
                                          "dang", "hien", "gia",  "dinh", "ho",  "khau"};
 
+/* Words that cannot begin the name after a unit word (place names may begin
+ * with many common words, "Ba Vì", "Cô Tô", "Minh Khai": only question words
+ * and particles are listed). */
+static const char *const not_name[] = {"duoc", "khong", "ko",  "nao", "gi",  "dau",
+                                       "roi",  "nhe",   "vay", "nay", "khac"};
+
 bool conv_parse_locality(const char *folded, size_t *start, size_t *len, bool *sure)
 {
-    struct tok t[PARSE_TOKENS_MAX * 4];
+    struct conv_word t[PARSE_TOKENS_MAX * 4];
     bool overflow;
-    size_t n = tokenize(folded, t, sizeof(t) / sizeof(t[0]), &overflow), i;
+    size_t n = conv_words_split(folded, strlen(folded), true, t, sizeof(t) / sizeof(t[0]),
+                                &overflow),
+           i;
 
     for (i = 0; i < n; i++) {
         size_t words = 1, k;
         const char *end;
 
-        if (tok_is(&t[i], "phuong") || tok_is(&t[i], "xa"))
+        if (conv_words_is(&t[i], "phuong") || conv_words_is(&t[i], "xa"))
             words = 1;
-        else if (i + 1 < n && ((tok_is(&t[i], "thi") && tok_is(&t[i + 1], "tran")) ||
-                               (tok_is(&t[i], "dac") && tok_is(&t[i + 1], "khu"))))
+        else if (i + 1 < n && ((conv_words_is(&t[i], "thi") && conv_words_is(&t[i + 1], "tran")) ||
+                               (conv_words_is(&t[i], "dac") && conv_words_is(&t[i + 1], "khu"))))
             words = 2;
         else
             continue;
@@ -566,6 +470,8 @@ bool conv_parse_locality(const char *folded, size_t *start, size_t *len, bool *s
             continue;
         if (i + words >= n)
             continue; /* a unit word with no name after it */
+        if (IN(&t[i + words], not_name))
+            continue; /* "nộp ở phường được không": the ward in general, no name */
         /* the name must come before any clause boundary */
         end = t[i + words - 1].p + t[i + words - 1].len;
         if (strncmp(end, " ,", 2) == 0)
@@ -582,45 +488,30 @@ bool conv_parse_locality(const char *folded, size_t *start, size_t *len, bool *s
     return false;
 }
 
-/* Function words that never name a topic. */
-static const char *const topic_stop[] = {
-    "toi", "em",  "minh", "ban",  "co",   "khong", "thi",  "la",    "cua",  "cho",  "va",    "o",
-    "gi",  "nao", "the",  "a",    "duoc", "phai",  "hay",  "hoac",  "neu",  "ma",   "de",    "voi",
-    "nhu", "vay", "roi",  "can",  "lam",  "bi",    "con",  "ai",    "mot",  "nay",  "do",    "day",
-    "nhe", "ad",  "oi",   "ha",   "sao",  "gium",  "giup", "hoi",   "muon", "xin",  "biet",  "thu",
-    "tuc", "j",   "k",    "ko",   "dc",   "nop",   "khi",  "nhung", "cac",  "bao",  "nhieu", "tui",
-    "chi", "anh", "ong",  "ba",   "me",   "cha",   "vo",   "chong", "minh", "di",   "den",   "tu",
-    "tai", "ve",  "len",  "ra",   "vao",  "dang",  "ky",   "ki",    "xong", "chua", "se",    "da",
-    "van", "nua", "ho",   "giay", "to",   "so",    "mat"};
+/* "ho" is a stop word ("nộp hộ", "hồ sơ", "họ") except before these, where
+ * it is "hộ" of a subject: "hộ chiếu", "hộ khẩu", "hộ tịch", "hộ kinh doanh",
+ * "hộ nghèo". */
+static const char *const ho_nouns[] = {"chieu", "khau", "tich", "kinh", "ngheo"};
 
-size_t conv_parse_topic(const char *folded, char *out, size_t cap)
+size_t conv_parse_topic(const struct intent_result *u, char *out, size_t cap)
 {
-    char padded[512], *p;
-    size_t i, words = 0, o = 0;
-    struct tok t[PARSE_TOKENS_MAX * 4];
-    bool overflow;
-    size_t n;
+    char blanked[INTENT_NORM_MAX];
+    struct conv_word t[PARSE_TOKENS_MAX * 4];
+    size_t i, n, len = strlen(u->folded), words = 0, o = 0;
 
     if (cap == 0)
         return 0;
     out[0] = '\0';
-    if (strlen(folded) + 3 > sizeof(padded))
-        return 0; /* a long message is not a short follow-up: the caller treats it as a topic */
-    snprintf(padded, sizeof(padded), " %s ", folded);
-    /* blank out every aspect phrase, longest phrases first as listed */
-    for (i = 0; i < sizeof(aspect_words) / sizeof(aspect_words[0]); i++) {
-        size_t wl = strlen(aspect_words[i].text);
-
-        while ((p = strstr(padded, aspect_words[i].text)) != NULL) {
-            if (p[-1] != ' ' || (p[wl] != ' ' && p[wl] != '\0'))
-                break; /* inside another word: leave it (rare, and only costs a keyword) */
-            memset(p, ' ', wl);
-        }
-    }
-    n = tokenize(padded, t, sizeof(t) / sizeof(t[0]), &overflow);
+    memcpy(blanked, u->folded, len + 1);
+    for (i = 0; i < u->n_aspect_spans; i++)
+        if (u->aspect_spans[i].start + u->aspect_spans[i].len <= len)
+            memset(blanked + u->aspect_spans[i].start, ' ', u->aspect_spans[i].len);
+    n = conv_words_split(blanked, len, true, t, sizeof(t) / sizeof(t[0]), NULL);
     for (i = 0; i < n; i++) {
         /* "nha" ends a sentence politely but is "nhà" (house) inside one */
-        if (IN(&t[i], topic_stop) || (i + 1 == n && IN(&t[i], trailing)) ||
+        bool compound = conv_words_is(&t[i], "ho") && i + 1 < n && IN(&t[i + 1], ho_nouns);
+
+        if ((conv_words_is_stop(&t[i], true) && !compound) || (i + 1 == n && IN(&t[i], trailing)) ||
             (i == 0 && IN(&t[i], leading)))
             continue;
         if (o + t[i].len + 2 > cap)

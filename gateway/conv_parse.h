@@ -2,20 +2,24 @@
  * conversation, independent of the understanding's label: navigation
  * ("tiếp", "bước 3", "quay lai"), answers to a pre-check question ("có",
  * "chua co", "ko biet"), follow-up aspects ("lệ phí bao nhiêu") and a
- * statement of where the citizen lives ("tôi ở phường X"). The understanding
+ * statement of where the citizen lives ("tôi ở phường X"), and the words
+ * left to name a topic once aspect phrases are taken out. The understanding
  * is trained on procedures, so "quay lai" may come back as a confident
  * driving-licence match; the conversation asks these functions first
  * whenever a flow is active.
  *
- * Every function takes folded text: lower-case ASCII words separated by
- * single spaces, as conv_text_fold() or the understanding's folded view
- * writes it ("," tokens are clause boundaries and are ignored here).
+ * Commands and places are read from folded text: lower-case ASCII words
+ * separated by single spaces, as conv_text_fold() or the understanding's
+ * folded view writes it ("," tokens are clause boundaries and are ignored
+ * here). Words are split by conv_words_split().
  * Pure functions over static const tables; thread safe. */
 #ifndef MOTCUA_GATEWAY_CONV_PARSE_H
 #define MOTCUA_GATEWAY_CONV_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct intent_result;
 
 #define CONV_PARSE_CMD_WORDS_MAX                                                                   \
     8 /* words a command may have (after particles); longer is a sentence */
@@ -36,7 +40,8 @@ enum conv_cmd {
     CONV_CMD_DOCS,      /* "giấy tờ cần chuẩn bị" */
     CONV_CMD_YES,       /* "có", "co roi", "dạ", "vâng" */
     CONV_CMD_NO,        /* "chưa", "chua co", "không" */
-    CONV_CMD_UNKNOWN    /* "không rõ", "ko biet", "bỏ qua" */
+    CONV_CMD_UNKNOWN,   /* "không rõ", "ko biet", "bỏ qua" */
+    CONV_CMD_MORE /* "còn nữa không", "hết chưa", "thêm gì nữa": more of the last list */
 };
 
 /* Parses folded text as one whole command (polite particles such as "ạ",
@@ -45,20 +50,32 @@ enum conv_cmd {
  * CONV_CMD_NONE for anything longer than CONV_PARSE_CMD_WORDS_MAX words. */
 enum conv_cmd conv_parse_command(const char *folded, unsigned *n);
 
-/* The follow-up aspects asked in folded text, as enum intent_aspect bits
- * (intents/intent.h): fee, time, documents, where, online, who, form, steps,
- * hours, condition, result. Steps is reported only when nothing more
- * specific is, where is dropped when a form is asked for ("mẫu tờ khai ở
- * đâu" asks for the form), condition only when alone. */
-unsigned conv_parse_aspects(const char *folded);
+/* True when folded text corrects the previous turn's subject: it starts with
+ * "nhầm", "à nhầm", "không phải", "ý tôi/em/mình là" ("không phải, ý em là
+ * khai báo tạm vắng"): the aspects asked last move to the procedure named now. */
+bool conv_parse_correction(const char *folded);
 
-/* Writes to out (cap bytes, NUL included) the words of folded text that
- * name a topic: what is left when aspect phrases ("lệ phí", "ở đâu"), polite
- * particles and common function words are taken out. "giay to nha dat" ->
- * "nha dat"; "le phi bao nhieu" -> "". The conversation uses it to tell a
- * follow-up question ("ai được nộp thay") from a new subject. Returns the
- * number of words written. */
-size_t conv_parse_topic(const char *folded, char *out, size_t cap);
+/* True when folded text is about a dossier already submitted ("tra cứu", "mã
+ * hồ sơ", "đến đâu rồi", "đã nộp"): the meta intent tra-cuu-ho-so, not the
+ * documents of the procedure in context. */
+bool conv_parse_lookup(const char *folded);
+
+/* The follow-up aspects to answer, from the aspects understanding found
+ * (struct intent_result.aspects: data/lexicon/rules.tsv @aspect rules are the
+ * one vocabulary; no word list here). Steps is kept only when nothing else
+ * is asked, where is dropped when a form is asked for ("mẫu tờ khai ở đâu"
+ * asks for the form). Condition stays with the others: it is answered only
+ * from a guide FAQ that fits the question, and adds nothing otherwise. */
+unsigned conv_parse_aspects(unsigned asked);
+
+/* Writes to out (cap bytes, NUL included) the words of u's folded view that
+ * name a topic: what is left when its aspect phrases (u->aspect_spans),
+ * stop words (conv_words_is_stop()) and polite particles are taken out.
+ * "giấy tờ nhà đất" -> "nha dat"; "lệ phí bao nhiêu" -> ""; "lệ phí làm hộ
+ * chiếu" -> "ho chieu" (the stop word "ho" is kept before "chieu", "khau",
+ * "tich", "kinh", "ngheo"). The conversation uses it to tell a follow-up question ("ai
+ * được nộp thay") from a new subject. Returns the number of words written. */
+size_t conv_parse_topic(const struct intent_result *u, char *out, size_t cap);
 
 /* Finds where folded text says which commune/ward the citizen lives in:
  * a unit word ("phuong", "xa", "thi tran", "dac khu") at the start, or after

@@ -5,53 +5,57 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "conv_words.h"
+#include "kb.h"
 #include "kb_units.h"
+#include "places.h"
 
-int conv_place_search(struct kb *kb, const char *name, size_t len, json_t **units)
+/* One candidate in the shape kb_units_search() gives (the API's), so the
+ * conversation has one representation of a unit. */
+static json_t *candidate_json(const struct places_candidate *c)
 {
-    char q[UNITS_KEY_MAX];
-    size_t words = 1, unit_words = 1, i;
+    json_t *u = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:b}", "code", c->code, "name", c->name,
+                          "province", c->province, "province_code", c->province_code, "match",
+                          c->former_code ? "former" : "current", "former", "whole", c->whole);
+    json_t *f;
+
+    if (!u || !c->former_code)
+        return u;
+    f = json_pack("{s:s,s:s,s:s,s:s,s:b}", "code", c->former_code, "name",
+                  c->former_name ? c->former_name : "", "district",
+                  c->former_district ? c->former_district : "", "province",
+                  c->former_province ? c->former_province : "", "whole", c->whole);
+    if (!f || json_array_append_new(json_object_get(u, "former"), f) != 0) {
+        json_decref(u);
+        return NULL;
+    }
+    return u;
+}
+
+int conv_place_find(struct kb *kb, const char *text, size_t len, unsigned flags,
+                    struct places_result *r, json_t **units)
+{
+    json_t *arr;
+    size_t i;
     int rc;
 
     *units = NULL;
-    if (len >= 9 && (strncmp(name, "thi tran ", 9) == 0 || strncmp(name, "dac khu ", 8) == 0))
-        unit_words = 2;
-    /* a long clause is not a place name: keep the first words only */
-    for (i = 0; i < len; i++) {
-        if (name[i] != ' ')
-            continue;
-        if (words == unit_words + CONV_PLACE_NAME_WORDS_MAX) {
-            len = i;
-            break;
-        }
-        words++;
-    }
-    if (len >= sizeof(q)) { /* ten words longer than any unit name: not a place */
-        *units = json_array();
-        return *units ? 0 : -ENOMEM;
-    }
-    memcpy(q, name, len);
-    q[len] = '\0';
-    for (;;) {
-        char *sp;
+    rc = places_find_opt(kb_places(kb), text, len, flags, r);
+    if (rc)
+        return rc;
+    arr = json_array();
+    if (!arr)
+        return -ENOMEM;
+    for (i = 0; i < r->n; i++) {
+        json_t *u = candidate_json(&r->cand[i]);
 
-        rc = kb_units_search(kb, q, units);
-        if (rc == -EINVAL) { /* nothing left to search for */
-            *units = json_array();
-            return *units ? 0 : -ENOMEM;
+        if (!u || json_array_append_new(arr, u) != 0) {
+            json_decref(arr);
+            return -ENOMEM;
         }
-        if (rc)
-            return rc;
-        if (json_array_size(*units) > 0 || words <= unit_words + CONV_PLACE_NAME_WORDS_MIN)
-            return 0;
-        sp = strrchr(q, ' ');
-        if (!sp)
-            return 0;
-        *sp = '\0';
-        words--;
-        json_decref(*units);
-        *units = NULL;
     }
+    *units = arr;
+    return 0;
 }
 
 static const char *fact_text(const json_t *office, const char *key)

@@ -16,22 +16,22 @@
 
 #define CONV_PLACE_HOTLINE "1800 1096" /* Cổng Dịch vụ công quốc gia, free of charge */
 #define CONV_PLACE_PORTAL "https://dichvucong.gov.vn"
-#define CONV_PLACE_NAME_WORDS_MIN 2  /* words of a name kept when shortening a search */
-#define CONV_PLACE_NAME_WORDS_MAX 10 /* words of a name searched at most */
-#define CONV_PLACE_FACT_MAX 2048     /* bytes of one annotated office fact */
-#define CONV_PLACE_VARS 8            /* placeholders of the meta answers */
+#define CONV_PLACE_FACT_MAX 2048 /* bytes of one annotated office fact */
+#define CONV_PLACE_VARS 8        /* placeholders of the meta answers */
 
 struct kb;
 struct json_t;
+struct places_result;
 
-/* Searches the units named by folded words name[0..len) (a unit word
- * first: "phuong cong vi quan ba dinh cu"). When nothing matches, trailing
- * words are dropped one by one, down to CONV_PLACE_NAME_WORDS_MIN words after
- * the unit word ("xa tan phu muon hoi" finds "xa tan phu"). Returns 0 with
- * *units a new array as kb_units_search() writes it (possibly empty,
- * json_decref()), or -EIO/-ENOMEM. */
-MC_MUST_CHECK int conv_place_search(struct kb *kb, const char *name, size_t len,
-                                    struct json_t **units);
+/* Reads the place named anywhere in the raw message text[0..len) with the
+ * in-memory index of kb (gateway/places.h: every hint the citizen gave,
+ * unit, former district, province, "cũ", in any order), fills *r and sets
+ * *units to a new array of the candidates in the shape kb_units_search()
+ * writes ({"code","name","province","province_code","match","former":[{code,
+ * name,district,province,whole}],"whole"}; json_decref()). flags as
+ * places_find_opt(). Returns 0, -E2BIG, -EINVAL (bad UTF-8) or -ENOMEM. */
+MC_MUST_CHECK int conv_place_find(struct kb *kb, const char *text, size_t len, unsigned flags,
+                                  struct places_result *r, struct json_t **units);
 
 /* The facts of a place as they are said to a citizen. */
 struct conv_place_facts {

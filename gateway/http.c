@@ -24,6 +24,24 @@
 #define HTTP_CHUNK (32 * 1024) /* bytes written per WRITEABLE callback */
 #define HTTP_HDRS_MAX 2048     /* bytes of response headers */
 
+/* A string literal and its length in bytes, counted by the compiler; the
+ * "" concatenation makes anything but a literal a compile error. */
+#define HTTP_LIT(s) ("" s), (sizeof("" s) - 1)
+
+/* The page for /thu-tuc/<unknown id>: a whole, valid UTF-8 document. */
+#define HTTP_PAGE_404                                                                              \
+    "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"                            \
+    "<title>Không có thủ tục này</title></head><body><p>Không có thủ tục này. "      \
+    "<a href=\"/thu-tuc\">Danh sách thủ tục</a></p></body></html>\n"
+
+/* s after prefix, or NULL when s does not start with prefix. */
+static const char *after_prefix(const char *s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
 static void req_reset(struct http_req *r)
 {
     if (r->active) {
@@ -59,10 +77,12 @@ static int respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned 
     r->resp_len = r->method == HTTP_HEAD ? 0 : len;
     r->resp_sent = 0;
     if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
-                                    (const unsigned char *)"nosniff", 7, &p, end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)"no-store", 8, &p, end))
+        lws_add_http_header_by_name(
+            wsi, (const unsigned char *)"x-content-type-options:", (const unsigned char *)"nosniff",
+            (int)sizeof "nosniff" - 1, &p, end) ||
+        lws_add_http_header_by_name(
+            wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store",
+            (int)sizeof "no-store" - 1, &p, end))
         return -1;
     if (extra_hdr) {
         const char *colon = strchr(extra_hdr, ':');
@@ -94,7 +114,7 @@ static int respond_json(struct gw *gw, struct lws *wsi, struct http_req *r, unsi
     json_decref(j);
     if (!text)
         return respond(gw, wsi, r, 503, "application/json",
-                       "{\"error\":\"internal\",\"message\":\"out of memory\"}", 46, NULL);
+                       HTTP_LIT("{\"error\":\"internal\",\"message\":\"out of memory\"}"), NULL);
     rc = respond(gw, wsi, r, status, "application/json; charset=utf-8", text, strlen(text),
                  "access-control-allow-origin: *");
     free(text);
@@ -308,7 +328,8 @@ static int api_qr(struct gw *gw, struct lws *wsi, struct http_req *r)
     for (i = 0; host[i]; i++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:[]", host[i]))
             return respond_error(gw, wsi, r, 400, "bad_host", "Host header is not a host name.");
-    if (lws_hdr_custom_copy(wsi, proto, sizeof(proto), "x-forwarded-proto:", 18) <= 0 ||
+    if (lws_hdr_custom_copy(wsi, proto, sizeof(proto),
+                            "x-forwarded-proto:", (int)sizeof "x-forwarded-proto:" - 1) <= 0 ||
         strcmp(proto, "https") != 0)
         snprintf(proto, sizeof(proto), "http");
     if (snprintf(url, sizeof(url), "%s://%s%s", proto, host, path) >= (int)sizeof(url))
@@ -345,18 +366,19 @@ static int admin_reload(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
     struct mc_err err = {{0}};
     size_t n = strlen(gw->cfg->admin_token);
+    const char *given;
 
     if (!n)
         return respond_error(gw, wsi, r, 404, "admin_disabled", "Set admin.token to enable.");
     if (r->method != HTTP_POST)
         return respond_error(gw, wsi, r, 405, "method", "Use POST.");
-    if (r->auth_len != n + 7 || strncmp(r->auth, "Bearer ", 7) != 0 ||
-        CRYPTO_memcmp(r->auth + 7, gw->cfg->admin_token, n) != 0) {
+    if (r->auth_len != sizeof "Bearer " - 1 + n || !(given = after_prefix(r->auth, "Bearer ")) ||
+        CRYPTO_memcmp(given, gw->cfg->admin_token, n) != 0) {
         return respond_error(gw, wsi, r, 401, "unauthorized", "Bearer token required.");
     }
     if (gw_reload(gw, &err))
         return respond_error(gw, wsi, r, 500, "reload_failed", err.text);
-    return respond(gw, wsi, r, 200, "application/json", "{\"reloaded\":true}", 17, NULL);
+    return respond(gw, wsi, r, 200, "application/json", HTTP_LIT("{\"reloaded\":true}"), NULL);
 }
 
 static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool messenger)
@@ -385,14 +407,15 @@ static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool mess
 /* GET-like routes; POST routes run after the body arrives. */
 static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
-    const char *p = r->path;
+    const char *p = r->path, *rest;
     bool get = r->method == HTTP_GET || r->method == HTTP_HEAD;
 
     if (r->method == HTTP_OPTIONS) /* CORS preflight for the JSON API */
-        return respond(gw, wsi, r, 204, "text/plain", "", 0,
+        return respond(gw, wsi, r, 204, "text/plain", HTTP_LIT(""),
                        "access-control-allow-headers: content-type");
     if (strcmp(p, "/healthz") == 0)
-        return get ? respond(gw, wsi, r, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL)
+        return get ? respond(gw, wsi, r, 200, "application/json", HTTP_LIT("{\"status\":\"ok\"}"),
+                             NULL)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strcmp(p, "/readyz") == 0) {
         if (!get)
@@ -400,7 +423,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         if (!gw->kb || !gw->index || gw->draining)
             return respond_error(gw, wsi, r, 503, "not_ready",
                                  gw->draining ? "Shutting down." : "Data not loaded.");
-        return respond(gw, wsi, r, 200, "application/json", "{\"status\":\"ready\"}", 18, NULL);
+        return respond(gw, wsi, r, 200, "application/json", HTTP_LIT("{\"status\":\"ready\"}"),
+                       NULL);
     }
     if (strcmp(p, "/metrics") == 0)
         return get ? serve_metrics(gw, wsi, r)
@@ -411,34 +435,34 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
     if (strcmp(p, "/api/v1/procedures") == 0 || strcmp(p, "/api/v1/procedures/") == 0)
         return get ? api_procedure(gw, wsi, r, NULL)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
-    if (strncmp(p, "/api/v1/procedures/", 19) == 0)
-        return get ? api_procedure(gw, wsi, r, p + 19)
+    if ((rest = after_prefix(p, "/api/v1/procedures/")))
+        return get ? api_procedure(gw, wsi, r, rest)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strcmp(p, "/api/v1/localities") == 0)
         return get ? api_localities(gw, wsi, r)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strcmp(p, "/api/v1/qr") == 0)
         return get ? api_qr(gw, wsi, r) : respond_error(gw, wsi, r, 405, "method", "Use GET.");
-    if (strncmp(p, "/api/", 5) == 0)
+    if (after_prefix(p, "/api/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
-    if (strncmp(p, "/thu-tuc", 8) == 0 && get) {
+    if (after_prefix(p, "/thu-tuc") && get) {
         char *html = NULL;
         int rc = gw->kb ? page_procedure(gw->kb, p, &html) : -EIO;
 
         if (rc == -ENOENT)
-            return respond(gw, wsi, r, 404, "text/html; charset=utf-8",
-                           "<!doctype html><title>404</title><p>Không có thủ tục này. <a "
-                           "href=\"/thu-tuc\">Danh sách thủ tục</a>",
-                           98, NULL);
+            return respond(gw, wsi, r, 404, "text/html; charset=utf-8", HTTP_LIT(HTTP_PAGE_404),
+                           NULL);
         if (rc)
             return respond_error(gw, wsi, r, 503, "internal", "The knowledge base failed.");
         rc = respond(gw, wsi, r, 200, "text/html; charset=utf-8", html, strlen(html), NULL);
         free(html);
         return rc;
     }
-    if (strcmp(p, "/webhooks/messenger") == 0 || strcmp(p, "/webhooks/zalo") == 0)
-        return webhook(gw, wsi, r, p[10] == 'm');
-    if (strncmp(p, "/webhooks/", 10) == 0)
+    if (strcmp(p, "/webhooks/messenger") == 0)
+        return webhook(gw, wsi, r, true);
+    if (strcmp(p, "/webhooks/zalo") == 0)
+        return webhook(gw, wsi, r, false);
+    if (after_prefix(p, "/webhooks/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such webhook.");
     if (strcmp(p, "/admin/reload") == 0)
         return admin_reload(gw, wsi, r);

@@ -1,5 +1,6 @@
 /* gateway/kb.c - see kb.h. */
 #include "kb.h"
+#include "places.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "intent.h"
+#include "kb_family.h"
 #include "mc_buf.h"
 
 #define KB_LIST_MAX (4 << 20) /* bytes; the procedure index as JSON */
@@ -16,6 +18,8 @@ struct kb {
     sqlite3 *db;
     sqlite3_stmt *get_procedure; /* kept until kb_free() */
     sqlite3_stmt *get_meta;
+    struct places_index *places;    /* built once at open: the turn path never scans a table */
+    struct kb_family_set *families; /* parsed once at open, read every turn */
 };
 
 struct kb *kb_open(const char *path, struct mc_err *err)
@@ -45,6 +49,12 @@ struct kb *kb_open(const char *path, struct mc_err *err)
         sqlite3_prepare_v2(kb->db, "SELECT answer, answer_generic FROM meta_answer WHERE id = ?1",
                            -1, &kb->get_meta, NULL) != SQLITE_OK)
         goto fail_sqlite;
+    kb->places = places_index_new(kb->db, err);
+    if (!kb->places)
+        goto fail;
+    kb->families = kb_family_load(kb->db, err);
+    if (!kb->families)
+        goto fail;
     sqlite3_finalize(st);
     return kb;
 
@@ -62,13 +72,25 @@ void kb_free(struct kb *kb)
         return;
     sqlite3_finalize(kb->get_procedure);
     sqlite3_finalize(kb->get_meta);
+    kb_family_set_free(kb->families);
+    places_index_free(kb->places);
     sqlite3_close(kb->db);
     free(kb);
+}
+
+const struct kb_family_set *kb_families(const struct kb *kb)
+{
+    return kb->families;
 }
 
 sqlite3 *kb_db(struct kb *kb)
 {
     return kb->db;
+}
+
+const struct places_index *kb_places(const struct kb *kb)
+{
+    return kb->places;
 }
 
 static char *dup_col(sqlite3_stmt *st, int col)
@@ -91,7 +113,8 @@ int kb_get_procedure_json(struct kb *kb, const char *id, char **json)
     int rc;
 
     sqlite3_reset(kb->get_procedure);
-    sqlite3_bind_text(kb->get_procedure, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_text(kb->get_procedure, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+        return -EIO;
     rc = sqlite3_step(kb->get_procedure);
     if (rc == SQLITE_DONE)
         return -ENOENT;
@@ -107,8 +130,8 @@ bool kb_is_procedure(struct kb *kb, const char *id)
     bool found;
 
     sqlite3_reset(kb->get_procedure);
-    sqlite3_bind_text(kb->get_procedure, 1, id, -1, SQLITE_TRANSIENT);
-    found = sqlite3_step(kb->get_procedure) == SQLITE_ROW;
+    found = sqlite3_bind_text(kb->get_procedure, 1, id, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+            sqlite3_step(kb->get_procedure) == SQLITE_ROW;
     sqlite3_reset(kb->get_procedure);
     return found;
 }
@@ -118,7 +141,8 @@ int kb_get_meta_answer(struct kb *kb, const char *id, char **answer, char **gene
     int rc;
 
     sqlite3_reset(kb->get_meta);
-    sqlite3_bind_text(kb->get_meta, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_text(kb->get_meta, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+        return -EIO;
     rc = sqlite3_step(kb->get_meta);
     if (rc == SQLITE_DONE)
         return -ENOENT;
@@ -190,14 +214,17 @@ static char *get_resource(sqlite3 *db, const char *name)
 {
     sqlite3_stmt *st = NULL;
     char *s = NULL;
+    int rc;
 
     if (sqlite3_prepare_v2(db, "SELECT body FROM resource WHERE name = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return NULL;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
         s = dup_col(st, 0);
-    else
+    else if (rc == SQLITE_DONE)
         s = calloc(1, 1); /* absent resource: empty text */
     sqlite3_finalize(st);
     return s;
@@ -278,6 +305,21 @@ fail_sqlite:
     return -EIO;
 }
 
+static void spec_store_view(const struct spec_store *s, struct intent_spec *spec)
+{
+    memset(spec, 0, sizeof(*spec));
+    spec->labels = (const char *const *)s->labels;
+    spec->n_labels = s->n_labels;
+    spec->examples = s->ex;
+    spec->n_examples = s->n_ex;
+    spec->lexicon = s->lexicon;
+    spec->lexicon_len = strlen(s->lexicon);
+    spec->rules = s->rules;
+    spec->rules_len = strlen(s->rules);
+    spec->corpus = s->corpus;
+    spec->corpus_len = strlen(s->corpus);
+}
+
 static struct intent_index *build_index(sqlite3 *db, struct mc_err *err)
 {
     struct spec_store s;
@@ -286,17 +328,7 @@ static struct intent_index *build_index(sqlite3 *db, struct mc_err *err)
 
     if (spec_store_load(&s, db, err))
         return NULL;
-    memset(&spec, 0, sizeof(spec));
-    spec.labels = (const char *const *)s.labels;
-    spec.n_labels = s.n_labels;
-    spec.examples = s.ex;
-    spec.n_examples = s.n_ex;
-    spec.lexicon = s.lexicon;
-    spec.lexicon_len = strlen(s.lexicon);
-    spec.rules = s.rules;
-    spec.rules_len = strlen(s.rules);
-    spec.corpus = s.corpus;
-    spec.corpus_len = strlen(s.corpus);
+    spec_store_view(&s, &spec);
     idx = intent_index_new(&spec, err);
     spec_store_fini(&s);
     return idx;
@@ -315,4 +347,38 @@ int kb_check_understanding(sqlite3 *db, struct mc_err *err)
         return -EINVAL;
     intent_index_free(idx);
     return 0;
+}
+
+struct kb_spec {
+    struct spec_store store; /* owns every string spec points to */
+    struct intent_spec spec;
+};
+
+struct kb_spec *kb_spec_load(struct kb *kb, struct mc_err *err)
+{
+    struct kb_spec *ks = calloc(1, sizeof(*ks));
+
+    if (!ks) {
+        mc_err_set(err, "knowledge db: out of memory");
+        return NULL;
+    }
+    if (spec_store_load(&ks->store, kb->db, err)) {
+        free(ks);
+        return NULL;
+    }
+    spec_store_view(&ks->store, &ks->spec);
+    return ks;
+}
+
+const struct intent_spec *kb_spec_get(const struct kb_spec *ks)
+{
+    return &ks->spec;
+}
+
+void kb_spec_free(struct kb_spec *ks)
+{
+    if (!ks)
+        return;
+    spec_store_fini(&ks->store);
+    free(ks);
 }

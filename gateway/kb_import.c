@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kb.h"
+#include "kb_family.h"
 #include "kb_units.h"
 #include "mc_buf.h"
 
@@ -991,7 +992,8 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
     if (import_resources(&v, &o, data_dir, &corpus))
         goto fail_sqlite;
     if (kb_units_import(o.db, data_dir, errs, &v.nerr) ||
-        kb_units_import_offices(o.db, data_dir, errs, &v.nerr))
+        kb_units_import_offices(o.db, data_dir, errs, &v.nerr) ||
+        kb_family_import(o.db, data_dir, errs, &v.nerr))
         goto fail_sqlite;
     v.file = "data/catalogue.tsv";
     for (i = 0; i < nlabels; i++)

@@ -13,9 +13,11 @@
 
 #include "fold.h"
 #include "kb.h"
+#include "mc_log.h"
 
 #define UNITS_LINE_MAX 1024 /* bytes; one CSV line */
 #define UNITS_FIELDS_MAX 8
+#define UNITS_CODE_LEN 5 /* digits of a ward code, also an office file's name */
 
 /* Unit-type words that precede a name; longest first so "thi tran" wins
  * over "thi". */
@@ -112,21 +114,22 @@ static int import_current(sqlite3 *db, const char *path, FILE *errs, int *nerr)
         lineno++;
         if (lineno == 1)
             continue;
-        if (split_csv(line, f, 4) != 4 || strlen(f[0]) != 2 || strlen(f[2]) != 5 ||
+        if (split_csv(line, f, 4) != 4 || strlen(f[0]) != 2 || strlen(f[2]) != UNITS_CODE_LEN ||
             kb_units_key(f[3], key, sizeof(key)) || kb_units_key(f[1], pkey, sizeof(pkey))) {
             fprintf(errs, "%s:%zu: expected province_code,province_name,ward_code,ward_name\n",
                     path, lineno);
             (*nerr)++;
             continue;
         }
-        sqlite3_bind_text(prov, 1, f[0], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(prov, 2, f[1], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(prov, 3, pkey, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(unit, 1, f[2], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(unit, 2, f[3], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(unit, 3, f[0], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(unit, 4, key, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(prov) != SQLITE_DONE) {
+        /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
+        if ((sqlite3_bind_text(prov, 1, f[0], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(prov, 2, f[1], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(prov, 3, pkey, -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(unit, 1, f[2], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(unit, 2, f[3], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(unit, 3, f[0], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(unit, 4, key, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
+            sqlite3_step(prov) != SQLITE_DONE) {
             rc = -EIO;
             goto out;
         }
@@ -177,21 +180,24 @@ static int import_former(sqlite3 *db, const char *path, FILE *errs, int *nerr)
             continue;
         }
         whole = strcmp(f[7], "yes") == 0;
-        sqlite3_bind_text(chk, 1, f[4], -1, SQLITE_TRANSIENT);
+        if (sqlite3_bind_text(chk, 1, f[4], -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+            rc = -EIO;
+            goto out;
+        }
         if (sqlite3_step(chk) != SQLITE_ROW) {
             fprintf(errs, "%s:%zu: new_ward_code %s is not in units-current.csv\n", path, lineno,
                     f[4]);
             (*nerr)++;
         }
         sqlite3_reset(chk);
-        sqlite3_bind_text(ins, 1, f[0], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 2, f[1], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 3, f[2], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 4, f[3], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 5, f[4], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(ins, 6, whole);
-        sqlite3_bind_text(ins, 7, key, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(ins) != SQLITE_DONE) {
+        if ((sqlite3_bind_text(ins, 1, f[0], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(ins, 2, f[1], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(ins, 3, f[2], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(ins, 4, f[3], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(ins, 5, f[4], -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_int(ins, 6, whole) |
+             sqlite3_bind_text(ins, 7, key, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
+            sqlite3_step(ins) != SQLITE_DONE) {
             rc = -EIO;
             goto out;
         }
@@ -219,12 +225,35 @@ int kb_units_import(sqlite3 *db, const char *data_dir, FILE *errs, int *nerr)
 
 /* ---- search ------------------------------------------------------------ */
 
+/* True if columns first..last of the row are all non-NULL. The schema says
+ * NOT NULL; a damaged database is reported once per row, never a crash and
+ * never a unit that silently vanishes from the results. */
+static bool row_complete(sqlite3_stmt *q, int first, int last)
+{
+    int i;
+
+    for (i = first; i <= last; i++) {
+        if (sqlite3_column_type(q, i) == SQLITE_NULL) {
+            const char *code = (const char *)sqlite3_column_text(q, 0);
+
+            mc_log(MC_LOG_ERROR, "units.bad_row", "code=%s column=%s", code ? code : "-",
+                   sqlite3_column_name(q, i));
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+    return (const char *)sqlite3_column_text(q, i);
+}
+
 static json_t *unit_json(sqlite3_stmt *q, const char *match)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:b}", "code", sqlite3_column_text(q, 0), "name",
-                     sqlite3_column_text(q, 1), "province", sqlite3_column_text(q, 2),
-                     "province_code", sqlite3_column_text(q, 3), "match", match, "former", "whole",
-                     1);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[],s:b}", "code", col(q, 0), "name", col(q, 1),
+                     "province", col(q, 2), "province_code", col(q, 3), "match", match, "former",
+                     "whole", 1);
 }
 
 static json_t *find_in(json_t *arr, const char *code)
@@ -232,8 +261,13 @@ static json_t *find_in(json_t *arr, const char *code)
     json_t *x;
     size_t i;
 
-    json_array_foreach(arr, i, x) if (strcmp(json_string_value(json_object_get(x, "code")), code) ==
-                                      0) return x;
+    json_array_foreach(arr, i, x)
+    {
+        const char *c = json_string_value(json_object_get(x, "code"));
+
+        if (c && strcmp(c, code) == 0)
+            return x;
+    }
     return NULL;
 }
 
@@ -261,46 +295,54 @@ static int search_key(sqlite3 *db, const char *key, const char *hint, bool prefi
         "province p ON p.code = u.province_code WHERE f.folded = ?1 OR (?2 AND f.folded LIKE ?1 "
         "|| ' %') ORDER BY f.old_code, u.code LIMIT 100";
     sqlite3_stmt *q = NULL;
-    int rc = -EIO;
+    int rc = -EIO, step;
 
-    if (sqlite3_prepare_v2(db, cur_sql, -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, cur_sql, -1, &q, NULL) != SQLITE_OK ||
+        (sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT) | sqlite3_bind_int(q, 2, prefix)) !=
+            SQLITE_OK)
         goto out;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(q, 2, prefix);
-    while (sqlite3_step(q) == SQLITE_ROW && json_array_size(out) < UNITS_RESULTS_MAX) {
-        if (!hint_matches(hint, "", (const char *)sqlite3_column_text(q, 2)))
+    while ((step = sqlite3_step(q)) == SQLITE_ROW && json_array_size(out) < UNITS_RESULTS_MAX) {
+        if (!row_complete(q, 0, 3) || !hint_matches(hint, "", col(q, 2)) || find_in(out, col(q, 0)))
             continue;
-        if (!find_in(out, (const char *)sqlite3_column_text(q, 0)))
-            json_array_append_new(out, unit_json(q, "current"));
+        if (json_array_append_new(out, unit_json(q, "current"))) {
+            rc = -ENOMEM;
+            goto out;
+        }
     }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        goto out;
     sqlite3_finalize(q);
     q = NULL;
-    if (sqlite3_prepare_v2(db, old_sql, -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, old_sql, -1, &q, NULL) != SQLITE_OK ||
+        (sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT) | sqlite3_bind_int(q, 2, prefix)) !=
+            SQLITE_OK)
         goto out;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(q, 2, prefix);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        const char *code = (const char *)sqlite3_column_text(q, 0);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *u;
 
-        if (!hint_matches(hint, (const char *)sqlite3_column_text(q, 6),
-                          (const char *)sqlite3_column_text(q, 7)))
+        if (!row_complete(q, 0, 8) || !hint_matches(hint, col(q, 6), col(q, 7)))
             continue;
-        u = find_in(out, code);
+        u = find_in(out, col(q, 0));
         if (!u) {
             if (json_array_size(out) >= UNITS_RESULTS_MAX)
                 continue;
             u = unit_json(q, "former");
-            json_array_append_new(out, u);
+            if (json_array_append_new(out, u)) {
+                rc = -ENOMEM;
+                goto out;
+            }
         }
-        json_array_append_new(
-            json_object_get(u, "former"),
-            json_pack("{s:s,s:s,s:s,s:s,s:b}", "code", sqlite3_column_text(q, 4), "name",
-                      sqlite3_column_text(q, 5), "district", sqlite3_column_text(q, 6), "province",
-                      sqlite3_column_text(q, 7), "whole", sqlite3_column_int(q, 8)));
-        if (!sqlite3_column_int(q, 8))
-            json_object_set_new(u, "whole", json_false());
+        if (json_array_append_new(json_object_get(u, "former"),
+                                  json_pack("{s:s,s:s,s:s,s:s,s:b}", "code", col(q, 4), "name",
+                                            col(q, 5), "district", col(q, 6), "province", col(q, 7),
+                                            "whole", sqlite3_column_int(q, 8))) ||
+            (!sqlite3_column_int(q, 8) && json_object_set_new(u, "whole", json_false()))) {
+            rc = -ENOMEM;
+            goto out;
+        }
     }
+    if (step != SQLITE_DONE)
+        goto out;
     rc = 0;
 out:
     sqlite3_finalize(q);
@@ -354,11 +396,10 @@ json_t *kb_units_get(struct kb *kb, const char *code)
                            "p.code = u.province_code WHERE u.code = ?1",
                            -1, &q, NULL) != SQLITE_OK)
         return NULL;
-    sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        u = json_pack("{s:s,s:s,s:s,s:s}", "code", sqlite3_column_text(q, 0), "name",
-                      sqlite3_column_text(q, 1), "province", sqlite3_column_text(q, 2),
-                      "province_code", sqlite3_column_text(q, 3));
+    if (sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && row_complete(q, 0, 3))
+        u = json_pack("{s:s,s:s,s:s,s:s}", "code", col(q, 0), "name", col(q, 1), "province",
+                      col(q, 2), "province_code", col(q, 3));
     sqlite3_finalize(q);
     return u;
 }
@@ -422,24 +463,27 @@ static int check_office(sqlite3 *db, sqlite3_stmt *ins, const char *path, const 
     for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
         check_fact(o, facts[i], errs, nerr, path);
     url = json_string_value(json_object_get(o, "portal_url"));
-    if (url && strncmp(url, "https://", 8) != 0)
+    if (url && strncmp(url, "https://", sizeof "https://" - 1) != 0)
         office_err(errs, nerr, path, "portal_url", "not a well-formed https URL");
     if (sqlite3_prepare_v2(db, "SELECT name FROM unit WHERE code = ?1", -1, &q, NULL) ==
         SQLITE_OK) {
-        sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(q) != SQLITE_ROW)
+        if (sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            rc = -EIO;
+        else if (sqlite3_step(q) != SQLITE_ROW || !col(q, 0))
             office_err(errs, nerr, path, "unit_code", "not a ward code of units-current.csv");
         else if (json_string_value(json_object_get(o, "unit_name")) &&
-                 strcmp((const char *)sqlite3_column_text(q, 0),
-                        json_string_value(json_object_get(o, "unit_name"))) != 0)
+                 strcmp(col(q, 0), json_string_value(json_object_get(o, "unit_name"))) != 0)
             office_err(errs, nerr, path, "unit_name", "differs from units-current.csv");
     }
     sqlite3_finalize(q);
-    if (*nerr == before) {
+    if (!rc && *nerr == before) {
         body = json_dumps(o, JSON_COMPACT);
-        sqlite3_bind_text(ins, 1, code, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 2, body ? body : "{}", -1, SQLITE_TRANSIENT);
-        rc = body && sqlite3_step(ins) == SQLITE_DONE ? 0 : -EIO;
+        rc = body &&
+                     (sqlite3_bind_text(ins, 1, code, -1, SQLITE_TRANSIENT) |
+                      sqlite3_bind_text(ins, 2, body, -1, SQLITE_TRANSIENT)) == SQLITE_OK &&
+                     sqlite3_step(ins) == SQLITE_DONE
+                 ? 0
+                 : -EIO;
         sqlite3_reset(ins);
         free(body);
     }
@@ -449,7 +493,7 @@ static int check_office(sqlite3 *db, sqlite3_stmt *ins, const char *path, const 
 
 int kb_units_import_offices(sqlite3 *db, const char *data_dir, FILE *errs, int *nerr)
 {
-    char dir[1024], path[1400], code[16];
+    char dir[1024], path[1400], code[UNITS_CODE_LEN + 1];
     sqlite3_stmt *ins = NULL;
     struct dirent *e;
     DIR *d;
@@ -466,15 +510,16 @@ int kb_units_import_offices(sqlite3 *db, const char *data_dir, FILE *errs, int *
     while (!rc && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
 
-        if (e->d_name[0] == '.' || n != 10 || strcmp(e->d_name + 5, ".json") != 0) {
+        if (e->d_name[0] == '.' || n != UNITS_CODE_LEN + sizeof ".json" - 1 ||
+            strcmp(e->d_name + UNITS_CODE_LEN, ".json") != 0) {
             if (e->d_name[0] != '.' && strcmp(e->d_name, "README.md") != 0) {
                 snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
                 office_err(errs, nerr, path, "", "office files are named <5-digit ward code>.json");
             }
             continue;
         }
-        memcpy(code, e->d_name, 5);
-        code[5] = '\0';
+        memcpy(code, e->d_name, UNITS_CODE_LEN);
+        code[UNITS_CODE_LEN] = '\0';
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         rc = check_office(db, ins, path, code, errs, nerr);
     }
@@ -491,9 +536,9 @@ json_t *kb_units_office(struct kb *kb, const char *code)
     if (sqlite3_prepare_v2(kb_db(kb), "SELECT body FROM office WHERE unit_code = ?1", -1, &q,
                            NULL) != SQLITE_OK)
         return NULL;
-    sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        o = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+    if (sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && col(q, 0))
+        o = json_loads(col(q, 0), 0, NULL);
     sqlite3_finalize(q);
     return o;
 }

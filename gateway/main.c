@@ -1,5 +1,6 @@
 /* gateway/main.c - the one binary, build/motcua, and its subcommands.
- * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input. */
+ * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input,
+ * 3 an eval gate failed (motcua eval --min-*). */
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -13,10 +14,12 @@
 #include "intent.h"
 #include "kb.h"
 #include "kb_import.h"
+#include "leak.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
 
 #define EXIT_USAGE 2
+#define EXIT_GATE 3 /* motcua eval: a --min-* gate failed (the figure is below the target) */
 #define ASK_LINE_MAX (INTENT_MAX_INPUT + 2) /* bytes of one --batch line incl. newline */
 
 extern char **environ;
@@ -37,11 +40,14 @@ static void usage(FILE *out)
                  "  import DATA_DIR OUT.db        validate data/ and build the knowledge database\n"
                  "  ask [--db FILE] TEXT          show what the bot understands and answers\n"
                  "  ask [--db FILE] --batch       one JSON line per input line (stdin -> stdout)\n"
-                 "  eval [--db FILE] [--min-inscope X] FILE.tsv\n"
+                 "  eval [--db FILE] [--min-inscope X] [--min-none X] [--min-top3 X]\n"
+                 "       [--min-nodiac X] FILE.tsv\n"
                  "                                measure understanding on labelled messages\n"
-                 "  verify-report DATA_DIR        list every field marked \"verify\" (Markdown)\n\n"
+                 "  verify-report DATA_DIR        list every field marked \"verify\" (Markdown)\n"
+                 "  check-leak [--threshold T] DATA_DIR FILE...\n"
+                 "                                fail if data/ copies evaluation lines\n\n"
                  "Run `motcua COMMAND --help` for details. Exit codes: 0 ok, 1 failure, 2 bad "
-                 "usage or input.\n");
+                 "usage or input,\n3 an eval gate failed.\n");
 }
 
 static bool wants_help(int argc, char **argv)
@@ -260,7 +266,7 @@ static int cmd_ask(int argc, char **argv)
                 i == -E2BIG ? "longer than 2048 bytes" : "not valid UTF-8");
         status = EXIT_USAGE;
     } else {
-        struct conv_ctx cx = {kb, NULL};
+        struct conv_ctx cx = {kb, NULL, idx};
         json_t *state = json_object(), *reply = NULL, *m;
         char *json = NULL;
         size_t k;
@@ -285,34 +291,61 @@ out:
     return status;
 }
 
+/* The --min-* gates of `motcua eval`: each needs lines of its kind in the file
+ * (a gate over no lines would pass vacuously, so that is bad input, exit 2). */
+enum eval_gate { GATE_INSCOPE, GATE_NONE, GATE_TOP3, GATE_NODIAC, GATE_COUNT };
+
+static const char *const gate_flag[GATE_COUNT] = {"--min-inscope", "--min-none", "--min-top3",
+                                                  "--min-nodiac"};
+static const char *const gate_what[GATE_COUNT] = {"in-scope accuracy", "out-of-scope rejection",
+                                                  "top-3", "no-diacritics in-scope accuracy"};
+static const char *const gate_lines[GATE_COUNT] = {
+    "in-scope lines", "\"none\" lines", "in-scope lines", "in-scope lines without diacritics"};
+
 static int cmd_eval(int argc, char **argv)
 {
     const char *db = NULL, *file = NULL;
     struct intent_eval_summary sum;
     struct mc_err err = {{0}};
     struct intent_index *idx;
-    double min_inscope = -1;
+    double min[GATE_COUNT], got[GATE_COUNT];
+    size_t have[GATE_COUNT];
     FILE *f;
-    int i, rc;
+    int i, g, rc, status = 0;
 
     if (wants_help(argc, argv)) {
-        printf("usage: motcua eval [--db FILE] [--min-inscope X] FILE.tsv\n\n"
+        printf("usage: motcua eval [--db FILE] [--min-inscope X] [--min-none X] [--min-top3 X]\n"
+               "                   [--min-nodiac X] FILE.tsv\n\n"
                "Reads text<TAB>label lines, prints per-label precision/recall, accuracy per\n"
-               "style and the worst confusions; the last line is\n"
-               "  accuracy=0.000 inscope=0.000 none=0.000 top3=0.000\n"
-               "--min-inscope X: exit 1 when in-scope accuracy is below X (a regression gate).\n");
+               "style, the clarify share and the worst confusions; the last line is\n"
+               "  accuracy=0.000 inscope=0.000 none=0.000 top3=0.000 nodiac=0.000 "
+               "clarify=0.000 clarify_right=N/N\n"
+               "An in-scope line is right only when the bot answers it (decision \"match\")\n"
+               "with its label; \"clarify\" (it asks \"did you mean\") is reported apart.\n\n"
+               "Gates (X in 0..1), each checked on the lines it is about:\n"
+               "  --min-inscope X  in-scope accuracy          (in-scope lines)\n"
+               "  --min-none X     out-of-scope rejection     (\"none\" lines)\n"
+               "  --min-top3 X     right label among the top 3 (in-scope lines)\n"
+               "  --min-nodiac X   in-scope accuracy on lines typed without diacritics\n"
+               "Exit codes: 0 every gate passed, 1 runtime failure, 2 bad usage or input\n"
+               "(including a gate whose lines the file does not have), 3 a gate failed.\n");
         return 0;
     }
+    for (g = 0; g < GATE_COUNT; g++)
+        min[g] = -1;
     for (i = 0; i < argc; i++) {
+        for (g = 0; g < GATE_COUNT; g++)
+            if (strcmp(argv[i], gate_flag[g]) == 0)
+                break;
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db = argv[++i];
-        } else if (strcmp(argv[i], "--min-inscope") == 0 && i + 1 < argc) {
+        } else if (g < GATE_COUNT && i + 1 < argc) {
             char *end;
 
             errno = 0;
-            min_inscope = strtod(argv[++i], &end);
-            if (errno || *end || min_inscope < 0 || min_inscope > 1) {
-                fprintf(stderr, "motcua eval: --min-inscope takes a number 0..1\n");
+            min[g] = strtod(argv[++i], &end);
+            if (errno || end == argv[i] || *end || !(min[g] >= 0 && min[g] <= 1)) {
+                fprintf(stderr, "motcua eval: %s takes a number 0..1\n", gate_flag[g]);
                 return EXIT_USAGE;
             }
         } else if (!file && argv[i][0] != '-') {
@@ -343,12 +376,36 @@ static int cmd_eval(int argc, char **argv)
         fprintf(stderr, "motcua eval: %s\n", err.text[0] ? err.text : "failed");
         return rc == -EINVAL ? EXIT_USAGE : 1;
     }
-    if (min_inscope >= 0 && sum.inscope > 0 && sum.inscope_acc < min_inscope) {
-        fprintf(stderr, "motcua eval: in-scope accuracy %.3f is below %.3f\n", sum.inscope_acc,
-                min_inscope);
-        return 1;
+    fflush(stdout);
+    have[GATE_INSCOPE] = have[GATE_TOP3] = sum.inscope;
+    have[GATE_NONE] = sum.none;
+    have[GATE_NODIAC] = sum.unaccented_lines;
+    got[GATE_INSCOPE] = sum.inscope_acc;
+    got[GATE_NONE] = sum.none_acc;
+    got[GATE_TOP3] = sum.top3;
+    got[GATE_NODIAC] = sum.unaccented;
+    for (g = 0; g < GATE_COUNT; g++)
+        if (min[g] >= 0 && have[g] == 0) {
+            fprintf(stderr, "motcua eval: %s: no %s, so %s cannot be checked\n", file,
+                    gate_lines[g], gate_flag[g]);
+            status = EXIT_USAGE;
+        }
+    if (status)
+        return status;
+    for (g = 0; g < GATE_COUNT; g++) {
+        if (min[g] < 0)
+            continue;
+        /* the figures are ratios of counts: allow for the rounding of X */
+        if (got[g] + 1e-9 < min[g]) {
+            fprintf(stderr, "motcua eval: %s: gate %s FAILED: %s %.4f is below %.4f (%zu %s)\n",
+                    file, gate_flag[g], gate_what[g], got[g], min[g], have[g], gate_lines[g]);
+            status = EXIT_GATE;
+        } else {
+            fprintf(stderr, "motcua eval: %s: gate %s passed: %s %.4f >= %.4f (%zu %s)\n", file,
+                    gate_flag[g], gate_what[g], got[g], min[g], have[g], gate_lines[g]);
+        }
     }
-    return 0;
+    return status;
 }
 
 static int cmd_verify_report(int argc, char **argv)
@@ -388,6 +445,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 2, argv + 2);
     if (strcmp(argv[1], "verify-report") == 0)
         return cmd_verify_report(argc - 2, argv + 2);
+    if (strcmp(argv[1], "check-leak") == 0)
+        return leak_cli(argc - 2, argv + 2);
     fprintf(stderr, "motcua: unknown command \"%s\"\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

@@ -54,7 +54,8 @@ struct outbox {
     int64_t refresh_not_before;
     char zalo_token[CFG_STR_MAX]; /* current access token (config, or refreshed) */
     char zalo_refresh[CFG_STR_MAX];
-    uint64_t rng; /* xorshift state for back-off jitter */
+    bool tokens_unsaved; /* refreshed tokens not yet in chan_token: saved again each pump */
+    uint64_t rng;        /* xorshift state for back-off jitter */
 };
 
 static int64_t now_ms(void)
@@ -157,12 +158,17 @@ int outbox_enqueue(struct outbox *ob, const char *channel, const char *user, con
 {
     int rc;
 
-    sqlite3_bind_text(ob->ins, 1, channel, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ob->ins, 2, user, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ob->ins, 3, body, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(ob->ins, 4, now_ms());
-    rc = sqlite3_step(ob->ins);
+    /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
+    rc = sqlite3_bind_text(ob->ins, 1, channel, -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_text(ob->ins, 2, user, -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_text(ob->ins, 3, body, -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_int64(ob->ins, 4, now_ms());
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(ob->ins);
     sqlite3_reset(ob->ins);
+    if (rc != SQLITE_DONE)
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=enqueue channel=%s error=\"%s\"", channel,
+               sqlite3_errmsg(ob->db));
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -183,10 +189,10 @@ long outbox_pending(struct outbox *ob)
 
 static void row_done(struct outbox *ob, int64_t row, const char *state, int attempts)
 {
-    sqlite3_bind_int64(ob->done, 1, row);
-    sqlite3_bind_text(ob->done, 2, state, -1, SQLITE_STATIC);
-    sqlite3_bind_int(ob->done, 3, attempts);
-    if (sqlite3_step(ob->done) != SQLITE_DONE)
+    if ((sqlite3_bind_int64(ob->done, 1, row) |
+         sqlite3_bind_text(ob->done, 2, state, -1, SQLITE_STATIC) |
+         sqlite3_bind_int(ob->done, 3, attempts)) != SQLITE_OK ||
+        sqlite3_step(ob->done) != SQLITE_DONE)
         mc_log(MC_LOG_ERROR, "outbox.db", "row=%lld error=\"%s\"", (long long)row,
                sqlite3_errmsg(ob->db));
     sqlite3_reset(ob->done);
@@ -208,10 +214,10 @@ static void row_retry(struct outbox *ob, struct ob_slot *s, const char *why)
     if (wait > OUTBOX_BACKOFF_MAX_MS)
         wait = OUTBOX_BACKOFF_MAX_MS;
     wait += (int64_t)(next_rand(ob) % (uint64_t)(wait / 2 + 1)); /* jitter: 1x..1.5x */
-    sqlite3_bind_int64(ob->again, 1, s->row);
-    sqlite3_bind_int(ob->again, 2, s->attempts + 1);
-    sqlite3_bind_int64(ob->again, 3, now + wait);
-    if (sqlite3_step(ob->again) != SQLITE_DONE)
+    if ((sqlite3_bind_int64(ob->again, 1, s->row) |
+         sqlite3_bind_int(ob->again, 2, s->attempts + 1) |
+         sqlite3_bind_int64(ob->again, 3, now + wait)) != SQLITE_OK ||
+        sqlite3_step(ob->again) != SQLITE_DONE)
         mc_log(MC_LOG_ERROR, "outbox.db", "row=%lld error=\"%s\"", (long long)s->row,
                sqlite3_errmsg(ob->db));
     sqlite3_reset(ob->again);
@@ -270,6 +276,39 @@ static void finish_send(struct outbox *ob, struct ob_slot *s)
            (long long)s->row, s->attempts + 1);
 }
 
+/* Writes the current Zalo tokens to chan_token, so a restart uses them (the
+ * refresh token is single-use: the one in the config is spent). Returns 0
+ * or -EIO. */
+static int save_tokens(struct outbox *ob)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = SQLITE_ERROR;
+
+    if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO chan_token VALUES ('zalo', ?1, ?2, ?3)",
+                           -1, &q, NULL) == SQLITE_OK)
+        rc = sqlite3_bind_text(q, 1, ob->zalo_token, -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(q, 2, ob->zalo_refresh, -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_int64(q, 3, now_ms() / 1000);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        mc_log(MC_LOG_ERROR, "outbox.token_save_failed",
+               "channel=zalo error=\"%s\" action=kept_in_memory_retrying", sqlite3_errmsg(ob->db));
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Retries a failed save_tokens(); the tokens stay in memory meanwhile. */
+static void save_tokens_again(struct outbox *ob)
+{
+    if (!ob->tokens_unsaved || save_tokens(ob))
+        return;
+    ob->tokens_unsaved = false;
+    mc_log(MC_LOG_INFO, "outbox.token_saved", "channel=zalo after=retry");
+}
+
 static void finish_refresh(struct outbox *ob, struct ob_slot *s)
 {
     json_t *j = s->status >= 200 && s->status < 300 && s->resp.data
@@ -277,7 +316,6 @@ static void finish_refresh(struct outbox *ob, struct ob_slot *s)
                     : NULL;
     const char *at = json_string_value(json_object_get(j, "access_token"));
     const char *rt = json_string_value(json_object_get(j, "refresh_token"));
-    sqlite3_stmt *q = NULL;
 
     ob->refreshing = false;
     if (!at || !at[0] || strlen(at) >= sizeof(ob->zalo_token)) {
@@ -289,15 +327,9 @@ static void finish_refresh(struct outbox *ob, struct ob_slot *s)
     snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", at);
     if (rt && strlen(rt) < sizeof(ob->zalo_refresh))
         snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", rt);
-    if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO chan_token VALUES ('zalo', ?1, ?2, ?3)",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, ob->zalo_token, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 2, ob->zalo_refresh, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(q, 3, now_ms() / 1000);
-        sqlite3_step(q);
-    }
-    sqlite3_finalize(q);
-    mc_log(MC_LOG_INFO, "outbox.refreshed", "channel=zalo");
+    ob->tokens_unsaved = save_tokens(ob) != 0; /* retried by every pump until it works */
+    mc_log(MC_LOG_INFO, "outbox.refreshed", "channel=zalo saved=%s",
+           ob->tokens_unsaved ? "no" : "yes");
     json_decref(j);
 }
 
@@ -323,13 +355,13 @@ static int split_url(const char *url, bool *tls, char *host, size_t hcap, int *p
     const char *p, *h, *slash;
     size_t n;
 
-    if (strncmp(url, "https://", 8) == 0) {
+    if (strncmp(url, "https://", sizeof "https://" - 1) == 0) {
         *tls = true;
-        h = url + 8;
+        h = url + sizeof "https://" - 1;
         *port = 443;
-    } else if (strncmp(url, "http://", 7) == 0) {
+    } else if (strncmp(url, "http://", sizeof "http://" - 1) == 0) {
         *tls = false;
-        h = url + 7;
+        h = url + sizeof "http://" - 1;
         *port = 80;
     } else {
         return -EINVAL;
@@ -501,12 +533,18 @@ void outbox_pump(struct outbox *ob)
 
     if (!ob || !ob->gw->ctx)
         return;
-    sqlite3_bind_int64(ob->due, 1, now);
-    sqlite3_bind_int(ob->due, 2, OB_DUE_BATCH);
+    save_tokens_again(ob);
+    if ((sqlite3_bind_int64(ob->due, 1, now) | sqlite3_bind_int(ob->due, 2, OB_DUE_BATCH)) !=
+        SQLITE_OK) {
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=due error=\"%s\"", sqlite3_errmsg(ob->db));
+        return;
+    }
     while ((rc = sqlite3_step(ob->due)) == SQLITE_ROW) {
         const char *channel = (const char *)sqlite3_column_text(ob->due, 1);
         const char *user = (const char *)sqlite3_column_text(ob->due, 2);
 
+        if (!channel || !user)
+            continue; /* NOT NULL in the schema; never a crash on a damaged row */
         if (user_in_flight(ob, channel, user))
             continue; /* its reply before this one is still on the way */
         if (strcmp(channel, "zalo") == 0 && ob->refreshing)
@@ -516,6 +554,8 @@ void outbox_pump(struct outbox *ob)
             break;
         start_send(ob, s, ob->due);
     }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=due error=\"%s\"", sqlite3_errmsg(ob->db));
     sqlite3_reset(ob->due);
 }
 

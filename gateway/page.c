@@ -251,8 +251,8 @@ int page_procedure(struct kb *kb, const char *path, char **html)
     if (strcmp(path, "/thu-tuc") == 0 || strcmp(path, "/thu-tuc/") == 0) {
         id = NULL;
         rc = kb_list_procedures_json(kb, &json);
-    } else if (strncmp(path, "/thu-tuc/", 9) == 0) {
-        id = path + 9;
+    } else if (strncmp(path, "/thu-tuc/", sizeof "/thu-tuc/" - 1) == 0) {
+        id = path + sizeof "/thu-tuc/" - 1;
         if (strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(id) || !id[0])
             return -ENOENT;
         rc = kb_get_procedure_json(kb, id, &json);

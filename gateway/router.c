@@ -24,16 +24,23 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The understanding block of a reply, as the WS contract names it. */
+/* The understanding block of a reply, as the WS contract names it; a new
+ * object, or NULL when memory ran out (never one with candidates missing). */
 static json_t *understanding_json(const struct intent_result *u)
 {
     json_t *cands = json_array();
     size_t i;
 
-    for (i = 0; cands && i < u->n_candidates; i++)
-        json_array_append_new(cands, json_pack("{s:s,s:f}", "label", u->candidates[i].label,
-                                               "confidence", u->candidates[i].confidence));
-    return json_pack("{s:s,s:f,s:s,s:o*}", "label", u->label, "confidence", u->confidence,
+    if (!cands)
+        return NULL;
+    for (i = 0; i < u->n_candidates; i++) {
+        if (json_array_append_new(cands, json_pack("{s:s,s:f}", "label", u->candidates[i].label,
+                                                   "confidence", u->candidates[i].confidence))) {
+            json_decref(cands);
+            return NULL;
+        }
+    }
+    return json_pack("{s:s,s:f,s:s,s:o}", "label", u->label, "confidence", u->confidence,
                      "decision", intent_decision_name(u->decision), "candidates", cands);
 }
 
@@ -51,7 +58,7 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
                       const char *user_key, const char *text, const char *payload,
                       const char *msg_id, json_t **reply, struct mc_err *err)
 {
-    struct conv_ctx cx = {gw->kb, gw->cfg};
+    struct conv_ctx cx = {gw->kb, gw->cfg, gw->index};
     struct conv_turn turn;
     struct intent_result *u = NULL;
     struct session s = {0};
@@ -111,7 +118,10 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
     rc = conv_handle(&cx, state, &turn, &r);
     if (rc)
         goto out;
-    json_object_set_new(r, "understanding", u ? understanding_json(u) : json_null());
+    if (json_object_set_new(r, "understanding", u ? understanding_json(u) : json_null())) {
+        rc = -ENOMEM;
+        goto out;
+    }
     gw->metrics.understand_us_sum += (uint64_t)(now_us() - t0);
     gw->metrics.understand_count++;
 

@@ -212,15 +212,30 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
+/* Column i as text, "" for NULL: a NULL never reaches "%s" (the queries
+ * already coalesce user_key, NULL for web and kiosk sessions). */
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+
+    return t ? t : "";
+}
+
+/* Binds text, or NULL when s is NULL. Returns an SQLite result code. */
+static int bind_opt(sqlite3_stmt *q, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(q, i);
+}
+
 static int row_to_session(sqlite3_stmt *q, struct session *s)
 {
     const char *state = (const char *)sqlite3_column_text(q, 5);
 
     memset(s, 0, sizeof(*s));
     s->id = sqlite3_column_int64(q, 0);
-    snprintf(s->token, sizeof(s->token), "%s", (const char *)sqlite3_column_text(q, 1));
-    snprintf(s->channel, sizeof(s->channel), "%s", (const char *)sqlite3_column_text(q, 2));
-    snprintf(s->user_key, sizeof(s->user_key), "%s", (const char *)sqlite3_column_text(q, 3));
+    snprintf(s->token, sizeof(s->token), "%s", col_text(q, 1));
+    snprintf(s->channel, sizeof(s->channel), "%s", col_text(q, 2));
+    snprintf(s->user_key, sizeof(s->user_key), "%s", col_text(q, 3));
     s->last_seen = sqlite3_column_int64(q, 4);
     s->resumed = true;
     s->state = strdup(state ? state : "{}");
@@ -253,7 +268,8 @@ int session_load_token(struct session_store *st, const char *token, struct sessi
 {
     if (!is_token(token))
         return -ENOENT;
-    sqlite3_bind_text(st->by_token, 1, token, -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_text(st->by_token, 1, token, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+        return -EIO;
     return load_one(st->by_token, s);
 }
 
@@ -298,14 +314,12 @@ static int create(struct session_store *st, const char *channel, const char *use
     s->state = strdup("{}");
     if (!s->state)
         return -ENOMEM;
-    sqlite3_bind_text(st->insert, 1, s->token, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st->insert, 2, channel, -1, SQLITE_TRANSIENT);
-    if (user_key)
-        sqlite3_bind_text(st->insert, 3, user_key, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st->insert, 3);
-    sqlite3_bind_int64(st->insert, 4, s->last_seen);
-    rc = sqlite3_step(st->insert);
+    /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
+    rc = sqlite3_bind_text(st->insert, 1, s->token, -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_text(st->insert, 2, channel, -1, SQLITE_TRANSIENT) |
+         bind_opt(st->insert, 3, user_key) | sqlite3_bind_int64(st->insert, 4, s->last_seen);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st->insert);
     sqlite3_reset(st->insert);
     if (rc != SQLITE_DONE) {
         session_fini(s);
@@ -327,8 +341,9 @@ int session_load_user(struct session_store *st, const char *channel, const char 
 
     if (strlen(user_key) > SESSION_USER_KEY_MAX)
         return -E2BIG;
-    sqlite3_bind_text(st->by_user, 1, channel, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st->by_user, 2, user_key, -1, SQLITE_TRANSIENT);
+    if ((sqlite3_bind_text(st->by_user, 1, channel, -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_text(st->by_user, 2, user_key, -1, SQLITE_TRANSIENT)) != SQLITE_OK)
+        return -EIO;
     rc = load_one(st->by_user, s);
     if (rc == -ENOENT)
         rc = create(st, channel, user_key, s);
@@ -354,10 +369,11 @@ int session_save(struct session_store *st, struct session *s)
     int rc;
 
     s->last_seen = now_s();
-    sqlite3_bind_int64(st->save, 1, s->id);
-    sqlite3_bind_text(st->save, 2, s->state ? s->state : "{}", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st->save, 3, s->last_seen);
-    rc = sqlite3_step(st->save);
+    rc = sqlite3_bind_int64(st->save, 1, s->id) |
+         sqlite3_bind_text(st->save, 2, s->state ? s->state : "{}", -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_int64(st->save, 3, s->last_seen);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st->save);
     sqlite3_reset(st->save);
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -376,14 +392,6 @@ static void user_hash(const struct session *s, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-static void bind_opt(sqlite3_stmt *q, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(q, i);
-}
-
 int session_log_turn(struct session_store *st, const struct session *s,
                      const struct session_turn *t)
 {
@@ -391,22 +399,18 @@ int session_log_turn(struct session_store *st, const struct session *s,
     int rc;
 
     user_hash(s, hash);
-    sqlite3_bind_int64(st->log, 1, s->id);
-    sqlite3_bind_int64(st->log, 2, now_s());
-    sqlite3_bind_text(st->log, 3, s->channel, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st->log, 4, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st->log, 5, t->role, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st->log, 6, t->text ? t->text : "", -1, SQLITE_TRANSIENT);
-    bind_opt(st->log, 7, t->label);
-    if (t->label)
-        sqlite3_bind_double(st->log, 8, t->confidence);
-    else
-        sqlite3_bind_null(st->log, 8);
-    bind_opt(st->log, 9, t->decision);
-    bind_opt(st->log, 10, t->procedure);
-    sqlite3_bind_int64(st->log, 11, t->latency_us);
-    bind_opt(st->log, 12, t->msg_id);
-    rc = sqlite3_step(st->log);
+    rc = sqlite3_bind_int64(st->log, 1, s->id) | sqlite3_bind_int64(st->log, 2, now_s()) |
+         sqlite3_bind_text(st->log, 3, s->channel, -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_text(st->log, 4, hash, -1, SQLITE_TRANSIENT) |
+         sqlite3_bind_text(st->log, 5, t->role, -1, SQLITE_STATIC) |
+         sqlite3_bind_text(st->log, 6, t->text ? t->text : "", -1, SQLITE_TRANSIENT) |
+         bind_opt(st->log, 7, t->label) |
+         (t->label ? sqlite3_bind_double(st->log, 8, t->confidence)
+                   : sqlite3_bind_null(st->log, 8)) |
+         bind_opt(st->log, 9, t->decision) | bind_opt(st->log, 10, t->procedure) |
+         sqlite3_bind_int64(st->log, 11, t->latency_us) | bind_opt(st->log, 12, t->msg_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st->log);
     sqlite3_reset(st->log);
     sqlite3_clear_bindings(st->log);
     return rc == SQLITE_DONE ? 0 : -EIO;
@@ -419,10 +423,13 @@ json_t *session_history(struct session_store *st, const struct session *s, unsig
 
     if (!arr)
         return NULL;
-    sqlite3_bind_int64(st->history, 1, s->id);
-    sqlite3_bind_int(st->history, 2, (int)max);
+    if ((sqlite3_bind_int64(st->history, 1, s->id) | sqlite3_bind_int(st->history, 2, (int)max)) !=
+        SQLITE_OK) {
+        json_decref(arr);
+        return NULL;
+    }
     while ((rc = sqlite3_step(st->history)) == SQLITE_ROW) {
-        const char *role = (const char *)sqlite3_column_text(st->history, 0);
+        const char *role = col_text(st->history, 0);
         const char *text = (const char *)sqlite3_column_text(st->history, 1);
         const char *mid = (const char *)sqlite3_column_text(st->history, 3);
 
@@ -435,8 +442,10 @@ json_t *session_history(struct session_store *st, const struct session *s, unsig
             item = json_pack("{s:s,s:s,s:I}", "role", "user", "text", text ? text : "", "ts",
                              (json_int_t)sqlite3_column_int64(st->history, 2));
         }
-        if (item && mid)
-            json_object_set_new(item, "msg_id", json_string(mid));
+        if (item && mid && json_object_set_new(item, "msg_id", json_string(mid))) {
+            json_decref(item);
+            item = NULL;
+        }
         if (!item || json_array_append_new(arr, item)) {
             rc = SQLITE_ERROR;
             break;
@@ -454,9 +463,9 @@ char *session_find_reply(struct session_store *st, const struct session *s, cons
 {
     char *text = NULL;
 
-    sqlite3_bind_int64(st->has_msg, 1, s->id);
-    sqlite3_bind_text(st->has_msg, 2, msg_id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st->has_msg) == SQLITE_ROW)
+    if ((sqlite3_bind_int64(st->has_msg, 1, s->id) |
+         sqlite3_bind_text(st->has_msg, 2, msg_id, -1, SQLITE_TRANSIENT)) == SQLITE_OK &&
+        sqlite3_step(st->has_msg) == SQLITE_ROW && sqlite3_column_text(st->has_msg, 0))
         text = strdup((const char *)sqlite3_column_text(st->has_msg, 0));
     sqlite3_reset(st->has_msg);
     return text;

@@ -103,8 +103,8 @@ static char *picked_option(sqlite3 *db, const char *user, const char *text)
         sqlite3_finalize(q);
         return NULL;
     }
-    sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(q) == SQLITE_ROW) {
+    if (sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
         opts = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
         json_array_foreach(opts, i, o)
         {
@@ -131,9 +131,10 @@ static int save_options(sqlite3 *db, const char *user, json_t *opts)
     if (text &&
         sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chan_options VALUES ('zalo', ?1, ?2)", -1,
                            &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 2, text, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
+        /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
+        if ((sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_text(q, 2, text, -1, SQLITE_TRANSIENT)) == SQLITE_OK)
+            rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
     }
     sqlite3_finalize(q);
     free(text);
@@ -148,10 +149,10 @@ static int first_time(sqlite3 *db, const char *channel, const char *event_id)
 
     if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO seen_event VALUES (?1, ?2, ?3)", -1, &q,
                            NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, channel, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, event_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(q, 3, (sqlite3_int64)time(NULL));
-        if (sqlite3_step(q) == SQLITE_DONE)
+        if ((sqlite3_bind_text(q, 1, channel, -1, SQLITE_STATIC) |
+             sqlite3_bind_text(q, 2, event_id, -1, SQLITE_TRANSIENT) |
+             sqlite3_bind_int64(q, 3, (sqlite3_int64)time(NULL))) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_DONE)
             rc = sqlite3_changes(db) > 0 ? 1 : 0;
     }
     sqlite3_finalize(q);

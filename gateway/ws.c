@@ -78,8 +78,10 @@ static int send_error(struct gw *gw, struct ws_conn *c, const char *code, const 
 {
     json_t *j = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg);
 
-    if (j && reply_to)
-        json_object_set_new(j, "reply_to", json_string(reply_to));
+    if (j && reply_to && json_object_set_new(j, "reply_to", json_string(reply_to))) {
+        json_decref(j);
+        j = NULL; /* q_push_json() answers -ENOMEM: the connection is closed */
+    }
     mc_log(MC_LOG_INFO, "ws.error", "peer=%s code=%s", c->peer, code);
     if (strcmp(code, "too_large") == 0)
         gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
@@ -173,9 +175,11 @@ static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postba
         return send_error(gw, c, "bad_input", err.text, id);
     if (rc)
         return send_error(gw, c, "internal", "Máy chủ đang bận, bạn thử lại sau ít phút.", id);
-    json_object_set_new(reply, "type", json_string("reply"));
-    if (id)
-        json_object_set_new(reply, "reply_to", json_string(id));
+    if (json_object_set_new(reply, "type", json_string("reply")) ||
+        (id && json_object_set_new(reply, "reply_to", json_string(id)))) {
+        json_decref(reply);
+        return send_error(gw, c, "internal", "Máy chủ đang bận, bạn thử lại sau ít phút.", id);
+    }
     gw->metrics.msg_out[metrics_channel_of(c->channel)]++;
     return q_push_json(c, reply);
 }
@@ -241,7 +245,8 @@ static int on_writeable(struct ws_conn *c)
 
     if (!f) {
         if (c->closing) {
-            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"shutdown", 8);
+            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"shutdown",
+                             sizeof "shutdown" - 1);
             return -1;
         }
         return 0; /* lws may call us more often than asked */
@@ -274,7 +279,8 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
         if (!gw_ip_acquire(gw, c->peer)) {
             gw->metrics.errors[METRICS_ERR_REJECTED]++;
             mc_log(MC_LOG_WARN, "ws.reject", "peer=%s reason=per_ip_limit", c->peer);
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"busy", 4);
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"busy",
+                             sizeof "busy" - 1);
             return -1;
         }
         c->counted = true;

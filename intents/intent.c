@@ -43,8 +43,11 @@
 #define INTENT_KNN_COMMON 64     /* words in more than 1/64 of the phrases are skipped there */
 #define INTENT_CALIB_POW 0.8     /* calibrated confidence = p^pow (fitted on held-out folds) */
 #define INTENT_NONE_FLOOR 0.28   /* calibrated confidence under which the answer is "none" */
-#define INTENT_CLARIFY_BELOW 0.6 /* a best label under this confidence ... */
-#define INTENT_CLARIFY_RATIO 0.5 /* ... or a runner-up this close asks "did you mean" */
+#define INTENT_CLARIFY_BELOW 0.5 /* a best label under this confidence ... */
+#define INTENT_CLARIFY_RATIO 0.6 /* ... or a runner-up this close asks "did you mean" */
+#define INTENT_SOCIAL_REST_MIN 4 /* words after a greeting that make an out-of-scope request */
+#define INTENT_SOCIAL_NONE_SURE                                                                    \
+    0.8 /* ... when "none" is this sure ("cám ơn em đã chỉ tận tình" is not) */
 #define INTENT_SEED 0x9E3779B97F4A7C15ULL
 #define INTENT_CORPUS_MAX (64u << 20) /* bytes of corpus read */
 #define INTENT_EVAL_LINE 8192         /* bytes of one eval line */
@@ -795,8 +798,30 @@ static void copy_view(char *dst, const char *src, size_t len)
     dst[len] = '\0';
 }
 
-int intent_match(const struct intent_index *idx, const char *text, size_t len,
-                 struct intent_result *out)
+/* Where the aspect phrases are in out->folded (a copy of t->fold, maybe cut). */
+static void aspect_spans(const struct intent_index *idx, const struct norm_tokens *t,
+                         struct intent_result *out)
+{
+    struct rules_span sp[INTENT_MAX_ASPECT_SPANS];
+    size_t i, n, flen = strlen(out->folded);
+
+    n = rules_aspect_spans(idx->rules, t->fold, t->fold_len, t->acc, t->acc_len, sp,
+                           INTENT_MAX_ASPECT_SPANS);
+    out->n_aspect_spans = 0;
+    for (i = 0; i < n; i++) {
+        struct intent_span *o = &out->aspect_spans[out->n_aspect_spans];
+
+        if (sp[i].start + sp[i].len > flen)
+            continue;
+        o->start = sp[i].start;
+        o->len = sp[i].len;
+        o->bit = 1u << sp[i].index;
+        out->n_aspect_spans++;
+    }
+}
+
+static int match_once(const struct intent_index *idx, const char *text, size_t len,
+                      struct intent_result *out)
 {
     struct analysis an;
     struct fvec v;
@@ -813,6 +838,7 @@ int intent_match(const struct intent_index *idx, const char *text, size_t len,
     out->normalized[0] = '\0';
     out->folded[0] = '\0';
     out->aspects = 0;
+    out->n_aspect_spans = 0;
     out->n_entities = 0;
     out->words = out->marked_words = out->expanded_words = out->restored_words = 0;
     if (len > INTENT_MAX_INPUT)
@@ -850,6 +876,7 @@ int intent_match(const struct intent_index *idx, const char *text, size_t len,
                      an.final->acc_len, z, &out->aspects);
     if (rc)
         return rc;
+    aspect_spans(idx, an.final, out);
     mx = z[0];
     for (c = 1; c < ncls; c++)
         if (z[c] > mx)
@@ -891,6 +918,103 @@ int intent_match(const struct intent_index *idx, const char *text, size_t len,
     if (out->confidence < INTENT_CLARIFY_BELOW ||
         (k > 1 && out->candidates[1].confidence > INTENT_CLARIFY_RATIO * out->confidence))
         out->decision = INTENT_CLARIFY;
+    return 0;
+}
+
+/* ---------- greeting + request ---------- */
+
+/* Social labels: a greeting or thanks says nothing the citizen wants done. */
+static const char *const social_labels[] = {"chao-hoi", "cam-on"};
+/* Leading words of a greeting without punctuation after it ("chào ad cho
+ * hỏi ..."), lower case as typed, with and without marks. */
+static const char *const greeting_words[] = {
+    "chào",  "chao",  "xin", "hi",  "hello", "alo",  "dạ",  "da",     "ad",  "admin", "bạn",
+    "ban",   "anh",   "chị", "chi", "em",    "cán",  "can", "bộ",     "bo",  "shop",  "ơi",
+    "oi",    "ạ",     "a",   "cảm", "cam",   "ơn",   "on",  "thanks", "cám", "thank", "you",
+    "nhiều", "nhieu", "nha", "nhé", "nhe",   "nhen", "lắm", "hen"};
+
+static bool is_social(const char *label)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(social_labels) / sizeof(social_labels[0]); i++)
+        if (strcmp(label, social_labels[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool is_greeting_word(const char *w, size_t n)
+{
+    char low[16];
+    size_t i;
+
+    if (n == 0 || n >= sizeof(low))
+        return false;
+    for (i = 0; i < n; i++)
+        low[i] = (w[i] >= 'A' && w[i] <= 'Z') ? (char)(w[i] - 'A' + 'a') : w[i];
+    low[n] = '\0';
+    if (strncmp(w, "Chào", sizeof "Chào" - 1) == 0 && n == sizeof "Chào" - 1)
+        return true;
+    for (i = 0; i < sizeof(greeting_words) / sizeof(greeting_words[0]); i++)
+        if (strcmp(low, greeting_words[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Byte offset where the request after a greeting starts: after the first
+ * clause mark (",.!?;:" or a new line) that has words after it, else after
+ * the leading greeting words; len when there is nothing after them. */
+static size_t social_rest(const char *text, size_t len)
+{
+    size_t i, w;
+
+    for (i = 0; i < len; i++) {
+        if (strchr(",.!?;:\n", text[i]) == NULL)
+            continue;
+        for (w = i + 1; w < len && strchr(" ,.!?;:\n\t", text[w]); w++)
+            ;
+        if (w < len)
+            return w;
+        break;
+    }
+    for (i = 0; i < len;) {
+        while (i < len && text[i] == ' ')
+            i++;
+        for (w = i; w < len && text[w] != ' '; w++)
+            ;
+        if (w == i || !is_greeting_word(text + i, w - i))
+            return i;
+        i = w;
+    }
+    return len;
+}
+
+/* A message labelled as a greeting or thanks that has more in it ("chào ad,
+ * cho hỏi tối nay rạp nào chiếu phim") is decided by that request: the text
+ * after the greeting is matched again, and its answer (a procedure, a meta
+ * intent, or out of scope) replaces the social one. A remainder too short to
+ * be a request ("chào ad, cho hỏi"), or an out-of-scope reading that is not
+ * sure (the rest of a thanks: "cám ơn em đã chỉ tận tình"), keeps it. */
+int intent_match(const struct intent_index *idx, const char *text, size_t len,
+                 struct intent_result *out)
+{
+    struct intent_result rest; /* ~9 KiB: the second reading, on the stack like the first's */
+    size_t off, i;
+    int rc = match_once(idx, text, len, out);
+
+    if (rc || out->decision == INTENT_NONE || !is_social(out->label))
+        return rc;
+    off = social_rest(text, len);
+    if (off == 0 || off >= len)
+        return 0;
+    if (match_once(idx, text + off, len - off, &rest) == 0 &&
+        !(rest.decision != INTENT_NONE && is_social(rest.label)) && rest.words >= 2 &&
+        (rest.decision != INTENT_NONE || rest.aspects ||
+         (rest.words >= INTENT_SOCIAL_REST_MIN && rest.confidence >= INTENT_SOCIAL_NONE_SURE))) {
+        for (i = 0; i < rest.n_entities; i++)
+            rest.entities[i].start += off;
+        *out = rest;
+    }
     return 0;
 }
 
@@ -1023,11 +1147,17 @@ static const char *const style_names[STYLE_COUNT] = {
     "with diacritics", "without diacritics", "teencode/abbrev", "situational", "out of scope",
 };
 
+/* A line is right only when the bot answers it right: an in-scope line needs
+ * decision "match" with its label, a none line decision "none". A "clarify"
+ * (the bot asks "did you mean") is never counted right; it is reported apart,
+ * with how often the right label was among the choices offered. */
 struct eval_state {
     size_t ncls;
-    size_t *conf; /* [true][pred] counts, ncls x ncls */
+    size_t *conf;    /* [true][pred] counts of answered lines (match or none), ncls x ncls */
+    size_t *clar_by; /* [true] lines that got "clarify", ncls */
     size_t style_n[STYLE_COUNT], style_ok[STYLE_COUNT];
     size_t lines, inscope, none, ok, ins_ok, none_ok, top3, plain, plain_ok;
+    size_t clar, clar_right, none_clar; /* in-scope clarifies, of them right label offered; none */
 };
 
 static enum eval_style style_of(const char *col, const struct intent_result *r, bool is_none)
@@ -1057,7 +1187,7 @@ static int eval_line(const struct intent_index *idx, struct eval_state *st, char
 {
     char *tab = strchr(line, '\t'), *label, *style = NULL, *t;
     size_t cls, pred, c;
-    bool ok, in3 = false, is_none;
+    bool ok, in3 = false, is_none, clarify;
     int rc;
 
     if (!tab) {
@@ -1087,22 +1217,29 @@ static int eval_line(const struct intent_index *idx, struct eval_state *st, char
     if (rc)
         return rc;
     is_none = cls == idx->n_labels;
+    clarify = r->decision == INTENT_CLARIFY;
     if (label_index(idx, r->label, &pred) != 0)
         pred = idx->n_labels;
-    ok = pred == cls;
+    ok = !clarify && pred == cls;
     for (c = 0; c < r->n_candidates; c++)
         if (strcmp(r->candidates[c].label, label) == 0)
             in3 = true;
     st->lines++;
     st->ok += ok;
-    st->conf[cls * st->ncls + pred]++;
+    if (clarify)
+        st->clar_by[cls]++;
+    else
+        st->conf[cls * st->ncls + pred]++;
     if (is_none) {
         st->none++;
         st->none_ok += ok;
+        st->none_clar += clarify;
     } else {
         st->inscope++;
         st->ins_ok += ok;
         st->top3 += in3;
+        st->clar += clarify;
+        st->clar_right += clarify && in3;
         if (r->marked_words == 0) {
             st->plain++;
             st->plain_ok += ok;
@@ -1140,18 +1277,19 @@ static void eval_report(const struct intent_index *idx, const struct eval_state 
     struct confusion worst[INTENT_EVAL_CONFUSIONS];
     size_t i, j, nw = 0, tp, col, row, n = st->ncls;
 
-    fprintf(out, "%-28s %5s %6s %6s\n", "label", "n", "prec", "recall");
+    fprintf(out, "%-28s %5s %6s %6s %7s\n", "label", "n", "prec", "recall", "clarify");
     for (i = 0; i < n; i++) {
         tp = st->conf[i * n + i];
-        col = row = 0;
+        col = 0;
+        row = st->clar_by[i];
         for (j = 0; j < n; j++) {
             row += st->conf[i * n + j];
             col += st->conf[j * n + i];
         }
         if (row == 0 && col == 0)
             continue;
-        fprintf(out, "%-28s %5zu %6.3f %6.3f\n", cls_name(idx, i), row, ratio(tp, col),
-                ratio(tp, row));
+        fprintf(out, "%-28s %5zu %6.3f %6.3f %7zu\n", cls_name(idx, i), row, ratio(tp, col),
+                ratio(tp, row), st->clar_by[i]);
     }
     fprintf(out, "\n%-20s %5s %6s\n", "style", "n", "top1");
     for (i = 0; i < STYLE_COUNT; i++)
@@ -1160,6 +1298,10 @@ static void eval_report(const struct intent_index *idx, const struct eval_state 
                     ratio(st->style_ok[i], st->style_n[i]));
     fprintf(out, "unaccented in-scope: %zu lines, top1 %.3f\n", st->plain,
             ratio(st->plain_ok, st->plain));
+    fprintf(out,
+            "clarify (asked \"did you mean\", not counted right): %zu of %zu in-scope lines, "
+            "right label offered in %zu; %zu of %zu none lines\n",
+            st->clar, st->inscope, st->clar_right, st->none_clar, st->none);
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++) {
             size_t c = st->conf[i * n + j];
@@ -1181,9 +1323,12 @@ static void eval_report(const struct intent_index *idx, const struct eval_state 
     for (i = 0; i < nw; i++)
         fprintf(out, "  %4zu  %s -> %s\n", worst[i].n, cls_name(idx, worst[i].t),
                 cls_name(idx, worst[i].p));
-    fprintf(out, "accuracy=%.3f inscope=%.3f none=%.3f top3=%.3f\n", ratio(st->ok, st->lines),
-            ratio(st->ins_ok, st->inscope), ratio(st->none_ok, st->none),
-            ratio(st->top3, st->inscope));
+    fprintf(out,
+            "accuracy=%.3f inscope=%.3f none=%.3f top3=%.3f nodiac=%.3f clarify=%.3f "
+            "clarify_right=%zu/%zu\n",
+            ratio(st->ok, st->lines), ratio(st->ins_ok, st->inscope), ratio(st->none_ok, st->none),
+            ratio(st->top3, st->inscope), ratio(st->plain_ok, st->plain),
+            ratio(st->clar, st->inscope), st->clar_right, st->clar);
 }
 
 int intent_eval(const struct intent_index *idx, FILE *in, const char *name, FILE *out,
@@ -1199,9 +1344,10 @@ int intent_eval(const struct intent_index *idx, FILE *in, const char *name, FILE
     memset(&st, 0, sizeof(st));
     st.ncls = idx->ncls;
     st.conf = calloc(st.ncls * st.ncls, sizeof(*st.conf));
+    st.clar_by = calloc(st.ncls, sizeof(*st.clar_by));
     r = malloc(sizeof(*r));
     line = malloc(INTENT_EVAL_LINE + 2);
-    if (!st.conf || !r || !line) {
+    if (!st.conf || !st.clar_by || !r || !line) {
         mc_err_set(err, "%s: out of memory", name);
         rc = -ENOMEM;
         goto out;
@@ -1242,10 +1388,15 @@ int intent_eval(const struct intent_index *idx, FILE *in, const char *name, FILE
         sum->inscope_acc = ratio(st.ins_ok, st.inscope);
         sum->none_acc = ratio(st.none_ok, st.none);
         sum->top3 = ratio(st.top3, st.inscope);
+        sum->unaccented_lines = st.plain;
         sum->unaccented = ratio(st.plain_ok, st.plain);
+        sum->clarify = st.clar;
+        sum->clarify_right = st.clar_right;
+        sum->none_clarify = st.none_clar;
     }
 out:
     free(st.conf);
+    free(st.clar_by);
     free(r);
     free(line);
     return rc;

@@ -66,7 +66,17 @@ enum intent_aspect {
     INTENT_ASPECT_HOURS = 1u << 8,     /* giờ làm việc, thứ bảy */
     INTENT_ASPECT_CONDITION = 1u << 9, /* điều kiện, có được không */
     INTENT_ASPECT_RESULT = 1u << 10,   /* nhận kết quả, bao giờ có */
-    INTENT_ASPECT_COUNT_ = 11          /* number of aspects (not a bit) */
+    INTENT_ASPECT_LEGAL = 1u << 11,    /* căn cứ pháp lý, nghị định nào */
+    INTENT_ASPECT_COUNT_ = 12          /* number of aspects (not a bit) */
+};
+
+#define INTENT_MAX_ASPECT_SPANS 16 /* aspect phrases located per message; more are dropped */
+
+/* Where an aspect phrase ("le phi", "o dau") is in the folded view. */
+struct intent_span {
+    size_t start; /* byte offset in intent_result.folded */
+    size_t len;   /* bytes, whole tokens */
+    unsigned bit; /* the enum intent_aspect it marks */
 };
 
 enum intent_entity_kind {
@@ -100,7 +110,10 @@ struct intent_result {
     /* accented view: abbreviations expanded, diacritics restored where context supports it */
     char normalized[INTENT_NORM_MAX];
     char folded[INTENT_NORM_MAX]; /* folded view of normalized (ASCII letters, đ->d) */
-    unsigned aspects;             /* enum intent_aspect bits */
+    unsigned aspects;             /* enum intent_aspect bits (data/lexicon/rules.tsv @rules) */
+    /* every match of those rules, in rule order: what is left names the subject */
+    struct intent_span aspect_spans[INTENT_MAX_ASPECT_SPANS];
+    size_t n_aspect_spans;
     struct intent_entity entities[INTENT_MAX_ENTITIES];
     size_t n_entities;
     size_t words;          /* words in the message (tokens holding a letter) */
@@ -123,7 +136,10 @@ size_t intent_index_memory(const struct intent_index *idx);
 
 /* Understands text[0..len) (UTF-8). Fills *out completely. Returns 0, -EINVAL
  * for invalid UTF-8 (or a NUL byte), -E2BIG if len > INTENT_MAX_INPUT or the
- * normalised text cannot fit. Pure: no I/O, no allocation, keeps no pointer to
+ * normalised text cannot fit. A message read as a greeting or thanks that
+ * carries a request after it ("chào ad, cho hỏi ...") is read again without
+ * the greeting, and that reading decides (a procedure, a meta intent or
+ * "none"). Pure: no I/O, no allocation, keeps no pointer to
  * text; thread-safe on a built index. */
 MC_MUST_CHECK int intent_match(const struct intent_index *idx, const char *text, size_t len,
                                struct intent_result *out);
@@ -145,23 +161,34 @@ const char *intent_entity_kind_name(enum intent_entity_kind k);
 MC_MUST_CHECK int intent_result_to_json(const struct intent_result *r, char **out_json);
 
 struct intent_eval_summary {
-    size_t lines;       /* labelled lines read */
-    size_t inscope;     /* lines whose label is not "none" */
-    size_t none;        /* lines labelled "none" */
-    double accuracy;    /* top-1 over all lines */
-    double inscope_acc; /* top-1 over in-scope lines */
-    double none_acc;    /* fraction of none-lines predicted "none" */
-    double top3;        /* in-scope lines whose label is among the candidates */
-    double unaccented;  /* top-1 over in-scope lines typed without any diacritics */
+    size_t lines;            /* labelled lines read */
+    size_t inscope;          /* lines whose label is not "none" */
+    size_t none;             /* lines labelled "none" */
+    size_t unaccented_lines; /* in-scope lines typed without any diacritics */
+    size_t clarify;          /* in-scope lines answered "clarify" (never counted right) */
+    size_t clarify_right;    /* of those, lines whose label was among the choices offered */
+    size_t none_clarify;     /* none lines answered "clarify" (counted wrong) */
+    double accuracy;         /* right over all lines (see below) */
+    double inscope_acc;      /* in-scope lines answered "match" with their label */
+    double none_acc;         /* none lines answered "none" */
+    double top3;             /* in-scope lines whose label is among the candidates */
+    double unaccented;       /* inscope_acc over the unaccented_lines */
 };
 
 /* Runs `motcua eval`: reads text<TAB>label lines from in (blank lines and
  * lines starting with '#' skipped; an optional third column names the style),
- * prints per-label precision/recall, a per-style table (with diacritics /
- * without diacritics / teencode / out of scope, inferred from the text when no
- * third column gives it; "situational" only from the column), the worst
- * confusions, and as last line exactly
- *   accuracy=0.000 inscope=0.000 none=0.000 top3=0.000
+ * prints per-label precision/recall/clarify count, a per-style table (with
+ * diacritics / without diacritics / teencode / out of scope, inferred from the
+ * text when no third column gives it; "situational" only from the column), the
+ * clarify share, the worst confusions, and as last line
+ *   accuracy=0.000 inscope=0.000 none=0.000 top3=0.000 nodiac=0.000 clarify=0.000
+ *   clarify_right=N/N
+ * (one line; the first four fields are the contract, the rest follow them).
+ * A line is right only when the bot answers it: an in-scope line with decision
+ * "match" and its label, a none line with "none"; "clarify" (the bot asks
+ * instead of answering) is never right. nodiac is the in-scope accuracy over
+ * lines typed without any diacritics; clarify the share of in-scope lines
+ * answered "clarify", clarify_right how many of them offered the right label.
  * Fills *sum when sum is not NULL. Returns 0, -EINVAL with err "NAME:LINE:
  * problem" for a malformed line (unknown label, no tab, invalid UTF-8, too
  * long), -EIO on a read error, or -ENOMEM. */

@@ -18,8 +18,8 @@
 #define RULES_LITERAL_MAX 200 /* bytes of one expanded phrase */
 
 static const char *const aspect_names[] = {
-    "fee",  "time",  "documents", "where",     "online", "who",
-    "form", "steps", "hours",     "condition", "result", NULL,
+    "fee",   "time",  "documents", "where",  "online", "who", "form",
+    "steps", "hours", "condition", "result", "legal",  NULL,
 };
 
 struct rule {
@@ -804,6 +804,77 @@ int rules_apply(const struct rules *rs, const char *folded, size_t flen, const c
             credit(r, scores, aspects);
     }
     return 0;
+}
+
+/* The byte offset where token k of view s[0..len) starts (len past the last). */
+static size_t token_start(const char *s, size_t len, size_t k)
+{
+    size_t i;
+
+    for (i = 0; i < len && k > 0; i++)
+        if (s[i] == ' ')
+            k--;
+    return i;
+}
+
+/* The number of spaces in s[from..to): the token index of byte to when from
+ * starts a token. */
+static size_t count_spaces(const char *s, size_t from, size_t to)
+{
+    size_t n = 0;
+
+    for (; from < to; from++)
+        n += s[from] == ' ';
+    return n;
+}
+
+size_t rules_aspect_spans(const struct rules *rs, const char *folded, size_t flen,
+                          const char *accented, size_t alen, struct rules_span *out, size_t max)
+{
+    struct rx_scratch sc;
+    pcre2_match_data *md;
+    size_t i, n = 0;
+
+    if (!rs || max == 0)
+        return 0;
+    md = rx_match_data(&sc, 1);
+    if (!md)
+        return 0;
+    for (i = 0; i < rs->n && n < max; i++) {
+        const struct rule *r = &rs->r[i];
+        const char *s = r->accented ? accented : folded;
+        size_t len = r->accented ? alen : flen, off = 0;
+
+        if (r->target >= 0)
+            continue;
+        while (off < len && n < max) {
+            PCRE2_SIZE *ov;
+            size_t first, last;
+
+            if (pcre2_match(r->code, (PCRE2_SPTR)s, len, off, PCRE2_NO_UTF_CHECK, md, NULL) < 0)
+                break;
+            ov = pcre2_get_ovector_pointer(md);
+            if (ov[1] <= ov[0]) { /* an empty match: go on after the next space */
+                while (off < len && s[off] != ' ')
+                    off++;
+                off++;
+                continue;
+            }
+            first = count_spaces(s, 0, ov[0]);
+            last = first + count_spaces(s, ov[0], ov[1]);
+            out[n].start = token_start(folded, flen, first);
+            out[n].len = token_start(folded, flen, last + 1);
+            if (out[n].len > out[n].start && out[n].len <= flen && folded[out[n].len - 1] == ' ')
+                out[n].len--; /* token_start() stops after the space */
+            if (out[n].len > out[n].start) {
+                out[n].len -= out[n].start;
+                out[n].index = (unsigned)r->aspect;
+                n++;
+            }
+            off = ov[1];
+        }
+    }
+    return n;
 }
 
 /* Number of rules that run on every message (no trigger word found). */

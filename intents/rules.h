@@ -2,7 +2,9 @@
  * add evidence for a label, for "none", or mark a question aspect:
  *   label<TAB>pattern<TAB>weight[<TAB>note]
  * label is a catalogue id, "none", or "@aspect" (@fee @time @documents @where
- * @online @who @form @steps @hours @condition @result). A pattern written in
+ * @online @who @form @steps @hours @condition @result @legal). The @aspect
+ * rules are the one vocabulary of question aspects: the conversation reads
+ * aspects, and where their phrases are, only from here. A pattern written in
  * plain ASCII runs on the folded view ("dang ki khai tu"), one with any
  * Vietnamese letter on the accented view ("đăng ký khai tử"); both views are
  * lower-case, abbreviations expanded. Patterns are compiled once, with
@@ -43,6 +45,20 @@ void rules_free(struct rules *r);
  * *aspects. Returns 0, or -ENOMEM if PCRE2 cannot get its small scratch. */
 MC_MUST_CHECK int rules_apply(const struct rules *r, const char *folded, size_t flen,
                               const char *accented, size_t alen, double *scores, unsigned *aspects);
+
+struct rules_span {
+    size_t start;   /* byte offset in the folded view */
+    size_t len;     /* bytes, whole tokens */
+    unsigned index; /* aspect index (rules_aspect_name()) */
+};
+
+/* Finds every match of the @aspect rules (not only the first, as
+ * rules_apply() needs) and writes where each is, as whole tokens of the
+ * folded view: a match on the accented view is mapped token for token, both
+ * views holding the same tokens. Writes up to max spans, in rule order, and
+ * returns how many (more are dropped). Thread safe; no heap allocation. */
+size_t rules_aspect_spans(const struct rules *r, const char *folded, size_t flen,
+                          const char *accented, size_t alen, struct rules_span *out, size_t max);
 
 /* Number of rules, and heap bytes held (JIT code excluded). */
 size_t rules_count(const struct rules *r);

@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { startServer, ROOT } = require('./lib/server');
+const { startServer, Client, ROOT } = require('./lib/server');
 const { launch } = require('./lib/browser');
 
 // Screenshots go to docs/screenshots only when asked (`make screenshots`), so a
@@ -412,6 +412,20 @@ const CHECKLIST = {
   return_reasons: ['Thiếu giấy chứng sinh bản chính', 'Tờ khai ghi sai họ tên, ngày sinh'],
 };
 
+// The reply the real server sends to one postback in a fresh session, without
+// type and reply_to (routeScript sets those for the frame it answers).
+async function recordReply(server, payload) {
+  const c = await Client.connect(server.wsUrl);
+  try {
+    await c.hello();
+    const r = await c.tap(payload);
+    assert.equal(r.type, 'reply', JSON.stringify(r));
+    const { type, reply_to, ...rest } = r; // eslint-disable-line no-unused-vars
+    for (const k of ['messages', 'quick_replies', 'procedure', 'understanding']) assert.ok(k in rest, `reply has ${k}`);
+    return rest;
+  } finally { await c.close(); }
+}
+
 // Answers hello with a welcome and each message/postback with script[payload | 'message'](),
 // after delayMs, as the server would (reply_to = the frame's id).
 async function routeScript(page, script, delayMs = 0) {
@@ -554,9 +568,12 @@ describe('kiosk', () => {
     try {
       const { page } = b;
       const qr = watchQr(page);
+      // the guide card is the server's own reply, recorded now: never a shape it does not send
+      const real = await recordReply(srv, 'proc:khai-sinh');
+      assert.equal(typeof real.card.online, 'string', 'card.online is a sentence');
+      assert.ok(real.quick_replies.some((q) => q.payload === 'check:khai-sinh'), JSON.stringify(real.quick_replies));
       await routeScript(page, {
-        'proc:khai-sinh': () => ({ messages: [{ text: 'Đăng ký khai sinh\n…' }], card: { id: 'khai-sinh', title: 'Đăng ký khai sinh', where: 'Trung tâm phục vụ hành chính công', time: 'Trong ngày', fee: 'Miễn lệ phí', online: { available: 'full' }, url: '/thu-tuc/khai-sinh' },
-          quick_replies: [{ title: 'Kiểm tra hồ sơ', payload: 'check:khai-sinh' }] }),
+        'proc:khai-sinh': () => real,
         'check:khai-sinh': () => ({ messages: [{ text: 'Bạn đã có giấy chứng sinh chưa?' }], question: { kind: 'document', doc: 'giay-chung-sinh', n: 1, total: 1 },
           quick_replies: [{ title: 'Có', payload: 'ans:yes' }, { title: 'Chưa có', payload: 'ans:no' }] }),
         'ans:no': () => ({ messages: [{ text: 'Đăng ký khai sinh\n…' }], checklist: CHECKLIST, quick_replies: [{ title: 'Các bước thực hiện', payload: 'steps:khai-sinh' }] }),

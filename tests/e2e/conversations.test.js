@@ -28,6 +28,11 @@ const { startServer, Client } = require('./lib/server');
 
 const DIR = path.join(__dirname, 'conversations');
 const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+// The committed list of scripts: deleting (or adding) a script without
+// editing MANIFEST fails the count gate at the end of this file.
+const MANIFEST = fs.readFileSync(path.join(DIR, 'MANIFEST'), 'utf8').split('\n')
+  .map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const passed = new Set(); // scripts whose every turn passed
 const PAYLOAD_RE = /^(next|prev|cancel|restart|checklist|[a-z][a-z0-9-]*:[a-z0-9:-]+)$/;
 const STATUSES = ['ready', 'missing', 'unknown', 'not_needed'];
 
@@ -169,9 +174,20 @@ for (const file of FILES) {
       if (c) await c.close();
       if (srv !== shared) await srv.stop();
     }
+    passed.add(file);
   });
 }
 
-test('at least 25 conversation scripts', () => {
-  assert.ok(FILES.length >= 25, `${FILES.length} scripts`);
+test('every script in MANIFEST is in the folder, ran and passed; no other script', () => {
+  const listed = [...new Set(MANIFEST)].sort();
+  assert.equal(listed.length, MANIFEST.length, 'MANIFEST names a script twice');
+  const missing = listed.filter((f) => !FILES.includes(f));
+  const unlisted = FILES.filter((f) => !listed.includes(f));
+  assert.deepEqual(missing, [], `scripts in MANIFEST but not in ${DIR}`);
+  assert.deepEqual(unlisted, [], `scripts in ${DIR} but not in MANIFEST`);
+  const notPassed = listed.filter((f) => !passed.has(f));
+  assert.deepEqual(notPassed, [], 'scripts that did not run to the end and pass');
+  assert.equal(passed.size, MANIFEST.length, `${passed.size} of ${MANIFEST.length} scripts passed`);
+  // a script removed together with its MANIFEST line still fails here
+  assert.ok(MANIFEST.length >= 31, `MANIFEST lists ${MANIFEST.length} scripts, fewer than 31: a script was removed`);
 });

@@ -57,6 +57,68 @@ test('every procedure is served complete and cited', async () => {
   assert.equal((await fetch(srv.url + '/thu-tuc/khong-co')).status, 404);
 });
 
+test('an unknown guide is a whole 404 page: valid UTF-8, every tag closed, the message', async () => {
+  for (const id of ['khong-co', 'Khong_Co']) { // an unknown id, and one that is not an id at all
+    const r = await fetch(srv.url + '/thu-tuc/' + id);
+    assert.equal(r.status, 404, id);
+    assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    assert.equal(Number(r.headers.get('content-length')), bytes.length, 'content-length is the body');
+    // fatal: a body cut inside a multi-byte character throws here
+    const html = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    assert.match(html, /^<!doctype html>\n<html lang="vi">/);
+    assert.match(html, /<meta charset="utf-8">/);
+    assert.ok(html.includes('<p>Không có thủ tục này. <a href="/thu-tuc">Danh sách thủ tục</a></p>'), html);
+    assert.match(html, /<\/body><\/html>\n$/, 'the page ends with its closing tags');
+    for (const tag of ['html', 'head', 'title', 'body', 'p', 'a']) {
+      const open = (html.match(new RegExp(`<${tag}[\\s>]`, 'g')) || []).length;
+      const close = (html.match(new RegExp(`</${tag}>`, 'g')) || []).length;
+      assert.equal(open, 1, `<${tag}> once`);
+      assert.equal(close, 1, `</${tag}> once`);
+    }
+  }
+});
+
+test('localities: a damaged unit row (NULL name) is never silent: start refused, or logged and left out', async () => {
+  const fs2 = require('node:fs'), os = require('node:os');
+  const { execFileSync } = require('node:child_process');
+  const dir = fs2.mkdtempSync(path.join(os.tmpdir(), 'motcua-kb-'));
+  const db = path.join(dir, 'kb.db');
+  fs2.copyFileSync(process.env.MOTCUA_DB || path.join(ROOT, 'build', 'motcua.db'), db);
+  // the same table without NOT NULL, then one unit's name lost
+  execFileSync('python3', ['-c', `import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript("""PRAGMA foreign_keys=OFF;
+CREATE TABLE unit2 (code TEXT PRIMARY KEY, name TEXT, province_code TEXT, folded TEXT);
+INSERT INTO unit2 SELECT * FROM unit; DROP TABLE unit; ALTER TABLE unit2 RENAME TO unit;
+CREATE INDEX unit_folded ON unit (folded);
+UPDATE unit SET name = NULL WHERE code = '00004';""")
+c.commit()`, db]);
+  let s2;
+  try {
+    s2 = await startServer({ env: { MOTCUA_DATA_KNOWLEDGE_DB: db } });
+  } catch (e) {
+    // the place index built at load checks every unit row: refusing to start, and
+    // saying why, is as loud as it gets
+    assert.equal(e.code, 1, e.message);
+    assert.match(e.stderr, /level=error event=server\.start error="places: .*unit/);
+    fs2.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  try {
+    // three current units are named Ba Đình; Phường Ba Đình (00004) lost its name
+    const r = await fetch(s2.url + '/api/v1/localities?q=' + encodeURIComponent('Ba Đình'));
+    assert.equal(r.status, 200);
+    const units = await r.json();
+    assert.ok(units.every((u) => typeof u.name === 'string' && u.name), JSON.stringify(units));
+    assert.ok(!units.some((u) => u.code === '00004'), 'the damaged row is left out');
+    assert.ok(units.some((u) => u.code === '16171') && units.some((u) => u.code === '21499'), JSON.stringify(units));
+    assert.match(s2.logs(), /level=error event=units\.bad_row code=00004 column=name/);
+    const ok = await (await fetch(s2.url + '/api/v1/localities?q=' + encodeURIComponent('Hoàn Kiếm'))).json();
+    assert.ok(ok.length >= 1, 'other units still answer');
+  } finally { await s2.stop(); fs2.rmSync(dir, { recursive: true, force: true }); }
+});
+
 test('the validator accepts the shipped data and the verify report lists marked fields', async () => {
   const dir = fs.mkdtempSync('/tmp/motcua-kb-');
   let r = await run(['import', path.join(ROOT, 'data'), path.join(dir, 'kb.db')]);

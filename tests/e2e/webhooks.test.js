@@ -4,6 +4,8 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { startServer, tempDir } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
 
@@ -282,6 +284,45 @@ test('Zalo: expired token is refreshed and the reply retried; closed window is n
     assert.equal(tries.length, distinct.size, 'no body was sent twice');
     const metrics = await (await fetch(srv.url + '/metrics')).text();
     assert.match(metrics, /motcua_outbox_total\{result="failed"\} [1-9]/);
+  } finally { await srv.stop(); await fake.close(); await oauth.close(); }
+});
+
+// Runs one SQL statement on a database the server has open (WAL), from
+// Python's sqlite3 (python3 is a build dependency); returns the rows.
+function sql(db, statement) {
+  const py = 'import json, sqlite3, sys\n' +
+    'c = sqlite3.connect(sys.argv[1], timeout=10)\n' +
+    'rows = c.execute(sys.argv[2]).fetchall()\nc.commit()\nprint(json.dumps(rows))';
+  return JSON.parse(execFileSync('python3', ['-c', py, db, statement]).toString());
+}
+async function untilLog(srv, re, ms = 15000) {
+  const t0 = Date.now();
+  while (!re.test(srv.logs())) {
+    if (Date.now() - t0 > ms) throw new Error(`no log line ${re} within ${ms} ms:\n${srv.logs().slice(-3000)}`);
+    await sleep(100);
+  }
+}
+
+test('Zalo: a refreshed token that cannot be saved is kept in memory, logged and saved later', async () => {
+  const fake = await startFake({ status: 200, body: { error: 0 } });
+  fake.script.push({ status: 200, body: { error: -216, message: 'Access token is invalid' } });
+  const oauth = await startFake({ status: 200, body: { access_token: 'zalo-token-2', refresh_token: 'refresh-2', expires_in: '90000' } });
+  const srv = await startServer({ env: zaloEnv(fake, oauth) });
+  const db = path.join(srv.dir, 'state.db');
+  try {
+    // the state database refuses the write, as a full disk would
+    sql(db, "CREATE TRIGGER block_token BEFORE INSERT ON chan_token BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const r = await postZalo(srv, zaloEvent('1201', 'user_send_text', 'xin chào'));
+    assert.equal(r.status, 200);
+    await fake.until((q) => zsends(q).some((x) => x.answered === 200 && x.headers.access_token === 'zalo-token-2'), 15000);
+    await untilLog(srv, /level=error event=outbox\.token_save_failed channel=zalo/);
+    assert.deepEqual(sql(db, "SELECT count(*) FROM chan_token"), [[0]], 'nothing was written yet');
+    // the disk recovers: the next pump saves the tokens it kept
+    sql(db, 'DROP TRIGGER block_token');
+    await untilLog(srv, /event=outbox\.token_saved channel=zalo/);
+    assert.deepEqual(sql(db, "SELECT access_token, refresh_token FROM chan_token WHERE channel = 'zalo'"),
+      [['zalo-token-2', 'refresh-2']]);
+    assert.equal(oauth.requests.length, 1, 'the single-use refresh token was spent once');
   } finally { await srv.stop(); await fake.close(); await oauth.close(); }
 });
 

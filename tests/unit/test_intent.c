@@ -1,8 +1,11 @@
 /* tests/unit/test_intent.c - the public API on a small spec (decisions,
  * candidates, aspects, entities, errors that name their source, JSON, eval
- * output), then accuracy on tests/data/intents.tsv with the index built from
- * the real data/ folder: the threshold catches a regression in the lexicon,
- * the rules, the phrases or the model. Run from the repository root. */
+ * output and its clarify accounting), then accuracy on tests/data/intents.tsv
+ * with the index the importer builds: `motcua import`'s kb_import() writes a
+ * temporary knowledge database from the real data/ folder and
+ * kb_build_index() builds the index from it, the server's own path. The
+ * threshold catches a regression in the lexicon, the rules, the phrases or the
+ * model. Run from the repository root. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "../../bench/data_spec.h"
 #include "intent.h"
+#include "kb.h"
+#include "kb_import.h"
 
 #define INTENTS_TSV "tests/data/intents.tsv"
 #define MIN_INSCOPE 0.93 /* top-1 over in-scope lines of INTENTS_TSV */
@@ -238,29 +243,42 @@ static void test_eval_output(void **state)
     struct mc_err err = {{0}};
     struct intent_index *idx = intent_index_new(&s, &err);
     struct intent_eval_summary sum;
+    /* 5 lines: 4 in scope, 1 none. The third gets "clarify" with khai-tu, its
+     * own label, as best candidate: asked, not answered, so not right. */
     static const char good[] = "# comment\n\nlàm giấy khai sinh\tkhai-sinh\n"
                                "giấy chứng tử\tkhai-tu\tsituational\r\n"
+                               "giấy khai sinh hay khai tử\tkhai-tu\n"
+                               "lam giay khai sinh\tkhai-sinh\n"
                                "bóng đá tối nay\tnone\n";
     char buf[8192] = {0}, *last;
     FILE *in, *out;
 
     (void)state;
     assert_non_null(idx);
+    assert_int_equal(match(idx, "giấy khai sinh hay khai tử"), 0); /* the premise */
+    assert_int_equal(r.decision, INTENT_CLARIFY);
+    assert_string_equal(r.label, "khai-tu");
     in = open_text(good);
     out = fmemopen(buf, sizeof(buf) - 1, "w");
     assert_int_equal(intent_eval(idx, in, "good.tsv", out, &sum, &err), 0);
     fclose(in);
     fclose(out);
-    assert_int_equal(sum.lines, 3);
-    assert_int_equal(sum.inscope, 2);
+    assert_int_equal(sum.lines, 5);
+    assert_int_equal(sum.inscope, 4);
     assert_int_equal(sum.none, 1);
-    assert_true(sum.inscope_acc == 1.0 && sum.none_acc == 1.0 && sum.top3 == 1.0);
+    assert_int_equal(sum.unaccented_lines, 1);
+    assert_int_equal(sum.clarify, 1);
+    assert_int_equal(sum.clarify_right, 1);
+    assert_int_equal(sum.none_clarify, 0);
+    assert_true(sum.inscope_acc == 0.75 && sum.none_acc == 1.0 && sum.top3 == 1.0);
+    assert_true(sum.accuracy == 0.8 && sum.unaccented == 1.0);
     assert_non_null(strstr(buf, "situational"));
     last = buf + strlen(buf) - 1; /* the last line, exactly */
     assert_true(*last == '\n');
     while (last > buf && last[-1] != '\n')
         last--;
-    assert_string_equal(last, "accuracy=1.000 inscope=1.000 none=1.000 top3=1.000\n");
+    assert_string_equal(last, "accuracy=0.800 inscope=0.750 none=1.000 top3=1.000 nodiac=1.000 "
+                              "clarify=0.250 clarify_right=1/1\n");
 
     static const struct {
         const char *text, *want;
@@ -330,18 +348,32 @@ static void test_hostile_input(void **state)
     intent_index_free(idx);
 }
 
-/* The whole data/ folder against the hand-written messages. */
+/* The index the importer builds from the whole data/ folder, against the
+ * hand-written messages. */
 static void test_accuracy_on_intents_tsv(void **state)
 {
-    struct data_spec d;
+    char db[64];
     struct mc_err err = {{0}};
     struct intent_index *idx;
     struct intent_eval_summary sum;
-    FILE *in;
+    struct kb *kb;
+    FILE *in, *errs = tmpfile();
+    int rc;
 
     (void)state;
-    assert_int_equal(data_spec_load(&d, "data", 0), 0);
-    idx = intent_index_new(&d.spec, &err);
+    assert_non_null(errs);
+    snprintf(db, sizeof(db), "/tmp/motcua-test-intent-%d.db", (int)getpid());
+    rc = kb_import("data", db, errs, &err);
+    if (rc)
+        print_error("motcua import data: %s\n", err.text);
+    fclose(errs);
+    assert_int_equal(rc, 0);
+    kb = kb_open(db, &err);
+    unlink(db); /* the open handle keeps it readable */
+    if (!kb)
+        print_error("%s\n", err.text);
+    assert_non_null(kb);
+    idx = kb_build_index(kb, &err);
     if (!idx)
         print_error("%s\n", err.text);
     assert_non_null(idx);
@@ -357,7 +389,7 @@ static void test_accuracy_on_intents_tsv(void **state)
     assert_true(sum.none_acc >= MIN_NONE);
     assert_true(sum.top3 >= MIN_TOP3);
     intent_index_free(idx);
-    data_spec_fini(&d);
+    kb_free(kb);
 }
 
 int main(void)

@@ -226,6 +226,35 @@ static void test_bad_json_and_unknown_id(void **state)
     expect_problem("catalogue.tsv:khai-sinh: no source file");
 }
 
+static void test_family_checks(void **state)
+{
+    (void)state;
+    write_text(
+        "families.json",
+        "{\"families\": [\n"
+        " {\"id\": \"ho-tich\", \"title\": \"Hộ tịch\", \"triggers\": [\"ho tich\"],\n"
+        "  \"options\": [{\"id\": \"khai-sinh\", \"title\": \"Khai sinh\", \"line\": \" \"},\n"
+        "   {\"id\": \"khong-co\", \"title\": \"Gì đó\", \"line\": \"Một việc\"},\n"
+        "   {\"id\": \"chao-hoi\", \"title\": \"Chào\", \"line\": \"Lời chào\"}]},\n"
+        " {\"id\": \"dat\", \"title\": \"Đất\", \"triggers\": [\"Đất đai\", \"so  do\"],\n"
+        "  \"options\": [{\"id\": \"khai-sinh\", \"title\": \"Một tiêu đề quá dài cho nút\","
+        " \"line\": \"x\"}]}]}\n");
+    expect_problem("families.json:families[0].options[0].line: must not be empty");
+    expect_problem("families.json:families[0].options[1].id: \"khong-co\" is not a procedure id "
+                   "of data/catalogue.tsv");
+    expect_problem("families.json:families[0].options[2].id: \"chao-hoi\" is not a procedure id");
+    expect_problem("families.json:families[1].triggers[0]: must be folded words");
+    expect_problem("families.json:families[1].triggers[1]: must be folded words");
+    expect_problem("families.json:families[1].options: must be an array of 2 to 6 options, has 1");
+    expect_problem("families.json:families[1].options[0].title: longer than 20 characters");
+    write_text("families.json",
+               "{\"families\": [{\"id\": \"nhieu\", \"title\": \"Nhiều\", \"triggers\": [\"a b\"],"
+               " \"options\": [1, 2, 3, 4, 5, 6, 7]}]}");
+    expect_problem("families.json:families[0].options: must be an array of 2 to 6 options, has 7");
+    write_text("families.json", "{\"families\": [");
+    expect_problem("families.json:: line 1:");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +262,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_and_wrong_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_document_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_json_and_unknown_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_family_checks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

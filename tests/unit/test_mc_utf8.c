@@ -64,6 +64,21 @@ static void test_decode_encode_roundtrip(void **state)
     assert_int_equal(mc_utf8_encode(0x110000, out), 0);
 }
 
+/* A prefix cut at byte n keeps every whole character and drops only a
+ * partial last one, for 1- to 4-byte characters. */
+static void test_trim_partial(void **state)
+{
+    const char *s = "aĐẵ😀b"; /* 1 + 2 + 3 + 4 + 1 bytes */
+    static const size_t want[] = {0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 11};
+    size_t n;
+
+    (void)state;
+    for (n = 0; n <= strlen(s); n++)
+        if (mc_utf8_trim_partial(s, n) != want[n])
+            fail_msg("trim_partial(\"%s\", %zu) = %zu, want %zu", s, n, mc_utf8_trim_partial(s, n),
+                     want[n]);
+}
+
 static void test_floor_and_count(void **state)
 {
     const char *s = "Đà Nẵng"; /* Đ(2) à(2) space N ẵ(3) n g */
@@ -84,6 +99,7 @@ int main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_decode_encode_roundtrip),
         cmocka_unit_test(test_floor_and_count),
+        cmocka_unit_test(test_trim_partial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

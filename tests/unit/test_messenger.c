@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "chan_text.h"
 #include "messenger.h"
 #include "mc_utf8.h"
 
@@ -23,9 +24,9 @@ static void sign(const char *secret, const char *body, char out[80])
 
     HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, strlen(body), md,
          &n);
-    memcpy(out, "sha256=", 8);
+    memcpy(out, "sha256=", sizeof "sha256=");
     for (i = 0; i < 32; i++)
-        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+        snprintf(out + sizeof "sha256=" - 1 + 2 * i, 3, "%02x", md[i]);
 }
 
 static void test_signature(void **state)
@@ -74,8 +75,10 @@ static void test_parse(void **state)
     assert_string_equal(ev[3].text, "proc:tam-tru");
     assert_int_equal(chan_messenger_parse(body, strlen(body), ev, 2, &n), 0);
     assert_int_equal(n, 2); /* capped */
-    assert_int_equal(chan_messenger_parse("{\"object\":\"user\"}", 17, ev, 8, &n), -EINVAL);
-    assert_int_equal(chan_messenger_parse("nope", 4, ev, 8, &n), -EINVAL);
+    assert_int_equal(chan_messenger_parse("{\"object\":\"user\"}",
+                                          sizeof "{\"object\":\"user\"}" - 1, ev, 8, &n),
+                     -EINVAL);
+    assert_int_equal(chan_messenger_parse("nope", sizeof "nope" - 1, ev, 8, &n), -EINVAL);
 }
 
 static void test_render_limits(void **state)
@@ -109,6 +112,23 @@ static void test_render_limits(void **state)
         if (i + 1 < json_array_size(bodies))
             assert_null(json_object_get(json_object_get(last, "message"), "quick_replies"));
     }
+    { /* the long text's parts, joined with the single spaces it had there, are the text */
+        char joined[sizeof(big)];
+        size_t used = 0, end = strlen(big);
+
+        for (i = 1; i < json_array_size(bodies); i++) {
+            const char *t = json_string_value(
+                json_object_get(json_object_get(json_array_get(bodies, i), "message"), "text"));
+
+            assert_true(used + strlen(t) + 1 < sizeof(joined));
+            used +=
+                (size_t)snprintf(joined + used, sizeof(joined) - used, "%s%s", i > 1 ? " " : "", t);
+        }
+        while (end > 0 && big[end - 1] == ' ')
+            end--;
+        assert_int_equal(used, end);
+        assert_memory_equal(joined, big, end);
+    }
     last = json_object_get(json_array_get(bodies, json_array_size(bodies) - 1), "message");
     qrs = json_object_get(last, "quick_replies");
     assert_int_equal(json_array_size(qrs), CHAN_MESSENGER_QR_MAX);
@@ -122,12 +142,28 @@ static void test_render_limits(void **state)
     json_decref(reply);
 }
 
+/* A text that needs more parts than CHAN_TEXT_PARTS_MAX is an error, never
+ * a reply with that message silently missing. */
+static void test_render_refuses_to_drop_text(void **state)
+{
+    static char big[CHAN_TEXT_PARTS_MAX * CHAN_MESSENGER_TEXT_MAX + 100];
+    json_t *reply;
+
+    (void)state;
+    memset(big, 'a', sizeof(big) - 1);
+    reply = json_pack("{s:[{s:s},{s:s}]}", "messages", "text", "Chào bạn", "text", big);
+    assert_non_null(reply);
+    assert_null(chan_messenger_render(reply, "u9"));
+    json_decref(reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signature),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_render_limits),
+        cmocka_unit_test(test_render_refuses_to_drop_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

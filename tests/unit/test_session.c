@@ -62,6 +62,8 @@ static void test_create_save_reload(void **state)
     assert_int_equal(session_load_token(st, token, &s2), 0);
     assert_true(s2.resumed);
     assert_string_equal(s2.state, "{\"procedure\":\"khai-sinh\",\"step\":2}");
+    assert_string_equal(s2.channel, "web");
+    assert_string_equal(s2.user_key, ""); /* NULL in the table: never "(null)" */
     session_fini(&s2);
     assert_int_equal(session_load_token(st, "not-a-token", &s2), -ENOENT);
     assert_int_equal(session_load_token(st, "0123456789abcdef0123456789abcdef", &s2), -ENOENT);

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "chan_text.h"
 #include "zalo.h"
 
 static void mac(const char *app, const char *body, const char *ts, const char *secret, char out[80])
@@ -27,9 +28,9 @@ static void mac(const char *app, const char *body, const char *ts, const char *s
     EVP_DigestUpdate(c, secret, strlen(secret));
     EVP_DigestFinal_ex(c, md, &n);
     EVP_MD_CTX_free(c);
-    memcpy(out, "mac=", 5);
+    memcpy(out, "mac=", sizeof "mac=");
     for (i = 0; i < 32; i++)
-        snprintf(out + 4 + 2 * i, 3, "%02x", md[i]);
+        snprintf(out + sizeof "mac=" - 1 + 2 * i, 3, "%02x", md[i]);
 }
 
 static const char *text_event =
@@ -143,11 +144,30 @@ static void test_render_and_classify(void **state)
     json_decref(opts);
     json_decref(bodies);
     json_decref(reply);
-    assert_int_equal(chan_zalo_classify("{\"error\":0}", 11), CHAN_ZALO_OK);
-    assert_int_equal(chan_zalo_classify("{\"error\":-216}", 14), CHAN_ZALO_TOKEN_EXPIRED);
-    assert_int_equal(chan_zalo_classify("{\"error\":-230}", 14), CHAN_ZALO_GIVE_UP);
-    assert_int_equal(chan_zalo_classify("{\"error\":-32}", 13), CHAN_ZALO_RETRY);
-    assert_int_equal(chan_zalo_classify("<html>", 6), CHAN_ZALO_RETRY);
+    assert_int_equal(chan_zalo_classify("{\"error\":0}", sizeof "{\"error\":0}" - 1), CHAN_ZALO_OK);
+    assert_int_equal(chan_zalo_classify("{\"error\":-216}", sizeof "{\"error\":-216}" - 1),
+                     CHAN_ZALO_TOKEN_EXPIRED);
+    assert_int_equal(chan_zalo_classify("{\"error\":-230}", sizeof "{\"error\":-230}" - 1),
+                     CHAN_ZALO_GIVE_UP);
+    assert_int_equal(chan_zalo_classify("{\"error\":-32}", sizeof "{\"error\":-32}" - 1),
+                     CHAN_ZALO_RETRY);
+    assert_int_equal(chan_zalo_classify("<html>", sizeof "<html>" - 1), CHAN_ZALO_RETRY);
+}
+
+/* A text that needs more parts than CHAN_TEXT_PARTS_MAX is an error, never
+ * a reply with that message silently missing. */
+static void test_render_refuses_to_drop_text(void **state)
+{
+    static char big[CHAN_TEXT_PARTS_MAX * CHAN_ZALO_TEXT_MAX + 100];
+    json_t *reply, *opts = NULL;
+
+    (void)state;
+    memset(big, 'a', sizeof(big) - 1);
+    reply = json_pack("{s:[{s:s},{s:s}]}", "messages", "text", "Chào bạn", "text", big);
+    assert_non_null(reply);
+    assert_null(chan_zalo_render(reply, "u1", &opts));
+    assert_null(opts);
+    json_decref(reply);
 }
 
 int main(void)
@@ -157,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_payload_shapes),
         cmocka_unit_test(test_render_and_classify),
+        cmocka_unit_test(test_render_refuses_to_drop_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

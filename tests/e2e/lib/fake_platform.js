@@ -1,8 +1,14 @@
 // tests/e2e/lib/fake_platform.js - a local stand-in for the Facebook Graph
 // API or the Zalo OA API on 127.0.0.1: records every request, answers from a
-// script of responses (then a default), stops by itself with the test.
+// script of responses (then a default). A fake the test did not close (a
+// failed assertion skipped its close()) is closed after the file's tests, so
+// the test process can end instead of hanging on a listening socket.
 'use strict';
 const http = require('node:http');
+const { after } = require('node:test');
+
+const open = new Set(); // fakes not closed yet
+after(() => Promise.all([...open].map((f) => f.close())));
 
 async function startFake(defaultResponse = { status: 200, body: { ok: true } }) {
   const fake = {
@@ -29,7 +35,12 @@ async function startFake(defaultResponse = { status: 200, body: { ok: true } }) 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.port = server.address().port;
   fake.url = `http://127.0.0.1:${fake.port}`;
-  fake.close = () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); });
+  fake.close = () => new Promise((resolve) => {
+    open.delete(fake);
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+  open.add(fake);
   // Resolves when pred(requests) holds, rejects after timeoutMs.
   fake.until = (pred, timeoutMs = 10000) => new Promise((resolve, reject) => {
     const check = () => { if (pred(fake.requests)) { clearTimeout(t); resolve(fake.requests); return true; } return false; };

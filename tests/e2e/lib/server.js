@@ -1,10 +1,18 @@
 // tests/e2e/lib/server.js - starts the real `motcua serve` on an ephemeral
 // 127.0.0.1 port with temporary databases, and small clients for it.
+//
+// Every server's end is checked (issue 11): stop() waits for the exit and
+// throws unless the server exited 0 (or by the SIGKILL the test asked for)
+// and its stderr has no sanitizer report (ASan, LSan, UBSan). A file that
+// loads this module also gets an after() hook that stops and checks every
+// server still running and checks those that ended without stop(), so a
+// leak report from any server fails the file under `make test-asan`.
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { after } = require('node:test');
 const WebSocket = require('ws');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -16,12 +24,76 @@ function tempDir(prefix = 'motcua-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+// What a sanitizer prints when it finds something (ASan, LSan, UBSan).
+const SANITIZER_RE = /ERROR: AddressSanitizer|LeakSanitizer|runtime error:|ERROR: UndefinedBehaviorSanitizer/;
+// The sanitizer settings `make test-asan` sets reach the servers and commands.
+const SANITIZER_ENV = ['ASAN_OPTIONS', 'LSAN_OPTIONS', 'UBSAN_OPTIONS', 'ASAN_SYMBOLIZER_PATH'];
+
+function baseEnv() {
+  const env = { PATH: process.env.PATH };
+  for (const k of SANITIZER_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+  return env;
+}
+
+// Throws if stderr holds a sanitizer report; `what` names the process.
+function assertNoSanitizerReport(stderr, what) {
+  const m = SANITIZER_RE.exec(stderr);
+  if (!m) return;
+  const from = Math.max(0, stderr.lastIndexOf('\n', Math.max(0, m.index - 1)));
+  throw new Error(`${what}: sanitizer report in stderr:\n${stderr.slice(from, from + 6000)}`);
+}
+
+// Throws unless the exit {code, signal} is the expected one: 0, or the
+// signal itself when the test killed with SIGKILL on purpose.
+function assertCleanExit(r, expectSignal, what, stderr) {
+  assertNoSanitizerReport(stderr, what);
+  const ok = expectSignal ? r.signal === expectSignal : r.code === 0 && r.signal === null;
+  if (!ok) {
+    const want = expectSignal ? `signal ${expectSignal}` : 'exit 0';
+    throw new Error(`${what}: expected ${want}, got exit ${r.code} signal ${r.signal}:\n${stderr.slice(-4000)}`);
+  }
+}
+
+const servers = new Set(); // every server started by this process, until checked
+
+// Stops (if running) and checks every server not yet checked; throws the
+// first failure after all have ended.
+async function checkAllServers() {
+  const errors = [];
+  for (const s of [...servers]) {
+    try {
+      await s.stop();
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => e.message).join('\n---\n'));
+}
+
+after(async () => {
+  try {
+    await checkAllServers();
+  } finally {
+    // Something left open (a socket, a fake platform, a browser) would keep
+    // this file's process alive forever; end it as a failure instead.
+    setTimeout(() => {
+      console.error('tests/e2e/lib/server.js: the test process did not end 30 s after its tests; open:',
+        process.getActiveResourcesInfo ? process.getActiveResourcesInfo().join(', ') : '?');
+      process.exit(1);
+    }, 30000).unref();
+  }
+});
+// Last resort (a file that crashed): no server outlives the test process.
+process.on('exit', () => {
+  for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+});
+
 // Starts a server; resolves {port, url, proc, dir, logs(), stop(signal)}.
 // opts.env adds MOTCUA_* settings; opts.dir reuses a state folder (restart).
 function startServer(opts = {}) {
   const dir = opts.dir || tempDir();
   const env = {
-    PATH: process.env.PATH,
+    ...baseEnv(),
     MOTCUA_LISTEN_HOST: '127.0.0.1',
     MOTCUA_LISTEN_PORT: '0',
     MOTCUA_DATA_KNOWLEDGE_DB: DB,
@@ -32,6 +104,7 @@ function startServer(opts = {}) {
   const proc = spawn(BIN, ['serve', ...(opts.args || [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const stderrDone = new Promise((resolve) => proc.stderr.on('close', resolve)); // the whole report read
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
@@ -44,19 +117,35 @@ function startServer(opts = {}) {
         proc.started = true;
         clearTimeout(timer);
         const port = Number(m[1]);
-        resolve({
+        let checked = null; // the first stop()'s promise: later calls give the same result
+        const srv = {
           port, dir, proc, exited,
           url: `http://127.0.0.1:${port}`,
           wsUrl: `ws://127.0.0.1:${port}/ws`,
           logs: () => stderr,
-          async stop(signal = 'SIGTERM') {
-            if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-            const killer = setTimeout(() => proc.kill('SIGKILL'), 8000);
-            const r = await exited;
-            clearTimeout(killer);
-            return r;
+          // Ends the server (SIGTERM, or the given signal) and resolves
+          // {code, signal}; rejects if it did not exit 0 (or by the SIGKILL
+          // asked for), needed a SIGKILL after 8 s, or reported a sanitizer
+          // error. A server that already ended is only checked.
+          stop(signal = 'SIGTERM') {
+            if (!checked) {
+              checked = (async () => {
+                const running = proc.exitCode === null && proc.signalCode === null;
+                if (running) proc.kill(signal);
+                const killer = setTimeout(() => proc.kill('SIGKILL'), 8000);
+                const r = await exited;
+                clearTimeout(killer);
+                servers.delete(srv);
+                await stderrDone;
+                assertCleanExit(r, running && signal === 'SIGKILL' ? 'SIGKILL' : null, `motcua serve (port ${port})`, stderr);
+                return r;
+              })();
+            }
+            return checked;
           },
-        });
+        };
+        servers.add(srv);
+        resolve(srv);
       }
     });
     exited.then(({ code }) => {
@@ -68,16 +157,29 @@ function startServer(opts = {}) {
   });
 }
 
-// Runs the binary to completion; resolves {code, stdout, stderr}.
+// Runs the binary to completion; resolves {code, stdout, stderr}. Rejects
+// if it had to be killed (opts.timeout, 20 s) or reported a sanitizer error.
 function run(args, opts = {}) {
-  return new Promise((resolve) => {
-    const p = spawn(BIN, args, { env: { PATH: process.env.PATH, ...(opts.env || {}) } });
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, args, { env: { ...baseEnv(), ...(opts.env || {}) } });
     let stdout = '', stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     if (opts.input !== undefined) p.stdin.end(opts.input); else p.stdin.end();
     const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeout || 20000);
-    p.on('exit', (code) => { clearTimeout(killer); resolve({ code, stdout, stderr }); });
+    // 'close', not 'exit': every byte of stdout and stderr has been read
+    p.on('close', (code, signal) => {
+      clearTimeout(killer);
+      try {
+        const what = `motcua ${args.join(' ')}`;
+        assertNoSanitizerReport(stderr, what);
+        if (signal) throw new Error(`${what}: killed by ${signal}:\n${stderr.slice(-4000)}`);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -139,4 +241,4 @@ class Client {
   close() { this.ws.close(); return this.closed; }
 }
 
-module.exports = { startServer, run, Client, tempDir, ROOT, BIN, DB };
+module.exports = { startServer, run, Client, tempDir, checkAllServers, assertNoSanitizerReport, ROOT, BIN, DB };

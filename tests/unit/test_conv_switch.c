@@ -1,0 +1,136 @@
+/* tests/unit/test_conv_switch.c - the one stay/switch rule of a follow-up
+ * (conv_switch.h) and the topic facts it is fed (conv_topic.h), on invented
+ * guides and messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "conv.h"
+#include "conv_switch.h"
+#include "conv_topic.h"
+
+/* Two small invented guides: a residence one and an app account one. */
+static const char residence[] =
+    "{\"id\":\"cu-tru\",\"name\":\"Đăng ký lưu trú dài hạn\",\"short_name\":\"Lưu trú dài "
+    "hạn\",\"aliases\":[\"khai lưu trú\",\"báo lưu trú nhà thuê\"],"
+    "\"online\":{\"text\":\"Khai trên ứng dụng VNeID hoặc Cổng Dịch vụ công.\"},"
+    "\"documents\":[{\"id\":\"the\",\"name\":\"Thẻ căn cước của người khai\"}]}";
+static const char account[] =
+    "{\"id\":\"tai-khoan\",\"name\":\"Mở tài khoản trên ứng dụng VNeID\",\"short_name\":\"Tài "
+    "khoản VNeID\",\"aliases\":[\"kích hoạt VNeID\",\"mở khóa tài khoản định danh\"]}";
+
+static void test_topic_names(void **state)
+{
+    json_t *r = json_loads(residence, 0, NULL), *a = json_loads(account, 0, NULL);
+
+    (void)state;
+    assert_non_null(r);
+    assert_non_null(a);
+    assert_true(conv_topic_names(r, "khai luu tru", true));    /* an alias' content words */
+    assert_false(conv_topic_names(r, "luu", true));            /* one word of a name */
+    assert_true(conv_topic_names(a, "kich hoat vneid", true)); /* an alias, whole */
+    assert_false(conv_topic_names(a, "khai tren", true));
+    assert_true(conv_topic_names(a, "tai khoan vneid", false)); /* its everyday name */
+    assert_false(conv_topic_names(a, "kich hoat vneid", false));
+    /* an alias, not asked for */                         /* a word of nothing */
+    assert_false(conv_topic_names(a, "kich hoat", true)); /* half an alias is not a name */
+    assert_false(conv_topic_names(r, "luu", true));       /* one word of a name */
+    assert_false(conv_topic_names(r, "", true));          /* nothing names nothing */
+    assert_true(conv_topic_covered(r, "vneid"));          /* its own channel */
+    assert_true(conv_topic_covered(r, "the can cuoc"));   /* its own paper */
+    assert_false(conv_topic_covered(r, "vneid xe may"));  /* a word it never says */
+    assert_false(conv_topic_covered(r, ""));
+    json_decref(r);
+    json_decref(a);
+}
+
+static void test_rule(void **state)
+{
+    static const struct {
+        const char *what;
+        struct conv_switch_facts f;
+        enum conv_switch want;
+    } cases[] = {
+        {"first message", {.in_context = false, .confidence = 0.9}, CONV_SWITCH},
+        {"same procedure", {.in_context = true, .same = true}, CONV_STAY},
+        {"a sure correction: \"à nhầm, ý tôi là đăng ký xe\"",
+         {.in_context = true,
+          .confidence = 0.95,
+          .topic_words = 2,
+          .names_p = true,
+          .faq_fits_p = true,
+          .correction = true},
+         CONV_SWITCH},
+        {"an unsure correction",
+         {.in_context = true,
+          .confidence = 0.4,
+          .topic_words = 2,
+          .names_p = true,
+          .correction = true},
+         CONV_STAY},
+        {"bare aspect: \"phí bao nhiêu\"", {.in_context = true, .confidence = 0.95}, CONV_STAY},
+        {"its own FAQ: \"có phải báo lưu trú ở quê không\"",
+         {.in_context = true,
+          .confidence = 0.99,
+          .topic_words = 2,
+          .names_q = true,
+          .faq_fits_p = true},
+         CONV_STAY},
+        {"names P and Q: \"lưu trú xong có phải mở tài khoản không\"",
+         {.in_context = true,
+          .confidence = 0.9,
+          .topic_words = 4,
+          .names_p = true,
+          .names_q = true},
+         CONV_STAY},
+        {"names Q: \"còn kích hoạt VNeID thì sao\"",
+         {.in_context = true, .confidence = 0.9, .topic_words = 3, .names_q = true},
+         CONV_SWITCH},
+        {"a paper of P in an aspect question: \"cần mang thẻ căn cước không\"",
+         {.in_context = true,
+          .confidence = 0.97,
+          .topic_words = 3,
+          .asks_aspect = true,
+          .names_q = true,
+          .covered_by_p = true},
+         CONV_STAY},
+        {"a channel of P: \"khai trên VNeID được ko\"",
+         {.in_context = true,
+          .confidence = 0.86,
+          .topic_words = 2,
+          .asks_aspect = true,
+          .covered_by_p = true},
+         CONV_STAY},
+        {"sure, own words, not an aspect question: \"bán xe máy cũ\"",
+         {.in_context = true, .confidence = 0.8, .topic_words = 3},
+         CONV_SWITCH},
+        {"sure but only an aspect question with words of its own",
+         {.in_context = true, .confidence = 0.8, .topic_words = 2, .asks_aspect = true},
+         CONV_STAY},
+        {"sure but its words are all P's",
+         {.in_context = true, .confidence = 0.9, .topic_words = 1, .covered_by_p = true},
+         CONV_STAY},
+        {"unsure, own words",
+         {.in_context = true, .confidence = CONV_SWITCH_MIN - 0.01, .topic_words = 2},
+         CONV_STAY},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (conv_switch_decide(&cases[i].f) != cases[i].want)
+            fail_msg("%s: want %s", cases[i].what, cases[i].want == CONV_STAY ? "stay" : "switch");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_topic_names),
+        cmocka_unit_test(test_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
