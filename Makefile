@@ -13,7 +13,7 @@ TESTPKGS = cmocka
 # Debian 12 packages that provide everything the build, the tests and `make run` need.
 APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
            libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev \
-           chromium python3 python3-yaml clang-format valgrind
+           chromium python3 python3-yaml clang-format valgrind sqlite3
 # Node.js may come from Debian or from another vendor's package that bundles npm (and
 # conflicts with Debian's npm), so it is checked by command, not by package name.
 APT_NODE = nodejs npm
@@ -35,20 +35,22 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
-INCS     = -Icommon -Iintents -Igateway -Ichannels
+INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Ichannels
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(INCS) $(PKG_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm
 
 COMMON_SRC   = $(wildcard common/*.c)
 INTENTS_SRC  = $(wildcard intents/*.c)
-GATEWAY_SRC  = $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+# gateway/ is the server; its subsystems have folders (gateway/conv/: the conversation).
+GATEWAY_SRC  = $(filter-out gateway/main.c,$(wildcard gateway/*.c gateway/*/*.c))
 CHANNELS_SRC = $(wildcard channels/*.c)
 LIB_SRC  = $(COMMON_SRC) $(INTENTS_SRC) $(GATEWAY_SRC) $(CHANNELS_SRC)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ = $(BUILD)/obj/gateway/main.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_SRC = $(wildcard bench/*.c)
+# bench/ws_*.c (make bench-ws) are stand-alone programs without libmotcua: rules of their own.
+BENCH_SRC = $(filter-out bench/ws_%.c,$(wildcard bench/*.c))
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)
 
@@ -57,7 +59,7 @@ DATA_SRC  = $(shell find data -type f 2>/dev/null)
 STATE_DIR = $(BUILD)/state
 
 .PHONY: all deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
-        check-fmt db node-deps verify-report screenshots bench-server unit-bins
+        check-fmt db node-deps verify-report screenshots bench-server unit-bins bench-ws
 
 all: $(BUILD)/motcua $(DB)
 
@@ -129,6 +131,18 @@ eval: all
 # End-to-end load on the real server over loopback (20 clients x 200 turns).
 bench-server: all node-deps
 	@MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) node bench/ws_load.js
+
+# The WebSocket benchmark with its peers (docs/performance.md): a C load generator, a C echo
+# server and a Node.js ws echo server beside `motcua serve`; ~3 minutes, not part of `make test`.
+WSBENCH_BIN = $(BUILD)/bench-ws/ws_loadgen $(BUILD)/bench-ws/ws_echo
+
+$(BUILD)/bench-ws/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ $< \
+	    $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+
+bench-ws: all node-deps $(WSBENCH_BIN)
+	@BUILD=$(BUILD) bench/bench_ws.sh
 
 bench: $(BENCH_BIN) $(DB)
 	@for b in $(BENCH_BIN); do $$b $(DB) || exit 1; done

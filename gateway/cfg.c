@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mc_log.h"
 
@@ -32,6 +33,8 @@ static const struct cfg_setting settings[] = {
      "open connections at once"},
     {"listen.max_per_ip", CFG_UINT, S(listen_max_per_ip), 1, 100000, "64", false,
      "open connections at once from one client address"},
+    {"listen.workers", CFG_UINT, S(listen_workers), 0, CFG_WORKERS_MAX, "0", false,
+     "worker processes sharing the port (0: one per core; 1: no fork)"},
     {"data.knowledge_db", CFG_STR, S(data_knowledge_db), 0, 0, "build/motcua.db", false,
      "knowledge database built by `motcua import` (opened read-only)"},
     {"data.state_db", CFG_STR, S(data_state_db), 0, 0, "build/state/state.db", false,
@@ -308,6 +311,16 @@ bool cfg_is_secret(const char *key)
     const struct cfg_setting *s = find_setting(key);
 
     return s && s->secret;
+}
+
+unsigned cfg_workers(const struct mc_config *cfg)
+{
+    long n;
+
+    if (cfg->listen_workers)
+        return cfg->listen_workers;
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > CFG_WORKERS_MAX ? CFG_WORKERS_MAX : (unsigned)n;
 }
 
 bool cfg_messenger_enabled(const struct mc_config *cfg)

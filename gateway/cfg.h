@@ -11,13 +11,15 @@
 
 #include "mc_err.h"
 
-#define CFG_STR_MAX 512 /* bytes; paths, URLs, tokens and secrets */
+#define CFG_STR_MAX 512    /* bytes; paths, URLs, tokens and secrets */
+#define CFG_WORKERS_MAX 64 /* listen.workers: processes sharing the port */
 
 struct mc_config {
     char listen_host[CFG_STR_MAX];
     unsigned listen_port;
     unsigned listen_max_connections; /* open connections at once, all clients */
     unsigned listen_max_per_ip;      /* open connections at once from one address */
+    unsigned listen_workers;         /* worker processes; 0: one per core (cfg_workers()) */
     char data_knowledge_db[CFG_STR_MAX];
     char data_state_db[CFG_STR_MAX];
     char data_web_root[CFG_STR_MAX];
@@ -55,6 +57,10 @@ void cfg_print_help(FILE *out);
 
 /* True if the value of a key is a secret that must never be logged. */
 bool cfg_is_secret(const char *key);
+
+/* The number of worker processes listen.workers asks for: the value, or
+ * the number of online cores (at most CFG_WORKERS_MAX) when it is 0. */
+unsigned cfg_workers(const struct mc_config *cfg);
 
 /* Channel switches: a channel whose secrets are not all set is disabled. */
 bool cfg_messenger_enabled(const struct mc_config *cfg);

@@ -4,11 +4,16 @@
 #include "gw.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "intent.h"
@@ -16,17 +21,25 @@
 #include "kb_units.h"
 #include "mc_log.h"
 #include "outbox.h"
-#include "session.h"
+#include "store.h"
 #include "ws.h"
 
 #define GW_TICK_US (250 * LWS_US_PER_MS) /* housekeeping; also bounds how late a signal is seen */
 #define GW_WS_PATH "/ws"
 #define GW_FD_HEADROOM 64 /* descriptors beyond max_connections: databases, listener, logs */
+#define GW_LISTEN_PROTOCOL "motcua-listen"
+#define GW_WS_RX_CHUNK 512       /* bytes lws reads per WebSocket callback; kept per connection */
+#define GW_WS_TX_MAX (64 * 1024) /* bytes; one send() of a reply frame */
+#define GW_LISTEN_BACKLOG 511    /* connections the kernel queues for one worker */
+#define GW_ACCEPT_BATCH 64       /* connections accepted per wake-up, so one burst cannot starve */
 
 /* lws gives one user allocation per connection; a connection is HTTP first
- * and may become a WebSocket, so both parts live side by side. */
+ * and may become a WebSocket. The HTTP part (about 1.7 KiB: path, signature
+ * and authorization headers) is allocated when a request starts and freed
+ * when the connection stops being HTTP, so an idle WebSocket carries only
+ * its small ws_conn (docs/performance.md, "Small idle connections"). */
 struct gw_conn {
-    struct http_req http;
+    struct http_req *http; /* owned; NULL outside an HTTP transaction */
     struct ws_conn ws;
 };
 
@@ -59,6 +72,39 @@ static int check_upgrade(struct gw *gw, struct lws *wsi)
     return 0;
 }
 
+/* HTTP reasons: the request part exists from LWS_CALLBACK_HTTP until the
+ * connection closes or becomes a WebSocket. */
+static int gw_http(struct gw *gw, struct lws *wsi, enum lws_callback_reasons reason,
+                   struct gw_conn *c, void *in, size_t len)
+{
+    int rc;
+
+    if (!c->http) {
+        switch (reason) {
+        case LWS_CALLBACK_HTTP:
+            c->http = calloc(1, sizeof(*c->http));
+            if (!c->http)
+                return -1; /* out of memory: this connection closes, the server goes on */
+            break;
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            return -1; /* a body without a request: cannot happen, close */
+        case LWS_CALLBACK_HTTP_BODY:
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+        case LWS_CALLBACK_CLOSED_HTTP:
+        case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+            return 0;
+        default:
+            return lws_callback_http_dummy(wsi, reason, NULL, in, len);
+        }
+    }
+    rc = http_callback(gw, wsi, reason, c->http, in, len);
+    if (reason == LWS_CALLBACK_CLOSED_HTTP || reason == LWS_CALLBACK_HTTP_DROP_PROTOCOL) {
+        free(c->http); /* http_callback released what it owned */
+        c->http = NULL;
+    }
+    return rc;
+}
+
 static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
@@ -77,7 +123,7 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     if (is_ws_reason(reason))
         return ws_callback(gw, wsi, reason, &c->ws, in, len);
-    return http_callback(gw, wsi, reason, &c->http, in, len);
+    return gw_http(gw, wsi, reason, c, in, len);
 }
 
 /* Client connections of the outbox (Graph API, Zalo OA API). */
@@ -91,9 +137,53 @@ static int gw_outbox_callback(struct lws *wsi, enum lws_callback_reasons reason,
     return outbox_callback(gw, wsi, (int)reason, user, in, len);
 }
 
+/* The shared listening socket of a worker (listen.workers > 1), adopted as
+ * a raw descriptor: lws 4.1.6 sets SO_REUSEPORT on none of its own listening
+ * sockets (LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE only matters on Windows), so
+ * the worker binds its own and hands each accepted socket to lws as if its
+ * listener had accepted it. */
+static int gw_listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                              void *in, size_t len)
+{
+    struct gw *gw = lws_context_user(lws_get_context(wsi));
+    int i, fd;
+
+    (void)user, (void)in, (void)len;
+    if (!gw)
+        return 0;
+    switch (reason) {
+    case LWS_CALLBACK_RAW_RX_FILE:
+        for (i = 0; i < GW_ACCEPT_BATCH; i++) {
+            fd = accept(gw->listen_fd, NULL, NULL);
+            if (fd < 0)
+                break; /* EAGAIN: the queue is empty (or another error: next wake-up) */
+            if (gw->draining) {
+                close(fd);
+                continue;
+            }
+            (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+            /* NULL: lws closed fd (descriptor table full): the client sees a reset */
+            if (!lws_adopt_socket_vhost(lws_get_vhost(wsi), fd))
+                gw->metrics.errors[METRICS_ERR_REJECTED]++;
+        }
+        break;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        gw->listener = NULL;
+        gw->listen_fd = -1; /* lws closed it */
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
 static const struct lws_protocols protocols[] = {
-    {"motcua-v1", gw_callback, sizeof(struct gw_conn), 4096, 0, NULL, 0},
+    /* rx_buffer_size is allocated per WebSocket for its whole life (lws 4.1.6
+     * rx_ubuf): GW_WS_RX_CHUNK, and frames are reassembled in ws.c; sends go
+     * out whole (tx_packet_size), not in rx-sized pieces. */
+    {"motcua-v1", gw_callback, sizeof(struct gw_conn), GW_WS_RX_CHUNK, 0, NULL, GW_WS_TX_MAX},
     {OUTBOX_PROTOCOL, gw_outbox_callback, 0, 4096, 0, NULL, 0},
+    {GW_LISTEN_PROTOCOL, gw_listen_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}, /* LWS_PROTOCOL_LIST_TERM is newer than 4.1.6 */
 };
 
@@ -153,6 +243,72 @@ void gw_ip_release(struct gw *gw, const char *addr)
     }
 }
 
+/* Binds and listens on cfg's address with SO_REUSEPORT, non-blocking.
+ * Returns the socket, or -1 with err set. */
+static int listen_shared(const struct mc_config *cfg, struct mc_err *err)
+{
+    struct addrinfo hints, *ai = NULL;
+    char service[8];
+    int fd = -1, one = 1, rc;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
+    snprintf(service, sizeof(service), "%u", cfg->listen_port);
+    rc = getaddrinfo(cfg->listen_host, service, &hints, &ai);
+    if (rc) {
+        mc_err_set(err, "listen.host: \"%s\": %s", cfg->listen_host, gai_strerror(rc));
+        return -1;
+    }
+    fd = socket(ai->ai_family, SOCK_STREAM, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+        fcntl(fd, F_SETFL, O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC) ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, GW_LISTEN_BACKLOG)) {
+        mc_err_set(err, "listen %s:%u: %s", cfg->listen_host, cfg->listen_port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+/* Port of a bound socket, or -1. */
+static int socket_port(int fd)
+{
+    struct sockaddr_storage sa;
+    socklen_t sl = sizeof(sa);
+
+    if (getsockname(fd, (struct sockaddr *)&sa, &sl))
+        return -1;
+    return ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+                                          : ((struct sockaddr_in *)&sa)->sin_port);
+}
+
+/* listen.workers > 1: this worker's own SO_REUSEPORT listener, adopted
+ * into lws. Returns 0 or -EIO with err set. */
+static int listen_worker(struct gw *gw, struct mc_err *err)
+{
+    lws_sock_file_fd_type u;
+
+    gw->listen_fd = listen_shared(gw->cfg, err);
+    if (gw->listen_fd < 0)
+        return -EIO;
+    gw->port = socket_port(gw->listen_fd);
+    u.filefd = gw->listen_fd;
+    gw->listener = lws_adopt_descriptor_vhost(lws_get_vhost_by_name(gw->ctx, "default"),
+                                              LWS_ADOPT_RAW_FILE_DESC, u, GW_LISTEN_PROTOCOL, NULL);
+    if (!gw->listener) {
+        gw->listen_fd = -1; /* lws closed it */
+        mc_err_set(err, "listen %s:%u: cannot adopt the listening socket", gw->cfg->listen_host,
+                   gw->cfg->listen_port);
+        return -EIO;
+    }
+    return 0;
+}
+
 struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
 {
     struct lws_context_creation_info info;
@@ -166,7 +322,10 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
         return NULL;
     }
     gw->cfg = cfg;
+    gw->listen_fd = -1;
+    gw->outbox_sender = true; /* main() narrows it to one worker of several */
     gw->metrics.started = (int64_t)time(NULL);
+    gw->metrics.pid = (int64_t)getpid();
     if (mc_log_parse_level(cfg->log_level, &lvl) == 0)
         mc_log_set_level(lvl);
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -176,27 +335,23 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->index = kb_build_index(gw->kb, err);
     if (!gw->index)
         goto fail;
-    if (cfg->locality_default[0]) {
-        json_t *unit = kb_units_get(gw->kb, cfg->locality_default);
-
-        if (!unit) {
-            mc_err_set(err, "locality.default: \"%s\" is not a ward code of data/units",
-                       cfg->locality_default);
-            goto fail;
-        }
-        json_decref(unit);
+    if (cfg->locality_default[0] && !kb_unit(gw->kb, cfg->locality_default)) {
+        mc_err_set(err, "locality.default: \"%s\" is not a ward code of data/units",
+                   cfg->locality_default);
+        goto fail;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     mc_log(MC_LOG_INFO, "kb.loaded", "path=%s index_bytes=%zu load_ms=%.1f", cfg->data_knowledge_db,
            intent_index_memory(gw->index),
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-    gw->state = session_store_open(cfg->data_state_db, err);
-    if (!gw->state)
+    gw->store = store_open(cfg->data_state_db, err);
+    if (!gw->store)
         goto fail;
 
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
     memset(&info, 0, sizeof(info));
-    info.port = (int)cfg->listen_port;
+    /* several workers: each listens itself with SO_REUSEPORT (listen_worker) */
+    info.port = cfg->listen_workers > 1 ? CONTEXT_PORT_NO_LISTEN_SERVER : (int)cfg->listen_port;
     info.iface = cfg->listen_host;
     info.protocols = protocols;
     info.user = gw;
@@ -216,7 +371,12 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->outbox = outbox_new(gw, err);
     if (!gw->outbox)
         goto fail;
-    gw->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(gw->ctx, "default"));
+    if (cfg->listen_workers > 1) {
+        if (listen_worker(gw, err))
+            goto fail;
+    } else {
+        gw->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(gw->ctx, "default"));
+    }
     if (gw->port <= 0) {
         mc_err_set(err, "listen %s:%u: cannot bind", cfg->listen_host, cfg->listen_port);
         goto fail;
@@ -237,15 +397,29 @@ void gw_free(struct gw *gw)
     outbox_free(gw->outbox);
     intent_index_free(gw->index);
     kb_free(gw->kb);
-    session_store_free(gw->state);
+    if (gw->store) {
+        struct store_stats st;
+
+        store_get_stats(gw->store, &st);
+        mc_log(MC_LOG_INFO, "state.stats", "commits=%llu turns=%llu failed_commits=%llu",
+               (unsigned long long)st.commits, (unsigned long long)st.turns,
+               (unsigned long long)st.failures);
+    }
+    store_free(gw->store);
     free(gw);
+}
+
+void gw_pump_outbox(struct gw *gw)
+{
+    if (gw->outbox_sender)
+        outbox_pump(gw->outbox);
 }
 
 static void tick(lws_sorted_usec_list_t *sul)
 {
     struct gw_tick *t = lws_container_of(sul, struct gw_tick, sul);
 
-    outbox_pump(t->gw->outbox);
+    gw_pump_outbox(t->gw);
     lws_sul_schedule(t->gw->ctx, 0, &t->sul, tick, GW_TICK_US);
 }
 
@@ -276,6 +450,25 @@ int gw_reload(struct gw *gw, struct mc_err *err)
     return 0;
 }
 
+int gw_flush(struct gw *gw)
+{
+    int rc = store_commit(gw->store);
+
+    ws_release_held(gw, rc);
+    return rc;
+}
+
+/* One pass of the event loop, then its group commit: every turn finished in
+ * the pass is committed at once, and only then may its reply be written. */
+static int service(struct gw *gw)
+{
+    int n = lws_service(gw->ctx, 0);
+
+    if (gw_flush(gw)) /* the held replies became error frames; the loop goes on */
+        mc_log(MC_LOG_WARN, "state.flush", "result=failed replies=errors");
+    return n;
+}
+
 int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
 {
     struct gw_tick t;
@@ -284,7 +477,8 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
     memset(&t, 0, sizeof(t));
     t.gw = gw;
     lws_sul_schedule(gw->ctx, 0, &t.sul, tick, GW_TICK_US);
-    mc_log(MC_LOG_INFO, "server.listen", "host=%s port=%d", gw->cfg->listen_host, gw->port);
+    mc_log(MC_LOG_INFO, "server.listen", "host=%s port=%d pid=%d", gw->cfg->listen_host, gw->port,
+           (int)getpid());
     while (!(*signals & GW_SIGNAL_STOP)) {
         if (*signals & GW_SIGNAL_RELOAD) {
             struct mc_err err = {{0}};
@@ -293,16 +487,18 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
             if (gw_reload(gw, &err) != 0)
                 mc_log(MC_LOG_WARN, "kb.reload", "source=SIGHUP result=kept_previous");
         }
-        if (lws_service(gw->ctx, 0) < 0)
+        if (service(gw) < 0)
             break;
     }
     gw->draining = true;
+    if (gw->listener) /* new connections go to the workers still running */
+        lws_set_timeout(gw->listener, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);
     deadline = mono_ms() + gw->cfg->shutdown_grace_ms;
     mc_log(MC_LOG_INFO, "server.drain", "websockets=%llu grace_ms=%u",
            (unsigned long long)gw->metrics.ws_open, gw->cfg->shutdown_grace_ms);
     ws_close_all(gw);
     while (gw->conns && mono_ms() < deadline)
-        if (lws_service(gw->ctx, 0) < 0)
+        if (service(gw) < 0)
             break;
     lws_sul_cancel(&t.sul);
     mc_log(MC_LOG_INFO, "server.stop", "websockets_left=%llu",

@@ -17,7 +17,8 @@ struct lws_context;
 struct lws;
 struct kb;
 struct intent_index;
-struct session_store;
+struct store;
+struct session;
 struct json_t;
 struct outbox;
 
@@ -31,15 +32,19 @@ struct gw_ip_slot {
 struct gw {
     const struct mc_config *cfg; /* borrowed, read-only */
     struct lws_context *ctx;
-    struct kb *kb;               /* owned; NULL until loaded */
-    struct intent_index *index;  /* owned; NULL until loaded */
-    struct session_store *state; /* owned */
-    struct outbox *outbox;       /* owned: Messenger/Zalo replies waiting to be sent */
+    struct kb *kb;              /* owned; NULL until loaded */
+    struct intent_index *index; /* owned; NULL until loaded */
+    struct store *store;        /* owned: all state (store.h) */
+    struct outbox *outbox;      /* owned: Messenger/Zalo replies waiting to be sent */
     struct metrics metrics;
     struct gw_ip_slot ips[GW_PER_IP_SLOTS];
     struct ws_conn *conns; /* open WebSocket connections (intrusive list) */
+    struct ws_conn *held;  /* connections with frames waiting for the next commit */
     bool draining;         /* SIGTERM seen: refuse new work, close WebSockets */
+    bool outbox_sender;    /* this process sends the outbox (one worker of several) */
     int port;              /* the bound port (after listen.port 0) */
+    int listen_fd;         /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
+    struct lws *listener;  /* ... adopted into lws (closed by lws), or NULL */
 };
 
 /* Creates the server: opens the knowledge and state databases, builds the
@@ -74,6 +79,29 @@ MC_MUST_CHECK int gw_reload(struct gw *gw, struct mc_err *err);
 MC_MUST_CHECK int gw_handle_message(struct gw *gw, const char *channel, const char *session_token,
                                     const char *user_key, const char *text, const char *payload,
                                     const char *msg_id, struct json_t **reply, struct mc_err *err);
+
+/* The same path for a session already loaded (a WebSocket keeps its session
+ * in memory while it is open): s is updated in place (state, last_seen,
+ * version) when the turn is saved, and left as it was on failure; when
+ * another worker process changed the session meanwhile, s is read back and
+ * the turn run again. The turn's writes join the store's open batch: the
+ * reply must not leave before gw_flush(). Returns as gw_handle_message, with
+ * *reply_text the reply as compact JSON object text (new, free()), the very
+ * text stored as the turn's resend key. */
+MC_MUST_CHECK int gw_handle_turn(struct gw *gw, struct session *s, const char *text,
+                                 const char *payload, const char *msg_id, char **reply_text,
+                                 struct mc_err *err);
+
+/* Commits the store's open batch (group commit: called once per pass of the
+ * event loop, and by a webhook before it answers), then lets the frames held
+ * for it go out, or turns them into error frames if the commit failed.
+ * Returns 0 or -EIO. */
+MC_MUST_CHECK int gw_flush(struct gw *gw);
+
+/* Sends what is due in the outbox, if this process is its sender (with
+ * listen.workers > 1 only one worker is, so no row goes out twice; the
+ * others only queue rows in the shared state database). */
+void gw_pump_outbox(struct gw *gw);
 
 /* Per-IP accounting for long-lived connections. gw_ip_acquire returns false
  * when addr is at its cap (the connection must be refused). */

@@ -259,25 +259,23 @@ static bool is_id(const char *s)
     return true;
 }
 
+/* Served from the kb snapshot: the JSON text stored at import, as it is. */
 static int api_procedure(struct gw *gw, struct lws *wsi, struct http_req *r, const char *id)
 {
-    char *json = NULL;
-    int rc;
+    const char *json;
+    size_t len = 0;
 
     if (!gw->kb)
         return respond_error(gw, wsi, r, 503, "not_ready", "The knowledge base is not loaded.");
     if (!id)
-        rc = kb_list_procedures_json(gw->kb, &json);
-    else if (!is_id(id))
-        rc = -ENOENT;
+        json = kb_procedures_text(gw->kb, &len);
     else
-        rc = kb_get_procedure_json(gw->kb, id, &json);
-    if (rc == -ENOENT)
+        json = is_id(id) ? kb_guide_text(gw->kb, id, &len) : NULL;
+    if (!json)
         return respond_error(gw, wsi, r, 404, "unknown_procedure",
                              "No procedure with this id (see GET /api/v1/procedures).");
-    if (rc)
-        return respond_error(gw, wsi, r, 503, "internal", "The knowledge base failed.");
-    return respond_text_json(gw, wsi, r, json);
+    return respond(gw, wsi, r, 200, "application/json; charset=utf-8", json, len,
+                   "access-control-allow-origin: *");
 }
 
 /* GET /api/v1/localities?q=NAME: current or former commune/ward names,

@@ -1,7 +1,18 @@
-/* gateway/kb.h - the knowledge database, opened read-only: procedure
- * guides, meta answers, training data for understanding, localities.
- * A struct kb belongs to the event-loop thread (its prepared statements are
- * not shared); build one per thread if ever needed. */
+/* gateway/kb.h - the knowledge base: procedure guides, meta answers,
+ * offices, administrative units, families and the place finder, read from
+ * the read-only SQLite file that `motcua import` writes.
+ *
+ * A struct kb is one immutable snapshot: kb_open() loads everything the
+ * turns read into parsed, ready-to-serve form (guides as json_t, meta
+ * answers, offices and units by key, the places index, the families) and
+ * nothing is changed afterwards, so the accessors below do no I/O, parse
+ * nothing and may be called from any thread. A reload opens a new snapshot
+ * and swaps it in between turns; what a turn borrowed stays valid while the
+ * snapshot it started with lives. The snapshot is reference-counted
+ * (kb_ref()/kb_unref()) so that a holder on another thread can keep it past
+ * a swap. The SQLite handle stays open only for the paths that build from
+ * it (the understanding index, tools, /api/v1/localities); no turn reads it,
+ * and those paths belong to one thread at a time. */
 #ifndef MOTCUA_GATEWAY_KB_H
 #define MOTCUA_GATEWAY_KB_H
 
@@ -18,28 +29,70 @@ struct intent_index;
 struct intent_spec;
 struct places_index;
 struct kb_spec; /* opaque: an intent_spec and everything it borrows */
+struct json_t;
+
+/* A meta answer (data/meta/<id>.json), borrowed from the snapshot. */
+struct kb_meta {
+    const char *answer;  /* with the office's facts as {placeholders} */
+    const char *generic; /* for a place with no office data */
+};
 
 /* Opens the database at path read-only. Returns a new kb (free with
  * kb_free()) or NULL with err set (missing file, wrong schema version). */
 struct kb *kb_open(const char *path, struct mc_err *err);
 
-/* Frees kb. NULL is a no-op. */
+/* Takes one more reference to kb (thread-safe); returns kb. */
+struct kb *kb_ref(struct kb *kb);
+
+/* Drops one reference; the last one frees the snapshot and everything
+ * borrowed from it. NULL is a no-op. */
+void kb_unref(struct kb *kb);
+
+/* kb_unref() of the reference kb_open() returned. NULL is a no-op. */
 void kb_free(struct kb *kb);
 
+/* The guide of procedure id (the API object of GET /api/v1/procedures/{id}),
+ * or NULL for an unknown id. Borrowed: valid while kb lives; never change it
+ * (not even its reference count: copy what a reply keeps). */
+const struct json_t *kb_guide(const struct kb *kb, const char *id);
+
+/* The same guide as the JSON text stored by motcua import, or NULL;
+ * borrowed, *len its bytes (len may be NULL). */
+const char *kb_guide_text(const struct kb *kb, const char *id, size_t *len);
+
+/* [{"id","name","short_name","domain"}] of all procedures, by domain then
+ * id; borrowed as kb_guide(). Never NULL for an open kb. */
+const struct json_t *kb_procedures(const struct kb *kb);
+
+/* The same list as JSON text; borrowed, *len its bytes (len may be NULL). */
+const char *kb_procedures_text(const struct kb *kb, size_t *len);
+
+/* The meta answer of meta intent id, or NULL; borrowed as kb_guide(). */
+const struct kb_meta *kb_meta(const struct kb *kb, const char *id);
+
+/* The office of unit code (data/offices/<code>.json: office_name, address,
+ * hours, phone, hotline, portal_url, reviewed), or NULL when the unit has
+ * no office data; borrowed as kb_guide(). */
+const struct json_t *kb_office(const struct kb *kb, const char *code);
+
+/* The current unit with this ward code as {"code","name","province",
+ * "province_code"}, or NULL; borrowed as kb_guide(). */
+const struct json_t *kb_unit(const struct kb *kb, const char *code);
+
 /* The guide of procedure id as the API's JSON text. Returns 0 with *json new
- * (free()), -ENOENT for an unknown id, -EIO or -ENOMEM. */
-MC_MUST_CHECK int kb_get_procedure_json(struct kb *kb, const char *id, char **json);
+ * (free()), -ENOENT for an unknown id, or -ENOMEM. */
+MC_MUST_CHECK int kb_get_procedure_json(const struct kb *kb, const char *id, char **json);
 
 /* True if id is a procedure with a guide (not a meta intent). */
-bool kb_is_procedure(struct kb *kb, const char *id);
+bool kb_is_procedure(const struct kb *kb, const char *id);
 
-/* [{"id","name","short_name","domain"}] of all procedures as JSON text;
- * as kb_get_procedure_json. */
-MC_MUST_CHECK int kb_list_procedures_json(struct kb *kb, char **json);
+/* kb_procedures_text() as a new string (free()); as kb_get_procedure_json. */
+MC_MUST_CHECK int kb_list_procedures_json(const struct kb *kb, char **json);
 
 /* The meta answer for id: *answer and *generic are new strings (free()).
- * Returns 0, -ENOENT or -EIO/-ENOMEM. */
-MC_MUST_CHECK int kb_get_meta_answer(struct kb *kb, const char *id, char **answer, char **generic);
+ * Returns 0, -ENOENT or -ENOMEM. */
+MC_MUST_CHECK int kb_get_meta_answer(const struct kb *kb, const char *id, char **answer,
+                                     char **generic);
 
 /* Builds the understanding index from the phrases, lexicon, rules and corpus
  * stored in the database. Returns a new index (intent_index_free()) or NULL
@@ -69,8 +122,9 @@ struct kb_family_set;
  * borrowed while kb lives. */
 const struct kb_family_set *kb_families(const struct kb *kb);
 
-/* Borrowed handle for modules that run their own read-only queries
- * (localities, offices). Valid while kb lives. */
+/* Borrowed handle for the paths that build from the database rather than
+ * from the snapshot (the place index, /api/v1/localities). Valid while kb
+ * lives; one thread at a time. */
 struct sqlite3 *kb_db(struct kb *kb);
 
 /* The administrative units in memory (gateway/places.h), built when kb was

@@ -201,8 +201,8 @@ static int option_naming(sqlite3 *db, const char *id, const char *title, const c
     if (sqlite3_prepare_v2(db, "SELECT body FROM procedure WHERE id = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return -EIO;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
         g = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
     sqlite3_finalize(st);
     if (!g)
@@ -235,8 +235,8 @@ static bool is_procedure(sqlite3 *db, const char *id)
 
     if (sqlite3_prepare_v2(db, "SELECT kind FROM label WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
         return false;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    yes = sqlite3_step(st) == SQLITE_ROW &&
+    yes = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW &&
           strcmp((const char *)sqlite3_column_text(st, 0), "procedure") == 0;
     sqlite3_finalize(st);
     return yes;
@@ -246,19 +246,19 @@ static int exec_bind(sqlite3 *db, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *st = NULL;
     va_list ap;
-    int i, rc = -EIO;
+    int i, rc = -EIO, brc = SQLITE_OK;
 
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -EIO;
     va_start(ap, fmt);
-    for (i = 0; fmt[i]; i++) {
+    for (i = 0; fmt[i]; i++) { /* SQLITE_OK is 0: one failed bind shows in brc */
         if (fmt[i] == 's')
-            sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+            brc |= sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
         else
-            sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+            brc |= sqlite3_bind_int(st, i + 1, va_arg(ap, int));
     }
     va_end(ap);
-    if (sqlite3_step(st) == SQLITE_DONE)
+    if (brc == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE)
         rc = 0;
     sqlite3_finalize(st);
     return rc;
@@ -484,7 +484,8 @@ static int family_load_rows(sqlite3 *db, struct kb_family *f)
                            "SELECT pattern FROM family_trigger WHERE family = ?1 ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK)
         goto out;
-    sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+    if (sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC) != SQLITE_OK)
+        goto out;
     while (f->n_triggers < KB_FAMILY_TRIGGERS_MAX && sqlite3_step(st) == SQLITE_ROW) {
         f->triggers[f->n_triggers] = col_dup(st, 0);
         if (!f->triggers[f->n_triggers++]) {
@@ -500,7 +501,8 @@ static int family_load_rows(sqlite3 *db, struct kb_family *f)
         st = NULL;
         goto out;
     }
-    sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+    if (sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC) != SQLITE_OK)
+        goto out;
     while (f->n_options < KB_FAMILY_OPTIONS_MAX && sqlite3_step(st) == SQLITE_ROW) {
         struct kb_family_option *o = &f->options[f->n_options++];
 

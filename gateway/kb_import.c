@@ -649,13 +649,16 @@ static int bind_text_step(sqlite3_stmt *st, int n, ...)
     int i, rc;
 
     sqlite3_reset(st);
+    rc = SQLITE_OK;
     va_start(ap, n);
     for (i = 1; i <= n; i++) {
         const char *s = va_arg(ap, const char *);
 
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+        rc |= sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT); /* SQLITE_OK is 0 */
     }
     va_end(ap);
+    if (rc != SQLITE_OK)
+        return -EIO;
     rc = sqlite3_step(st);
     return rc == SQLITE_DONE ? 0 : -EIO;
 }

@@ -386,24 +386,6 @@ int kb_units_search(struct kb *kb, const char *q, json_t **result)
     return 0;
 }
 
-json_t *kb_units_get(struct kb *kb, const char *code)
-{
-    sqlite3_stmt *q = NULL;
-    json_t *u = NULL;
-
-    if (sqlite3_prepare_v2(kb_db(kb),
-                           "SELECT u.code, u.name, p.name, p.code FROM unit u JOIN province p ON "
-                           "p.code = u.province_code WHERE u.code = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
-        return NULL;
-    if (sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW && row_complete(q, 0, 3))
-        u = json_pack("{s:s,s:s,s:s,s:s}", "code", col(q, 0), "name", col(q, 1), "province",
-                      col(q, 2), "province_code", col(q, 3));
-    sqlite3_finalize(q);
-    return u;
-}
-
 /* ---- offices ------------------------------------------------------------ */
 
 static void office_err(FILE *errs, int *nerr, const char *file, const char *field,
@@ -526,19 +508,4 @@ int kb_units_import_offices(sqlite3 *db, const char *data_dir, FILE *errs, int *
     closedir(d);
     sqlite3_finalize(ins);
     return rc;
-}
-
-json_t *kb_units_office(struct kb *kb, const char *code)
-{
-    sqlite3_stmt *q = NULL;
-    json_t *o = NULL;
-
-    if (sqlite3_prepare_v2(kb_db(kb), "SELECT body FROM office WHERE unit_code = ?1", -1, &q,
-                           NULL) != SQLITE_OK)
-        return NULL;
-    if (sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW && col(q, 0))
-        o = json_loads(col(q, 0), 0, NULL);
-    sqlite3_finalize(q);
-    return o;
 }

@@ -44,13 +44,7 @@ MC_MUST_CHECK int kb_units_search(struct kb *kb, const char *q, struct json_t **
 MC_MUST_CHECK int kb_units_import_offices(struct sqlite3 *db, const char *data_dir, FILE *errs,
                                           int *nerr);
 
-/* The office of unit code as a new JSON object (json_decref()), or NULL when
- * the unit has no office data (callers then answer generically, never with
- * another unit's office). */
-struct json_t *kb_units_office(struct kb *kb, const char *code);
-
-/* The unit with this code as {"code","name","province","province_code"}, or
- * NULL (new reference, json_decref()). */
-struct json_t *kb_units_get(struct kb *kb, const char *code);
+/* Offices and units by code are read from the knowledge snapshot:
+ * kb_office() and kb_unit() (kb.h). */
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "conv.h"
@@ -15,6 +16,7 @@
 #include "kb.h"
 #include "kb_import.h"
 #include "leak.h"
+#include "master.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
 
@@ -60,13 +62,42 @@ static bool wants_help(int argc, char **argv)
     return false;
 }
 
+/* One server process: the whole of `serve` with listen.workers 1, or the
+ * worker in slot `slot` of master_run(). Returns the exit status. */
+static int serve_one(const struct mc_config *cfg, unsigned slot, volatile sig_atomic_t *signals,
+                     int ready_fd)
+{
+    struct mc_err err = {{0}};
+    struct gw *gw = gw_new(cfg, &err);
+
+    if (!gw) {
+        mc_log(MC_LOG_ERROR, "server.start", "error=\"%s\"", err.text);
+        fprintf(stderr, "motcua serve: %s\n", err.text);
+        if (ready_fd >= 0)
+            close(ready_fd); /* EOF before the ready byte: the master stops */
+        /* a setting naming something that does not exist is bad input, not a crash */
+        return strncmp(err.text, "locality.default:", sizeof "locality.default:" - 1) == 0
+                   ? EXIT_USAGE
+                   : 1;
+    }
+    gw->outbox_sender = slot == 0; /* one worker sends the shared outbox: never a row twice */
+    if (ready_fd >= 0) {
+        if (write(ready_fd, "r", 1) != 1)
+            mc_log(MC_LOG_WARN, "worker.ready", "error=\"master gone\"");
+        close(ready_fd);
+    }
+    gw_run(gw, signals);
+    gw_free(gw);
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     struct mc_config cfg;
     struct mc_err err = {{0}};
     struct sigaction sa;
     const char *path = NULL;
-    struct gw *gw;
+    unsigned workers;
     int i;
 
     if (wants_help(argc, argv)) {
@@ -97,16 +128,10 @@ static int cmd_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL); /* reload the knowledge base */
     signal(SIGPIPE, SIG_IGN);
-    gw = gw_new(&cfg, &err);
-    if (!gw) {
-        mc_log(MC_LOG_ERROR, "server.start", "error=\"%s\"", err.text);
-        fprintf(stderr, "motcua serve: %s\n", err.text);
-        /* a setting naming something that does not exist is bad input, not a crash */
-        return strncmp(err.text, "locality.default:", 17) == 0 ? EXIT_USAGE : 1;
-    }
-    gw_run(gw, &stop_flag);
-    gw_free(gw);
-    return 0;
+    workers = cfg_workers(&cfg);
+    if (workers > 1)
+        return master_run(&cfg, workers, &stop_flag, serve_one);
+    return serve_one(&cfg, 0, &stop_flag, -1);
 }
 
 static int cmd_import(int argc, char **argv)

@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,6 +11,45 @@ static const char *const channel_names[METRICS_N_CHANNELS] = {"web", "kiosk", "m
 static const char *const error_names[METRICS_N_ERRORS] = {"bad_frame", "too_large", "invalid_utf8",
                                                           "internal",  "rejected",  "signature"};
 static const char *const decision_names[3] = {"match", "clarify", "none"};
+
+static const uint64_t turn_bounds_us[METRICS_TURN_BUCKETS] = METRICS_TURN_BOUNDS_US;
+_Static_assert(sizeof(turn_bounds_us) / sizeof(turn_bounds_us[0]) == METRICS_TURN_BUCKETS,
+               "METRICS_TURN_BUCKETS counts METRICS_TURN_BOUNDS_US");
+
+void metrics_observe_turn(struct metrics *m, uint64_t us)
+{
+    size_t i = 0;
+
+    while (i < METRICS_TURN_BUCKETS && us > turn_bounds_us[i]) /* le: the bound is inclusive */
+        i++;
+    m->turn_bucket[i]++;
+    m->turn_us_sum += us;
+    m->turn_count++;
+}
+
+/* The histogram: cumulative buckets, as Prometheus reads them. */
+static int render_turns(const struct metrics *m, struct mc_buf *out)
+{
+    uint64_t cum = 0;
+    int rc = 0;
+    size_t i;
+
+    rc |= mc_buf_puts(out, "# HELP motcua_turn_seconds Server time per turn (message or "
+                           "postback), from arrival to reply.\n"
+                           "# TYPE motcua_turn_seconds histogram\n");
+    for (i = 0; i < METRICS_TURN_BUCKETS; i++) {
+        cum += m->turn_bucket[i];
+        rc |= mc_buf_printf(out, "motcua_turn_seconds_bucket{le=\"%g\"} %llu\n",
+                            (double)turn_bounds_us[i] / 1e6, (unsigned long long)cum);
+    }
+    rc |= mc_buf_printf(out,
+                        "motcua_turn_seconds_bucket{le=\"+Inf\"} %llu\n"
+                        "motcua_turn_seconds_sum %.6f\n"
+                        "motcua_turn_seconds_count %llu\n",
+                        (unsigned long long)m->turn_count, (double)m->turn_us_sum / 1e6,
+                        (unsigned long long)m->turn_count);
+    return rc;
+}
 
 enum metrics_channel metrics_channel_of(const char *name)
 {
@@ -70,9 +110,15 @@ int metrics_render(const struct metrics *m, struct mc_buf *out)
                         "motcua_outbox_total{result=\"failed\"} %llu\n"
                         "# HELP motcua_uptime_seconds Seconds since start.\n"
                         "# TYPE motcua_uptime_seconds gauge\n"
-                        "motcua_uptime_seconds %lld\n",
+                        "motcua_uptime_seconds %lld\n"
+                        "# HELP motcua_worker_pid The process that answered (one of "
+                        "listen.workers).\n"
+                        "# TYPE motcua_worker_pid gauge\n"
+                        "motcua_worker_pid %lld\n",
                         (double)m->understand_us_sum / 1e6, (unsigned long long)m->understand_count,
                         (unsigned long long)m->outbox_sent, (unsigned long long)m->outbox_retry,
-                        (unsigned long long)m->outbox_failed, (long long)(time(NULL) - m->started));
+                        (unsigned long long)m->outbox_failed, (long long)(time(NULL) - m->started),
+                        (long long)m->pid);
+    rc |= render_turns(m, out);
     return rc ? -E2BIG : 0;
 }

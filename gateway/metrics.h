@@ -27,6 +27,15 @@ enum metrics_error {
     METRICS_N_ERRORS
 };
 
+/* Upper bounds of the turn-latency histogram, in microseconds (0.5 ms .. 1 s;
+ * one turn costs tens of microseconds when all is well, a slow disk shows as
+ * milliseconds). Prometheus adds +Inf. */
+#define METRICS_TURN_BOUNDS_US                                                                     \
+    {                                                                                              \
+        500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000                \
+    }
+#define METRICS_TURN_BUCKETS 11 /* entries of METRICS_TURN_BOUNDS_US */
+
 struct metrics {
     uint64_t ws_open;  /* WebSocket connections open now */
     uint64_t ws_total; /* accepted since start */
@@ -39,11 +48,20 @@ struct metrics {
     uint64_t outbox_sent, outbox_retry, outbox_failed;
     uint64_t understand_us_sum; /* time spent in understanding, microseconds */
     uint64_t understand_count;
+    uint64_t turn_bucket[METRICS_TURN_BUCKETS + 1]; /* turns per bucket, not cumulative;
+                                                       the last is over the highest bound */
+    uint64_t turn_us_sum;                           /* server time of all turns, microseconds */
+    uint64_t turn_count;
     int64_t started; /* unix seconds */
+    int64_t pid;     /* this process: /metrics is per worker process (listen.workers) */
 };
 
 /* Channel name -> index; METRICS_API for anything unknown. */
 enum metrics_channel metrics_channel_of(const char *name);
+
+/* Counts one turn (a message or postback through the router, answered or
+ * refused) that took us microseconds of server time. */
+void metrics_observe_turn(struct metrics *m, uint64_t us);
 
 /* Appends the Prometheus exposition to out. Returns 0 or the mc_buf error. */
 MC_MUST_CHECK int metrics_render(const struct metrics *m, struct mc_buf *out);

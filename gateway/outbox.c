@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <libwebsockets.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "mc_buf.h"
 #include "mc_log.h"
 #include "session.h"
+#include "store.h"
 #include "zalo.h"
 
 #define OB_URL_MAX 1024 /* bytes; a platform endpoint with its query */
@@ -47,8 +47,7 @@ struct ob_slot {
 
 struct outbox {
     struct gw *gw;
-    sqlite3 *db;
-    sqlite3_stmt *ins, *due, *done, *again;
+    struct store *st; /* borrowed: gw's */
     struct ob_slot slots[OUTBOX_INFLIGHT_MAX];
     bool refreshing;
     int64_t refresh_not_before;
@@ -76,22 +75,17 @@ static uint64_t next_rand(struct outbox *ob)
 
 static void load_tokens(struct outbox *ob)
 {
-    sqlite3_stmt *q = NULL;
     const struct mc_config *cfg = ob->gw->cfg;
+    char at[CFG_STR_MAX], rt[CFG_STR_MAX];
 
     snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", cfg->zalo_access_token);
     snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", cfg->zalo_refresh_token);
     /* a token refreshed before a restart is newer than the configured one */
-    if (sqlite3_prepare_v2(ob->db,
-                           "SELECT access_token, coalesce(refresh_token, '') FROM chan_token "
-                           "WHERE channel = 'zalo'",
-                           -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-        snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", sqlite3_column_text(q, 0));
-        if (sqlite3_column_bytes(q, 1))
-            snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", sqlite3_column_text(q, 1));
+    if (store_token_get(ob->st, "zalo", at, sizeof(at), rt, sizeof(rt)) == 0) {
+        snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", at);
+        if (rt[0])
+            snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", rt);
     }
-    sqlite3_finalize(q);
 }
 
 struct outbox *outbox_new(struct gw *gw, struct mc_err *err)
@@ -103,28 +97,8 @@ struct outbox *outbox_new(struct gw *gw, struct mc_err *err)
         return NULL;
     }
     ob->gw = gw;
-    ob->db = session_store_db(gw->state);
+    ob->st = gw->store;
     ob->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
-    if (sqlite3_prepare_v2(ob->db,
-                           "INSERT INTO outbox (channel, user_key, body, created, next_try) "
-                           "VALUES (?1, ?2, ?3, ?4, ?4)",
-                           -1, &ob->ins, NULL) != SQLITE_OK ||
-        /* the oldest queued row of each citizen, if it is due: order per user */
-        sqlite3_prepare_v2(ob->db,
-                           "SELECT o.id, o.channel, o.user_key, o.body, o.attempts, o.created "
-                           "FROM outbox o WHERE o.state = 'queued' AND o.next_try <= ?1 AND "
-                           "o.id = (SELECT min(p.id) FROM outbox p WHERE p.channel = o.channel "
-                           "AND p.user_key = o.user_key AND p.state = 'queued') "
-                           "ORDER BY o.id LIMIT ?2",
-                           -1, &ob->due, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = ?2, attempts = ?3 WHERE id = ?1", -1,
-                           &ob->done, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(ob->db, "UPDATE outbox SET attempts = ?2, next_try = ?3 WHERE id = ?1",
-                           -1, &ob->again, NULL) != SQLITE_OK) {
-        mc_err_set(err, "outbox: %s", sqlite3_errmsg(ob->db));
-        outbox_free(ob);
-        return NULL;
-    }
     load_tokens(ob);
     return ob;
 }
@@ -147,55 +121,28 @@ void outbox_free(struct outbox *ob)
     for (i = 0; i < OUTBOX_INFLIGHT_MAX; i++)
         if (ob->slots[i].busy)
             slot_release(&ob->slots[i]);
-    sqlite3_finalize(ob->ins);
-    sqlite3_finalize(ob->due);
-    sqlite3_finalize(ob->done);
-    sqlite3_finalize(ob->again);
     free(ob);
 }
 
 int outbox_enqueue(struct outbox *ob, const char *channel, const char *user, const char *body)
 {
-    int rc;
-
-    /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
-    rc = sqlite3_bind_text(ob->ins, 1, channel, -1, SQLITE_TRANSIENT) |
-         sqlite3_bind_text(ob->ins, 2, user, -1, SQLITE_TRANSIENT) |
-         sqlite3_bind_text(ob->ins, 3, body, -1, SQLITE_TRANSIENT) |
-         sqlite3_bind_int64(ob->ins, 4, now_ms());
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(ob->ins);
-    sqlite3_reset(ob->ins);
-    if (rc != SQLITE_DONE)
-        mc_log(MC_LOG_ERROR, "outbox.db", "op=enqueue channel=%s error=\"%s\"", channel,
-               sqlite3_errmsg(ob->db));
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    if (store_outbox_add(ob->st, channel, user, body, now_ms()) == 0)
+        return 0;
+    mc_log(MC_LOG_ERROR, "outbox.db", "op=enqueue channel=%s", channel);
+    return -EIO;
 }
 
 long outbox_pending(struct outbox *ob)
 {
-    sqlite3_stmt *q = NULL;
-    long n = -1;
-
-    if (sqlite3_prepare_v2(ob->db, "SELECT count(*) FROM outbox WHERE state = 'queued'", -1, &q,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return n;
+    return store_outbox_pending(ob->st);
 }
 
 /* ---- results ------------------------------------------------------------ */
 
 static void row_done(struct outbox *ob, int64_t row, const char *state, int attempts)
 {
-    if ((sqlite3_bind_int64(ob->done, 1, row) |
-         sqlite3_bind_text(ob->done, 2, state, -1, SQLITE_STATIC) |
-         sqlite3_bind_int(ob->done, 3, attempts)) != SQLITE_OK ||
-        sqlite3_step(ob->done) != SQLITE_DONE)
-        mc_log(MC_LOG_ERROR, "outbox.db", "row=%lld error=\"%s\"", (long long)row,
-               sqlite3_errmsg(ob->db));
-    sqlite3_reset(ob->done);
+    if (store_outbox_done(ob->st, row, state, attempts))
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=done row=%lld", (long long)row);
 }
 
 static void row_retry(struct outbox *ob, struct ob_slot *s, const char *why)
@@ -214,13 +161,8 @@ static void row_retry(struct outbox *ob, struct ob_slot *s, const char *why)
     if (wait > OUTBOX_BACKOFF_MAX_MS)
         wait = OUTBOX_BACKOFF_MAX_MS;
     wait += (int64_t)(next_rand(ob) % (uint64_t)(wait / 2 + 1)); /* jitter: 1x..1.5x */
-    if ((sqlite3_bind_int64(ob->again, 1, s->row) |
-         sqlite3_bind_int(ob->again, 2, s->attempts + 1) |
-         sqlite3_bind_int64(ob->again, 3, now + wait)) != SQLITE_OK ||
-        sqlite3_step(ob->again) != SQLITE_DONE)
-        mc_log(MC_LOG_ERROR, "outbox.db", "row=%lld error=\"%s\"", (long long)s->row,
-               sqlite3_errmsg(ob->db));
-    sqlite3_reset(ob->again);
+    if (store_outbox_retry(ob->st, s->row, s->attempts + 1, now + wait))
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=retry row=%lld", (long long)s->row);
     ob->gw->metrics.outbox_retry++;
     mc_log(MC_LOG_WARN, "outbox.retry", "channel=%s row=%lld attempt=%d reason=%s wait_ms=%lld",
            s->channel, (long long)s->row, s->attempts + 1, why, (long long)wait);
@@ -281,20 +223,9 @@ static void finish_send(struct outbox *ob, struct ob_slot *s)
  * or -EIO. */
 static int save_tokens(struct outbox *ob)
 {
-    sqlite3_stmt *q = NULL;
-    int rc = SQLITE_ERROR;
-
-    if (sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO chan_token VALUES ('zalo', ?1, ?2, ?3)",
-                           -1, &q, NULL) == SQLITE_OK)
-        rc = sqlite3_bind_text(q, 1, ob->zalo_token, -1, SQLITE_TRANSIENT) |
-             sqlite3_bind_text(q, 2, ob->zalo_refresh, -1, SQLITE_TRANSIENT) |
-             sqlite3_bind_int64(q, 3, now_ms() / 1000);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
+    if (store_token_put(ob->st, "zalo", ob->zalo_token, ob->zalo_refresh, now_ms() / 1000)) {
         mc_log(MC_LOG_ERROR, "outbox.token_save_failed",
-               "channel=zalo error=\"%s\" action=kept_in_memory_retrying", sqlite3_errmsg(ob->db));
+               "channel=zalo action=kept_in_memory_retrying");
         return -EIO;
     }
     return 0;
@@ -491,7 +422,7 @@ static bool user_in_flight(struct outbox *ob, const char *channel, const char *u
     return false;
 }
 
-static void start_send(struct outbox *ob, struct ob_slot *s, sqlite3_stmt *q)
+static void start_send(struct outbox *ob, struct ob_slot *s, const struct store_outbox_row *r)
 {
     const struct mc_config *cfg = ob->gw->cfg;
     char url[OB_URL_MAX];
@@ -500,14 +431,13 @@ static void start_send(struct outbox *ob, struct ob_slot *s, sqlite3_stmt *q)
     memset(s, 0, sizeof(*s));
     s->ob = ob;
     s->kind = OB_SEND;
-    s->row = sqlite3_column_int64(q, 0);
-    snprintf(s->channel, sizeof(s->channel), "%s", sqlite3_column_text(q, 1));
-    snprintf(s->user, sizeof(s->user), "%s", sqlite3_column_text(q, 2));
-    s->attempts = sqlite3_column_int(q, 4);
-    s->created_ms = sqlite3_column_int64(q, 5);
+    s->row = r->id;
+    snprintf(s->channel, sizeof(s->channel), "%s", r->channel);
+    snprintf(s->user, sizeof(s->user), "%s", r->user);
+    s->attempts = r->attempts;
+    s->created_ms = r->created_ms;
     s->ctype = "application/json";
-    if (slot_set_body(s, (const char *)sqlite3_column_text(q, 3),
-                      (size_t)sqlite3_column_bytes(q, 3)))
+    if (slot_set_body(s, r->body, r->body_len))
         return;
     if (strcmp(s->channel, "messenger") == 0) {
         n = snprintf(url, sizeof(url), "%s/me/messages?access_token=%s", cfg->messenger_graph_url,
@@ -527,36 +457,29 @@ static void start_send(struct outbox *ob, struct ob_slot *s, sqlite3_stmt *q)
 
 void outbox_pump(struct outbox *ob)
 {
-    int64_t now = now_ms();
+    struct store_outbox_row rows[OB_DUE_BATCH];
     struct ob_slot *s;
-    int rc;
+    size_t i, n = 0;
 
     if (!ob || !ob->gw->ctx)
         return;
     save_tokens_again(ob);
-    if ((sqlite3_bind_int64(ob->due, 1, now) | sqlite3_bind_int(ob->due, 2, OB_DUE_BATCH)) !=
-        SQLITE_OK) {
-        mc_log(MC_LOG_ERROR, "outbox.db", "op=due error=\"%s\"", sqlite3_errmsg(ob->db));
+    if (store_outbox_due(ob->st, now_ms(), rows, OB_DUE_BATCH, &n)) {
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=due");
         return;
     }
-    while ((rc = sqlite3_step(ob->due)) == SQLITE_ROW) {
-        const char *channel = (const char *)sqlite3_column_text(ob->due, 1);
-        const char *user = (const char *)sqlite3_column_text(ob->due, 2);
-
-        if (!channel || !user)
-            continue; /* NOT NULL in the schema; never a crash on a damaged row */
-        if (user_in_flight(ob, channel, user))
+    for (i = 0; i < n; i++) {
+        if (user_in_flight(ob, rows[i].channel, rows[i].user))
             continue; /* its reply before this one is still on the way */
-        if (strcmp(channel, "zalo") == 0 && ob->refreshing)
+        if (strcmp(rows[i].channel, "zalo") == 0 && ob->refreshing)
             continue;
         s = free_slot(ob);
         if (!s)
             break;
-        start_send(ob, s, ob->due);
+        start_send(ob, s, &rows[i]);
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        mc_log(MC_LOG_ERROR, "outbox.db", "op=due error=\"%s\"", sqlite3_errmsg(ob->db));
-    sqlite3_reset(ob->due);
+    for (i = 0; i < n; i++)
+        free(rows[i].body);
 }
 
 /* ---- the lws client callback --------------------------------------------- */

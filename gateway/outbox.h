@@ -1,6 +1,6 @@
 /* gateway/outbox.h - durable delivery of replies to Messenger and Zalo.
- * Replies are rows of the state database's outbox table before the webhook
- * is acknowledged; a pump sends them with the lws HTTP client on the same
+ * Replies are rows of the store's outbox (store.h), committed before the
+ * webhook is acknowledged; a pump sends them with the lws HTTP client on the same
  * event loop (never blocking it), one in flight per citizen so order is
  * kept, retrying timeouts, 5xx and 429 with exponential back-off and
  * jitter, refreshing an expired Zalo token, and giving up after
@@ -29,7 +29,8 @@ struct outbox *outbox_new(struct gw *gw, struct mc_err *err);
 void outbox_free(struct outbox *ob);
 
 /* Queues one request body (JSON text) for channel ("messenger" | "zalo")
- * and user. Returns 0 or -EIO. The row is durable when this returns. */
+ * and user. Returns 0 or -EIO. The row joins the store's open batch: it is
+ * durable once store_commit() has returned 0 (gw_flush()). */
 MC_MUST_CHECK int outbox_enqueue(struct outbox *ob, const char *channel, const char *user,
                                  const char *body);
 

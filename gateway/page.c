@@ -76,7 +76,7 @@ static int tail(struct mc_buf *b)
     return mc_buf_puts(b, "</main></body></html>\n");
 }
 
-static const char *js(json_t *o, const char *k)
+static const char *js(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
 
@@ -118,7 +118,7 @@ static const char *kind_text(const char *kind)
     return "bản chính hoặc bản sao có chứng thực";
 }
 
-static int render_guide(struct mc_buf *b, json_t *g)
+static int render_guide(struct mc_buf *b, const json_t *g)
 {
     json_t *docs = json_object_get(g, "documents"), *d, *faq = json_object_get(g, "faq"), *x;
     size_t i;
@@ -208,7 +208,7 @@ static int render_guide(struct mc_buf *b, json_t *g)
     return rc ? -E2BIG : 0;
 }
 
-static int render_index(struct mc_buf *b, json_t *list)
+static int render_index(struct mc_buf *b, const json_t *list)
 {
     json_t *x;
     size_t i, k;
@@ -240,34 +240,28 @@ static int render_index(struct mc_buf *b, json_t *list)
     return rc ? -E2BIG : 0;
 }
 
-int page_procedure(struct kb *kb, const char *path, char **html)
+int page_procedure(const struct kb *kb, const char *path, char **html)
 {
     struct mc_buf b;
-    char *json = NULL;
-    json_t *j = NULL;
+    const json_t *j; /* borrowed from the kb snapshot */
     const char *id;
     int rc;
 
     if (strcmp(path, "/thu-tuc") == 0 || strcmp(path, "/thu-tuc/") == 0) {
         id = NULL;
-        rc = kb_list_procedures_json(kb, &json);
+        j = kb_procedures(kb);
     } else if (strncmp(path, "/thu-tuc/", sizeof "/thu-tuc/" - 1) == 0) {
         id = path + sizeof "/thu-tuc/" - 1;
         if (strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(id) || !id[0])
             return -ENOENT;
-        rc = kb_get_procedure_json(kb, id, &json);
+        j = kb_guide(kb, id);
+        if (!j)
+            return -ENOENT;
     } else {
         return -ENOENT;
     }
-    if (rc)
-        return rc;
-    j = json_loads(json, 0, NULL);
-    free(json);
-    if (!j)
-        return -EIO;
     mc_buf_init(&b, PAGE_MAX);
     rc = id ? render_guide(&b, j) : render_index(&b, j);
-    json_decref(j);
     if (rc) {
         mc_buf_fini(&b);
         return rc;

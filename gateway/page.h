@@ -14,6 +14,6 @@ struct kb;
 /* Renders the page for path ("/thu-tuc", "/thu-tuc/", "/thu-tuc/khai-sinh").
  * Returns 0 with *html new (free()), -ENOENT for an unknown page, -EIO or
  * -ENOMEM. */
-MC_MUST_CHECK int page_procedure(struct kb *kb, const char *path, char **html);
+MC_MUST_CHECK int page_procedure(const struct kb *kb, const char *path, char **html);
 
 #endif

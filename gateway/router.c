@@ -15,6 +15,9 @@
 #include "mc_mask.h"
 #include "mc_utf8.h"
 #include "session.h"
+#include "store.h"
+
+#define GW_TURN_TRIES 4 /* runs of one turn when other workers keep changing its session */
 
 static int64_t now_us(void)
 {
@@ -48,24 +51,29 @@ static int load_session(struct gw *gw, const char *channel, const char *token, c
                         struct session *s)
 {
     if (token)
-        return session_load_token(gw->state, token, s);
+        return session_load_token(gw->store, token, s);
     if (user_key)
-        return session_load_user(gw->state, channel, user_key, s);
-    return session_create(gw->state, channel, s);
+        return session_load_user(gw->store, channel, user_key, s);
+    return session_create(gw->store, channel, s);
 }
 
-int gw_handle_message(struct gw *gw, const char *channel, const char *session_token,
-                      const char *user_key, const char *text, const char *payload,
-                      const char *msg_id, json_t **reply, struct mc_err *err)
+/* One turn on a loaded session: s->state and s->last_seen are replaced only
+ * when the turn's unit was written. */
+/* The reply is handed out as JSON (*reply) or, when text_out is set, as the
+ * JSON text already written for the turn record (*text_out), so a WebSocket
+ * reply is serialised once, not twice. */
+static int handle_turn(struct gw *gw, struct session *s, const char *text, const char *payload,
+                       const char *msg_id, json_t **reply, char **text_out, struct mc_err *err)
 {
     struct conv_ctx cx = {gw->kb, gw->cfg, gw->index};
     struct conv_turn turn;
     struct intent_result *u = NULL;
-    struct session s = {0};
+    const char *channel = s->channel;
+    struct session_turn t[2];
     json_t *state = NULL, *r = NULL;
-    struct session_turn t;
     struct mc_buf masked;
-    char *reply_text = NULL, *state_text = NULL;
+    char *reply_text = NULL, *state_text = NULL, *old_state;
+    int64_t old_seen;
     const char *input = text ? text : payload;
     int64_t t0 = now_us();
     int rc;
@@ -75,24 +83,23 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
         mc_err_set(err, "text: not valid UTF-8");
         return -EINVAL;
     }
-    rc = load_session(gw, channel, session_token, user_key, &s);
-    if (rc) {
-        mc_err_set(err, rc == -ENOENT ? "session: unknown or expired, send hello again"
-                                      : "session: state database failed");
-        return rc == -ENOENT ? -EINVAL : -EIO;
-    }
     if (msg_id) {
-        char *again = session_find_reply(gw->state, &s, msg_id);
+        char *again = store_find_reply(gw->store, s->id, msg_id);
 
-        if (again) { /* a resend after a reconnect: same answer, no second turn */
+        if (again && text_out) { /* a resend after a reconnect: same answer, no second turn */
+            *text_out = again;
+            rc = 0;
+            goto out;
+        }
+        if (again) {
             *reply = json_loads(again, 0, NULL);
             free(again);
             rc = *reply ? 0 : -EIO;
             goto out;
         }
     }
-    session_apply_idle(&s, (int64_t)time(NULL), gw->cfg->session_idle_timeout);
-    state = json_loads(s.state, 0, NULL);
+    session_apply_idle(s, (int64_t)time(NULL), gw->cfg->session_idle_timeout);
+    state = json_loads(s->state, 0, NULL);
     if (!json_is_object(state)) {
         json_decref(state);
         state = json_object(); /* a damaged state starts a fresh conversation */
@@ -131,35 +138,41 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
         rc = -ENOMEM;
         goto out;
     }
-    free(s.state);
-    s.state = state_text;
-    state_text = NULL;
-    memset(&t, 0, sizeof(t));
-    t.role = "user";
-    t.text = masked.data ? masked.data : "";
-    t.label = u ? u->label : NULL;
-    t.confidence = u ? u->confidence : 0;
-    t.decision = u ? intent_decision_name(u->decision) : NULL;
-    t.procedure = json_string_value(json_object_get(r, "procedure"));
-    t.latency_us = now_us() - t0;
-    t.msg_id = msg_id;
-    if (session_save(gw->state, &s) || session_log_turn(gw->state, &s, &t)) {
-        rc = -EIO;
+    memset(t, 0, sizeof(t));
+    t[0].role = "user";
+    t[0].text = masked.data ? masked.data : "";
+    t[0].label = u ? u->label : NULL;
+    t[0].confidence = u ? u->confidence : 0;
+    t[0].decision = u ? intent_decision_name(u->decision) : NULL;
+    t[0].procedure = json_string_value(json_object_get(r, "procedure"));
+    t[0].latency_us = now_us() - t0;
+    t[0].msg_id = msg_id;
+    t[1] = t[0];
+    t[1].role = "bot";
+    t[1].text = reply_text; /* with msg_id: the resend key */
+    old_state = s->state;
+    old_seen = s->last_seen;
+    s->state = state_text;
+    rc = session_save_turn(gw->store, s, t, 2); /* one unit: state, both records */
+    if (rc) {
+        s->state = old_state;
+        s->last_seen = old_seen;
+        rc = rc == -EAGAIN ? -EAGAIN : -EIO;
         goto out;
     }
-    t.role = "bot";
-    t.text = reply_text;
-    if (session_log_turn(gw->state, &s, &t)) {
-        rc = -EIO;
-        goto out;
-    }
+    state_text = old_state; /* freed below */
     mc_log(MC_LOG_INFO, "turn", "channel=%s label=%s decision=%s latency_us=%lld", channel,
            u ? u->label : "-", u ? intent_decision_name(u->decision) : "postback",
-           (long long)t.latency_us);
-    *reply = r;
-    r = NULL;
+           (long long)t[0].latency_us);
+    if (text_out) {
+        *text_out = reply_text;
+        reply_text = NULL;
+    } else {
+        *reply = r;
+        r = NULL;
+    }
 out:
-    if (rc && rc != -EINVAL)
+    if (rc && rc != -EINVAL && rc != -EAGAIN)
         mc_err_set(err, "internal error %d", rc);
     json_decref(r);
     json_decref(state);
@@ -167,6 +180,69 @@ out:
     free(reply_text);
     free(state_text);
     mc_buf_fini(&masked);
+    return rc;
+}
+
+/* Runs the turn; when another worker process saved a turn of the same
+ * session since s was read (-EAGAIN from the store's compare-and-swap),
+ * reads s back and runs it again, so the two never interleave and a resend
+ * the other worker answered is found (store_find_reply) instead of run. */
+static int turn_with_retry(struct gw *gw, struct session *s, const char *text, const char *payload,
+                           const char *msg_id, json_t **reply, char **text_out, struct mc_err *err)
+{
+    struct session fresh;
+    bool resumed = s->resumed;
+    unsigned tries;
+    int rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);
+
+    for (tries = 1; rc == -EAGAIN && tries < GW_TURN_TRIES; tries++) {
+        rc = s->user_key[0] ? store_session_by_user(gw->store, s->channel, s->user_key, &fresh)
+                            : store_session_by_token(gw->store, s->token, &fresh);
+        if (rc)
+            break;
+        mc_log(MC_LOG_INFO, "turn.retry", "channel=%s reason=session_changed", s->channel);
+        session_fini(s);
+        *s = fresh; /* steals fresh.state */
+        s->resumed = resumed;
+        rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);
+    }
+    if (rc == -EAGAIN || rc == -ENOENT) {
+        mc_err_set(err, "session: changed by another worker %u times", GW_TURN_TRIES);
+        rc = -EIO;
+    } else if (rc && rc != -EINVAL && !err->text[0]) {
+        mc_err_set(err, "internal error %d", rc);
+    }
+    return rc;
+}
+
+/* The turn as /metrics sees it: server time from arrival to reply, whatever
+ * the outcome (motcua_turn_seconds). */
+int gw_handle_message(struct gw *gw, const char *channel, const char *session_token,
+                      const char *user_key, const char *text, const char *payload,
+                      const char *msg_id, json_t **reply, struct mc_err *err)
+{
+    int64_t t0 = now_us();
+    struct session s = {0};
+    int rc = load_session(gw, channel, session_token, user_key, &s);
+
+    if (rc) {
+        mc_err_set(err, rc == -ENOENT ? "session: unknown or expired, send hello again"
+                                      : "session: state database failed");
+        rc = rc == -ENOENT ? -EINVAL : -EIO;
+    } else {
+        rc = turn_with_retry(gw, &s, text, payload, msg_id, reply, NULL, err);
+    }
     session_fini(&s);
+    metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
+    return rc;
+}
+
+int gw_handle_turn(struct gw *gw, struct session *s, const char *text, const char *payload,
+                   const char *msg_id, char **reply_text, struct mc_err *err)
+{
+    int64_t t0 = now_us();
+    int rc = turn_with_retry(gw, s, text, payload, msg_id, NULL, reply_text, err);
+
+    metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
     return rc;
 }

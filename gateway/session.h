@@ -1,8 +1,7 @@
-/* gateway/session.h - the writable state database: conversations per
- * (channel, user key), their turns, and (later) the channel outbox.
- * SQLite in WAL mode with a busy timeout; schema versions are migrations
- * keyed on PRAGMA user_version, applied at open. One struct session_store
- * belongs to the event-loop thread; every query is short and indexed. */
+/* gateway/session.h - conversations per (channel, user key) and their
+ * turns: the session model and its rules (tokens, idle reset, history as
+ * the welcome frame shows it). Every read and write goes through the store
+ * (store.h); this module holds no SQL. Event-loop thread only. */
 #ifndef MOTCUA_GATEWAY_SESSION_H
 #define MOTCUA_GATEWAY_SESSION_H
 
@@ -15,9 +14,8 @@
 #define SESSION_TOKEN_LEN 32          /* hex characters of a session token (128 bits) */
 #define SESSION_USER_KEY_MAX 128      /* bytes; a channel's user id (PSID, Zalo id) */
 #define SESSION_STATE_MAX (64 * 1024) /* bytes; a conversation's JSON state */
-#define SESSION_SCHEMA_VERSION 3
 
-struct session_store;
+struct store;
 struct json_t;
 
 struct session {
@@ -26,6 +24,7 @@ struct session {
     char channel[16];                  /* web | kiosk | messenger | zalo | api */
     char user_key[SESSION_USER_KEY_MAX + 1];
     int64_t last_seen; /* unix seconds of the last turn */
+    int64_t version;   /* row version the state was read at (store_turn_save CAS) */
     bool resumed;      /* loaded, not newly created */
     bool expired;      /* idle longer than the timeout: state was reset */
     char *state;       /* new: JSON object text, owned; "{}" when fresh */
@@ -43,47 +42,37 @@ struct session_turn {
     const char *msg_id; /* client or platform message id, or NULL */
 };
 
-/* Opens (creating if needed) the database at path and migrates it. Returns
- * a new store (session_store_free()) or NULL with err set. */
-struct session_store *session_store_open(const char *path, struct mc_err *err);
-
-/* NULL is a no-op. */
-void session_store_free(struct session_store *st);
-
 /* Loads the session of token (web/kiosk) into *s; -ENOENT if none. */
-MC_MUST_CHECK int session_load_token(struct session_store *st, const char *token,
-                                     struct session *s);
+MC_MUST_CHECK int session_load_token(struct store *st, const char *token, struct session *s);
 
 /* Loads or creates the session for (channel, user_key) (Messenger, Zalo). */
-MC_MUST_CHECK int session_load_user(struct session_store *st, const char *channel,
-                                    const char *user_key, struct session *s);
+MC_MUST_CHECK int session_load_user(struct store *st, const char *channel, const char *user_key,
+                                    struct session *s);
 
 /* Creates a new session with a fresh random token. */
-MC_MUST_CHECK int session_create(struct session_store *st, const char *channel, struct session *s);
+MC_MUST_CHECK int session_create(struct store *st, const char *channel, struct session *s);
 
 /* Marks the session expired (state reset to "{}", history kept) when it was
  * idle longer than idle_seconds. */
 void session_apply_idle(struct session *s, int64_t now, unsigned idle_seconds);
 
-/* Writes s->state and last_seen. Returns 0 or -EIO. */
-MC_MUST_CHECK int session_save(struct session_store *st, struct session *s);
-
-/* Appends a turn. Returns 0 or -EIO. */
-MC_MUST_CHECK int session_log_turn(struct session_store *st, const struct session *s,
-                                   const struct session_turn *t);
+/* Saves one turn: sets s->last_seen to now, then writes s->state and the n
+ * records of t as one unit of the store's open batch (durable at the next
+ * store_commit()). Returns 0, -EAGAIN (another process saved a turn of this
+ * session since s was read: reload and run the turn again) or -EIO; nothing
+ * is written unless 0. */
+MC_MUST_CHECK int session_save_turn(struct store *st, struct session *s,
+                                    const struct session_turn *t, size_t n);
 
 /* The last max turns of s, oldest first, as a new JSON array
  * [{"role","text"|"reply","ts","msg_id"}] (json_decref()). NULL on error. */
-struct json_t *session_history(struct session_store *st, const struct session *s, unsigned max);
-
-/* The reply already given to msg_id in this session (a message resent after
- * a reconnect), as new JSON text (free()), or NULL if there is none. */
-char *session_find_reply(struct session_store *st, const struct session *s, const char *msg_id);
+struct json_t *session_history(struct store *st, const struct session *s, unsigned max);
 
 /* Frees what s owns (its state). */
 void session_fini(struct session *s);
 
-/* The database handle, borrowed (for the outbox). */
-struct sqlite3 *session_store_db(struct session_store *st);
+/* The anonymous tag turn records carry instead of the user key: 16 hex
+ * characters and a NUL (FNV-1a 64 of the user key, or the token). */
+void session_user_hash(const struct session *s, char out[17]);
 
 #endif

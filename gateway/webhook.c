@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 #include "mc_log.h"
 #include "messenger.h"
 #include "outbox.h"
-#include "session.h"
+#include "store.h"
 #include "zalo.h"
 
 #define WEBHOOK_CHALLENGE_MAX 64 /* bytes; Meta sends an integer */
@@ -84,11 +83,10 @@ static json_t *fixed_reply(const char *text)
 /* The citizen picked one of the options of our last Zalo reply: by typing its
  * number ("1", "2"...) or by tapping its button, which sends the option's
  * title back as the citizen's own text. Returns the payload (new) or NULL. */
-static char *picked_option(sqlite3 *db, const char *user, const char *text)
+static char *picked_option(struct store *st, const char *user, const char *text)
 {
-    sqlite3_stmt *q = NULL;
     json_t *opts, *o;
-    char *payload = NULL, *end;
+    char *payload = NULL, *end, *saved;
     unsigned long k = 0;
     size_t i;
 
@@ -96,73 +94,38 @@ static char *picked_option(sqlite3 *db, const char *user, const char *text)
         return NULL;
     if (strlen(text) <= 2 && strspn(text, "0123456789") == strlen(text))
         k = strtoul(text, &end, 10);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT options FROM chan_options WHERE channel = 'zalo' AND "
-                           "user_key = ?1",
-                           -1, &q, NULL) != SQLITE_OK) {
-        sqlite3_finalize(q);
+    saved = store_options_get(st, "zalo", user);
+    if (!saved)
         return NULL;
-    }
-    if (sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
-        opts = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
-        json_array_foreach(opts, i, o)
-        {
-            const char *t = json_string_value(json_object_get(o, "title"));
-            const char *p = json_string_value(json_object_get(o, "payload"));
+    opts = json_loads(saved, 0, NULL);
+    free(saved);
+    json_array_foreach(opts, i, o)
+    {
+        const char *t = json_string_value(json_object_get(o, "title"));
+        const char *p = json_string_value(json_object_get(o, "payload"));
 
-            if (p && ((k && i + 1 == k) || (t && strcmp(t, text) == 0))) {
-                payload = strdup(p);
-                break;
-            }
+        if (p && ((k && i + 1 == k) || (t && strcmp(t, text) == 0))) {
+            payload = strdup(p);
+            break;
         }
-        json_decref(opts);
     }
-    sqlite3_finalize(q);
+    json_decref(opts);
     return payload;
 }
 
-static int save_options(sqlite3 *db, const char *user, json_t *opts)
+static int save_options(struct store *st, const char *user, json_t *opts)
 {
-    sqlite3_stmt *q = NULL;
     char *text = json_dumps(opts, JSON_COMPACT);
-    int rc = -EIO;
+    int rc = text ? store_options_put(st, "zalo", user, text) : -ENOMEM;
 
-    if (text &&
-        sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chan_options VALUES ('zalo', ?1, ?2)", -1,
-                           &q, NULL) == SQLITE_OK) {
-        /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
-        if ((sqlite3_bind_text(q, 1, user, -1, SQLITE_TRANSIENT) |
-             sqlite3_bind_text(q, 2, text, -1, SQLITE_TRANSIENT)) == SQLITE_OK)
-            rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
-    }
-    sqlite3_finalize(q);
     free(text);
-    return rc;
-}
-
-/* Returns 1 if the event is new (and now recorded), 0 if seen before, <0 on error. */
-static int first_time(sqlite3 *db, const char *channel, const char *event_id)
-{
-    sqlite3_stmt *q = NULL;
-    int rc = -EIO;
-
-    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO seen_event VALUES (?1, ?2, ?3)", -1, &q,
-                           NULL) == SQLITE_OK) {
-        if ((sqlite3_bind_text(q, 1, channel, -1, SQLITE_STATIC) |
-             sqlite3_bind_text(q, 2, event_id, -1, SQLITE_TRANSIENT) |
-             sqlite3_bind_int64(q, 3, (sqlite3_int64)time(NULL))) == SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_DONE)
-            rc = sqlite3_changes(db) > 0 ? 1 : 0;
-    }
-    sqlite3_finalize(q);
     return rc;
 }
 
 /* Understands one event and queues the rendered reply. */
 static int handle_event(struct gw *gw, const char *channel, const struct chan_event *e)
 {
-    sqlite3 *db = session_store_db(gw->state);
+    struct store *st = gw->store;
     struct mc_err err = {{0}};
     json_t *reply = NULL, *bodies = NULL, *opts = NULL, *b;
     char *picked = NULL, *text;
@@ -183,7 +146,7 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
             payload = "meta:chao-hoi";
         else if (e->kind == CHAN_EV_POSTBACK)
             payload = e->text;
-        else if (strcmp(channel, "zalo") == 0 && (picked = picked_option(db, e->user, e->text)))
+        else if (strcmp(channel, "zalo") == 0 && (picked = picked_option(st, e->user, e->text)))
             payload = picked;
         else
             typed = e->text;
@@ -220,28 +183,29 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
         free(text);
     }
     if (!rc && opts && json_array_size(opts))
-        rc = save_options(db, e->user, opts);
+        rc = save_options(st, e->user, opts);
     json_decref(opts);
     json_decref(bodies);
     return rc;
 }
 
-/* All events of one delivery in one transaction: either every reply is
- * queued and every event marked seen, or nothing is and the platform's
- * redelivery gets a clean second chance. */
+/* All events of one delivery in one unit of the store's batch: either every
+ * reply is queued and every event marked seen, or nothing is and the
+ * platform's redelivery gets a clean second chance. The batch is committed
+ * (gw_flush) before the platform hears 200, so an acknowledged event is
+ * never lost to a crash. */
 static void handle_all(struct gw *gw, const char *channel, struct chan_event *ev, size_t n,
                        struct webhook_result *out)
 {
-    sqlite3 *db = session_store_db(gw->state);
     size_t i;
     int rc = 0, fresh;
 
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (store_unit_begin(gw->store)) {
         set_error(out, 503, "busy", "Try again.");
         return;
     }
     for (i = 0; i < n && !rc; i++) {
-        fresh = first_time(db, channel, ev[i].event_id);
+        fresh = store_event_first_time(gw->store, channel, ev[i].event_id, (int64_t)time(NULL));
         if (fresh < 0)
             rc = fresh;
         else if (fresh == 0)
@@ -249,15 +213,16 @@ static void handle_all(struct gw *gw, const char *channel, struct chan_event *ev
         else
             rc = handle_event(gw, channel, &ev[i]);
     }
-    if (rc || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (store_unit_end(gw->store, rc == 0) && !rc)
+        rc = -EIO;
+    if (rc || gw_flush(gw)) {
         gw->metrics.errors[METRICS_ERR_INTERNAL]++;
         mc_log(MC_LOG_ERROR, "webhook.failed", "channel=%s rc=%d", channel, rc);
         set_error(out, 500, "internal", "Could not queue the reply; deliver again.");
         return;
     }
     set(out, 200, "text/plain", "EVENT_RECEIVED");
-    outbox_pump(gw->outbox);
+    gw_pump_outbox(gw);
 }
 
 void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const char *signature,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,14 +15,70 @@
 #include "intent.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
+#include "store.h"
 
 #define WS_MSG_ID_MAX 64 /* bytes; a client message id */
+
+static const char busy_text[] = "Máy chủ đang bận, bạn thử lại sau ít phút.";
+
+enum ws_kind {
+    WS_PLAIN,   /* an error frame: stands whatever the commit does */
+    WS_WELCOME, /* depends on the batch (a new session) */
+    WS_REPLY,   /* depends on the batch (the turn) */
+    WS_DROP     /* could not be replaced after a failed commit: close */
+};
 
 struct ws_frame {
     struct ws_frame *next;
     size_t len;
-    unsigned char buf[]; /* LWS_PRE bytes of headroom, then len bytes of JSON */
+    bool held;                        /* waits for the store's commit */
+    unsigned char kind;               /* enum ws_kind */
+    char reply_to[WS_MSG_ID_MAX + 1]; /* the message id it answers, or "" */
+    unsigned char buf[];              /* LWS_PRE bytes of headroom, then len bytes of JSON */
 };
+
+/* The in-memory session of one or more connections (the same token resumed
+ * twice shares one, so two tabs never overwrite each other's state). */
+struct ws_sess {
+    unsigned refs;
+    bool stale; /* a commit failed: read it back before the next turn */
+    struct session s;
+};
+
+static void sess_unref(struct ws_conn *c)
+{
+    if (c->sess && --c->sess->refs == 0) {
+        session_fini(&c->sess->s);
+        free(c->sess);
+    }
+    c->sess = NULL;
+}
+
+static void held_link(struct gw *gw, struct ws_conn *c)
+{
+    if (c->held_linked)
+        return;
+    c->held_prev = NULL;
+    c->held_next = gw->held;
+    if (gw->held)
+        gw->held->held_prev = c;
+    gw->held = c;
+    c->held_linked = true;
+}
+
+static void held_unlink(struct gw *gw, struct ws_conn *c)
+{
+    if (!c->held_linked)
+        return;
+    if (c->held_prev)
+        c->held_prev->held_next = c->held_next;
+    else
+        gw->held = c->held_next;
+    if (c->held_next)
+        c->held_next->held_prev = c->held_prev;
+    c->held_next = c->held_prev = NULL;
+    c->held_linked = false;
+}
 
 static void q_free(struct ws_conn *c)
 {
@@ -35,29 +92,108 @@ static void q_free(struct ws_conn *c)
     c->q_len = 0;
 }
 
-/* Queues a JSON value as one text frame (steals j). */
-static int q_push_json(struct ws_conn *c, json_t *j)
+/* A new frame of n bytes of payload (to be filled in), or NULL. */
+static struct ws_frame *frame_alloc(size_t n, enum ws_kind kind, const char *reply_to)
+{
+    struct ws_frame *f;
+
+    if (n > SIZE_MAX - sizeof(*f) - LWS_PRE)
+        return NULL;
+    f = malloc(sizeof(*f) + LWS_PRE + n);
+    if (!f)
+        return NULL;
+    f->next = NULL;
+    f->len = n;
+    f->held = false;
+    f->kind = (unsigned char)kind;
+    snprintf(f->reply_to, sizeof(f->reply_to), "%s", reply_to ? reply_to : "");
+    return f;
+}
+
+/* A new frame holding the JSON text of j (steals j), or NULL. */
+static struct ws_frame *frame_new(json_t *j, enum ws_kind kind, const char *reply_to)
 {
     struct ws_frame *f;
     char *text;
     size_t n;
 
     if (!j)
-        return -ENOMEM;
+        return NULL;
     text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (!text)
-        return -ENOMEM;
+        return NULL;
     n = strlen(text);
-    f = malloc(sizeof(*f) + LWS_PRE + n);
+    f = frame_alloc(n, kind, reply_to);
+    if (f)
+        memcpy(f->buf + LWS_PRE, text, n);
+    free(text);
+    return f;
+}
+
+static int q_push(struct gw *gw, struct ws_conn *c, struct ws_frame *f);
+
+/* Queues a JSON value as one text frame (steals j). */
+static int q_push_json(struct gw *gw, struct ws_conn *c, json_t *j, enum ws_kind kind,
+                       const char *reply_to)
+{
+    struct ws_frame *f = frame_new(j, kind, reply_to);
+
+    if (!f)
+        return -ENOMEM;
+    return q_push(gw, c, f);
+}
+
+/* Queues the reply frame of a turn: {"type":"reply","reply_to":id, then the
+ * members of body, the reply object's JSON text exactly as the turn record
+ * stores it (router.c), spliced rather than parsed and written again. */
+static int q_push_reply(struct gw *gw, struct ws_conn *c, const char *body, const char *id)
+{
+    static const char head[] = "{\"type\":\"reply\"";
+    static const char key[] = ",\"reply_to\":";
+    json_t *jid = NULL;
+    char *qid = NULL;
+    struct ws_frame *f;
+    size_t nb = strlen(body), nq = 0, n;
+    unsigned char *p;
+
+    if (nb < 2 || body[0] != '{' || body[nb - 1] != '}')
+        return -EINVAL; /* not an object: never happens, never sent broken */
+    if (id) {
+        jid = json_string(id);
+        qid = jid ? json_dumps(jid, JSON_ENCODE_ANY) : NULL; /* quoted and escaped */
+        json_decref(jid);
+        if (!qid)
+            return -ENOMEM;
+        nq = strlen(qid);
+    }
+    n = sizeof head - 1 + (id ? sizeof key - 1 + nq : 0) + (nb > 2 ? 1 : 0) + nb - 1;
+    f = frame_alloc(n, WS_REPLY, id);
     if (!f) {
-        free(text);
+        free(qid);
         return -ENOMEM;
     }
-    f->next = NULL;
-    f->len = n;
-    memcpy(f->buf + LWS_PRE, text, n);
-    free(text);
+    p = f->buf + LWS_PRE;
+    memcpy(p, head, sizeof head - 1);
+    p += sizeof head - 1;
+    if (id) {
+        memcpy(p, key, sizeof key - 1);
+        p += sizeof key - 1;
+        memcpy(p, qid, nq);
+        p += nq;
+    }
+    if (nb > 2)
+        *p++ = ',';
+    memcpy(p, body + 1, nb - 1); /* the members and the closing brace */
+    free(qid);
+    return q_push(gw, c, f);
+}
+
+/* Queues f (steals it). While the store has an open batch the frame is
+ * held until gw_flush() (ws_release_held). */
+static int q_push(struct gw *gw, struct ws_conn *c, struct ws_frame *f)
+{
+    f->held = store_in_batch(gw->store);
     if (c->q_tail)
         c->q_tail->next = f;
     else
@@ -69,19 +205,67 @@ static int q_push_json(struct ws_conn *c, json_t *j)
         lws_rx_flow_control(c->wsi, 0);
         c->flow_off = true;
     }
-    lws_callback_on_writable(c->wsi);
+    if (f->held)
+        held_link(gw, c);
+    else
+        lws_callback_on_writable(c->wsi);
     return 0;
+}
+
+static json_t *error_json(const char *code, const char *msg, const char *reply_to)
+{
+    json_t *j = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg);
+
+    if (j && reply_to && reply_to[0] && json_object_set_new(j, "reply_to", json_string(reply_to))) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+void ws_release_held(struct gw *gw, int rc)
+{
+    struct ws_conn *c;
+    struct ws_frame *f, *prev, *e;
+
+    while ((c = gw->held)) {
+        held_unlink(gw, c);
+        for (prev = NULL, f = c->q_head; f; prev = f, f = f->next) {
+            if (!f->held)
+                continue;
+            f->held = false;
+            if (!rc || f->kind == WS_PLAIN)
+                continue;
+            /* the turn (or the new session) is not stored: say so instead */
+            gw->metrics.errors[METRICS_ERR_INTERNAL]++;
+            if (f->kind == WS_WELCOME)
+                c->hello = false;
+            e = frame_new(error_json("internal", busy_text, f->reply_to), WS_PLAIN, NULL);
+            if (!e) {
+                f->kind = WS_DROP;
+                continue;
+            }
+            e->next = f->next;
+            if (prev)
+                prev->next = e;
+            else
+                c->q_head = e;
+            if (c->q_tail == f)
+                c->q_tail = e;
+            free(f);
+            f = e;
+        }
+        if (rc && c->sess)
+            c->sess->stale = true;
+        lws_callback_on_writable(c->wsi);
+    }
 }
 
 static int send_error(struct gw *gw, struct ws_conn *c, const char *code, const char *msg,
                       const char *reply_to)
 {
-    json_t *j = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg);
+    json_t *j = error_json(code, msg, reply_to); /* NULL: -ENOMEM closes the connection */
 
-    if (j && reply_to && json_object_set_new(j, "reply_to", json_string(reply_to))) {
-        json_decref(j);
-        j = NULL; /* q_push_json() answers -ENOMEM: the connection is closed */
-    }
     mc_log(MC_LOG_INFO, "ws.error", "peer=%s code=%s", c->peer, code);
     if (strcmp(code, "too_large") == 0)
         gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
@@ -91,7 +275,20 @@ static int send_error(struct gw *gw, struct ws_conn *c, const char *code, const 
         gw->metrics.errors[METRICS_ERR_INTERNAL]++;
     else
         gw->metrics.errors[METRICS_ERR_BAD_FRAME]++;
-    return q_push_json(c, j);
+    return q_push_json(gw, c, j, WS_PLAIN, NULL);
+}
+
+/* Another open connection's in-memory session of token on channel, or NULL. */
+static struct ws_sess *find_shared(struct gw *gw, const struct ws_conn *self, const char *token,
+                                   const char *channel)
+{
+    struct ws_conn *o;
+
+    for (o = gw->conns; o; o = o->next)
+        if (o != self && o->sess && !o->sess->stale && strcmp(o->sess->s.token, token) == 0 &&
+            strcmp(o->sess->s.channel, channel) == 0)
+            return o->sess;
+    return NULL;
 }
 
 static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
@@ -99,6 +296,7 @@ static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
     json_t *jsess = json_object_get(msg, "session"), *jchan = json_object_get(msg, "channel");
     const char *channel = json_string_value(jchan);
     struct session s = {0};
+    struct ws_sess *ws = NULL;
     json_t *history = NULL, *welcome;
     int rc;
 
@@ -110,36 +308,73 @@ static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
         channel = "web";
     if (strcmp(channel, "web") != 0 && strcmp(channel, "kiosk") != 0)
         return send_error(gw, c, "bad_channel", "\"channel\" must be \"web\" or \"kiosk\"", NULL);
+    sess_unref(c); /* a second hello on one connection starts over */
+    c->hello = false;
     rc = -ENOENT;
-    if (json_is_string(jsess))
-        rc = session_load_token(gw->state, json_string_value(jsess), &s);
-    if (rc == 0 && strcmp(s.channel, channel) != 0) {
+    if (json_is_string(jsess)) {
+        ws = find_shared(gw, c, json_string_value(jsess), channel);
+        if (ws) {
+            ws->refs++;
+            rc = 0;
+        } else {
+            rc = session_load_token(gw->store, json_string_value(jsess), &s);
+        }
+    }
+    if (rc == 0 && !ws && strcmp(s.channel, channel) != 0) {
         session_fini(&s); /* a kiosk token never opens a web session, nor the reverse */
         rc = -ENOENT;
     }
     if (rc == -ENOENT)
-        rc = session_create(gw->state, channel, &s);
+        rc = session_create(gw->store, channel, &s);
+    if (rc == 0 && !ws) {
+        ws = calloc(1, sizeof(*ws));
+        if (ws) {
+            ws->refs = 1;
+            ws->s = s; /* steals s.state */
+        } else {
+            session_fini(&s);
+            rc = -ENOMEM;
+        }
+    }
     if (rc)
-        return send_error(gw, c, "internal", "Máy chủ đang bận, bạn thử lại sau ít phút.", NULL);
-    if (s.resumed)
-        history = session_history(gw->state, &s, gw->cfg->session_history_max);
-    snprintf(c->session, sizeof(c->session), "%s", s.token);
+        return send_error(gw, c, "internal", busy_text, NULL);
+    c->sess = ws;
+    if (ws->s.resumed)
+        history = session_history(gw->store, &ws->s, gw->cfg->session_history_max);
+    snprintf(c->session, sizeof(c->session), "%s", ws->s.token);
     snprintf(c->channel, sizeof(c->channel), "%s", channel);
     c->hello = true;
-    welcome =
-        json_pack("{s:s,s:i,s:s,s:o,s:b,s:{s:i}}", "type", "welcome", "protocol", 1, "session",
-                  s.token, "history", history ? history : json_array(), "resumed", s.resumed,
-                  "settings", "kiosk_idle_seconds", (int)gw->cfg->kiosk_idle_seconds);
-    mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d", c->peer, channel, s.resumed);
-    session_fini(&s);
-    return q_push_json(c, welcome);
+    welcome = json_pack("{s:s,s:i,s:s,s:o,s:b,s:{s:i}}", "type", "welcome", "protocol", 1,
+                        "session", ws->s.token, "history", history ? history : json_array(),
+                        "resumed", ws->s.resumed, "settings", "kiosk_idle_seconds",
+                        (int)gw->cfg->kiosk_idle_seconds);
+    mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d", c->peer, channel,
+           ws->s.resumed);
+    /* from now on the session exists: an idle gap resets it like a resumed one */
+    ws->s.resumed = true;
+    return q_push_json(gw, c, welcome, WS_WELCOME, NULL);
+}
+
+/* Reads the connection's session back after a failed commit. Returns 0,
+ * -ENOENT (it was never stored: hello again) or -EIO/-ENOMEM. */
+static int sess_reload(struct gw *gw, struct ws_conn *c)
+{
+    struct session s = {0};
+    int rc = session_load_token(gw->store, c->session, &s);
+
+    if (rc)
+        return rc;
+    session_fini(&c->sess->s);
+    c->sess->s = s;
+    c->sess->stale = false;
+    return 0;
 }
 
 static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postback)
 {
     const char *field = postback ? "payload" : "text";
     json_t *jt = json_object_get(msg, field), *jid = json_object_get(msg, "id");
-    json_t *reply = NULL;
+    char *reply = NULL;
     const char *text, *id = NULL;
     char idbuf[WS_MSG_ID_MAX + 1];
     struct mc_err err = {{0}};
@@ -169,19 +404,29 @@ static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postba
         return send_error(gw, c, n > INTENT_MAX_INPUT ? "too_long" : "bad_field",
                           "Tin nhắn quá dài (tối đa 2048 byte).", id);
     gw->metrics.msg_in[metrics_channel_of(c->channel)]++;
-    rc = gw_handle_message(gw, c->channel, c->session, NULL, postback ? NULL : text,
-                           postback ? text : NULL, id, &reply, &err);
+    if (c->sess->stale) {
+        rc = sess_reload(gw, c);
+        if (rc == -ENOENT)
+            return send_error(gw, c, "bad_input", "session: unknown or expired, send hello again",
+                              id);
+        if (rc)
+            return send_error(gw, c, "internal", busy_text, id);
+    }
+    rc = gw_handle_turn(gw, &c->sess->s, postback ? NULL : text, postback ? text : NULL, id, &reply,
+                        &err);
     if (rc == -EINVAL)
         return send_error(gw, c, "bad_input", err.text, id);
-    if (rc)
-        return send_error(gw, c, "internal", "Máy chủ đang bận, bạn thử lại sau ít phút.", id);
-    if (json_object_set_new(reply, "type", json_string("reply")) ||
-        (id && json_object_set_new(reply, "reply_to", json_string(id)))) {
-        json_decref(reply);
-        return send_error(gw, c, "internal", "Máy chủ đang bận, bạn thử lại sau ít phút.", id);
+    if (rc) {
+        /* the reason goes to the log, never to the citizen */
+        mc_log(MC_LOG_ERROR, "turn.failed", "channel=%s reason=%s", c->channel, err.text);
+        return send_error(gw, c, "internal", busy_text, id);
     }
+    rc = q_push_reply(gw, c, reply, id);
+    free(reply);
+    if (rc)
+        return send_error(gw, c, "internal", busy_text, id);
     gw->metrics.msg_out[metrics_channel_of(c->channel)]++;
-    return q_push_json(c, reply);
+    return 0;
 }
 
 /* One complete client message. Returns 0, or -ENOMEM when even the error
@@ -243,6 +488,10 @@ static int on_writeable(struct ws_conn *c)
     struct ws_frame *f = c->q_head;
     int n;
 
+    if (f && f->held)
+        return 0; /* its commit has not returned yet: gw_flush() wakes us */
+    if (f && f->kind == WS_DROP)
+        return -1;
     if (!f) {
         if (c->closing) {
             lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"shutdown",
@@ -268,6 +517,14 @@ static int on_writeable(struct ws_conn *c)
     return 0;
 }
 
+/* Frees the reassembly buffer: an idle connection keeps none (up to
+ * WS_MSG_MAX bytes were allocated for a message that came in pieces). */
+static void rx_release(struct ws_conn *c)
+{
+    mc_buf_fini(&c->rx);
+    mc_buf_init(&c->rx, WS_MSG_MAX);
+}
+
 int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, void *in, size_t len)
 {
     switch (reason) {
@@ -291,9 +548,14 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
             c->closing = true, lws_callback_on_writable(wsi);
         break;
     case LWS_CALLBACK_RECEIVE:
+        if (!c->discarding && !c->rx.len && lws_is_final_fragment(wsi) &&
+            !lws_remaining_packet_payload(wsi) && !lws_frame_is_binary(wsi) && len <= WS_MSG_MAX)
+            /* the usual case, a whole message in one read: parsed where lws
+             * holds it, nothing copied or kept */
+            return on_frame(gw, c, in ? (const char *)in : "", len) ? -1 : 0;
         if (!c->discarding && mc_buf_append(&c->rx, in, len) != 0) {
             c->discarding = true; /* over WS_MSG_MAX: skip the rest, answer once */
-            mc_buf_reset(&c->rx);
+            rx_release(c);
         }
         if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
             break;
@@ -304,18 +566,20 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
             break;
         }
         if (lws_frame_is_binary(wsi)) {
-            mc_buf_reset(&c->rx);
+            rx_release(c);
             if (send_error(gw, c, "bad_json", "Binary frames are not supported.", NULL))
                 return -1;
             break;
         }
         if (on_frame(gw, c, c->rx.data ? c->rx.data : "", c->rx.len))
             return -1;
-        mc_buf_reset(&c->rx);
+        rx_release(c);
         break;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return on_writeable(c);
     case LWS_CALLBACK_CLOSED:
+        held_unlink(gw, c);
+        sess_unref(c);
         if (c->counted) {
             gw_ip_release(gw, c->peer);
             conn_unlink(gw, c);

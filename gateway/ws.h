@@ -3,7 +3,13 @@
  *   server: welcome {session, history}, reply {...}, error {code, message}
  * Exactly one reply or error frame answers each message or postback, in
  * order. A struct ws_conn is lws's per-connection user data: initialised in
- * ESTABLISHED, freed in CLOSED. */
+ * ESTABLISHED, freed in CLOSED.
+ *
+ * The session stays in memory while its connection is open (shared by the
+ * connections that resumed the same token) and is written through on each
+ * turn. A frame queued while the store has an open batch is held until
+ * gw_flush() has committed it: a reply never leaves before its turn is
+ * durable, and frames behind a held one wait their turn, so order is kept. */
 #ifndef MOTCUA_GATEWAY_WS_H
 #define MOTCUA_GATEWAY_WS_H
 
@@ -21,6 +27,7 @@
 struct lws;
 struct gw;
 struct ws_frame;
+struct ws_sess;
 
 struct ws_conn {
     struct lws *wsi;
@@ -31,6 +38,9 @@ struct ws_conn {
     bool closing;                /* close (1001) once the queue is empty */
     bool flow_off;               /* rx paused because the queue is full */
     bool counted;                /* holds a per-IP slot */
+    bool held_linked;            /* on gw->held: has frames waiting for a commit */
+    struct ws_conn *held_next, *held_prev;
+    struct ws_sess *sess; /* the session, in memory while open; NULL before hello */
     struct ws_frame *q_head, *q_tail;
     unsigned q_len;
     char session[SESSION_TOKEN_LEN + 1];
@@ -42,6 +52,12 @@ struct ws_conn {
  * callback). Returns what lws expects: 0, or -1 to close this connection. */
 int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, void *in,
                 size_t len);
+
+/* After the store's batch was committed (rc 0) or rolled back (rc -EIO):
+ * lets every held frame go, or, on failure, replaces each held reply or
+ * welcome by an error frame and drops the in-memory sessions concerned (the
+ * next turn reads them back). Empties gw->held. */
+void ws_release_held(struct gw *gw, int rc);
 
 /* Asks every open connection to close with 1001 after its queued frames. */
 void ws_close_all(struct gw *gw);

@@ -43,8 +43,9 @@
 #define INTENT_KNN_COMMON 64     /* words in more than 1/64 of the phrases are skipped there */
 #define INTENT_CALIB_POW 0.8     /* calibrated confidence = p^pow (fitted on held-out folds) */
 #define INTENT_NONE_FLOOR 0.28   /* calibrated confidence under which the answer is "none" */
-#define INTENT_CLARIFY_BELOW 0.5 /* a best label under this confidence ... */
-#define INTENT_CLARIFY_RATIO 0.6 /* ... or a runner-up this close asks "did you mean" */
+#define INTENT_CLARIFY_BELOW 0.5 /* a best label under this confidence asks "did you mean" */
+#define INTENT_CLARIFY_RATIO 0.9 /* ... so does a runner-up this close from another domain */
+#define INTENT_ALT_RATIO 0.2     /* a runner-up this close to a match is offered beside it */
 #define INTENT_SOCIAL_REST_MIN 4 /* words after a greeting that make an out-of-scope request */
 #define INTENT_SOCIAL_NONE_SURE                                                                    \
     0.8 /* ... when "none" is this sure ("cám ơn em đã chỉ tận tình" is not) */
@@ -63,8 +64,9 @@ static const char none_label[] = "none";
 struct intent_index {
     char **labels; /* [n_labels], owned; class n_labels is "none" */
     size_t n_labels;
-    size_t ncls;   /* n_labels + 1 */
-    size_t stride; /* ncls rounded up to INTENT_LANES: the row length of w */
+    uint16_t domain[INTENT_MAX_LABELS]; /* domain number of each label (spec.domains) */
+    size_t ncls;                        /* n_labels + 1 */
+    size_t stride;                      /* ncls rounded up to INTENT_LANES: the row length of w */
     struct lex *lex;
     struct restore *rest;
     struct rules *rules;
@@ -594,6 +596,17 @@ struct intent_index *intent_index_new(const struct intent_spec *spec, struct mc_
         if (!idx->labels[i])
             goto fail_nomem;
         idx->n_labels++;
+        /* the number of the first label of the same domain */
+        idx->domain[i] = (uint16_t)i;
+        if (spec->domains && !spec->domains[i]) {
+            mc_err_set(err, "domains[%zu]: NULL", i);
+            goto fail;
+        }
+        for (cls = 0; spec->domains && cls < i; cls++)
+            if (strcmp(spec->domains[cls], spec->domains[i]) == 0) {
+                idx->domain[i] = idx->domain[cls];
+                break;
+            }
     }
     idx->ncls = idx->n_labels + 1;
     idx->stride = (idx->ncls + INTENT_LANES - 1) / INTENT_LANES * INTENT_LANES;
@@ -820,6 +833,32 @@ static void aspect_spans(const struct intent_index *idx, const struct norm_token
     }
 }
 
+/* Match or clarify for a best label above the none floor (docs/understanding.md,
+ * "The model"): ask when the best is weak, or when the runner-up is near-tied
+ * and from another domain (no answer could serve both); otherwise answer the
+ * best, and offer the runner-ups that are close as alternatives. s[0..ns) is
+ * the ranking the candidates were taken from (it may hold "none"). */
+static void decide(const struct intent_index *idx, const struct scored *s, size_t ns,
+                   struct intent_result *out)
+{
+    double best = out->candidates[0].confidence;
+    size_t i, second = ns;
+
+    for (i = 1; i < ns && second == ns; i++)
+        if (s[i].cls != idx->n_labels)
+            second = i;
+    out->decision = INTENT_MATCH;
+    out->n_alternatives = 0;
+    if (best < INTENT_CLARIFY_BELOW || (second < ns && s[second].p > INTENT_CLARIFY_RATIO * best &&
+                                        idx->domain[s[0].cls] != idx->domain[s[second].cls])) {
+        out->decision = INTENT_CLARIFY;
+        return;
+    }
+    for (i = 1; i < out->n_candidates && out->candidates[i].confidence > INTENT_ALT_RATIO * best;
+         i++)
+        out->n_alternatives++;
+}
+
 static int match_once(const struct intent_index *idx, const char *text, size_t len,
                       struct intent_result *out)
 {
@@ -914,10 +953,7 @@ static int match_once(const struct intent_index *idx, const char *text, size_t l
     }
     out->label = out->candidates[0].label;
     out->confidence = out->candidates[0].confidence;
-    out->decision = INTENT_MATCH;
-    if (out->confidence < INTENT_CLARIFY_BELOW ||
-        (k > 1 && out->candidates[1].confidence > INTENT_CLARIFY_RATIO * out->confidence))
-        out->decision = INTENT_CLARIFY;
+    decide(idx, s, ns, out);
     return 0;
 }
 
@@ -1103,8 +1139,15 @@ int intent_result_to_json(const struct intent_result *r, char **out_json)
     if (!rc)
         rc = json_str(&b, r->normalized);
     if (!rc)
-        rc = mc_buf_printf(&b,
-                           ",\"decision\":\"%s\",\"folded\":", intent_decision_name(r->decision));
+        rc = mc_buf_printf(&b, ",\"decision\":\"%s\",\"alternatives\":[",
+                           intent_decision_name(r->decision));
+    for (i = 0; i < r->n_alternatives && i + 1 < r->n_candidates && !rc; i++) {
+        rc = i ? mc_buf_puts(&b, ",") : 0;
+        if (!rc)
+            rc = json_str(&b, r->candidates[i + 1].label);
+    }
+    if (!rc)
+        rc = mc_buf_puts(&b, "],\"folded\":");
     if (!rc)
         rc = json_str(&b, r->folded);
     if (!rc)

@@ -33,8 +33,12 @@ struct intent_example {
 };
 
 struct intent_spec {
-    const char *const *labels;             /* catalogue ids (procedures + meta), borrowed */
-    size_t n_labels;                       /* <= INTENT_MAX_LABELS */
+    const char *const *labels; /* catalogue ids (procedures + meta), borrowed */
+    size_t n_labels;           /* <= INTENT_MAX_LABELS */
+    /* [n_labels] the domain of each label ("ho-tich", "cu-tru", "-" for meta
+     * intents), borrowed; labels of one domain are close enough to answer one
+     * and offer the other. NULL: every label is a domain of its own. */
+    const char *const *domains;
     const struct intent_example *examples; /* label may be "none" (out-of-scope examples) */
     size_t n_examples;                     /* <= INTENT_MAX_EXAMPLES */
     const char *lexicon; /* text of data/lexicon/abbrev.tsv (may be NULL: no abbreviations) */
@@ -47,9 +51,14 @@ struct intent_spec {
 
 struct intent_index; /* opaque */
 
+/* The decision (docs/understanding.md, "The model"). Answering the best guess
+ * and offering its close runner-ups costs a citizen one tap when it is wrong;
+ * asking "did you mean" always costs a turn. So a label that is worth
+ * answering is a match, its close runner-ups become alternatives; the bot
+ * asks only when it cannot pick. */
 enum intent_decision {
-    INTENT_MATCH,   /* confident: answer about label */
-    INTENT_CLARIFY, /* two or three close candidates: ask "did you mean" */
+    INTENT_MATCH,   /* answer about label; n_alternatives close runner-ups may be offered */
+    INTENT_CLARIFY, /* the best is weak, or the top two are near-tied across domains: ask */
     INTENT_NONE     /* out of scope (label is "none") */
 };
 
@@ -107,6 +116,10 @@ struct intent_result {
     enum intent_decision decision;
     struct intent_candidate candidates[INTENT_MAX_CANDIDATES]; /* best first; never "none" */
     size_t n_candidates;
+    /* for a match: candidates[1 .. n_alternatives] are close runner-ups worth
+     * offering next to the answer ("Hay bạn hỏi về: ..."); 0 otherwise (a
+     * clarify offers every candidate, a none none) */
+    size_t n_alternatives;
     /* accented view: abbreviations expanded, diacritics restored where context supports it */
     char normalized[INTENT_NORM_MAX];
     char folded[INTENT_NORM_MAX]; /* folded view of normalized (ASCII letters, đ->d) */
@@ -155,7 +168,9 @@ const char *intent_entity_kind_name(enum intent_entity_kind k);
 
 /* Writes r as one `ask --batch` JSON line (no newline):
  * {"label","confidence","candidates":[{"label","confidence"}],"normalized",
- *  "decision","folded","aspects":[...],"entities":[{"kind","start","len"}]}.
+ *  "decision","alternatives":["label",...],"folded","aspects":[...],
+ *  "entities":[{"kind","start","len"}]} (alternatives: the n_alternatives
+ *  runner-ups of a match, [] otherwise).
  * Entity values are not written (they are personal data). *out_json is new
  * (free()). Returns 0 or -ENOMEM. */
 MC_MUST_CHECK int intent_result_to_json(const struct intent_result *r, char **out_json);

@@ -32,6 +32,44 @@ test('health, readiness and metrics', async () => {
   assert.match(body, /^motcua_errors_total\{reason="bad_frame"\} \d+$/m);
 });
 
+// motcua_turn_seconds: one observation per turn, cumulative buckets ending
+// in +Inf = _count, and a _sum of the server time.
+function turnHistogram(body) {
+  const buckets = [...body.matchAll(/^motcua_turn_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)]
+    .map((m) => ({ le: m[1], n: Number(m[2]) }));
+  const count = body.match(/^motcua_turn_seconds_count (\d+)$/m);
+  const sum = body.match(/^motcua_turn_seconds_sum ([0-9.]+)$/m);
+  assert.match(body, /^# TYPE motcua_turn_seconds histogram$/m);
+  assert.ok(count && sum, 'histogram _count and _sum');
+  return { buckets, count: Number(count[1]), sum: Number(sum[1]) };
+}
+
+test('metrics: turn-latency histogram counts every turn', async () => {
+  const s = await startServer();
+  try {
+    const before = turnHistogram(await (await fetch(s.url + '/metrics')).text());
+    assert.equal(before.count, 0);
+    const c = await Client.connect(s.wsUrl);
+    await c.hello();
+    for (const t of ['đăng ký khai sinh cần gì', 'lệ phí bao nhiêu', 'cảm ơn'])
+      assert.equal((await c.say(t)).type, 'reply');
+    await c.close();
+    const h = turnHistogram(await (await fetch(s.url + '/metrics')).text());
+    assert.equal(h.count, 3);
+    assert.ok(h.sum > 0 && h.sum < 3, `sum ${h.sum}`);
+    assert.ok(h.buckets.length >= 2);
+    assert.equal(h.buckets[h.buckets.length - 1].le, '+Inf');
+    assert.equal(h.buckets[h.buckets.length - 1].n, h.count);
+    for (let i = 1; i < h.buckets.length; i++) {
+      assert.ok(Number(h.buckets[i].le) > Number(h.buckets[i - 1].le) || h.buckets[i].le === '+Inf');
+      assert.ok(h.buckets[i].n >= h.buckets[i - 1].n, 'cumulative buckets');
+    }
+    assert.equal(h.buckets.find((b) => b.le === '1').n, 3); // a turn here takes far less than 1 s
+  } finally {
+    await s.stop();
+  }
+});
+
 test('static widget files and JSON errors for unknown paths', async () => {
   let r = await fetch(srv.url + '/');
   assert.equal(r.status, 200);
@@ -289,6 +327,7 @@ test('reload the knowledge base without dropping connections', async () => {
     assert.match(s.logs(), /event=kb\.reload path=/);
     const reply = await c.say('đăng ký tạm trú'); // same connection still served
     assert.equal(reply.type, 'reply');
+    assert.equal(reply.procedure, 'tam-tru'); // from the new snapshot's guides
     await c.close();
     r = await fetch(srv.url + '/admin/reload', { method: 'POST' }); // no token configured
     assert.equal(r.status, 404);

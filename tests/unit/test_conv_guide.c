@@ -138,6 +138,90 @@ static void test_aspects(void **state)
     json_decref(g);
 }
 
+/* Which FAQ entry fits a follow-up: telling words, short questions, runs. */
+static void test_faq(void **state)
+{
+    static const char *const more[][2] = {
+        {"Một mình tôi đi nộp hồ sơ được không?", "Được, một người nộp là đủ."},
+        {"Giấy khai sinh có ghi nhiều bản được không?", "Được cấp thêm bản sao."},
+        {"Đăng ký khai sinh có mất phí không?", "Đúng hạn thì miễn phí."}};
+    static const struct {
+        const char *text;
+        const char *want; /* the answer of the entry that fits, or NULL */
+    } cases[] = {
+        /* stop words one by one, a run of them together */
+        {"một mình tôi đi nộp thì được không anh", "Được, một người nộp là đủ."},
+        {"ông đi nộp ở đâu", NULL},
+        /* a short question all of whose words the entry asks */
+        {"có ghi được nhiều bản không", "Được cấp thêm bản sao."},
+        {"ghi được không", NULL},
+        /* the guide's own name shared is no fit: every question says it */
+        {"đăng ký khai sinh ở đâu", NULL},
+        {"đăng ký khai sinh có mất phí gì không", "Đúng hạn thì miễn phí."},
+        {"quá 60 ngày mới khai sinh có được không", "Vẫn làm được."},
+    };
+    char folded[CONV_TEXT_FOLD_MAX];
+    json_t *g = guide(), *faq = json_object_get(g, "faq");
+    const json_t *e;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+        json_array_append_new(faq, json_pack("{s:s,s:s}", "q", more[i][0], "a", more[i][1]));
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(conv_text_fold(cases[i].text, folded, sizeof(folded)), 0);
+        e = conv_guide_faq(g, folded);
+        if (!cases[i].want && e)
+            fail_msg("%s: fits \"%s\"", cases[i].text, json_string_value(json_object_get(e, "q")));
+        if (cases[i].want &&
+            (!e || strcmp(json_string_value(json_object_get(e, "a")), cases[i].want) != 0))
+            fail_msg("%s: want \"%s\"", cases[i].text, cases[i].want);
+    }
+    json_decref(g);
+}
+
+/* A question about one paper of the guide. */
+static void test_document(void **state)
+{
+    char folded[CONV_TEXT_FOLD_MAX];
+    json_t *g = guide();
+    const json_t *doc;
+    struct mc_buf b;
+
+    (void)state;
+    assert_int_equal(conv_text_fold("ủy quyền thì sao", folded, sizeof(folded)), 0);
+    doc = conv_guide_document(g, folded);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), "uy-quyen");
+    mc_buf_init(&b, 4096);
+    assert_int_equal(conv_guide_document_answer(g, doc, &b), 0);
+    assert_non_null(strstr(b.data, "Có thể cần (Đăng ký khai sinh): Văn bản ủy quyền"));
+    assert_non_null(strstr(b.data, "chỉ cần nếu người đi nộp là người khác"));
+    assert_non_null(strstr(b.data, "\nChứng thực chữ ký."));
+    mc_buf_reset(&b);
+    assert_int_equal(conv_text_fold("tờ khai có cần không", folded, sizeof(folded)), 0);
+    doc = conv_guide_document(g, folded);
+    assert_non_null(doc);
+    assert_int_equal(conv_guide_document_answer(g, doc, &b), 0);
+    assert_true(strncmp(b.data, "Cần (Đăng ký khai sinh): Tờ khai đăng ký khai sinh", 20) == 0);
+    mc_buf_fini(&b);
+    /* "căn cước" folds to "can cuoc", "can" like the function word "cần";
+     * "#" stands where the caller left the question's own phrases out */
+    json_array_append_new(json_object_get(g, "documents"),
+                          json_pack("{s:s,s:s}", "id", "the", "name", "Thẻ căn cước của cha mẹ"));
+    doc = conv_guide_document(g, "# can cuoc khong");
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), "the");
+    /* function words alone name no paper */
+    assert_null(conv_guide_document(g, "cua cha"));
+    /* the guide's own name is no paper; one word is not a run */
+    assert_int_equal(conv_text_fold("đăng ký khai sinh có cần không", folded, sizeof(folded)), 0);
+    assert_null(conv_guide_document(g, folded));
+    assert_int_equal(conv_text_fold("quyền", folded, sizeof(folded)), 0);
+    assert_null(conv_guide_document(g, folded));
+    json_decref(g);
+}
+
 static void test_questions_and_checklist(void **state)
 {
     struct mc_buf parts[CONV_GUIDE_CHECKLIST_PARTS], b;
@@ -191,7 +275,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_and_card), cmocka_unit_test(test_documents_and_steps),
         cmocka_unit_test(test_aspects),          cmocka_unit_test(test_questions_and_checklist),
-        cmocka_unit_test(test_kind_names),
+        cmocka_unit_test(test_kind_names),       cmocka_unit_test(test_faq),
+        cmocka_unit_test(test_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -12,6 +13,7 @@
 #include "conv.h"
 #include "conv_switch.h"
 #include "conv_topic.h"
+#include "intent.h"
 
 /* Two small invented guides: a residence one and an app account one. */
 static const char residence[] =
@@ -46,6 +48,59 @@ static void test_topic_names(void **state)
     assert_false(conv_topic_covered(r, ""));
     json_decref(r);
     json_decref(a);
+}
+
+/* A joint procedure whose alias holds the residence guide's short name. */
+static const char joint[] =
+    "{\"id\":\"lien-thong\",\"name\":\"Liên thông lưu trú và cấp thẻ\",\"short_name\":\"Lưu "
+    "trú kèm thẻ\",\"aliases\":[\"liên thông lưu trú dài hạn\"]}";
+
+static void test_topic_names_within(void **state)
+{
+    json_t *r = json_loads(residence, 0, NULL), *a = json_loads(account, 0, NULL),
+           *j = json_loads(joint, 0, NULL);
+
+    (void)state;
+    assert_non_null(j);
+    /* the joint procedure's alias holds "lưu trú dài hạn" and says more */
+    assert_true(conv_topic_names_within(j, r, "lam lien thong luu tru dai han"));
+    /* names only the residence itself: no specialisation */
+    assert_false(conv_topic_names_within(j, r, "luu tru dai han"));
+    /* names both, but the account's names do not hold the residence's */
+    assert_false(conv_topic_names_within(a, r, "luu tru dai han tai khoan vneid"));
+    /* the other way round is no specialisation either */
+    assert_false(conv_topic_names_within(r, j, "lam lien thong luu tru dai han"));
+    assert_false(conv_topic_names_within(j, r, ""));
+    json_decref(r);
+    json_decref(a);
+    json_decref(j);
+}
+
+/* Aspect phrases inside a procedure's own name ask nothing. */
+static void test_topic_asked(void **state)
+{
+    static const char fund[] = "{\"id\":\"ho-tro\",\"name\":\"Hỗ trợ chi phí chôn cất\","
+                               "\"aliases\":[\"tiền chôn cất phí\"]}";
+    json_t *g = json_loads(fund, 0, NULL);
+    struct intent_result u;
+
+    (void)state;
+    assert_non_null(g);
+    memset(&u, 0, sizeof(u));
+    /* "xin tien chon cat phi the nao": "phi" is the alias' last word */
+    snprintf(u.folded, sizeof(u.folded), "%s", "xin tien chon cat phi the nao");
+    u.aspects = INTENT_ASPECT_FEE | INTENT_ASPECT_STEPS;
+    u.aspect_spans[0] = (struct intent_span){.start = 18, .len = 3, .bit = INTENT_ASPECT_FEE};
+    u.aspect_spans[1] = (struct intent_span){.start = 22, .len = 7, .bit = INTENT_ASPECT_STEPS};
+    u.n_aspect_spans = 2;
+    assert_int_equal(conv_topic_asked(g, &u), INTENT_ASPECT_STEPS);
+    /* the same fee word outside the name is asked */
+    snprintf(u.folded, sizeof(u.folded), "%s", "phi chon cat bao nhieu");
+    u.aspects = INTENT_ASPECT_FEE;
+    u.aspect_spans[0] = (struct intent_span){.start = 0, .len = 3, .bit = INTENT_ASPECT_FEE};
+    u.n_aspect_spans = 1;
+    assert_int_equal(conv_topic_asked(g, &u), INTENT_ASPECT_FEE);
+    json_decref(g);
 }
 
 static void test_rule(void **state)
@@ -87,6 +142,14 @@ static void test_rule(void **state)
           .names_p = true,
           .names_q = true},
          CONV_STAY},
+        {"names a specialisation of P: \"làm lưu trú dài hạn liên thông luôn\"",
+         {.in_context = true,
+          .confidence = 0.99,
+          .topic_words = 5,
+          .names_p = true,
+          .names_q = true,
+          .q_within_p = true},
+         CONV_SWITCH},
         {"names Q: \"còn kích hoạt VNeID thì sao\"",
          {.in_context = true, .confidence = 0.9, .topic_words = 3, .names_q = true},
          CONV_SWITCH},
@@ -130,6 +193,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topic_names),
+        cmocka_unit_test(test_topic_names_within),
+        cmocka_unit_test(test_topic_asked),
         cmocka_unit_test(test_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* tests/unit/test_intent.c - the public API on a small spec (decisions,
- * candidates, aspects, entities, errors that name their source, JSON, eval
+ * candidates, alternatives beside a match, aspects, entities, errors that
+ * name their source, JSON, eval
  * output and its clarify accounting), then accuracy on tests/data/intents.tsv
  * with the index the importer builds: `motcua import`'s kb_import() writes a
  * temporary knowledge database from the real data/ folder and
@@ -226,6 +227,71 @@ static void test_json(void **state)
     intent_index_free(idx);
 }
 
+/* The decision (intent.h): a near-tie within one domain is answered, the
+ * runner-up kept as an alternative; across domains it asks; a clear winner
+ * has no alternatives. */
+static void test_decision_alternatives(void **state)
+{
+    static const char *const domains[] = {"ho-tich", "ho-tich", "ho-tich", "-"};
+    static const char *const apart[] = {"ho-tich", "tu-tuat", "hon-nhan", "-"};
+    struct intent_spec s = small_spec();
+    struct mc_err err = {{0}};
+    struct intent_index *idx;
+    json_t *j, *alt;
+    char *out = NULL;
+
+    (void)state;
+    s.domains = domains;
+    idx = intent_index_new(&s, &err);
+    assert_non_null(idx);
+    assert_int_equal(match(idx, "giấy khai sinh hay khai tử"), 0); /* near-tied, one domain */
+    assert_int_equal(r.decision, INTENT_MATCH);
+    assert_int_equal(r.n_alternatives, 1);
+    assert_true(r.n_candidates >= 2);
+    assert_string_equal(r.label, r.candidates[0].label);
+    assert_true(strcmp(r.candidates[1].label, "khai-sinh") == 0 ||
+                strcmp(r.candidates[1].label, "khai-tu") == 0);
+    assert_int_equal(intent_result_to_json(&r, &out), 0);
+    j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    alt = json_object_get(j, "alternatives");
+    assert_int_equal(json_array_size(alt), 1);
+    assert_string_equal(json_string_value(json_array_get(alt, 0)), r.candidates[1].label);
+    json_decref(j);
+    free(out);
+    out = NULL;
+    assert_int_equal(match(idx, "đăng ký khai sinh cho con"), 0); /* a clear winner */
+    assert_int_equal(r.decision, INTENT_MATCH);
+    assert_string_equal(r.label, "khai-sinh");
+    assert_int_equal(r.n_alternatives, 0);
+    assert_int_equal(intent_result_to_json(&r, &out), 0);
+    assert_non_null(strstr(out, "\"alternatives\":[]"));
+    free(out);
+    assert_int_equal(match(idx, "thời tiết ngày mai có mưa không"), 0);
+    assert_int_equal(r.decision, INTENT_NONE);
+    assert_int_equal(r.n_alternatives, 0);
+    intent_index_free(idx);
+
+    s.domains = apart; /* the same near-tie across domains asks */
+    idx = intent_index_new(&s, &err);
+    assert_non_null(idx);
+    assert_int_equal(match(idx, "giấy khai sinh hay khai tử"), 0);
+    assert_int_equal(r.decision, INTENT_CLARIFY);
+    assert_int_equal(r.n_alternatives, 0);
+    intent_index_free(idx);
+
+    s.domains = NULL; /* no domains: every label is its own */
+    idx = intent_index_new(&s, &err);
+    assert_non_null(idx);
+    assert_int_equal(match(idx, "giấy khai sinh hay khai tử"), 0);
+    assert_int_equal(r.decision, INTENT_CLARIFY);
+    intent_index_free(idx);
+
+    s.domains = (const char *const[]){"ho-tich", NULL, "ho-tich", "-"};
+    assert_null(intent_index_new(&s, &err));
+    assert_string_equal(err.text, "domains[1]: NULL");
+}
+
 /* A read stream over a copy of s (fmemopen wants writable memory). */
 static FILE *open_text(const char *s)
 {
@@ -399,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_spec_errors_name_their_source),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_decision_alternatives),
         cmocka_unit_test(test_eval_output),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_accuracy_on_intents_tsv),

@@ -117,11 +117,49 @@ static int teardown(void **state)
     return system(cmd);
 }
 
+/* The snapshot kb_open() loaded: parsed guides, meta answers, units and the
+ * procedure list by key, borrowed, alive as long as a reference is held. */
+static void check_snapshot(struct kb *kb)
+{
+    const json_t *g = kb_guide(kb, "khai-sinh"), *u, *list = kb_procedures(kb);
+    const struct kb_meta *m = kb_meta(kb, "chao-hoi");
+    const char *text;
+    size_t len = 0;
+
+    assert_non_null(g);
+    assert_string_equal(json_string_value(json_object_get(g, "id")), "khai-sinh");
+    assert_ptr_equal(kb_guide(kb, "khai-sinh"), g); /* parsed once, not per call */
+    assert_null(kb_guide(kb, "chao-hoi"));
+    assert_null(kb_guide(kb, "khai-tu"));
+    assert_null(kb_guide(kb, ""));
+    text = kb_guide_text(kb, "khai-sinh", &len);
+    assert_non_null(text);
+    assert_int_equal(len, strlen(text));
+    assert_non_null(strstr(text, "\"verify\":[\"fee\"]"));
+    assert_non_null(m);
+    assert_string_equal(m->answer, "Xin chào!");
+    assert_string_equal(m->generic, "Xin chào!");
+    assert_null(kb_meta(kb, "khai-sinh"));
+    assert_true(json_is_array(list));
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "id")),
+                        "khai-sinh");
+    assert_non_null(strstr(kb_procedures_text(kb, NULL), "\"short_name\""));
+    u = kb_unit(kb, "00004");
+    assert_non_null(u);
+    assert_string_equal(json_string_value(json_object_get(u, "name")), "Phường Ba Đình");
+    assert_string_equal(json_string_value(json_object_get(u, "province")), "Thành phố Hà Nội");
+    assert_string_equal(json_string_value(json_object_get(u, "province_code")), "01");
+    assert_null(kb_unit(kb, "99999"));
+    assert_null(kb_office(kb, "00004")); /* the fixture has no office data */
+}
+
 static void test_valid_builds_and_opens(void **state)
 {
     struct mc_err e = {{0}};
-    struct kb *kb;
+    struct kb *kb, *held;
     struct intent_index *idx;
+    const json_t *g;
     char *json = NULL;
     FILE *errs = tmpfile();
 
@@ -137,10 +175,19 @@ static void test_valid_builds_and_opens(void **state)
     assert_int_equal(kb_get_procedure_json(kb, "khai-tu", &json), -ENOENT);
     assert_true(kb_is_procedure(kb, "khai-sinh"));
     assert_false(kb_is_procedure(kb, "chao-hoi"));
+    check_snapshot(kb);
     idx = kb_build_index(kb, &e);
     assert_non_null(idx);
     intent_index_free(idx);
+    /* a holder's reference keeps the snapshot after the opener lets go (a
+     * miscount is a use after free under ASan and valgrind) */
+    held = kb_ref(kb);
+    assert_ptr_equal(held, kb);
+    g = kb_guide(held, "khai-sinh");
     kb_free(kb);
+    assert_string_equal(json_string_value(json_object_get(g, "id")), "khai-sinh");
+    assert_non_null(kb_unit(held, "00004"));
+    kb_unref(held);
 }
 
 /* Imports and expects failure with every needle in the error output. */

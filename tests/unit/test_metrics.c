@@ -35,6 +35,39 @@ static void test_render(void **state)
     mc_buf_fini(&b);
 }
 
+/* motcua_turn_seconds: a bound is inclusive (le), buckets are cumulative,
+ * +Inf and _count hold every turn, _sum the time in seconds. */
+static void test_turn_histogram(void **state)
+{
+    struct metrics m;
+    struct mc_buf b;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    metrics_observe_turn(&m, 300);     /* 0.3 ms */
+    metrics_observe_turn(&m, 1000);    /* exactly 1 ms: in le="0.001" */
+    metrics_observe_turn(&m, 40000);   /* 40 ms */
+    metrics_observe_turn(&m, 2000000); /* 2 s: over the highest bound */
+    mc_buf_init(&b, 64 * 1024);
+    assert_int_equal(metrics_render(&m, &b), 0);
+    assert_non_null(strstr(b.data, "# TYPE motcua_turn_seconds histogram\n"));
+    assert_non_null(strstr(b.data, "\nmotcua_turn_seconds_bucket{le=\"0.0005\"} 1\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.001\"} 2\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.0025\"} 2\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.005\"} 2\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.01\"} 2\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.025\"} 2\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.05\"} 3\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.1\"} 3\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.25\"} 3\n"
+                                   "motcua_turn_seconds_bucket{le=\"0.5\"} 3\n"
+                                   "motcua_turn_seconds_bucket{le=\"1\"} 3\n"
+                                   "motcua_turn_seconds_bucket{le=\"+Inf\"} 4\n"
+                                   "motcua_turn_seconds_sum 2.041300\n"
+                                   "motcua_turn_seconds_count 4\n"));
+    mc_buf_fini(&b);
+}
+
 static void test_channels(void **state)
 {
     (void)state;
@@ -49,6 +82,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_turn_histogram),
         cmocka_unit_test(test_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
-/* tests/unit/test_session.c - the state database: migrations, sessions by
- * token and by user, idle reset, turns, history, resent-message lookup,
- * and survival across reopen (a server restart). */
+/* tests/unit/test_session.c - sessions on the store: by token and by user,
+ * idle reset, turns, history, resent-message lookup, survival across reopen
+ * (a server restart), and the schema check at open. */
 #include <errno.h>
 #include <jansson.h>
 #include <setjmp.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "session.h"
+#include "store.h"
 
 static char db[64];
 
@@ -41,7 +42,7 @@ static int teardown(void **state)
 static void test_create_save_reload(void **state)
 {
     struct mc_err e = {{0}};
-    struct session_store *st = session_store_open(db, &e);
+    struct store *st = store_open(db, &e);
     struct session s, s2;
     char token[SESSION_TOKEN_LEN + 1];
 
@@ -52,12 +53,13 @@ static void test_create_save_reload(void **state)
     assert_string_equal(s.state, "{}");
     free(s.state);
     s.state = strdup("{\"procedure\":\"khai-sinh\",\"step\":2}");
-    assert_int_equal(session_save(st, &s), 0);
+    assert_int_equal(session_save_turn(st, &s, NULL, 0), 0);
+    assert_int_equal(store_commit(st), 0);
     memcpy(token, s.token, sizeof(token));
     session_fini(&s);
-    session_store_free(st);
+    store_free(st);
 
-    st = session_store_open(db, &e); /* a restart */
+    st = store_open(db, &e); /* a restart */
     assert_non_null(st);
     assert_int_equal(session_load_token(st, token, &s2), 0);
     assert_true(s2.resumed);
@@ -67,13 +69,13 @@ static void test_create_save_reload(void **state)
     session_fini(&s2);
     assert_int_equal(session_load_token(st, "not-a-token", &s2), -ENOENT);
     assert_int_equal(session_load_token(st, "0123456789abcdef0123456789abcdef", &s2), -ENOENT);
-    session_store_free(st);
+    store_free(st);
 }
 
 static void test_by_user_and_idle(void **state)
 {
     struct mc_err e = {{0}};
-    struct session_store *st = session_store_open(db, &e);
+    struct store *st = store_open(db, &e);
     struct session a, b;
 
     (void)state;
@@ -91,15 +93,15 @@ static void test_by_user_and_idle(void **state)
     assert_string_equal(b.state, "{}");
     session_fini(&a);
     session_fini(&b);
-    session_store_free(st);
+    store_free(st);
 }
 
 static void test_turns_history_and_resend(void **state)
 {
     struct mc_err e = {{0}};
-    struct session_store *st = session_store_open(db, &e);
+    struct store *st = store_open(db, &e);
     struct session s;
-    struct session_turn t = {0};
+    struct session_turn t[2] = {{0}};
     json_t *h;
     char *again;
     int i;
@@ -107,17 +109,18 @@ static void test_turns_history_and_resend(void **state)
     (void)state;
     assert_int_equal(session_create(st, "kiosk", &s), 0);
     for (i = 0; i < 5; i++) {
-        t.role = "user";
-        t.text = "đăng ký tạm trú";
-        t.label = "tam-tru";
-        t.confidence = 0.9;
-        t.decision = "match";
-        t.msg_id = i == 4 ? "m-4" : NULL;
-        assert_int_equal(session_log_turn(st, &s, &t), 0);
-        t.role = "bot";
-        t.text = "{\"messages\":[{\"text\":\"ok\"}]}";
-        assert_int_equal(session_log_turn(st, &s, &t), 0);
+        t[0].role = "user";
+        t[0].text = "đăng ký tạm trú";
+        t[0].label = "tam-tru";
+        t[0].confidence = 0.9;
+        t[0].decision = "match";
+        t[0].msg_id = i == 4 ? "m-4" : NULL;
+        t[1] = t[0];
+        t[1].role = "bot";
+        t[1].text = "{\"messages\":[{\"text\":\"ok\"}]}";
+        assert_int_equal(session_save_turn(st, &s, t, 2), 0);
     }
+    assert_int_equal(store_commit(st), 0);
     h = session_history(st, &s, 4);
     assert_non_null(h);
     assert_int_equal(json_array_size(h), 4);
@@ -129,31 +132,31 @@ static void test_turns_history_and_resend(void **state)
             "text")),
         "ok");
     json_decref(h);
-    again = session_find_reply(st, &s, "m-4");
+    again = store_find_reply(st, s.id, "m-4");
     assert_non_null(again);
     assert_string_equal(again, "{\"messages\":[{\"text\":\"ok\"}]}");
     free(again);
-    assert_null(session_find_reply(st, &s, "m-unknown"));
+    assert_null(store_find_reply(st, s.id, "m-unknown"));
     session_fini(&s);
-    session_store_free(st);
+    store_free(st);
 }
 
 static void test_newer_schema_refused(void **state)
 {
     struct mc_err e = {{0}};
-    struct session_store *st = session_store_open(db, &e);
+    struct store *st = store_open(db, &e);
     char cmd[400];
 
     (void)state;
     assert_non_null(st);
-    session_store_free(st);
+    store_free(st);
     snprintf(cmd, sizeof(cmd),
              "sqlite3 %s 'PRAGMA user_version=99' 2>/dev/null || "
              "/usr/bin/python3 -c \"import sqlite3;c=sqlite3.connect('%s');c.execute('PRAGMA "
              "user_version=99');c.commit()\"",
              db, db);
     assert_int_equal(system(cmd), 0);
-    st = session_store_open(db, &e);
+    st = store_open(db, &e);
     assert_null(st);
     assert_non_null(strstr(e.text, "newer"));
 }

@@ -99,6 +99,7 @@ function startServer(opts = {}) {
     MOTCUA_DATA_KNOWLEDGE_DB: DB,
     MOTCUA_DATA_STATE_DB: path.join(dir, 'state.db'),
     MOTCUA_DATA_WEB_ROOT: path.join(ROOT, 'channels', 'web'),
+    MOTCUA_LISTEN_WORKERS: '1', // one process unless a test asks for more (workers.test.js)
     ...(opts.env || {}),
   };
   const proc = spawn(BIN, ['serve', ...(opts.args || [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,4 +1,4 @@
-/* gateway/conv.h - the conversation: from session state + understanding +
+/* gateway/conv/conv.h - the conversation: from session state + understanding +
  * the knowledge base to one channel-neutral reply (docs/conversation.md):
  *   {"messages":[{"text"}], "quick_replies":[{"title","payload"}],
  *    "procedure": id|null,

@@ -1,4 +1,4 @@
-/* gateway/conv_guide.c - see conv_guide.h. Sentences are short and say
+/* gateway/conv/conv_guide.c - see conv_guide.h. Sentences are short and say
  * "bạn"; anything a reviewer marked "verify" is said to be unconfirmed
  * rather than stated as fact. */
 #include "conv_guide.h"
@@ -18,7 +18,10 @@
 #define GUIDE_FAQ_WORDS_MAX 64 /* distinct words compared per FAQ question */
 #define GUIDE_FAQ_SPLIT_MAX                                                                        \
     512                        /* words of a text looked at for them (a message is <= 2048 bytes) */
-#define GUIDE_FAQ_MIN_SHARED 3 /* words an FAQ question must share with the citizen's */
+#define GUIDE_DOC_RUN_MIN 2    /* words in a row, none a function word, that name one paper */
+#define GUIDE_FAQ_MIN_SHARED 3 /* content words an FAQ question must share with the citizen's */
+#define GUIDE_FAQ_RUN_MIN 4    /* words in a row that fit an FAQ question on their own ... */
+#define GUIDE_FAQ_RUN_CONTENT 2 /* ... when this many of them are content words, one telling */
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -127,6 +130,24 @@ int conv_guide_documents(const json_t *g, struct mc_buf *b)
         if (!rc && when && when[0])
             rc = mc_buf_printf(b, " — chỉ cần %s", when);
     }
+    return rc;
+}
+
+int conv_guide_document_answer(const json_t *g, const json_t *doc, struct mc_buf *b)
+{
+    const char *when = json_string_value(json_object_get(doc, "when"));
+    const char *how = json_string_value(json_object_get(doc, "how_to_get"));
+    int rc = mc_buf_printf(b, "%s (%s): %s", when && when[0] ? "Có thể cần" : "Cần", str(g, "name"),
+                           str(doc, "name"));
+
+    if (!rc)
+        rc = kind_note(doc, b);
+    if (!rc && when && when[0])
+        rc = mc_buf_printf(b, " — chỉ cần %s", when);
+    if (!rc)
+        rc = mc_buf_puts(b, ".");
+    if (!rc && how && how[0])
+        rc = mc_buf_printf(b, "\n%s", how);
     return rc;
 }
 
@@ -316,46 +337,183 @@ int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct 
     }
 }
 
-/* Collects the distinct content words of folded s (pointers into s). */
-static size_t content_words(const char *s, struct conv_word *w, size_t max)
+/* The folded names of g (name, short name): a question about the guide says
+ * them anyway, so they tell its FAQ entries apart not at all ("giấy chứng
+ * nhận" in every question about a certificate). */
+struct guide_names {
+    char text[2][CONV_TEXT_FOLD_MAX];
+    struct conv_word w[GUIDE_FAQ_WORDS_MAX];
+    size_t n;
+};
+
+static void names_of(const json_t *g, struct guide_names *nm)
 {
-    struct conv_word all[GUIDE_FAQ_SPLIT_MAX];
-    size_t n = 0, i, k, na = conv_words_split(s, strlen(s), true, all, GUIDE_FAQ_SPLIT_MAX, NULL);
+    static const char *const keys[] = {"name", "short_name"};
+    size_t i;
+
+    nm->n = 0;
+    for (i = 0; i < 2; i++) {
+        if (conv_text_fold(str(g, keys[i]), nm->text[i], sizeof(nm->text[i])) < 0)
+            nm->text[i][0] = '\0';
+        nm->n += conv_words_split(nm->text[i], strlen(nm->text[i]), true, nm->w + nm->n,
+                                  GUIDE_FAQ_WORDS_MAX - nm->n, NULL);
+    }
+}
+
+static bool same_word(const struct conv_word *a, const struct conv_word *b)
+{
+    return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* A word that says what one FAQ question asks: not a stop word, not a word
+ * of the guide's names. */
+static bool telling(const struct conv_word *w, const struct guide_names *nm)
+{
+    size_t k;
+
+    if (conv_words_is_stop(w, false))
+        return false;
+    for (k = 0; k < nm->n; k++)
+        if (same_word(w, &nm->w[k]))
+            return false;
+    return true;
+}
+
+/* Collects the distinct content (not stop) words of all[0..na) (pointers
+ * into its text). */
+static size_t content_words(const struct conv_word *all, size_t na, struct conv_word *w, size_t max)
+{
+    size_t n = 0, i, k;
 
     for (i = 0; i < na; i++) {
         bool dup = conv_words_is_stop(&all[i], false);
 
         for (k = 0; k < n && !dup; k++)
-            dup = w[k].len == all[i].len && memcmp(w[k].p, all[i].p, all[i].len) == 0;
+            dup = same_word(&w[k], &all[i]);
         if (!dup && n < max)
             w[n++] = all[i];
     }
     return n;
 }
 
+/* True when the two texts share a run of at least GUIDE_FAQ_RUN_MIN words
+ * in a row, GUIDE_FAQ_RUN_CONTENT of them content words and one telling
+ * ("một mình tôi đi nộp" inside "một mình tôi đi nộp hồ sơ được không": one
+ * by one, the words that carry it are stop words). */
+static bool shares_run(const struct conv_word *u, size_t nu, const struct conv_word *q, size_t nq,
+                       const struct guide_names *nm)
+{
+    size_t i, j, k, content, tell;
+
+    for (i = 0; i < nu; i++)
+        for (j = 0; j < nq; j++) {
+            content = tell = 0;
+            for (k = 0; i + k < nu && j + k < nq && same_word(&u[i + k], &q[j + k]); k++) {
+                content += !conv_words_is_stop(&u[i + k], false);
+                tell += telling(&u[i + k], nm);
+            }
+            if (k >= GUIDE_FAQ_RUN_MIN && content >= GUIDE_FAQ_RUN_CONTENT && tell > 0)
+                return true;
+        }
+    return false;
+}
+
 const json_t *conv_guide_faq(const json_t *g, const char *folded)
 {
+    struct conv_word ua[GUIDE_FAQ_SPLIT_MAX], qa[GUIDE_FAQ_WORDS_MAX];
     struct conv_word uw[GUIDE_FAQ_WORDS_MAX], qw[GUIDE_FAQ_WORDS_MAX];
+    struct guide_names nm;
     const json_t *faq, *best = NULL;
-    size_t i, nu = content_words(folded, uw, GUIDE_FAQ_WORDS_MAX), best_shared = 0;
+    size_t i, nua, nu, best_told = 0, best_shared = 0;
     char q[CONV_TEXT_FOLD_MAX];
 
+    names_of(g, &nm);
+    nua = conv_words_split(folded, strlen(folded), true, ua, GUIDE_FAQ_SPLIT_MAX, NULL);
+    nu = content_words(ua, nua, uw, GUIDE_FAQ_WORDS_MAX);
     json_array_foreach(json_object_get(g, "faq"), i, faq)
     {
-        size_t nq, shared = 0, a, k;
+        size_t nqa, nq, telling_q = 0, shared = 0, told = 0, a, k;
+        bool fits;
 
         if (conv_text_fold(str(faq, "q"), q, sizeof(q)) < 0)
             continue;
-        nq = content_words(q, qw, GUIDE_FAQ_WORDS_MAX);
-        for (a = 0; a < nq; a++)
+        nqa = conv_words_split(q, strlen(q), true, qa, GUIDE_FAQ_WORDS_MAX, NULL);
+        nq = content_words(qa, nqa, qw, GUIDE_FAQ_WORDS_MAX);
+        for (a = 0; a < nq; a++) {
+            bool tells = telling(&qw[a], &nm);
+
+            telling_q += tells;
             for (k = 0; k < nu; k++)
-                if (qw[a].len == uw[k].len && memcmp(qw[a].p, uw[k].p, qw[a].len) == 0) {
+                if (same_word(&qw[a], &uw[k])) {
                     shared++;
+                    told += tells;
                     break;
                 }
-        if (shared >= GUIDE_FAQ_MIN_SHARED && shared * 2 >= nq && shared > best_shared) {
+        }
+        /* enough shared words, or a short question all of whose words the
+         * entry asks ("có ghi được nhiều bản không") */
+        fits = ((shared >= GUIDE_FAQ_MIN_SHARED || (nu >= 2 && shared == nu)) && told > 0 &&
+                told * 2 >= telling_q) ||
+               shares_run(ua, nua, qa, nqa, &nm);
+        if (fits && (!best || told > best_told || (told == best_told && shared > best_shared))) {
             best = faq;
+            best_told = told;
             best_shared = shared;
+        }
+    }
+    return best;
+}
+
+/* The length of the longest run of words in a row that u and d share, one
+ * of them telling, and either two of them content words ("sổ đỏ") or one a
+ * word that names something on its own ("căn cước", whose "căn" folds like
+ * the function word "cần"; not "của cha"), if it is at least
+ * GUIDE_DOC_RUN_MIN long; else 0. Not "đăng ký" about vehicle registration:
+ * those are words of the guide's name. */
+static size_t doc_run(const struct conv_word *u, size_t nu, const struct conv_word *d, size_t nd,
+                      const struct guide_names *nm)
+{
+    size_t i, j, k, best = 0;
+
+    for (i = 0; i < nu; i++)
+        for (j = 0; j < nd; j++) {
+            bool tells = false, names = false;
+            size_t content = 0;
+
+            for (k = 0; i + k < nu && j + k < nd && same_word(&u[i + k], &d[j + k]); k++) {
+                bool t = telling(&u[i + k], nm);
+
+                tells = tells || t;
+                names = names || (t && !conv_words_is_stop(&u[i + k], true));
+                content += !conv_words_is_stop(&u[i + k], false);
+            }
+            if (tells && (names || content >= 2) && k > best)
+                best = k;
+        }
+    return best >= GUIDE_DOC_RUN_MIN ? best : 0;
+}
+
+const json_t *conv_guide_document(const json_t *g, const char *folded)
+{
+    struct conv_word u[GUIDE_FAQ_SPLIT_MAX], d[GUIDE_FAQ_WORDS_MAX];
+    const json_t *doc, *best = NULL;
+    struct guide_names nm;
+    char name[CONV_TEXT_FOLD_MAX];
+    size_t i, nu = conv_words_split(folded, strlen(folded), true, u, GUIDE_FAQ_SPLIT_MAX, NULL),
+              best_run = 0;
+
+    names_of(g, &nm);
+    json_array_foreach(json_object_get(g, "documents"), i, doc)
+    {
+        size_t nd, run;
+
+        if (conv_text_fold(str(doc, "name"), name, sizeof(name)) < 0)
+            continue;
+        nd = conv_words_split(name, strlen(name), true, d, GUIDE_FAQ_WORDS_MAX, NULL);
+        run = doc_run(u, nu, d, nd, &nm);
+        if (run > best_run) {
+            best = doc;
+            best_run = run;
         }
     }
     return best;

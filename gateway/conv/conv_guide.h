@@ -1,4 +1,4 @@
-/* gateway/conv_guide.h - the words a citizen reads about one procedure,
+/* gateway/conv/conv_guide.h - the words a citizen reads about one procedure,
  * built from its guide (the API's JSON object, data/procedures/SCHEMA.md):
  * the summary and card, the document list, one step or all steps, the
  * answers to follow-up aspects (fee, time, who, form, online, result,
@@ -31,6 +31,18 @@ struct json_t *conv_guide_card(const struct json_t *g);
 /* The numbered document list, conditional ones marked with their "when". */
 MC_MUST_CHECK int conv_guide_documents(const struct json_t *g, struct mc_buf *b);
 
+/* The document of g that the folded text names: the one whose folded name
+ * shares the longest run of at least 2 words in a row with it, one of them
+ * telling (see conv_guide_faq(): "so do" in "Giấy chứng nhận quyền sử dụng
+ * đất (sổ đỏ, sổ hồng)", "can cuoc"); the first on a tie. Borrowed from g, or
+ * NULL. The caller leaves the question's own phrases ("giấy tờ", "cần mang") out of folded. */
+const struct json_t *conv_guide_document(const struct json_t *g, const char *folded);
+
+/* "Cần (<procedure>): <name> (<kind, count>)." or "Có thể cần …: <name> …
+ * — chỉ cần <when>.", then how to get it. Returns 0 or -E2BIG/-ENOMEM. */
+MC_MUST_CHECK int conv_guide_document_answer(const struct json_t *g, const struct json_t *doc,
+                                             struct mc_buf *b);
+
 /* Number of steps in the guide. */
 size_t conv_guide_step_count(const struct json_t *g);
 
@@ -52,9 +64,15 @@ MC_MUST_CHECK int conv_guide_steps(const struct json_t *g, struct mc_buf *b);
 MC_MUST_CHECK int conv_guide_aspect(const struct json_t *g, unsigned bit, const char *folded,
                                     struct mc_buf *b);
 
-/* The FAQ entry {q,a} of g whose question shares most words with the
- * folded question (at least 3, and half of the entry's own words), borrowed
- * from g, or NULL. */
+/* The FAQ entry {q,a} of g that fits the folded question, borrowed from g,
+ * or NULL. Content words are the words that are not stop words; telling
+ * words are those that are not words of g's name or short name either
+ * (every question about g says those: "giấy chứng nhận" about a
+ * certificate). An entry fits when it shares at least 3 content words with
+ * the question (or all of a question's 2 or more), one of them telling, and
+ * half of its own telling words; or
+ * a run of 4 words in a row, 2 of them content words and one telling. The entry that shares most
+ * telling words (then content words) wins. */
 const struct json_t *conv_guide_faq(const struct json_t *g, const char *folded);
 
 /* "Câu n/total. Bạn đã có <name> chưa? (<kind, count>)" or the condition's

@@ -1,4 +1,4 @@
-/* gateway/conv_place.c - see conv_place.h. */
+/* gateway/conv/conv_place.c - see conv_place.h. */
 #include "conv_place.h"
 
 #include <errno.h>
@@ -32,7 +32,7 @@ static json_t *candidate_json(const struct places_candidate *c)
     return u;
 }
 
-int conv_place_find(struct kb *kb, const char *text, size_t len, unsigned flags,
+int conv_place_find(const struct kb *kb, const char *text, size_t len, unsigned flags,
                     struct places_result *r, json_t **units)
 {
     json_t *arr;

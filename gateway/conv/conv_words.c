@@ -1,4 +1,4 @@
-/* gateway/conv_words.c - see conv_words.h. */
+/* gateway/conv/conv_words.c - see conv_words.h. */
 #include "conv_words.h"
 
 #include <string.h>

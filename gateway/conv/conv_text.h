@@ -1,4 +1,4 @@
-/* gateway/conv_text.h - text helpers of the conversation: folding a
+/* gateway/conv/conv_text.h - text helpers of the conversation: folding a
  * citizen's words for matching, cutting quick-reply titles, and filling the
  * {placeholders} of reviewed answer templates. Pure functions (no I/O, no
  * state); safe from any thread. */

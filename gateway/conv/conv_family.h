@@ -1,4 +1,4 @@
-/* gateway/conv_family.h - clarifying a family request: "làm giấy tờ nhà
+/* gateway/conv/conv_family.h - clarifying a family request: "làm giấy tờ nhà
  * đất", "đk cư trú", "cấp lại giấy bị mất" name a family of procedures
  * (kb_family.h, data/families.json), not one, and get a short choice with one
  * line per option saying how they differ, as quick replies proc:<id>, never a
@@ -49,7 +49,7 @@ struct conv_family_pick {
 /* Applies the rule above to u (its folded view, aspects, label) with
  * context_proc (may be NULL) the procedure the conversation is about.
  * Returns true and fills *pick when a family should be offered. */
-bool conv_family_match(struct kb *kb, const struct intent_result *u, const char *context_proc,
+bool conv_family_match(const struct kb *kb, const struct intent_result *u, const char *context_proc,
                        struct conv_family_pick *pick);
 
 /* Writes the choice to out (one text part: a question and "n. line" per
@@ -59,7 +59,7 @@ void conv_family_say(const struct conv_family_pick *pick, struct json_t *state,
                      struct conv_out *out);
 
 /* conv_family_match(), then conv_family_say() when it matches. Sets *offered. */
-void conv_family_offer(struct kb *kb, const struct intent_result *u, const char *context_proc,
+void conv_family_offer(const struct kb *kb, const struct intent_result *u, const char *context_proc,
                        struct json_t *state, struct conv_out *out, bool *offered);
 
 /* Reads and removes the pending family choice of state (every turn calls it:
@@ -68,7 +68,7 @@ void conv_family_offer(struct kb *kb, const struct intent_result *u, const char 
  * best ("sang tên", "bản sao"), or understanding's label among the options -
  * returns that option's catalogue id (borrowed from the kb); else NULL. u may
  * be NULL (a button turn): only removes. */
-const char *conv_family_take_choice(struct kb *kb, struct json_t *state,
+const char *conv_family_take_choice(const struct kb *kb, struct json_t *state,
                                     const struct intent_result *u);
 
 #endif

@@ -1,4 +1,4 @@
-/* gateway/conv_switch.c - see conv_switch.h. */
+/* gateway/conv/conv_switch.c - see conv_switch.h. */
 #include "conv_switch.h"
 
 #include "conv.h"
@@ -15,7 +15,7 @@ enum conv_switch conv_switch_decide(const struct conv_switch_facts *f)
         return CONV_STAY;
     if (f->topic_words == 0)
         return CONV_STAY;
-    if (f->names_p)
+    if (f->names_p && !f->q_within_p)
         return CONV_STAY;
     if (f->names_q)
         return f->asks_aspect && f->covered_by_p ? CONV_STAY : CONV_SWITCH;

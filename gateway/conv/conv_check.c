@@ -1,4 +1,4 @@
-/* gateway/conv_check.c - see conv_check.h. */
+/* gateway/conv/conv_check.c - see conv_check.h. */
 #include "conv_check.h"
 
 #include <errno.h>

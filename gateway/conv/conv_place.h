@@ -1,9 +1,9 @@
-/* gateway/conv_place.h - where the citizen lives and what we know of its
+/* gateway/conv/conv_place.h - where the citizen lives and what we know of its
  * office: finding a commune/ward named in a message (current or pre-2025
- * name, through kb_units_search()), and the office facts put into answers,
+ * name, through the kb's places index), and the office facts put into answers,
  * each one said honestly (a field an official has not confirmed is marked,
  * a missing phone sends the citizen to the hotline; never another unit's
- * office). Belongs to the event-loop thread, like the kb it reads. */
+ * office). Reads only the kb's immutable snapshot: safe from any thread. */
 #ifndef MOTCUA_GATEWAY_CONV_PLACE_H
 #define MOTCUA_GATEWAY_CONV_PLACE_H
 
@@ -30,7 +30,7 @@ struct places_result;
  * writes ({"code","name","province","province_code","match","former":[{code,
  * name,district,province,whole}],"whole"}; json_decref()). flags as
  * places_find_opt(). Returns 0, -E2BIG, -EINVAL (bad UTF-8) or -ENOMEM. */
-MC_MUST_CHECK int conv_place_find(struct kb *kb, const char *text, size_t len, unsigned flags,
+MC_MUST_CHECK int conv_place_find(const struct kb *kb, const char *text, size_t len, unsigned flags,
                                   struct places_result *r, struct json_t **units);
 
 /* The facts of a place as they are said to a citizen. */
@@ -45,7 +45,7 @@ struct conv_place_facts {
     struct mc_buf phone; /* the number, or the hotline and why */
 };
 
-/* Fills f from office (kb_units_office(), may be NULL) and unit
+/* Fills f from office (kb_office(), may be NULL) and unit
  * ({name, province}, may be NULL); f borrows from both, which must outlive
  * it. Returns 0 or -ENOMEM; call conv_place_facts_fini() either way. */
 MC_MUST_CHECK int conv_place_facts_init(struct conv_place_facts *f, const struct json_t *office,

@@ -1,4 +1,4 @@
-/* gateway/conv_parse.c - see conv_parse.h. The phrase tables are folded
+/* gateway/conv/conv_parse.c - see conv_parse.h. The phrase tables are folded
  * ASCII; to teach a new way of saying "next", add it to its table (and a
  * case to tests/unit/test_conv_parse.c). */
 #include "conv_parse.h"

@@ -1,4 +1,4 @@
-/* gateway/conv_out.c - see conv_out.h. */
+/* gateway/conv/conv_out.c - see conv_out.h. */
 #include "conv_out.h"
 
 #include <errno.h>

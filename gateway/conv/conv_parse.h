@@ -1,4 +1,4 @@
-/* gateway/conv_parse.h - what a short typed message means inside a
+/* gateway/conv/conv_parse.h - what a short typed message means inside a
  * conversation, independent of the understanding's label: navigation
  * ("tiếp", "bước 3", "quay lai"), answers to a pre-check question ("có",
  * "chua co", "ko biet"), follow-up aspects ("lệ phí bao nhiêu") and a

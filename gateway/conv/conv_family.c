@@ -1,4 +1,4 @@
-/* gateway/conv_family.c - see conv_family.h. Everything read here was
+/* gateway/conv/conv_family.c - see conv_family.h. Everything read here was
  * folded at import (kb_family.c); a turn only compares words. */
 #include "conv_family.h"
 
@@ -241,7 +241,7 @@ static void pick_all(const struct kb_family *f, struct conv_family_pick *pick)
         pick->opt[pick->n] = pick->n;
 }
 
-bool conv_family_match(struct kb *kb, const struct intent_result *u, const char *context_proc,
+bool conv_family_match(const struct kb *kb, const struct intent_result *u, const char *context_proc,
                        struct conv_family_pick *pick)
 {
     const struct kb_family_set *set = kb_families(kb);
@@ -316,7 +316,7 @@ void conv_family_say(const struct conv_family_pick *pick, json_t *state, struct 
         conv_out_fail(out, rc);
 }
 
-void conv_family_offer(struct kb *kb, const struct intent_result *u, const char *context_proc,
+void conv_family_offer(const struct kb *kb, const struct intent_result *u, const char *context_proc,
                        json_t *state, struct conv_out *out, bool *offered)
 {
     struct conv_family_pick pick;
@@ -361,7 +361,8 @@ static size_t ordinal(const char *folded, size_t n_options)
     return v <= n_options ? v : 0;
 }
 
-const char *conv_family_take_choice(struct kb *kb, json_t *state, const struct intent_result *u)
+const char *conv_family_take_choice(const struct kb *kb, json_t *state,
+                                    const struct intent_result *u)
 {
     json_t *pending = json_incref(json_object_get(state, "pending"));
     const char *kind = json_string_value(json_object_get(pending, "kind")), *fid;

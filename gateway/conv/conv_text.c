@@ -1,4 +1,4 @@
-/* gateway/conv_text.c - see conv_text.h. */
+/* gateway/conv/conv_text.c - see conv_text.h. */
 #include "conv_text.h"
 
 #include <ctype.h>

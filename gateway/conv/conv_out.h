@@ -1,4 +1,4 @@
-/* gateway/conv_out.h - building one channel-neutral reply
+/* gateway/conv/conv_out.h - building one channel-neutral reply
  *   {"messages":[{"text"}], "quick_replies":[{"title","payload"}],
  *    "procedure": id|null, ...optional blocks}
  * Builders keep the first failure in out->rc and do nothing after it

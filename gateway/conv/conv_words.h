@@ -1,4 +1,4 @@
-/* gateway/conv_words.h - the words of a folded text, for the whole
+/* gateway/conv/conv_words.h - the words of a folded text, for the whole
  * conversation: one tokenizer and one stop-word list. Folded text is what
  * conv_text_fold() or the understanding's folded view writes: lower-case
  * ASCII words separated by single spaces, where a "," word marks a clause

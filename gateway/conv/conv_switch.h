@@ -1,4 +1,4 @@
-/* gateway/conv_switch.h - the one rule that decides whether a typed
+/* gateway/conv/conv_switch.h - the one rule that decides whether a typed
  * follow-up inside a conversation about procedure P moves to another
  * procedure Q (the understanding's label) or stays a question about P
  * (docs/conversation.md, "Dialogue state"). The understanding knows nothing
@@ -22,6 +22,7 @@ struct conv_switch_facts {
     bool asks_aspect;   /* the message asks an aspect (fee, documents, online, ...) */
     bool names_p;       /* the topic covers one of P's names (name, short name, alias) */
     bool names_q;       /* the topic covers one of Q's names */
+    bool q_within_p;    /* ... by a name that holds a name of P it covers and says more */
     bool covered_by_p;  /* every topic word occurs in P's own guide (its papers, channels, FAQ) */
     bool faq_fits_p;    /* one of P's FAQ questions fits the message */
     bool correction;    /* the message corrects the last one ("à nhầm, ý tôi là ...") */
@@ -38,8 +39,9 @@ enum conv_switch {
  *   2. P's own FAQ anticipates the question      -> stay ("phải khai báo tạm vắng không" about tạm
  * trú)
  *   3. no topic words: a bare aspect question    -> stay ("mất bao nhiêu tiền")
- *   4. the topic names P                         -> stay ("khai tử xong có phải xóa thường trú
- * không")
+ *   4. the topic names P, and no Q that specialises P (a longer name of Q holding a name of P
+ *      the topic covers)                         -> stay ("khai tử xong có phải xóa thường trú
+ *      không"; not "làm liên thông khai sinh" about khai sinh)
  *   5. the topic names Q, unless it is a paper or channel of P asked about in an aspect
  *      question ("cần mang căn cước không" about khai sinh)        -> switch
  *   6. the understanding is sure (>= CONV_SWITCH_MIN), the message is not an aspect

@@ -1,4 +1,4 @@
-/* gateway/conv_check.h - the dossier pre-check as data: which question is
+/* gateway/conv/conv_check.h - the dossier pre-check as data: which question is
  * next, what an answer means, and the final checklist, computed from a
  * procedure guide (the API's JSON object) and the answers given so far.
  *

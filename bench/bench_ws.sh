@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# bench/bench_ws.sh - `make bench-ws`: motcua's full path against two WebSocket echo servers, in
+# the same run, with the same generator (docs/performance.md).
+#
+# Servers: `motcua serve` (every message a full turn), bench/ws_echo.c (a minimal C epoll echo: the
+# machine's ceiling) and bench/ws_echo_node.js (Node.js `ws` echo). Each runs once on a free
+# 127.0.0.1 port; the generator (bench/ws_loadgen.c) measures them INTERLEAVED: ROUNDS rounds, each
+# round every server at 100 and at 1,000 connections, in a rotated order, each measurement DURATION
+# seconds of lockstep messages. The summary gives medians over the rounds and the ratios. Then each
+# server is started afresh and holds IDLE_CONNS idle WebSockets after hello: its RSS growth per
+# connection. Every server this script starts is stopped by its PID on exit.
+#
+# Environment: BUILD (build), ROUNDS (5), DURATION (3 s), IDLE_CONNS (10000), TEXTS
+# (../shared/eval/dev.tsv, its text column, used as load text only), WORKERS (motcua's
+# listen.workers for the load runs; 0, the default, is one per core; the idle run always uses 1,
+# since it reads one process's RSS). Bounded: about 3 minutes.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-3}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+WORKERS=${WORKERS:-0} # motcua's listen.workers for the load runs (0: one per core)
+TEXTS=${TEXTS:-../shared/eval/dev.tsv}
+LEVELS="100 1000"
+SERVERS="cecho node motcua"
+GEN=$BUILD/bench-ws/ws_loadgen
+ECHO=$BUILD/bench-ws/ws_echo
+MOTCUA=$BUILD/motcua
+DB=$BUILD/motcua.db
+START_TIMEOUT=10 # seconds for a server to print its port
+
+for f in "$GEN" "$ECHO" "$MOTCUA" "$DB" bench/ws_echo_node.js; do
+  [ -e "$f" ] || { echo "bench-ws: $f is missing (run: make bench-ws)" >&2; exit 1; }
+done
+command -v node >/dev/null || { echo "bench-ws: node is not installed (make deps)" >&2; exit 1; }
+texts_args=()
+if [ -r "$TEXTS" ]; then
+  texts_args=(--texts "$TEXTS")
+  texts_note="$TEXTS ($(wc -l <"$TEXTS") lines, first column, as load text only)"
+else
+  texts_note="the generator's built-in texts ($TEXTS not found)"
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/motcua-bench-ws.XXXXXX") || exit 1
+declare -A PID PORT STOPPED
+started=()
+stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 10 s; once per PID (never a reused one)
+  local p=$1 i
+  [ -n "${STOPPED[$p]:-}" ] && return 0
+  STOPPED[$p]=1
+  kill -TERM "$p" 2>/dev/null || return 0
+  for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  wait "$p" 2>/dev/null
+  return 0
+}
+cleanup() {
+  local p
+  for p in "${started[@]}"; do stop_pid "$p"; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Descriptors: the generator and each server hold one per connection (both inherit this limit).
+need=$((IDLE_CONNS + 200))
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+  echo "bench-ws: the hard descriptor limit is $hard; $IDLE_CONNS idle connections need $need." \
+    "Measuring $((hard - 200)) instead (raise it with ulimit -Hn as root for $IDLE_CONNS)." >&2
+  IDLE_CONNS=$((hard - 200))
+  need=$hard
+fi
+cur=$(ulimit -Sn)
+if [ "$cur" != unlimited ] && [ "$cur" -lt "$need" ]; then
+  ulimit -Sn "$need" || { echo "bench-ws: cannot raise the descriptor limit to $need" >&2; exit 1; }
+fi
+
+# start NAME KIND: starts a server of KIND (cecho, node, motcua) as NAME, sets PID[NAME] PORT[NAME]
+start() {
+  local name=$1 kind=$2 log=$tmp/$1.log p="" i
+  case $kind in
+    cecho) "$ECHO" --port 0 --max-conns $((IDLE_CONNS + 100)) >"$log" 2>&1 & ;;
+    node) node bench/ws_echo_node.js 0 >"$log" 2>&1 & ;;
+    motcua)
+      mkdir -p "$tmp/$name"
+      # idle RSS is read from one PID: one process (workers 1); the load runs use WORKERS
+      MOTCUA_LISTEN_WORKERS=$([ "${name#idle-}" != "$name" ] && echo 1 || echo "$WORKERS") \
+      MOTCUA_LISTEN_HOST=127.0.0.1 MOTCUA_LISTEN_PORT=0 \
+        MOTCUA_LISTEN_MAX_CONNECTIONS=$((IDLE_CONNS + 100)) \
+        MOTCUA_LISTEN_MAX_PER_IP=$((IDLE_CONNS + 100)) \
+        MOTCUA_DATA_KNOWLEDGE_DB="$DB" MOTCUA_DATA_STATE_DB="$tmp/$name/state.db" \
+        MOTCUA_DATA_WEB_ROOT=channels/web \
+        "$MOTCUA" serve 2>"$log" &
+      ;;
+  esac
+  PID[$name]=$!
+  started+=($!)
+  for i in $(seq $((START_TIMEOUT * 20))); do
+    p=$(sed -n -e 's/^port=\([0-9]*\).*/\1/p' -e 's/.*event=server\.listen host=[^ ]* port=\([0-9]*\).*/\1/p' "$log" | head -1)
+    [ -n "$p" ] && break
+    kill -0 "${PID[$name]}" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ -z "$p" ]; then
+    echo "bench-ws: $name did not start:" >&2
+    tail -5 "$log" >&2
+    exit 1
+  fi
+  PORT[$name]=$p
+}
+
+mode_of() { [ "$1" = motcua ] && echo motcua || echo echo; }
+label() {
+  case $1 in
+    cecho) echo "C epoll echo (bench/ws_echo.c)" ;;
+    node) echo "Node.js ws echo ($(sed -n 's/.* ws=\([^ ]*\) node=\(.*\)/ws \1, node \2/p' "$tmp/node.log"))" ;;
+    motcua) echo "motcua serve, full path" ;;
+  esac
+}
+
+echo "bench-ws: $ROUNDS rounds x {100, 1000} connections x 3 servers, interleaved, $DURATION s each;" \
+  "motcua listen.workers=$WORKERS (0: one per core);" \
+  "$(nproc) cores (shared with whatever else runs); texts: $texts_note"
+for s in $SERVERS; do start "$s" "$s"; done
+echo "bench-ws: servers cecho=${PORT[cecho]} node=${PORT[node]} motcua=${PORT[motcua]} (127.0.0.1)"
+
+results=$tmp/results.txt
+: >"$results"
+order=($SERVERS)
+for r in $(seq "$ROUNDS"); do
+  for n in $LEVELS; do
+    k=$(( (r - 1) % 3 ))
+    for j in 0 1 2; do
+      s=${order[$(( (k + j) % 3 ))]}
+      line=$("$GEN" --mode "$(mode_of "$s")" --port "${PORT[$s]}" --conns "$n" --msgs 1000000 \
+        --duration "$DURATION" --timeout $((DURATION + 30)) "${texts_args[@]}" 2>"$tmp/gen.err")
+      rc=$?
+      if [ -z "$line" ]; then
+        echo "bench-ws: round $r $s n=$n: no result (exit $rc):" >&2
+        head -5 "$tmp/gen.err" >&2
+        exit 1
+      fi
+      echo "round=$r server=$s $line" | tee -a "$results" | cut -d' ' -f1-2,5,7-14
+      [ -s "$tmp/gen.err" ] && head -3 "$tmp/gen.err" | sed 's/^/    /'
+    done
+  done
+done
+for s in $SERVERS; do stop_pid "${PID[$s]}"; done
+
+# idle RSS per connection: a fresh instance of each server, IDLE_CONNS WebSockets after hello
+idle=$tmp/idle.txt
+: >"$idle"
+for s in $SERVERS; do
+  start "idle-$s" "$s"
+  sleep 0.3
+  line=$("$GEN" --mode "$(mode_of "$s")" --port "${PORT[idle-$s]}" --conns "$IDLE_CONNS" --idle \
+    --pid "${PID[idle-$s]}" --settle 1 --timeout 60 2>"$tmp/gen.err")
+  echo "server=$s $line" | tee -a "$idle"
+  [ -s "$tmp/gen.err" ] && head -3 "$tmp/gen.err" | sed 's/^/    /'
+  stop_pid "${PID[idle-$s]}"
+done
+
+# summary: medians over the rounds
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+sum() { awk '{s+=$1} END {print s+0}'; }
+stat() { # stat SERVER N FIELD
+  grep " server=$1 " "$results" | grep " conns=$2 " | field "$3" | median
+}
+echo
+echo "bench-ws summary: median of $ROUNDS rounds, $DURATION s each (lockstep: each connection waits for the answer before sending again)"
+printf '%-6s %-42s %10s %8s %8s %8s %9s %7s\n' conns server "msgs/s" "p50 ms" "p90 ms" "p99 ms" "max ms" errors
+for n in $LEVELS; do
+  for s in $SERVERS; do
+    errs=$(grep " server=$s " "$results" | grep " conns=$n " | field errors | sum)
+    printf '%-6s %-42s %10.0f %8.2f %8.2f %8.2f %9.2f %7s\n' "$n" "$(label "$s")" \
+      "$(stat "$s" "$n" rate)" "$(stat "$s" "$n" p50_ms)" "$(stat "$s" "$n" p90_ms)" \
+      "$(stat "$s" "$n" p99_ms)" "$(stat "$s" "$n" max_ms)" "$errs"
+  done
+done
+echo
+for n in $LEVELS; do
+  m=$(stat motcua "$n" rate) nd=$(stat node "$n" rate) c=$(stat cecho "$n" rate)
+  mp=$(stat motcua "$n" p99_ms) np=$(stat node "$n" p99_ms)
+  awk -v n="$n" -v m="$m" -v nd="$nd" -v c="$c" -v mp="$mp" -v np="$np" 'BEGIN {
+    printf "ratio at %s connections: motcua / Node ws echo = %.3fx msgs/s (p99 %.2f vs %.2f ms); motcua / C echo = %.4fx msgs/s\n",
+      n, (nd > 0 ? m / nd : 0), mp, np, (c > 0 ? m / c : 0) }'
+done
+echo
+echo "idle: server RSS growth per open WebSocket after hello ($IDLE_CONNS connections, fresh server):"
+for s in $SERVERS; do
+  l=$(grep "^server=$s " "$idle")
+  printf '  %-42s %7s bytes/connection (open %s of %s, RSS %s -> %s KiB, setup %s s)\n' "$(label "$s")" \
+    "$(echo "$l" | field bytes_per_conn)" "$(echo "$l" | field open)" "$(echo "$l" | field conns)" \
+    "$(echo "$l" | field rss_before_kb)" "$(echo "$l" | field rss_after_kb)" \
+    "$(echo "$l" | field setup_s)"
+done

@@ -1,0 +1,158 @@
+/* gateway/store.h - all state of the server behind one interface: sessions
+ * (state JSON, history), turn records, the resend key (a client message id
+ * and the reply it got), the Messenger/Zalo outbox, webhook de-duplication
+ * keys, numbered options and channel tokens.
+ *
+ * Writes are group-committed. The first write after a commit opens a batch
+ * (one transaction); every later write joins it until store_commit(), which
+ * the server calls once per pass of its event loop. Nothing written is
+ * durable, nor may anything that depends on it leave the process (a reply,
+ * a webhook's 200), before store_commit() has returned 0. A unit
+ * (store_unit_begin/_end) is all-or-nothing inside the batch; units nest.
+ * Reads see the open batch's own writes.
+ *
+ * The one back-end today is the embedded SQLite file (store_sqlite.c: WAL,
+ * every statement prepared once at open). The interface names no SQLite
+ * type, so a back-end on a shared database server (PostgreSQL, issue 18)
+ * is added behind these functions without touching the conversation or the
+ * channels. A struct store belongs to the event-loop thread. */
+#ifndef MOTCUA_GATEWAY_STORE_H
+#define MOTCUA_GATEWAY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mc_err.h"
+#include "session.h"
+
+#define STORE_SCHEMA_VERSION 4
+#define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
+
+struct store;
+
+struct store_stats {
+    uint64_t commits;  /* batches committed */
+    uint64_t turns;    /* turns written (store_turn_save calls that succeeded) */
+    uint64_t failures; /* batches that failed to commit (rolled back) */
+};
+
+/* ---- the store and its transactions ---------------------------------- */
+
+/* Opens (creating if needed) the state database at path and migrates it.
+ * Returns a new store (store_free()) or NULL with err set. */
+struct store *store_open(const char *path, struct mc_err *err);
+
+/* Rolls back a batch that was never committed, then frees. NULL is a no-op. */
+void store_free(struct store *st);
+
+/* Whether a batch is open (something was written since the last commit). */
+bool store_in_batch(const struct store *st);
+
+/* Commits the open batch; 0 when none is open. Returns 0, or -EIO: the whole
+ * batch was rolled back (nothing of it is stored). -EBUSY if a unit is still
+ * open (a programmer error). */
+MC_MUST_CHECK int store_commit(struct store *st);
+
+/* Opens a unit inside the batch (opening the batch if needed). Returns 0 or
+ * -EIO. Every store_unit_begin() that returned 0 is ended by one
+ * store_unit_end(): keep true keeps its writes in the batch, false undoes
+ * them. Returns 0 or -EIO (the batch is then unusable: commit fails). */
+MC_MUST_CHECK int store_unit_begin(struct store *st);
+MC_MUST_CHECK int store_unit_end(struct store *st, bool keep);
+
+/* Counters since open. */
+void store_get_stats(const struct store *st, struct store_stats *out);
+
+/* ---- sessions and turns ------------------------------------------------ */
+
+/* Loads the session of token into *s (s->state new, session_fini()).
+ * Returns 0, -ENOENT, -ENOMEM or -EIO. */
+MC_MUST_CHECK int store_session_by_token(struct store *st, const char *token, struct session *s);
+
+/* Loads the session of (channel, user_key) into *s. Same returns. */
+MC_MUST_CHECK int store_session_by_user(struct store *st, const char *channel, const char *user_key,
+                                        struct session *s);
+
+/* Inserts s (token, channel, user_key if not empty, last_seen; state "{}")
+ * and sets s->id. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_session_insert(struct store *st, struct session *s);
+
+/* One turn as one unit: s->state and s->last_seen, then the n records of t
+ * in order (a bot record with msg_id is the resend key). The write is a
+ * compare-and-swap on s->version (bumped on success): several processes may
+ * serve one session. Returns 0, -EAGAIN when the stored session is no longer
+ * the version s was read at (another worker saved a turn: reload it and run
+ * the turn again), or -EIO (no such session, or the database failed);
+ * nothing is written unless 0. */
+MC_MUST_CHECK int store_turn_save(struct store *st, struct session *s, const struct session_turn *t,
+                                  size_t n);
+
+/* Calls fn once per turn record of session id, the last max of them, oldest
+ * first; strings are borrowed for the call (msg_id NULL when absent). A
+ * non-zero return from fn stops and is returned. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_history(struct store *st, int64_t session_id, unsigned max,
+                                int (*fn)(void *ctx, const char *role, const char *text, int64_t ts,
+                                          const char *msg_id),
+                                void *ctx);
+
+/* The reply already given to msg_id in session id, as new JSON text (free()),
+ * or NULL if there is none (or on error). */
+char *store_find_reply(struct store *st, int64_t session_id, const char *msg_id);
+
+/* ---- outbox ------------------------------------------------------------- */
+
+struct store_outbox_row {
+    int64_t id;
+    int attempts;
+    int64_t created_ms;
+    char channel[STORE_CHANNEL_MAX];
+    char user[SESSION_USER_KEY_MAX + 1];
+    char *body; /* new: free() */
+    size_t body_len;
+};
+
+/* Queues one request body for (channel, user) at now_ms. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_outbox_add(struct store *st, const char *channel, const char *user,
+                                   const char *body, int64_t now_ms);
+
+/* Fills rows with up to max queued rows due at now_ms, the oldest of each
+ * citizen only (order per user), oldest first; *n is their count. Each
+ * row's body is new (free()). Returns 0, -ENOMEM or -EIO. */
+MC_MUST_CHECK int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows,
+                                   size_t max, size_t *n);
+
+/* Marks row id "sent" or "failed" after attempts tries. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_outbox_done(struct store *st, int64_t id, const char *state, int attempts);
+
+/* Schedules row id again at next_try_ms. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_outbox_retry(struct store *st, int64_t id, int attempts,
+                                     int64_t next_try_ms);
+
+/* Rows still queued, or -1 on error. */
+long store_outbox_pending(struct store *st);
+
+/* ---- webhooks and channels --------------------------------------------- */
+
+/* Records (channel, event_id) as seen at now_s. Returns 1 if it is new, 0
+ * if it was seen before, -EIO on error. */
+MC_MUST_CHECK int store_event_first_time(struct store *st, const char *channel,
+                                         const char *event_id, int64_t now_s);
+
+/* The options JSON last offered to (channel, user), new (free()), or NULL. */
+char *store_options_get(struct store *st, const char *channel, const char *user);
+
+/* Replaces the options offered to (channel, user). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_options_put(struct store *st, const char *channel, const char *user,
+                                    const char *options_json);
+
+/* Copies the stored tokens of channel (refresh "" when none). Returns 0,
+ * -ENOENT, -E2BIG (a buffer too small) or -EIO. */
+MC_MUST_CHECK int store_token_get(struct store *st, const char *channel, char *access,
+                                  size_t access_cap, char *refresh, size_t refresh_cap);
+
+/* Replaces the tokens of channel. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_token_put(struct store *st, const char *channel, const char *access,
+                                  const char *refresh, int64_t now_s);
+
+#endif

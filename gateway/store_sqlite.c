@@ -1,0 +1,725 @@
+/* gateway/store_sqlite.c - the SQLite back-end of store.h: one WAL database
+ * file, every statement prepared once in store_open() and kept until
+ * store_free(). The batch is one BEGIN IMMEDIATE transaction; units are
+ * savepoints inside it. */
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "mc_log.h"
+
+#define STORE_BUSY_MS 2000    /* wait this long for another process's write lock */
+#define STORE_BUSY_STEP_US 50 /* ... polling this often: a worker holds it for one short pass */
+
+/* Migrations, applied in order; migration i brings user_version from i to
+ * i + 1. Never edit one that has shipped: add the next. */
+static const char *const migrations[] = {
+    /* 0 -> 1: sessions and turns */
+    "CREATE TABLE session ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token TEXT NOT NULL UNIQUE,"
+    "  channel TEXT NOT NULL,"
+    "  user_key TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT '{}');"
+    "CREATE UNIQUE INDEX session_user ON session (channel, user_key) WHERE user_key IS NOT NULL;"
+    "CREATE TABLE turn ("
+    "  id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES session (id),"
+    "  ts INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  user_hash TEXT,"
+    "  role TEXT NOT NULL CHECK (role IN ('user', 'bot')),"
+    "  text TEXT NOT NULL,"
+    "  label TEXT, confidence REAL, decision TEXT, procedure TEXT,"
+    "  latency_us INTEGER, msg_id TEXT);"
+    "CREATE INDEX turn_session ON turn (session_id, id);",
+    /* 1 -> 2: de-duplication of resent messages and the channel outbox */
+    "CREATE INDEX turn_msg ON turn (session_id, msg_id) WHERE msg_id IS NOT NULL;"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  channel TEXT NOT NULL,"
+    "  user_key TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_try INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')));"
+    "CREATE INDEX outbox_due ON outbox (state, next_try);"
+    "CREATE TABLE seen_event (channel TEXT NOT NULL, event_id TEXT NOT NULL, ts INTEGER NOT NULL,"
+    "  PRIMARY KEY (channel, event_id));",
+    /* 2 -> 3: refreshed channel tokens, numbered options offered per user */
+    "CREATE TABLE chan_token (channel TEXT PRIMARY KEY, access_token TEXT NOT NULL,"
+    "  refresh_token TEXT, updated INTEGER NOT NULL);"
+    "CREATE TABLE chan_options (channel TEXT NOT NULL, user_key TEXT NOT NULL,"
+    "  options TEXT NOT NULL, PRIMARY KEY (channel, user_key));"
+    "CREATE INDEX outbox_user ON outbox (channel, user_key, state, id);",
+    /* 3 -> 4: a row version, so worker processes never interleave a session's turns */
+    "ALTER TABLE session ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
+};
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+enum store_q {
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_ROLLBACK,
+    Q_SAVEPOINT,
+    Q_RELEASE,
+    Q_ROLLBACK_TO,
+    Q_BY_TOKEN,
+    Q_BY_USER,
+    Q_SESSION_INSERT,
+    Q_SESSION_SAVE,
+    Q_SESSION_EXISTS,
+    Q_TURN_INSERT,
+    Q_HISTORY,
+    Q_FIND_REPLY,
+    Q_OUTBOX_ADD,
+    Q_OUTBOX_DUE,
+    Q_OUTBOX_DONE,
+    Q_OUTBOX_RETRY,
+    Q_OUTBOX_PENDING,
+    Q_EVENT_SEEN,
+    Q_OPTIONS_GET,
+    Q_OPTIONS_PUT,
+    Q_TOKEN_GET,
+    Q_TOKEN_PUT,
+    Q_COUNT
+};
+
+#define SESSION_COLS "id, token, channel, coalesce(user_key, ''), last_seen, state, version"
+
+/* Every statement the store runs; nothing else is ever prepared. */
+static const char *const sql[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT unit",
+    [Q_RELEASE] = "RELEASE unit",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO unit",
+    [Q_BY_TOKEN] = "SELECT " SESSION_COLS " FROM session WHERE token = ?1",
+    [Q_BY_USER] = "SELECT " SESSION_COLS " FROM session WHERE channel = ?1 AND user_key = ?2",
+    [Q_SESSION_INSERT] = "INSERT INTO session (token, channel, user_key, created, last_seen) "
+                         "VALUES (?1, ?2, ?3, ?4, ?4)",
+    /* compare-and-swap on the version: a worker holding an older copy of the
+     * session changes nothing and reloads (see store_turn_save) */
+    [Q_SESSION_SAVE] = "UPDATE session SET state = ?2, last_seen = ?3, version = version + 1 "
+                       "WHERE id = ?1 AND version = ?4",
+    [Q_SESSION_EXISTS] = "SELECT 1 FROM session WHERE id = ?1",
+    [Q_TURN_INSERT] = "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, label, "
+                      "confidence, decision, procedure, latency_us, msg_id) VALUES "
+                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [Q_HISTORY] = "SELECT role, text, ts, msg_id FROM (SELECT id, role, text, ts, msg_id "
+                  "FROM turn WHERE session_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+    [Q_FIND_REPLY] = "SELECT text FROM turn WHERE session_id = ?1 AND msg_id = ?2 AND "
+                     "role = 'bot' ORDER BY id DESC LIMIT 1",
+    [Q_OUTBOX_ADD] = "INSERT INTO outbox (channel, user_key, body, created, next_try) "
+                     "VALUES (?1, ?2, ?3, ?4, ?4)",
+    /* the oldest queued row of each citizen, if it is due: order per user */
+    [Q_OUTBOX_DUE] = "SELECT o.id, o.channel, o.user_key, o.body, o.attempts, o.created "
+                     "FROM outbox o WHERE o.state = 'queued' AND o.next_try <= ?1 AND "
+                     "o.id = (SELECT min(p.id) FROM outbox p WHERE p.channel = o.channel "
+                     "AND p.user_key = o.user_key AND p.state = 'queued') "
+                     "ORDER BY o.id LIMIT ?2",
+    [Q_OUTBOX_DONE] = "UPDATE outbox SET state = ?2, attempts = ?3 WHERE id = ?1",
+    [Q_OUTBOX_RETRY] = "UPDATE outbox SET attempts = ?2, next_try = ?3 WHERE id = ?1",
+    [Q_OUTBOX_PENDING] = "SELECT count(*) FROM outbox WHERE state = 'queued'",
+    [Q_EVENT_SEEN] = "INSERT OR IGNORE INTO seen_event VALUES (?1, ?2, ?3)",
+    [Q_OPTIONS_GET] = "SELECT options FROM chan_options WHERE channel = ?1 AND user_key = ?2",
+    [Q_OPTIONS_PUT] = "INSERT OR REPLACE INTO chan_options VALUES (?1, ?2, ?3)",
+    [Q_TOKEN_GET] = "SELECT access_token, coalesce(refresh_token, '') FROM chan_token "
+                    "WHERE channel = ?1",
+    [Q_TOKEN_PUT] = "INSERT OR REPLACE INTO chan_token VALUES (?1, ?2, ?3, ?4)",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    bool batch;     /* BEGIN IMMEDIATE done, COMMIT not yet */
+    bool broken;    /* the batch lost writes (SQLite rolled it back): its commit fails */
+    unsigned units; /* savepoints open */
+    struct store_stats stats;
+};
+
+static int migrate(sqlite3 *db, const char *path, struct mc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int version = -1, i;
+    char *msg = NULL;
+    char pragma[64];
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        mc_err_set(err, "%s: %s", path, sqlite3_errmsg(db));
+        return -EIO;
+    }
+    version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version > STORE_SCHEMA_VERSION) {
+        mc_err_set(err, "%s: schema version %d is newer than this program's %d", path, version,
+                   STORE_SCHEMA_VERSION);
+        return -EINVAL;
+    }
+    for (i = version; i < STORE_SCHEMA_VERSION; i++) {
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", i + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, migrations[i], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            mc_err_set(err, "%s: migration %d: %s", path, i + 1, msg ? msg : "failed");
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -EIO;
+        }
+        mc_log(MC_LOG_INFO, "state.migrate", "path=%s version=%d", path, i + 1);
+    }
+    return 0;
+}
+
+/* Creates the database's folder when it is missing (one level, like a fresh
+ * build/state or /var/lib/motcua), so a first start needs no manual step. */
+static void make_parent_dir(const char *path)
+{
+    char dir[1024];
+    char *slash;
+
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return;
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    (void)mkdir(dir, 0750);
+}
+
+/* SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... 100 ms between tries:
+ * with several worker processes (listen.workers), each holding the write
+ * lock for one pass of its event loop (well under a millisecond to a few),
+ * that turned a short wait into tens of milliseconds of p99. Poll finely
+ * instead, for the same total. */
+static int busy_wait(void *ctx, int tries)
+{
+    struct timespec ts = {0, STORE_BUSY_STEP_US * 1000L};
+
+    (void)ctx;
+    if ((long)tries * STORE_BUSY_STEP_US >= STORE_BUSY_MS * 1000L)
+        return 0; /* give up: SQLITE_BUSY, the batch fails and its replies become errors */
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+struct store *store_open(const char *path, struct mc_err *err)
+{
+    struct store *st;
+    int i;
+
+    st = calloc(1, sizeof(*st));
+    if (!st) {
+        mc_err_set(err, "%s: out of memory", path);
+        return NULL;
+    }
+    make_parent_dir(path);
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        goto fail_sqlite;
+    sqlite3_busy_handler(st->db, busy_wait, NULL);
+    /* WAL: readers never block the writer. NORMAL sync makes a commit durable
+     * across a process crash (SIGKILL), which is what a reply promises; an OS
+     * crash or power loss may lose the last batches, never corrupt the file. */
+    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        goto fail_sqlite;
+    if (migrate(st->db, path, err))
+        goto fail;
+    for (i = 0; i < Q_COUNT; i++)
+        if (sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) !=
+            SQLITE_OK)
+            goto fail_sqlite;
+    return st;
+
+fail_sqlite:
+    mc_err_set(err, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+fail:
+    store_free(st);
+    return NULL;
+}
+
+void store_free(struct store *st)
+{
+    int i;
+
+    if (!st)
+        return;
+    if (st->batch && st->q[Q_ROLLBACK]) {
+        mc_log(MC_LOG_WARN, "state.rollback", "reason=closed_before_commit");
+        sqlite3_step(st->q[Q_ROLLBACK]);
+    }
+    for (i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(st->q[i]);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+void store_get_stats(const struct store *st, struct store_stats *out)
+{
+    *out = st->stats;
+}
+
+/* Runs statement q to its end. Returns 0 or -EIO. */
+static int run(struct store *st, enum store_q q)
+{
+    int rc = sqlite3_step(st->q[q]);
+
+    sqlite3_reset(st->q[q]);
+    sqlite3_clear_bindings(st->q[q]);
+    if (rc == SQLITE_DONE)
+        return 0;
+    mc_log(MC_LOG_ERROR, "state.db", "q=%d error=\"%s\"", (int)q, sqlite3_errmsg(st->db));
+    return -EIO;
+}
+
+bool store_in_batch(const struct store *st)
+{
+    return st->batch;
+}
+
+/* Opens the batch if none is open. A batch that SQLite rolled back on its
+ * own (an I/O error, a full disk) is marked broken first: the writes it held
+ * are gone, so its commit must fail even if later writes succeed. */
+static int batch(struct store *st)
+{
+    if (st->batch && sqlite3_get_autocommit(st->db)) {
+        st->broken = true;
+        st->batch = false;
+        st->units = 0;
+    }
+    if (st->batch)
+        return 0;
+    if (run(st, Q_BEGIN))
+        return -EIO;
+    st->batch = true;
+    return 0;
+}
+
+int store_commit(struct store *st)
+{
+    bool lost;
+
+    if (st->units)
+        return -EBUSY;
+    if (!st->batch && !st->broken)
+        return 0;
+    lost = st->broken || sqlite3_get_autocommit(st->db);
+    if (!lost && run(st, Q_COMMIT) == 0) {
+        st->batch = false;
+        st->stats.commits++;
+        return 0;
+    }
+    if (!sqlite3_get_autocommit(st->db))
+        (void)run(st, Q_ROLLBACK);
+    st->batch = false;
+    st->broken = false;
+    st->stats.failures++;
+    mc_log(MC_LOG_ERROR, "state.commit_failed", "action=rolled_back");
+    return -EIO;
+}
+
+int store_unit_begin(struct store *st)
+{
+    if (batch(st) || run(st, Q_SAVEPOINT))
+        return -EIO;
+    st->units++;
+    return 0;
+}
+
+int store_unit_end(struct store *st, bool keep)
+{
+    int rc = 0;
+
+    if (!st->units)
+        return -EINVAL;
+    st->units--;
+    if (!keep)
+        rc = run(st, Q_ROLLBACK_TO);
+    if (run(st, Q_RELEASE))
+        rc = -EIO;
+    if (rc)
+        st->broken = true; /* a unit half undone: the batch cannot be trusted */
+    return rc;
+}
+
+/* Column i as text, "" for NULL: a NULL never reaches "%s". */
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+
+    return t ? t : "";
+}
+
+/* Binds text, or NULL when s is NULL. Returns an SQLite result code. */
+static int bind_opt(sqlite3_stmt *q, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(q, i);
+}
+
+static int bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+    return sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Steps a session query already bound; fills s from its one row. */
+static int load_session(struct store *st, enum store_q which, struct session *s)
+{
+    sqlite3_stmt *q = st->q[which];
+    const char *state;
+    int rc = sqlite3_step(q);
+
+    if (rc == SQLITE_ROW) {
+        memset(s, 0, sizeof(*s));
+        s->id = sqlite3_column_int64(q, 0);
+        snprintf(s->token, sizeof(s->token), "%s", col_text(q, 1));
+        snprintf(s->channel, sizeof(s->channel), "%s", col_text(q, 2));
+        snprintf(s->user_key, sizeof(s->user_key), "%s", col_text(q, 3));
+        s->last_seen = sqlite3_column_int64(q, 4);
+        s->resumed = true;
+        state = (const char *)sqlite3_column_text(q, 5);
+        s->state = strdup(state ? state : "{}");
+        s->version = sqlite3_column_int64(q, 6);
+        rc = s->state ? 0 : -ENOMEM;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+int store_session_by_token(struct store *st, const char *token, struct session *s)
+{
+    if (bind_text(st->q[Q_BY_TOKEN], 1, token) != SQLITE_OK)
+        return -EIO;
+    return load_session(st, Q_BY_TOKEN, s);
+}
+
+int store_session_by_user(struct store *st, const char *channel, const char *user_key,
+                          struct session *s)
+{
+    sqlite3_stmt *q = st->q[Q_BY_USER];
+
+    /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, user_key)) != SQLITE_OK)
+        return -EIO;
+    return load_session(st, Q_BY_USER, s);
+}
+
+int store_session_insert(struct store *st, struct session *s)
+{
+    sqlite3_stmt *q = st->q[Q_SESSION_INSERT];
+
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, s->token) | bind_text(q, 2, s->channel) |
+         bind_opt(q, 3, s->user_key[0] ? s->user_key : NULL) |
+         sqlite3_bind_int64(q, 4, s->last_seen)) != SQLITE_OK ||
+        run(st, Q_SESSION_INSERT))
+        return -EIO;
+    s->id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+static int turn_insert(struct store *st, const struct session *s, const char *hash,
+                       const struct session_turn *t)
+{
+    sqlite3_stmt *q = st->q[Q_TURN_INSERT];
+
+    if ((sqlite3_bind_int64(q, 1, s->id) | sqlite3_bind_int64(q, 2, s->last_seen) |
+         bind_text(q, 3, s->channel) | bind_text(q, 4, hash) |
+         sqlite3_bind_text(q, 5, t->role, -1, SQLITE_STATIC) |
+         bind_text(q, 6, t->text ? t->text : "") | bind_opt(q, 7, t->label) |
+         (t->label ? sqlite3_bind_double(q, 8, t->confidence) : sqlite3_bind_null(q, 8)) |
+         bind_opt(q, 9, t->decision) | bind_opt(q, 10, t->procedure) |
+         sqlite3_bind_int64(q, 11, t->latency_us) | bind_opt(q, 12, t->msg_id)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_TURN_INSERT);
+}
+
+static bool session_exists(struct store *st, int64_t id)
+{
+    sqlite3_stmt *q = st->q[Q_SESSION_EXISTS];
+    bool found = sqlite3_bind_int64(q, 1, id) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW;
+
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return found;
+}
+
+int store_turn_save(struct store *st, struct session *s, const struct session_turn *t, size_t n)
+{
+    sqlite3_stmt *q = st->q[Q_SESSION_SAVE];
+    char hash[17];
+    size_t i;
+    int rc;
+
+    session_user_hash(s, hash);
+    if (store_unit_begin(st))
+        return -EIO;
+    rc =
+        (sqlite3_bind_int64(q, 1, s->id) | bind_text(q, 2, s->state ? s->state : "{}") |
+         sqlite3_bind_int64(q, 3, s->last_seen) | sqlite3_bind_int64(q, 4, s->version)) != SQLITE_OK
+            ? -EIO
+            : run(st, Q_SESSION_SAVE);
+    /* another worker saved a turn since s was read: never records on top of
+     * a state we did not see; no such session: never records without it */
+    if (!rc && sqlite3_changes(st->db) != 1)
+        rc = session_exists(st, s->id) ? -EAGAIN : -EIO;
+    for (i = 0; i < n && !rc; i++)
+        rc = turn_insert(st, s, hash, &t[i]);
+    if (store_unit_end(st, rc == 0))
+        rc = -EIO;
+    if (!rc) {
+        s->version++;
+        st->stats.turns++;
+    }
+    return rc;
+}
+
+int store_history(struct store *st, int64_t session_id, unsigned max,
+                  int (*fn)(void *ctx, const char *role, const char *text, int64_t ts,
+                            const char *msg_id),
+                  void *ctx)
+{
+    sqlite3_stmt *q = st->q[Q_HISTORY];
+    int rc, out = 0;
+
+    if ((sqlite3_bind_int64(q, 1, session_id) | sqlite3_bind_int(q, 2, (int)max)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        out = fn(ctx, col_text(q, 0), col_text(q, 1), sqlite3_column_int64(q, 2),
+                 (const char *)sqlite3_column_text(q, 3));
+        if (out)
+            break;
+    }
+    if (!out && rc != SQLITE_DONE)
+        out = -EIO;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return out;
+}
+
+/* Steps a bound query and returns its first column as new text, or NULL. */
+static char *first_text(struct store *st, enum store_q which)
+{
+    sqlite3_stmt *q = st->q[which];
+    char *text = NULL;
+
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+        text = strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return text;
+}
+
+char *store_find_reply(struct store *st, int64_t session_id, const char *msg_id)
+{
+    sqlite3_stmt *q = st->q[Q_FIND_REPLY];
+
+    if ((sqlite3_bind_int64(q, 1, session_id) | bind_text(q, 2, msg_id)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return NULL;
+    }
+    return first_text(st, Q_FIND_REPLY);
+}
+
+int store_outbox_add(struct store *st, const char *channel, const char *user, const char *body,
+                     int64_t now_ms)
+{
+    sqlite3_stmt *q = st->q[Q_OUTBOX_ADD];
+
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, user) | bind_text(q, 3, body) |
+         sqlite3_bind_int64(q, 4, now_ms)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_OUTBOX_ADD);
+}
+
+int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows, size_t max,
+                     size_t *n)
+{
+    sqlite3_stmt *q = st->q[Q_OUTBOX_DUE];
+    struct store_outbox_row *r;
+    int rc = SQLITE_DONE, out = 0;
+
+    *n = 0;
+    if ((sqlite3_bind_int64(q, 1, now_ms) | sqlite3_bind_int64(q, 2, (sqlite3_int64)max)) !=
+        SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    while (*n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        r = &rows[*n];
+        memset(r, 0, sizeof(*r));
+        r->id = sqlite3_column_int64(q, 0);
+        snprintf(r->channel, sizeof(r->channel), "%s", col_text(q, 1));
+        snprintf(r->user, sizeof(r->user), "%s", col_text(q, 2));
+        r->body_len = (size_t)sqlite3_column_bytes(q, 3);
+        r->body = malloc(r->body_len + 1);
+        if (!r->body) {
+            out = -ENOMEM;
+            break;
+        }
+        memcpy(r->body, col_text(q, 3), r->body_len);
+        r->body[r->body_len] = '\0';
+        r->attempts = sqlite3_column_int(q, 4);
+        r->created_ms = sqlite3_column_int64(q, 5);
+        (*n)++;
+    }
+    if (!out && *n < max && rc != SQLITE_DONE)
+        out = -EIO;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (out) {
+        while (*n)
+            free(rows[--*n].body);
+    }
+    return out;
+}
+
+int store_outbox_done(struct store *st, int64_t id, const char *state, int attempts)
+{
+    sqlite3_stmt *q = st->q[Q_OUTBOX_DONE];
+
+    if (batch(st))
+        return -EIO;
+    if ((sqlite3_bind_int64(q, 1, id) | bind_text(q, 2, state) |
+         sqlite3_bind_int(q, 3, attempts)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_OUTBOX_DONE);
+}
+
+int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms)
+{
+    sqlite3_stmt *q = st->q[Q_OUTBOX_RETRY];
+
+    if (batch(st))
+        return -EIO;
+    if ((sqlite3_bind_int64(q, 1, id) | sqlite3_bind_int(q, 2, attempts) |
+         sqlite3_bind_int64(q, 3, next_try_ms)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_OUTBOX_RETRY);
+}
+
+long store_outbox_pending(struct store *st)
+{
+    sqlite3_stmt *q = st->q[Q_OUTBOX_PENDING];
+    long n = -1;
+
+    if (sqlite3_step(q) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return n;
+}
+
+int store_event_first_time(struct store *st, const char *channel, const char *event_id,
+                           int64_t now_s)
+{
+    sqlite3_stmt *q = st->q[Q_EVENT_SEEN];
+
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, event_id) | sqlite3_bind_int64(q, 3, now_s)) !=
+            SQLITE_OK ||
+        run(st, Q_EVENT_SEEN)) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+char *store_options_get(struct store *st, const char *channel, const char *user)
+{
+    sqlite3_stmt *q = st->q[Q_OPTIONS_GET];
+
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, user)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return NULL;
+    }
+    return first_text(st, Q_OPTIONS_GET);
+}
+
+int store_options_put(struct store *st, const char *channel, const char *user,
+                      const char *options_json)
+{
+    sqlite3_stmt *q = st->q[Q_OPTIONS_PUT];
+
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, user) | bind_text(q, 3, options_json)) !=
+        SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_OPTIONS_PUT);
+}
+
+int store_token_get(struct store *st, const char *channel, char *access, size_t access_cap,
+                    char *refresh, size_t refresh_cap)
+{
+    sqlite3_stmt *q = st->q[Q_TOKEN_GET];
+    int rc;
+
+    if (bind_text(q, 1, channel) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        if ((size_t)sqlite3_column_bytes(q, 0) >= access_cap ||
+            (size_t)sqlite3_column_bytes(q, 1) >= refresh_cap)
+            rc = -E2BIG;
+        else {
+            snprintf(access, access_cap, "%s", col_text(q, 0));
+            snprintf(refresh, refresh_cap, "%s", col_text(q, 1));
+            rc = 0;
+        }
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+int store_token_put(struct store *st, const char *channel, const char *access, const char *refresh,
+                    int64_t now_s)
+{
+    sqlite3_stmt *q = st->q[Q_TOKEN_PUT];
+
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, access) | bind_text(q, 3, refresh) |
+         sqlite3_bind_int64(q, 4, now_s)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_TOKEN_PUT);
+}
