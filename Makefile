@@ -35,7 +35,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
-INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Ichannels
+INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Igateway/kb -Igateway/store -Ichannels
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(INCS) $(PKG_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm
 

@@ -24,7 +24,7 @@ struct json_t;
 struct places_result;
 
 /* Reads the place named anywhere in the raw message text[0..len) with the
- * in-memory index of kb (gateway/places.h: every hint the citizen gave,
+ * in-memory index of kb (gateway/kb/places.h: every hint the citizen gave,
  * unit, former district, province, "cũ", in any order), fills *r and sets
  * *units to a new array of the candidates in the shape kb_units_search()
  * writes ({"code","name","province","province_code","match","former":[{code,

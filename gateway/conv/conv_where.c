@@ -333,7 +333,7 @@ static void ask_commune_in(struct turn *t, const struct places_hints *h)
 }
 
 /* Reads a place anywhere in the message with every hint the citizen gave
- * (gateway/places.h): one unit -> the locality is set; several -> they are
+ * (gateway/kb/places.h): one unit -> the locality is set; several -> they are
  * offered; a commune named but unknown -> said so; only a district or a
  * province -> which commune? A message that names no place leaves *res
  * TURN_PLACE_NONE. */

@@ -1,4 +1,4 @@
-/* gateway/store_sqlite.c - the SQLite back-end of store.h: one WAL database
+/* gateway/store/store_sqlite.c - the SQLite back-end of store.h: one WAL database
  * file, every statement prepared once in store_open() and kept until
  * store_free(). The batch is one BEGIN IMMEDIATE transaction; units are
  * savepoints inside it. */

@@ -1,4 +1,4 @@
-/* gateway/session.c - see session.h. */
+/* gateway/store/session.c - see session.h. */
 #include "session.h"
 
 #include <errno.h>

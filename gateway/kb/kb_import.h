@@ -1,4 +1,4 @@
-/* gateway/kb_import.h - `motcua import DATA_DIR OUT.db`: validates the
+/* gateway/kb/kb_import.h - `motcua import DATA_DIR OUT.db`: validates the
  * reviewed source files in data/ and builds the knowledge database.
  * Every problem is reported as "file:field: problem" on the error stream;
  * the database is written only when all files are valid. */

@@ -1,4 +1,4 @@
-/* gateway/places.h - the administrative units in memory, and a finder that
+/* gateway/kb/places.h - the administrative units in memory, and a finder that
  * reads one place out of a whole citizen message.
  *
  * A places_index is built once from the knowledge database (tables province,

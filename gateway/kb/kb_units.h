@@ -1,4 +1,4 @@
-/* gateway/kb_units.h - the administrative units since 1 July 2025 (34
+/* gateway/kb/kb_units.h - the administrative units since 1 July 2025 (34
  * provinces, 3,321 communes/wards) and where each of the 10,047 pre-reform
  * communes went, imported from data/units/ and searched by current or
  * former name with or without diacritics ("phuong cong vi", "Cống Vị"). */

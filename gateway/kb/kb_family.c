@@ -1,4 +1,4 @@
-/* gateway/kb_family.c - see kb_family.h. The folded naming words and names
+/* gateway/kb/kb_family.c - see kb_family.h. The folded naming words and names
  * of every option are computed once, at import, so loading is a copy and a
  * turn only compares words. */
 #include "kb_family.h"

@@ -1,4 +1,4 @@
-/* gateway/store.h - all state of the server behind one interface: sessions
+/* gateway/store/store.h - all state of the server behind one interface: sessions
  * (state JSON, history), turn records, the resend key (a client message id
  * and the reply it got), the Messenger/Zalo outbox, webhook de-duplication
  * keys, numbered options and channel tokens.

@@ -1,4 +1,4 @@
-/* gateway/kb_family.h - families of procedures (data/families.json,
+/* gateway/kb/kb_family.h - families of procedures (data/families.json,
  * data/FAMILIES.md): a broad request ("làm giấy tờ nhà đất", "đăng ký cư
  * trú") may mean any of a few procedures, and the conversation offers the
  * choice with one line per option (conv_family.h) instead of guessing.

@@ -1,4 +1,4 @@
-/* gateway/kb.c - see kb.h. */
+/* gateway/kb/kb.c - see kb.h. */
 #include "kb.h"
 #include "places.h"
 

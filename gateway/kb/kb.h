@@ -1,4 +1,4 @@
-/* gateway/kb.h - the knowledge base: procedure guides, meta answers,
+/* gateway/kb/kb.h - the knowledge base: procedure guides, meta answers,
  * offices, administrative units, families and the place finder, read from
  * the read-only SQLite file that `motcua import` writes.
  *
@@ -127,7 +127,7 @@ const struct kb_family_set *kb_families(const struct kb *kb);
  * lives; one thread at a time. */
 struct sqlite3 *kb_db(struct kb *kb);
 
-/* The administrative units in memory (gateway/places.h), built when kb was
+/* The administrative units in memory (gateway/kb/places.h), built when kb was
  * opened; borrowed, valid while kb lives. Never NULL for an open kb. */
 const struct places_index *kb_places(const struct kb *kb);
 

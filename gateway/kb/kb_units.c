@@ -1,4 +1,4 @@
-/* gateway/kb_units.c - see kb_units.h. Names are matched on a folded key so
+/* gateway/kb/kb_units.c - see kb_units.h. Names are matched on a folded key so
  * "Hòa"/"Hoà" (the two sources differ in tone style) and "hoa" all meet. */
 #include "kb_units.h"
 

@@ -1,4 +1,4 @@
-/* gateway/places.c - see places.h. One table maps every folded word sequence
+/* gateway/kb/places.c - see places.h. One table maps every folded word sequence
  * the finder knows (unit names, district and province names, short names,
  * unit words, residence cues, "cũ") to its postings, so reading a message is
  * one left-to-right pass of hash probes, then a choice among at most a few

@@ -1,4 +1,4 @@
-/* gateway/session.h - conversations per (channel, user key) and their
+/* gateway/store/session.h - conversations per (channel, user key) and their
  * turns: the session model and its rules (tokens, idle reset, history as
  * the welcome frame shows it). Every read and write goes through the store
  * (store.h); this module holds no SQL. Event-loop thread only. */

@@ -1,4 +1,4 @@
-/* gateway/kb_import.c - see kb_import.h.
+/* gateway/kb/kb_import.c - see kb_import.h.
  * The validator is deliberately strict: these files are advice citizens act
  * on, so a missing legal basis or a malformed link must stop the build, not
  * reach a citizen. */
