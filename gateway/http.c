@@ -520,9 +520,13 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
         return respond_error(gw, wsi, r, 413, "too_large", "The body is larger than 64 KiB.");
     }
-    if (n == 0 && !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
-        return route(gw, wsi, r); /* no body will come */
-    return 0;                     /* wait for HTTP_BODY / HTTP_BODY_COMPLETION */
+    if (n == 0 && !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
+        /* no body will come, yet lws 4.1.6 still calls HTTP_BODY_COMPLETION
+         * after "content-length: 0": answer (and reload, ...) once only */
+        r->routed = true;
+        return route(gw, wsi, r);
+    }
+    return 0; /* wait for HTTP_BODY / HTTP_BODY_COMPLETION */
 }
 
 int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r, void *in,
@@ -542,6 +546,8 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (!r->active)
             return -1;
+        if (r->routed)
+            return 0;
         if (r->body_too_large) {
             gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
             return respond_error(gw, wsi, r, 413, "too_large", "The body is larger than 64 KiB.");

@@ -23,6 +23,7 @@ struct http_req {
     char path[HTTP_PATH_MAX];
     struct mc_buf body; /* request body, <= HTTP_BODY_MAX */
     bool body_too_large;
+    bool routed;                   /* answered already: a later HTTP_BODY_COMPLETION is ignored */
     char sig[HTTP_HDR_MAX];        /* X-Hub-Signature-256 or X-ZEvent-Signature */
     char auth[HTTP_HDR_MAX + 560]; /* Authorization (admin endpoints) */
     size_t auth_len;

@@ -30,6 +30,7 @@
 #include "conv_words.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_gtext.h"
 #include "mc_log.h"
 
 /* ---- state -------------------------------------------------------------- */
@@ -111,6 +112,13 @@ int turn_guide_get(struct turn *t, const char *id, const json_t **g)
     return *g ? 0 : -ENOENT;
 }
 
+const struct kb_gtext *turn_guide_words(struct turn *t, const json_t *g)
+{
+    const struct kb_gtext *x = g ? kb_guide_words(t->cx->kb, turn_sget(g, "id")) : NULL;
+
+    return x && x->guide == g ? x : NULL;
+}
+
 /* The guide of id, borrowed from the kb, or NULL. */
 static const json_t *guide_load(struct turn *t, const char *id)
 {
@@ -147,6 +155,7 @@ static enum conv_switch switch_to(struct turn *t, const char *q, unsigned aspect
     struct conv_switch_facts f = {0};
     const char *p = turn_proc(t);
     const json_t *gp, *gq;
+    const struct kb_gtext *xp, *xq;
     enum conv_switch d;
 
     f.in_context = p != NULL;
@@ -159,15 +168,45 @@ static enum conv_switch switch_to(struct turn *t, const char *q, unsigned aspect
     f.asks_aspect = (aspects & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION)) != 0;
     gp = guide_load(t, p);
     gq = guide_load(t, q);
+    xp = turn_guide_words(t, gp);
+    xq = turn_guide_words(t, gq);
     if (gp) {
-        f.names_p = conv_topic_names(gp, topic, true);
-        f.covered_by_p = conv_topic_covered(gp, topic);
-        f.faq_fits_p = conv_guide_faq(gp, t->folded) != NULL;
+        f.names_p = xp ? conv_topic_names_in(xp, topic, true) : conv_topic_names(gp, topic, true);
+        f.covered_by_p = xp ? conv_topic_covered_in(xp, topic) : conv_topic_covered(gp, topic);
+        f.faq_fits_p =
+            (xp ? conv_guide_faq_in(xp, t->folded) : conv_guide_faq(gp, t->folded)) != NULL;
     }
-    f.names_q = gq && conv_topic_names(gq, topic, true);
-    f.q_within_p = f.names_q && gp && conv_topic_names_within(gq, gp, topic);
+    f.names_q =
+        gq && (xq ? conv_topic_names_in(xq, topic, true) : conv_topic_names(gq, topic, true));
+    f.q_within_p = f.names_q && gp &&
+                   (xq && xp ? conv_topic_names_within_in(xq, xp, topic)
+                             : conv_topic_names_within(gq, gp, topic));
     d = conv_switch_decide(&f);
     return d;
+}
+
+/* conv_topic_names() of g, from its folded words when the kb has them. */
+static bool names_guide(struct turn *t, const json_t *g, const char *topic, bool aliases)
+{
+    const struct kb_gtext *x = turn_guide_words(t, g);
+
+    return x ? conv_topic_names_in(x, topic, aliases) : conv_topic_names(g, topic, aliases);
+}
+
+/* conv_guide_faq() of g, likewise. */
+static const json_t *faq_of(struct turn *t, const json_t *g)
+{
+    const struct kb_gtext *x = turn_guide_words(t, g);
+
+    return x ? conv_guide_faq_in(x, t->folded) : conv_guide_faq(g, t->folded);
+}
+
+/* conv_topic_asked() of g, likewise. */
+static unsigned asked_of(struct turn *t, const json_t *g)
+{
+    const struct kb_gtext *x = turn_guide_words(t, g);
+
+    return x ? conv_topic_asked_in(x, t->u) : conv_topic_asked(g, t->u);
 }
 
 /* The procedure the understanding points at, or NULL: its label, or for a
@@ -192,14 +231,14 @@ static const char *understood_procedure(struct turn *t)
 static bool names_understood(struct turn *t, const char *q, const char *topic)
 {
     const json_t *g = guide_load(t, q);
-    bool yes = g && conv_topic_names(g, topic, false);
+    bool yes = g && names_guide(t, g, topic, false);
     size_t i;
 
     for (i = 0; yes && i < t->u->n_candidates; i++) {
         if (strcmp(t->u->candidates[i].label, q) == 0)
             continue;
         g = guide_load(t, t->u->candidates[i].label);
-        yes = !(g && conv_topic_names(g, topic, true));
+        yes = !(g && names_guide(t, g, topic, true));
     }
     return yes;
 }
@@ -212,8 +251,8 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
     const char *proc = turn_proc(t), *q = understood_procedure(t);
     const json_t *g = NULL;
     /* what is asked outside the procedure's own name ("mai táng phí" asks no fee) */
-    unsigned aspects = conv_parse_aspects(
-        q && turn_guide_get(t, q, &g) == 0 ? conv_topic_asked(g, u) : u->aspects);
+    unsigned aspects =
+        conv_parse_aspects(q && turn_guide_get(t, q, &g) == 0 ? asked_of(t, g) : u->aspects);
     /* "none" this sure wins over our keywords ("giá vàng bao nhiêu tiền"); "thế
      * nào" alone is too weak a keyword to hold against a milder "none" */
     bool weak = !(aspects & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION));
@@ -231,7 +270,7 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
         sure_none = false;
     /* nor does a question one of P's own FAQ entries anticipates ("có phải về
      * quê xin không") */
-    if (sure_none && proc && turn_guide_get(t, proc, &g) == 0 && conv_guide_faq(g, t->folded))
+    if (sure_none && proc && turn_guide_get(t, proc, &g) == 0 && faq_of(t, g))
         sure_none = false;
     /* a paper of P asked about ("sổ đỏ có cần nộp không") is about P, whatever
      * procedure or family the paper's name suggests */

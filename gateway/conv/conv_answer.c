@@ -13,6 +13,7 @@
 #include "conv_parse.h"
 #include "conv_turn.h"
 #include "intent.h"
+#include "kb_gtext.h"
 #include "mc_buf.h"
 
 /* ---- views of a guide --------------------------------------------------- */
@@ -72,6 +73,7 @@ int turn_say_documents(struct turn *t, const json_t *g)
  * none of them could be answered. */
 int turn_say_aspects(struct turn *t, const json_t *g, unsigned bits)
 {
+    const struct kb_gtext *x = turn_guide_words(t, g);
     const char *folded = t->folded;
     struct mc_buf b;
     unsigned bit, answered = 0;
@@ -102,7 +104,7 @@ int turn_say_aspects(struct turn *t, const json_t *g, unsigned bits)
             answered++;
             continue;
         }
-        rc = conv_guide_aspect(g, bit, folded, &b);
+        rc = x ? conv_guide_aspect_in(x, bit, folded, &b) : conv_guide_aspect(g, bit, folded, &b);
         if (rc == -ENOENT) {
             rc = 0;
             continue;
@@ -175,6 +177,14 @@ int turn_say_more(struct turn *t, const json_t *g)
 
 /* ---- follow-ups about the procedure in context -------------------------- */
 
+/* conv_guide_faq() of g, from its folded words when the kb has them. */
+static const json_t *faq_of(struct turn *t, const json_t *g)
+{
+    const struct kb_gtext *x = turn_guide_words(t, g);
+
+    return x ? conv_guide_faq_in(x, t->folded) : conv_guide_faq(g, t->folded);
+}
+
 /* A follow-up about proc: the guide's FAQ entry that fits, then the asked
  * aspects. -ENOENT when neither answers it. */
 int turn_answer_about(struct turn *t, const char *proc, unsigned aspects)
@@ -185,7 +195,7 @@ int turn_answer_about(struct turn *t, const char *proc, unsigned aspects)
 
     if (rc)
         return rc;
-    faq = conv_guide_faq(g, t->folded);
+    faq = faq_of(t, g);
     if (faq) {
         conv_out_textf(&t->out, "%s\n%s", turn_sget(faq, "q"), turn_sget(faq, "a"));
         aspects &= ~(unsigned)(INTENT_ASPECT_CONDITION | INTENT_ASPECT_STEPS);
@@ -212,6 +222,7 @@ int turn_answer_document(struct turn *t, const char *proc, unsigned aspects)
     const struct intent_result *u = t->u;
     char rest[INTENT_NORM_MAX];
     const json_t *g, *doc;
+    const struct kb_gtext *x;
     struct mc_buf b;
     size_t k, len = strlen(u->folded);
     int rc;
@@ -219,7 +230,7 @@ int turn_answer_document(struct turn *t, const char *proc, unsigned aspects)
     if (!(aspects & (INTENT_ASPECT_CONDITION | INTENT_ASPECT_DOCUMENTS)) || len >= sizeof(rest) ||
         turn_guide_get(t, proc, &g) != 0)
         return -ENOENT;
-    if (conv_guide_faq(g, t->folded)) /* an FAQ entry says more than the paper's name */
+    if (faq_of(t, g)) /* an FAQ entry says more than the paper's name */
         return -ENOENT;
     memcpy(rest, u->folded, len + 1);
     for (k = 0; k < u->n_aspect_spans; k++) { /* "#": a word no paper's name has */
@@ -230,7 +241,8 @@ int turn_answer_document(struct turn *t, const char *proc, unsigned aspects)
             rest[sp->start] = '#';
         }
     }
-    doc = conv_guide_document(g, rest);
+    x = turn_guide_words(t, g);
+    doc = x ? conv_guide_document_in(x, rest) : conv_guide_document(g, rest);
     if (!doc)
         return -ENOENT;
     mc_buf_init(&b, CONV_TEXT_MAX);
@@ -277,7 +289,7 @@ static int answer_new_guide(struct turn *t, const char *id, unsigned aspects, bo
     rc = turn_with_procedure(t, id, &g);
     if (rc)
         return rc;
-    faq = conv_guide_faq(g, t->folded);
+    faq = faq_of(t, g);
     if (faq) {
         conv_out_textf(&t->out, "%s\n%s", turn_sget(faq, "q"), turn_sget(faq, "a"));
         aspects &= ~(unsigned)INTENT_ASPECT_CONDITION;

@@ -13,6 +13,7 @@
 #include "conv_text.h"
 #include "conv_words.h"
 #include "intent.h"
+#include "kb_gtext.h"
 
 #define GUIDE_URL_MAX 160      /* bytes of "/thu-tuc/<id>" */
 #define GUIDE_FAQ_WORDS_MAX 64 /* distinct words compared per FAQ question */
@@ -304,7 +305,8 @@ static int answer_legal(const json_t *g, struct mc_buf *b)
     return n ? 0 : -ENOENT;
 }
 
-int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct mc_buf *b)
+static int aspect(const json_t *g, const struct kb_gtext *x, unsigned bit, const char *folded,
+                  struct mc_buf *b)
 {
     const json_t *faq;
 
@@ -328,7 +330,7 @@ int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct 
     case INTENT_ASPECT_LEGAL:
         return answer_legal(g, b);
     case INTENT_ASPECT_CONDITION:
-        faq = folded ? conv_guide_faq(g, folded) : NULL;
+        faq = !folded ? NULL : x ? conv_guide_faq_in(x, folded) : conv_guide_faq(g, folded);
         if (!faq)
             return -ENOENT;
         return mc_buf_printf(b, "%s\n%s", str(faq, "q"), str(faq, "a"));
@@ -337,26 +339,38 @@ int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct 
     }
 }
 
+int conv_guide_aspect(const json_t *g, unsigned bit, const char *folded, struct mc_buf *b)
+{
+    return aspect(g, NULL, bit, folded, b);
+}
+
+int conv_guide_aspect_in(const struct kb_gtext *x, unsigned bit, const char *folded,
+                         struct mc_buf *b)
+{
+    return aspect(x->guide, x, bit, folded, b);
+}
+
 /* The folded names of g (name, short name): a question about the guide says
  * them anyway, so they tell its FAQ entries apart not at all ("giấy chứng
- * nhận" in every question about a certificate). */
+ * nhận" in every question about a certificate). Words borrowed from the
+ * guide's kb_gtext. */
 struct guide_names {
-    char text[2][CONV_TEXT_FOLD_MAX];
     struct conv_word w[GUIDE_FAQ_WORDS_MAX];
     size_t n;
 };
 
-static void names_of(const json_t *g, struct guide_names *nm)
+static void names_of(const struct kb_gtext *x, struct guide_names *nm)
 {
-    static const char *const keys[] = {"name", "short_name"};
-    size_t i;
+    size_t i, k;
 
     nm->n = 0;
     for (i = 0; i < 2; i++) {
-        if (conv_text_fold(str(g, keys[i]), nm->text[i], sizeof(nm->text[i])) < 0)
-            nm->text[i][0] = '\0';
-        nm->n += conv_words_split(nm->text[i], strlen(nm->text[i]), true, nm->w + nm->n,
-                                  GUIDE_FAQ_WORDS_MAX - nm->n, NULL);
+        const struct kb_gtext_fold *f = &x->names[i];
+
+        if (f->rc < 0) /* a name cut short is no name here */
+            continue;
+        for (k = 0; k < f->n && nm->n < GUIDE_FAQ_WORDS_MAX; k++)
+            nm->w[nm->n++] = f->w[k];
     }
 }
 
@@ -418,29 +432,26 @@ static bool shares_run(const struct conv_word *u, size_t nu, const struct conv_w
     return false;
 }
 
-const json_t *conv_guide_faq(const json_t *g, const char *folded)
+const json_t *conv_guide_faq_in(const struct kb_gtext *x, const char *folded)
 {
-    struct conv_word ua[GUIDE_FAQ_SPLIT_MAX], qa[GUIDE_FAQ_WORDS_MAX];
-    struct conv_word uw[GUIDE_FAQ_WORDS_MAX], qw[GUIDE_FAQ_WORDS_MAX];
+    struct conv_word ua[GUIDE_FAQ_SPLIT_MAX], uw[GUIDE_FAQ_WORDS_MAX];
+    const json_t *faqs = json_object_get(x->guide, "faq"), *best = NULL;
     struct guide_names nm;
-    const json_t *faq, *best = NULL;
     size_t i, nua, nu, best_told = 0, best_shared = 0;
-    char q[CONV_TEXT_FOLD_MAX];
 
-    names_of(g, &nm);
+    names_of(x, &nm);
     nua = conv_words_split(folded, strlen(folded), true, ua, GUIDE_FAQ_SPLIT_MAX, NULL);
     nu = content_words(ua, nua, uw, GUIDE_FAQ_WORDS_MAX);
-    json_array_foreach(json_object_get(g, "faq"), i, faq)
-    {
-        size_t nqa, nq, telling_q = 0, shared = 0, told = 0, a, k;
+    for (i = 0; i < x->n_faq; i++) {
+        /* its words, content words and which of those tell, folded at load */
+        const struct conv_word *qa = x->faq[i].w, *qw = x->faq[i].c;
+        size_t nqa = x->faq[i].n, nq = x->faq[i].nc, telling_q = 0, shared = 0, told = 0, a, k;
         bool fits;
 
-        if (conv_text_fold(str(faq, "q"), q, sizeof(q)) < 0)
+        if (x->faq[i].rc < 0)
             continue;
-        nqa = conv_words_split(q, strlen(q), true, qa, GUIDE_FAQ_WORDS_MAX, NULL);
-        nq = content_words(qa, nqa, qw, GUIDE_FAQ_WORDS_MAX);
         for (a = 0; a < nq; a++) {
-            bool tells = telling(&qw[a], &nm);
+            bool tells = !x->faq[i].named[a];
 
             telling_q += tells;
             for (k = 0; k < nu; k++)
@@ -456,12 +467,21 @@ const json_t *conv_guide_faq(const json_t *g, const char *folded)
                 told * 2 >= telling_q) ||
                shares_run(ua, nua, qa, nqa, &nm);
         if (fits && (!best || told > best_told || (told == best_told && shared > best_shared))) {
-            best = faq;
+            best = json_array_get(faqs, i);
             best_told = told;
             best_shared = shared;
         }
     }
     return best;
+}
+
+const json_t *conv_guide_faq(const json_t *g, const char *folded)
+{
+    struct kb_gtext *x = kb_gtext_new(g);
+    const json_t *faq = x ? conv_guide_faq_in(x, folded) : NULL;
+
+    kb_gtext_free(x);
+    return faq;
 }
 
 /* The length of the longest run of words in a row that u and d share, one
@@ -493,30 +513,36 @@ static size_t doc_run(const struct conv_word *u, size_t nu, const struct conv_wo
     return best >= GUIDE_DOC_RUN_MIN ? best : 0;
 }
 
-const json_t *conv_guide_document(const json_t *g, const char *folded)
+const json_t *conv_guide_document_in(const struct kb_gtext *x, const char *folded)
 {
-    struct conv_word u[GUIDE_FAQ_SPLIT_MAX], d[GUIDE_FAQ_WORDS_MAX];
-    const json_t *doc, *best = NULL;
+    struct conv_word u[GUIDE_FAQ_SPLIT_MAX];
     struct guide_names nm;
-    char name[CONV_TEXT_FOLD_MAX];
+    const json_t *docs = json_object_get(x->guide, "documents"), *best = NULL;
     size_t i, nu = conv_words_split(folded, strlen(folded), true, u, GUIDE_FAQ_SPLIT_MAX, NULL),
               best_run = 0;
 
-    names_of(g, &nm);
-    json_array_foreach(json_object_get(g, "documents"), i, doc)
-    {
-        size_t nd, run;
+    names_of(x, &nm);
+    for (i = 0; i < x->n_docs; i++) {
+        size_t run;
 
-        if (conv_text_fold(str(doc, "name"), name, sizeof(name)) < 0)
+        if (x->docs[i].rc < 0)
             continue;
-        nd = conv_words_split(name, strlen(name), true, d, GUIDE_FAQ_WORDS_MAX, NULL);
-        run = doc_run(u, nu, d, nd, &nm);
+        run = doc_run(u, nu, x->docs[i].w, x->docs[i].n, &nm);
         if (run > best_run) {
-            best = doc;
+            best = json_array_get(docs, i);
             best_run = run;
         }
     }
     return best;
+}
+
+const json_t *conv_guide_document(const json_t *g, const char *folded)
+{
+    struct kb_gtext *x = kb_gtext_new(g);
+    const json_t *doc = x ? conv_guide_document_in(x, folded) : NULL;
+
+    kb_gtext_free(x);
+    return doc;
 }
 
 int conv_guide_question(const struct conv_question *q, struct mc_buf *b)

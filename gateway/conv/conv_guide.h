@@ -17,6 +17,7 @@
 
 struct json_t;
 struct conv_question;
+struct kb_gtext;
 
 #define CONV_GUIDE_CHECKLIST_PARTS                                                                 \
     4 /* summary+ready, missing, unknown/not needed, return reasons */
@@ -74,6 +75,15 @@ MC_MUST_CHECK int conv_guide_aspect(const struct json_t *g, unsigned bit, const 
  * a run of 4 words in a row, 2 of them content words and one telling. The entry that shares most
  * telling words (then content words) wins. */
 const struct json_t *conv_guide_faq(const struct json_t *g, const char *folded);
+
+/* conv_guide_aspect(), conv_guide_faq() and conv_guide_document() over the
+ * guide's folded words built once with the snapshot (kb_guide_words(); the
+ * guide is x->guide): what a turn calls. The JSON forms above fold the
+ * guide on every call and are for tests and cold paths. */
+MC_MUST_CHECK int conv_guide_aspect_in(const struct kb_gtext *x, unsigned bit, const char *folded,
+                                       struct mc_buf *b);
+const struct json_t *conv_guide_faq_in(const struct kb_gtext *x, const char *folded);
+const struct json_t *conv_guide_document_in(const struct kb_gtext *x, const char *folded);
 
 /* "Câu n/total. Bạn đã có <name> chưa? (<kind, count>)" or the condition's
  * question. */

@@ -9,6 +9,7 @@
 
 struct json_t;
 struct intent_result;
+struct kb_gtext;
 
 #define CONV_TOPIC_WORDS_MAX 64 /* words of a topic or a name compared; more are not */
 
@@ -36,5 +37,14 @@ bool conv_topic_covered(const struct json_t *g, const char *topic);
  * name names it and asks nothing ("phí" in "mai táng phí", "điều kiện" in
  * "giấy chứng nhận đủ điều kiện an toàn thực phẩm"). */
 unsigned conv_topic_asked(const struct json_t *g, const struct intent_result *u);
+
+/* The same four over a guide's folded words, built once with the snapshot
+ * (kb_guide_words()): what a turn calls. The functions above fold the
+ * guide's JSON on every call and are for tests and cold paths. */
+bool conv_topic_names_in(const struct kb_gtext *x, const char *topic, bool aliases);
+bool conv_topic_names_within_in(const struct kb_gtext *xq, const struct kb_gtext *xp,
+                                const char *topic);
+bool conv_topic_covered_in(const struct kb_gtext *x, const char *topic);
+unsigned conv_topic_asked_in(const struct kb_gtext *x, const struct intent_result *u);
 
 #endif

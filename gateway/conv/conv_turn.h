@@ -107,6 +107,10 @@ bool turn_id_ok(const char *id);
 /* The guide of id, borrowed from the kb (parsed once at load). Returns 0 or
  * -ENOENT for an unknown id. */
 int turn_guide_get(struct turn *t, const char *id, const json_t **g);
+/* The folded words of guide g (kb_guide_words(), built with the snapshot),
+ * or NULL when g is not a guide of the turn's kb (then fold g on the spot:
+ * the JSON forms of conv_topic.h and conv_guide.h). */
+const struct kb_gtext *turn_guide_words(struct turn *t, const json_t *g);
 /* turn_guide_get(), and id becomes the procedure in context. */
 int turn_with_procedure(struct turn *t, const char *id, const json_t **g);
 /* The understanding's answer, read against the dialogue state; place says

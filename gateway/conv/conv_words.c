@@ -63,15 +63,17 @@ size_t conv_words_count(const char *s, size_t len)
 
 bool conv_words_is(const struct conv_word *w, const char *s)
 {
-    return strlen(s) == w->len && memcmp(w->p, s, w->len) == 0;
+    /* no strlen(s): most words differ from s at the first byte (a word holds no NUL) */
+    return strncmp(s, w->p, w->len) == 0 && s[w->len] == '\0';
 }
 
 bool conv_words_in(const struct conv_word *w, const char *const *set, size_t n)
 {
+    char first = w->len ? w->p[0] : '\0';
     size_t i;
 
-    for (i = 0; i < n; i++)
-        if (conv_words_is(w, set[i]))
+    for (i = 0; i < n; i++) /* the first byte rules out most of set without a call */
+        if (set[i][0] == first && conv_words_is(w, set[i]))
             return true;
     return false;
 }

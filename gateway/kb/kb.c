@@ -12,6 +12,7 @@
 
 #include "intent.h"
 #include "kb_family.h"
+#include "kb_gtext.h"
 
 #define KB_PHRASES_MAX 100000 /* training phrases; a sanity cap */
 #define KB_ROWS_MAX 100000    /* rows of one snapshot table (units: 3,321); a sanity cap */
@@ -24,6 +25,7 @@ struct kb_entry {
     size_t len;          /* bytes of text */
     struct kb_meta meta; /* meta answers only: borrows text and generic */
     char *generic;
+    struct kb_gtext *gtext; /* guides only: its folded words */
 };
 
 struct kb_table {
@@ -81,6 +83,7 @@ static void table_fini(struct kb_table *t)
         json_decref(t->e[i].json);
         free(t->e[i].text);
         free(t->e[i].generic);
+        kb_gtext_free(t->e[i].gtext);
     }
     free(t->e);
 }
@@ -109,7 +112,8 @@ static int row_load(sqlite3_stmt *st, enum kb_row kind, struct kb_entry *e)
             return -EINVAL;
         if (kind == KB_ROW_GUIDE) {
             e->text = dup_col(st, 1); /* served as it is by the API */
-            if (!e->text)
+            e->gtext = kb_gtext_new(e->json);
+            if (!e->text || !e->gtext)
                 return -ENOMEM;
         }
         return 0;
@@ -320,6 +324,13 @@ const json_t *kb_guide(const struct kb *kb, const char *id)
     const struct kb_entry *e = table_find(&kb->guides, id);
 
     return e ? e->json : NULL;
+}
+
+const struct kb_gtext *kb_guide_words(const struct kb *kb, const char *id)
+{
+    const struct kb_entry *e = table_find(&kb->guides, id);
+
+    return e ? e->gtext : NULL;
 }
 
 const char *kb_guide_text(const struct kb *kb, const char *id, size_t *len)

@@ -56,6 +56,13 @@ void kb_free(struct kb *kb);
  * (not even its reference count: copy what a reply keeps). */
 const struct json_t *kb_guide(const struct kb *kb, const char *id);
 
+struct kb_gtext;
+
+/* The folded words of the guide of procedure id (kb_gtext.h: its names,
+ * FAQ questions, document names and all its words), built at open, or NULL
+ * for an unknown id; borrowed as kb_guide(). */
+const struct kb_gtext *kb_guide_words(const struct kb *kb, const char *id);
+
 /* The same guide as the JSON text stored by motcua import, or NULL;
  * borrowed, *len its bytes (len may be NULL). */
 const char *kb_guide_text(const struct kb *kb, const char *id, size_t *len);
