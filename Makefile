@@ -35,7 +35,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
-INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Igateway/kb -Igateway/store -Ichannels
+INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Igateway/kb -Igateway/store -Igateway/officer -Ichannels
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(INCS) $(PKG_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm
 
@@ -151,7 +151,7 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) tests/run-all.sh
 
-# The unit tests, then the gateway, webhook and conversation e2e files against
+# The unit tests, then the gateway, webhook, conversation, reload and officer e2e files against
 # the ASan+UBSan server in $(ASAN_BUILD); both always run, and either failing
 # fails the target (an e2e server's sanitizer report fails its test file:
 # tests/e2e/lib/server.js checks every server's exit and stderr).
@@ -165,7 +165,8 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  MOTCUA_BIN=$(abspath $(ASAN_BUILD)/motcua) MOTCUA_DB=$(abspath $(ASAN_BUILD)/motcua.db) \
 	  timeout 1200 tests/node-test.sh --test-reporter=dot \
-	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js tests/e2e/reload.test.js || rc=1; \
+	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js tests/e2e/reload.test.js \
+	    tests/e2e/officer.test.js || rc=1; \
 	exit $$rc
 
 test-valgrind: $(UNIT_BIN)

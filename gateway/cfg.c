@@ -75,6 +75,8 @@ static const struct cfg_setting settings[] = {
      "Messenger/Zalo: give up delivering a reply after this long"},
     {"shutdown.grace_ms", CFG_UINT, S(shutdown_grace_ms), 100, 30000, "3000", false,
      "SIGTERM: time to finish writes before exit"},
+    {"officer.session_hours", CFG_UINT, S(officer_session_hours), 1, 720, "12", false,
+     "hours an officer's login lasts (then log in again)"},
 };
 #undef S
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -42,6 +42,7 @@ struct mc_config {
     unsigned kiosk_idle_seconds;     /* kiosk: idle time before the privacy wipe */
     unsigned outbox_give_up_seconds; /* Messenger/Zalo: stop retrying a reply after this */
     unsigned shutdown_grace_ms;      /* SIGTERM: time to finish writes before exit */
+    unsigned officer_session_hours;  /* an officer's login lasts this long */
 };
 
 /* Fills cfg with the defaults, then the JSON file at path (NULL: none), then

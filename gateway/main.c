@@ -19,6 +19,7 @@
 #include "master.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
+#include "officer_cli.h"
 
 #define EXIT_USAGE 2
 #define EXIT_GATE 3 /* motcua eval: a --min-* gate failed (the figure is below the target) */
@@ -47,7 +48,9 @@ static void usage(FILE *out)
                  "                                measure understanding on labelled messages\n"
                  "  verify-report DATA_DIR        list every field marked \"verify\" (Markdown)\n"
                  "  check-leak [--threshold T] DATA_DIR FILE...\n"
-                 "                                fail if data/ copies evaluation lines\n\n"
+                 "                                fail if data/ copies evaluation lines\n"
+                 "  officer add|list|passwd|disable ...\n"
+                 "                                manage officer accounts (password on stdin)\n\n"
                  "Run `motcua COMMAND --help` for details. Exit codes: 0 ok, 1 failure, 2 bad "
                  "usage or input,\n3 an eval gate failed.\n");
 }
@@ -472,6 +475,8 @@ int main(int argc, char **argv)
         return cmd_verify_report(argc - 2, argv + 2);
     if (strcmp(argv[1], "check-leak") == 0)
         return leak_cli(argc - 2, argv + 2);
+    if (strcmp(argv[1], "officer") == 0)
+        return officer_cli(argc - 2, argv + 2, environ);
     fprintf(stderr, "motcua: unknown command \"%s\"\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

@@ -1,7 +1,8 @@
 /* gateway/store/store.h - all state of the server behind one interface: sessions
  * (state JSON, history), turn records, the resend key (a client message id
  * and the reply it got), the Messenger/Zalo outbox, webhook de-duplication
- * keys, numbered options and channel tokens.
+ * keys, numbered options, channel tokens, and officer accounts, their
+ * sessions and the audit log.
  *
  * Writes are group-committed. The first write after a commit opens a batch
  * (one transaction); every later write joins it until store_commit(), which
@@ -26,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -154,5 +155,88 @@ MC_MUST_CHECK int store_token_get(struct store *st, const char *channel, char *a
 /* Replaces the tokens of channel. Returns 0 or -EIO. */
 MC_MUST_CHECK int store_token_put(struct store *st, const char *channel, const char *access,
                                   const char *refresh, int64_t now_s);
+
+/* ---- officers, their sessions and the audit log ------------------------ */
+
+#define STORE_OFFICER_USER_MAX 64  /* bytes with the NUL (officer.h OFFICER_USERNAME_MAX) */
+#define STORE_OFFICER_NAME_MAX 256 /* bytes with the NUL; a full Vietnamese name */
+#define STORE_OFFICER_ROLE_MAX 16  /* bytes with the NUL; "officer" or "admin" */
+#define STORE_OFFICER_UNIT_MAX 32  /* bytes with the NUL; a ward code, "" for none */
+#define STORE_OFFICER_HASH_MAX 160 /* bytes with the NUL (officer.h OFFICER_HASH_MAX) */
+#define STORE_OFFICER_CSRF_MAX 65  /* bytes with the NUL; 64 hex characters */
+
+struct store_officer {
+    char username[STORE_OFFICER_USER_MAX];
+    char name[STORE_OFFICER_NAME_MAX];
+    char role[STORE_OFFICER_ROLE_MAX];
+    char unit[STORE_OFFICER_UNIT_MAX];
+    char hash[STORE_OFFICER_HASH_MAX]; /* "scrypt$..." (officer.h); never logged */
+    bool disabled;
+    int64_t created; /* seconds since the epoch */
+};
+
+/* Inserts o (every field but disabled, which starts false). Returns 0,
+ * -EEXIST (the username is taken), -E2BIG (a field is not NUL-terminated in
+ * its array) or -EIO. */
+MC_MUST_CHECK int store_officer_add(struct store *st, const struct store_officer *o);
+
+/* Loads username into *o. Returns 0, -ENOENT or -EIO. */
+MC_MUST_CHECK int store_officer_get(struct store *st, const char *username,
+                                    struct store_officer *o);
+
+/* Replaces the password hash of username and ends all its sessions.
+ * Returns 0, -ENOENT or -EIO. */
+MC_MUST_CHECK int store_officer_set_hash(struct store *st, const char *username, const char *hash);
+
+/* Disables username and ends all its sessions. Returns 0, -ENOENT or -EIO. */
+MC_MUST_CHECK int store_officer_disable(struct store *st, const char *username);
+
+/* Calls fn once per officer, by username; o is borrowed for the call, with
+ * hash set to "" (a list never carries hashes). A non-zero return from fn
+ * stops and is returned. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_officer_list(struct store *st,
+                                     int (*fn)(void *ctx, const struct store_officer *o),
+                                     void *ctx);
+
+/* Records a session: token_hash (SHA-256 hex of the cookie, officer.h) for
+ * username with its CSRF token, valid from created to expires (seconds).
+ * Returns 0 or -EIO. */
+MC_MUST_CHECK int store_officer_session_add(struct store *st, const char *token_hash,
+                                            const char *username, const char *csrf, int64_t created,
+                                            int64_t expires);
+
+/* Loads the officer of session token_hash into *o (hash "") and its CSRF
+ * token into csrf, if the session has not expired at now_s and the account
+ * is not disabled. Returns 0, -ENOENT (no such live session) or -EIO. */
+MC_MUST_CHECK int store_officer_session_get(struct store *st, const char *token_hash, int64_t now_s,
+                                            struct store_officer *o,
+                                            char csrf[STORE_OFFICER_CSRF_MAX]);
+
+/* Ends session token_hash (nothing when there is none), and drops every
+ * session expired at now_s. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_officer_session_end(struct store *st, const char *token_hash,
+                                            int64_t now_s);
+
+/* Appends one audit row: who (username, "" if unknown), what (action, e.g.
+ * "login", "login_failed", "logout"), which conversation (NULL when none),
+ * from where (ip, NULL when not over the network) and detail (NULL or short
+ * text; never a password or token). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_audit_add(struct store *st, int64_t ts, const char *username,
+                                  const char *action, const char *conversation, const char *ip,
+                                  const char *detail);
+
+/* Counts "login_failed" audit rows since since_s for username and for ip,
+ * and the time of the latest of either (0 when none). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_audit_failures(struct store *st, const char *username, const char *ip,
+                                       int64_t since_s, unsigned *by_user, unsigned *by_ip,
+                                       int64_t *last_s);
+
+/* Calls fn once per audit row, the last max of them, oldest first; strings
+ * are borrowed for the call ("" for NULL). Returns 0, fn's non-zero, or -EIO. */
+MC_MUST_CHECK int store_audit_list(struct store *st, unsigned max,
+                                   int (*fn)(void *ctx, int64_t ts, const char *username,
+                                             const char *action, const char *conversation,
+                                             const char *ip, const char *detail),
+                                   void *ctx);
 
 #endif

@@ -63,6 +63,19 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_user ON outbox (channel, user_key, state, id);",
     /* 3 -> 4: a row version, so worker processes never interleave a session's turns */
     "ALTER TABLE session ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
+    /* 4 -> 5: officer accounts, their sessions (only a hash of the cookie) and the audit log */
+    "CREATE TABLE officer (username TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('officer', 'admin')), unit TEXT NOT NULL DEFAULT '',"
+    "  hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+    "CREATE TABLE officer_session (token_hash TEXT PRIMARY KEY,"
+    "  username TEXT NOT NULL REFERENCES officer (username), csrf TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, expires INTEGER NOT NULL);"
+    "CREATE INDEX officer_session_user ON officer_session (username);"
+    "CREATE INDEX officer_session_expires ON officer_session (expires);"
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, username TEXT NOT NULL,"
+    "  action TEXT NOT NULL, conversation TEXT, ip TEXT, detail TEXT);"
+    "CREATE INDEX audit_user ON audit (action, username, ts);"
+    "CREATE INDEX audit_ip ON audit (action, ip, ts);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -92,9 +105,24 @@ enum store_q {
     Q_OPTIONS_PUT,
     Q_TOKEN_GET,
     Q_TOKEN_PUT,
+    Q_OFFICER_ADD,
+    Q_OFFICER_GET,
+    Q_OFFICER_SET_HASH,
+    Q_OFFICER_DISABLE,
+    Q_OFFICER_END_ALL,
+    Q_OFFICER_LIST,
+    Q_OSESSION_ADD,
+    Q_OSESSION_GET,
+    Q_OSESSION_END,
+    Q_OSESSION_EXPIRE,
+    Q_AUDIT_ADD,
+    Q_AUDIT_FAIL_USER,
+    Q_AUDIT_FAIL_IP,
+    Q_AUDIT_LIST,
     Q_COUNT
 };
 
+#define OFFICER_COLS "username, name, role, unit, hash, disabled, created"
 #define SESSION_COLS "id, token, channel, coalesce(user_key, ''), last_seen, state, version"
 
 /* Every statement the store runs; nothing else is ever prepared. */
@@ -138,6 +166,27 @@ static const char *const sql[Q_COUNT] = {
     [Q_TOKEN_GET] = "SELECT access_token, coalesce(refresh_token, '') FROM chan_token "
                     "WHERE channel = ?1",
     [Q_TOKEN_PUT] = "INSERT OR REPLACE INTO chan_token VALUES (?1, ?2, ?3, ?4)",
+    [Q_OFFICER_ADD] = "INSERT OR IGNORE INTO officer (username, name, role, unit, hash, created) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_OFFICER_GET] = "SELECT " OFFICER_COLS " FROM officer WHERE username = ?1",
+    [Q_OFFICER_SET_HASH] = "UPDATE officer SET hash = ?2 WHERE username = ?1",
+    [Q_OFFICER_DISABLE] = "UPDATE officer SET disabled = 1 WHERE username = ?1",
+    [Q_OFFICER_END_ALL] = "DELETE FROM officer_session WHERE username = ?1",
+    [Q_OFFICER_LIST] = "SELECT " OFFICER_COLS " FROM officer ORDER BY username",
+    [Q_OSESSION_ADD] = "INSERT INTO officer_session VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_OSESSION_GET] = "SELECT o.username, o.name, o.role, o.unit, '', o.disabled, o.created, "
+                       "s.csrf FROM officer_session s JOIN officer o ON o.username = s.username "
+                       "WHERE s.token_hash = ?1 AND s.expires > ?2 AND o.disabled = 0",
+    [Q_OSESSION_END] = "DELETE FROM officer_session WHERE token_hash = ?1",
+    [Q_OSESSION_EXPIRE] = "DELETE FROM officer_session WHERE expires <= ?1",
+    [Q_AUDIT_ADD] = "INSERT INTO audit (ts, username, action, conversation, ip, detail) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_AUDIT_FAIL_USER] = "SELECT count(*), coalesce(max(ts), 0) FROM audit "
+                          "WHERE action = 'login_failed' AND username = ?1 AND ts >= ?2",
+    [Q_AUDIT_FAIL_IP] = "SELECT count(*), coalesce(max(ts), 0) FROM audit "
+                        "WHERE action = 'login_failed' AND ip = ?1 AND ts >= ?2",
+    [Q_AUDIT_LIST] = "SELECT ts, username, action, conversation, ip, detail FROM (SELECT * FROM "
+                     "audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
 };
 
 struct store {
@@ -722,4 +771,264 @@ int store_token_put(struct store *st, const char *channel, const char *access, c
         return -EIO;
     }
     return run(st, Q_TOKEN_PUT);
+}
+
+/* ---- officers ------------------------------------------------------------ */
+
+/* Whether s is NUL-terminated within its array of cap bytes. */
+static bool fits(const char *s, size_t cap)
+{
+    return memchr(s, '\0', cap) != NULL;
+}
+
+int store_officer_add(struct store *st, const struct store_officer *o)
+{
+    sqlite3_stmt *q = st->q[Q_OFFICER_ADD];
+
+    if (!fits(o->username, sizeof(o->username)) || !fits(o->name, sizeof(o->name)) ||
+        !fits(o->role, sizeof(o->role)) || !fits(o->unit, sizeof(o->unit)) ||
+        !fits(o->hash, sizeof(o->hash)))
+        return -E2BIG;
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, o->username) | bind_text(q, 2, o->name) | bind_text(q, 3, o->role) |
+         bind_text(q, 4, o->unit) | bind_text(q, 5, o->hash) |
+         sqlite3_bind_int64(q, 6, o->created)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    if (run(st, Q_OFFICER_ADD))
+        return -EIO;
+    return sqlite3_changes(st->db) == 1 ? 0 : -EEXIST;
+}
+
+/* Fills o from the current row of q (columns in OFFICER_COLS order). */
+static void officer_row(sqlite3_stmt *q, struct store_officer *o)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->username, sizeof(o->username), "%s", col_text(q, 0));
+    snprintf(o->name, sizeof(o->name), "%s", col_text(q, 1));
+    snprintf(o->role, sizeof(o->role), "%s", col_text(q, 2));
+    snprintf(o->unit, sizeof(o->unit), "%s", col_text(q, 3));
+    snprintf(o->hash, sizeof(o->hash), "%s", col_text(q, 4));
+    o->disabled = sqlite3_column_int(q, 5) != 0;
+    o->created = sqlite3_column_int64(q, 6);
+}
+
+int store_officer_get(struct store *st, const char *username, struct store_officer *o)
+{
+    sqlite3_stmt *q = st->q[Q_OFFICER_GET];
+    int rc;
+
+    if (bind_text(q, 1, username) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        officer_row(q, o);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+/* Runs an UPDATE of one officer (bound already), then ends its sessions. */
+static int officer_change(struct store *st, enum store_q which, const char *username)
+{
+    sqlite3_stmt *end = st->q[Q_OFFICER_END_ALL];
+
+    if (run(st, which))
+        return -EIO;
+    if (sqlite3_changes(st->db) != 1)
+        return -ENOENT;
+    if (bind_text(end, 1, username) != SQLITE_OK) {
+        sqlite3_clear_bindings(end);
+        return -EIO;
+    }
+    return run(st, Q_OFFICER_END_ALL);
+}
+
+int store_officer_set_hash(struct store *st, const char *username, const char *hash)
+{
+    sqlite3_stmt *q = st->q[Q_OFFICER_SET_HASH];
+
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, username) | bind_text(q, 2, hash)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return officer_change(st, Q_OFFICER_SET_HASH, username);
+}
+
+int store_officer_disable(struct store *st, const char *username)
+{
+    sqlite3_stmt *q = st->q[Q_OFFICER_DISABLE];
+
+    if (batch(st))
+        return -EIO;
+    if (bind_text(q, 1, username) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return officer_change(st, Q_OFFICER_DISABLE, username);
+}
+
+int store_officer_list(struct store *st, int (*fn)(void *ctx, const struct store_officer *o),
+                       void *ctx)
+{
+    sqlite3_stmt *q = st->q[Q_OFFICER_LIST];
+    struct store_officer o;
+    int rc, out = 0;
+
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        officer_row(q, &o);
+        o.hash[0] = '\0';
+        out = fn(ctx, &o);
+        if (out)
+            break;
+    }
+    if (!out && rc != SQLITE_DONE)
+        out = -EIO;
+    sqlite3_reset(q);
+    return out;
+}
+
+int store_officer_session_add(struct store *st, const char *token_hash, const char *username,
+                              const char *csrf, int64_t created, int64_t expires)
+{
+    sqlite3_stmt *q = st->q[Q_OSESSION_ADD];
+
+    if (batch(st))
+        return -EIO;
+    if ((bind_text(q, 1, token_hash) | bind_text(q, 2, username) | bind_text(q, 3, csrf) |
+         sqlite3_bind_int64(q, 4, created) | sqlite3_bind_int64(q, 5, expires)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_OSESSION_ADD);
+}
+
+int store_officer_session_get(struct store *st, const char *token_hash, int64_t now_s,
+                              struct store_officer *o, char csrf[STORE_OFFICER_CSRF_MAX])
+{
+    sqlite3_stmt *q = st->q[Q_OSESSION_GET];
+    int rc;
+
+    if ((bind_text(q, 1, token_hash) | sqlite3_bind_int64(q, 2, now_s)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        officer_row(q, o);
+        snprintf(csrf, STORE_OFFICER_CSRF_MAX, "%s", col_text(q, 7));
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+int store_officer_session_end(struct store *st, const char *token_hash, int64_t now_s)
+{
+    sqlite3_stmt *q = st->q[Q_OSESSION_END], *x = st->q[Q_OSESSION_EXPIRE];
+
+    if (batch(st))
+        return -EIO;
+    if (bind_text(q, 1, token_hash) != SQLITE_OK || run(st, Q_OSESSION_END)) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    if (sqlite3_bind_int64(x, 1, now_s) != SQLITE_OK) {
+        sqlite3_clear_bindings(x);
+        return -EIO;
+    }
+    return run(st, Q_OSESSION_EXPIRE);
+}
+
+int store_audit_add(struct store *st, int64_t ts, const char *username, const char *action,
+                    const char *conversation, const char *ip, const char *detail)
+{
+    sqlite3_stmt *q = st->q[Q_AUDIT_ADD];
+
+    if (batch(st))
+        return -EIO;
+    if ((sqlite3_bind_int64(q, 1, ts) | bind_text(q, 2, username ? username : "") |
+         bind_text(q, 3, action) | bind_opt(q, 4, conversation) | bind_opt(q, 5, ip) |
+         bind_opt(q, 6, detail)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    return run(st, Q_AUDIT_ADD);
+}
+
+/* Steps a bound count(*), max(ts) query. */
+static int count_since(struct store *st, enum store_q which, unsigned *n, int64_t *last)
+{
+    sqlite3_stmt *q = st->q[which];
+    int rc = sqlite3_step(q);
+
+    if (rc == SQLITE_ROW) {
+        *n = (unsigned)sqlite3_column_int64(q, 0);
+        if (sqlite3_column_int64(q, 1) > *last)
+            *last = sqlite3_column_int64(q, 1);
+        rc = 0;
+    } else {
+        rc = -EIO;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+int store_audit_failures(struct store *st, const char *username, const char *ip, int64_t since_s,
+                         unsigned *by_user, unsigned *by_ip, int64_t *last_s)
+{
+    sqlite3_stmt *u = st->q[Q_AUDIT_FAIL_USER], *a = st->q[Q_AUDIT_FAIL_IP];
+
+    *by_user = *by_ip = 0;
+    *last_s = 0;
+    if ((bind_text(u, 1, username) | sqlite3_bind_int64(u, 2, since_s)) != SQLITE_OK ||
+        count_since(st, Q_AUDIT_FAIL_USER, by_user, last_s)) {
+        sqlite3_clear_bindings(u);
+        return -EIO;
+    }
+    if ((bind_text(a, 1, ip) | sqlite3_bind_int64(a, 2, since_s)) != SQLITE_OK ||
+        count_since(st, Q_AUDIT_FAIL_IP, by_ip, last_s)) {
+        sqlite3_clear_bindings(a);
+        return -EIO;
+    }
+    return 0;
+}
+
+int store_audit_list(struct store *st, unsigned max,
+                     int (*fn)(void *ctx, int64_t ts, const char *username, const char *action,
+                               const char *conversation, const char *ip, const char *detail),
+                     void *ctx)
+{
+    sqlite3_stmt *q = st->q[Q_AUDIT_LIST];
+    int rc, out = 0;
+
+    if (sqlite3_bind_int(q, 1, (int)max) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        out = fn(ctx, sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
+                 col_text(q, 4), col_text(q, 5));
+        if (out)
+            break;
+    }
+    if (!out && rc != SQLITE_DONE)
+        out = -EIO;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return out;
 }

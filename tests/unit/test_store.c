@@ -2,7 +2,8 @@
  * only store_commit() makes durable; a unit is all-or-nothing; a turn is one
  * unit (state and records together, never records without their session);
  * reads see the open batch; many turns, one commit; and the outbox,
- * de-duplication keys, options and channel tokens. */
+ * de-duplication keys, options and channel tokens; officers, their sessions
+ * (expiry, disable, new password) and the audit log. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -276,6 +277,117 @@ static void test_events_options_tokens(void **state)
     store_free(st);
 }
 
+static int count_officer(void *ctx, const struct store_officer *o)
+{
+    assert_string_equal(o->hash, ""); /* a list never carries hashes */
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int count_audit(void *ctx, int64_t ts, const char *username, const char *action,
+                       const char *conversation, const char *ip, const char *detail)
+{
+    (void)ts;
+    (void)username;
+    (void)action;
+    (void)conversation;
+    (void)ip;
+    (void)detail;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_officers_sessions_audit(void **state)
+{
+    struct mc_err e = {{0}};
+    struct store *st;
+    struct store_officer o, got;
+    char csrf[STORE_OFFICER_CSRF_MAX];
+    unsigned by_user, by_ip;
+    int64_t last;
+    int n = 0;
+
+    (void)state;
+    st = store_open(db, &e);
+    assert_non_null(st);
+    memset(&o, 0, sizeof(o));
+    snprintf(o.username, sizeof(o.username), "lan.nt");
+    snprintf(o.name, sizeof(o.name), "Nguyễn Thị Lan");
+    snprintf(o.role, sizeof(o.role), "admin");
+    snprintf(o.unit, sizeof(o.unit), "00008");
+    snprintf(o.hash, sizeof(o.hash), "scrypt$h1");
+    o.created = 100;
+    assert_int_equal(store_officer_add(st, &o), 0);
+    assert_int_equal(store_officer_add(st, &o), -EEXIST);
+    memset(o.name, 'x', sizeof(o.name)); /* not NUL-terminated */
+    assert_int_equal(store_officer_add(st, &o), -E2BIG);
+    assert_int_equal(store_commit(st), 0);
+
+    assert_int_equal(store_officer_get(st, "lan.nt", &got), 0);
+    assert_string_equal(got.name, "Nguyễn Thị Lan");
+    assert_string_equal(got.unit, "00008");
+    assert_string_equal(got.hash, "scrypt$h1");
+    assert_false(got.disabled);
+    assert_int_equal(store_officer_get(st, "nobody", &got), -ENOENT);
+    assert_int_equal(store_officer_list(st, count_officer, &n), 0);
+    assert_int_equal(n, 1);
+
+    /* a session lives until it expires */
+    assert_int_equal(store_officer_session_add(st, "th1", "lan.nt", "c1", 1000, 2000), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_officer_session_get(st, "th1", 1999, &got, csrf), 0);
+    assert_string_equal(got.username, "lan.nt");
+    assert_string_equal(got.hash, "");
+    assert_string_equal(csrf, "c1");
+    assert_int_equal(store_officer_session_get(st, "th1", 2000, &got, csrf), -ENOENT);
+    assert_int_equal(store_officer_session_get(st, "other", 1500, &got, csrf), -ENOENT);
+    /* ending one session also drops the expired ones */
+    assert_int_equal(store_officer_session_add(st, "th2", "lan.nt", "c2", 1000, 5000), 0);
+    assert_int_equal(store_officer_session_end(st, "th2", 3000), 0);
+    assert_int_equal(store_officer_session_get(st, "th2", 1500, &got, csrf), -ENOENT);
+    assert_int_equal(store_officer_session_get(st, "th1", 1500, &got, csrf), -ENOENT);
+    /* a new password and disabling both end the open sessions */
+    assert_int_equal(store_officer_session_add(st, "th3", "lan.nt", "c3", 1000, 5000), 0);
+    assert_int_equal(store_officer_set_hash(st, "lan.nt", "scrypt$h2"), 0);
+    assert_int_equal(store_officer_session_get(st, "th3", 1500, &got, csrf), -ENOENT);
+    assert_int_equal(store_officer_get(st, "lan.nt", &got), 0);
+    assert_string_equal(got.hash, "scrypt$h2");
+    assert_int_equal(store_officer_session_add(st, "th4", "lan.nt", "c4", 1000, 5000), 0);
+    assert_int_equal(store_officer_disable(st, "lan.nt"), 0);
+    assert_int_equal(store_officer_session_get(st, "th4", 1500, &got, csrf), -ENOENT);
+    assert_int_equal(store_officer_get(st, "lan.nt", &got), 0);
+    assert_true(got.disabled);
+    /* a session of a disabled account is never live, however it got there */
+    assert_int_equal(store_officer_session_add(st, "th5", "lan.nt", "c5", 1000, 5000), 0);
+    assert_int_equal(store_officer_session_get(st, "th5", 1500, &got, csrf), -ENOENT);
+    assert_int_equal(store_officer_disable(st, "nobody"), -ENOENT);
+    assert_int_equal(store_officer_set_hash(st, "nobody", "x"), -ENOENT);
+
+    /* audit: failures counted per username and per address since a time */
+    assert_int_equal(store_audit_add(st, 10, "lan.nt", "login_failed", NULL, "1.2.3.4", NULL), 0);
+    assert_int_equal(store_audit_add(st, 20, "lan.nt", "login_failed", NULL, "5.6.7.8", NULL), 0);
+    assert_int_equal(store_audit_add(st, 30, "minh", "login_failed", NULL, "1.2.3.4", NULL), 0);
+    assert_int_equal(store_audit_add(st, 40, "lan.nt", "login", NULL, "1.2.3.4", NULL), 0);
+    assert_int_equal(store_audit_add(st, 50, "lan.nt", "claim", "conv-1", NULL, "x"), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_audit_failures(st, "lan.nt", "1.2.3.4", 0, &by_user, &by_ip, &last), 0);
+    assert_int_equal(by_user, 2);
+    assert_int_equal(by_ip, 2);
+    assert_int_equal(last, 30);
+    assert_int_equal(store_audit_failures(st, "lan.nt", "1.2.3.4", 15, &by_user, &by_ip, &last), 0);
+    assert_int_equal(by_user, 1);
+    assert_int_equal(by_ip, 1);
+    n = 0;
+    assert_int_equal(store_audit_list(st, 3, count_audit, &n), 0);
+    assert_int_equal(n, 3);
+    store_free(st);
+
+    st = store_open(db, &e); /* kept across restart */
+    assert_int_equal(store_officer_get(st, "lan.nt", &got), 0);
+    assert_true(got.disabled);
+    store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_turn_save_is_compare_and_swap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_order_and_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_options_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_officers_sessions_audit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
