@@ -11,6 +11,7 @@
 #include "gw.h"
 #include "intent.h"
 #include "mc_buf.h"
+#include "mc_json.h"
 #include "mc_log.h"
 #include "mc_mask.h"
 #include "mc_utf8.h"
@@ -58,7 +59,9 @@ static int load_session(struct gw *gw, const char *channel, const char *token, c
 }
 
 /* One turn on a loaded session: s->state and s->last_seen are replaced only
- * when the turn's unit was written. */
+ * when the turn's unit was written. s->doc, the parsed state, is kept for
+ * the next turn (an open WebSocket's session lives on); it is changed by
+ * conv_handle only on success and dropped when the save fails. */
 /* The reply is handed out as JSON (*reply) or, when text_out is set, as the
  * JSON text already written for the turn record (*text_out), so a WebSocket
  * reply is serialised once, not twice. */
@@ -74,6 +77,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     struct mc_buf masked;
     char *reply_text = NULL, *state_text = NULL, *old_state;
     int64_t old_seen;
+    bool changed = false; /* s->doc holds this turn's state */
     const char *input = text ? text : payload;
     int64_t t0 = now_us();
     int rc;
@@ -99,11 +103,18 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         }
     }
     session_apply_idle(s, (int64_t)time(NULL), gw->cfg->session_idle_timeout);
-    state = json_loads(s->state, 0, NULL);
-    if (!json_is_object(state)) {
-        json_decref(state);
-        state = json_object(); /* a damaged state starts a fresh conversation */
+    if (!s->doc) { /* parsed once while the session stays in memory (style rule 18) */
+        s->doc = json_loads(s->state, 0, NULL);
+        if (!json_is_object(s->doc)) {
+            json_decref(s->doc);
+            s->doc = json_object(); /* a damaged state starts a fresh conversation */
+        }
+        if (!s->doc) {
+            rc = -ENOMEM;
+            goto out;
+        }
     }
+    state = s->doc; /* borrowed: conv_handle changes it only when it succeeds */
     if (text) {
         u = malloc(sizeof(*u));
         if (!u) {
@@ -125,6 +136,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     rc = conv_handle(&cx, state, &turn, &r);
     if (rc)
         goto out;
+    changed = true;
     if (json_object_set_new(r, "understanding", u ? understanding_json(u) : json_null())) {
         rc = -ENOMEM;
         goto out;
@@ -132,8 +144,8 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     gw->metrics.understand_us_sum += (uint64_t)(now_us() - t0);
     gw->metrics.understand_count++;
 
-    state_text = json_dumps(state, JSON_COMPACT);
-    reply_text = json_dumps(r, JSON_COMPACT);
+    state_text = mc_json_dump(state); /* once each: the state for the store, */
+    reply_text = mc_json_dump(r);     /* the reply for the record and the frame */
     if (!state_text || !reply_text || mc_mask_pii(input, strlen(input), &masked)) {
         rc = -ENOMEM;
         goto out;
@@ -174,8 +186,9 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
 out:
     if (rc && rc != -EINVAL && rc != -EAGAIN)
         mc_err_set(err, "internal error %d", rc);
+    if (rc && changed)
+        session_drop_doc(s); /* holds a turn that was not saved: parse s->state again */
     json_decref(r);
-    json_decref(state);
     free(u);
     free(reply_text);
     free(state_text);

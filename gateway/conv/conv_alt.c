@@ -38,30 +38,18 @@ void conv_alt_offer(const struct kb *kb, const struct intent_result *u, const ch
         return;
     for (i = 1; i <= u->n_alternatives && i < u->n_candidates && !out->rc; i++) {
         const char *id = u->candidates[i].label, *title;
-        char *text = NULL, buf[ALT_TITLE_MAX];
-        json_t *g;
-        int rc;
+        char buf[ALT_TITLE_MAX];
+        const json_t *g;
 
-        if (strcmp(id, answered) == 0 || !kb_is_procedure(kb, id))
+        if (strcmp(id, answered) == 0)
             continue;
-        rc = kb_get_procedure_json(kb, id, &text);
-        if (rc == -ENOENT)
-            continue;
-        if (rc) {
-            conv_out_fail(out, rc);
-            return;
-        }
-        g = json_loads(text, 0, NULL);
-        free(text);
-        if (!g) {
-            conv_out_fail(out, -EIO);
-            return;
-        }
+        g = kb_guide(kb, id); /* parsed once at kb_open (style rule 18), not per turn */
+        if (!g)
+            continue; /* not a procedure with a guide */
         title = json_string_value(json_object_get(g, "short_name"));
         if (!title || !title[0])
             title = json_string_value(json_object_get(g, "name"));
         if (title)
             conv_out_qr(out, alt_title(title, buf, sizeof(buf)), "proc:%s", id);
-        json_decref(g);
     }
 }

@@ -12,10 +12,17 @@
 
 #include "store.h"
 
+void session_drop_doc(struct session *s)
+{
+    json_decref(s->doc);
+    s->doc = NULL;
+}
+
 void session_fini(struct session *s)
 {
     free(s->state);
     s->state = NULL;
+    session_drop_doc(s);
 }
 
 static int64_t now_s(void)
@@ -114,6 +121,7 @@ void session_apply_idle(struct session *s, int64_t now, unsigned idle_seconds)
         return; /* keep the old state rather than lose the session */
     free(s->state);
     s->state = fresh;
+    session_drop_doc(s);
     s->expired = true;
 }
 

@@ -28,6 +28,10 @@ struct session {
     bool resumed;      /* loaded, not newly created */
     bool expired;      /* idle longer than the timeout: state was reset */
     char *state;       /* new: JSON object text, owned; "{}" when fresh */
+    /* state parsed, owned, or NULL (parse state when needed). Kept while the
+     * session stays in memory (an open WebSocket), so a turn does not parse
+     * its state again; whoever replaces state drops doc (session_drop_doc). */
+    struct json_t *doc;
 };
 
 /* One logged turn, for history and for the records reports are built from. */
@@ -53,7 +57,7 @@ MC_MUST_CHECK int session_load_user(struct store *st, const char *channel, const
 MC_MUST_CHECK int session_create(struct store *st, const char *channel, struct session *s);
 
 /* Marks the session expired (state reset to "{}", history kept) when it was
- * idle longer than idle_seconds. */
+ * idle longer than idle_seconds (its doc dropped). */
 void session_apply_idle(struct session *s, int64_t now, unsigned idle_seconds);
 
 /* Saves one turn: sets s->last_seen to now, then writes s->state and the n
@@ -68,7 +72,10 @@ MC_MUST_CHECK int session_save_turn(struct store *st, struct session *s,
  * [{"role","text"|"reply","ts","msg_id"}] (json_decref()). NULL on error. */
 struct json_t *session_history(struct store *st, const struct session *s, unsigned max);
 
-/* Frees what s owns (its state). */
+/* Drops s->doc (after s->state was replaced or a turn's save failed). */
+void session_drop_doc(struct session *s);
+
+/* Frees what s owns (its state and doc). */
 void session_fini(struct session *s);
 
 /* The anonymous tag turn records carry instead of the user key: 16 hex

@@ -425,6 +425,14 @@ static int bind_text(sqlite3_stmt *q, int i, const char *s)
     return sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
 }
 
+/* Binds text without copying it: only for a statement that run() steps and
+ * unbinds (or that is unbound on failure) before s can change. The state
+ * and the reply, the largest texts of a turn, are bound this way. */
+static int bind_static(sqlite3_stmt *q, int i, const char *s)
+{
+    return sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
 /* Steps a session query already bound; fills s from its one row. */
 static int load_session(struct store *st, enum store_q which, struct session *s)
 {
@@ -493,7 +501,7 @@ static int turn_insert(struct store *st, const struct session *s, const char *ha
     if ((sqlite3_bind_int64(q, 1, s->id) | sqlite3_bind_int64(q, 2, s->last_seen) |
          bind_text(q, 3, s->channel) | bind_text(q, 4, hash) |
          sqlite3_bind_text(q, 5, t->role, -1, SQLITE_STATIC) |
-         bind_text(q, 6, t->text ? t->text : "") | bind_opt(q, 7, t->label) |
+         bind_static(q, 6, t->text ? t->text : "") | bind_opt(q, 7, t->label) |
          (t->label ? sqlite3_bind_double(q, 8, t->confidence) : sqlite3_bind_null(q, 8)) |
          bind_opt(q, 9, t->decision) | bind_opt(q, 10, t->procedure) |
          sqlite3_bind_int64(q, 11, t->latency_us) | bind_opt(q, 12, t->msg_id)) != SQLITE_OK) {
@@ -523,11 +531,14 @@ int store_turn_save(struct store *st, struct session *s, const struct session_tu
     session_user_hash(s, hash);
     if (store_unit_begin(st))
         return -EIO;
-    rc =
-        (sqlite3_bind_int64(q, 1, s->id) | bind_text(q, 2, s->state ? s->state : "{}") |
-         sqlite3_bind_int64(q, 3, s->last_seen) | sqlite3_bind_int64(q, 4, s->version)) != SQLITE_OK
-            ? -EIO
-            : run(st, Q_SESSION_SAVE);
+    if ((sqlite3_bind_int64(q, 1, s->id) | bind_static(q, 2, s->state ? s->state : "{}") |
+         sqlite3_bind_int64(q, 3, s->last_seen) | sqlite3_bind_int64(q, 4, s->version)) !=
+        SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        rc = -EIO;
+    } else {
+        rc = run(st, Q_SESSION_SAVE);
+    }
     /* another worker saved a turn since s was read: never records on top of
      * a state we did not see; no such session: never records without it */
     if (!rc && sqlite3_changes(st->db) != 1)

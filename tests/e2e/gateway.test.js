@@ -336,6 +336,26 @@ test('reload the knowledge base without dropping connections', async () => {
   }
 });
 
+// The parsed state is kept in memory while the WebSocket is open (issue 13): an idle gap on the
+// same open connection must still reset it, not only a reconnect.
+test('idle timeout resets the conversation of a connection that stayed open', async () => {
+  const s = await startServer({ env: { MOTCUA_SESSION_IDLE_TIMEOUT: '5' } });
+  try {
+    const c = await Client.connect(s.wsUrl);
+    await c.hello();
+    let r = await c.say('đăng ký tạm trú');
+    assert.equal(r.procedure, 'tam-tru');
+    r = await c.tap('steps:tam-tru');
+    assert.equal(r.procedure, 'tam-tru');
+    await new Promise((res) => setTimeout(res, 6500)); // longer than the idle timeout
+    r = await c.say('bước tiếp');
+    assert.equal(r.procedure, null); // the old flow is gone, though the connection never closed
+    await c.close();
+  } finally {
+    await s.stop();
+  }
+});
+
 test('idle timeout starts a new conversation but keeps the history', async () => {
   const s = await startServer({ env: { MOTCUA_SESSION_IDLE_TIMEOUT: '5' } });
   try {
