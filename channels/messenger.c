@@ -184,3 +184,39 @@ fail:
     json_decref(bodies);
     return NULL;
 }
+
+int chan_messenger_officer_render(const char *text, const char *user, long long age_ms,
+                                  json_t **out)
+{
+    struct chan_part parts[CHAN_TEXT_PARTS_MAX];
+    json_t *bodies, *b;
+    bool tagged = age_ms > CHAN_MESSENGER_STANDARD_MS;
+    int np, p;
+
+    *out = NULL;
+    if (age_ms > CHAN_MESSENGER_HUMAN_AGENT_MS)
+        return -ETIME; /* past HUMAN_AGENT's 7 days the Send API refuses */
+    np = chan_split_text(text, strlen(text), CHAN_MESSENGER_TEXT_MAX, parts);
+    if (np < 0)
+        return np == -E2BIG ? -E2BIG : -EINVAL;
+    if (np == 0)
+        return -EINVAL;
+    bodies = json_array();
+    if (!bodies)
+        return -ENOMEM;
+    for (p = 0; p < np; p++) {
+        b = json_pack("{s:{s:s},s:s,s:{s:s%}}", "recipient", "id", user, "messaging_type",
+                      tagged ? "MESSAGE_TAG" : "RESPONSE", "message", "text", text + parts[p].off,
+                      parts[p].len);
+        if (b && tagged && json_object_set_new(b, "tag", json_string("HUMAN_AGENT"))) {
+            json_decref(b);
+            b = NULL;
+        }
+        if (json_array_append_new(bodies, b)) {
+            json_decref(bodies);
+            return -ENOMEM;
+        }
+    }
+    *out = bodies;
+    return 0;
+}

@@ -279,3 +279,31 @@ enum chan_zalo_outcome chan_zalo_classify(const char *body, size_t len)
             return CHAN_ZALO_GIVE_UP;
     return CHAN_ZALO_RETRY;
 }
+
+int chan_zalo_officer_render(const char *text, const char *user, long long age_ms, json_t **out)
+{
+    struct chan_part parts[CHAN_TEXT_PARTS_MAX];
+    json_t *bodies;
+    int np, p;
+
+    *out = NULL;
+    if (age_ms > CHAN_ZALO_CS_WINDOW_MS)
+        return -ETIME; /* no consultation message after 7 days */
+    np = chan_split_text(text, strlen(text), CHAN_ZALO_TEXT_MAX, parts);
+    if (np < 0)
+        return np == -E2BIG ? -E2BIG : -EINVAL;
+    if (np == 0)
+        return -EINVAL;
+    bodies = json_array();
+    if (!bodies)
+        return -ENOMEM;
+    for (p = 0; p < np; p++)
+        if (json_array_append_new(bodies, json_pack("{s:{s:s},s:{s:s%}}", "recipient", "user_id",
+                                                    user, "message", "text", text + parts[p].off,
+                                                    parts[p].len))) {
+            json_decref(bodies);
+            return -ENOMEM;
+        }
+    *out = bodies;
+    return 0;
+}

@@ -15,6 +15,12 @@
 #define CHAN_ZALO_BUTTONS_MAX 5 /* buttons per message; the API's limit is unconfirmed */
 #define CHAN_ZALO_TITLE_MAX 100 /* characters of a button title */
 
+/* Zalo OA consultation ("cs") messages, counted from the citizen's last
+ * message (docs/officer.md, "Channel windows", with sources): 8 free reply
+ * messages within 48 hours, and no consultation message at all after 7 days. */
+#define CHAN_ZALO_REPLY_FREE_MS (48LL * 3600 * 1000)
+#define CHAN_ZALO_CS_WINDOW_MS (7LL * 24 * 3600 * 1000)
+
 struct json_t;
 
 enum chan_zalo_outcome {
@@ -49,6 +55,15 @@ bool chan_zalo_is_payload(const char *text);
  * {title, payload} in numbered order. */
 struct json_t *chan_zalo_render(const struct json_t *reply, const char *user,
                                 struct json_t **options);
+
+/* Renders an officer's message (or a handoff notice) text for user as
+ * message/cs bodies (consultation messages), split at CHAN_ZALO_TEXT_MAX,
+ * given age_ms, the time since the citizen's last message. Returns 0 with
+ * *out a new JSON array (json_decref()), -ETIME when age_ms is past
+ * CHAN_ZALO_CS_WINDOW_MS (nothing may be sent), -EINVAL for an empty text,
+ * -E2BIG (too long to split) or -ENOMEM. Keeps no pointer. */
+MC_MUST_CHECK int chan_zalo_officer_render(const char *text, const char *user, long long age_ms,
+                                           struct json_t **out);
 
 /* Classifies a message/cs response body (HTTP 200 with {"error": n}). */
 enum chan_zalo_outcome chan_zalo_classify(const char *body, size_t len);

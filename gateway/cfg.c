@@ -77,6 +77,8 @@ static const struct cfg_setting settings[] = {
      "SIGTERM: time to finish writes before exit"},
     {"officer.session_hours", CFG_UINT, S(officer_session_hours), 1, 720, "12", false,
      "hours an officer's login lasts (then log in again)"},
+    {"handoff.enabled", CFG_UINT, S(handoff_enabled), 0, 1, "1", false,
+     "1: a citizen who asks for a person waits for an officer (0: the hotline only)"},
 };
 #undef S
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -178,6 +180,9 @@ static int load_json(struct mc_config *cfg, const char *path, struct mc_err *err
                 }
                 if (set_str(cfg, s, json_string_value(val), path, err))
                     goto out;
+            } else if (json_is_boolean(val) && s->min == 0 && s->max == 1) {
+                if (set_uint_text(cfg, s, json_is_true(val) ? "1" : "0", path, err))
+                    goto out; /* a 0..1 setting is a switch: true and false read as 1 and 0 */
             } else {
                 if (!json_is_integer(val) || json_integer_value(val) < 0) {
                     mc_err_set(err, "%s: %s: expected a whole number", path, key);

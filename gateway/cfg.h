@@ -43,6 +43,7 @@ struct mc_config {
     unsigned outbox_give_up_seconds; /* Messenger/Zalo: stop retrying a reply after this */
     unsigned shutdown_grace_ms;      /* SIGTERM: time to finish writes before exit */
     unsigned officer_session_hours;  /* an officer's login lasts this long */
+    unsigned handoff_enabled; /* 1: "gặp cán bộ" puts the citizen in the officers' queue */
 };
 
 /* Fills cfg with the defaults, then the JSON file at path (NULL: none), then

@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "feed.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_units.h"
 #include "mc_log.h"
+#include "officer_ws.h"
 #include "outbox.h"
 #include "store.h"
 #include "ws.h"
@@ -40,7 +42,11 @@
  * its small ws_conn (docs/performance.md, "Small idle connections"). */
 struct gw_conn {
     struct http_req *http; /* owned; NULL outside an HTTP transaction */
-    struct ws_conn ws;
+    bool officer;          /* the WebSocket is /officer/ws: off, not ws, is in use */
+    union {
+        struct ws_conn ws;
+        struct officer_ws_conn off;
+    };
 };
 
 struct gw_tick {
@@ -61,15 +67,19 @@ static bool is_ws_reason(int reason)
     }
 }
 
-static int check_upgrade(struct gw *gw, struct lws *wsi)
+static int check_upgrade(struct gw *gw, struct lws *wsi, struct gw_conn *c)
 {
     char uri[64];
 
     if (gw->draining)
         return -1;
-    if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, GW_WS_PATH) != 0)
-        return -1; /* WebSocket only on /ws */
-    return 0;
+    if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+        return -1;
+    if (c && officer_ws_is_path(uri)) {
+        c->officer = true;
+        return officer_ws_filter(gw, wsi, &c->off);
+    }
+    return strcmp(uri, GW_WS_PATH) == 0 ? 0 : -1; /* WebSocket only on /ws and /officer/ws */
 }
 
 /* HTTP reasons: the request part exists from LWS_CALLBACK_HTTP until the
@@ -115,14 +125,15 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return gw && gw->draining ? -1 : 0; /* stop accepting once draining */
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return check_upgrade(gw, wsi);
+        return check_upgrade(gw, wsi, c);
     default:
         break;
     }
     if (!gw || !c)
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     if (is_ws_reason(reason))
-        return ws_callback(gw, wsi, reason, &c->ws, in, len);
+        return c->officer ? officer_ws_callback(gw, wsi, reason, &c->off, in, len)
+                          : ws_callback(gw, wsi, reason, &c->ws, in, len);
     return gw_http(gw, wsi, reason, c, in, len);
 }
 
@@ -371,6 +382,9 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->outbox = outbox_new(gw, err);
     if (!gw->outbox)
         goto fail;
+    gw->feed = feed_new(gw, err); /* before anything registers a sink (feed.h) */
+    if (!gw->feed)
+        goto fail;
     if (cfg->listen_workers > 1) {
         if (listen_worker(gw, err))
             goto fail;
@@ -392,6 +406,7 @@ void gw_free(struct gw *gw)
 {
     if (!gw)
         return;
+    feed_free(gw->feed); /* its timer lives in the context */
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */
     outbox_free(gw->outbox);
@@ -497,7 +512,8 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
     mc_log(MC_LOG_INFO, "server.drain", "websockets=%llu grace_ms=%u",
            (unsigned long long)gw->metrics.ws_open, gw->cfg->shutdown_grace_ms);
     ws_close_all(gw);
-    while (gw->conns && mono_ms() < deadline)
+    officer_ws_close_all(gw);
+    while ((gw->conns || gw->officer_conns) && mono_ms() < deadline)
         if (service(gw) < 0)
             break;
     lws_sul_cancel(&t.sul);

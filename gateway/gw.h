@@ -21,6 +21,7 @@ struct store;
 struct session;
 struct json_t;
 struct outbox;
+struct feed;
 
 #define GW_PER_IP_SLOTS 1024 /* distinct client addresses tracked for the per-IP cap */
 
@@ -38,13 +39,15 @@ struct gw {
     struct outbox *outbox;      /* owned: Messenger/Zalo replies waiting to be sent */
     struct metrics metrics;
     struct gw_ip_slot ips[GW_PER_IP_SLOTS];
-    struct ws_conn *conns; /* open WebSocket connections (intrusive list) */
-    struct ws_conn *held;  /* connections with frames waiting for the next commit */
-    bool draining;         /* SIGTERM seen: refuse new work, close WebSockets */
-    bool outbox_sender;    /* this process sends the outbox (one worker of several) */
-    int port;              /* the bound port (after listen.port 0) */
-    int listen_fd;         /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
-    struct lws *listener;  /* ... adopted into lws (closed by lws), or NULL */
+    struct ws_conn *conns;                 /* open WebSocket connections (intrusive list) */
+    struct ws_conn *held;                  /* connections with frames waiting for the next commit */
+    struct officer_ws_conn *officer_conns; /* open /officer/ws connections (officer_ws.h) */
+    struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
+    bool draining;                         /* SIGTERM seen: refuse new work, close WebSockets */
+    bool outbox_sender;   /* this process sends the outbox (one worker of several) */
+    int port;             /* the bound port (after listen.port 0) */
+    int listen_fd;        /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
+    struct lws *listener; /* ... adopted into lws (closed by lws), or NULL */
 };
 
 /* Creates the server: opens the knowledge and state databases, builds the
@@ -75,7 +78,9 @@ MC_MUST_CHECK int gw_reload(struct gw *gw, struct mc_err *err);
  * understands, runs the conversation, saves state and logs both turns.
  * text or payload (a quick-reply payload) is set, not both. Returns 0 with
  * *reply new (json_decref()), -EINVAL (bad input: err says what), or
- * -EIO/-ENOMEM. */
+ * -EIO/-ENOMEM. While an officer has the conversation or it waits for one,
+ * *reply is HANDOFF_DELIVERED_JSON (handoff.h): the message went to the
+ * officer and the bot says nothing. */
 MC_MUST_CHECK int gw_handle_message(struct gw *gw, const char *channel, const char *session_token,
                                     const char *user_key, const char *text, const char *payload,
                                     const char *msg_id, struct json_t **reply, struct mc_err *err);

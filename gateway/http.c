@@ -3,13 +3,11 @@
 #include "http.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "gw.h"
 #include "page.h"
@@ -21,8 +19,7 @@
 #include "kb_units.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
-#include "officer.h"
-#include "store.h"
+#include "officer_http.h"
 
 #define HTTP_CHUNK (32 * 1024) /* bytes written per WRITEABLE callback */
 #define HTTP_HDRS_MAX 2048     /* bytes of response headers */
@@ -108,6 +105,12 @@ static int respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned 
     return 0;
 }
 
+int http_respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
+                 const char *ctype, const char *body, size_t len, const char *extra_hdr)
+{
+    return respond(gw, wsi, r, status, ctype, body, len, extra_hdr);
+}
+
 static int respond_json(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
                         json_t *j)
 {
@@ -190,6 +193,8 @@ static int serve_static(struct gw *gw, struct lws *wsi, struct http_req *r, cons
         path = "/index.html";
     else if (strcmp(path, "/kiosk") == 0 || strcmp(path, "/kiosk/") == 0)
         path = "/kiosk.html";
+    else if (strcmp(path, "/officer") == 0 || strcmp(path, "/officer/") == 0)
+        path = "/officer.html";
     if (!is_safe_path(path) || !(mime = mime_of(path)))
         return respond_error(gw, wsi, r, 404, "not_found", "No such page.");
     snprintf(file, sizeof(file), "%s%s", gw->cfg->data_web_root, path);
@@ -405,220 +410,6 @@ static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool mess
     return respond(gw, wsi, r, res.status, res.ctype, res.body, strlen(res.body), NULL);
 }
 
-/* ---- officers: login, logout, who am I ----------------------------------- */
-
-#define OFFICER_COOKIE "motcua_officer"
-/* A well-formed hash no password matches in practice: a login for an unknown
- * or disabled user still pays one scrypt, so timing does not tell them apart. */
-#define OFFICER_DUMMY_HASH                                                                         \
-    "scrypt$32768$8$1$bW90Y3VhLWR1bW15LXNhbHQ=$"                                                   \
-    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-
-/* JSON with one extra header, and no CORS header: officer endpoints are
- * same-origin only (the cookie is SameSite=Strict). */
-static int respond_officer(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
-                           json_t *j, const char *extra_hdr)
-{
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    int rc;
-
-    json_decref(j);
-    if (!text)
-        return respond(gw, wsi, r, 503, "application/json",
-                       HTTP_LIT("{\"error\":\"internal\",\"message\":\"out of memory\"}"), NULL);
-    rc = respond(gw, wsi, r, status, "application/json; charset=utf-8", text, strlen(text),
-                 extra_hdr);
-    free(text);
-    return rc;
-}
-
-static int officer_error(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
-                         const char *code, const char *message)
-{
-    return respond_officer(gw, wsi, r, status,
-                           json_pack("{s:s,s:s}", "error", code, "message", message), NULL);
-}
-
-static json_t *officer_json(const struct store_officer *o)
-{
-    return json_pack("{s:s,s:s,s:s,s:s}", "username", o->username, "name", o->name, "role", o->role,
-                     "unit", o->unit);
-}
-
-/* The officer whose live session the request's cookie names. Returns 0 with
- * *o, csrf and token_hash filled, -ENOENT (no cookie, unknown, expired or
- * disabled) or -EIO. */
-static int officer_auth(struct gw *gw, const struct http_req *r, struct store_officer *o,
-                        char csrf[STORE_OFFICER_CSRF_MAX], char token_hash[OFFICER_TOKEN_LEN + 1])
-{
-    if (strlen(r->officer_cookie) != OFFICER_TOKEN_LEN)
-        return -ENOENT;
-    officer_token_hash(r->officer_cookie, token_hash);
-    return store_officer_session_get(gw->store, token_hash, (int64_t)time(NULL), o, csrf);
-}
-
-/* Whether the request carries the session's CSRF token (X-CSRF-Token):
- * required on every state-changing officer request. */
-static bool officer_has_csrf(const struct http_req *r, const char *csrf)
-{
-    size_t n = strlen(csrf);
-
-    return n == OFFICER_TOKEN_LEN && strlen(r->csrf) == n && CRYPTO_memcmp(r->csrf, csrf, n) == 0;
-}
-
-/* The Set-Cookie header: value "" with Max-Age=0 ends the cookie. */
-static void officer_cookie_header(const struct http_req *r, const char *value, unsigned max_age,
-                                  char *out, size_t cap)
-{
-    snprintf(out, cap,
-             "set-cookie: " OFFICER_COOKIE "=%s; Max-Age=%u; HttpOnly; SameSite=Strict; "
-             "Path=/%s",
-             value, max_age, r->https ? "; Secure" : "");
-}
-
-static int api_officer_login(struct gw *gw, struct lws *wsi, struct http_req *r)
-{
-    json_error_t jerr;
-    json_t *req = NULL, *ju, *jp, *res;
-    struct store_officer o;
-    char token[OFFICER_TOKEN_LEN + 1], csrf[OFFICER_TOKEN_LEN + 1];
-    char token_hash[OFFICER_TOKEN_LEN + 1], hdr[256], user[OFFICER_USERNAME_MAX];
-    const char *pw;
-    unsigned by_user, by_ip, wait, wait_ip, hours = gw->cfg->officer_session_hours;
-    int64_t now = (int64_t)time(NULL), last;
-    size_t pw_len;
-    bool ok;
-    int rc;
-
-    if (r->method != HTTP_POST)
-        return officer_error(gw, wsi, r, 405, "method", "Use POST.");
-    /* a cross-site HTML form can post text/plain or a form without a CORS
-     * preflight; application/json cannot: no login CSRF */
-    if (!r->json_body)
-        return officer_error(gw, wsi, r, 415, "content_type",
-                             "Send the body as Content-Type: application/json.");
-    req = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &jerr);
-    ju = json_object_get(req, "username");
-    jp = json_object_get(req, "password");
-    if (!json_is_object(req) || !json_is_string(ju) || !json_is_string(jp)) {
-        json_decref(req);
-        return officer_error(gw, wsi, r, 400, "bad_json",
-                             "The body must be {\"username\": \"...\", \"password\": \"...\"}.");
-    }
-    /* an invalid name is refused like an unknown one, and counted under "" */
-    snprintf(user, sizeof(user), "%s",
-             officer_is_username_valid(json_string_value(ju)) ? json_string_value(ju) : "");
-    if (store_audit_failures(gw->store, user, r->peer, now - OFFICER_FAIL_WINDOW, &by_user, &by_ip,
-                             &last)) {
-        json_decref(req);
-        return officer_error(gw, wsi, r, 503, "internal", "The state database failed.");
-    }
-    /* last is the latest failure of either: a lock never ends early */
-    wait = officer_backoff_seconds(by_user, OFFICER_FAIL_FREE, now - last);
-    wait_ip = officer_backoff_seconds(by_ip, OFFICER_FAIL_FREE_IP, now - last);
-    if (wait_ip > wait)
-        wait = wait_ip;
-    if (wait) {
-        json_decref(req);
-        snprintf(hdr, sizeof(hdr), "retry-after: %u", wait);
-        return respond_officer(gw, wsi, r, 429,
-                               json_pack("{s:s,s:s,s:i}", "error", "too_many_attempts", "message",
-                                         "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
-                                         "retry_after", wait),
-                               hdr);
-    }
-    pw = json_string_value(jp);
-    pw_len = json_string_length(jp);
-    rc = user[0] ? store_officer_get(gw->store, user, &o) : -ENOENT;
-    if (rc == -EIO) {
-        json_decref(req);
-        return officer_error(gw, wsi, r, 503, "internal", "The state database failed.");
-    }
-    if (rc == 0 && !o.disabled) {
-        ok = officer_is_password_ok(pw, pw_len, o.hash);
-    } else {
-        (void)officer_is_password_ok(pw, pw_len, OFFICER_DUMMY_HASH); /* same cost */
-        ok = false;
-    }
-    json_decref(req);
-    if (!ok) {
-        mc_log(MC_LOG_INFO, "officer.login_failed", "user=%s peer=%s", user, r->peer);
-        if (store_audit_add(gw->store, now, user, "login_failed", NULL, r->peer,
-                            rc == 0 && o.disabled ? "disabled" : NULL) ||
-            gw_flush(gw))
-            return officer_error(gw, wsi, r, 503, "internal", "The state database failed.");
-        return officer_error(gw, wsi, r, 401, "bad_credentials",
-                             "Sai tên đăng nhập hoặc mật khẩu.");
-    }
-    if (officer_new_token(token) || officer_new_token(csrf))
-        return officer_error(gw, wsi, r, 503, "internal", "No randomness.");
-    officer_token_hash(token, token_hash);
-    if (store_officer_session_add(gw->store, token_hash, o.username, csrf, now,
-                                  now + (int64_t)hours * 3600) ||
-        store_audit_add(gw->store, now, o.username, "login", NULL, r->peer, NULL) || gw_flush(gw))
-        return officer_error(gw, wsi, r, 503, "internal", "The state database failed.");
-    mc_log(MC_LOG_INFO, "officer.login", "user=%s peer=%s", o.username, r->peer);
-    officer_cookie_header(r, token, hours * 3600, hdr, sizeof(hdr));
-    res = json_pack("{s:s,s:o}", "csrf_token", csrf, "officer", officer_json(&o));
-    OPENSSL_cleanse(token, sizeof(token));
-    return respond_officer(gw, wsi, r, 200, res, hdr);
-}
-
-static int api_officer_logout(struct gw *gw, struct lws *wsi, struct http_req *r)
-{
-    struct store_officer o;
-    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1], hdr[256];
-    int64_t now = (int64_t)time(NULL);
-    int rc;
-
-    if (r->method != HTTP_POST)
-        return officer_error(gw, wsi, r, 405, "method", "Use POST.");
-    rc = officer_auth(gw, r, &o, csrf, token_hash);
-    if (rc == -ENOENT)
-        return officer_error(gw, wsi, r, 401, "unauthorized", "Chưa đăng nhập.");
-    if (rc)
-        return officer_error(gw, wsi, r, 503, "internal", "The state database failed.");
-    if (!officer_has_csrf(r, csrf))
-        return officer_error(gw, wsi, r, 403, "csrf", "X-CSRF-Token is missing or wrong.");
-    if (store_officer_session_end(gw->store, token_hash, now) ||
-        store_audit_add(gw->store, now, o.username, "logout", NULL, r->peer, NULL) || gw_flush(gw))
-        return officer_error(gw, wsi, r, 503, "internal", "The state database failed.");
-    mc_log(MC_LOG_INFO, "officer.logout", "user=%s", o.username);
-    officer_cookie_header(r, "", 0, hdr, sizeof(hdr));
-    return respond_officer(gw, wsi, r, 200, json_pack("{s:b}", "logged_out", 1), hdr);
-}
-
-/* GET /api/v1/officer/me: the officer and the session's CSRF token (a page
- * reloaded in the browser gets it back; only same-origin script can read it). */
-static int api_officer_me(struct gw *gw, struct lws *wsi, struct http_req *r)
-{
-    struct store_officer o;
-    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
-    int rc;
-
-    if (r->method != HTTP_GET && r->method != HTTP_HEAD)
-        return officer_error(gw, wsi, r, 405, "method", "Use GET.");
-    rc = officer_auth(gw, r, &o, csrf, token_hash);
-    if (rc == -ENOENT)
-        return officer_error(gw, wsi, r, 401, "unauthorized", "Chưa đăng nhập.");
-    if (rc)
-        return officer_error(gw, wsi, r, 503, "internal", "The state database failed.");
-    return respond_officer(gw, wsi, r, 200,
-                           json_pack("{s:s,s:o}", "csrf_token", csrf, "officer", officer_json(&o)),
-                           NULL);
-}
-
-static int api_officer(struct gw *gw, struct lws *wsi, struct http_req *r, const char *rest)
-{
-    if (strcmp(rest, "login") == 0)
-        return api_officer_login(gw, wsi, r);
-    if (strcmp(rest, "logout") == 0)
-        return api_officer_logout(gw, wsi, r);
-    if (strcmp(rest, "me") == 0)
-        return api_officer_me(gw, wsi, r);
-    return officer_error(gw, wsi, r, 404, "not_found", "No such officer endpoint.");
-}
-
 /* GET-like routes; POST routes run after the body arrives. */
 static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
@@ -659,7 +450,7 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
     if (strcmp(p, "/api/v1/qr") == 0)
         return get ? api_qr(gw, wsi, r) : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if ((rest = after_prefix(p, "/api/v1/officer/")))
-        return api_officer(gw, wsi, r, rest);
+        return officer_http_route(gw, wsi, r, rest);
     if (after_prefix(p, "/api/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
     if (after_prefix(p, "/thu-tuc") && get) {

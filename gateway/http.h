@@ -38,6 +38,13 @@ struct http_req {
 
 enum { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OPTIONS, HTTP_OTHER };
 
+/* Sends status and headers now (content type ctype, one optional extra
+ * header "name: value") and queues body (len bytes, copied) for WRITEABLE.
+ * Returns 0, or -1 to close. For modules answering under a prefix (the
+ * officer API). */
+int http_respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
+                 const char *ctype, const char *body, size_t len, const char *extra_hdr);
+
 /* The lws callback for HTTP reasons. Returns 0, or -1 to close. */
 int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r, void *in,
                   size_t len);

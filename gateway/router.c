@@ -1,6 +1,7 @@
 /* gateway/router.c - gw_handle_message(): the one path every channel's
  * message takes (see gw.h). Personal data is masked before anything is
- * written to the turn log. */
+ * written to the turn log. With handoff.enabled, a conversation an officer
+ * has or is waiting for skips the bot (handoff.h). */
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "conv.h"
 #include "gw.h"
+#include "handoff.h"
 #include "intent.h"
 #include "mc_buf.h"
 #include "mc_json.h"
@@ -48,6 +50,17 @@ static json_t *understanding_json(const struct intent_result *u)
                      "decision", intent_decision_name(u->decision), "candidates", cands);
 }
 
+/* The answer to a message taken for the officer (handoff.h): no turn. */
+static int deliver(json_t **reply, char **text_out)
+{
+    if (text_out) {
+        *text_out = strdup(HANDOFF_DELIVERED_JSON);
+        return *text_out ? 0 : -ENOMEM;
+    }
+    *reply = json_loads(HANDOFF_DELIVERED_JSON, 0, NULL);
+    return *reply ? 0 : -ENOMEM;
+}
+
 static int load_session(struct gw *gw, const char *channel, const char *token, const char *user_key,
                         struct session *s)
 {
@@ -78,10 +91,16 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     char *reply_text = NULL, *state_text = NULL, *old_state;
     int64_t old_seen;
     bool changed = false; /* s->doc holds this turn's state */
+    bool unit = false;    /* a handoff change joins the turn's unit */
+    enum handoff_step step = HANDOFF_BOT;
     const char *input = text ? text : payload;
-    int64_t t0 = now_us();
+    struct timespec wall;
+    int64_t t0 = now_us(), now_s, now_ms;
     int rc;
 
+    clock_gettime(CLOCK_REALTIME, &wall); /* one clock for the turn: ms orders the transcript */
+    now_s = (int64_t)wall.tv_sec;
+    now_ms = now_s * 1000 + wall.tv_nsec / 1000000;
     mc_buf_init(&masked, INTENT_MAX_INPUT * 2);
     if (!input || !mc_utf8_is_valid(input, strlen(input))) {
         mc_err_set(err, "text: not valid UTF-8");
@@ -102,7 +121,19 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
             goto out;
         }
     }
-    session_apply_idle(s, (int64_t)time(NULL), gw->cfg->session_idle_timeout);
+    if (gw->cfg->handoff_enabled) {
+        /* while an officer has the conversation the bot never answers */
+        rc = handoff_route(gw, s, text, payload, msg_id, now_ms, &step);
+        if (rc)
+            goto out;
+        if (step == HANDOFF_DELIVERED) {
+            rc = deliver(reply, text_out);
+            goto out;
+        }
+        if (payload && strcmp(payload, HANDOFF_PAYLOAD_REQUEST) == 0)
+            payload = "meta:gap-can-bo"; /* the widget's button: the same as the quick reply */
+    }
+    session_apply_idle(s, now_s, gw->cfg->session_idle_timeout);
     if (!s->doc) { /* parsed once while the session stays in memory (style rule 18) */
         s->doc = json_loads(s->state, 0, NULL);
         if (!json_is_object(s->doc)) {
@@ -115,6 +146,17 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         }
     }
     state = s->doc; /* borrowed: conv_handle changes it only when it succeeds */
+    if (step == HANDOFF_CANCEL) {
+        if (store_unit_begin(gw->store)) {
+            rc = -EIO;
+            goto out;
+        }
+        unit = true;
+        rc = handoff_cancel(gw, s, state, now_s, &r);
+        if (rc)
+            goto out;
+        goto answered;
+    }
     if (text) {
         u = malloc(sizeof(*u));
         if (!u) {
@@ -137,6 +179,18 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     if (rc)
         goto out;
     changed = true;
+    if (gw->cfg->handoff_enabled && handoff_is_requested(r)) {
+        /* queued in the turn's unit: a turn run again (-EAGAIN) queues once */
+        if (store_unit_begin(gw->store)) {
+            rc = -EIO;
+            goto out;
+        }
+        unit = true;
+        rc = handoff_request(gw, s, state, r, now_s);
+        if (rc)
+            goto out;
+    }
+answered:
     if (json_object_set_new(r, "understanding", u ? understanding_json(u) : json_null())) {
         rc = -ENOMEM;
         goto out;
@@ -184,6 +238,8 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         r = NULL;
     }
 out:
+    if (unit && store_unit_end(gw->store, rc == 0) && !rc)
+        rc = -EIO;
     if (rc && rc != -EINVAL && rc != -EAGAIN)
         mc_err_set(err, "internal error %d", rc);
     if (rc && changed)

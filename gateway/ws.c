@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gw.h"
+#include "handoff.h"
 #include "intent.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
@@ -348,6 +349,14 @@ static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
                         "session", ws->s.token, "history", history ? history : json_array(),
                         "resumed", ws->s.resumed, "settings", "kiosk_idle_seconds",
                         (int)gw->cfg->kiosk_idle_seconds);
+    if (welcome && ws->s.resumed && gw->cfg->handoff_enabled) {
+        json_t *h = handoff_state_json(gw, ws->s.id); /* waiting or with an officer */
+
+        if (h && json_object_set_new(welcome, "handoff", h)) {
+            json_decref(welcome);
+            welcome = NULL; /* -ENOMEM below */
+        }
+    }
     mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d", c->peer, channel,
            ws->s.resumed);
     /* from now on the session exists: an idle gap resets it like a resumed one */
@@ -421,7 +430,11 @@ static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postba
         mc_log(MC_LOG_ERROR, "turn.failed", "channel=%s reason=%s", c->channel, err.text);
         return send_error(gw, c, "internal", busy_text, id);
     }
-    rc = q_push_reply(gw, c, reply, id);
+    if (handoff_is_delivered(reply)) /* taken for the officer: no bot reply */
+        rc = q_push_json(gw, c, json_pack("{s:s,s:s?}", "type", "delivered", "reply_to", id),
+                         WS_REPLY, id);
+    else
+        rc = q_push_reply(gw, c, reply, id);
     free(reply);
     if (rc)
         return send_error(gw, c, "internal", busy_text, id);
@@ -593,6 +606,21 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
         break;
     }
     return 0;
+}
+
+int ws_push_session(struct gw *gw, int64_t session_id, const json_t *frame)
+{
+    struct ws_conn *c;
+    int n = 0;
+
+    for (c = gw->conns; c; c = c->next) {
+        if (!c->hello || !c->sess || c->sess->s.id != session_id || c->closing)
+            continue;
+        if (q_push_json(gw, c, json_deep_copy(frame), WS_PLAIN, NULL))
+            return -ENOMEM;
+        n++;
+    }
+    return n;
 }
 
 void ws_close_all(struct gw *gw)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mc_buf.h"
 #include "session.h"
@@ -28,6 +29,7 @@ struct lws;
 struct gw;
 struct ws_frame;
 struct ws_sess;
+struct json_t;
 
 struct ws_conn {
     struct lws *wsi;
@@ -58,6 +60,12 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
  * welcome by an error frame and drops the in-memory sessions concerned (the
  * next turn reads them back). Empties gw->held. */
 void ws_release_held(struct gw *gw, int rc);
+
+/* Queues a copy of frame (a JSON object; the caller keeps it) on every open
+ * connection of session session_id in this process (a citizen may have two
+ * tabs): the handoff feed's pushes (feed.c). Not held for a commit: what it
+ * says is committed already. Returns how many connections, or -ENOMEM. */
+int ws_push_session(struct gw *gw, int64_t session_id, const struct json_t *frame);
 
 /* Asks every open connection to close with 1001 after its queued frames. */
 void ws_close_all(struct gw *gw);

@@ -288,11 +288,24 @@
     },
     onBot: function (r, node) { decorate(r, node); updateStatus(); },
     onUser: function () { updateStatus(); },
+    onHandoff: function (state, name) { if (handoffBar) handoffBar.update(state, name); },
     onRestored: function (hist) {
       if (!hist.length && !chat.outbox.length) greet();
       log.scrollTop = log.scrollHeight;
     }
   });
+
+  /* "Gặp cán bộ" and, while an officer is asked or answers, the way back to the bot
+   * (widget.js HandoffBar); its few rules live here so kiosk.css stays the kiosk's own. */
+  var handoffCss = document.createElement('style');
+  handoffCss.textContent = '.k-handoff{display:flex;flex-wrap:wrap;align-items:center;justify-content:flex-end;gap:.75rem;padding:.5rem 1rem}' +
+    '.k-handoff[data-state="pending"],.k-handoff[data-state="officer"]{background:#e6f4ea}' +
+    '.k-handoff-text{flex:1 1 16rem;margin:0;font-size:1.125rem}' +
+    '.mc-officer-msg{align-self:flex-start}.mc-officer-name{margin:0;font-weight:600;color:#1b6e34}' +
+    '.mc-officer-msg .mc-bubble{background:#e6f4ea;border-left:.3rem solid #1b6e34}';
+  document.head.appendChild(handoffCss);
+  var handoffBar = M.HandoffBar(conv, { bar: 'k-handoff', text: 'k-handoff-text', ask: 'k-btn k-handoff-ask', back: 'k-btn k-btn-ghost k-handoff-cancel' });
+  $('k-form').parentNode.insertBefore(handoffBar.node, $('k-form'));
 
   function greet() {
     conv.append(el('div', { class: 'mc-msg mc-bot mc-local' }, [
@@ -574,7 +587,10 @@
   function wipe(reason) {
     clearInterval(countTimer);
     countTimer = null;
+    /* the next person at the kiosk must not receive an officer's answer to this one */
+    if (conv.handoff.state === 'pending' || conv.handoff.state === 'officer') conv.act('handoff:cancel', 'Quay lại trợ lý tự động');
     chat.reset();
+    conv.setHandoff('bot', null);
     try {
       Object.keys(localStorage).forEach(function (k) { if (k.indexOf(KEY) === 0) localStorage.removeItem(k); });
       Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf(KEY) === 0) sessionStorage.removeItem(k); });

@@ -260,6 +260,20 @@
       this.emit(f.type, f);
       return;
     }
+    if (f.type === 'delivered') {
+      /* the message went to the commune's officers instead of the bot: it is answered */
+      var did = typeof f.reply_to === 'string' ? f.reply_to : null;
+      if (did) {
+        var n0 = this.outbox.length;
+        this.outbox = this.outbox.filter(function (it) { return it.id !== did; });
+        if (this.outbox.length !== n0) this.saveOutbox();
+        if (this.delivered.has(did)) return;
+        this.delivered.add(did);
+      }
+      this.emit('delivered', f);
+      return;
+    }
+    if (f.type === 'handoff') { this.emit('handoff', f); return; }
     if (f.type === 'typing') this.emit('typing', f);
   };
   /* Queues a message ('message', text) or postback ('postback', payload) and sends it when
@@ -326,7 +340,14 @@
     docs: 'Giấy tờ cần chuẩn bị', steps: 'Các bước thực hiện', check: 'Kiểm tra hồ sơ',
     where: 'Nộp ở đâu', online: 'Nộp trực tuyến', next: 'Bước tiếp', prev: 'Quay lại', all: 'Xem tất cả',
     checklist: 'Xem danh sách hồ sơ', cancel: 'Hủy', 'ans:yes': 'Có', 'ans:no': 'Chưa có',
-    'ans:unknown': 'Không rõ', 'meta:gap-can-bo': 'Gặp cán bộ', proc: 'Chọn thủ tục'
+    'ans:unknown': 'Không rõ', 'meta:gap-can-bo': 'Gặp cán bộ', proc: 'Chọn thủ tục',
+    'handoff:request': 'Gặp cán bộ', 'handoff:cancel': 'Quay lại trợ lý tự động'
+  };
+  /* What the citizen reads about the handoff state (docs/officer.md). */
+  var HANDOFF_TEXT = {
+    pending: 'Câu hỏi của bạn đã được chuyển đến cán bộ xã/phường. Vui lòng chờ trong giây lát…',
+    officer: 'Cán bộ đang hỗ trợ bạn',
+    closed: 'Cán bộ đã kết thúc cuộc trò chuyện.'
   };
   var PAYLOAD_RE = /^(?:[a-z]+:[a-z0-9_-]+|next|prev|checklist|cancel|all)$/;
   function isPayload(text) { return PAYLOAD_RE.test(text || ''); }
@@ -513,6 +534,19 @@
     }));
   }
 
+  /* An officer's message: who is helping, then the text, styled apart from the bot's. */
+  function renderOfficer(r) {
+    var name = r.officer && typeof r.officer === 'object' ? str(r.officer.name) : '';
+    var box = el('div', { class: 'mc-msg mc-officer-msg' }, [
+      el('p', { class: 'mc-officer-name' }, name ? 'Cán bộ ' + name + ' đang hỗ trợ bạn' : 'Cán bộ đang hỗ trợ bạn')
+    ]);
+    (Array.isArray(r.messages) ? r.messages : []).forEach(function (m) {
+      var t = str(m && m.text);
+      if (t) box.appendChild(el('p', { class: 'mc-bubble' }, t));
+    });
+    return box;
+  }
+
   function renderUser(text, id, pending) {
     return el('div', { class: 'mc-msg mc-user' + (pending ? ' mc-pending' : ''), 'data-msg-id': id || null }, [
       el('span', { class: 'mc-sr' }, 'Bạn: '),
@@ -531,9 +565,39 @@
     if (!this.titles || typeof this.titles !== 'object') this.titles = {};
     var self = this;
     chat.on('welcome', function (f, info) { self.onWelcome(f, info); });
-    chat.on('reply', function (f) { self.addBot(f, true, false); });
+    this.handoff = { state: 'bot', officer: null };
+    chat.on('reply', function (f) {
+      if (f.from === 'officer') self.addOfficer(f);
+      else self.addBot(f, true, false);
+    });
     chat.on('error', function (f) { self.addBot(f, true, false); });
+    chat.on('delivered', function (f) { self.markAnswered(f.reply_to, 'Đã chuyển đến cán bộ'); });
+    chat.on('handoff', function (f) { self.onHandoff(f); });
   }
+  /* bot -> pending -> officer -> bot | closed (docs/api.md); opts.onHandoff(state, officerName). */
+  Conversation.prototype.setHandoff = function (state, officer) {
+    if (['bot', 'pending', 'officer', 'closed'].indexOf(state) < 0) return;
+    var name = officer && typeof officer === 'object' ? str(officer.name) : '';
+    if (state === 'officer' && !name && this.handoff.officer) name = this.handoff.officer;
+    this.handoff = { state: state, officer: state === 'officer' ? name || null : null };
+    if (this.opts.onHandoff) this.opts.onHandoff(this.handoff.state, this.handoff.officer);
+  };
+  Conversation.prototype.addOfficer = function (f) {
+    this.retire();
+    if (this.handoff.state !== 'officer' || (f.officer && str(f.officer.name) !== this.handoff.officer)) this.setHandoff('officer', f.officer);
+    var node = renderOfficer(f);
+    this.append(node);
+    if (this.opts.onBot) this.opts.onBot(f, node, true);
+    return node;
+  };
+  Conversation.prototype.onHandoff = function (f) {
+    this.retire();
+    var note = { type: 'reply', messages: f.messages, quick_replies: f.quick_replies };
+    if ((Array.isArray(f.messages) && f.messages.length) || (Array.isArray(f.quick_replies) && f.quick_replies.length)) {
+      this.addBot(note, true, false).classList.add('mc-handoff-note');
+    }
+    this.setHandoff(f.state, f.officer);
+  };
   Conversation.prototype.rememberTitle = function (id, title) {
     if (!title) return;
     this.titles[id] = title;
@@ -569,14 +633,15 @@
     this.log.appendChild(node);
     if (this.opts.onAppend) this.opts.onAppend(node);
   };
-  Conversation.prototype.markAnswered = function (id) {
+  Conversation.prototype.markAnswered = function (id, note) {
     if (!id) return;
     var nodes = this.log.querySelectorAll('.mc-user.mc-pending');
     for (var i = 0; i < nodes.length; i++) {
       if (nodes[i].getAttribute('data-msg-id') === id) {
         nodes[i].classList.remove('mc-pending');
+        if (note) nodes[i].classList.add('mc-delivered');
         var s = nodes[i].querySelector('.mc-state');
-        if (s) s.textContent = '';
+        if (s) s.textContent = note || '';
       }
     }
   };
@@ -591,6 +656,12 @@
       if (qr) node.appendChild(qr);
     }
     this.append(node);
+    /* a bot answer means the bot has the conversation, unless it says it handed it on */
+    if (live && !restored && r.type === 'reply' && !node.classList.contains('mc-handoff-note')) {
+      var h = r.handoff && typeof r.handoff === 'object' ? r.handoff : null;
+      if (h) this.setHandoff(str(h.state), h.officer);
+      else if (this.handoff.state !== 'bot' && r.reply_to) this.setHandoff('bot', null);
+    }
     if (this.opts.onBot) this.opts.onBot(r, node, live && !restored);
     return node;
   };
@@ -615,6 +686,8 @@
         } else if (h.role === 'bot' && h.reply && typeof h.reply === 'object') {
           if (h.msg_id) { answered.add(h.msg_id); self.chat.markDelivered(h.msg_id); }
           self.addBot(h.reply, i === lastBot && i === hist.length - 1, true);
+        } else if (h.role === 'officer' && typeof h.text === 'string') {
+          self.append(renderOfficer({ officer: h.officer, messages: [{ text: h.text }] }));
         }
       });
       this.chat.dropFromOutbox(answered);
@@ -622,11 +695,37 @@
         if (!users.has(item.id)) self.append(renderUser(self.userText(item), item.id, true));
       });
       this.log.removeAttribute('aria-busy');
+      var hs = f.handoff && typeof f.handoff === 'object' ? f.handoff : null;
+      if (hs) this.setHandoff(str(hs.state), hs.officer);
       if (this.opts.onRestored) this.opts.onRestored(hist, f);
     } else if (!info.sameSession) {
       this.append(el('p', { class: 'mc-divider', role: 'note' }, 'Phiên trò chuyện cũ đã hết hạn — bắt đầu phiên mới.'));
     }
   };
+
+  /* The handoff line under the conversation: "Gặp cán bộ" while the bot answers, the state
+   * and "Quay lại trợ lý tự động" while an officer is asked or answers. cls: {bar, text, btn}
+   * class names of the page using it (widget or kiosk). Returns {node, update(state, name)}. */
+  function HandoffBar(conv, cls) {
+    cls = cls || {};
+    var text = el('p', { class: cls.text || 'mc-handoff-text', role: 'status', 'aria-live': 'polite' }, '');
+    var ask = el('button', { type: 'button', class: cls.ask || 'mc-btn mc-btn-small mc-handoff-ask', 'data-payload': 'handoff:request' }, 'Gặp cán bộ');
+    var back = el('button', { type: 'button', class: cls.back || 'mc-btn mc-btn-small mc-btn-ghost mc-handoff-cancel', 'data-payload': 'handoff:cancel', hidden: true }, 'Quay lại trợ lý tự động');
+    var node = el('div', { class: cls.bar || 'mc-handoff', 'data-state': 'bot' }, [text, ask, back]);
+    ask.addEventListener('click', function () { conv.act('handoff:request', 'Gặp cán bộ'); });
+    back.addEventListener('click', function () { conv.act('handoff:cancel', 'Quay lại trợ lý tự động'); });
+    function update(state, name) {
+      node.setAttribute('data-state', state);
+      var withPerson = state === 'pending' || state === 'officer';
+      ask.hidden = withPerson;
+      back.hidden = !withPerson;
+      if (state === 'officer') text.textContent = name ? 'Cán bộ ' + name + ' đang hỗ trợ bạn' : HANDOFF_TEXT.officer;
+      else text.textContent = HANDOFF_TEXT[state] || '';
+      text.hidden = !text.textContent;
+    }
+    update(conv.handoff.state, conv.handoff.officer);
+    return { node: node, update: update };
+  }
 
   var Motcua = {
     loaded: true,
@@ -643,6 +742,8 @@
     renderChecklist: renderChecklist,
     renderQuickReplies: renderQuickReplies,
     renderUser: renderUser,
+    renderOfficer: renderOfficer,
+    HandoffBar: HandoffBar,
     byteLength: byteLength,
     TEXT_MAX_BYTES: TEXT_MAX_BYTES
   };
@@ -741,8 +842,10 @@
       var waiting = chat.outbox.length > 0 && chat.ready;
       typing.hidden = !(waiting || typingFrame);
     }
+    var bar = null;
     var conv = new Conversation(chat, log, {
       onAppend: function (node) { reveal(node); },
+      onHandoff: function (state, name) { if (bar) bar.update(state, name); },
       onBot: function (r, node, live) {
         typingFrame = false;
         updateTyping();
@@ -753,6 +856,15 @@
         scrollDown();
       }
     });
+
+    bar = HandoffBar(conv);
+    panel.insertBefore(bar.node, conn); /* under the title: Shift+Tab from the input still reaches the quick replies */
+    var origAct0 = conv.act;
+    conv.act = function (p, t) {
+      /* the citizen asked: show it at once (the server's answer confirms it) */
+      if (p === 'handoff:request' && conv.handoff.state === 'bot') conv.setHandoff('pending', null);
+      origAct0.call(conv, p, t);
+    };
 
     function greet() {
       var starters = ['Làm giấy khai sinh cho con', 'Làm lại căn cước bị mất', 'Đăng ký tạm trú'];

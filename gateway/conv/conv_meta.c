@@ -38,21 +38,48 @@ static const struct {
     {"gap-can-bo", "Gặp cán bộ"},
 };
 
+/* The citizen asked for a person and handoff is on (handoff.enabled): the
+ * router puts the conversation in the officers' queue and says so first
+ * (gateway/handoff.c); this is how to reach the office meanwhile. The meta
+ * answer's own text says the bot cannot transfer, which is then untrue. */
+static const char handoff_contact[] =
+    "Nếu cần gấp, bạn có thể gọi {phone} trong giờ làm việc ({hours}) hoặc đến {office_name}: "
+    "{address}. Phản ánh, kiến nghị về thủ tục: gọi {hotline}.";
+static const char handoff_contact_generic[] =
+    "Nếu cần gấp, bạn có thể đến Trung tâm phục vụ hành chính công của {commune} trong giờ hành "
+    "chính, hoặc gọi tổng đài Cổng Dịch vụ công quốc gia {hotline}.";
+
+static bool handoff_on(const struct turn *t)
+{
+    return t->cx->cfg && t->cx->cfg->handoff_enabled;
+}
+
 /* ---- meta answers ------------------------------------------------------- */
+
+static int say_place_text(struct turn *t, const char *id, const char *answer, const char *generic,
+                          struct mc_buf *b);
 
 /* A meta answer (data/meta/<id>.json) with the place's facts filled in:
  * the office's own text when we have its data, else the generic one. */
 static int say_meta_text(struct turn *t, const char *id, struct mc_buf *b)
 {
+    const struct kb_meta *meta = kb_meta(t->cx->kb, id);
+
+    if (!meta)
+        return -ENOENT;
+    return say_place_text(t, id, meta->answer, meta->generic, b);
+}
+
+/* answer (with office data) or generic, with the place's facts filled in. */
+static int say_place_text(struct turn *t, const char *id, const char *answer, const char *generic,
+                          struct mc_buf *b)
+{
     struct conv_text_var vars[CONV_PLACE_VARS];
     struct conv_place_facts f;
-    const struct kb_meta *meta = kb_meta(t->cx->kb, id);
     const json_t *office, *unit;
     bool def;
     int rc;
 
-    if (!meta)
-        return -ENOENT;
     unit = turn_place_unit(t, &def);
     office = turn_place_office(t);
     if (strcmp(id, "chao-hoi") == 0 && !def) {
@@ -67,7 +94,7 @@ static int say_meta_text(struct turn *t, const char *id, struct mc_buf *b)
     }
     rc = conv_place_facts_init(&f, office, unit);
     if (!rc)
-        rc = conv_text_fill(office && f.office_name ? meta->answer : meta->generic, vars,
+        rc = conv_text_fill(office && f.office_name ? answer : generic, vars,
                             conv_place_vars(&f, vars), b);
     conv_place_facts_fini(&f);
     return rc;
@@ -100,6 +127,11 @@ int turn_qr_popular(struct turn *t)
     return 0;
 }
 
+/* The officer answer. intro NULL: the citizen asked for one; with handoff
+ * on, the reply is marked "handoff": {"state": "pending"} for the router,
+ * which queues the conversation (conv/ does no I/O), and offers the way
+ * back. With intro: the bot offers one after misunderstanding twice; with
+ * handoff on, the "Gặp cán bộ" button accepts the offer. */
 static int say_officer(struct turn *t, const char *intro)
 {
     struct mc_buf b;
@@ -108,7 +140,18 @@ static int say_officer(struct turn *t, const char *intro)
     mc_buf_init(&b, CONV_TEXT_MAX);
     if (intro)
         conv_out_text(&t->out, intro);
-    rc = say_meta_text(t, "gap-can-bo", &b);
+    if (handoff_on(t) && !intro) {
+        rc = say_place_text(t, "gap-can-bo", handoff_contact, handoff_contact_generic, &b);
+        conv_out_set(&t->out, "handoff", json_pack("{s:s}", "state", "pending"));
+        conv_out_qr(&t->out, "Quay lại trợ lý", "handoff:cancel");
+    } else if (handoff_on(t)) {
+        conv_out_text(&t->out, "Bấm \"Gặp cán bộ\" để chuyển câu hỏi của bạn đến cán bộ xã/phường; "
+                               "cán bộ sẽ trả lời ngay trong cuộc trò chuyện này.");
+        conv_out_qr(&t->out, "Gặp cán bộ", "meta:gap-can-bo");
+        rc = say_place_text(t, "gap-can-bo", handoff_contact, handoff_contact_generic, &b);
+    } else {
+        rc = say_meta_text(t, "gap-can-bo", &b);
+    }
     if (!rc)
         conv_out_buf(&t->out, &b);
     mc_buf_fini(&b);

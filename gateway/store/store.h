@@ -27,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -238,5 +238,115 @@ MC_MUST_CHECK int store_audit_list(struct store *st, unsigned max,
                                              const char *action, const char *conversation,
                                              const char *ip, const char *detail),
                                    void *ctx);
+
+/* ---- handoff: a conversation a person takes over (issue 14) ----------- *
+ * A session's handoff state is "bot" (no row, or the row says so),
+ * "pending" (waiting in the officers' queue), "officer" (an officer holds
+ * it) or "closed" (an officer ended it; the next citizen message is the
+ * bot's again). While "pending" or "officer" the bot never answers: the
+ * citizen's messages are handoff messages. The conversation id officers see
+ * is the session's row id. */
+
+#define STORE_HANDOFF_STATE_MAX 8   /* bytes with the NUL; "pending" is the longest */
+#define STORE_HANDOFF_PROC_MAX 64   /* bytes with the NUL; a procedure id, "" for none */
+#define STORE_HANDOFF_TEXT_MAX 2048 /* bytes; a citizen's or officer's message */
+
+struct store_handoff {
+    int64_t session_id;
+    char state[STORE_HANDOFF_STATE_MAX]; /* bot | pending | officer | closed */
+    char channel[STORE_CHANNEL_MAX];
+    char user_key[SESSION_USER_KEY_MAX + 1]; /* Messenger/Zalo id, "" on web/kiosk */
+    char procedure[STORE_HANDOFF_PROC_MAX];  /* the procedure in talk when asked, "" */
+    char locality[STORE_OFFICER_UNIT_MAX];   /* ward code when known, "" */
+    int64_t waiting_since;                   /* seconds: when it last became pending */
+    char officer[STORE_OFFICER_USER_MAX];    /* who holds it ("officer"), or held it; "" */
+    int64_t updated;                         /* seconds: last change of state */
+    int64_t last_citizen_ms; /* ms of the citizen's last message (channel windows) */
+};
+
+/* Loads the handoff of session_id into *h; a session never handed off reads
+ * as state "bot" with the other fields empty. Returns 0, or -EIO. */
+MC_MUST_CHECK int store_handoff_get(struct store *st, int64_t session_id, struct store_handoff *h);
+
+/* The citizen asks for a person: "bot" or "closed" -> "pending" at now_s,
+ * with h->channel, user_key, procedure and locality as given (session_id
+ * and those fields read from h). Returns 0, -EALREADY (already "pending" or
+ * "officer": nothing changes) or -EIO. Adds feed event "pending". */
+MC_MUST_CHECK int store_handoff_request(struct store *st, const struct store_handoff *h,
+                                        int64_t now_s);
+
+/* An officer takes a pending conversation: "pending" -> "officer" held by
+ * officer. Returns 0 (also when officer already holds it), -EBUSY (another
+ * officer holds it: the loser of a race), -ENOENT (not pending nor held:
+ * back with the bot or closed) or -EIO. Adds feed event "claimed". */
+MC_MUST_CHECK int store_handoff_claim(struct store *st, int64_t session_id, const char *officer,
+                                      int64_t now_s);
+
+/* Ends a handoff: to "bot" (an officer releases it, or the citizen cancels
+ * while pending or held) or "closed" (an officer closes it). When officer is
+ * not NULL the conversation must be held by that officer (-EPERM if held by
+ * another, -ENOENT if not held); when NULL (the citizen cancels) it must be
+ * "pending" or "officer" (-ENOENT otherwise). Returns 0, -EPERM, -ENOENT,
+ * -EINVAL (to is neither "bot" nor "closed") or -EIO. Adds feed event
+ * "released", "closed" or "cancelled". */
+MC_MUST_CHECK int store_handoff_end(struct store *st, int64_t session_id, const char *officer,
+                                    const char *to, int64_t now_s);
+
+/* Calls fn once per handoff in state (pending: oldest waiting first;
+ * officer and closed: latest change first), at most max; h is borrowed for
+ * the call. A non-zero return from fn stops and is returned. 0 or -EIO. */
+MC_MUST_CHECK int store_handoff_list(struct store *st, const char *state, unsigned max,
+                                     int (*fn)(void *ctx, const struct store_handoff *h),
+                                     void *ctx);
+
+/* Appends a message to the handoff transcript of session_id: from is
+ * "citizen", "officer" or "system" (what the bot told the citizen about
+ * the handoff); officer is the username for "officer", else NULL; text is
+ * already masked for a citizen (the turn records' masking). Sets *id (may
+ * be NULL). Adds feed event "message". Returns 0, -EINVAL or -EIO. */
+MC_MUST_CHECK int store_handoff_message_add(struct store *st, int64_t session_id, const char *from,
+                                            const char *officer, const char *text, int64_t now_ms,
+                                            int64_t *id);
+
+/* store_handoff_message_add() for a citizen's message with the client's
+ * message id msg_id (NULL: none): when session_id already has a message
+ * with msg_id (a resend after a reconnect), stores nothing, sets *id to it
+ * and returns -EEXIST. Also sets the handoff's last_citizen_ms (as every
+ * citizen message does). Returns 0, -EEXIST, -EINVAL or -EIO. */
+MC_MUST_CHECK int store_handoff_citizen_add(struct store *st, int64_t session_id, const char *text,
+                                            const char *msg_id, int64_t now_ms, int64_t *id);
+
+/* Calls fn once per handoff message of session_id with id > after_id,
+ * oldest first, at most max; strings borrowed for the call (officer "" when
+ * none). Returns 0, fn's non-zero, or -EIO. */
+MC_MUST_CHECK int
+store_handoff_messages(struct store *st, int64_t session_id, int64_t after_id, unsigned max,
+                       int (*fn)(void *ctx, int64_t id, const char *from, const char *officer,
+                                 const char *text, int64_t ts_ms),
+                       void *ctx);
+
+/* ---- the feed: what happened, for every worker process to push --------- *
+ * Every handoff change above appends one feed row (id increasing) in the
+ * same batch. Each worker polls store_feed_since() with the last id it saw
+ * and pushes to the sockets it holds: officer messages to the citizen's
+ * WebSocket, new pending conversations and citizen messages to officers'
+ * WebSockets. Works the same when the workers are processes, and with a
+ * shared database server later. */
+
+/* Calls fn once per feed row with id > after_id, oldest first, at most max:
+ * kind ("pending", "claimed", "released", "closed", "cancelled",
+ * "message"), session_id, message id (0 unless "message"), the officer
+ * involved ("" none) and ts_ms. Returns 0, fn's non-zero, or -EIO. */
+MC_MUST_CHECK int store_feed_since(struct store *st, int64_t after_id, unsigned max,
+                                   int (*fn)(void *ctx, int64_t id, const char *kind,
+                                             int64_t session_id, int64_t message_id,
+                                             const char *officer, int64_t ts_ms),
+                                   void *ctx);
+
+/* The id of the newest feed row (0 when empty): where a worker starts. */
+MC_MUST_CHECK int store_feed_last(struct store *st, int64_t *id);
+
+/* Deletes feed rows older than before_ms. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_feed_prune(struct store *st, int64_t before_ms);
 
 #endif

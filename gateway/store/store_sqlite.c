@@ -2,7 +2,7 @@
  * file, every statement prepared once in store_open() and kept until
  * store_free(). The batch is one BEGIN IMMEDIATE transaction; units are
  * savepoints inside it. */
-#include "store.h"
+#include "store_sqlite_int.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -76,6 +76,29 @@ static const char *const migrations[] = {
     "  action TEXT NOT NULL, conversation TEXT, ip TEXT, detail TEXT);"
     "CREATE INDEX audit_user ON audit (action, username, ts);"
     "CREATE INDEX audit_ip ON audit (action, ip, ts);",
+    /* 5 -> 6: handoff to an officer (a row per session ever handed off), its
+     * messages (msg_id: a citizen's client id, so a resend is stored once),
+     * and the feed every worker polls; AUTOINCREMENT: a feed id is never
+     * given twice, even after the newest rows were pruned */
+    "CREATE TABLE handoff (session_id INTEGER PRIMARY KEY REFERENCES session (id),"
+    "  state TEXT NOT NULL CHECK (state IN ('bot', 'pending', 'officer', 'closed')),"
+    "  channel TEXT NOT NULL, user_key TEXT NOT NULL DEFAULT '',"
+    "  procedure TEXT NOT NULL DEFAULT '', locality TEXT NOT NULL DEFAULT '',"
+    "  waiting_since INTEGER NOT NULL DEFAULT 0, officer TEXT NOT NULL DEFAULT '',"
+    "  updated INTEGER NOT NULL, last_citizen_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX handoff_queue ON handoff (state, waiting_since, session_id);"
+    "CREATE INDEX handoff_recent ON handoff (state, updated, session_id);"
+    "CREATE TABLE handoff_message (id INTEGER PRIMARY KEY,"
+    "  session_id INTEGER NOT NULL REFERENCES session (id),"
+    "  sender TEXT NOT NULL CHECK (sender IN ('citizen', 'officer', 'system')),"
+    "  officer TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, ts_ms INTEGER NOT NULL, msg_id TEXT);"
+    "CREATE INDEX handoff_message_session ON handoff_message (session_id, id);"
+    "CREATE UNIQUE INDEX handoff_message_msg ON handoff_message (session_id, msg_id)"
+    "  WHERE msg_id IS NOT NULL;"
+    "CREATE TABLE feed (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"
+    "  session_id INTEGER NOT NULL, message_id INTEGER NOT NULL DEFAULT 0,"
+    "  officer TEXT NOT NULL DEFAULT '', ts_ms INTEGER NOT NULL);"
+    "CREATE INDEX feed_ts ON feed (ts_ms);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -196,7 +219,18 @@ struct store {
     bool broken;    /* the batch lost writes (SQLite rolled it back): its commit fails */
     unsigned units; /* savepoints open */
     struct store_stats stats;
+    struct store_hq *hq; /* the handoff and feed statements (store_handoff.c) */
 };
+
+sqlite3 *store_sqlite_db(struct store *st)
+{
+    return st->db;
+}
+
+struct store_hq *store_sqlite_hq(struct store *st)
+{
+    return st->hq;
+}
 
 static int migrate(sqlite3 *db, const char *path, struct mc_err *err)
 {
@@ -293,6 +327,9 @@ struct store *store_open(const char *path, struct mc_err *err)
         if (sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) !=
             SQLITE_OK)
             goto fail_sqlite;
+    st->hq = store_hq_open(st->db);
+    if (!st->hq)
+        goto fail_sqlite;
     return st;
 
 fail_sqlite:
@@ -314,6 +351,7 @@ void store_free(struct store *st)
     }
     for (i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->q[i]);
+    store_hq_free(st->hq);
     sqlite3_close(st->db);
     free(st);
 }

@@ -157,13 +157,70 @@ static void test_render_refuses_to_drop_text(void **state)
     json_decref(reply);
 }
 
+/* An officer's message: RESPONSE within 24 h of the person's last message,
+ * MESSAGE_TAG + HUMAN_AGENT after it, nothing past 7 days (docs/officer.md). */
+static void test_officer_render(void **state)
+{
+    const long long hour = 3600LL * 1000;
+    json_t *b = NULL, *m;
+    char long_text[4500];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(chan_messenger_officer_render("Chào bạn, tôi là cán bộ xã.", "psid1", 0, &b),
+                     0);
+    assert_int_equal(json_array_size(b), 1);
+    m = json_array_get(b, 0);
+    assert_string_equal(json_string_value(json_object_get(m, "messaging_type")), "RESPONSE");
+    assert_null(json_object_get(m, "tag"));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "recipient"), "id")),
+                        "psid1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "message"), "text")),
+                        "Chào bạn, tôi là cán bộ xã.");
+    json_decref(b);
+
+    /* the last moment of the standard window is still a RESPONSE */
+    assert_int_equal(chan_messenger_officer_render("x", "p", CHAN_MESSENGER_STANDARD_MS, &b), 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(b, 0), "messaging_type")),
+                        "RESPONSE");
+    json_decref(b);
+
+    assert_int_equal(chan_messenger_officer_render("Xin lỗi đã trả lời muộn.", "p", 25 * hour, &b),
+                     0);
+    m = json_array_get(b, 0);
+    assert_string_equal(json_string_value(json_object_get(m, "messaging_type")), "MESSAGE_TAG");
+    assert_string_equal(json_string_value(json_object_get(m, "tag")), "HUMAN_AGENT");
+    json_decref(b);
+
+    assert_int_equal(chan_messenger_officer_render("x", "p", CHAN_MESSENGER_HUMAN_AGENT_MS, &b), 0);
+    json_decref(b);
+    b = (json_t *)1;
+    assert_int_equal(chan_messenger_officer_render("x", "p", CHAN_MESSENGER_HUMAN_AGENT_MS + 1, &b),
+                     -ETIME);
+    assert_null(b);
+    assert_int_equal(chan_messenger_officer_render(" \n ", "p", 0, &b), -EINVAL);
+
+    /* a long share is split into <= 2000-character messages, each tagged */
+    for (i = 0; i + 1 < sizeof(long_text); i++)
+        long_text[i] = (i % 50 == 49) ? ' ' : 'a';
+    long_text[sizeof(long_text) - 1] = '\0';
+    assert_int_equal(chan_messenger_officer_render(long_text, "p", 30 * hour, &b), 0);
+    assert_int_equal(json_array_size(b), 3);
+    json_array_foreach(b, i, m)
+    {
+        assert_string_equal(json_string_value(json_object_get(m, "tag")), "HUMAN_AGENT");
+        assert_true(json_string_length(json_object_get(json_object_get(m, "message"), "text")) <=
+                    CHAN_MESSENGER_TEXT_MAX);
+    }
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_signature),
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_render_limits),
-        cmocka_unit_test(test_render_refuses_to_drop_text),
+        cmocka_unit_test(test_signature),      cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_render_limits),  cmocka_unit_test(test_render_refuses_to_drop_text),
+        cmocka_unit_test(test_officer_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,32 @@ static void test_render_refuses_to_drop_text(void **state)
     json_decref(reply);
 }
 
+/* An officer's message is a consultation (message/cs) message, refused past
+ * the 7-day window (docs/officer.md). */
+static void test_officer_render(void **state)
+{
+    json_t *b = NULL, *m;
+
+    (void)state;
+    assert_int_equal(chan_zalo_officer_render("Chào bạn, tôi là cán bộ xã.", "u1",
+                                              CHAN_ZALO_REPLY_FREE_MS + 1, &b),
+                     0);
+    assert_int_equal(json_array_size(b), 1);
+    m = json_array_get(b, 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(m, "recipient"), "user_id")), "u1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "message"), "text")),
+                        "Chào bạn, tôi là cán bộ xã.");
+    assert_null(json_object_get(json_object_get(m, "message"), "attachment"));
+    json_decref(b);
+    assert_int_equal(chan_zalo_officer_render("x", "u1", CHAN_ZALO_CS_WINDOW_MS, &b), 0);
+    json_decref(b);
+    b = (json_t *)1;
+    assert_int_equal(chan_zalo_officer_render("x", "u1", CHAN_ZALO_CS_WINDOW_MS + 1, &b), -ETIME);
+    assert_null(b);
+    assert_int_equal(chan_zalo_officer_render("", "u1", 0, &b), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_payload_shapes),
         cmocka_unit_test(test_render_and_classify),
         cmocka_unit_test(test_render_refuses_to_drop_text),
+        cmocka_unit_test(test_officer_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

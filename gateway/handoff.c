@@ -1,0 +1,379 @@
+/* gateway/handoff.c - see handoff.h. The texts a citizen reads about a
+ * handoff are all here, so every channel says the same. */
+#include "handoff.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "gw.h"
+#include "kb.h"
+#include "mc_log.h"
+#include "mc_mask.h"
+#include "session.h"
+#include "store.h"
+
+#define HANDOFF_DAY_S 86400
+#define HANDOFF_MINUTES_DAY (24 * 60)
+#define HANDOFF_CANCEL_MAX 64 /* bytes; a cancel word is short, longer text never is one */
+
+/* The national default: Mon-Fri 8:00-12:00, 13:00-17:00, the usual
+ * hours of communes' notices, to verify (an office's own schedule overrides
+ * it). */
+static const struct handoff_slot national[] = {
+    {0x3e, 8 * 60, 12 * 60}, /* bits 1..5: Monday .. Friday */
+    {0x3e, 13 * 60, 17 * 60},
+};
+
+static const char *const weekday[8] = {"",        "thứ Hai", "thứ Ba",  "thứ Tư",
+                                       "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"};
+
+/* Inputs that mean "back to the bot", compared after trimming, ASCII
+ * lower-casing and dropping trailing punctuation. */
+static const char *const cancel_words[] = {
+    "hủy",
+    "huỷ",
+    "huy",
+    "hủy bỏ",
+    "huỷ bỏ",
+    "huy bo",
+    "quay lại trợ lý",
+    "quay lai tro ly",
+    "quay lại trợ lý tự động",
+    "quay lai tro ly tu dong",
+};
+
+static void national_default(struct handoff_hours *h)
+{
+    memset(h, 0, sizeof(*h));
+    memcpy(h->slot, national, sizeof(national));
+    h->n = sizeof(national) / sizeof(national[0]);
+    h->verify = true;
+    h->national = true;
+}
+
+/* "HH:MM" -> minutes of the day, or -1. */
+static int parse_hhmm(const char *s)
+{
+    int h, m;
+
+    if (!s || strlen(s) != 5 || s[2] != ':')
+        return -1;
+    if (s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '5' ||
+        s[4] < '0' || s[4] > '9')
+        return -1;
+    h = (s[0] - '0') * 10 + (s[1] - '0');
+    m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 24 || (h == 24 && m))
+        return -1;
+    return h * 60 + m;
+}
+
+void handoff_hours_of(const json_t *office, struct handoff_hours *h)
+{
+    const json_t *hours = json_object_get(office, "hours");
+    const json_t *sched = json_object_get(hours, "schedule"), *slot, *d;
+    size_t i, k;
+    int from, to;
+
+    national_default(h);
+    if (!json_is_array(sched) || json_array_size(sched) == 0 ||
+        json_array_size(sched) > HANDOFF_SLOTS_MAX)
+        return;
+    h->n = 0;
+    json_array_foreach(sched, i, slot)
+    {
+        struct handoff_slot *s = &h->slot[h->n];
+
+        from = parse_hhmm(json_string_value(json_object_get(slot, "from")));
+        to = parse_hhmm(json_string_value(json_object_get(slot, "to")));
+        if (from < 0 || to <= from || !json_is_array(json_object_get(slot, "days")))
+            goto bad;
+        s->days = 0;
+        json_array_foreach(json_object_get(slot, "days"), k, d)
+        {
+            if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 7)
+                goto bad;
+            s->days |= 1u << json_integer_value(d);
+        }
+        s->from = (unsigned)from;
+        s->to = (unsigned)to;
+        h->n++;
+    }
+    h->verify = !json_is_false(json_object_get(hours, "verify"));
+    h->national = false;
+    return;
+bad: /* a reviewer's typo must not make the bot promise wrong hours */
+    national_default(h);
+}
+
+bool handoff_hours_open(const struct handoff_hours *h, int64_t now_s, int64_t *next_s)
+{
+    int64_t local = now_s + HANDOFF_TZ_OFFSET_S, day = local / HANDOFF_DAY_S, best = 0, at;
+    unsigned minute = (unsigned)(local % HANDOFF_DAY_S / 60), wd;
+    size_t i;
+    int d;
+
+    *next_s = 0;
+    for (d = 0; d <= 7; d++) {
+        wd = (unsigned)((day + d + 3) % 7) + 1; /* 1 January 1970 was a Thursday (ISO 4) */
+        for (i = 0; i < h->n; i++) {
+            if (!(h->slot[i].days & (1u << wd)))
+                continue;
+            if (d == 0 && minute >= h->slot[i].from && minute < h->slot[i].to)
+                return true;
+            at = (day + d) * HANDOFF_DAY_S + (int64_t)h->slot[i].from * 60;
+            if (at > local && (!best || at < best))
+                best = at;
+        }
+    }
+    if (best)
+        *next_s = best - HANDOFF_TZ_OFFSET_S;
+    return false;
+}
+
+/* Day and month of a day count since 1970-01-01 (H. Hinnant's
+ * civil_from_days, for days >= 0). */
+static void day_month(int64_t z, unsigned *dd, unsigned *mm)
+{
+    int64_t doe, yoe, doy, mp;
+
+    z += 719468;
+    doe = z % 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *dd = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *mm = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+}
+
+int handoff_when_text(int64_t next_s, int64_t now_s, struct mc_buf *b)
+{
+    int64_t ln = next_s + HANDOFF_TZ_OFFSET_S, lnow = now_s + HANDOFF_TZ_OFFSET_S;
+    int64_t dn = ln / HANDOFF_DAY_S, dnow = lnow / HANDOFF_DAY_S;
+    unsigned hh = (unsigned)(ln % HANDOFF_DAY_S / 3600), mi = (unsigned)(ln % 3600 / 60);
+    unsigned wd = (unsigned)((dn + 3) % 7) + 1, dd, mm;
+
+    day_month(dn, &dd, &mm);
+    if (dn == dnow)
+        return mc_buf_printf(b, "%u:%02u hôm nay", hh, mi);
+    if (dn == dnow + 1)
+        return mc_buf_printf(b, "%u:%02u ngày mai (%s, %u/%u)", hh, mi, weekday[wd], dd, mm);
+    return mc_buf_printf(b, "%u:%02u %s, %u/%u", hh, mi, weekday[wd], dd, mm);
+}
+
+bool handoff_is_cancel(const char *text, const char *payload)
+{
+    char w[HANDOFF_CANCEL_MAX];
+    size_t n, i;
+
+    if (payload)
+        return strcmp(payload, HANDOFF_PAYLOAD_CANCEL) == 0;
+    if (!text)
+        return false;
+    text += strspn(text, " \t\r\n");
+    n = strlen(text);
+    while (n && strchr(" \t\r\n.!?", text[n - 1]))
+        n--;
+    if (n == 0 || n >= sizeof(w))
+        return false;
+    for (i = 0; i < n; i++)
+        w[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
+    w[n] = '\0';
+    for (i = 0; i < sizeof(cancel_words) / sizeof(cancel_words[0]); i++)
+        if (strcmp(w, cancel_words[i]) == 0)
+            return true;
+    return false;
+}
+
+bool handoff_is_delivered(const char *reply_text)
+{
+    return reply_text && strcmp(reply_text, HANDOFF_DELIVERED_JSON) == 0;
+}
+
+static bool is_live(const struct store_handoff *h)
+{
+    return strcmp(h->state, "pending") == 0 || strcmp(h->state, "officer") == 0;
+}
+
+int handoff_route(struct gw *gw, const struct session *s, const char *text, const char *payload,
+                  const char *msg_id, int64_t now_ms, enum handoff_step *step)
+{
+    struct store_handoff h;
+    struct mc_buf masked;
+    int rc;
+
+    *step = HANDOFF_BOT;
+    if (payload && strcmp(payload, HANDOFF_PAYLOAD_CANCEL) == 0) {
+        *step = HANDOFF_CANCEL; /* also when nothing is waiting: the bot says it is here */
+        return 0;
+    }
+    rc = store_handoff_get(gw->store, s->id, &h);
+    if (rc || !is_live(&h))
+        return rc;
+    if (handoff_is_cancel(text, payload)) {
+        *step = HANDOFF_CANCEL;
+        return 0;
+    }
+    *step = HANDOFF_DELIVERED;
+    if (!text)
+        return 0; /* a button's payload means nothing to an officer */
+    mc_buf_init(&masked, STORE_HANDOFF_TEXT_MAX * 2);
+    rc = mc_mask_pii(text, strlen(text), &masked); /* as the turn records are */
+    if (!rc)
+        rc = store_handoff_citizen_add(gw->store, s->id, masked.data ? masked.data : "", msg_id,
+                                       now_ms, NULL);
+    if (rc == -EEXIST)
+        rc = 0; /* a resend after a reconnect: delivered again, stored once */
+    mc_buf_fini(&masked);
+    return rc == -ENOMEM || rc == 0 ? rc : -EIO;
+}
+
+int handoff_cancel(struct gw *gw, const struct session *s, const json_t *state, int64_t now_s,
+                   json_t **reply)
+{
+    const json_t *proc = json_object_get(state, "procedure");
+    struct store_handoff h;
+    const char *text;
+    int rc = store_handoff_get(gw->store, s->id, &h);
+
+    if (rc)
+        return rc;
+    if (strcmp(h.state, "officer") == 0)
+        text = "Bạn đã kết thúc trò chuyện với cán bộ. Trợ lý tự động tiếp tục hỗ trợ bạn: bạn "
+               "cần hỏi thủ tục nào?";
+    else if (strcmp(h.state, "pending") == 0)
+        text = "Đã huỷ yêu cầu gặp cán bộ. Trợ lý tự động tiếp tục hỗ trợ bạn: bạn cần hỏi thủ "
+               "tục nào?";
+    else
+        text = "Trợ lý tự động đang hỗ trợ bạn: bạn cần hỏi thủ tục nào?";
+    if (is_live(&h)) {
+        rc = store_handoff_end(gw->store, s->id, NULL, "bot", now_s);
+        if (rc == -ENOENT)
+            rc = 0; /* an officer ended it meanwhile: the citizen is with the bot either way */
+        if (rc)
+            return -EIO;
+    }
+    *reply = json_pack("{s:[{s:s}],s:[],s:O,s:{s:s}}", "messages", "text", text, "quick_replies",
+                       "procedure", json_is_string(proc) ? proc : json_null(), "handoff", "state",
+                       "bot");
+    return *reply ? 0 : -ENOMEM;
+}
+
+bool handoff_is_requested(const json_t *reply)
+{
+    const char *st = json_string_value(json_object_get(json_object_get(reply, "handoff"), "state"));
+
+    return st && strcmp(st, "pending") == 0;
+}
+
+/* Copies src into dst[cap], or "" when it does not fit (an id cut short
+ * would name something else). */
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= cap)
+        n = 0;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* The ward code of the conversation: the citizen's locality, else this
+ * deployment's; "" when neither is known. */
+static const char *locality_code(struct gw *gw, const json_t *state)
+{
+    const char *code =
+        json_string_value(json_object_get(json_object_get(state, "locality"), "code"));
+
+    if (code && code[0])
+        return code;
+    return gw->cfg->locality_default;
+}
+
+int handoff_request(struct gw *gw, const struct session *s, const json_t *state, json_t *reply,
+                    int64_t now_s)
+{
+    const char *code = locality_code(gw, state), *office_name;
+    const char *proc = json_string_value(json_object_get(reply, "procedure"));
+    const json_t *office = code[0] ? kb_office(gw->kb, code) : NULL;
+    json_t *msgs = json_object_get(reply, "messages");
+    struct handoff_hours hours;
+    struct store_handoff h;
+    struct mc_buf b;
+    int64_t next;
+    int rc;
+
+    memset(&h, 0, sizeof(h));
+    h.session_id = s->id;
+    copy_field(h.channel, sizeof(h.channel), s->channel);
+    copy_field(h.user_key, sizeof(h.user_key), s->user_key);
+    copy_field(h.procedure, sizeof(h.procedure), proc ? proc : "");
+    copy_field(h.locality, sizeof(h.locality), code);
+    rc = store_handoff_request(gw->store, &h, now_s);
+    if (rc == -EALREADY)
+        rc = 0; /* another tab or worker queued it a moment ago: same answer */
+    if (rc)
+        return -EIO;
+    office_name = json_string_value(json_object_get(office, "office_name"));
+    handoff_hours_of(office, &hours);
+    mc_buf_init(&b, HANDOFF_TEXT_MAX);
+    if (office_name)
+        rc = mc_buf_printf(&b, "Tôi đã chuyển câu hỏi của bạn đến cán bộ của %s.", office_name);
+    else
+        rc = mc_buf_puts(&b, "Tôi đã chuyển câu hỏi của bạn đến cán bộ xã/phường.");
+    if (!rc)
+        rc = mc_buf_puts(&b, " Cán bộ sẽ trả lời bạn ngay trong cuộc trò chuyện này; trong lúc "
+                             "chờ, bạn cứ nhắn thêm thông tin, tôi sẽ không trả lời thay cán bộ.");
+    if (!rc && !handoff_hours_open(&hours, now_s, &next) && next) {
+        rc = mc_buf_puts(&b, " Bây giờ là ngoài giờ làm việc: cán bộ sẽ trả lời từ ");
+        if (!rc)
+            rc = handoff_when_text(next, now_s, &b);
+        if (!rc)
+            rc = mc_buf_puts(&b, hours.verify ? " (giờ làm việc đang chờ xác minh)." : ".");
+    }
+    if (!rc)
+        rc = mc_buf_puts(&b, " Muốn quay lại trợ lý tự động, bạn bấm \"Quay lại trợ lý\" hoặc "
+                             "nhắn \"hủy\".");
+    if (!rc && (!json_is_array(msgs) ||
+                json_array_insert_new(msgs, 0, json_pack("{s:s}", "text", b.data))))
+        rc = -ENOMEM;
+    mc_buf_fini(&b);
+    if (!rc)
+        mc_log(MC_LOG_INFO, "handoff.request", "channel=%s session=%lld locality=%s", s->channel,
+               (long long)s->id, code[0] ? code : "-");
+    return rc;
+}
+
+json_t *handoff_state_json(struct gw *gw, int64_t session_id)
+{
+    struct store_handoff h;
+    struct store_officer o;
+    bool held;
+
+    if (store_handoff_get(gw->store, session_id, &h) || !is_live(&h))
+        return NULL;
+    held = strcmp(h.state, "officer") == 0;
+    if (held && store_officer_get(gw->store, h.officer, &o))
+        o.name[0] = '\0';
+    return json_pack("{s:s,s:o}", "state", h.state, "officer",
+                     held ? json_pack("{s:s}", "name", o.name) : json_null());
+}
+
+int handoff_notice_text(const char *state, const char *officer_name, struct mc_buf *b)
+{
+    if (strcmp(state, "officer") == 0 && officer_name && officer_name[0])
+        return mc_buf_printf(b, "Cán bộ %s đang hỗ trợ bạn. Bạn cứ nhắn tại đây.", officer_name);
+    if (strcmp(state, "officer") == 0)
+        return mc_buf_puts(b, "Cán bộ xã/phường đang hỗ trợ bạn. Bạn cứ nhắn tại đây.");
+    if (strcmp(state, "bot") == 0)
+        return mc_buf_puts(b, "Cán bộ đã chuyển cuộc trò chuyện lại cho trợ lý tự động. Bạn cần "
+                              "hỏi thêm gì cứ nhắn, tôi sẽ trả lời.");
+    if (strcmp(state, "closed") == 0)
+        return mc_buf_puts(b, "Cán bộ đã kết thúc cuộc trò chuyện. Cảm ơn bạn! Nếu cần hỏi thêm, "
+                              "bạn cứ nhắn, trợ lý tự động sẽ trả lời.");
+    return -EINVAL;
+}

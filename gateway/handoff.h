@@ -1,0 +1,128 @@
+/* gateway/handoff.h - the citizen's side of a handoff to an officer, in the
+ * one turn path of every channel (router.c; docs/conversation.md, "Handoff
+ * to an officer"):
+ *   - a reply the conversation marked "handoff": {"state": "pending"} (the
+ *     citizen asked for a person: the gap-can-bo intent, the "Gặp cán bộ"
+ *     button, or the offer after misunderstanding accepted) queues the
+ *     conversation (store_handoff_request) and tells the citizen so, and,
+ *     outside office hours, when an officer will answer;
+ *   - while "pending" or "officer" the bot never answers: the citizen's
+ *     message is stored (masked) for the officer and answered "delivered";
+ *   - "hủy", "quay lại trợ lý" or the payload handoff:cancel ends it.
+ * Office hours come from the office's "hours"."schedule" (data/offices/),
+ * else the national default, in Vietnam's time (UTC+7, no daylight saving).
+ * "now" is always a parameter, so the hours are tested at any instant.
+ * Runs on the event-loop thread. */
+#ifndef MOTCUA_GATEWAY_HANDOFF_H
+#define MOTCUA_GATEWAY_HANDOFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mc_buf.h"
+#include "mc_err.h"
+
+#define HANDOFF_PAYLOAD_REQUEST "handoff:request" /* the widget's "Gặp cán bộ" button */
+#define HANDOFF_PAYLOAD_CANCEL "handoff:cancel"   /* back to the bot */
+/* The reply text of a citizen message taken for the officer (router.c ->
+ * adapters): a WebSocket answers {"type":"delivered"}, Messenger and Zalo
+ * send nothing. Never stored as a turn. */
+#define HANDOFF_DELIVERED_JSON "{\"delivered\":true}"
+#define HANDOFF_TZ_OFFSET_S (7 * 3600) /* Asia/Ho_Chi_Minh: UTC+7, no DST since 1975 */
+#define HANDOFF_SLOTS_MAX 16           /* opening slots of one office's week */
+#define HANDOFF_TEXT_MAX 1024          /* bytes of one handoff notice */
+
+struct gw;
+struct session;
+struct json_t;
+
+/* One opening slot: the ISO weekdays (bit d for day d, 1 Monday .. 7
+ * Sunday) and the minutes of the day it opens and closes [from, to). */
+struct handoff_slot {
+    unsigned days;
+    unsigned from, to;
+};
+
+struct handoff_hours {
+    struct handoff_slot slot[HANDOFF_SLOTS_MAX];
+    size_t n;
+    bool verify;   /* not confirmed by an official: said so */
+    bool national; /* the national default (no schedule for the place) */
+};
+
+/* Reads office's hours.schedule ([{"days":[1..7],"from":"HH:MM","to":
+ * "HH:MM"}], verify from hours.verify) into *h; without office, or with a
+ * schedule missing or malformed, the national default: Monday to Friday
+ * 8:00-12:00 and 13:00-17:00, marked to verify. */
+void handoff_hours_of(const struct json_t *office, struct handoff_hours *h);
+
+/* Whether the office is open at now_s (seconds since the epoch). When it
+ * is not, *next_s is the next opening (0 when the schedule never opens). */
+bool handoff_hours_open(const struct handoff_hours *h, int64_t now_s, int64_t *next_s);
+
+/* Appends when next_s is, seen from now_s, in Vietnamese and Vietnam's
+ * time: "13:00 hôm nay", "8:00 ngày mai (thứ Ba, 9/12)", "8:00 thứ Hai,
+ * 15/12". Returns 0 or -E2BIG/-ENOMEM from b. */
+MC_MUST_CHECK int handoff_when_text(int64_t next_s, int64_t now_s, struct mc_buf *b);
+
+/* Whether the citizen's input asks to go back to the bot: the payload
+ * handoff:cancel, or a text that is only "hủy", "huỷ", "quay lại trợ lý"
+ * (with or without diacritics, any case of ASCII letters, trailing
+ * punctuation). */
+bool handoff_is_cancel(const char *text, const char *payload);
+
+/* Whether a turn's reply text is HANDOFF_DELIVERED_JSON. */
+bool handoff_is_delivered(const char *reply_text);
+
+/* What the turn path does with one input (handoff_route()). */
+enum handoff_step {
+    HANDOFF_BOT,       /* the bot answers as usual */
+    HANDOFF_DELIVERED, /* a message for the officer: stored, answered "delivered" */
+    HANDOFF_CANCEL     /* back to the bot: handoff_cancel_reply() */
+};
+
+/* Decides the step of one input on session s (handoff.enabled is on). A
+ * text while "pending" or "officer" that is not a cancel is masked and
+ * stored as the citizen's handoff message (once per msg_id: a resend is
+ * delivered again, not stored twice); a payload then is delivered and not
+ * stored (it means nothing to an officer). Returns 0 with *step set, or
+ * -EIO/-ENOMEM. */
+MC_MUST_CHECK int handoff_route(struct gw *gw, const struct session *s, const char *text,
+                                const char *payload, const char *msg_id, int64_t now_ms,
+                                enum handoff_step *step);
+
+/* Ends the handoff of s if one is waiting or held (the citizen cancels;
+ * inside the caller's unit) and builds the reply that says the bot is back:
+ * a new object (json_decref()) with messages, quick_replies, "procedure"
+ * (state's), "handoff": {"state": "bot"}. Returns 0 or -EIO/-ENOMEM. */
+MC_MUST_CHECK int handoff_cancel(struct gw *gw, const struct session *s, const struct json_t *state,
+                                 int64_t now_s, struct json_t **reply);
+
+/* Whether reply is marked "handoff": {"state": "pending"} (the citizen
+ * asked for a person). */
+bool handoff_is_requested(const struct json_t *reply);
+
+/* Queues s for the officers (store_handoff_request, inside the caller's
+ * unit), with reply's procedure and state's locality, and puts first in
+ * reply's messages what happened and, outside office hours, when an officer
+ * will answer. Already queued (another tab or worker): the same text, 0.
+ * Returns 0 or -EIO/-ENOMEM. */
+MC_MUST_CHECK int handoff_request(struct gw *gw, const struct session *s,
+                                  const struct json_t *state, struct json_t *reply, int64_t now_s);
+
+/* The handoff of session_id for a reconnecting citizen's welcome: a new
+ * object {"state":"pending"|"officer","officer":{"name"}|null}
+ * (json_decref()), or NULL when the bot has the conversation (or on error:
+ * the welcome goes without it). */
+struct json_t *handoff_state_json(struct gw *gw, int64_t session_id);
+
+/* The text a citizen is told when an officer claims ("officer", with the
+ * officer's display name, may be "" or NULL), releases ("bot") or closes
+ * ("closed") the conversation; borrowed static text except for "officer",
+ * written into b. Returns 0, -EINVAL (another state) or -E2BIG/-ENOMEM. For
+ * every channel (feed.c for WebSockets, the officer API for Messenger/Zalo). */
+MC_MUST_CHECK int handoff_notice_text(const char *state, const char *officer_name,
+                                      struct mc_buf *b);
+
+#endif

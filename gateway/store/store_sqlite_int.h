@@ -1,0 +1,29 @@
+/* gateway/store/store_sqlite_int.h - what the files of the SQLite back-end
+ * share; not part of the store interface (store.h), included by no one
+ * else. store_sqlite.c owns the connection and the batch; each other file
+ * owns the statements of its part, prepared once at store_open() and
+ * finalised at store_free(). */
+#ifndef MOTCUA_GATEWAY_STORE_SQLITE_INT_H
+#define MOTCUA_GATEWAY_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct store_hq; /* the handoff and feed statements (store_handoff.c) */
+
+/* The store's connection; borrowed, valid until store_free(). */
+sqlite3 *store_sqlite_db(struct store *st);
+
+/* The store's handoff statements; borrowed, valid until store_free(). */
+struct store_hq *store_sqlite_hq(struct store *st);
+
+/* Prepares the handoff and feed statements on db (migrated already).
+ * Returns a new set (store_hq_free()) or NULL (sqlite3_errmsg(db) says why,
+ * or out of memory). */
+struct store_hq *store_hq_open(sqlite3 *db);
+
+/* Finalises them. NULL is a no-op. */
+void store_hq_free(struct store_hq *hq);
+
+#endif
