@@ -11,22 +11,14 @@
 #include "cfg.h"
 #include "gw.h"
 #include "kb.h"
+#include "kb_hours.h"
 #include "mc_log.h"
 #include "mc_mask.h"
 #include "session.h"
 #include "store.h"
 
 #define HANDOFF_DAY_S 86400
-#define HANDOFF_MINUTES_DAY (24 * 60)
 #define HANDOFF_CANCEL_MAX 64 /* bytes; a cancel word is short, longer text never is one */
-
-/* The national default: Mon-Fri 8:00-12:00, 13:00-17:00, the usual
- * hours of communes' notices, to verify (an office's own schedule overrides
- * it). */
-static const struct handoff_slot national[] = {
-    {0x3e, 8 * 60, 12 * 60}, /* bits 1..5: Monday .. Friday */
-    {0x3e, 13 * 60, 17 * 60},
-};
 
 static const char *const weekday[8] = {"",        "thứ Hai", "thứ Ba",  "thứ Tư",
                                        "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"};
@@ -46,95 +38,6 @@ static const char *const cancel_words[] = {
     "quay lai tro ly tu dong",
 };
 
-static void national_default(struct handoff_hours *h)
-{
-    memset(h, 0, sizeof(*h));
-    memcpy(h->slot, national, sizeof(national));
-    h->n = sizeof(national) / sizeof(national[0]);
-    h->verify = true;
-    h->national = true;
-}
-
-/* "HH:MM" -> minutes of the day, or -1. */
-static int parse_hhmm(const char *s)
-{
-    int h, m;
-
-    if (!s || strlen(s) != 5 || s[2] != ':')
-        return -1;
-    if (s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '5' ||
-        s[4] < '0' || s[4] > '9')
-        return -1;
-    h = (s[0] - '0') * 10 + (s[1] - '0');
-    m = (s[3] - '0') * 10 + (s[4] - '0');
-    if (h > 24 || (h == 24 && m))
-        return -1;
-    return h * 60 + m;
-}
-
-void handoff_hours_of(const json_t *office, struct handoff_hours *h)
-{
-    const json_t *hours = json_object_get(office, "hours");
-    const json_t *sched = json_object_get(hours, "schedule"), *slot, *d;
-    size_t i, k;
-    int from, to;
-
-    national_default(h);
-    if (!json_is_array(sched) || json_array_size(sched) == 0 ||
-        json_array_size(sched) > HANDOFF_SLOTS_MAX)
-        return;
-    h->n = 0;
-    json_array_foreach(sched, i, slot)
-    {
-        struct handoff_slot *s = &h->slot[h->n];
-
-        from = parse_hhmm(json_string_value(json_object_get(slot, "from")));
-        to = parse_hhmm(json_string_value(json_object_get(slot, "to")));
-        if (from < 0 || to <= from || !json_is_array(json_object_get(slot, "days")))
-            goto bad;
-        s->days = 0;
-        json_array_foreach(json_object_get(slot, "days"), k, d)
-        {
-            if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 7)
-                goto bad;
-            s->days |= 1u << json_integer_value(d);
-        }
-        s->from = (unsigned)from;
-        s->to = (unsigned)to;
-        h->n++;
-    }
-    h->verify = !json_is_false(json_object_get(hours, "verify"));
-    h->national = false;
-    return;
-bad: /* a reviewer's typo must not make the bot promise wrong hours */
-    national_default(h);
-}
-
-bool handoff_hours_open(const struct handoff_hours *h, int64_t now_s, int64_t *next_s)
-{
-    int64_t local = now_s + HANDOFF_TZ_OFFSET_S, day = local / HANDOFF_DAY_S, best = 0, at;
-    unsigned minute = (unsigned)(local % HANDOFF_DAY_S / 60), wd;
-    size_t i;
-    int d;
-
-    *next_s = 0;
-    for (d = 0; d <= 7; d++) {
-        wd = (unsigned)((day + d + 3) % 7) + 1; /* 1 January 1970 was a Thursday (ISO 4) */
-        for (i = 0; i < h->n; i++) {
-            if (!(h->slot[i].days & (1u << wd)))
-                continue;
-            if (d == 0 && minute >= h->slot[i].from && minute < h->slot[i].to)
-                return true;
-            at = (day + d) * HANDOFF_DAY_S + (int64_t)h->slot[i].from * 60;
-            if (at > local && (!best || at < best))
-                best = at;
-        }
-    }
-    if (best)
-        *next_s = best - HANDOFF_TZ_OFFSET_S;
-    return false;
-}
-
 /* Day and month of a day count since 1970-01-01 (H. Hinnant's
  * civil_from_days, for days >= 0). */
 static void day_month(int64_t z, unsigned *dd, unsigned *mm)
@@ -152,7 +55,7 @@ static void day_month(int64_t z, unsigned *dd, unsigned *mm)
 
 int handoff_when_text(int64_t next_s, int64_t now_s, struct mc_buf *b)
 {
-    int64_t ln = next_s + HANDOFF_TZ_OFFSET_S, lnow = now_s + HANDOFF_TZ_OFFSET_S;
+    int64_t ln = next_s + KB_HOURS_TZ_OFFSET_S, lnow = now_s + KB_HOURS_TZ_OFFSET_S;
     int64_t dn = ln / HANDOFF_DAY_S, dnow = lnow / HANDOFF_DAY_S;
     unsigned hh = (unsigned)(ln % HANDOFF_DAY_S / 3600), mi = (unsigned)(ln % 3600 / 60);
     unsigned wd = (unsigned)((dn + 3) % 7) + 1, dd, mm;
@@ -301,7 +204,8 @@ int handoff_request(struct gw *gw, const struct session *s, const json_t *state,
     const char *proc = json_string_value(json_object_get(reply, "procedure"));
     const json_t *office = code[0] ? kb_office(gw->kb, code) : NULL;
     json_t *msgs = json_object_get(reply, "messages");
-    struct handoff_hours hours;
+    struct kb_hours hours;
+    struct mc_err herr = {0};
     struct store_handoff h;
     struct mc_buf b;
     int64_t next;
@@ -319,7 +223,8 @@ int handoff_request(struct gw *gw, const struct session *s, const json_t *state,
     if (rc)
         return -EIO;
     office_name = json_string_value(json_object_get(office, "office_name"));
-    handoff_hours_of(office, &hours);
+    if (kb_hours_parse(json_object_get(office, "hours"), &hours, &herr) == -EINVAL)
+        mc_log(MC_LOG_WARN, "handoff.hours", "unit=%s %s", code, herr.text); /* import checks it */
     mc_buf_init(&b, HANDOFF_TEXT_MAX);
     if (office_name)
         rc = mc_buf_printf(&b, "Tôi đã chuyển câu hỏi của bạn đến cán bộ của %s.", office_name);
@@ -328,7 +233,7 @@ int handoff_request(struct gw *gw, const struct session *s, const json_t *state,
     if (!rc)
         rc = mc_buf_puts(&b, " Cán bộ sẽ trả lời bạn ngay trong cuộc trò chuyện này; trong lúc "
                              "chờ, bạn cứ nhắn thêm thông tin, tôi sẽ không trả lời thay cán bộ.");
-    if (!rc && !handoff_hours_open(&hours, now_s, &next) && next) {
+    if (!rc && !kb_hours_open(&hours, now_s, &next) && next) {
         rc = mc_buf_puts(&b, " Bây giờ là ngoài giờ làm việc: cán bộ sẽ trả lời từ ");
         if (!rc)
             rc = handoff_when_text(next, now_s, &b);

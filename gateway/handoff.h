@@ -29,37 +29,11 @@
  * adapters): a WebSocket answers {"type":"delivered"}, Messenger and Zalo
  * send nothing. Never stored as a turn. */
 #define HANDOFF_DELIVERED_JSON "{\"delivered\":true}"
-#define HANDOFF_TZ_OFFSET_S (7 * 3600) /* Asia/Ho_Chi_Minh: UTC+7, no DST since 1975 */
-#define HANDOFF_SLOTS_MAX 16           /* opening slots of one office's week */
-#define HANDOFF_TEXT_MAX 1024          /* bytes of one handoff notice */
+#define HANDOFF_TEXT_MAX 1024 /* bytes of one handoff notice */
 
 struct gw;
 struct session;
 struct json_t;
-
-/* One opening slot: the ISO weekdays (bit d for day d, 1 Monday .. 7
- * Sunday) and the minutes of the day it opens and closes [from, to). */
-struct handoff_slot {
-    unsigned days;
-    unsigned from, to;
-};
-
-struct handoff_hours {
-    struct handoff_slot slot[HANDOFF_SLOTS_MAX];
-    size_t n;
-    bool verify;   /* not confirmed by an official: said so */
-    bool national; /* the national default (no schedule for the place) */
-};
-
-/* Reads office's hours.schedule ([{"days":[1..7],"from":"HH:MM","to":
- * "HH:MM"}], verify from hours.verify) into *h; without office, or with a
- * schedule missing or malformed, the national default: Monday to Friday
- * 8:00-12:00 and 13:00-17:00, marked to verify. */
-void handoff_hours_of(const struct json_t *office, struct handoff_hours *h);
-
-/* Whether the office is open at now_s (seconds since the epoch). When it
- * is not, *next_s is the next opening (0 when the schedule never opens). */
-bool handoff_hours_open(const struct handoff_hours *h, int64_t now_s, int64_t *next_s);
 
 /* Appends when next_s is, seen from now_s, in Vietnamese and Vietnam's
  * time: "13:00 hôm nay", "8:00 ngày mai (thứ Ba, 9/12)", "8:00 thứ Hai,

@@ -13,6 +13,7 @@
 
 #include "fold.h"
 #include "kb.h"
+#include "kb_hours.h"
 #include "mc_log.h"
 
 #define UNITS_LINE_MAX 1024 /* bytes; one CSV line */
@@ -444,6 +445,14 @@ static int check_office(sqlite3 *db, sqlite3_stmt *ins, const char *path, const 
             office_err(errs, nerr, path, strs[i], "missing");
     for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
         check_fact(o, facts[i], errs, nerr, path);
+    {
+        struct kb_hours hours;
+        struct mc_err herr = {0};
+
+        /* the server promises "the office opens at ..." from it: refuse a typo here */
+        if (kb_hours_parse(json_object_get(o, "hours"), &hours, &herr) == -EINVAL)
+            office_err(errs, nerr, path, "hours", herr.text);
+    }
     url = json_string_value(json_object_get(o, "portal_url"));
     if (url && strncmp(url, "https://", sizeof "https://" - 1) != 0)
         office_err(errs, nerr, path, "portal_url", "not a well-formed https URL");

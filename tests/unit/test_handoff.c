@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "handoff.h"
+#include "kb_hours.h"
 #include "mc_buf.h"
 #include "session.h"
 #include "store.h"
@@ -465,12 +466,12 @@ static void test_migrates_version_5(void **state)
 #define MON_0000_VN 1796576400LL /* 2026-12-07 00:00 +07:00 */
 #define AT(day, h, m) (MON_0000_VN + (day)*86400LL + (h)*3600LL + (m)*60LL)
 
-static void when(const struct handoff_hours *h, int64_t now, bool open, const char *text)
+static void when(const struct kb_hours *h, int64_t now, bool open, const char *text)
 {
     struct mc_buf b;
     int64_t next = -1;
 
-    assert_int_equal(handoff_hours_open(h, now, &next), open);
+    assert_int_equal(kb_hours_open(h, now, &next), open);
     if (open)
         return;
     mc_buf_init(&b, 256);
@@ -481,11 +482,12 @@ static void when(const struct handoff_hours *h, int64_t now, bool open, const ch
 
 static void test_office_hours(void **state)
 {
-    struct handoff_hours h;
+    struct kb_hours h;
+    struct mc_err err = {0};
     json_t *office;
 
     (void)state;
-    handoff_hours_of(NULL, &h); /* national default: Mon-Fri 8-12, 13-17, to verify */
+    kb_hours_national(&h); /* national default: Mon-Fri 8-12, 13-17, to verify */
     assert_true(h.national);
     assert_true(h.verify);
     when(&h, AT(0, 9, 0), true, NULL);
@@ -504,7 +506,7 @@ static void test_office_hours(void **state)
                         "{\"days\":[6],\"from\":\"07:30\",\"to\":\"11:30\"}]}}",
                         0, NULL);
     assert_non_null(office);
-    handoff_hours_of(office, &h);
+    assert_int_equal(kb_hours_parse(json_object_get(office, "hours"), &h, &err), 0);
     assert_false(h.national);
     assert_false(h.verify);
     assert_int_equal(h.n, 2);
@@ -518,19 +520,26 @@ static void test_office_hours(void **state)
     office = json_loads("{\"hours\":{\"verify\":false,\"schedule\":["
                         "{\"days\":[1,8],\"from\":\"07:30\",\"to\":\"11:30\"}]}}",
                         0, NULL);
-    handoff_hours_of(office, &h);
+    assert_int_equal(kb_hours_parse(json_object_get(office, "hours"), &h, &err), -EINVAL);
     assert_true(h.national);
+    assert_non_null(strstr(err.text, "hours.schedule[0]"));
     json_decref(office);
     office = json_loads("{\"hours\":{\"schedule\":[{\"days\":[1],\"from\":\"7:30\",\"to\":"
                         "\"11:30\"}]}}",
                         0, NULL);
-    handoff_hours_of(office, &h);
+    assert_int_equal(kb_hours_parse(json_object_get(office, "hours"), &h, &err), -EINVAL);
     assert_true(h.national);
+    assert_non_null(strstr(err.text, "hours.schedule[0]"));
     json_decref(office);
     office = json_loads("{\"hours\":{\"schedule\":[{\"days\":[1],\"from\":\"12:00\",\"to\":"
                         "\"11:30\"}]}}",
                         0, NULL);
-    handoff_hours_of(office, &h);
+    assert_int_equal(kb_hours_parse(json_object_get(office, "hours"), &h, &err), -EINVAL);
+    assert_true(h.national);
+    assert_non_null(strstr(err.text, "hours.schedule[0]"));
+    json_decref(office);
+    office = json_loads("{\"hours\":{\"text\":\"8-17\"}}", 0, NULL); /* no schedule */
+    assert_int_equal(kb_hours_parse(json_object_get(office, "hours"), &h, &err), -ENOENT);
     assert_true(h.national);
     json_decref(office);
 }

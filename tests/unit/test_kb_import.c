@@ -302,6 +302,44 @@ static void test_family_checks(void **state)
     expect_problem("families.json:: line 1:");
 }
 
+/* An office's opening week feeds "the office opens at ..." answers: a typo
+ * in it is refused at import, naming the slot. */
+static void test_office_schedule(void **state)
+{
+    char cmd[200];
+    static const char office[] =
+        "{\"unit_code\": \"00004\", \"unit_name\": \"Phường Ba Đình\",\n"
+        " \"province\": \"Thành phố Hà Nội\", \"office_name\": \"Trung tâm\",\n"
+        " \"address\": {\"text\": \"Số 1\", \"verify\": true},\n"
+        " \"hours\": {\"text\": \"Thứ Hai đến thứ Sáu\", \"verify\": true, \"schedule\": [\n"
+        "   {\"days\": [1, 2, 3, 4, 5], \"from\": \"08:00\", \"to\": \"12:00\"},\n"
+        "   {\"days\": [1, %s], \"from\": \"%s\", \"to\": \"17:00\"}]},\n"
+        " \"phone\": {\"text\": null, \"verify\": true},\n"
+        " \"hotline\": {\"text\": \"1800 1096\", \"verify\": false},\n"
+        " \"portal_url\": \"https://dichvucong.hanoi.gov.vn/\", \"reviewed\": \"2026-11-22\"}\n";
+    char text[1200];
+    struct mc_err e = {{0}};
+    FILE *errs;
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "mkdir -p %s/offices", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(text, sizeof(text), office, "2", "13:00");
+    write_text("offices/00004.json", text);
+    errs = tmpfile();
+    assert_int_equal(kb_import(dir, out, errs, &e), 0); /* the valid week imports */
+    fclose(errs);
+    snprintf(text, sizeof(text), office, "8", "13:00");
+    write_text("offices/00004.json", text);
+    expect_problem("offices/00004.json:hours: hours.schedule[1].days[1]: not a weekday");
+    snprintf(text, sizeof(text), office, "2", "18:00");
+    write_text("offices/00004.json", text);
+    expect_problem("offices/00004.json:hours: hours.schedule[1]: to must be after from");
+    snprintf(text, sizeof(text), office, "2", "1:00");
+    write_text("offices/00004.json", text);
+    expect_problem("offices/00004.json:hours: hours.schedule[1]: from and to must be \"HH:MM\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +348,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_document_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_json_and_unknown_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_family_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_office_schedule, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
