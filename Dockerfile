@@ -3,7 +3,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev libjansson-dev \
-      libicu-dev libssl-dev libqrencode-dev \
+      libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -17,7 +17,7 @@ RUN make build/motcua build/motcua.db
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 curl \
+      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 libxlsxwriter4 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/motcua --create-home --shell /usr/sbin/nologin motcua
 COPY --from=build /src/build/motcua /usr/local/bin/motcua

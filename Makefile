@@ -7,12 +7,12 @@ STD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     = -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes -Wmissing-prototypes \
            -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare \
            -Wformat=2 -Wvla -fno-common
-PKGS     = libwebsockets libpcre2-8 sqlite3 jansson icu-uc icu-i18n openssl libqrencode
+PKGS     = libwebsockets libpcre2-8 sqlite3 jansson icu-uc icu-i18n openssl libqrencode xlsxwriter
 TESTPKGS = cmocka
 
 # Debian 12 packages that provide everything the build, the tests and `make run` need.
 APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
-           libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev \
+           libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev libxlsxwriter-dev \
            chromium python3 python3-yaml clang-format valgrind sqlite3
 # Node.js may come from Debian or from another vendor's package that bundles npm (and
 # conflicts with Debian's npm), so it is checked by command, not by package name.
@@ -35,7 +35,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
-INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Igateway/kb -Igateway/store -Igateway/officer -Ichannels
+INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Igateway/kb -Igateway/store -Igateway/officer -Igateway/admin -Ichannels
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(INCS) $(PKG_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm
 
@@ -151,7 +151,7 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) tests/run-all.sh
 
-# The unit tests, then the gateway, webhook, conversation, reload and officer e2e files against
+# The unit tests, then the gateway, webhook, conversation, reload, officer and report e2e files against
 # the ASan+UBSan server in $(ASAN_BUILD); both always run, and either failing
 # fails the target (an e2e server's sanitizer report fails its test file:
 # tests/e2e/lib/server.js checks every server's exit and stderr).
@@ -166,7 +166,7 @@ test-asan: deps
 	  MOTCUA_BIN=$(abspath $(ASAN_BUILD)/motcua) MOTCUA_DB=$(abspath $(ASAN_BUILD)/motcua.db) \
 	  timeout 1200 tests/node-test.sh --test-reporter=dot \
 	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js tests/e2e/reload.test.js \
-	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js || rc=1; \
+	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js || rc=1; \
 	exit $$rc
 
 test-valgrind: $(UNIT_BIN)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mc_log.h"
+#include "report.h"
 
 enum cfg_type { CFG_STR, CFG_UINT };
 
@@ -79,6 +80,8 @@ static const struct cfg_setting settings[] = {
      "hours an officer's login lasts (then log in again)"},
     {"handoff.enabled", CFG_UINT, S(handoff_enabled), 0, 1, "1", false,
      "1: a citizen who asks for a person waits for an officer (0: the hotline only)"},
+    {"report.timezone", CFG_STR, S(report_timezone), 0, 0, REPORT_TZ_DEFAULT, false,
+     "the reports' days: Asia/Ho_Chi_Minh (+07:00), Asia/Bangkok, UTC, or +HH:MM"},
 };
 #undef S
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -272,6 +275,7 @@ int cfg_load(struct mc_config *cfg, const char *path, char *const *envp, struct 
 {
     size_t i;
     enum mc_log_level lvl;
+    int offset;
 
     memset(cfg, 0, sizeof(*cfg));
     for (i = 0; i < N_SETTINGS; i++)
@@ -283,6 +287,11 @@ int cfg_load(struct mc_config *cfg, const char *path, char *const *envp, struct 
         return -EINVAL;
     if (mc_log_parse_level(cfg->log_level, &lvl)) {
         mc_err_set(err, "%s: log.level: expected debug, info, warn or error",
+                   path ? path : "config");
+        return -EINVAL;
+    }
+    if (report_tz_offset(cfg->report_timezone, &offset)) {
+        mc_err_set(err, "%s: report.timezone: unknown zone (Asia/Ho_Chi_Minh, UTC or +HH:MM)",
                    path ? path : "config");
         return -EINVAL;
     }

@@ -37,6 +37,7 @@ struct mc_config {
     char admin_token[CFG_STR_MAX];
     char locality_default[CFG_STR_MAX];
     char log_level[CFG_STR_MAX];
+    char report_timezone[CFG_STR_MAX];
     unsigned session_idle_timeout;   /* seconds without a message before a new conversation */
     unsigned session_history_max;    /* turns returned in `welcome` */
     unsigned kiosk_idle_seconds;     /* kiosk: idle time before the privacy wipe */

@@ -20,6 +20,7 @@
 #include "mc_log.h"
 #include "mc_utf8.h"
 #include "officer_http.h"
+#include "report_http.h"
 
 #define HTTP_CHUNK (32 * 1024) /* bytes written per WRITEABLE callback */
 #define HTTP_HDRS_MAX 2048     /* bytes of response headers */
@@ -410,6 +411,26 @@ static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool mess
     return respond(gw, wsi, r, res.status, res.ctype, res.body, strlen(res.body), NULL);
 }
 
+/* GET /api/v1/reports and /admin/bao-cao: admin officers only; the rest is
+ * gateway/admin/report_http.c. */
+static int admin_report(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    struct store_officer o;
+    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
+    struct report_http_reply out;
+    int rc;
+
+    if (r->method != HTTP_GET && r->method != HTTP_HEAD)
+        return officer_http_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (report_http_serve(gw, wsi, r->path, officer_http_auth(gw, r, &o, csrf, token_hash), &o,
+                          &out))
+        return officer_http_error(gw, wsi, r, 503, "internal", "Out of memory.");
+    rc = respond(gw, wsi, r, out.status, out.ctype, out.body, out.len,
+                 out.header[0] ? out.header : NULL);
+    report_http_reply_fini(&out);
+    return rc;
+}
+
 /* GET-like routes; POST routes run after the body arrives. */
 static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
@@ -451,6 +472,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return get ? api_qr(gw, wsi, r) : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if ((rest = after_prefix(p, "/api/v1/officer/")))
         return officer_http_route(gw, wsi, r, rest);
+    if (report_http_is_route(p))
+        return admin_report(gw, wsi, r);
     if (after_prefix(p, "/api/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
     if (after_prefix(p, "/thu-tuc") && get) {
@@ -515,7 +538,7 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         return respond_error(gw, wsi, r, 405, "method", "Method not allowed.");
     if (lws_get_peer_simple(wsi, r->peer, sizeof(r->peer)) == NULL)
         r->peer[0] = '\0';
-    if (after_prefix(r->path, "/api/v1/officer/")) {
+    if (after_prefix(r->path, "/api/v1/officer/") || report_http_is_route(r->path)) {
         char proto[16], ctype[64];
         size_t max = sizeof(r->officer_cookie);
 

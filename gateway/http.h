@@ -27,7 +27,7 @@ struct http_req {
     char sig[HTTP_HDR_MAX];        /* X-Hub-Signature-256 or X-ZEvent-Signature */
     char auth[HTTP_HDR_MAX + 560]; /* Authorization (admin endpoints) */
     size_t auth_len;
-    char officer_cookie[80]; /* the motcua_officer cookie (/api/v1/officer/ only), or "" */
+    char officer_cookie[80]; /* the motcua_officer cookie (officer and report routes), or "" */
     char csrf[80];           /* X-CSRF-Token, or "" */
     char peer[48];           /* the client's address */
     bool https;              /* X-Forwarded-Proto: https (behind the TLS proxy) */

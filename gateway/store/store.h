@@ -27,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -348,5 +348,61 @@ MC_MUST_CHECK int store_feed_last(struct store *st, int64_t *id);
 
 /* Deletes feed rows older than before_ms. Returns 0 or -EIO. */
 MC_MUST_CHECK int store_feed_prune(struct store *st, int64_t before_ms);
+/* ---- reports (issue 15): figures over the turn records ----------------- *
+ * Read-only aggregate queries for the weekly report (gateway/admin/). A
+ * citizen message is a "user" turn record; a conversation is a session with
+ * at least one in the span. Each call prepares its statements and finalizes
+ * them (a report is rare; nothing is kept). They scan the span's turns: run
+ * them on demand, never per turn. */
+
+#define STORE_REPORT_KEY_MAX 64 /* bytes with the NUL: a channel, date, hour or procedure id */
+
+enum store_report_by {
+    STORE_REPORT_ALL,       /* one group, key "" (also when there is nothing) */
+    STORE_REPORT_CHANNEL,   /* key: channel, by name */
+    STORE_REPORT_DAY,       /* key: local date "YYYY-MM-DD", oldest first */
+    STORE_REPORT_HOUR,      /* key: local hour "00".."23" */
+    STORE_REPORT_DECISION,  /* key: "match", "clarify", "none", "" (a button: no understanding) */
+    STORE_REPORT_PROCEDURE, /* key: procedure id; turns with one only; most conversations first */
+};
+
+struct store_report_span {
+    int64_t from_s; /* first second counted (unix time) */
+    int64_t to_s;   /* first second not counted */
+    int offset_s;   /* seconds east of UTC: days and hours are local ones */
+};
+
+/* Calls fn once per group of the citizen messages with ts in sp, grouped by
+ * by, with the group's key (borrowed for the call), its conversations
+ * (distinct sessions) and messages. At most max groups (0: no limit). A
+ * non-zero return from fn stops and is returned. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_report_messages(
+    struct store *st, const struct store_report_span *sp, enum store_report_by by, unsigned max,
+    int (*fn)(void *ctx, const char *key, uint64_t conversations, uint64_t messages), void *ctx);
+
+/* Pre-checks in sp, a pre-check being one (conversation, procedure): started
+ * when a bot reply in sp asked one of its questions or showed its checklist
+ * (the reply's "question" or "checklist" block), completed when one showed
+ * its checklist. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_report_prechecks(struct store *st, const struct store_report_span *sp,
+                                         uint64_t *started, uint64_t *completed);
+
+struct store_report_handoffs {
+    bool available;       /* the handoff tables exist (else everything is 0) */
+    uint64_t requested;   /* handoffs whose waiting_since is in the span */
+    uint64_t answered;    /* ... that an officer's message followed */
+    double median_wait_s; /* seconds from waiting_since to that message; 0 when none */
+};
+
+/* Handoffs that started waiting in sp (from the tables handoff and
+ * handoff_message, when they exist). Returns 0, -ENOMEM or -EIO. */
+MC_MUST_CHECK int store_report_handoffs(struct store *st, const struct store_report_span *sp,
+                                        struct store_report_handoffs *out);
+
+/* Citizens' votes with ts in sp, from table feedback (ts seconds, vote "up"
+ * or "down") when it exists: *available false and zeros otherwise. Returns
+ * 0 or -EIO. */
+MC_MUST_CHECK int store_report_feedback(struct store *st, const struct store_report_span *sp,
+                                        bool *available, uint64_t *up, uint64_t *down);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "mc_log.h"
+#include "store_sqlite_int.h"
 
 #define STORE_BUSY_MS 2000    /* wait this long for another process's write lock */
 #define STORE_BUSY_STEP_US 50 /* ... polling this often: a worker holds it for one short pass */
@@ -99,6 +100,8 @@ static const char *const migrations[] = {
     "  session_id INTEGER NOT NULL, message_id INTEGER NOT NULL DEFAULT 0,"
     "  officer TEXT NOT NULL DEFAULT '', ts_ms INTEGER NOT NULL);"
     "CREATE INDEX feed_ts ON feed (ts_ms);",
+    /* 6 -> 7: reports read the turn records by time (a range search, not a scan) */
+    "CREATE INDEX turn_ts ON turn (ts);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -354,6 +357,17 @@ void store_free(struct store *st)
     store_hq_free(st->hq);
     sqlite3_close(st->db);
     free(st);
+}
+
+int store_sqlite_prepare(struct store *st, const char *text, sqlite3_stmt **q)
+{
+    *q = NULL;
+    if (sqlite3_prepare_v2(st->db, text, -1, q, NULL) == SQLITE_OK)
+        return 0;
+    mc_log(MC_LOG_ERROR, "state.db", "prepare error=\"%s\"", sqlite3_errmsg(st->db));
+    sqlite3_finalize(*q);
+    *q = NULL;
+    return -EIO;
 }
 
 void store_get_stats(const struct store *st, struct store_stats *out)

@@ -26,4 +26,13 @@ struct store_hq *store_hq_open(sqlite3 *db);
 /* Finalises them. NULL is a no-op. */
 void store_hq_free(struct store_hq *hq);
 
+#include "mc_err.h"
+
+struct store;
+
+/* Prepares sql on the store's connection into *q (new: sqlite3_finalize()),
+ * for a statement run now and finalized by the caller (the ones kept open are
+ * store_sqlite.c's own). Returns 0, or -EIO logged with SQLite's message. */
+MC_MUST_CHECK int store_sqlite_prepare(struct store *st, const char *sql, sqlite3_stmt **q);
+
 #endif

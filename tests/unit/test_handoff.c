@@ -434,13 +434,15 @@ static void test_migrates_version_5(void **state)
     session_fini(&s);
     store_free(st);
 
-    /* back to what version 5 had: none of migration 6's tables */
+    /* back to what version 5 had: none of the tables and indexes of migrations 6 and 7 */
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw,
-                                  "DROP TABLE handoff; DROP TABLE handoff_message; DROP TABLE feed;"
-                                  "DELETE FROM sqlite_sequence; PRAGMA user_version=5;",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            raw,
+            "DROP TABLE handoff; DROP TABLE handoff_message; DROP TABLE feed; DROP INDEX turn_ts;"
+            "DELETE FROM sqlite_sequence; PRAGMA user_version=5;",
+            NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(raw);
 
     st = store_open(db, &e);
@@ -457,7 +459,7 @@ static void test_migrates_version_5(void **state)
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 6);
+    assert_int_equal(STORE_SCHEMA_VERSION, 7);
     sqlite3_finalize(q);
     sqlite3_close(raw);
 }
