@@ -282,3 +282,110 @@ int handoff_notice_text(const char *state, const char *officer_name, struct mc_b
                               "bạn cứ nhắn, trợ lý tự động sẽ trả lời.");
     return -EINVAL;
 }
+
+/* ---- the handoff in a reconnecting citizen's history ------------------- */
+
+#define HANDOFF_HISTORY_LOAD 200 /* handoff messages read for one welcome, at most */
+#define HANDOFF_NAMES 4          /* officers' display names looked up once per welcome */
+
+struct history_ctx {
+    struct gw *gw;
+    json_t *items; /* new array of {"ms", "item"} in time order */
+    struct {
+        char user[STORE_OFFICER_USER_MAX];
+        char name[STORE_OFFICER_NAME_MAX];
+    } names[HANDOFF_NAMES];
+    size_t n_names;
+};
+
+static const char *officer_display(struct history_ctx *x, const char *user)
+{
+    struct store_officer o;
+    size_t i;
+
+    for (i = 0; i < x->n_names; i++)
+        if (strcmp(x->names[i].user, user) == 0)
+            return x->names[i].name;
+    if (!user[0] || store_officer_get(x->gw->store, user, &o))
+        return "";
+    i = x->n_names < HANDOFF_NAMES ? x->n_names++ : HANDOFF_NAMES - 1;
+    snprintf(x->names[i].user, sizeof(x->names[i].user), "%s", user);
+    snprintf(x->names[i].name, sizeof(x->names[i].name), "%s", o.name);
+    return x->names[i].name;
+}
+
+/* One handoff message as the welcome's history shows it: the citizen's as
+ * "user", an officer's as "officer" (docs/api.md), what the bot said about
+ * the handoff as a bot reply. */
+static int history_msg(void *ctx, int64_t id, const char *from, const char *officer,
+                       const char *text, int64_t ts_ms)
+{
+    struct history_ctx *x = ctx;
+    json_t *item;
+
+    (void)id;
+    if (strcmp(from, "citizen") == 0)
+        item = json_pack("{s:s,s:s,s:I}", "role", "user", "text", text, "ts",
+                         (json_int_t)(ts_ms / 1000));
+    else if (strcmp(from, "officer") == 0)
+        item = json_pack("{s:s,s:s,s:{s:s},s:I}", "role", "officer", "text", text, "officer",
+                         "name", officer_display(x, officer), "ts", (json_int_t)(ts_ms / 1000));
+    else
+        item = json_pack("{s:s,s:{s:[{s:s}],s:[]},s:I}", "role", "bot", "reply", "messages", "text",
+                         text, "quick_replies", "ts", (json_int_t)(ts_ms / 1000));
+    if (!item)
+        return -ENOMEM;
+    return json_array_append_new(x->items,
+                                 json_pack("{s:I,s:o}", "ms", (json_int_t)ts_ms, "item", item))
+               ? -ENOMEM
+               : 0;
+}
+
+int handoff_history(struct gw *gw, int64_t session_id, json_t *history, unsigned max)
+{
+    struct history_ctx x = {.gw = gw};
+    json_t *merged = NULL, *turn;
+    size_t i = 0, k = 0, n_turns = json_array_size(history), n_msgs;
+    int rc;
+
+    x.items = json_array();
+    if (!x.items)
+        return -ENOMEM;
+    rc = store_handoff_messages(gw->store, session_id, 0, HANDOFF_HISTORY_LOAD, history_msg, &x);
+    n_msgs = json_array_size(x.items);
+    if (rc || n_msgs == 0)
+        goto out;
+    merged = json_array();
+    if (!merged) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    /* both lists are in time order: merge them; a turn's ts is whole seconds,
+     * so at equal seconds the turn comes first (it was written first) */
+    while (!rc && (i < n_turns || k < n_msgs)) {
+        const json_t *m = json_array_get(x.items, k);
+        json_int_t turn_ms =
+            i < n_turns
+                ? json_integer_value(json_object_get(json_array_get(history, i), "ts")) * 1000
+                : 0;
+
+        if (i < n_turns &&
+            (k >= n_msgs || turn_ms <= json_integer_value(json_object_get(m, "ms")))) {
+            turn = json_array_get(history, i++);
+            rc = json_array_append(merged, turn) ? -ENOMEM : 0;
+        } else {
+            rc = json_array_append(merged, json_object_get(m, "item")) ? -ENOMEM : 0;
+            k++;
+        }
+    }
+    if (rc)
+        goto out;
+    json_array_clear(history);
+    for (i = json_array_size(merged) > max ? json_array_size(merged) - max : 0;
+         !rc && i < json_array_size(merged); i++)
+        rc = json_array_append(history, json_array_get(merged, i)) ? -ENOMEM : 0;
+out:
+    json_decref(merged);
+    json_decref(x.items);
+    return rc;
+}

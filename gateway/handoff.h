@@ -91,6 +91,15 @@ MC_MUST_CHECK int handoff_request(struct gw *gw, const struct session *s,
  * the welcome goes without it). */
 struct json_t *handoff_state_json(struct gw *gw, int64_t session_id);
 
+/* Merges the handoff messages of session_id (the citizen's, the officers'
+ * and what the bot said about the handoff) by time into history, a welcome
+ * history array of session_history() (oldest first), keeping its newest
+ * max items: a citizen who reloads the page while an officer helps sees the
+ * officer's messages again. Returns 0, -ENOMEM or -EIO (history may then be
+ * partly merged; the welcome still goes). */
+MC_MUST_CHECK int handoff_history(struct gw *gw, int64_t session_id, struct json_t *history,
+                                  unsigned max);
+
 /* The text a citizen is told when an officer claims ("officer", with the
  * officer's display name, may be "" or NULL), releases ("bot") or closes
  * ("closed") the conversation; borrowed static text except for "officer",

@@ -342,6 +342,9 @@ static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
     c->sess = ws;
     if (ws->s.resumed)
         history = session_history(gw->store, &ws->s, gw->cfg->session_history_max);
+    if (history && gw->cfg->handoff_enabled &&
+        handoff_history(gw, ws->s.id, history, gw->cfg->session_history_max))
+        mc_log(MC_LOG_WARN, "ws.history", "handoff messages left out: the state database failed");
     snprintf(c->session, sizeof(c->session), "%s", ws->s.token);
     snprintf(c->channel, sizeof(c->channel), "%s", channel);
     c->hello = true;

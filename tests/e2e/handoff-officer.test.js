@@ -154,7 +154,7 @@ test('web: pending pushed live, a race of two claims, messages both ways, the bo
   await live.opened;
 
   const citizen = await Client.connect(srv.wsUrl);
-  await citizen.hello();
+  const hello0 = await citizen.hello();
   let f = await citizen.tap('handoff:request');
   assert.equal(f.type, 'reply');
   assert.equal(f.handoff?.state, 'pending', JSON.stringify(f));
@@ -219,16 +219,32 @@ test('web: pending pushed live, a race of two claims, messages both ways, the bo
   assert.equal(msg.conversation_id, id);
   assert.doesNotMatch(msg.message.text, /0912345678/); // masked, as in the turn records
 
+  // a reload while the officer helps: the welcome's history has the
+  // officer's messages (with the name) and the citizen's (masked), in order
+  const again = await Client.connect(srv.wsUrl);
+  const w = await again.hello(hello0.session);
+  assert.equal(w.type, 'welcome');
+  assert.equal(w.handoff?.state, 'officer', JSON.stringify(w.handoff));
+  const roles = w.history.map((h) => h.role);
+  const firstOfficer = roles.indexOf('officer');
+  assert.ok(firstOfficer > 0, roles.join(','));
+  assert.equal(w.history[firstOfficer].text, 'Chào bạn, tôi là cán bộ xã. Bạn cần hỗ trợ gì?');
+  assert.ok(w.history[firstOfficer].officer?.name, JSON.stringify(w.history[firstOfficer]));
+  const lastItem = w.history[w.history.length - 1];
+  assert.equal(lastItem.role, 'user');
+  assert.match(lastItem.text, /khai sinh/);
+  assert.doesNotMatch(lastItem.text, /0912345678/);
+  await again.close();
+
   // the transcript: the bot's turn before the officer's message, the
-  // citizen's handoff message (masked), by time (a citizen's handoff
-  // message is stamped to the second, so its order against an officer's
-  // message of the same second is not asserted)
+  // citizen's handoff message (masked) last, by time (stamped in ms)
   const t = await winner.get(`conversations/${id}`);
   assert.equal(t.status, 200);
   const from = t.body.transcript.map((x) => x.from);
   assert.ok(from.indexOf('bot') >= 0 && from.indexOf('bot') < from.indexOf('officer'), from.join(','));
   assert.ok(t.body.transcript.some((x) => x.from === 'citizen' && /khai sinh/.test(x.text) &&
     !/0912345678/.test(x.text)), JSON.stringify(t.body.transcript));
+  assert.equal(from[from.length - 1], 'citizen', from.join(','));
   const ts = t.body.transcript.map((x) => x.ts);
   assert.deepEqual(ts, [...ts].sort((x, y) => x - y));
 
