@@ -72,6 +72,40 @@ int mc_buf_puts(struct mc_buf *b, const char *s)
     return mc_buf_append(b, s, strlen(s));
 }
 
+int mc_buf_put_html(struct mc_buf *b, const char *s)
+{
+    const char *run = s;
+    const char *ent;
+    int rc = 0;
+
+    for (; s && *s && !rc; s++) {
+        switch (*s) {
+        case '&':
+            ent = "&amp;";
+            break;
+        case '<':
+            ent = "&lt;";
+            break;
+        case '>':
+            ent = "&gt;";
+            break;
+        case '"':
+            ent = "&quot;";
+            break;
+        case '\'':
+            ent = "&#39;";
+            break;
+        default:
+            continue;
+        }
+        rc = mc_buf_append(b, run, (size_t)(s - run)); /* the plain run before it, at once */
+        if (!rc)
+            rc = mc_buf_puts(b, ent);
+        run = s + 1;
+    }
+    return rc || !s ? rc : mc_buf_append(b, run, (size_t)(s - run));
+}
+
 int mc_buf_printf(struct mc_buf *b, const char *fmt, ...)
 {
     va_list ap;

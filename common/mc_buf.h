@@ -31,6 +31,11 @@ MC_MUST_CHECK int mc_buf_append(struct mc_buf *b, const void *p, size_t len);
 /* Appends a NUL-terminated string; as mc_buf_append. */
 MC_MUST_CHECK int mc_buf_puts(struct mc_buf *b, const char *s);
 
+/* Appends s (NULL: nothing) with & < > " ' escaped for HTML text and
+ * attribute values. Returns 0 or -E2BIG/-ENOMEM as mc_buf_append (b then
+ * holds s escaped up to some point: drop the page). */
+MC_MUST_CHECK int mc_buf_put_html(struct mc_buf *b, const char *s);
+
 /* Appends printf-formatted text; as mc_buf_append (-EINVAL on a format error). */
 MC_MUST_CHECK int mc_buf_printf(struct mc_buf *b, const char *fmt, ...) MC_PRINTF(2, 3);
 

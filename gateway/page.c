@@ -29,35 +29,6 @@ static const char *domain_name(const char *id)
     return id ? id : "";
 }
 
-/* Appends s HTML-escaped. */
-static int esc(struct mc_buf *b, const char *s)
-{
-    int rc = 0;
-
-    for (; s && *s && !rc; s++) {
-        switch (*s) {
-        case '&':
-            rc = mc_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            rc = mc_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            rc = mc_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            rc = mc_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            rc = mc_buf_puts(b, "&#39;");
-            break;
-        default:
-            rc = mc_buf_append(b, s, 1);
-        }
-    }
-    return rc;
-}
-
 static int head(struct mc_buf *b, const char *title)
 {
     int rc =
@@ -65,7 +36,7 @@ static int head(struct mc_buf *b, const char *title)
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                        "<title>");
 
-    rc |= esc(b, title);
+    rc |= mc_buf_put_html(b, title);
     rc |= mc_buf_puts(b, " — Một cửa</title><link rel=\"stylesheet\" href=\"/guide.css\">"
                          "</head><body><main>");
     return rc;
@@ -93,12 +64,12 @@ static int section_list(struct mc_buf *b, const char *title, json_t *arr, const 
     if (!json_array_size(arr))
         return 0;
     rc |= mc_buf_puts(b, "<h2>");
-    rc |= esc(b, title);
+    rc |= mc_buf_put_html(b, title);
     rc |= mc_buf_puts(b, ordered ? "</h2><ol>" : "</h2><ul>");
     json_array_foreach(arr, i, x)
     {
         rc |= mc_buf_puts(b, "<li>");
-        rc |= esc(b, key ? js(x, key) : json_string_value(x));
+        rc |= mc_buf_put_html(b, key ? js(x, key) : json_string_value(x));
         rc |= mc_buf_puts(b, "</li>");
     }
     rc |= mc_buf_puts(b, ordered ? "</ol>" : "</ul>");
@@ -126,21 +97,21 @@ static int render_guide(struct mc_buf *b, const json_t *g)
 
     rc |= head(b, js(g, "name"));
     rc |= mc_buf_puts(b, "<p class=\"crumb\"><a href=\"/thu-tuc\">Thủ tục</a> › ");
-    rc |= esc(b, domain_name(js(g, "domain")));
+    rc |= mc_buf_put_html(b, domain_name(js(g, "domain")));
     rc |= mc_buf_puts(b, "</p><h1>");
-    rc |= esc(b, js(g, "name"));
+    rc |= mc_buf_put_html(b, js(g, "name"));
     rc |= mc_buf_puts(b, "</h1><dl class=\"facts\"><dt>Cơ quan giải quyết</dt><dd>");
-    rc |= esc(b, js(g, "agency"));
+    rc |= mc_buf_put_html(b, js(g, "agency"));
     rc |= mc_buf_puts(b, "</dd><dt>Nộp ở đâu</dt><dd>");
-    rc |= esc(b, js(g, "where"));
+    rc |= mc_buf_put_html(b, js(g, "where"));
     rc |= mc_buf_puts(b, "</dd><dt>Thời gian giải quyết</dt><dd>");
-    rc |= esc(b, js(g, "processing_time"));
+    rc |= mc_buf_put_html(b, js(g, "processing_time"));
     rc |= mc_buf_puts(b, "</dd><dt>Lệ phí</dt><dd>");
-    rc |= esc(b, js(g, "fee"));
+    rc |= mc_buf_put_html(b, js(g, "fee"));
     rc |= mc_buf_puts(b, "</dd><dt>Kết quả</dt><dd>");
-    rc |= esc(b, js(g, "result"));
+    rc |= mc_buf_put_html(b, js(g, "result"));
     rc |= mc_buf_puts(b, "</dd><dt>Nộp trực tuyến</dt><dd>");
-    rc |= esc(b, js(json_object_get(g, "online"), "text"));
+    rc |= mc_buf_put_html(b, js(json_object_get(g, "online"), "text"));
     rc |= mc_buf_puts(b, "</dd></dl>");
     rc |= section_list(b, "Các bước thực hiện", json_object_get(g, "steps"), "text", true);
     rc |= mc_buf_puts(b, "<h2>Giấy tờ cần chuẩn bị</h2><ul class=\"docs\">");
@@ -150,7 +121,7 @@ static int render_guide(struct mc_buf *b, const json_t *g)
         const char *when = json_string_value(json_object_get(d, "when"));
 
         rc |= mc_buf_puts(b, "<li><strong>");
-        rc |= esc(b, js(d, "name"));
+        rc |= mc_buf_put_html(b, js(d, "name"));
         rc |= mc_buf_printf(b, "</strong> (%s", kind_text(js(d, "kind")));
         if (json_integer_value(json_object_get(d, "count")) > 1)
             rc |=
@@ -158,15 +129,15 @@ static int render_guide(struct mc_buf *b, const json_t *g)
         rc |= mc_buf_puts(b, ")");
         if (when && when[0]) {
             rc |= mc_buf_puts(b, " — <em>");
-            rc |= esc(b, when);
+            rc |= mc_buf_put_html(b, when);
             rc |= mc_buf_puts(b, "</em>");
         }
         if (json_is_object(form)) {
             rc |= mc_buf_puts(b, "<br>Mẫu: ");
-            rc |= esc(b, js(form, "name"));
+            rc |= mc_buf_put_html(b, js(form, "name"));
             if (js(form, "code")[0]) {
                 rc |= mc_buf_puts(b, " (");
-                rc |= esc(b, js(form, "code"));
+                rc |= mc_buf_put_html(b, js(form, "code"));
                 rc |= mc_buf_puts(b, ")");
             }
         }
@@ -180,9 +151,9 @@ static int render_guide(struct mc_buf *b, const json_t *g)
         json_array_foreach(faq, i, x)
         {
             rc |= mc_buf_puts(b, "<dt>");
-            rc |= esc(b, js(x, "q"));
+            rc |= mc_buf_put_html(b, js(x, "q"));
             rc |= mc_buf_puts(b, "</dt><dd>");
-            rc |= esc(b, js(x, "a"));
+            rc |= mc_buf_put_html(b, js(x, "a"));
             rc |= mc_buf_puts(b, "</dd>");
         }
         rc |= mc_buf_puts(b, "</dl>");
@@ -192,12 +163,12 @@ static int render_guide(struct mc_buf *b, const json_t *g)
     json_array_foreach(json_object_get(g, "portal_codes"), i, x)
     {
         rc |= mc_buf_puts(b, i ? ", " : "");
-        rc |= esc(b, json_string_value(x));
+        rc |= mc_buf_put_html(b, json_string_value(x));
     }
     if (!json_array_size(json_object_get(g, "portal_codes")))
         rc |= mc_buf_puts(b, "chưa có");
     rc |= mc_buf_puts(b, ". Rà soát ngày ");
-    rc |= esc(b, js(g, "reviewed"));
+    rc |= mc_buf_put_html(b, js(g, "reviewed"));
     if (json_array_size(json_object_get(g, "verify")))
         rc |= mc_buf_puts(b, ". Một số thông tin đang chờ cán bộ xác minh; hãy hỏi lại nơi nộp "
                              "hồ sơ trước khi đi.");
@@ -225,12 +196,12 @@ static int render_index(struct mc_buf *b, const json_t *list)
                 continue;
             if (!any) {
                 rc |= mc_buf_puts(b, "<h2>");
-                rc |= esc(b, domains[k].name);
+                rc |= mc_buf_put_html(b, domains[k].name);
                 rc |= mc_buf_puts(b, "</h2><ul>");
                 any = true;
             }
             rc |= mc_buf_printf(b, "<li><a href=\"/thu-tuc/%s\">", js(x, "id"));
-            rc |= esc(b, js(x, "name"));
+            rc |= mc_buf_put_html(b, js(x, "name"));
             rc |= mc_buf_puts(b, "</a></li>");
         }
         if (any)

@@ -39,31 +39,6 @@ static const char css[] =
     ".tiles{grid-template-columns:repeat(5,1fr);gap:6px}.grid{grid-template-columns:1fr 1fr}"
     "section{break-inside:avoid}.note{font-size:8pt}}";
 
-static int esc(struct mc_buf *b, const char *s)
-{
-    int rc = 0;
-
-    for (; !rc && *s; s++) {
-        switch (*s) {
-        case '<':
-            rc = mc_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            rc = mc_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            rc = mc_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            rc = mc_buf_puts(b, "&quot;");
-            break;
-        default:
-            rc = mc_buf_append(b, s, 1);
-        }
-    }
-    return rc;
-}
-
 /* "2026-12-01" as "01/12/2026", as Vietnamese dates are written. */
 static void vn_date(const char *iso, char out[REPORT_DATE_LEN + 1])
 {
@@ -92,7 +67,7 @@ static int vbars(struct mc_buf *b, const char *title, const char *const *labels,
     int rc;
 
     rc = mc_buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", CHART_W, h);
-    rc = rc ? rc : esc(b, title);
+    rc = rc ? rc : mc_buf_put_html(b, title);
     rc = rc ? rc
             : mc_buf_printf(b,
                             "\"><line x1=\"10\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
@@ -131,14 +106,14 @@ static int hbars(struct mc_buf *b, const char *title, const char *const *labels,
 
     rc = mc_buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", CHART_W,
                        h < 40 ? 40 : h);
-    rc = rc ? rc : esc(b, title);
+    rc = rc ? rc : mc_buf_put_html(b, title);
     rc = rc ? rc : mc_buf_puts(b, "\">");
     if (!rc && n == 0)
         rc = mc_buf_puts(b, "<text x=\"0\" y=\"26\" font-size=\"17\">Chưa có dữ liệu</text>");
     for (i = 0; !rc && i < n; i++) {
         bw = m ? (double)v[i] * (CHART_W - 60) / (double)m : 0;
         rc = mc_buf_printf(b, "<text x=\"0\" y=\"%d\" font-size=\"17\">", (int)i * ROW_H + 18);
-        rc = rc ? rc : esc(b, labels[i]);
+        rc = rc ? rc : mc_buf_put_html(b, labels[i]);
         rc = rc ? rc
                 : mc_buf_printf(b,
                                 "</text><rect x=\"0\" y=\"%d\" width=\"%.1f\" height=\"18\" "
@@ -269,20 +244,20 @@ int report_page_html(const struct report *r, const char *from, const char *to, c
     }
     if (!rc && who && who[0]) {
         rc = mc_buf_puts(&b, " · người xem: ");
-        rc = rc ? rc : esc(&b, who);
+        rc = rc ? rc : mc_buf_put_html(&b, who);
     }
     rc = rc ? rc
             : mc_buf_puts(&b, "</p><form method=\"get\" action=\"/admin/bao-cao\">"
                               "<label>Từ ngày<input type=\"date\" name=\"from\" value=\"");
-    rc = rc ? rc : esc(&b, from ? from : "");
+    rc = rc ? rc : mc_buf_put_html(&b, from ? from : "");
     rc = rc ? rc
             : mc_buf_puts(&b, "\" required></label><label>Đến ngày<input type=\"date\" "
                               "name=\"to\" value=\"");
-    rc = rc ? rc : esc(&b, to ? to : "");
+    rc = rc ? rc : mc_buf_put_html(&b, to ? to : "");
     rc = rc ? rc : mc_buf_puts(&b, "\" required></label><button>Xem báo cáo</button></form>");
     if (!rc && error) {
         rc = mc_buf_puts(&b, "<p class=\"err\" role=\"alert\">");
-        rc = rc ? rc : esc(&b, error);
+        rc = rc ? rc : mc_buf_put_html(&b, error);
         rc = rc ? rc : mc_buf_puts(&b, "</p>");
     }
     if (!rc && r)

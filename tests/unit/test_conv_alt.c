@@ -20,38 +20,10 @@
 #include "conv_alt.h"
 #include "conv_out.h"
 #include "intent.h"
+#include "fixture_kb.h"
 #include "kb.h"
 #include "kb_import.h"
 #include "mc_utf8.h"
-
-static struct kb *kb;
-static char db_path[96];
-
-static int setup(void **state)
-{
-    struct mc_err e = {{0}};
-    FILE *errs = tmpfile();
-
-    (void)state;
-    snprintf(db_path, sizeof(db_path), "/tmp/motcua-alttest-%d.db", (int)getpid());
-    if (!errs || kb_import("data", db_path, errs, &e) != 0) {
-        fprintf(stderr, "import: %s\n", e.text);
-        return -1;
-    }
-    fclose(errs);
-    kb = kb_open(db_path, &e);
-    if (!kb)
-        fprintf(stderr, "open: %s\n", e.text);
-    return kb ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    kb_free(kb);
-    remove(db_path);
-    return 0;
-}
 
 /* A match for labels[0] with the n_alt runner-ups labels[1..n) close. */
 static void result(struct intent_result *u, enum intent_decision d, const char *const *labels,
@@ -93,7 +65,7 @@ static void test_alternatives_become_buttons(void **state)
     assert_int_equal(conv_out_init(&out), 0);
     conv_out_qr(&out, "Giấy tờ cần chuẩn bị", "docs:%s", l[0]); /* the answer's own */
     result(&u, INTENT_MATCH, l, 3, 2);
-    conv_alt_offer(kb, &u, l[0], &out);
+    conv_alt_offer(fixture_kb, &u, l[0], &out);
     assert_int_equal(out.rc, 0);
     assert_int_equal(conv_out_qr_count(&out), 2); /* the meta intent is no procedure button */
     assert_string_equal(qr_field(&out, 0, "payload"), "docs:an-toan-thuc-pham");
@@ -102,7 +74,7 @@ static void test_alternatives_become_buttons(void **state)
 
     assert_int_equal(conv_out_init(&out), 0);
     result(&u, INTENT_MATCH, l2, 3, 2);
-    conv_alt_offer(kb, &u, l2[0], &out);
+    conv_alt_offer(fixture_kb, &u, l2[0], &out);
     assert_int_equal(conv_out_qr_count(&out), 2);
     assert_string_equal(qr_field(&out, 0, "payload"), "proc:thuong-tru");
     /* "Nhập hộ khẩu (đăng ký thường trú)": the name before the brackets */
@@ -115,7 +87,7 @@ static void test_alternatives_become_buttons(void **state)
 
     assert_int_equal(conv_out_init(&out), 0);
     result(&u, INTENT_MATCH, l2, 3, 1); /* only the close ones */
-    conv_alt_offer(kb, &u, l2[0], &out);
+    conv_alt_offer(fixture_kb, &u, l2[0], &out);
     assert_int_equal(conv_out_qr_count(&out), 1);
     conv_out_fini(&out);
 }
@@ -130,16 +102,16 @@ static void test_no_buttons_otherwise(void **state)
     (void)state;
     assert_int_equal(conv_out_init(&out), 0);
     result(&u, INTENT_MATCH, l, 3, 0); /* a clear winner */
-    conv_alt_offer(kb, &u, l[0], &out);
+    conv_alt_offer(fixture_kb, &u, l[0], &out);
     result(&u, INTENT_CLARIFY, l, 3, 0); /* the clarification offers them itself */
-    conv_alt_offer(kb, &u, l[0], &out);
+    conv_alt_offer(fixture_kb, &u, l[0], &out);
     result(&u, INTENT_MATCH, l, 3, 2); /* the answer is about another procedure */
-    conv_alt_offer(kb, &u, "ket-hon", &out);
-    conv_alt_offer(kb, &u, NULL, &out);
+    conv_alt_offer(fixture_kb, &u, "ket-hon", &out);
+    conv_alt_offer(fixture_kb, &u, NULL, &out);
     assert_int_equal(conv_out_qr_count(&out), 0);
     for (i = 0; i < CONV_QR_MAX; i++) /* full: nothing more, nothing failed */
         conv_out_qr(&out, "x", "step:x:%u", i);
-    conv_alt_offer(kb, &u, l[0], &out);
+    conv_alt_offer(fixture_kb, &u, l[0], &out);
     assert_int_equal(out.rc, 0);
     assert_int_equal(conv_out_qr_count(&out), CONV_QR_MAX);
     assert_string_equal(qr_field(&out, CONV_QR_MAX - 1, "payload"), "step:x:12");
@@ -153,5 +125,5 @@ int main(void)
         cmocka_unit_test(test_no_buttons_otherwise),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fixture_kb_setup, fixture_kb_teardown);
 }

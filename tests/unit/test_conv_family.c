@@ -19,44 +19,13 @@
 #include "conv_family.h"
 #include "conv_out.h"
 #include "intent.h"
+#include "fixture_kb.h"
 #include "kb.h"
 #include "kb_import.h"
 
-static struct kb *kb;
-static struct intent_index *idx;
-static char db_path[96];
-
-static int setup(void **state)
-{
-    struct mc_err e = {{0}};
-    FILE *errs = tmpfile();
-
-    (void)state;
-    snprintf(db_path, sizeof(db_path), "/tmp/motcua-famtest-%d.db", (int)getpid());
-    if (!errs || kb_import("data", db_path, errs, &e) != 0) {
-        fprintf(stderr, "import: %s\n", e.text);
-        return -1;
-    }
-    fclose(errs);
-    kb = kb_open(db_path, &e);
-    idx = kb ? kb_build_index(kb, &e) : NULL;
-    if (!idx)
-        fprintf(stderr, "open: %s\n", e.text);
-    return idx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    intent_index_free(idx);
-    kb_free(kb);
-    remove(db_path);
-    return 0;
-}
-
 static void understand(const char *text, struct intent_result *u)
 {
-    assert_int_equal(intent_match(idx, text, strlen(text), u), 0);
+    assert_int_equal(intent_match(fixture_idx, text, strlen(text), u), 0);
 }
 
 /* The family offered for text (with context procedure ctx), or NULL; the
@@ -69,7 +38,7 @@ static const char *family_of(const char *text, const char *ctx, char *ids, size_
 
     understand(text, &u);
     ids[0] = '\0';
-    if (!conv_family_match(kb, &u, ctx, &p))
+    if (!conv_family_match(fixture_kb, &u, ctx, &p))
         return NULL;
     for (i = 0; i < p.n; i++) {
         strncat(ids, p.family->options[p.opt[i]].id, cap - strlen(ids) - 2);
@@ -186,7 +155,7 @@ static json_t *offer(const char *text, json_t *st)
 
     understand(text, &u);
     assert_int_equal(conv_out_init(&out), 0);
-    conv_family_offer(kb, &u, NULL, st, &out, &offered);
+    conv_family_offer(fixture_kb, &u, NULL, st, &out, &offered);
     assert_true(offered);
     assert_int_equal(out.rc, 0);
     reply = out.reply;
@@ -214,7 +183,7 @@ static void test_reply_lines_and_buttons(void **state)
         const char *payload = json_string_value(json_object_get(q, "payload"));
 
         assert_true(strncmp(payload, "proc:", 5) == 0);
-        assert_true(kb_is_procedure(kb, payload + 5));
+        assert_true(kb_is_procedure(fixture_kb, payload + 5));
     }
     assert_string_equal(json_string_value(json_object_get(json_array_get(qr, 1), "payload")),
                         "proc:bien-dong-dat-dai");
@@ -235,7 +204,7 @@ static const char *answer(const char *question, const char *text)
     const char *id;
 
     understand(text, &u);
-    id = conv_family_take_choice(kb, st, &u);
+    id = conv_family_take_choice(fixture_kb, st, &u);
     assert_null(json_object_get(st, "pending")); /* one turn only */
     json_decref(reply);
     json_decref(st);
@@ -278,16 +247,16 @@ static void test_no_pending_no_choice(void **state)
 
     (void)state;
     understand("1", &u);
-    assert_null(conv_family_take_choice(kb, st, &u));
+    assert_null(conv_family_take_choice(fixture_kb, st, &u));
     assert_string_equal(json_string_value(json_object_get(st, "procedure")), "khai-sinh");
     /* a damaged or foreign pending value is dropped, not read */
     json_object_set_new(st, "pending",
                         json_pack("{s:s,s:s,s:[s]}", "kind", "family", "family", "khong-co",
                                   "options", "khai-sinh"));
-    assert_null(conv_family_take_choice(kb, st, &u));
+    assert_null(conv_family_take_choice(fixture_kb, st, &u));
     assert_null(json_object_get(st, "pending"));
     json_object_set_new(st, "pending", json_string("x"));
-    assert_null(conv_family_take_choice(kb, st, &u));
+    assert_null(conv_family_take_choice(fixture_kb, st, &u));
     assert_null(json_object_get(st, "pending"));
     json_decref(st);
 }
@@ -302,5 +271,5 @@ int main(void)
         cmocka_unit_test(test_next_turn_picks),
         cmocka_unit_test(test_no_pending_no_choice),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fixture_kb_setup, fixture_kb_teardown);
 }

@@ -25,30 +25,8 @@
 #include "kb_hours.h"
 #include "mc_buf.h"
 #include "session.h"
+#include "fixture.h"
 #include "store.h"
-
-static char db[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(db, sizeof(db), "/tmp/motcua-handoff-%d.db", (int)getpid());
-    remove(db);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char p[80];
-
-    (void)state;
-    remove(db);
-    snprintf(p, sizeof(p), "%s-wal", db);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", db);
-    remove(p);
-    return 0;
-}
 
 /* A new committed web session; returns its id. */
 static int64_t new_session(struct store *st)
@@ -108,7 +86,7 @@ static void feed_after(struct store *st, int64_t after, struct feed_acc *a)
 static void test_request_claim_end(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct store_handoff h;
     struct feed_acc a;
     int64_t sid, other, start;
@@ -189,7 +167,7 @@ static void test_request_claim_end(void **state)
 static int claim_child(const char *officer, int go_fd, int64_t sid)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     char c;
     int rc;
 
@@ -205,7 +183,7 @@ static int claim_child(const char *officer, int go_fd, int64_t sid)
 static void test_claim_race_between_processes(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct store_handoff h;
     const char *names[2] = {"lan.nt", "binh.vt"};
     int go[2], status[2], wins = 0, losses = 0, i;
@@ -260,7 +238,7 @@ static int list_fn(void *ctx, const struct store_handoff *h)
 static void test_list_order(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct list_acc a;
     int64_t s1, s2, s3, s4;
 
@@ -320,7 +298,7 @@ static int msg_fn(void *ctx, int64_t id, const char *from, const char *officer, 
 static void test_messages_and_resend(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct store_handoff h;
     struct msg_acc m;
     struct feed_acc a;
@@ -373,7 +351,7 @@ static void test_messages_and_resend(void **state)
 static void test_feed_ids_prune_and_units(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct store_handoff h;
     struct feed_acc a;
     int64_t sid, last, before;
@@ -419,7 +397,7 @@ static void test_feed_ids_prune_and_units(void **state)
 static void test_migrates_version_5(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s, back;
     struct store_handoff h;
     char token[SESSION_TOKEN_LEN + 1];
@@ -435,7 +413,7 @@ static void test_migrates_version_5(void **state)
     store_free(st);
 
     /* back to what version 5 had: none of the tables and indexes of migrations 6 and 7 */
-    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_open(fixture_db, &raw), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(
             raw,
@@ -445,7 +423,7 @@ static void test_migrates_version_5(void **state)
         SQLITE_OK);
     sqlite3_close(raw);
 
-    st = store_open(db, &e);
+    st = store_open(fixture_db, &e);
     assert_non_null(st);
     assert_int_equal(session_load_token(st, token, &back), 0);
     assert_int_equal(store_handoff_get(st, back.id, &h), 0);
@@ -455,7 +433,7 @@ static void test_migrates_version_5(void **state)
     session_fini(&back);
     store_free(st);
 
-    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_open(fixture_db, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), STORE_SCHEMA_VERSION);
@@ -569,12 +547,17 @@ static void test_cancel_words(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_request_claim_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_claim_race_between_processes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_messages_and_resend, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_feed_ids_prune_and_units, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrates_version_5, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_claim_end, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_claim_race_between_processes, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_list_order, fixture_db_setup, fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_messages_and_resend, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_feed_ids_prune_and_units, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_version_5, fixture_db_setup,
+                                        fixture_db_teardown),
         cmocka_unit_test(test_office_hours),
         cmocka_unit_test(test_cancel_words),
     };

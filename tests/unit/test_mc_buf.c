@@ -88,12 +88,29 @@ static void test_zero_max(void **state)
     mc_buf_fini(&b);
 }
 
+static void test_html(void **state)
+{
+    struct mc_buf b;
+
+    (void)state;
+    mc_buf_init(&b, 128);
+    assert_int_equal(mc_buf_put_html(&b, "Giấy <b>khai sinh</b> & \"bản sao\" 'x'"), 0);
+    assert_string_equal(b.data,
+                        "Giấy &lt;b&gt;khai sinh&lt;/b&gt; &amp; &quot;bản sao&quot; &#39;x&#39;");
+    assert_int_equal(mc_buf_put_html(&b, NULL), 0);
+    assert_int_equal(mc_buf_put_html(&b, ""), 0);
+    assert_int_equal(mc_buf_put_html(&b, "plain"), 0);
+    assert_string_equal(b.data + b.len - 5, "plain");
+    assert_int_equal(mc_buf_put_html(&b, "<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<"), -E2BIG);
+    mc_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_fit_and_over), cmocka_unit_test(test_growth_keeps_content),
         cmocka_unit_test(test_printf_and_limit),   cmocka_unit_test(test_steal),
-        cmocka_unit_test(test_zero_max),
+        cmocka_unit_test(test_zero_max),           cmocka_unit_test(test_html),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

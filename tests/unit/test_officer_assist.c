@@ -18,41 +18,10 @@
 #include <cmocka.h>
 
 #include "intent.h"
+#include "fixture_kb.h"
 #include "kb.h"
 #include "kb_import.h"
 #include "officer_assist.h"
-
-static struct kb *kb;
-static struct intent_index *idx;
-static char db_path[96];
-
-static int setup(void **state)
-{
-    struct mc_err e = {{0}};
-    FILE *errs = tmpfile();
-
-    (void)state;
-    snprintf(db_path, sizeof(db_path), "/tmp/motcua-assisttest-%d.db", (int)getpid());
-    if (!errs || kb_import("data", db_path, errs, &e) != 0) {
-        fprintf(stderr, "import: %s\n", e.text);
-        return -1;
-    }
-    fclose(errs);
-    kb = kb_open(db_path, &e);
-    idx = kb ? kb_build_index(kb, &e) : NULL;
-    if (!idx)
-        fprintf(stderr, "open: %s\n", e.text);
-    return idx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    intent_index_free(idx);
-    kb_free(kb);
-    remove(db_path);
-    return 0;
-}
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -62,7 +31,7 @@ static const char *str(const json_t *o, const char *k)
 static void share(const char *proc, const char *part, struct mc_buf *b)
 {
     mc_buf_init(b, OFFICER_ASSIST_SHARE_MAX);
-    assert_int_equal(officer_assist_share_text(kb, proc, part, b), 0);
+    assert_int_equal(officer_assist_share_text(fixture_kb, proc, part, b), 0);
     assert_non_null(b->data);
 }
 
@@ -70,7 +39,7 @@ static void share(const char *proc, const char *part, struct mc_buf *b)
  * and the common return reasons; the card says an unconfirmed fee is so. */
 static void test_share_text(void **state)
 {
-    const json_t *g = kb_guide(kb, "khai-sinh"), *doc, *s;
+    const json_t *g = kb_guide(fixture_kb, "khai-sinh"), *doc, *s;
     struct mc_buf b;
     char want[1024];
     size_t i, conditional = 0;
@@ -116,13 +85,13 @@ static void test_share_errors(void **state)
 
     (void)state;
     mc_buf_init(&b, OFFICER_ASSIST_SHARE_MAX);
-    assert_int_equal(officer_assist_share_text(kb, "khong-co", "card", &b), -ENOENT);
-    assert_int_equal(officer_assist_share_text(kb, NULL, "card", &b), -ENOENT);
-    assert_int_equal(officer_assist_share_text(kb, "khai-sinh", "everything", &b), -EINVAL);
-    assert_int_equal(officer_assist_share_text(kb, "khai-sinh", NULL, &b), -EINVAL);
+    assert_int_equal(officer_assist_share_text(fixture_kb, "khong-co", "card", &b), -ENOENT);
+    assert_int_equal(officer_assist_share_text(fixture_kb, NULL, "card", &b), -ENOENT);
+    assert_int_equal(officer_assist_share_text(fixture_kb, "khai-sinh", "everything", &b), -EINVAL);
+    assert_int_equal(officer_assist_share_text(fixture_kb, "khai-sinh", NULL, &b), -EINVAL);
     mc_buf_fini(&b);
     mc_buf_init(&b, 16); /* far too small for any guide's steps */
-    assert_int_equal(officer_assist_share_text(kb, "khai-sinh", "steps", &b), -E2BIG);
+    assert_int_equal(officer_assist_share_text(fixture_kb, "khai-sinh", "steps", &b), -E2BIG);
     mc_buf_fini(&b);
 }
 
@@ -136,10 +105,10 @@ static void test_view(void **state)
 
     (void)state;
     for (p = 0; p < sizeof(procs) / sizeof(procs[0]); p++) {
-        const json_t *g = kb_guide(kb, procs[p]), *doc, *vd;
+        const json_t *g = kb_guide(fixture_kb, procs[p]), *doc, *vd;
         const json_t *gdocs = json_object_get(g, "documents");
 
-        assert_int_equal(officer_assist_view(kb, procs[p], &v), 0);
+        assert_int_equal(officer_assist_view(fixture_kb, procs[p], &v), 0);
         assert_string_equal(str(v, "name"), str(g, "name"));
         assert_string_equal(str(v, "fee"), str(g, "fee"));
         assert_string_equal(str(v, "processing_time"), str(g, "processing_time"));
@@ -175,7 +144,7 @@ static void test_view(void **state)
         json_decref(v);
     }
     assert_true(marked > 0); /* these guides have unconfirmed papers */
-    assert_int_equal(officer_assist_view(kb, "khong-co", &v), -ENOENT);
+    assert_int_equal(officer_assist_view(fixture_kb, "khong-co", &v), -ENOENT);
     assert_null(v);
 }
 
@@ -184,7 +153,7 @@ static json_t *desk(const char *proc, json_t *have, int want_rc)
     struct mc_err err = {{0}};
     json_t *res = NULL;
 
-    assert_int_equal(officer_assist_check(kb, proc, have, &res, &err), want_rc);
+    assert_int_equal(officer_assist_check(fixture_kb, proc, have, &res, &err), want_rc);
     json_decref(have);
     if (want_rc)
         assert_true(err.text[0] != '\0');
@@ -205,7 +174,7 @@ static const json_t *find_key(const json_t *list, const char *key)
  * the conditional ones left to ask about. */
 static void test_desk_check(void **state)
 {
-    const json_t *g = kb_guide(kb, "khai-sinh"), *doc, *it;
+    const json_t *g = kb_guide(fixture_kb, "khai-sinh"), *doc, *it;
     json_t *res, *have = json_array();
     char want[512];
     size_t i, required = 0;
@@ -268,7 +237,7 @@ static json_t *search(const struct intent_index *ix, const char *q, int want_rc)
 {
     json_t *res = NULL;
 
-    assert_int_equal(officer_assist_search(kb, ix, q, strlen(q), &res), want_rc);
+    assert_int_equal(officer_assist_search(fixture_kb, ix, q, strlen(q), &res), want_rc);
     return res;
 }
 
@@ -281,7 +250,7 @@ static void test_search(void **state)
     char *big;
 
     (void)state;
-    res = search(idx, "dk ks cho be can j", 0);
+    res = search(fixture_idx, "dk ks cho be can j", 0);
     assert_string_equal(str(json_object_get(res, "understanding"), "label"), "khai-sinh");
     assert_string_equal(str(json_array_get(json_object_get(res, "results"), 0), "procedure"),
                         "khai-sinh");
@@ -305,13 +274,13 @@ static void test_search(void **state)
     assert_true(json_is_null(json_object_get(res, "guide")));
     json_decref(res);
 
-    assert_null(search(idx, "   ", -EINVAL));
-    assert_null(search(idx, "\xc3\x28", -EINVAL));
+    assert_null(search(fixture_idx, "   ", -EINVAL));
+    assert_null(search(fixture_idx, "\xc3\x28", -EINVAL));
     big = malloc(OFFICER_ASSIST_QUERY_MAX + 2);
     assert_non_null(big);
     memset(big, 'a', OFFICER_ASSIST_QUERY_MAX + 1);
     big[OFFICER_ASSIST_QUERY_MAX + 1] = '\0';
-    assert_null(search(idx, big, -E2BIG));
+    assert_null(search(fixture_idx, big, -E2BIG));
     free(big);
 }
 
@@ -326,5 +295,5 @@ int main(void)
         cmocka_unit_test(test_search),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fixture_kb_setup, fixture_kb_teardown);
 }

@@ -20,38 +20,13 @@
 
 #include "report.h"
 #include "session.h"
+#include "fixture.h"
 #include "store.h"
 
 /* 2026-03-02 00:00:00 in Asia/Ho_Chi_Minh (+07:00) = 2026-03-01T17:00:00Z */
 #define T0 1772384400LL
 #define DAY 86400LL
 #define HOUR 3600LL
-
-static char dir[64], db[96];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/motcua-report-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(db, sizeof(db), "%s/state.db", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char p[128];
-
-    (void)state;
-    remove(db);
-    snprintf(p, sizeof(p), "%s-wal", db);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", db);
-    remove(p);
-    rmdir(dir);
-    return 0;
-}
 
 /* One turn of s at ts: the citizen's record and the bot's reply. */
 static void turn(struct store *st, struct session *s, int64_t ts, const char *decision,
@@ -116,7 +91,7 @@ static bool has_table(const char *name)
     sqlite3_stmt *q = NULL;
     bool found;
 
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(fixture_db, &h), SQLITE_OK);
     assert_int_equal(
         sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE name = ?1", -1, &q, NULL),
         SQLITE_OK);
@@ -137,7 +112,7 @@ static void check_count(const struct report_count *c, const char *key, uint64_t 
 static void test_figures_equal_the_turns(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct report *r;
     int order[24];
 
@@ -212,7 +187,7 @@ static void exec_sql(const char *sql)
 {
     sqlite3 *h = NULL;
 
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(fixture_db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
 }
@@ -220,7 +195,7 @@ static void exec_sql(const char *sql)
 static void test_handoffs_and_feedback_when_their_tables_exist(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct report *r;
     char sql[2048];
 
@@ -317,7 +292,7 @@ static void test_local_date(void **state)
 static void test_writers(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct report *r;
     json_t *j;
     char *text, *csv, *xlsx, *html;
@@ -390,12 +365,13 @@ static void test_writers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_figures_equal_the_turns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_handoffs_and_feedback_when_their_tables_exist, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_figures_equal_the_turns, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_handoffs_and_feedback_when_their_tables_exist,
+                                        fixture_db_setup, fixture_db_teardown),
         cmocka_unit_test(test_query_checks),
         cmocka_unit_test(test_local_date),
-        cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writers, fixture_db_setup, fixture_db_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,35 +14,13 @@
 #include <cmocka.h>
 
 #include "session.h"
+#include "fixture.h"
 #include "store.h"
-
-static char db[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(db, sizeof(db), "/tmp/motcua-state-%d.db", (int)getpid());
-    remove(db);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char p[80];
-
-    (void)state;
-    remove(db);
-    snprintf(p, sizeof(p), "%s-wal", db);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", db);
-    remove(p);
-    return 0;
-}
 
 static void test_create_save_reload(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s, s2;
     char token[SESSION_TOKEN_LEN + 1];
 
@@ -59,7 +37,7 @@ static void test_create_save_reload(void **state)
     session_fini(&s);
     store_free(st);
 
-    st = store_open(db, &e); /* a restart */
+    st = store_open(fixture_db, &e); /* a restart */
     assert_non_null(st);
     assert_int_equal(session_load_token(st, token, &s2), 0);
     assert_true(s2.resumed);
@@ -75,7 +53,7 @@ static void test_create_save_reload(void **state)
 static void test_by_user_and_idle(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session a, b;
 
     (void)state;
@@ -99,7 +77,7 @@ static void test_by_user_and_idle(void **state)
 static void test_turns_history_and_resend(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s;
     struct session_turn t[2] = {{0}};
     json_t *h;
@@ -144,7 +122,7 @@ static void test_turns_history_and_resend(void **state)
 static void test_newer_schema_refused(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     char cmd[400];
 
     (void)state;
@@ -154,9 +132,9 @@ static void test_newer_schema_refused(void **state)
              "sqlite3 %s 'PRAGMA user_version=99' 2>/dev/null || "
              "/usr/bin/python3 -c \"import sqlite3;c=sqlite3.connect('%s');c.execute('PRAGMA "
              "user_version=99');c.commit()\"",
-             db, db);
+             fixture_db, fixture_db);
     assert_int_equal(system(cmd), 0);
-    st = store_open(db, &e);
+    st = store_open(fixture_db, &e);
     assert_null(st);
     assert_non_null(strstr(e.text, "newer"));
 }
@@ -164,10 +142,14 @@ static void test_newer_schema_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_save_reload, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_by_user_and_idle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_turns_history_and_resend, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_save_reload, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_by_user_and_idle, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_turns_history_and_resend, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, fixture_db_setup,
+                                        fixture_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

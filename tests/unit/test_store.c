@@ -16,30 +16,8 @@
 #include <cmocka.h>
 
 #include "session.h"
+#include "fixture.h"
 #include "store.h"
-
-static char db[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(db, sizeof(db), "/tmp/motcua-store-%d.db", (int)getpid());
-    remove(db);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char p[80];
-
-    (void)state;
-    remove(db);
-    snprintf(p, sizeof(p), "%s-wal", db);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", db);
-    remove(p);
-    return 0;
-}
 
 /* A user record and its bot record with msg_id (the resend key). */
 static void two_records(struct session_turn t[2], const char *msg_id, const char *reply)
@@ -59,7 +37,7 @@ static void two_records(struct session_turn t[2], const char *msg_id, const char
 static void test_batch_is_durable_only_after_commit(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s, back;
     struct session_turn t[2];
     char token[SESSION_TOKEN_LEN + 1];
@@ -85,7 +63,7 @@ static void test_batch_is_durable_only_after_commit(void **state)
     free(r);
     store_free(st); /* a crash before the commit: the turn was never promised */
 
-    st = store_open(db, &e);
+    st = store_open(fixture_db, &e);
     assert_non_null(st);
     assert_null(store_find_reply(st, s.id, "m-1"));
     assert_int_equal(session_load_token(st, token, &back), 0);
@@ -97,7 +75,7 @@ static void test_batch_is_durable_only_after_commit(void **state)
     assert_int_equal(session_save_turn(st, &s, t, 2), 0);
     assert_int_equal(store_commit(st), 0);
     store_free(st);
-    st = store_open(db, &e);
+    st = store_open(fixture_db, &e);
     r = store_find_reply(st, s.id, "m-1");
     assert_non_null(r);
     assert_string_equal(r, "{\"messages\":[{\"text\":\"one\"}]}");
@@ -112,7 +90,7 @@ static void test_batch_is_durable_only_after_commit(void **state)
 static void test_group_commit_counts(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s[5];
     struct session_turn t[2];
     struct store_stats stats;
@@ -138,7 +116,7 @@ static void test_group_commit_counts(void **state)
 static void test_unit_all_or_nothing(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s, ghost;
     struct session_turn t[2];
 
@@ -175,7 +153,7 @@ static void test_unit_all_or_nothing(void **state)
 static void test_turn_save_is_compare_and_swap(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s, a, b;
     struct session_turn t[2];
     char *r;
@@ -211,7 +189,7 @@ static void test_turn_save_is_compare_and_swap(void **state)
 static void test_outbox_order_and_results(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct store_outbox_row rows[4];
     size_t n, i;
 
@@ -247,7 +225,7 @@ static void test_outbox_order_and_results(void **state)
 static void test_events_options_tokens(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     char at[32], rt[32], small[4];
     char *o;
 
@@ -267,7 +245,7 @@ static void test_events_options_tokens(void **state)
     assert_int_equal(store_commit(st), 0);
     store_free(st);
 
-    st = store_open(db, &e);
+    st = store_open(fixture_db, &e);
     assert_int_equal(store_event_first_time(st, "zalo", "ev-1", 3), 0); /* kept across restart */
     assert_int_equal(store_token_get(st, "zalo", at, sizeof(at), rt, sizeof(rt)), 0);
     assert_string_equal(at, "acc-1");
@@ -308,7 +286,7 @@ static void test_officers_sessions_audit(void **state)
     int n = 0;
 
     (void)state;
-    st = store_open(db, &e);
+    st = store_open(fixture_db, &e);
     assert_non_null(st);
     memset(&o, 0, sizeof(o));
     snprintf(o.username, sizeof(o.username), "lan.nt");
@@ -382,7 +360,7 @@ static void test_officers_sessions_audit(void **state)
     assert_int_equal(n, 3);
     store_free(st);
 
-    st = store_open(db, &e); /* kept across restart */
+    st = store_open(fixture_db, &e); /* kept across restart */
     assert_int_equal(store_officer_get(st, "lan.nt", &got), 0);
     assert_true(got.disabled);
     store_free(st);
@@ -391,13 +369,20 @@ static void test_officers_sessions_audit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_batch_is_durable_only_after_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_commit_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unit_all_or_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_turn_save_is_compare_and_swap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_order_and_results, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_events_options_tokens, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_officers_sessions_audit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_is_durable_only_after_commit, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_counts, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_unit_all_or_nothing, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_turn_save_is_compare_and_swap, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_order_and_results, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_events_options_tokens, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_officers_sessions_audit, fixture_db_setup,
+                                        fixture_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
