@@ -166,7 +166,7 @@ test-asan: deps
 	  MOTCUA_BIN=$(abspath $(ASAN_BUILD)/motcua) MOTCUA_DB=$(abspath $(ASAN_BUILD)/motcua.db) \
 	  timeout 1200 tests/node-test.sh --test-reporter=dot \
 	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js tests/e2e/reload.test.js \
-	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js || rc=1; \
+	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js tests/e2e/office.test.js || rc=1; \
 	exit $$rc
 
 test-valgrind: $(UNIT_BIN)

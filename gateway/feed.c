@@ -15,6 +15,7 @@
 #include "handoff.h"
 #include "mc_buf.h"
 #include "mc_log.h"
+#include "office.h"
 #include "store.h"
 #include "ws.h"
 
@@ -212,6 +213,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     struct feed *f = lws_container_of(sul, struct feed, sul);
 
     feed_poll(f->gw);
+    office_poll(f->gw); /* the commune's office data, changed on any worker (office.h) */
     lws_sul_schedule(f->gw->ctx, 0, &f->sul, tick, FEED_POLL_MS * LWS_US_PER_MS);
 }
 

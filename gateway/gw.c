@@ -21,6 +21,7 @@
 #include "kb.h"
 #include "kb_units.h"
 #include "mc_log.h"
+#include "office.h"
 #include "officer_ws.h"
 #include "outbox.h"
 #include "store.h"
@@ -358,6 +359,8 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->store = store_open(cfg->data_state_db, err);
     if (!gw->store)
         goto fail;
+    if (office_apply(gw)) /* logged; the shipped office data serves meanwhile */
+        mc_log(MC_LOG_WARN, "office.apply", "at=start result=shipped_data");
 
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
     memset(&info, 0, sizeof(info));
@@ -460,6 +463,8 @@ int gw_reload(struct gw *gw, struct mc_err *err)
     kb_free(gw->kb);
     gw->kb = kb;
     gw->index = idx;
+    if (office_apply(gw)) /* the commune's layer over the new snapshot (office.h) */
+        mc_log(MC_LOG_WARN, "office.apply", "at=reload result=shipped_data");
     mc_log(MC_LOG_INFO, "kb.reload", "path=%s index_bytes=%zu", gw->cfg->data_knowledge_db,
            intent_index_memory(idx));
     return 0;

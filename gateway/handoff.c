@@ -12,6 +12,7 @@
 #include "gw.h"
 #include "kb.h"
 #include "kb_hours.h"
+#include "kb_local.h"
 #include "mc_log.h"
 #include "mc_mask.h"
 #include "session.h"
@@ -194,7 +195,7 @@ static const char *locality_code(struct gw *gw, const json_t *state)
 
     if (code && code[0])
         return code;
-    return gw->cfg->locality_default;
+    return kb_default_locality(gw->kb, gw->cfg->locality_default);
 }
 
 int handoff_request(struct gw *gw, const struct session *s, const json_t *state, json_t *reply,

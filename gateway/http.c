@@ -20,6 +20,8 @@
 #include "mc_log.h"
 #include "mc_utf8.h"
 #include "officer_http.h"
+#include "notes.h"
+#include "office.h"
 #include "report_http.h"
 
 #define HTTP_CHUNK (32 * 1024) /* bytes written per WRITEABLE callback */
@@ -474,6 +476,10 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return officer_http_route(gw, wsi, r, rest);
     if (report_http_is_route(p))
         return admin_report(gw, wsi, r);
+    if (office_http_is_route(p))
+        return office_http_route(gw, wsi, r);
+    if (notes_http_is_route(p))
+        return notes_http_route(gw, wsi, r);
     if (after_prefix(p, "/api/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
     if (after_prefix(p, "/thu-tuc") && get) {
@@ -512,6 +518,10 @@ static int method_of(struct lws *wsi)
         return HTTP_HEAD;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
         return HTTP_OPTIONS;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
+        return HTTP_PUT; /* the console's updates (gateway/admin/) */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
+        return HTTP_DELETE;
     return HTTP_OTHER;
 }
 
@@ -538,7 +548,8 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         return respond_error(gw, wsi, r, 405, "method", "Method not allowed.");
     if (lws_get_peer_simple(wsi, r->peer, sizeof(r->peer)) == NULL)
         r->peer[0] = '\0';
-    if (after_prefix(r->path, "/api/v1/officer/") || report_http_is_route(r->path)) {
+    if (after_prefix(r->path, "/api/v1/officer/") || report_http_is_route(r->path) ||
+        office_http_is_route(r->path) || notes_http_is_route(r->path)) {
         char proto[16], ctype[64];
         size_t max = sizeof(r->officer_cookie);
 
@@ -550,7 +561,7 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         r->json_body = lws_hdr_copy(wsi, ctype, sizeof(ctype), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
                        strncmp(ctype, "application/json", sizeof "application/json" - 1) == 0;
     }
-    if (r->method != HTTP_POST)
+    if (r->method != HTTP_POST && r->method != HTTP_PUT)
         return route(gw, wsi, r);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof(r->auth))

@@ -36,7 +36,7 @@ struct http_req {
     size_t resp_len, resp_sent;
 };
 
-enum { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OPTIONS, HTTP_OTHER };
+enum { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OPTIONS, HTTP_OTHER, HTTP_PUT, HTTP_DELETE };
 
 /* Sends status and headers now (content type ctype, one optional extra
  * header "name: value") and queues body (len bytes, copied) for WRITEABLE.

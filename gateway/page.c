@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kb.h"
+#include "kb_local.h"
 #include "mc_buf.h"
 
 static const struct {
@@ -29,8 +30,12 @@ static const char *domain_name(const char *id)
     return id ? id : "";
 }
 
-static int head(struct mc_buf *b, const char *title)
+/* The page's head, with the commune's name above the content when the
+ * deployment has one (locality.default or the office set up in the console),
+ * so a printout says whose guide it is. */
+static int head(struct mc_buf *b, const struct kb *kb, const char *title)
 {
+    const char *commune = kb_commune_name(kb, kb_default_locality(kb, ""));
     int rc =
         mc_buf_puts(b, "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -39,6 +44,11 @@ static int head(struct mc_buf *b, const char *title)
     rc |= mc_buf_put_html(b, title);
     rc |= mc_buf_puts(b, " — Một cửa</title><link rel=\"stylesheet\" href=\"/guide.css\">"
                          "</head><body><main>");
+    if (commune) {
+        rc |= mc_buf_puts(b, "<p class=\"commune\">");
+        rc |= mc_buf_put_html(b, commune);
+        rc |= mc_buf_puts(b, "</p>");
+    }
     return rc;
 }
 
@@ -89,13 +99,27 @@ static const char *kind_text(const char *kind)
     return "bản chính hoặc bản sao có chứng thực";
 }
 
-static int render_guide(struct mc_buf *b, const json_t *g)
+/* A local note of the commune (kb_local.h) under the reviewed fact. */
+static int local_note(struct mc_buf *b, const struct kb *kb, const json_t *g, const char *kind)
+{
+    const char *note = kb_local_note(kb, json_string_value(json_object_get(g, "id")), kind);
+    int rc = 0;
+
+    if (note) {
+        rc |= mc_buf_puts(b, "<br><span class=\"local-note\">");
+        rc |= mc_buf_put_html(b, note);
+        rc |= mc_buf_puts(b, "</span>");
+    }
+    return rc;
+}
+
+static int render_guide(struct mc_buf *b, const struct kb *kb, const json_t *g)
 {
     json_t *docs = json_object_get(g, "documents"), *d, *faq = json_object_get(g, "faq"), *x;
     size_t i;
     int rc = 0;
 
-    rc |= head(b, js(g, "name"));
+    rc |= head(b, kb, js(g, "name"));
     rc |= mc_buf_puts(b, "<p class=\"crumb\"><a href=\"/thu-tuc\">Thủ tục</a> › ");
     rc |= mc_buf_put_html(b, domain_name(js(g, "domain")));
     rc |= mc_buf_puts(b, "</p><h1>");
@@ -106,8 +130,10 @@ static int render_guide(struct mc_buf *b, const json_t *g)
     rc |= mc_buf_put_html(b, js(g, "where"));
     rc |= mc_buf_puts(b, "</dd><dt>Thời gian giải quyết</dt><dd>");
     rc |= mc_buf_put_html(b, js(g, "processing_time"));
+    rc |= local_note(b, kb, g, KB_LOCAL_TIME);
     rc |= mc_buf_puts(b, "</dd><dt>Lệ phí</dt><dd>");
     rc |= mc_buf_put_html(b, js(g, "fee"));
+    rc |= local_note(b, kb, g, KB_LOCAL_FEE);
     rc |= mc_buf_puts(b, "</dd><dt>Kết quả</dt><dd>");
     rc |= mc_buf_put_html(b, js(g, "result"));
     rc |= mc_buf_puts(b, "</dd><dt>Nộp trực tuyến</dt><dd>");
@@ -179,13 +205,13 @@ static int render_guide(struct mc_buf *b, const json_t *g)
     return rc ? -E2BIG : 0;
 }
 
-static int render_index(struct mc_buf *b, const json_t *list)
+static int render_index(struct mc_buf *b, const struct kb *kb, const json_t *list)
 {
     json_t *x;
     size_t i, k;
     int rc = 0;
 
-    rc |= head(b, "Thủ tục hành chính");
+    rc |= head(b, kb, "Thủ tục hành chính");
     rc |= mc_buf_puts(b, "<h1>Thủ tục hành chính thường gặp</h1>");
     for (k = 0; k < sizeof(domains) / sizeof(domains[0]); k++) {
         bool any = false;
@@ -232,7 +258,7 @@ int page_procedure(const struct kb *kb, const char *path, char **html)
         return -ENOENT;
     }
     mc_buf_init(&b, PAGE_MAX);
-    rc = id ? render_guide(&b, j) : render_index(&b, j);
+    rc = id ? render_guide(&b, kb, j) : render_index(&b, kb, j);
     if (rc) {
         mc_buf_fini(&b);
         return rc;

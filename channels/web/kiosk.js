@@ -241,6 +241,20 @@
       });
   }
 
+  /* The header names the commune and its centre, as its admins set them in the console
+   * (GET /api/v1/commune); the generic words stay when the deployment has none. */
+  function loadCommune() {
+    return fetch('/api/v1/commune', { headers: { accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) {
+        if (!c || typeof c.name !== 'string' || !c.name) return;
+        var top = document.querySelector('.k-brand-top');
+        if (top) top.textContent = 'Trung tâm phục vụ hành chính công — ' + c.name;
+        document.title = 'Ki-ốt hướng dẫn thủ tục hành chính — ' + c.name;
+      })
+      .catch(function () { /* the generic header stays */ });
+  }
+
   function openDomain(id) {
     var d = DOMAINS.filter(function (x) { return x[0] === id; })[0];
     currentDomain = id;
@@ -631,6 +645,7 @@
 
   renderKeys();
   loadProcedures();
+  loadCommune();
   setInterval(tick, 250);
   /* a reload in the middle of a visit keeps the visit; a stale one left by someone else does not */
   var last = Number(store.get(KEY + '.last')) || 0;

@@ -385,9 +385,12 @@
 
   function renderCard(c) {
     var rows = [];
-    [['Nơi nộp', str(c.where)], ['Thời gian', str(c.time)], ['Lệ phí', str(c.fee)], ['Nộp trực tuyến', onlineText(c.online)]]
+    /* r[2]: the commune's own dated note beside the reviewed fact (docs/admin-office.md) */
+    [['Nơi nộp', str(c.where)], ['Thời gian', str(c.time), str(c.time_note)], ['Lệ phí', str(c.fee), str(c.fee_note)],
+      ['Nộp trực tuyến', onlineText(c.online)]]
       .forEach(function (r) {
         if (r[1]) rows.push(el('dt', null, r[0]), el('dd', null, r[1]));
+        if (r[1] && r[2]) rows.push(el('dd', { class: 'mc-local-note' }, r[2]));
       });
     var href = guideUrl(c.url, c.id);
     return el('article', { class: 'mc-card', 'data-procedure': str(c.id) }, [
@@ -814,6 +817,16 @@
     ]);
     root.appendChild(panel);
     root.appendChild(launcher);
+    /* the commune's name, as its admins set it in the console (GET /api/v1/commune), where the
+     * embedding page did not choose its own title or subtitle */
+    if (window.fetch && (opt('title', '') === '' || opt('subtitle', '') === '')) {
+      fetch(ORIGIN + '/api/v1/commune').then(function (r) { return r.ok ? r.json() : null; }).then(function (c) {
+        var name = c && typeof c.name === 'string' ? c.name : '';
+        if (!name) return;
+        if (opt('title', '') === '') panel.querySelector('#mc-title').textContent = TITLE + ' — ' + name;
+        else panel.querySelector('#mc-sub').textContent = name + ' · ' + SUBTITLE;
+      }).catch(function () { /* the generic title stays */ });
+    }
     shadow.appendChild(css);
     shadow.appendChild(root);
 

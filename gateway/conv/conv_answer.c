@@ -14,9 +14,26 @@
 #include "conv_turn.h"
 #include "intent.h"
 #include "kb_gtext.h"
+#include "kb_local.h"
 #include "mc_buf.h"
 
 /* ---- views of a guide --------------------------------------------------- */
+
+/* The guide's card with the commune's local fee/time notes (kb_local.h)
+ * beside the reviewed facts, never in their place. */
+static json_t *turn_card(struct turn *t, const json_t *g)
+{
+    json_t *card = conv_guide_card(g);
+    const char *fee = kb_local_note(t->cx->kb, turn_sget(g, "id"), KB_LOCAL_FEE);
+    const char *time = kb_local_note(t->cx->kb, turn_sget(g, "id"), KB_LOCAL_TIME);
+
+    if (card && ((fee && json_object_set_new(card, "fee_note", json_string(fee))) ||
+                 (time && json_object_set_new(card, "time_note", json_string(time))))) {
+        json_decref(card);
+        return NULL;
+    }
+    return card;
+}
 
 void turn_qr_menu(struct turn *t, const char *id)
 {
@@ -46,7 +63,7 @@ int turn_say_card(struct turn *t, const json_t *g)
 {
     int rc = turn_say_guide_text(t, g, conv_guide_summary);
 
-    conv_out_set(&t->out, "card", conv_guide_card(g));
+    conv_out_set(&t->out, "card", turn_card(t, g));
     turn_qr_menu(t, turn_sget(g, "id"));
     turn_answered(
         t, 0, INTENT_ASPECT_WHERE | INTENT_ASPECT_TIME | INTENT_ASPECT_FEE | INTENT_ASPECT_ONLINE);
@@ -108,6 +125,14 @@ int turn_say_aspects(struct turn *t, const json_t *g, unsigned bits)
         if (rc == -ENOENT) {
             rc = 0;
             continue;
+        }
+        if (!rc && (bit == INTENT_ASPECT_FEE || bit == INTENT_ASPECT_TIME)) {
+            const char *note =
+                kb_local_note(t->cx->kb, turn_sget(g, "id"),
+                              bit == INTENT_ASPECT_FEE ? KB_LOCAL_FEE : KB_LOCAL_TIME);
+
+            if (note)
+                rc = mc_buf_printf(&b, "\n%s", note);
         }
         if (!rc) {
             conv_out_buf(&t->out, &b);
@@ -299,13 +324,13 @@ static int answer_new_guide(struct turn *t, const char *id, unsigned aspects, bo
             return turn_say_aspects(t, g, aspects);
         turn_end_flow(t);
         if (other)
-            conv_out_set(&t->out, "card", conv_guide_card(g));
+            conv_out_set(&t->out, "card", turn_card(t, g));
         rc = turn_say_aspects(t, g, aspects);
         return rc == -ENOENT ? turn_say_card(t, g) : rc;
     }
     if (aspects & INTENT_ASPECT_STEPS) { /* "làm thế nào", "các bước": step 1 */
         if (other)
-            conv_out_set(&t->out, "card", conv_guide_card(g));
+            conv_out_set(&t->out, "card", turn_card(t, g));
         rc = turn_say_aspects(t, g, INTENT_ASPECT_STEPS);
         if (rc != -ENOENT)
             return rc;

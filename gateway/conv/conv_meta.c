@@ -14,6 +14,7 @@
 #include "conv_turn.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_local.h"
 #include "mc_buf.h"
 
 #define CONV_POPULAR_MAX 4 /* example procedures offered after a greeting */
@@ -84,10 +85,13 @@ static int say_place_text(struct turn *t, const char *id, const char *answer, co
     office = turn_place_office(t);
     if (strcmp(id, "chao-hoi") == 0 && !def) {
         /* the greeting introduces this deployment, not the citizen's commune */
+        const char *home =
+            kb_default_locality(t->cx->kb, t->cx->cfg ? t->cx->cfg->locality_default : "");
+
         unit = NULL;
-        if (t->cx->cfg && t->cx->cfg->locality_default[0]) {
+        if (home[0]) {
             if (!t->default_unit)
-                t->default_unit = kb_unit(t->cx->kb, t->cx->cfg->locality_default);
+                t->default_unit = kb_unit(t->cx->kb, home);
             unit = t->default_unit;
         }
         office = unit ? kb_office(t->cx->kb, turn_sget(unit, "code")) : NULL;

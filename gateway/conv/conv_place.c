@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "conv_words.h"
 #include "kb.h"
+#include "kb_hours.h"
 #include "kb_units.h"
 #include "places.h"
 
@@ -68,6 +71,30 @@ static bool fact_verify(const json_t *office, const char *key)
     return json_is_true(json_object_get(json_object_get(office, key), "verify"));
 }
 
+/* " (nghỉ các ngày 24/12/2026, 01/01/2027)" for the holidays from today on,
+ * at most CONV_PLACE_HOLIDAYS of them (they were checked at import or in the
+ * console: a date that does not parse is skipped). */
+static int say_holidays(const json_t *list, struct mc_buf *b)
+{
+    int32_t today = (int32_t)(((int64_t)time(NULL) + KB_HOURS_TZ_OFFSET_S) / 86400);
+    const json_t *x;
+    size_t i, n = 0;
+    int rc = 0;
+
+    json_array_foreach(list, i, x)
+    {
+        const char *d = json_string_value(x);
+
+        if (kb_hours_day(d) < today || n >= CONV_PLACE_HOLIDAYS)
+            continue;
+        rc = mc_buf_printf(b, "%s%.2s/%.2s/%.4s", n ? ", " : " (nghỉ các ngày ", d + 8, d + 5, d);
+        if (rc)
+            return rc;
+        n++;
+    }
+    return n ? mc_buf_puts(b, ")") : 0;
+}
+
 int conv_place_facts_init(struct conv_place_facts *f, const json_t *office, const json_t *unit)
 {
     const char *s;
@@ -99,6 +126,10 @@ int conv_place_facts_init(struct conv_place_facts *f, const json_t *office, cons
         rc = mc_buf_puts(&f->hours, s ? s : "chưa có giờ làm việc đã xác minh");
     if (!rc && s && fact_verify(office, "hours"))
         rc = mc_buf_puts(&f->hours, " (giờ làm việc đang chờ xác minh)");
+    if (!rc && s)
+        rc = say_holidays(json_object_get(json_object_get(office, "hours"), "holidays"), &f->hours);
+    s = json_string_value(json_object_get(office, "map_url"));
+    f->map_url = s && s[0] ? s : NULL;
     s = fact_text(office, "phone");
     if (!rc && s && s[0])
         rc = mc_buf_printf(&f->phone, "%s%s", s,
@@ -133,8 +164,12 @@ int conv_place_office_text(const struct conv_place_facts *f, struct mc_buf *b)
 {
     if (!f->office_name)
         return -ENOENT;
-    return mc_buf_printf(b,
-                         "Ở %s, bạn đến %s:\n• Địa chỉ: %s\n• Giờ làm việc: %s\n• Điện thoại: %s",
-                         f->commune, f->office_name, f->address.data ? f->address.data : "",
-                         f->hours.data ? f->hours.data : "", f->phone.data ? f->phone.data : "");
+    int rc =
+        mc_buf_printf(b, "Ở %s, bạn đến %s:\n• Địa chỉ: %s\n• Giờ làm việc: %s\n• Điện thoại: %s",
+                      f->commune, f->office_name, f->address.data ? f->address.data : "",
+                      f->hours.data ? f->hours.data : "", f->phone.data ? f->phone.data : "");
+
+    if (!rc && f->map_url)
+        rc = mc_buf_printf(b, "\n• Bản đồ: %s", f->map_url);
+    return rc;
 }

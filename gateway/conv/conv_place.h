@@ -18,6 +18,7 @@
 #define CONV_PLACE_PORTAL "https://dichvucong.gov.vn"
 #define CONV_PLACE_FACT_MAX 2048 /* bytes of one annotated office fact */
 #define CONV_PLACE_VARS 8        /* placeholders of the meta answers */
+#define CONV_PLACE_HOLIDAYS 5    /* coming holidays said with the hours */
 
 struct kb;
 struct json_t;
@@ -40,8 +41,10 @@ struct conv_place_facts {
     const char *province;    /* unit province, or "tỉnh/thành phố" */
     const char *hotline;     /* the office's hotline, or CONV_PLACE_HOTLINE */
     const char *portal_url;  /* the office's portal, or CONV_PLACE_PORTAL */
+    const char *map_url;     /* the office's map link (office.map_url), or NULL */
     struct mc_buf address; /* "126 Hàng Trống… (địa chỉ đang chờ xác minh, nên gọi trước)" */
-    struct mc_buf hours; /* with "(giờ làm việc đang chờ xác minh)" when unconfirmed */
+    struct mc_buf hours; /* with "(giờ làm việc đang chờ xác minh)" when unconfirmed, and
+                            the coming holidays (hours.holidays) */
     struct mc_buf phone; /* the number, or the hotline and why */
 };
 
@@ -60,7 +63,7 @@ size_t conv_place_vars(const struct conv_place_facts *f,
                        struct conv_text_var vars[CONV_PLACE_VARS]);
 
 /* "Ở <commune>, bạn đến <office>:\n• Địa chỉ: …\n• Giờ làm việc: …\n•
- * Điện thoại: …" (requires office data). */
+ * Điện thoại: …[\n• Bản đồ: …]" (requires office data). */
 MC_MUST_CHECK int conv_place_office_text(const struct conv_place_facts *f, struct mc_buf *b);
 
 #endif

@@ -18,6 +18,7 @@
 #include "conv_turn.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_local.h"
 #include "kb_units.h"
 #include "mc_buf.h"
 #include "places.h"
@@ -28,7 +29,9 @@
 const json_t *turn_place_unit(struct turn *t, bool *is_default)
 {
     const json_t *loc = json_object_get(t->st, "locality");
-    const char *def = t->cx->cfg ? t->cx->cfg->locality_default : "";
+    /* configured, else the office admins set up (kb_local.h) */
+    const char *def =
+        kb_default_locality(t->cx->kb, t->cx->cfg ? t->cx->cfg->locality_default : "");
 
     *is_default = false;
     if (json_is_object(loc) && turn_sget(loc, "code"))

@@ -13,6 +13,7 @@
 #include "intent.h"
 #include "kb_family.h"
 #include "kb_gtext.h"
+#include "kb_local.h"
 
 #define KB_PHRASES_MAX 100000 /* training phrases; a sanity cap */
 #define KB_ROWS_MAX 100000    /* rows of one snapshot table (units: 3,321); a sanity cap */
@@ -42,6 +43,8 @@ struct kb {
     size_t procedures_len;
     struct places_index *places;    /* built once at open: the turn path never scans a table */
     struct kb_family_set *families; /* parsed once at open, read every turn */
+    struct kb_local *local;         /* the commune's layer (kb_local.h), or NULL: the one part
+                                       swapped after open, between turns */
 };
 
 static char *dup_col(sqlite3_stmt *st, int col)
@@ -291,6 +294,7 @@ void kb_unref(struct kb *kb)
     table_fini(&kb->metas);
     table_fini(&kb->offices);
     table_fini(&kb->units);
+    kb_local_free(kb->local);
     json_decref(kb->procedures);
     free(kb->procedures_text);
     kb_family_set_free(kb->families);
@@ -363,9 +367,32 @@ const struct kb_meta *kb_meta(const struct kb *kb, const char *id)
 
 const json_t *kb_office(const struct kb *kb, const char *code)
 {
+    const json_t *o = kb_local_office(kb, code);
+
+    return o ? o : kb_office_shipped(kb, code);
+}
+
+const json_t *kb_office_shipped(const struct kb *kb, const char *code)
+{
     const struct kb_entry *e = table_find(&kb->offices, code);
 
     return e ? e->json : NULL;
+}
+
+const char *kb_office_code(const struct kb *kb, size_t i)
+{
+    return i < kb->offices.n ? kb->offices.e[i].key : NULL;
+}
+
+void kb_set_local(struct kb *kb, struct kb_local *l)
+{
+    kb_local_free(kb->local);
+    kb->local = l;
+}
+
+const struct kb_local *kb_local_layer(const struct kb *kb)
+{
+    return kb->local;
 }
 
 const json_t *kb_unit(const struct kb *kb, const char *code)

@@ -5,8 +5,9 @@
  * A struct kb is one immutable snapshot: kb_open() loads everything the
  * turns read into parsed, ready-to-serve form (guides as json_t, meta
  * answers, offices and units by key, the places index, the families) and
- * nothing is changed afterwards, so the accessors below do no I/O, parse
- * nothing and may be called from any thread. A reload opens a new snapshot
+ * nothing is changed afterwards (but the commune's layer of kb_local.h, which
+ * the event-loop thread swaps between turns), so the accessors below do no
+ * I/O, parse nothing and may be called from any thread. A reload opens a new snapshot
  * and swaps it in between turns; what a turn borrowed stays valid while the
  * snapshot it started with lives. The snapshot is reference-counted
  * (kb_ref()/kb_unref()) so that a holder on another thread can keep it past
@@ -78,9 +79,17 @@ const char *kb_procedures_text(const struct kb *kb, size_t *len);
 const struct kb_meta *kb_meta(const struct kb *kb, const char *id);
 
 /* The office of unit code (data/offices/<code>.json: office_name, address,
- * hours, phone, hotline, portal_url, reviewed), or NULL when the unit has
- * no office data; borrowed as kb_guide(). */
+ * hours, phone, hotline, portal_url, reviewed, and optional display_name,
+ * map_url, hours.holidays), or NULL when the unit has no office data;
+ * borrowed as kb_guide(). What admins changed in the console (kb_local.h)
+ * wins over the file; it stays valid until the layer is swapped (between
+ * turns). */
 const struct json_t *kb_office(const struct kb *kb, const char *code);
+
+struct kb_local;
+
+/* The commune's layer attached with kb_set_local() (kb_local.h), or NULL. */
+const struct kb_local *kb_local_layer(const struct kb *kb);
 
 /* The current unit with this ward code as {"code","name","province",
  * "province_code"}, or NULL; borrowed as kb_guide(). */

@@ -77,6 +77,67 @@ static int parse_slot(const json_t *slot, size_t i, struct kb_hours_slot *s, str
     return 0;
 }
 
+int32_t kb_hours_day(const char *s)
+{
+    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned y, m, d, i;
+    int32_t days;
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    y = (unsigned)((s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'));
+    m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+    d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+    if (y < 2000 || y > 2099 || m < 1 || m > 12 || d < 1 ||
+        d > mdays[m - 1] + (m == 2 && y % 4 == 0)) /* 2000..2099: every 4th year is leap */
+        return -1;
+    days = (int32_t)((y - 1970) * 365 + (y - 1969) / 4); /* leap days of 1972..y-1 */
+    for (i = 1; i < m; i++)
+        days += (int32_t)(mdays[i - 1] + (i == 2 && y % 4 == 0));
+    return days + (int32_t)d - 1;
+}
+
+/* hours.holidays into h; absent is none. */
+static int parse_holidays(const json_t *list, struct kb_hours *h, struct mc_err *err)
+{
+    const json_t *x;
+    size_t i;
+
+    h->n_holidays = 0;
+    if (!list)
+        return 0;
+    if (!json_is_array(list) || json_array_size(list) > KB_HOURS_HOLIDAYS_MAX) {
+        mc_err_set(err, "hours.holidays: a list of at most %d dates \"YYYY-MM-DD\"",
+                   KB_HOURS_HOLIDAYS_MAX);
+        return -EINVAL;
+    }
+    json_array_foreach(list, i, x)
+    {
+        int32_t day = kb_hours_day(json_string_value(x));
+
+        if (day < 0) {
+            mc_err_set(err, "hours.holidays[%zu]: not a date \"YYYY-MM-DD\"", i);
+            h->n_holidays = 0;
+            return -EINVAL;
+        }
+        h->holiday[h->n_holidays++] = day;
+    }
+    return 0;
+}
+
+static bool is_holiday(const struct kb_hours *h, int64_t day)
+{
+    size_t i;
+
+    for (i = 0; i < h->n_holidays; i++)
+        if (h->holiday[i] == day)
+            return true;
+    return false;
+}
+
 int kb_hours_parse(const json_t *hours, struct kb_hours *h, struct mc_err *err)
 {
     const json_t *sched = json_object_get(hours, "schedule"), *slot;
@@ -84,6 +145,8 @@ int kb_hours_parse(const json_t *hours, struct kb_hours *h, struct mc_err *err)
     int rc;
 
     kb_hours_national(h);
+    if (parse_holidays(json_object_get(hours, "holidays"), h, err))
+        return -EINVAL;
     if (!sched)
         return -ENOENT;
     if (!json_is_array(sched) || json_array_size(sched) == 0 ||
@@ -96,7 +159,7 @@ int kb_hours_parse(const json_t *hours, struct kb_hours *h, struct mc_err *err)
     {
         rc = parse_slot(slot, i, &h->slot[h->n], err);
         if (rc) {
-            kb_hours_national(h);
+            kb_hours_national(h); /* holidays dropped too: one wrong field, nothing promised */
             return rc;
         }
         h->n++;
@@ -114,7 +177,9 @@ bool kb_hours_open(const struct kb_hours *h, int64_t now_s, int64_t *next_s)
     int d;
 
     *next_s = 0;
-    for (d = 0; d <= 7; d++) {
+    for (d = 0; d <= 7 + (int)h->n_holidays; d++) { /* a week, and every holiday skipped */
+        if (is_holiday(h, day + d))
+            continue;
         wd = (unsigned)((day + d + 3) % 7) + 1; /* 1 January 1970 was a Thursday (ISO 4) */
         for (i = 0; i < h->n; i++) {
             if (!(h->slot[i].days & (1u << wd)))

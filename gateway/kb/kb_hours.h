@@ -13,6 +13,7 @@
 
 #define KB_HOURS_TZ_OFFSET_S (7 * 3600) /* Asia/Ho_Chi_Minh: UTC+7, no DST since 1975 */
 #define KB_HOURS_SLOTS_MAX 16           /* opening slots of one office's week */
+#define KB_HOURS_HOLIDAYS_MAX 64        /* closed dates of one office (a year of Tết, holidays) */
 
 struct json_t;
 
@@ -26,6 +27,8 @@ struct kb_hours_slot {
 struct kb_hours {
     struct kb_hours_slot slot[KB_HOURS_SLOTS_MAX];
     size_t n;
+    int32_t holiday[KB_HOURS_HOLIDAYS_MAX]; /* local days (since 1970-01-01) the office is closed */
+    size_t n_holidays;
     bool verify;   /* not confirmed by an official: said so */
     bool national; /* the national default (no schedule for the place) */
 };
@@ -36,14 +39,21 @@ void kb_hours_national(struct kb_hours *h);
 
 /* Reads hours.schedule ([{"days":[1..7],"from":"HH:MM","to":"HH:MM"}]) of
  * an office's "hours" object into *h, verify from hours.verify (true unless
- * false). Returns 0, -ENOENT (no schedule: *h is the national default) or
- * -EINVAL with err naming the slot and what is wrong (*h is the national
- * default: a reviewer's typo never makes the bot promise wrong hours). */
+ * false), and hours.holidays (optional: ["YYYY-MM-DD", ...], dates the office
+ * is closed, kept with the national default too). Returns 0, -ENOENT (no
+ * schedule: *h is the national default) or -EINVAL with err naming the slot
+ * or date and what is wrong (*h is the national default: a reviewer's typo
+ * never makes the bot promise wrong hours). */
 MC_MUST_CHECK int kb_hours_parse(const struct json_t *hours, struct kb_hours *h,
                                  struct mc_err *err);
 
-/* Whether h is open at now_s (seconds since the epoch). When it is not,
- * *next_s is the next opening within a week (0 when it never opens). */
+/* Whether h is open at now_s (seconds since the epoch); a holiday is closed
+ * all day. When it is not, *next_s is the next opening within a week plus
+ * the holidays on the way (0 when it never opens). */
 bool kb_hours_open(const struct kb_hours *h, int64_t now_s, int64_t *next_s);
+
+/* The local day (days since 1970-01-01, Vietnam time) of "YYYY-MM-DD", or
+ * -1 when date is not a real calendar date of 2000..2099. */
+int32_t kb_hours_day(const char *date);
 
 #endif

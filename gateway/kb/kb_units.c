@@ -13,7 +13,7 @@
 
 #include "fold.h"
 #include "kb.h"
-#include "kb_hours.h"
+#include "kb_office.h"
 #include "mc_log.h"
 
 #define UNITS_LINE_MAX 1024 /* bytes; one CSV line */
@@ -396,38 +396,28 @@ static void office_err(FILE *errs, int *nerr, const char *file, const char *fiel
     (*nerr)++;
 }
 
-/* {"text": string|null, "verify": bool, "note"?} with text required unless
- * verify is true (an unknown phone is marked, never invented). */
-static void check_fact(json_t *o, const char *key, FILE *errs, int *nerr, const char *file)
-{
-    json_t *f = json_object_get(o, key), *t;
+struct office_errs {
+    FILE *errs;
+    int *nerr;
+    const char *file;
+};
 
-    if (!json_is_object(f)) {
-        office_err(errs, nerr, file, key, "must be an object {\"text\", \"verify\"}");
-        return;
-    }
-    t = json_object_get(f, "text");
-    if (!json_is_boolean(json_object_get(f, "verify")))
-        office_err(errs, nerr, file, key, "verify must be true or false");
-    if (!(json_is_string(t) && json_string_length(t) > 0) &&
-        !(json_is_null(t) && json_is_true(json_object_get(f, "verify"))))
-        office_err(errs, nerr, file, key,
-                   "text must be a non-empty string (or null with verify: true)");
+static void office_report(void *ctx, const char *field, const char *problem)
+{
+    struct office_errs *e = ctx;
+
+    office_err(e->errs, e->nerr, e->file, field, problem);
 }
 
 static int check_office(sqlite3 *db, sqlite3_stmt *ins, const char *path, const char *code,
                         FILE *errs, int *nerr)
 {
-    static const char *const strs[] = {"unit_name", "province", "office_name", "portal_url",
-                                       "reviewed"};
-    static const char *const facts[] = {"address", "hours", "phone", "hotline"};
+    struct office_errs oe = {errs, nerr, path};
     json_error_t jerr;
     json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     sqlite3_stmt *q = NULL;
-    const char *url;
     char *body = NULL;
     int before = *nerr, rc = 0;
-    size_t i;
 
     if (!o) {
         fprintf(errs, "%s:: line %d: %s\n", path, jerr.line, jerr.text);
@@ -439,23 +429,7 @@ static int check_office(sqlite3 *db, sqlite3_stmt *ins, const char *path, const 
                    : "",
                code) != 0)
         office_err(errs, nerr, path, "unit_code", "must equal the file name");
-    for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-        if (!json_is_string(json_object_get(o, strs[i])) ||
-            !json_string_length(json_object_get(o, strs[i])))
-            office_err(errs, nerr, path, strs[i], "missing");
-    for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
-        check_fact(o, facts[i], errs, nerr, path);
-    {
-        struct kb_hours hours;
-        struct mc_err herr = {0};
-
-        /* the server promises "the office opens at ..." from it: refuse a typo here */
-        if (kb_hours_parse(json_object_get(o, "hours"), &hours, &herr) == -EINVAL)
-            office_err(errs, nerr, path, "hours", herr.text);
-    }
-    url = json_string_value(json_object_get(o, "portal_url"));
-    if (url && strncmp(url, "https://", sizeof "https://" - 1) != 0)
-        office_err(errs, nerr, path, "portal_url", "not a well-formed https URL");
+    kb_office_check(o, office_report, &oe); /* the rules the console applies too */
     if (sqlite3_prepare_v2(db, "SELECT name FROM unit WHERE code = ?1", -1, &q, NULL) ==
         SQLITE_OK) {
         if (sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT) != SQLITE_OK)

@@ -27,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -404,5 +404,62 @@ MC_MUST_CHECK int store_report_handoffs(struct store *st, const struct store_rep
  * 0 or -EIO. */
 MC_MUST_CHECK int store_report_feedback(struct store *st, const struct store_report_span *sp,
                                         bool *available, uint64_t *up, uint64_t *down);
+
+/* ---- the commune's own data (issue 15): office fields, guide notes ------ *
+ * What admins edit in the console (gateway/admin/office.h, notes.h): office
+ * fields that override data/offices/<code>.json, the local fee/time notes
+ * of a guide, and officials' notes on guide fields. Each write is a unit of
+ * the open batch and bumps one revision counter in the same unit, which
+ * every worker polls (store_local_rev) to rebuild its layer (kb_local.h)
+ * once the batch is committed. Rare writes: statements are prepared per
+ * call. Values are JSON text for office fields, plain text for notes. */
+
+#define STORE_LOCAL_KEY_MAX 64 /* bytes with the NUL: a ward code, guide id or field name */
+
+/* One row handed to a callback; every pointer borrowed for the call. */
+struct store_local_row {
+    const char *key;     /* ward code or guide id */
+    const char *field;   /* office field, "fee_note"/"time_note", or a guide field path */
+    const char *value;   /* JSON text (office), the note's text, or the comment */
+    const char *status;  /* guide notes: "confirmed" or "wrong"; else NULL */
+    const char *officer; /* who (username) */
+    int64_t ts;          /* when (seconds since the epoch) */
+    int64_t id;          /* guide notes: the note's id; else 0 */
+};
+
+typedef int (*store_local_fn)(void *ctx, const struct store_local_row *row);
+
+/* The revision of the commune's data (0 before any change). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_local_rev(struct store *st, int64_t *rev);
+
+/* Sets (or replaces) office field of code to the JSON text value. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_office_set(struct store *st, const char *code, const char *field,
+                                   const char *value, const char *officer, int64_t ts);
+
+/* Removes office field of code. Returns 0, -ENOENT (not overridden) or -EIO. */
+MC_MUST_CHECK int store_office_unset(struct store *st, const char *code, const char *field);
+
+/* Calls fn per office field override, oldest first. A non-zero return from
+ * fn stops and is returned. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_office_each(struct store *st, store_local_fn fn, void *ctx);
+
+/* Sets guide id's local note field ("fee_note"/"time_note") to text, or
+ * removes it when text is NULL (-ENOENT when there was none). Returns 0,
+ * -ENOENT or -EIO. */
+MC_MUST_CHECK int store_guide_local_set(struct store *st, const char *id, const char *field,
+                                        const char *text, const char *officer, int64_t ts);
+
+/* Calls fn per local note, as store_office_each(). */
+MC_MUST_CHECK int store_guide_local_each(struct store *st, store_local_fn fn, void *ctx);
+
+/* Adds an official's note on guide id's field path. Sets *id_out. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_guide_note_add(struct store *st, const char *id, const char *field,
+                                       const char *status, const char *comment, const char *officer,
+                                       int64_t ts, int64_t *id_out);
+
+/* Calls fn per guide note of procedure id (NULL: all), newest first, at most
+ * max. Returns as store_office_each(). */
+MC_MUST_CHECK int store_guide_notes(struct store *st, const char *id, unsigned max,
+                                    store_local_fn fn, void *ctx);
 
 #endif

@@ -102,6 +102,21 @@ static const char *const migrations[] = {
     "CREATE INDEX feed_ts ON feed (ts_ms);",
     /* 6 -> 7: reports read the turn records by time (a range search, not a scan) */
     "CREATE INDEX turn_ts ON turn (ts);",
+    /* 7 -> 8: the commune's own data, edited by admins (store_office.c): office
+     * fields over data/offices, local fee/time notes and officials' notes on
+     * guides, and the revision every worker polls to pick up a change */
+    "CREATE TABLE office_override (code TEXT NOT NULL, field TEXT NOT NULL,"
+    "  value TEXT NOT NULL, officer TEXT NOT NULL, ts INTEGER NOT NULL,"
+    "  PRIMARY KEY (code, field));"
+    "CREATE TABLE guide_local (procedure TEXT NOT NULL, field TEXT NOT NULL,"
+    "  text TEXT NOT NULL, officer TEXT NOT NULL, ts INTEGER NOT NULL,"
+    "  PRIMARY KEY (procedure, field));"
+    "CREATE TABLE guide_note (id INTEGER PRIMARY KEY, procedure TEXT NOT NULL,"
+    "  field TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('confirmed', 'wrong')),"
+    "  comment TEXT NOT NULL, officer TEXT NOT NULL, ts INTEGER NOT NULL);"
+    "CREATE INDEX guide_note_procedure ON guide_note (procedure, id);"
+    "CREATE TABLE local_rev (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);"
+    "INSERT INTO local_rev VALUES (1, 0);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");

@@ -418,6 +418,9 @@ static void test_migrates_version_5(void **state)
         sqlite3_exec(
             raw,
             "DROP TABLE handoff; DROP TABLE handoff_message; DROP TABLE feed; DROP INDEX turn_ts;"
+            /* and what later versions add (8: the commune's own data) */
+            "DROP TABLE office_override; DROP TABLE guide_local; DROP TABLE guide_note;"
+            "DROP TABLE local_rev;"
             "DELETE FROM sqlite_sequence; PRAGMA user_version=5;",
             NULL, NULL, NULL),
         SQLITE_OK);
@@ -437,7 +440,7 @@ static void test_migrates_version_5(void **state)
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 7);
+    assert_true(STORE_SCHEMA_VERSION >= 7); /* the handoff tables came with 7 */
     sqlite3_finalize(q);
     sqlite3_close(raw);
 }
