@@ -25,6 +25,7 @@
 #include "officer_ws.h"
 #include "outbox.h"
 #include "store.h"
+#include "teach.h"
 #include "ws.h"
 
 #define GW_TICK_US (250 * LWS_US_PER_MS) /* housekeeping; also bounds how late a signal is seen */
@@ -361,6 +362,9 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
         goto fail;
     if (office_apply(gw)) /* logged; the shipped office data serves meanwhile */
         mc_log(MC_LOG_WARN, "office.apply", "at=start result=shipped_data");
+    /* the phrases admins taught (teach.h); on failure, logged, the knowledge base's own index
+     * serves */
+    (void)teach_refresh(gw);
 
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
     memset(&info, 0, sizeof(info));
@@ -438,6 +442,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     struct gw_tick *t = lws_container_of(sul, struct gw_tick, sul);
 
     gw_pump_outbox(t->gw);
+    (void)teach_refresh(t->gw); /* another worker taught or deleted a phrase: logged on failure */
     lws_sul_schedule(t->gw->ctx, 0, &t->sul, tick, GW_TICK_US);
 }
 
@@ -452,7 +457,8 @@ static int64_t mono_ms(void)
 int gw_reload(struct gw *gw, struct mc_err *err)
 {
     struct kb *kb = kb_open(gw->cfg->data_knowledge_db, err);
-    struct intent_index *idx = kb ? kb_build_index(kb, err) : NULL;
+    int64_t rev = 0;
+    struct intent_index *idx = kb ? teach_build_index(kb, gw->store, &rev, err) : NULL;
 
     if (!idx) {
         kb_free(kb);
@@ -465,6 +471,7 @@ int gw_reload(struct gw *gw, struct mc_err *err)
     gw->index = idx;
     if (office_apply(gw)) /* the commune's layer over the new snapshot (office.h) */
         mc_log(MC_LOG_WARN, "office.apply", "at=reload result=shipped_data");
+    gw->taught_rev = rev;
     mc_log(MC_LOG_INFO, "kb.reload", "path=%s index_bytes=%zu", gw->cfg->data_knowledge_db,
            intent_index_memory(idx));
     return 0;

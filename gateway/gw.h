@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg.h"
 #include "mc_err.h"
@@ -35,6 +36,7 @@ struct gw {
     struct lws_context *ctx;
     struct kb *kb;              /* owned; NULL until loaded */
     struct intent_index *index; /* owned; NULL until loaded */
+    int64_t taught_rev;         /* taught phrases' revision index was built at (teach.h) */
     struct store *store;        /* owned: all state (store.h) */
     struct outbox *outbox;      /* owned: Messenger/Zalo replies waiting to be sent */
     struct metrics metrics;

@@ -23,6 +23,7 @@
 #include "notes.h"
 #include "office.h"
 #include "report_http.h"
+#include "teach_http.h"
 
 #define HTTP_CHUNK (32 * 1024) /* bytes written per WRITEABLE callback */
 #define HTTP_HDRS_MAX 2048     /* bytes of response headers */
@@ -198,6 +199,8 @@ static int serve_static(struct gw *gw, struct lws *wsi, struct http_req *r, cons
         path = "/kiosk.html";
     else if (strcmp(path, "/officer") == 0 || strcmp(path, "/officer/") == 0)
         path = "/officer.html";
+    else if (strcmp(path, "/admin") == 0 || strcmp(path, "/admin/") == 0)
+        path = "/admin.html";
     if (!is_safe_path(path) || !(mime = mime_of(path)))
         return respond_error(gw, wsi, r, 404, "not_found", "No such page.");
     snprintf(file, sizeof(file), "%s%s", gw->cfg->data_web_root, path);
@@ -480,6 +483,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return office_http_route(gw, wsi, r);
     if (notes_http_is_route(p))
         return notes_http_route(gw, wsi, r);
+    if (teach_http_is_route(p))
+        return teach_http_route(gw, wsi, r);
     if (after_prefix(p, "/api/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
     if (after_prefix(p, "/thu-tuc") && get) {
@@ -516,12 +521,12 @@ static int method_of(struct lws *wsi)
         return HTTP_POST;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI))
         return HTTP_HEAD;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
+        return HTTP_DELETE;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
         return HTTP_OPTIONS;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
         return HTTP_PUT; /* the console's updates (gateway/admin/) */
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
-        return HTTP_DELETE;
     return HTTP_OTHER;
 }
 
@@ -544,12 +549,14 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
     if (strlen(uri) >= sizeof(r->path))
         return respond_error(gw, wsi, r, 414, "uri_too_long", "The path is too long.");
     snprintf(r->path, sizeof(r->path), "%s", uri);
-    if (r->method == HTTP_OTHER)
+    if (r->method == HTTP_OTHER || (r->method == HTTP_DELETE && !teach_http_is_route(r->path) &&
+                                    !office_http_is_route(r->path)))
         return respond_error(gw, wsi, r, 405, "method", "Method not allowed.");
     if (lws_get_peer_simple(wsi, r->peer, sizeof(r->peer)) == NULL)
         r->peer[0] = '\0';
     if (after_prefix(r->path, "/api/v1/officer/") || report_http_is_route(r->path) ||
-        office_http_is_route(r->path) || notes_http_is_route(r->path)) {
+        office_http_is_route(r->path) || notes_http_is_route(r->path) ||
+        after_prefix(r->path, TEACH_HTTP_PREFIX)) {
         char proto[16], ctype[64];
         size_t max = sizeof(r->officer_cookie);
 
@@ -561,8 +568,10 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         r->json_body = lws_hdr_copy(wsi, ctype, sizeof(ctype), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
                        strncmp(ctype, "application/json", sizeof "application/json" - 1) == 0;
     }
-    if (r->method != HTTP_POST && r->method != HTTP_PUT)
+    if (r->method != HTTP_POST && r->method != HTTP_PUT) {
+        r->routed = true; /* answered now: a body (a DELETE may carry one) is ignored */
         return route(gw, wsi, r);
+    }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof(r->auth))
         r->auth_len =

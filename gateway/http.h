@@ -36,6 +36,7 @@ struct http_req {
     size_t resp_len, resp_sent;
 };
 
+/* HTTP_PUT and HTTP_DELETE only reach the routes that take them; elsewhere 405 */
 enum { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OPTIONS, HTTP_OTHER, HTTP_PUT, HTTP_DELETE };
 
 /* Sends status and headers now (content type ctype, one optional extra

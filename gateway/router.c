@@ -19,6 +19,7 @@
 #include "mc_utf8.h"
 #include "session.h"
 #include "store.h"
+#include "teach.h"
 
 #define GW_TURN_TRIES 4 /* runs of one turn when other workers keep changing its session */
 
@@ -262,7 +263,11 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
     struct session fresh;
     bool resumed = s->resumed;
     unsigned tries;
-    int rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);
+    int rc;
+
+    if (text) /* a phrase taught on another worker counts from the next message (teach.h) */
+        (void)teach_refresh(gw);
+    rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);
 
     for (tries = 1; rc == -EAGAIN && tries < GW_TURN_TRIES; tries++) {
         rc = s->user_key[0] ? store_session_by_user(gw->store, s->channel, s->user_key, &fresh)

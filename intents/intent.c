@@ -43,7 +43,7 @@
 #define INTENT_KNN_COMMON 64     /* words in more than 1/64 of the phrases are skipped there */
 #define INTENT_CALIB_POW 0.8     /* calibrated confidence = p^pow (fitted on held-out folds) */
 #define INTENT_NONE_FLOOR 0.28   /* calibrated confidence under which the answer is "none" */
-#define INTENT_CLARIFY_BELOW 0.5 /* a best label under this confidence asks "did you mean" */
+/* INTENT_CLARIFY_BELOW (intent.h): a best label under it asks "did you mean" */
 #define INTENT_CLARIFY_RATIO 0.9 /* ... so does a runner-up this close from another domain */
 #define INTENT_ALT_RATIO 0.2     /* a runner-up this close to a match is offered beside it */
 #define INTENT_SOCIAL_REST_MIN 4 /* words after a greeting that make an out-of-scope request */

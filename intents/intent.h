@@ -26,6 +26,10 @@
 #define INTENT_ENTITY_VALUE_MAX 48 /* bytes of an entity's normalised value, NUL included */
 #define INTENT_MAX_LABELS 256      /* labels in a spec */
 #define INTENT_MAX_EXAMPLES 100000 /* training phrases in a spec */
+/* A best label under this calibrated confidence is never answered: the bot
+ * asks "did you mean" (INTENT_CLARIFY). Public so that the console can tell
+ * a sure answer from a barely answered one (gateway/admin/unanswered.h). */
+#define INTENT_CLARIFY_BELOW 0.5
 
 struct intent_example {
     const char *label; /* catalogue id or "none"; borrowed during intent_index_new() */

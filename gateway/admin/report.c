@@ -240,6 +240,18 @@ static int on_procedure(void *ctx, const char *key, uint64_t conv, uint64_t msgs
     return 0;
 }
 
+int report_span(const char *from, const char *to, const char *tz, struct store_report_span *sp)
+{
+    int64_t df, dt;
+
+    if (report_tz_offset(tz, &sp->offset_s) || parse_date(from, &df) || parse_date(to, &dt) ||
+        dt < df)
+        return -EINVAL;
+    sp->from_s = df * DAY_S - sp->offset_s;
+    sp->to_s = (dt + 1) * DAY_S - sp->offset_s;
+    return 0;
+}
+
 struct report *report_build(struct store *st, const char *from, const char *to, const char *tz,
                             struct mc_err *err)
 {

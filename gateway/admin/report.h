@@ -72,6 +72,12 @@ const char *report_check_query(const char *from, const char *to, const char *for
  * negative), as "YYYY-MM-DD". */
 void report_local_date(int64_t t, int offset_s, int days, char out[REPORT_DATE_LEN + 1]);
 
+/* The unix-time span of the local days from..to (checked with
+ * report_check_query) in zone tz, for other queries over the same days (the
+ * console's unanswered questions). Returns 0 or -EINVAL. */
+MC_MUST_CHECK int report_span(const char *from, const char *to, const char *tz,
+                              struct store_report_span *sp);
+
 /* Builds the report of from..to (checked with report_check_query) in zone
  * tz. Returns a new report (report_free()) or NULL with err set (a bad zone,
  * out of memory, the store failed). */

@@ -27,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -461,5 +461,61 @@ MC_MUST_CHECK int store_guide_note_add(struct store *st, const char *id, const c
  * max. Returns as store_office_each(). */
 MC_MUST_CHECK int store_guide_notes(struct store *st, const char *id, unsigned max,
                                     store_local_fn fn, void *ctx);
+/* ---- the console: unanswered questions and taught phrases (issue 15) --- *
+ * Read on demand by an admin (gateway/admin/unanswered.h, teach.h), except
+ * store_phrase_rev(), which every turn reads: one row by primary key. */
+
+#define STORE_PHRASE_TEXT_MAX 512 /* bytes of a taught phrase (teach.h TEACH_TEXT_MAX) */
+#define STORE_PHRASE_LABEL_MAX 64 /* bytes with the NUL: a catalogue id or "none" */
+
+/* One citizen message the bot did not answer surely, with what it considered. */
+struct store_unanswered {
+    int64_t id;             /* the user turn record */
+    int64_t ts;             /* seconds since the epoch */
+    const char *channel;    /* borrowed for the call, as every string here */
+    const char *text;       /* masked when it was recorded (mc_mask_pii) */
+    const char *label;      /* the best label, "none" when declined */
+    double confidence;      /* of label */
+    const char *decision;   /* "none", "clarify" or "match" */
+    const char *candidates; /* the bot reply's understanding.candidates as JSON text, "[]" */
+};
+
+/* Calls fn once per typed citizen message with ts in sp whose decision was
+ * "none" or "clarify", or "match" with confidence below low_confidence,
+ * newest first, at most max. A non-zero return from fn stops and is
+ * returned. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_unanswered(struct store *st, const struct store_report_span *sp,
+                                   double low_confidence, unsigned max,
+                                   int (*fn)(void *ctx, const struct store_unanswered *u),
+                                   void *ctx);
+
+struct store_phrase {
+    int64_t id;
+    const char *text;    /* borrowed for the call */
+    const char *label;   /* a catalogue id or "none" */
+    const char *officer; /* the admin who taught it (username) */
+    int64_t created;     /* seconds since the epoch */
+};
+
+/* Stores a taught phrase and bumps the revision, as one unit of the open
+ * batch (commit before telling anyone). Sets *id and *rev (the new
+ * revision). Returns 0, -E2BIG (text or label too long) or -EIO. */
+MC_MUST_CHECK int store_phrase_add(struct store *st, const char *text, const char *label,
+                                   const char *officer, int64_t now_s, int64_t *id, int64_t *rev);
+
+/* Deletes taught phrase id and bumps the revision, as one unit; copies its
+ * label into label[STORE_PHRASE_LABEL_MAX] when not NULL. Returns 0,
+ * -ENOENT (no such phrase: nothing changes) or -EIO. */
+MC_MUST_CHECK int store_phrase_delete(struct store *st, int64_t id,
+                                      char label[STORE_PHRASE_LABEL_MAX], int64_t *rev);
+
+/* Calls fn once per taught phrase, oldest first (the order they are added
+ * to an index). Returns 0, fn's non-zero, or -EIO. */
+MC_MUST_CHECK int store_phrase_list(struct store *st,
+                                    int (*fn)(void *ctx, const struct store_phrase *p), void *ctx);
+
+/* The taught phrases' revision: 0 until the first is taught, then bumped
+ * by every add and delete. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_phrase_rev(struct store *st, int64_t *rev);
 
 #endif

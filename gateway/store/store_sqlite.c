@@ -117,6 +117,13 @@ static const char *const migrations[] = {
     "CREATE INDEX guide_note_procedure ON guide_note (procedure, id);"
     "CREATE TABLE local_rev (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);"
     "INSERT INTO local_rev VALUES (1, 0);",
+    /* 8 -> 9: phrases admins taught (gateway/admin/teach.h) and their revision, bumped by every
+     * add and delete in the same unit: each worker compares it with the one its index was built
+     * at; AUTOINCREMENT: an id is never given twice, so a DELETE never hits a newer phrase */
+    "CREATE TABLE taught_phrase (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL,"
+    "  label TEXT NOT NULL, officer TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE taught_rev (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);"
+    "INSERT INTO taught_rev VALUES (1, 0);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
