@@ -22,6 +22,7 @@
 #include "officer_http.h"
 #include "notes.h"
 #include "office.h"
+#include "feedback_http.h"
 #include "report_http.h"
 #include "teach_http.h"
 
@@ -485,6 +486,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return notes_http_route(gw, wsi, r);
     if (teach_http_is_route(p))
         return teach_http_route(gw, wsi, r);
+    if (feedback_http_is_route(p))
+        return feedback_http_route(gw, wsi, r);
     if (after_prefix(p, "/api/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
     if (after_prefix(p, "/thu-tuc") && get) {
@@ -556,7 +559,7 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         r->peer[0] = '\0';
     if (after_prefix(r->path, "/api/v1/officer/") || report_http_is_route(r->path) ||
         office_http_is_route(r->path) || notes_http_is_route(r->path) ||
-        after_prefix(r->path, TEACH_HTTP_PREFIX)) {
+        after_prefix(r->path, TEACH_HTTP_PREFIX) || feedback_http_is_route(r->path)) {
         char proto[16], ctype[64];
         size_t max = sizeof(r->officer_cookie);
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "conv.h"
+#include "feedback.h"
 #include "gw.h"
 #include "handoff.h"
 #include "intent.h"
@@ -147,6 +148,24 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         }
     }
     state = s->doc; /* borrowed: conv_handle changes it only when it succeeds */
+    if (feedback_is_payload(payload)) {
+        /* a vote by quick reply (Messenger, Zalo): stored with this turn */
+        if (store_unit_begin(gw->store)) {
+            rc = -EIO;
+            goto out;
+        }
+        unit = true;
+        rc = feedback_postback(gw, s, payload, now_s, &r);
+        if (rc == 0)
+            goto answered;
+        if (rc != -ENOENT)
+            goto out;
+        unit = false; /* a stale button: nothing stored, the conversation says so */
+        if (store_unit_end(gw->store, false)) {
+            rc = -EIO;
+            goto out;
+        }
+    }
     if (step == HANDOFF_CANCEL) {
         if (store_unit_begin(gw->store)) {
             rc = -EIO;
@@ -180,6 +199,9 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     if (rc)
         goto out;
     changed = true;
+    rc = feedback_offer(r, channel); /* "Có giúp được bạn không?" as quick replies */
+    if (rc)
+        goto out;
     if (gw->cfg->handoff_enabled && handoff_is_requested(r)) {
         /* queued in the turn's unit: a turn run again (-EAGAIN) queues once */
         if (store_unit_begin(gw->store)) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feedback.h"
 #include "gw.h"
 #include "handoff.h"
 #include "intent.h"
@@ -445,6 +446,26 @@ static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postba
     return 0;
 }
 
+/* A vote on an answer (feedback.h): acknowledged once the batch holding it
+ * is committed, like a reply. */
+static int on_feedback(struct gw *gw, struct ws_conn *c, json_t *msg)
+{
+    char id[FEEDBACK_ID_MAX + 1];
+    const char *code = "internal";
+    struct mc_err err = {{0}};
+    int rc;
+
+    if (!c->hello)
+        return send_error(gw, c, "hello_required", "Send a hello frame first.", NULL);
+    rc = feedback_from_frame(gw, &c->sess->s, msg, id, &code, &err);
+    if (rc == -EINVAL)
+        return send_error(gw, c, code, err.text, id);
+    if (rc)
+        return send_error(gw, c, "internal", busy_text, id);
+    return q_push_json(gw, c, json_pack("{s:s,s:s}", "type", "feedback_ack", "reply_to", id),
+                       WS_REPLY, id);
+}
+
 /* One complete client message. Returns 0, or -ENOMEM when even the error
  * frame could not be queued (the connection is then closed). */
 static int on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len)
@@ -472,9 +493,13 @@ static int on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t l
         rc = on_message(gw, c, msg, false);
     else if (strcmp(type, "postback") == 0)
         rc = on_message(gw, c, msg, true);
+    else if (strcmp(type, "feedback") == 0)
+        rc = on_feedback(gw, c, msg);
     else
         rc = send_error(gw, c, "bad_type",
-                        "\"type\" must be \"hello\", \"message\" or \"postback\"", NULL);
+                        "\"type\" must be \"hello\", \"message\", \"postback\" or "
+                        "\"feedback\"",
+                        NULL);
     json_decref(msg);
     return rc;
 }

@@ -316,7 +316,14 @@
     '.k-handoff[data-state="pending"],.k-handoff[data-state="officer"]{background:#e6f4ea}' +
     '.k-handoff-text{flex:1 1 16rem;margin:0;font-size:1.125rem}' +
     '.mc-officer-msg{align-self:flex-start}.mc-officer-name{margin:0;font-weight:600;color:#1b6e34}' +
-    '.mc-officer-msg .mc-bubble{background:#e6f4ea;border-left:.3rem solid #1b6e34}';
+    '.mc-officer-msg .mc-bubble{background:#e6f4ea;border-left:.3rem solid #1b6e34}' +
+    /* 👍/👎 under each answer, "Có giúp được bạn không?" after a pre-check (widget.js renderFeedback) */
+    '.mc-fb{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem;margin:.5rem 0}' +
+    '.mc-fb-q{flex:1 0 100%;margin:0;font-size:1.25rem;font-weight:600}' +
+    '.mc-fb-btn{min-width:4rem;min-height:3.5rem;padding:.5rem 1.25rem;border-radius:1.75rem;background:#fff;' +
+    'color:#0a4aa8;border:.15rem solid #0b57d0;font-size:1.25rem;font-weight:600}' +
+    '.mc-fb-btn[aria-pressed="true"]{background:#e8f0fe;border-color:#0a4aa8;border-width:.25rem}' +
+    '.mc-fb-status{font-size:1.125rem;color:#3f4651}';
   document.head.appendChild(handoffCss);
   var handoffBar = M.HandoffBar(conv, { bar: 'k-handoff', text: 'k-handoff-text', ask: 'k-btn k-handoff-ask', back: 'k-btn k-btn-ghost k-handoff-cancel' });
   $('k-form').parentNode.insertBefore(handoffBar.node, $('k-form'));

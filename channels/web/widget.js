@@ -151,6 +151,9 @@
     if (!Array.isArray(this.outbox)) this.outbox = [];
     this.delivered = new Set(); /* ids whose reply/error the UI has shown */
     this.settings = {};
+    this.votes = this.store.getJSON(this.key + '.votes', {}); /* answer id -> 'up' | 'down' */
+    if (!this.votes || typeof this.votes !== 'object') this.votes = {};
+    this.voting = {}; /* answer id -> the vote sent, until its feedback_ack or error */
   }
   Chat.prototype.on = function (name, fn) {
     (this.handlers[name] = this.handlers[name] || []).push(fn);
@@ -248,6 +251,20 @@
       this.flush();
       return;
     }
+    var fid = typeof f.reply_to === 'string' ? f.reply_to : null;
+    if ((f.type === 'feedback_ack' || f.type === 'error') && fid && this.voting[fid]) {
+      /* the answer to a vote (docs/api.md): never a reply to a message */
+      var v = this.voting[fid];
+      delete this.voting[fid];
+      if (f.type === 'feedback_ack') {
+        this.votes[fid] = v;
+        var ks = Object.keys(this.votes);
+        if (ks.length > TITLES_MAX) delete this.votes[ks[0]];
+        this.store.setJSON(this.key + '.votes', this.votes);
+      }
+      this.emit('feedback', { reply_to: fid, vote: v, ok: f.type === 'feedback_ack', message: str(f.message) });
+      return;
+    }
     if (f.type === 'reply' || f.type === 'error') {
       var id = typeof f.reply_to === 'string' ? f.reply_to : null;
       if (id) {
@@ -291,6 +308,16 @@
     }
     return item;
   };
+  /* A vote on the answer to message id (docs/api.md, "feedback"); not queued like messages:
+   * returns false when there is no connection to send it on now. */
+  Chat.prototype.sendFeedback = function (id, vote, comment) {
+    if (!this.ready || !this.ws || !id || (vote !== 'up' && vote !== 'down')) return false;
+    var f = { type: 'feedback', reply_to: id, vote: vote };
+    if (comment) f.comment = comment;
+    try { this.ws.send(JSON.stringify(f)); } catch (e) { return false; }
+    this.voting[id] = vote;
+    return true;
+  };
   /* Marks ids already on screen (history), so a resent frame's answer is not shown again. */
   Chat.prototype.markDelivered = function (id) {
     if (id) this.delivered.add(id);
@@ -312,6 +339,9 @@
     this.store.remove(this.key + '.session');
     this.store.remove(this.key + '.outbox');
     this.store.remove(this.key + '.titles');
+    this.store.remove(this.key + '.votes');
+    this.votes = {};
+    this.voting = {};
     this.session = null;
     this.outbox = [];
     this.delivered = new Set();
@@ -537,6 +567,31 @@
     }));
   }
 
+  /* Was this answer useful? 👍/👎 under an answer, or, where a pre-check ends (the reply's
+   * "feedback" block), its question "Có giúp được bạn không?" with Có / Không. Both send the
+   * feedback frame for the message id the answer replied to. */
+  function renderFeedback(id, question, vote) {
+    var up, down;
+    if (question) {
+      up = el('button', { type: 'button', class: 'mc-fb-btn mc-fb-up', 'data-vote': 'up' }, [el('span', { 'aria-hidden': 'true' }, '👍 '), 'Có']);
+      down = el('button', { type: 'button', class: 'mc-fb-btn mc-fb-down', 'data-vote': 'down' }, [el('span', { 'aria-hidden': 'true' }, '👎 '), 'Không']);
+    } else {
+      up = el('button', { type: 'button', class: 'mc-fb-btn mc-fb-up', 'data-vote': 'up', 'aria-label': 'Câu trả lời này hữu ích', title: 'Hữu ích' }, el('span', { 'aria-hidden': 'true' }, '👍'));
+      down = el('button', { type: 'button', class: 'mc-fb-btn mc-fb-down', 'data-vote': 'down', 'aria-label': 'Câu trả lời này chưa hữu ích', title: 'Chưa hữu ích' }, el('span', { 'aria-hidden': 'true' }, '👎'));
+    }
+    var status = el('span', { class: 'mc-fb-status', role: 'status' }, '');
+    var node = el('div', { class: 'mc-fb' + (question ? ' mc-fb-ask' : ''), role: 'group', 'aria-label': question || 'Đánh giá câu trả lời', 'data-answer': id }, [
+      question ? el('p', { class: 'mc-fb-q' }, question) : null, up, down, status
+    ]);
+    node.mcSet = function (v, text) {
+      up.setAttribute('aria-pressed', v === 'up' ? 'true' : 'false');
+      down.setAttribute('aria-pressed', v === 'down' ? 'true' : 'false');
+      status.textContent = text || '';
+    };
+    node.mcSet(vote, '');
+    return { node: node, up: up, down: down };
+  }
+
   /* An officer's message: who is helping, then the text, styled apart from the bot's. */
   function renderOfficer(r) {
     var name = r.officer && typeof r.officer === 'object' ? str(r.officer.name) : '';
@@ -576,7 +631,31 @@
     chat.on('error', function (f) { self.addBot(f, true, false); });
     chat.on('delivered', function (f) { self.markAnswered(f.reply_to, 'Đã chuyển đến cán bộ'); });
     chat.on('handoff', function (f) { self.onHandoff(f); });
+    chat.on('feedback', function (f) { self.onFeedback(f); });
   }
+  /* The vote's answer: the buttons of that answer show it (or say it was not sent). */
+  Conversation.prototype.onFeedback = function (f) {
+    var bars = this.log.querySelectorAll('.mc-fb');
+    for (var i = 0; i < bars.length; i++) {
+      if (bars[i].getAttribute('data-answer') !== f.reply_to || !bars[i].mcSet) continue;
+      if (f.ok) bars[i].mcSet(f.vote, 'Cảm ơn bạn đã góp ý!');
+      else bars[i].mcSet(this.chat.votes[f.reply_to], 'Chưa gửi được góp ý, bạn thử lại.');
+    }
+  };
+  /* The feedback buttons of the answer to message id (opts.feedback false: none). */
+  Conversation.prototype.feedbackFor = function (r, id) {
+    if (this.opts.feedback === false || !id || (r.type && r.type !== 'reply') || r.from) return null; /* history replies have no type */
+    var self = this;
+    var q = r.feedback && typeof r.feedback === 'object' ? str(r.feedback.question) : '';
+    var fb = renderFeedback(id, q, this.chat.votes[id]);
+    var cast = function (v) {
+      if (self.chat.sendFeedback(id, v)) fb.node.mcSet(v, 'Đang gửi…');
+      else fb.node.mcSet(self.chat.votes[id], 'Mất kết nối, chưa gửi được góp ý.');
+    };
+    fb.up.addEventListener('click', function () { cast('up'); });
+    fb.down.addEventListener('click', function () { cast('down'); });
+    return fb.node;
+  };
   /* bot -> pending -> officer -> bot | closed (docs/api.md); opts.onHandoff(state, officerName). */
   Conversation.prototype.setHandoff = function (state, officer) {
     if (['bot', 'pending', 'officer', 'closed'].indexOf(state) < 0) return;
@@ -648,12 +727,14 @@
       }
     }
   };
-  Conversation.prototype.addBot = function (r, live, restored) {
+  Conversation.prototype.addBot = function (r, live, restored, id) {
     var self = this;
     this.markAnswered(r.reply_to);
     if (live) this.retire();
     var onAction = function (p, t) { self.act(p, t); };
     var node = renderReply(r, { live: live, onAction: onAction });
+    var fb = this.feedbackFor(r, str(r.reply_to) || id); /* before the quick replies: Shift+Tab from the input reaches those first */
+    if (fb) node.appendChild(fb);
     if (live) {
       var qr = renderQuickReplies(r, onAction, !!r.step);
       if (qr) node.appendChild(qr);
@@ -688,7 +769,7 @@
           self.append(renderUser(self.userText(h), h.msg_id, false));
         } else if (h.role === 'bot' && h.reply && typeof h.reply === 'object') {
           if (h.msg_id) { answered.add(h.msg_id); self.chat.markDelivered(h.msg_id); }
-          self.addBot(h.reply, i === lastBot && i === hist.length - 1, true);
+          self.addBot(h.reply, i === lastBot && i === hist.length - 1, true, str(h.msg_id));
         } else if (h.role === 'officer' && typeof h.text === 'string') {
           self.append(renderOfficer({ officer: h.officer, messages: [{ text: h.text }] }));
         }
@@ -746,6 +827,7 @@
     renderQuickReplies: renderQuickReplies,
     renderUser: renderUser,
     renderOfficer: renderOfficer,
+    renderFeedback: renderFeedback,
     HandoffBar: HandoffBar,
     byteLength: byteLength,
     TEXT_MAX_BYTES: TEXT_MAX_BYTES

@@ -156,6 +156,19 @@ const char *report_check_query(const char *from, const char *to, const char *for
     return NULL;
 }
 
+int report_span(const char *from, const char *to, const char *tz, struct store_report_span *sp)
+{
+    int64_t df, dt;
+    int off;
+
+    if (parse_date(from, &df) || parse_date(to, &dt) || dt < df || report_tz_offset(tz, &off))
+        return -EINVAL;
+    sp->from_s = df * DAY_S - off;
+    sp->to_s = (dt + 1) * DAY_S - off;
+    sp->offset_s = off;
+    return 0;
+}
+
 struct fill {
     struct report *r;
     int64_t first_day; /* days since the epoch of r->from */
@@ -237,18 +250,6 @@ static int on_procedure(void *ctx, const char *key, uint64_t conv, uint64_t msgs
 
     if (f->r->n_top < REPORT_TOP_MAX)
         count_set(&f->r->top[f->r->n_top++], key, conv, msgs);
-    return 0;
-}
-
-int report_span(const char *from, const char *to, const char *tz, struct store_report_span *sp)
-{
-    int64_t df, dt;
-
-    if (report_tz_offset(tz, &sp->offset_s) || parse_date(from, &df) || parse_date(to, &dt) ||
-        dt < df)
-        return -EINVAL;
-    sp->from_s = df * DAY_S - sp->offset_s;
-    sp->to_s = (dt + 1) * DAY_S - sp->offset_s;
     return 0;
 }
 

@@ -68,15 +68,16 @@ MC_MUST_CHECK int report_tz_offset(const char *name, int *offset_s);
 const char *report_check_query(const char *from, const char *to, const char *format,
                                enum report_format *fmt, struct mc_err *err);
 
+/* The span of the local days from..to (both checked with report_check_query)
+ * in zone tz, for the store's queries: what report_build counts, and what
+ * the console's other lists (unanswered questions, feedback) use. Returns 0 or -EINVAL (a bad
+ * date or zone). */
+MC_MUST_CHECK int report_span(const char *from, const char *to, const char *tz,
+                              struct store_report_span *sp);
+
 /* The local date offset_s east of UTC at unix time t, plus days (may be
  * negative), as "YYYY-MM-DD". */
 void report_local_date(int64_t t, int offset_s, int days, char out[REPORT_DATE_LEN + 1]);
-
-/* The unix-time span of the local days from..to (checked with
- * report_check_query) in zone tz, for other queries over the same days (the
- * console's unanswered questions). Returns 0 or -EINVAL. */
-MC_MUST_CHECK int report_span(const char *from, const char *to, const char *tz,
-                              struct store_report_span *sp);
 
 /* Builds the report of from..to (checked with report_check_query) in zone
  * tz. Returns a new report (report_free()) or NULL with err set (a bad zone,

@@ -115,6 +115,9 @@ static int finish_check(struct turn *t, const json_t *g)
     for (i = 0; i < CONV_GUIDE_CHECKLIST_PARTS; i++)
         mc_buf_fini(&parts[i]);
     conv_out_set(&t->out, "checklist", list);
+    /* the end of a pre-check asks whether it helped (gateway/feedback.h draws
+     * the question per channel; the reopened checklist does not ask again) */
+    conv_out_set(&t->out, "feedback", json_pack("{s:s}", "question", "Có giúp được bạn không?"));
     conv_out_qr(&t->out, "Nộp ở đâu", "where:%s", id);
     conv_out_qr(&t->out, "Nộp trực tuyến", "online:%s", id);
     conv_out_qr(&t->out, "Các bước thực hiện", "steps:%s", id);

@@ -27,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -399,9 +399,9 @@ struct store_report_handoffs {
 MC_MUST_CHECK int store_report_handoffs(struct store *st, const struct store_report_span *sp,
                                         struct store_report_handoffs *out);
 
-/* Citizens' votes with ts in sp, from table feedback (ts seconds, vote "up"
- * or "down") when it exists: *available false and zeros otherwise. Returns
- * 0 or -EIO. */
+/* Citizens' votes cast in sp (the feedback section below: a vote replaced
+ * counts once, at its latest time). *available is always true since schema
+ * 9 (the report's JSON keeps the flag). Returns 0 or -EIO. */
 MC_MUST_CHECK int store_report_feedback(struct store *st, const struct store_report_span *sp,
                                         bool *available, uint64_t *up, uint64_t *down);
 
@@ -517,5 +517,59 @@ MC_MUST_CHECK int store_phrase_list(struct store *st,
 /* The taught phrases' revision: 0 until the first is taught, then bumped
  * by every add and delete. Returns 0 or -EIO. */
 MC_MUST_CHECK int store_phrase_rev(struct store *st, int64_t *rev);
+
+/* ---- citizen feedback (issue 15): a vote on one bot answer ------------- *
+ * An answer is a bot turn record; a vote is "up" or "down", one per answer
+ * (a second vote replaces the first, time included). A web or kiosk client
+ * names an answer by the message id it answered (the turn's msg_id);
+ * Messenger and Zalo turns carry none, so a vote there is on the session's
+ * latest answer. The report counts votes by their time (store_report_feedback). */
+
+#define STORE_FEEDBACK_COMMENT_MAX 500 /* bytes of a citizen's comment (masked before storing) */
+#define STORE_FEEDBACK_TEXT_MAX 2048   /* bytes of a question or answer an admin list shows */
+
+struct store_feedback_answer {
+    int64_t turn_id;                       /* the bot turn record */
+    char msg_id[STORE_REPORT_KEY_MAX + 1]; /* the client's message id, "" for none */
+    char procedure[STORE_REPORT_KEY_MAX];  /* the procedure after that turn, "" for none */
+    bool asks;                             /* the reply asked "Có giúp được bạn không?" */
+};
+
+/* The answer of session_id to client message msg_id, or (msg_id NULL) the
+ * session's latest answer, into *a. Returns 0, -ENOENT (no such answer) or
+ * -EIO. */
+MC_MUST_CHECK int store_feedback_answer(struct store *st, int64_t session_id, const char *msg_id,
+                                        struct store_feedback_answer *a);
+
+/* Records vote ("up" or "down") at ts on answer a of session_id on channel,
+ * with comment (NULL or already masked, at most STORE_FEEDBACK_COMMENT_MAX
+ * bytes), replacing an earlier vote on it. Returns 0, -EINVAL (a bad vote or
+ * comment) or -EIO. */
+MC_MUST_CHECK int store_feedback_put(struct store *st, int64_t session_id,
+                                     const struct store_feedback_answer *a, const char *channel,
+                                     const char *vote, const char *comment, int64_t ts);
+
+/* Calls fn once per procedure with votes in sp ("" for answers about none),
+ * most votes first, at most max. Returns 0, fn's non-zero, or -EIO. */
+MC_MUST_CHECK int
+store_feedback_by_procedure(struct store *st, const struct store_report_span *sp, unsigned max,
+                            int (*fn)(void *ctx, const char *procedure, uint64_t up, uint64_t down),
+                            void *ctx);
+
+struct store_feedback_row {
+    int64_t ts;            /* seconds: when the vote was cast */
+    const char *channel;   /* borrowed for the call, like every string here */
+    const char *procedure; /* "" for none */
+    const char *question;  /* the citizen's message the answer answered (masked when stored) */
+    const char *answer;    /* the answer: the reply's JSON text as stored */
+    const char *comment;   /* "" for none */
+};
+
+/* Calls fn once per "down" vote in sp, newest first, at most max. Returns 0,
+ * fn's non-zero, or -EIO. */
+MC_MUST_CHECK int store_feedback_downs(struct store *st, const struct store_report_span *sp,
+                                       unsigned max,
+                                       int (*fn)(void *ctx, const struct store_feedback_row *r),
+                                       void *ctx);
 
 #endif

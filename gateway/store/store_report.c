@@ -1,6 +1,6 @@
 /* gateway/store/store_report.c - the report queries of store.h (SQLite
- * back-end): aggregates over the turn records and, when their tables exist,
- * the handoff and feedback records. Every statement is prepared for the call
+ * back-end): aggregates over the turn records, the feedback votes and, when
+ * their tables exist, the handoff records. Every statement is prepared for the call
  * and finalized before it returns. Local days and hours are the unix time
  * shifted by the span's fixed offset (date(ts + offset, 'unixepoch')). */
 #include "store.h"
@@ -219,16 +219,11 @@ out:
 int store_report_feedback(struct store *st, const struct store_report_span *sp, bool *available,
                           uint64_t *up, uint64_t *down)
 {
-    static const char *const cols[] = {"ts", "vote", NULL};
     sqlite3_stmt *q = NULL;
     int rc;
 
-    *available = false;
+    *available = true; /* the table comes with schema 9 (store_feedback.c) */
     *up = *down = 0;
-    rc = has_columns(st, "feedback", cols);
-    if (rc <= 0)
-        return rc;
-    *available = true;
     rc = store_sqlite_prepare(st, feedback_sql, &q);
     if (rc || (rc = bind_span(q, sp, 0)))
         goto out;

@@ -124,6 +124,13 @@ static const char *const migrations[] = {
     "  label TEXT NOT NULL, officer TEXT NOT NULL, created INTEGER NOT NULL);"
     "CREATE TABLE taught_rev (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);"
     "INSERT INTO taught_rev VALUES (1, 0);",
+    /* 9 -> 10: citizens' votes on the bot's answers, one per answer (its bot
+     * turn record): a second vote replaces the first (store_feedback.c) */
+    "CREATE TABLE feedback (session_id INTEGER NOT NULL REFERENCES session (id),"
+    "  turn_id INTEGER NOT NULL REFERENCES turn (id), msg_id TEXT, ts INTEGER NOT NULL,"
+    "  vote TEXT NOT NULL CHECK (vote IN ('up', 'down')), procedure TEXT NOT NULL DEFAULT '',"
+    "  channel TEXT NOT NULL, comment TEXT, PRIMARY KEY (session_id, turn_id));"
+    "CREATE INDEX feedback_ts ON feedback (ts);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");

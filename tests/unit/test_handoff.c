@@ -412,17 +412,19 @@ static void test_migrates_version_5(void **state)
     session_fini(&s);
     store_free(st);
 
-    /* back to what version 5 had: none of the tables and indexes of migrations 6 to 9 */
+    /* back to what version 5 had: none of the tables and indexes of migrations 6 and later */
     assert_int_equal(sqlite3_open(fixture_db, &raw), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(
             raw,
             "DROP TABLE handoff; DROP TABLE handoff_message; DROP TABLE feed; DROP INDEX turn_ts;"
-            /* and what later versions add (8: the commune's own data) */
+            /* and what later versions add (8: the commune's own data, 9: citizens' votes) */
             "DROP TABLE office_override; DROP TABLE guide_local; DROP TABLE guide_note;"
             "DROP TABLE local_rev;"
             /* 9: the phrases admins taught */
             "DROP TABLE taught_phrase; DROP TABLE taught_rev;"
+            /* 10: the citizens' votes */
+            "DROP TABLE feedback;"
             "DELETE FROM sqlite_sequence; PRAGMA user_version=5;",
             NULL, NULL, NULL),
         SQLITE_OK);
