@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chan_text.h"
@@ -45,19 +46,18 @@ static void copy(char *dst, size_t cap, const char *src, int *too_long)
     dst[n] = '\0';
 }
 
-static void take(json_t *ev, struct chan_event *out, size_t max, size_t *n)
+/* Turns one messaging event into *e. Returns true if it is one to answer. */
+static bool take(json_t *ev, struct chan_event *e)
 {
     json_t *msg = json_object_get(ev, "message"), *pb = json_object_get(ev, "postback");
     const char *user = json_string_value(json_object_get(json_object_get(ev, "sender"), "id"));
-    struct chan_event *e;
 
-    if (!user || *n >= max)
-        return;
+    if (!user)
+        return false;
     if (json_is_object(msg) && json_is_true(json_object_get(msg, "is_echo")))
-        return; /* our own message coming back */
+        return false; /* our own message coming back */
     if (!json_is_object(msg) && !json_is_object(pb))
-        return; /* delivery, read, reaction, ... */
-    e = &out[*n];
+        return false; /* delivery, read, reaction, ... */
     memset(e, 0, sizeof(*e));
     copy(e->user, sizeof(e->user), user, NULL);
     if (json_is_object(msg)) {
@@ -90,36 +90,93 @@ static void take(json_t *ev, struct chan_event *out, size_t max, size_t *n)
         copy(e->text, sizeof(e->text), json_string_value(json_object_get(pb, "payload")),
              &e->too_long);
     }
-    if (!e->event_id[0])
-        return; /* without an id we could not de-duplicate a redelivery */
-    (*n)++;
+    return e->event_id[0] != '\0'; /* without an id we could not de-duplicate a redelivery */
+}
+
+int chan_messenger_each(const char *body, size_t len, chan_messenger_event_fn fn, void *ctx)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr), *entry, *ev;
+    const char *object;
+    struct chan_event *e;
+    size_t i, j;
+    int rc = 0;
+
+    if (!root)
+        return -EINVAL;
+    object = json_string_value(json_object_get(root, "object"));
+    if (!json_is_object(root) || !json_is_array(json_object_get(root, "entry")) || !object ||
+        strcmp(object, "page") != 0) {
+        json_decref(root);
+        return -EINVAL;
+    }
+    e = malloc(sizeof(*e)); /* one event at a time: a 1000-event batch needs no more */
+    if (!e) {
+        json_decref(root);
+        return -ENOMEM;
+    }
+    /* "entry is an array and may contain multiple objects" (Meta) */
+    json_array_foreach(json_object_get(root, "entry"), i, entry)
+    {
+        json_array_foreach(json_object_get(entry, "messaging"), j, ev)
+        {
+            if (take(ev, e) && (rc = fn(ctx, e)) != 0)
+                goto done;
+        }
+    }
+done:
+    free(e);
+    json_decref(root);
+    return rc;
+}
+
+struct collect {
+    struct chan_event *out;
+    size_t max, *n;
+};
+
+static int collect_one(void *ctx, const struct chan_event *e)
+{
+    struct collect *c = ctx;
+
+    if (*c->n >= c->max)
+        return -E2BIG;
+    c->out[(*c->n)++] = *e;
+    return 0;
 }
 
 int chan_messenger_parse(const char *body, size_t len, struct chan_event *out, size_t max,
                          size_t *n)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr), *entry, *ev;
-    size_t i, j;
+    struct collect c = {out, max, n};
 
     *n = 0;
-    if (!root)
-        return -EINVAL;
-    if (!json_is_object(root) || !json_is_array(json_object_get(root, "entry")) ||
-        strcmp(json_string_value(json_object_get(root, "object"))
-                   ? json_string_value(json_object_get(root, "object"))
-                   : "",
-               "page") != 0) {
-        json_decref(root);
-        return -EINVAL;
-    }
-    /* "entry is an array and may contain multiple objects" (Meta) */
-    json_array_foreach(json_object_get(root, "entry"), i, entry)
-    {
-        json_array_foreach(json_object_get(entry, "messaging"), j, ev) take(ev, out, max, n);
-    }
+    return chan_messenger_each(body, len, collect_one, &c);
+}
+
+enum chan_messenger_outcome chan_messenger_classify(int status, const char *body, size_t len)
+{
+    /* Graph's temporary errors (docs/channels.md, sources there): unknown (1),
+     * service (2), too many calls (4), user request limit (17), application
+     * limit (341), temporarily blocked (368), rate limit (613), temporary
+     * send failure (1200) */
+    static const int temporary[] = {1, 2, 4, 17, 341, 368, 613, 1200};
+    json_t *root;
+    json_int_t code = -1;
+    size_t i;
+
+    if (status >= 200 && status < 300)
+        return CHAN_MESSENGER_OK;
+    if (status == 0 || status == 429 || status >= 500)
+        return CHAN_MESSENGER_RETRY;
+    root = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+    if (json_is_integer(json_object_get(json_object_get(root, "error"), "code")))
+        code = json_integer_value(json_object_get(json_object_get(root, "error"), "code"));
     json_decref(root);
-    return 0;
+    for (i = 0; i < sizeof(temporary) / sizeof(temporary[0]); i++)
+        if (code == temporary[i])
+            return CHAN_MESSENGER_RETRY;
+    return CHAN_MESSENGER_GIVE_UP;
 }
 
 json_t *chan_messenger_render(const json_t *reply, const char *user)

@@ -30,12 +30,37 @@ struct json_t;
 bool chan_messenger_signature_ok(const char *secret, const char *body, size_t len,
                                  const char *header);
 
-/* Parses a webhook POST body into events (text, quick-reply and postback
- * payloads, attachments as unsupported), skipping echoes, delivery and read
- * receipts. Writes up to max events and their count to *n. Returns 0, or
- * -EINVAL when the body is not a page event ({"object":"page","entry":[…]}). */
+/* Called once per event of a delivery, in order; e is valid only during the
+ * call. A non-zero return stops the walk and is returned by the walker. */
+typedef int (*chan_messenger_event_fn)(void *ctx, const struct chan_event *e);
+
+/* Parses a webhook POST body once and calls fn for every event in it (text,
+ * quick-reply and postback payloads, attachments as unsupported), skipping
+ * echoes, delivery and read receipts. Meta batches many entries and up to
+ * 1000 messaging events in one POST; every one is handed to fn, none dropped.
+ * Returns 0, fn's first non-zero result, -ENOMEM, or -EINVAL when the body is
+ * not a page event ({"object":"page","entry":[…]}); for -EINVAL fn was never
+ * called. */
+MC_MUST_CHECK int chan_messenger_each(const char *body, size_t len, chan_messenger_event_fn fn,
+                                      void *ctx);
+
+/* chan_messenger_each() into an array: writes up to max events and their count
+ * to *n, and returns -E2BIG (with the first max written) when the delivery
+ * holds more. Returns 0, -E2BIG, -ENOMEM or -EINVAL. */
 MC_MUST_CHECK int chan_messenger_parse(const char *body, size_t len, struct chan_event *out,
                                        size_t max, size_t *n);
+
+/* What to do with a Send API answer (docs/channels.md, "Retries"). Graph
+ * reports errors as HTTP 4xx/5xx with {"error":{"code":n,...}}; codes 1, 2,
+ * 4, 17, 341, 368, 613 and 1200 are temporary, like 429, 5xx and no answer. */
+enum chan_messenger_outcome {
+    CHAN_MESSENGER_OK,
+    CHAN_MESSENGER_RETRY,  /* temporary: retry with back-off */
+    CHAN_MESSENGER_GIVE_UP /* token, permission, blocked person, closed window: stop */
+};
+
+/* Classifies an answer: status 0 means no answer at all. */
+enum chan_messenger_outcome chan_messenger_classify(int status, const char *body, size_t len);
 
 /* Renders reply (the conversation's JSON) for user as Send API bodies, in
  * order: long texts split at sentence boundaries into <= 2000-character

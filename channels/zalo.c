@@ -146,9 +146,13 @@ int chan_zalo_parse(const char *body, size_t len, struct chan_event *out, size_t
         return -EINVAL;
     }
     memset(e, 0, sizeof(*e));
+    /* follow/unfollow name the citizen in follower.id and carry no sender
+     * (Zalo's webhook reference, docs/channels.md) */
     if (strncmp(name, "oa_", sizeof "oa_" - 1) == 0 || strcmp(name, "user_received_message") == 0 ||
         strcmp(name, "user_seen_message") == 0 ||
-        !field_text(json_object_get(root, "sender"), "id", e->user, sizeof(e->user))) {
+        !(field_text(json_object_get(root, "sender"), "id", e->user, sizeof(e->user)) ||
+          ((strcmp(name, "follow") == 0 || strcmp(name, "unfollow") == 0) &&
+           field_text(json_object_get(root, "follower"), "id", e->user, sizeof(e->user))))) {
         json_decref(root); /* our own echoes and receipts: nothing to answer */
         return 0;
     }
@@ -257,9 +261,13 @@ fail:
 
 enum chan_zalo_outcome chan_zalo_classify(const char *body, size_t len)
 {
-    /* from production integrations (docs/channels.md): -216 expired token;
-     * -32 and -100 transient; these mean the citizen cannot be reached now */
-    static const int give_up[] = {-213, -217, -227, -230, -232, -234, -244};
+    /* Zalo's OA API answers HTTP 200 with {"error": n} (docs/channels.md,
+     * "Retries", with sources). Temporary: -32 (request limit exceeded), -50
+     * (rate limit), -100 (unknown error, "try again later"). Everything else
+     * is about this message, this citizen or our configuration and will not
+     * change by waiting: retrying it for an hour would hold back every later
+     * reply to the same citizen (one in flight per citizen, in order). */
+    static const int temporary[] = {-32, -50, -100};
     json_t *root = json_loadb(body, len, 0, NULL);
     json_int_t code;
     size_t i;
@@ -274,10 +282,10 @@ enum chan_zalo_outcome chan_zalo_classify(const char *body, size_t len)
         return CHAN_ZALO_OK;
     if (code == -216)
         return CHAN_ZALO_TOKEN_EXPIRED;
-    for (i = 0; i < sizeof(give_up) / sizeof(give_up[0]); i++)
-        if (code == give_up[i])
-            return CHAN_ZALO_GIVE_UP;
-    return CHAN_ZALO_RETRY;
+    for (i = 0; i < sizeof(temporary) / sizeof(temporary[0]); i++)
+        if (code == temporary[i])
+            return CHAN_ZALO_RETRY;
+    return CHAN_ZALO_GIVE_UP;
 }
 
 int chan_zalo_officer_render(const char *text, const char *user, long long age_ms, json_t **out)

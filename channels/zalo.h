@@ -26,8 +26,8 @@ struct json_t;
 enum chan_zalo_outcome {
     CHAN_ZALO_OK,            /* {"error": 0} */
     CHAN_ZALO_TOKEN_EXPIRED, /* -216: refresh the access token, then retry */
-    CHAN_ZALO_RETRY,         /* rate limits and transient errors: retry with back-off */
-    CHAN_ZALO_GIVE_UP /* the citizen blocked the OA, the reply window closed, ...: log, stop */
+    CHAN_ZALO_RETRY,         /* -32, -50, -100, or not the API's answer: retry with back-off */
+    CHAN_ZALO_GIVE_UP        /* any other code (blocked OA, closed window, bad request...): stop */
 };
 
 /* True if header is "mac=" + hex(SHA-256(app_id + body + timestamp +
@@ -36,7 +36,8 @@ enum chan_zalo_outcome {
 bool chan_zalo_signature_ok(const char *app_id, const char *oa_secret, const char *body, size_t len,
                             const char *header);
 
-/* Parses one webhook event (Zalo posts one per request). user_send_text →
+/* Parses one webhook event (Zalo posts one per request). The citizen is
+ * sender.id, or follower.id for follow/unfollow. user_send_text →
  * text (or postback when the text is one of our payloads, sent by a hidden
  * button); follow/unfollow; other user_send_* → unsupported; oa_* echoes and
  * receipts → no event. Ids may be strings or numbers; both become strings.

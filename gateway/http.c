@@ -456,6 +456,9 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         if (!gw->kb || !gw->index || gw->draining)
             return respond_error(gw, wsi, r, 503, "not_ready",
                                  gw->draining ? "Shutting down." : "Data not loaded.");
+        if (gw->metrics.state_unwritable) /* set by the outbox (outbox.c check_state) */
+            return respond_error(gw, wsi, r, 503, "state_unwritable",
+                                 "The state database cannot be written.");
         return respond(gw, wsi, r, 200, "application/json", HTTP_LIT("{\"status\":\"ready\"}"),
                        NULL);
     }
@@ -586,9 +589,13 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH);
     n = clen[0] ? strtoull(clen, NULL, 10) : 0;
-    if (n > HTTP_BODY_MAX) {
+    if (after_prefix(r->path, "/webhooks/"))
+        r->body.max = HTTP_WEBHOOK_BODY_MAX; /* grows as bytes come, up to this */
+    if (n > r->body.max) {
         gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
-        return respond_error(gw, wsi, r, 413, "too_large", "The body is larger than 64 KiB.");
+        return respond_error(gw, wsi, r, 413, "too_large",
+                             r->body.max == HTTP_BODY_MAX ? "The body is larger than 64 KiB."
+                                                          : "The body is larger than 2 MiB.");
     }
     if (n == 0 && !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
         /* no body will come, yet lws 4.1.6 still calls HTTP_BODY_COMPLETION

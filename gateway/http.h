@@ -10,9 +10,12 @@
 
 #include "mc_buf.h"
 
-#define HTTP_BODY_MAX (64 * 1024) /* bytes; a request body (JSON API, webhooks) */
-#define HTTP_PATH_MAX 512         /* bytes; a request path */
-#define HTTP_HDR_MAX 256          /* bytes; one header we keep (signatures) */
+#define HTTP_BODY_MAX (64 * 1024) /* bytes; a request body (JSON API, console) */
+/* bytes; a webhook delivery: Messenger batches up to 1,000 events in one POST
+ * (docs/channels.md), and a body refused with 413 would be redelivered forever */
+#define HTTP_WEBHOOK_BODY_MAX (2 * 1024 * 1024)
+#define HTTP_PATH_MAX 512 /* bytes; a request path */
+#define HTTP_HDR_MAX 256  /* bytes; one header we keep (signatures) */
 
 struct lws;
 struct gw;
@@ -21,7 +24,7 @@ struct http_req {
     bool active; /* fields below are initialised */
     int method;  /* HTTP_GET, HTTP_POST, ... */
     char path[HTTP_PATH_MAX];
-    struct mc_buf body; /* request body, <= HTTP_BODY_MAX */
+    struct mc_buf body; /* request body, <= HTTP_BODY_MAX (webhooks: HTTP_WEBHOOK_BODY_MAX) */
     bool body_too_large;
     bool routed;                   /* answered already: a later HTTP_BODY_COMPLETION is ignored */
     char sig[HTTP_HDR_MAX];        /* X-Hub-Signature-256 or X-ZEvent-Signature */

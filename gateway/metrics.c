@@ -119,6 +119,21 @@ int metrics_render(const struct metrics *m, struct mc_buf *out)
                         (unsigned long long)m->outbox_sent, (unsigned long long)m->outbox_retry,
                         (unsigned long long)m->outbox_failed, (long long)(time(NULL) - m->started),
                         (long long)m->pid);
+    rc |= mc_buf_printf(
+        out,
+        "# HELP motcua_outbox_circuit_open_total Times a platform's circuit opened after a "
+        "temporary failure.\n"
+        "# TYPE motcua_outbox_circuit_open_total counter\n"
+        "motcua_outbox_circuit_open_total %llu\n"
+        "# HELP motcua_state_write_failures_total Outbox outcomes the state database refused.\n"
+        "# TYPE motcua_state_write_failures_total counter\n"
+        "motcua_state_write_failures_total %llu\n"
+        "# HELP motcua_state_unwritable 1 while the state database cannot be written (/readyz "
+        "503).\n"
+        "# TYPE motcua_state_unwritable gauge\n"
+        "motcua_state_unwritable %d\n",
+        (unsigned long long)m->outbox_circuit_open, (unsigned long long)m->state_write_failed,
+        m->state_unwritable ? 1 : 0);
     rc |= render_turns(m, out);
     return rc ? -E2BIG : 0;
 }

@@ -46,7 +46,10 @@ struct metrics {
     uint64_t errors[METRICS_N_ERRORS];
     uint64_t decisions[3]; /* match, clarify, none */
     uint64_t outbox_sent, outbox_retry, outbox_failed;
-    uint64_t understand_us_sum; /* time spent in understanding, microseconds */
+    uint64_t outbox_circuit_open; /* a platform's circuit opened (outbox_guard.h) */
+    uint64_t state_write_failed;  /* outbox outcomes the state database refused */
+    int state_unwritable;         /* 1: the state database takes no writes: /readyz 503 */
+    uint64_t understand_us_sum;   /* time spent in understanding, microseconds */
     uint64_t understand_count;
     uint64_t turn_bucket[METRICS_TURN_BUCKETS + 1]; /* turns per bucket, not cumulative;
                                                        the last is over the highest bound */

@@ -14,50 +14,19 @@
 #include "gw.h"
 #include "mc_buf.h"
 #include "mc_log.h"
+#include "messenger.h"
+#include "outbox_guard.h"
 #include "session.h"
 #include "store.h"
+#include "outbox_int.h"
 #include "zalo.h"
 
-#define OB_URL_MAX 1024 /* bytes; a platform endpoint with its query */
-#define OB_HOST_MAX 256
-#define OB_DUE_BATCH 32           /* rows looked at per pump */
-#define OB_REFRESH_PAUSE_MS 30000 /* after a failed token refresh, wait this long */
+static int channel_index(const char *channel)
+{
+    return strcmp(channel, "zalo") == 0 ? OB_ZALO : OB_MESSENGER;
+}
 
-enum ob_kind { OB_SEND, OB_REFRESH };
-
-struct ob_slot {
-    bool busy;
-    enum ob_kind kind;
-    struct outbox *ob;
-    struct lws *wsi;
-    int64_t row; /* outbox row (OB_SEND) */
-    int64_t created_ms;
-    int attempts;
-    char channel[16];
-    char user[SESSION_USER_KEY_MAX + 1];
-    unsigned char *body; /* LWS_PRE + body_len bytes, owned */
-    size_t body_len;
-    bool body_sent;
-    const char *ctype;
-    char hdr_name[32]; /* one extra request header ("access_token:") */
-    char hdr_value[CFG_STR_MAX];
-    int status; /* HTTP status, 0 until known */
-    struct mc_buf resp;
-};
-
-struct outbox {
-    struct gw *gw;
-    struct store *st; /* borrowed: gw's */
-    struct ob_slot slots[OUTBOX_INFLIGHT_MAX];
-    bool refreshing;
-    int64_t refresh_not_before;
-    char zalo_token[CFG_STR_MAX]; /* current access token (config, or refreshed) */
-    char zalo_refresh[CFG_STR_MAX];
-    bool tokens_unsaved; /* refreshed tokens not yet in chan_token: saved again each pump */
-    uint64_t rng;        /* xorshift state for back-off jitter */
-};
-
-static int64_t now_ms(void)
+int64_t ob_now_ms(void)
 {
     struct timespec ts;
 
@@ -73,21 +42,6 @@ static uint64_t next_rand(struct outbox *ob)
     return ob->rng;
 }
 
-static void load_tokens(struct outbox *ob)
-{
-    const struct mc_config *cfg = ob->gw->cfg;
-    char at[CFG_STR_MAX], rt[CFG_STR_MAX];
-
-    snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", cfg->zalo_access_token);
-    snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", cfg->zalo_refresh_token);
-    /* a token refreshed before a restart is newer than the configured one */
-    if (store_token_get(ob->st, "zalo", at, sizeof(at), rt, sizeof(rt)) == 0) {
-        snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", at);
-        if (rt[0])
-            snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", rt);
-    }
-}
-
 struct outbox *outbox_new(struct gw *gw, struct mc_err *err)
 {
     struct outbox *ob = calloc(1, sizeof(*ob));
@@ -98,12 +52,12 @@ struct outbox *outbox_new(struct gw *gw, struct mc_err *err)
     }
     ob->gw = gw;
     ob->st = gw->store;
-    ob->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
-    load_tokens(ob);
+    ob->rng = (uint64_t)ob_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+    ob_tokens_load(ob);
     return ob;
 }
 
-static void slot_release(struct ob_slot *s)
+void ob_slot_release(struct ob_slot *s)
 {
     if (s->wsi)
         lws_set_wsi_user(s->wsi, NULL); /* later callbacks of this wsi find no slot */
@@ -120,13 +74,13 @@ void outbox_free(struct outbox *ob)
         return;
     for (i = 0; i < OUTBOX_INFLIGHT_MAX; i++)
         if (ob->slots[i].busy)
-            slot_release(&ob->slots[i]);
+            ob_slot_release(&ob->slots[i]);
     free(ob);
 }
 
 int outbox_enqueue(struct outbox *ob, const char *channel, const char *user, const char *body)
 {
-    if (store_outbox_add(ob->st, channel, user, body, now_ms()) == 0)
+    if (store_outbox_add(ob->st, channel, user, body, ob_now_ms()) == 0)
         return 0;
     mc_log(MC_LOG_ERROR, "outbox.db", "op=enqueue channel=%s", channel);
     return -EIO;
@@ -139,16 +93,98 @@ long outbox_pending(struct outbox *ob)
 
 /* ---- results ------------------------------------------------------------ */
 
+/* Writes the outcome held in h; a failure keeps the row held in memory (no
+ * resend, its back-off kept) and the write is tried again with back-off. */
+static void write_hold(struct outbox *ob, struct ob_hold *h)
+{
+    struct store_stats before, after;
+    int rc;
+
+    store_get_stats(ob->st, &before);
+    rc = h->final ? store_outbox_done(ob->st, h->row, h->state, h->attempts)
+                  : store_outbox_retry(ob->st, h->row, h->attempts, h->next_ms);
+    store_get_stats(ob->st, &after);
+    ob_hold_wrote(h, rc == 0, ob_now_ms(), after.commits, after.failures, next_rand(ob));
+    if (rc) {
+        ob->gw->metrics.state_write_failed++;
+        mc_log(MC_LOG_ERROR, "outbox.state_write_failed",
+               "row=%lld op=%s action=held_in_memory next_write_ms=%lld", (long long)h->row,
+               h->final ? "done" : "retry", (long long)(h->rewrite_ms - ob_now_ms()));
+    }
+}
+
+/* Records a row's outcome: final ("sent", "failed") or a retry at next_ms. */
+static void record(struct outbox *ob, int64_t row, bool final, const char *state, int attempts,
+                   int64_t next_ms)
+{
+    struct ob_hold *h = ob_hold_claim(&ob->holds, row);
+
+    if (!h) { /* the pump sends nothing while the holds are full */
+        mc_log(MC_LOG_ERROR, "outbox.holds_full", "row=%lld", (long long)row);
+        if (final ? store_outbox_done(ob->st, row, state, attempts)
+                  : store_outbox_retry(ob->st, row, attempts, next_ms))
+            ob->gw->metrics.state_write_failed++;
+        return;
+    }
+    h->final = final;
+    snprintf(h->state, sizeof(h->state), "%s", final ? state : "");
+    h->attempts = attempts;
+    h->next_ms = next_ms;
+    h->rewrites = 0;
+    write_hold(ob, h);
+}
+
 static void row_done(struct outbox *ob, int64_t row, const char *state, int attempts)
 {
-    if (store_outbox_done(ob->st, row, state, attempts))
-        mc_log(MC_LOG_ERROR, "outbox.db", "op=done row=%lld", (long long)row);
+    record(ob, row, true, state, attempts, 0);
+}
+
+/* Each pump: writes again what failed, forgets what is committed, and sets
+ * the readiness the state database's writes allow. */
+static void check_state(struct outbox *ob)
+{
+    struct store_stats st;
+    size_t i;
+    bool unwritable;
+
+    store_get_stats(ob->st, &st);
+    if (st.failures != ob->seen_failures)
+        ob->commit_failed = true;
+    else if (st.commits != ob->seen_commits)
+        ob->commit_failed = false;
+    ob->seen_commits = st.commits;
+    ob->seen_failures = st.failures;
+    for (i = 0; i < OB_HOLDS_MAX; i++) {
+        struct ob_hold *h = &ob->holds.h[i];
+
+        if (!h->used)
+            continue;
+        switch (ob_hold_next(h, ob_now_ms(), st.commits, st.failures)) {
+        case OB_HOLD_DONE:
+            memset(h, 0, sizeof(*h));
+            break;
+        case OB_HOLD_WRITE:
+            write_hold(ob, h);
+            break;
+        case OB_HOLD_WAIT:
+            break;
+        }
+    }
+    unwritable = ob->commit_failed || ob_hold_unwritten(&ob->holds) > 0;
+    if (unwritable != ob->unwritable) {
+        if (unwritable)
+            mc_log(MC_LOG_ERROR, "state.unwritable", "held_rows=%zu readyz=503",
+                   ob_hold_unwritten(&ob->holds));
+        else
+            mc_log(MC_LOG_INFO, "state.writable", "readyz=200");
+    }
+    ob->unwritable = unwritable;
+    ob->gw->metrics.state_unwritable = unwritable;
 }
 
 static void row_retry(struct outbox *ob, struct ob_slot *s, const char *why)
 {
-    int64_t now = now_ms(), wait;
-    int shift = s->attempts < 20 ? s->attempts : 20;
+    int64_t now = ob_now_ms(), wait;
 
     if (now - s->created_ms > (int64_t)ob->gw->cfg->outbox_give_up_seconds * 1000) {
         row_done(ob, s->row, "failed", s->attempts + 1);
@@ -157,111 +193,85 @@ static void row_retry(struct outbox *ob, struct ob_slot *s, const char *why)
                s->channel, (long long)s->row, s->attempts + 1, why);
         return;
     }
-    wait = (int64_t)1000 << shift;
-    if (wait > OUTBOX_BACKOFF_MAX_MS)
-        wait = OUTBOX_BACKOFF_MAX_MS;
-    wait += (int64_t)(next_rand(ob) % (uint64_t)(wait / 2 + 1)); /* jitter: 1x..1.5x */
-    if (store_outbox_retry(ob->st, s->row, s->attempts + 1, now + wait))
-        mc_log(MC_LOG_ERROR, "outbox.db", "op=retry row=%lld", (long long)s->row);
+    wait = ob_backoff_ms(s->attempts + 1, next_rand(ob), OUTBOX_BACKOFF_MAX_MS);
+    record(ob, s->row, false, "", s->attempts + 1, now + wait);
     ob->gw->metrics.outbox_retry++;
     mc_log(MC_LOG_WARN, "outbox.retry", "channel=%s row=%lld attempt=%d reason=%s wait_ms=%lld",
            s->channel, (long long)s->row, s->attempts + 1, why, (long long)wait);
 }
 
-static void start_refresh(struct outbox *ob);
+/* A temporary failure of the platform itself: nothing more goes there for a while. */
+static void platform_failed(struct outbox *ob, struct ob_slot *s)
+{
+    struct ob_circuit *c = &ob->circuit[channel_index(s->channel)];
+
+    ob_circuit_failure(c, ob_now_ms(), next_rand(ob));
+    ob->gw->metrics.outbox_circuit_open++;
+    mc_log(MC_LOG_WARN, "outbox.circuit_open", "channel=%s failures=%d wait_ms=%lld", s->channel,
+           c->failures, (long long)(c->open_until_ms - ob_now_ms()));
+}
+
+static void give_up(struct outbox *ob, struct ob_slot *s, const char *body)
+{
+    row_done(ob, s->row, "failed", s->attempts + 1);
+    ob->gw->metrics.outbox_failed++;
+    mc_log(MC_LOG_ERROR, "outbox.rejected", "channel=%s row=%lld status=%d response=%.120s",
+           s->channel, (long long)s->row, s->status, body);
+}
 
 static void finish_send(struct outbox *ob, struct ob_slot *s)
 {
     const char *body = s->resp.data ? s->resp.data : "";
+    bool zalo = strcmp(s->channel, "zalo") == 0;
     char why[32];
 
     snprintf(why, sizeof(why), "http_%d", s->status);
-    if (s->status == 0) {
-        row_retry(ob, s, "no_response");
+    if (!zalo) {
+        switch (chan_messenger_classify(s->status, body, s->resp.len)) {
+        case CHAN_MESSENGER_OK:
+            break;
+        case CHAN_MESSENGER_RETRY:
+            platform_failed(ob, s);
+            row_retry(ob, s, s->status ? why : "no_response");
+            return;
+        case CHAN_MESSENGER_GIVE_UP:
+            give_up(ob, s, body);
+            return;
+        }
+    } else if (s->status == 0 || s->status == 429 || s->status >= 500) {
+        platform_failed(ob, s);
+        row_retry(ob, s, s->status ? why : "no_response");
         return;
-    }
-    if (s->status == 429 || s->status >= 500) {
-        row_retry(ob, s, why);
+    } else if (s->status < 200 || s->status >= 300) {
+        give_up(ob, s, body);
         return;
-    }
-    if (s->status < 200 || s->status >= 300) {
-        row_done(ob, s->row, "failed", s->attempts + 1);
-        ob->gw->metrics.outbox_failed++;
-        mc_log(MC_LOG_ERROR, "outbox.rejected", "channel=%s row=%lld status=%d", s->channel,
-               (long long)s->row, s->status);
-        return;
-    }
-    if (strcmp(s->channel, "zalo") == 0) {
+    } else {
         switch (chan_zalo_classify(body, s->resp.len)) {
         case CHAN_ZALO_OK:
             break;
         case CHAN_ZALO_TOKEN_EXPIRED:
-            /* not the message's fault: refresh and send it again, no attempt counted */
+            /* an attempt like any other, with back-off: a refresh that fails
+             * (spent refresh token) must not turn into a resend loop */
             mc_log(MC_LOG_WARN, "outbox.token_expired", "channel=zalo row=%lld", (long long)s->row);
-            start_refresh(ob);
+            row_retry(ob, s, "zalo_token");
+            if (strcmp(s->hdr_value, ob->zalo_token) == 0)
+                ob_refresh_start(ob); /* not already replaced while this request was out */
             return;
         case CHAN_ZALO_RETRY:
+            platform_failed(ob, s);
             row_retry(ob, s, "zalo_transient");
             return;
         case CHAN_ZALO_GIVE_UP:
-            row_done(ob, s->row, "failed", s->attempts + 1);
-            ob->gw->metrics.outbox_failed++;
-            mc_log(MC_LOG_ERROR, "outbox.unreachable", "channel=zalo row=%lld response=%.120s",
-                   (long long)s->row, body);
+            give_up(ob, s, body);
             return;
         }
     }
+    ob_circuit_success(&ob->circuit[channel_index(s->channel)]);
     row_done(ob, s->row, "sent", s->attempts + 1);
     ob->gw->metrics.outbox_sent++;
-    ob->gw->metrics.msg_out[strcmp(s->channel, "zalo") == 0 ? METRICS_ZALO : METRICS_MESSENGER]++;
+    ob->gw->metrics.msg_out[zalo ? METRICS_ZALO : METRICS_MESSENGER]++;
     mc_log(MC_LOG_INFO, "outbox.sent", "channel=%s row=%lld attempts=%d", s->channel,
            (long long)s->row, s->attempts + 1);
-}
-
-/* Writes the current Zalo tokens to chan_token, so a restart uses them (the
- * refresh token is single-use: the one in the config is spent). Returns 0
- * or -EIO. */
-static int save_tokens(struct outbox *ob)
-{
-    if (store_token_put(ob->st, "zalo", ob->zalo_token, ob->zalo_refresh, now_ms() / 1000)) {
-        mc_log(MC_LOG_ERROR, "outbox.token_save_failed",
-               "channel=zalo action=kept_in_memory_retrying");
-        return -EIO;
-    }
-    return 0;
-}
-
-/* Retries a failed save_tokens(); the tokens stay in memory meanwhile. */
-static void save_tokens_again(struct outbox *ob)
-{
-    if (!ob->tokens_unsaved || save_tokens(ob))
-        return;
-    ob->tokens_unsaved = false;
-    mc_log(MC_LOG_INFO, "outbox.token_saved", "channel=zalo after=retry");
-}
-
-static void finish_refresh(struct outbox *ob, struct ob_slot *s)
-{
-    json_t *j = s->status >= 200 && s->status < 300 && s->resp.data
-                    ? json_loads(s->resp.data, 0, NULL)
-                    : NULL;
-    const char *at = json_string_value(json_object_get(j, "access_token"));
-    const char *rt = json_string_value(json_object_get(j, "refresh_token"));
-
-    ob->refreshing = false;
-    if (!at || !at[0] || strlen(at) >= sizeof(ob->zalo_token)) {
-        ob->refresh_not_before = now_ms() + OB_REFRESH_PAUSE_MS;
-        mc_log(MC_LOG_ERROR, "outbox.refresh_failed", "channel=zalo status=%d", s->status);
-        json_decref(j);
-        return;
-    }
-    snprintf(ob->zalo_token, sizeof(ob->zalo_token), "%s", at);
-    if (rt && strlen(rt) < sizeof(ob->zalo_refresh))
-        snprintf(ob->zalo_refresh, sizeof(ob->zalo_refresh), "%s", rt);
-    ob->tokens_unsaved = save_tokens(ob) != 0; /* retried by every pump until it works */
-    mc_log(MC_LOG_INFO, "outbox.refreshed", "channel=zalo saved=%s",
-           ob->tokens_unsaved ? "no" : "yes");
-    json_decref(j);
 }
 
 static void slot_finish(struct ob_slot *s)
@@ -273,8 +283,8 @@ static void slot_finish(struct ob_slot *s)
     if (s->kind == OB_SEND)
         finish_send(ob, s);
     else
-        finish_refresh(ob, s);
-    slot_release(s);
+        ob_refresh_finish(ob, s);
+    ob_slot_release(s);
     outbox_pump(ob); /* the citizen's next message may go now */
 }
 
@@ -317,7 +327,7 @@ static int split_url(const char *url, bool *tls, char *host, size_t hcap, int *p
     return 0;
 }
 
-static struct ob_slot *free_slot(struct outbox *ob)
+struct ob_slot *ob_free_slot(struct outbox *ob)
 {
     size_t i;
 
@@ -328,7 +338,7 @@ static struct ob_slot *free_slot(struct outbox *ob)
 }
 
 /* Connects s to url; the body and headers are already in s. */
-static int slot_connect(struct outbox *ob, struct ob_slot *s, const char *url)
+int ob_slot_connect(struct outbox *ob, struct ob_slot *s, const char *url)
 {
     struct lws_client_connect_info i;
     char host[OB_HOST_MAX];
@@ -364,7 +374,7 @@ static int slot_connect(struct outbox *ob, struct ob_slot *s, const char *url)
     return 0;
 }
 
-static int slot_set_body(struct ob_slot *s, const char *body, size_t len)
+int ob_slot_set_body(struct ob_slot *s, const char *body, size_t len)
 {
     s->body = malloc(LWS_PRE + len + 1);
     if (!s->body)
@@ -373,42 +383,6 @@ static int slot_set_body(struct ob_slot *s, const char *body, size_t len)
     s->body_len = len;
     mc_buf_init(&s->resp, OUTBOX_RESPONSE_MAX);
     return 0;
-}
-
-static void start_refresh(struct outbox *ob)
-{
-    const struct mc_config *cfg = ob->gw->cfg;
-    struct ob_slot *s;
-    char form[CFG_STR_MAX * 3];
-    int n;
-
-    if (ob->refreshing || now_ms() < ob->refresh_not_before)
-        return;
-    if (!ob->zalo_refresh[0] || !cfg->zalo_app_secret[0]) {
-        mc_log(MC_LOG_ERROR, "outbox.refresh_failed", "channel=zalo reason=no_refresh_token");
-        ob->refresh_not_before = now_ms() + OB_REFRESH_PAUSE_MS;
-        return;
-    }
-    s = free_slot(ob);
-    if (!s)
-        return; /* the next pump tries again */
-    /* tokens are URL-safe by the platform's design; form-encode all the same */
-    n = snprintf(form, sizeof(form), "app_id=%s&grant_type=refresh_token&refresh_token=%s",
-                 cfg->zalo_app_id, ob->zalo_refresh);
-    if (n < 0 || (size_t)n >= sizeof(form) || slot_set_body(s, form, (size_t)n))
-        return;
-    s->ob = ob;
-    s->kind = OB_REFRESH;
-    s->ctype = "application/x-www-form-urlencoded";
-    snprintf(s->hdr_name, sizeof(s->hdr_name), "secret_key:");
-    snprintf(s->hdr_value, sizeof(s->hdr_value), "%s", cfg->zalo_app_secret);
-    snprintf(s->channel, sizeof(s->channel), "zalo");
-    ob->refreshing = true;
-    if (slot_connect(ob, s, cfg->zalo_oauth_url)) {
-        ob->refreshing = false;
-        mc_log(MC_LOG_ERROR, "outbox.refresh_failed", "channel=zalo reason=bad_oauth_url");
-        slot_release(s);
-    }
 }
 
 static bool user_in_flight(struct outbox *ob, const char *channel, const char *user)
@@ -420,6 +394,17 @@ static bool user_in_flight(struct outbox *ob, const char *channel, const char *u
             strcmp(ob->slots[i].channel, channel) == 0 && strcmp(ob->slots[i].user, user) == 0)
             return true;
     return false;
+}
+
+static int channel_in_flight(struct outbox *ob, int c)
+{
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < OUTBOX_INFLIGHT_MAX; i++)
+        n += ob->slots[i].busy && ob->slots[i].kind == OB_SEND &&
+             channel_index(ob->slots[i].channel) == c;
+    return n;
 }
 
 static void start_send(struct outbox *ob, struct ob_slot *s, const struct store_outbox_row *r)
@@ -435,9 +420,15 @@ static void start_send(struct outbox *ob, struct ob_slot *s, const struct store_
     snprintf(s->channel, sizeof(s->channel), "%s", r->channel);
     snprintf(s->user, sizeof(s->user), "%s", r->user);
     s->attempts = r->attempts;
+    {
+        const struct ob_hold *h = ob_hold_find(&ob->holds, r->id);
+
+        if (h && h->attempts > s->attempts)
+            s->attempts = h->attempts; /* its retry was not written: memory knows better */
+    }
     s->created_ms = r->created_ms;
     s->ctype = "application/json";
-    if (slot_set_body(s, r->body, r->body_len))
+    if (ob_slot_set_body(s, r->body, r->body_len))
         return;
     if (strcmp(s->channel, "messenger") == 0) {
         n = snprintf(url, sizeof(url), "%s/me/messages?access_token=%s", cfg->messenger_graph_url,
@@ -447,11 +438,11 @@ static void start_send(struct outbox *ob, struct ob_slot *s, const struct store_
         snprintf(s->hdr_name, sizeof(s->hdr_name), "access_token:");
         snprintf(s->hdr_value, sizeof(s->hdr_value), "%s", ob->zalo_token);
     }
-    if (n < 0 || (size_t)n >= sizeof(url) || slot_connect(ob, s, url)) {
+    if (n < 0 || (size_t)n >= sizeof(url) || ob_slot_connect(ob, s, url)) {
         mc_log(MC_LOG_ERROR, "outbox.bad_url", "channel=%s", s->channel);
         row_done(ob, s->row, "failed", s->attempts);
         ob->gw->metrics.outbox_failed++;
-        slot_release(s);
+        ob_slot_release(s);
     }
 }
 
@@ -463,17 +454,28 @@ void outbox_pump(struct outbox *ob)
 
     if (!ob || !ob->gw->ctx)
         return;
-    save_tokens_again(ob);
-    if (store_outbox_due(ob->st, now_ms(), rows, OB_DUE_BATCH, &n)) {
+    check_state(ob);
+    ob_tokens_save_again(ob);
+    if (!ob->refreshing && ob_now_ms() >= ob->refresh_not_before)
+        ob_refresh_early(ob);
+    if (ob_hold_count(&ob->holds) >= OB_HOLDS_MAX)
+        return; /* the state database takes no outcome: send nothing more */
+    if (store_outbox_due(ob->st, ob_now_ms(), rows, OB_DUE_BATCH, &n)) {
         mc_log(MC_LOG_ERROR, "outbox.db", "op=due");
         return;
     }
     for (i = 0; i < n; i++) {
+        int c = channel_index(rows[i].channel);
+
+        if (ob_hold_blocks(&ob->holds, rows[i].id, ob_now_ms()))
+            continue; /* its outcome is known but not yet in the database */
         if (user_in_flight(ob, rows[i].channel, rows[i].user))
             continue; /* its reply before this one is still on the way */
-        if (strcmp(rows[i].channel, "zalo") == 0 && ob->refreshing)
+        if (c == OB_ZALO && ob->refreshing)
             continue;
-        s = free_slot(ob);
+        if (!ob_circuit_allows(&ob->circuit[c], ob_now_ms(), channel_in_flight(ob, c)))
+            continue; /* the platform failed lately: wait, then one probe at a time */
+        s = ob_free_slot(ob);
         if (!s)
             break;
         start_send(ob, s, &rows[i]);
@@ -552,8 +554,8 @@ int outbox_callback(struct gw *gw, void *vwsi, int reason, void *user, void *in,
         /* closed before completing: a timeout or a dropped connection. A 5xx
          * or 429 already seen still counts as such; anything else is "no
          * answer" and retried (at least once delivery). */
-        if (!(s->status >= 200 && s->status < 300 && s->resp.len > 0) && s->status != 429 &&
-            s->status < 500)
+        if (!(s->status >= 200 && s->status < 300 && s->resp.len > 0) &&
+            !(s->status >= 400 && s->resp.len > 0) && s->status != 429 && s->status < 500)
             s->status = 0;
         slot_finish(s);
         break;

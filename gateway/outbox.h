@@ -2,9 +2,14 @@
  * Replies are rows of the store's outbox (store.h), committed before the
  * webhook is acknowledged; a pump sends them with the lws HTTP client on the same
  * event loop (never blocking it), one in flight per citizen so order is
- * kept, retrying timeouts, 5xx and 429 with exponential back-off and
- * jitter, refreshing an expired Zalo token, and giving up after
- * outbox.give_up_seconds with an error log and a metric. A restart resumes
+ * kept. Temporary failures (no answer, 5xx, 429, Graph's and Zalo's
+ * temporary error codes) are retried with exponential back-off and jitter
+ * per row and per platform (a circuit); other errors are final; an expired
+ * Zalo token is refreshed (and refreshed early once its lifetime is known);
+ * a row whose outcome the state database refuses is held in memory, never
+ * resent at once, and /readyz reports 503 meanwhile (outbox_guard.h,
+ * docs/channels.md "Retries and back-off"). After outbox.give_up_seconds a
+ * row is given up with an error log and a metric. A restart resumes
  * whatever is still queued. Event-loop thread only. */
 #ifndef MOTCUA_GATEWAY_OUTBOX_H
 #define MOTCUA_GATEWAY_OUTBOX_H

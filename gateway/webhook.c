@@ -189,32 +189,49 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
     return rc;
 }
 
+struct walk {
+    struct gw *gw;
+    const char *channel;
+};
+
+/* One event of a delivery: de-duplicated, understood, its replies queued. */
+static int one_event(void *ctx, const struct chan_event *e)
+{
+    struct walk *w = ctx;
+    int fresh = store_event_first_time(w->gw->store, w->channel, e->event_id, (int64_t)time(NULL));
+
+    if (fresh < 0)
+        return fresh;
+    if (fresh == 0) {
+        mc_log(MC_LOG_INFO, "webhook.duplicate", "channel=%s", w->channel);
+        return 0;
+    }
+    return handle_event(w->gw, w->channel, e);
+}
+
 /* All events of one delivery in one unit of the store's batch: either every
  * reply is queued and every event marked seen, or nothing is and the
  * platform's redelivery gets a clean second chance. The batch is committed
  * (gw_flush) before the platform hears 200, so an acknowledged event is
- * never lost to a crash. */
-static void handle_all(struct gw *gw, const char *channel, struct chan_event *ev, size_t n,
-                       struct webhook_result *out)
+ * never lost to a crash. A Messenger body (one != NULL: a Zalo event) is
+ * walked event by event, however many it holds: Meta batches up to 1000. */
+static void handle_all(struct gw *gw, const char *channel, const char *body, size_t len,
+                       const struct chan_event *one, struct webhook_result *out)
 {
-    size_t i;
-    int rc = 0, fresh;
+    struct walk w = {gw, channel};
+    int rc;
 
     if (store_unit_begin(gw->store)) {
         set_error(out, 503, "busy", "Try again.");
         return;
     }
-    for (i = 0; i < n && !rc; i++) {
-        fresh = store_event_first_time(gw->store, channel, ev[i].event_id, (int64_t)time(NULL));
-        if (fresh < 0)
-            rc = fresh;
-        else if (fresh == 0)
-            mc_log(MC_LOG_INFO, "webhook.duplicate", "channel=%s", channel);
-        else
-            rc = handle_event(gw, channel, &ev[i]);
-    }
+    rc = one ? one_event(&w, one) : chan_messenger_each(body, len, one_event, &w);
     if (store_unit_end(gw->store, rc == 0) && !rc)
         rc = -EIO;
+    if (rc == -EINVAL && !one) {
+        set_error(out, 400, "bad_event", "Not a Messenger page event.");
+        return;
+    }
     if (rc || gw_flush(gw)) {
         gw->metrics.errors[METRICS_ERR_INTERNAL]++;
         mc_log(MC_LOG_ERROR, "webhook.failed", "channel=%s rc=%d", channel, rc);
@@ -228,9 +245,6 @@ static void handle_all(struct gw *gw, const char *channel, struct chan_event *ev
 void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const char *signature,
                             struct webhook_result *out)
 {
-    struct chan_event *ev;
-    size_t n = 0;
-
     if (!cfg_messenger_enabled(gw->cfg)) {
         set_error(out, 404, "channel_disabled", "This channel is not enabled.");
         return;
@@ -242,18 +256,7 @@ void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const c
         set_error(out, 403, "bad_signature", "X-Hub-Signature-256 is missing or wrong.");
         return;
     }
-    ev = calloc(CHAN_EVENTS_MAX, sizeof(*ev));
-    if (!ev) {
-        set_error(out, 503, "internal", "Out of memory.");
-        return;
-    }
-    if (chan_messenger_parse(body, len, ev, CHAN_EVENTS_MAX, &n)) {
-        set_error(out, 400, "bad_event", "Not a Messenger page event.");
-        free(ev);
-        return;
-    }
-    handle_all(gw, "messenger", ev, n, out);
-    free(ev);
+    handle_all(gw, "messenger", body, len, NULL, out);
 }
 
 void webhook_zalo_post(struct gw *gw, const char *body, size_t len, const char *signature,
@@ -278,5 +281,9 @@ void webhook_zalo_post(struct gw *gw, const char *body, size_t len, const char *
         set_error(out, 400, "bad_event", "Not a Zalo event.");
         return;
     }
-    handle_all(gw, "zalo", &ev, n, out);
+    if (n == 0) { /* an echo or receipt: nothing to answer */
+        set(out, 200, "text/plain", "EVENT_RECEIVED");
+        return;
+    }
+    handle_all(gw, "zalo", NULL, 0, &ev, out);
 }

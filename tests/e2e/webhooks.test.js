@@ -1,5 +1,7 @@
 // tests/e2e/webhooks.test.js - Messenger and Zalo bridges against local
-// fake Graph and Zalo servers that record what they receive (issue 6).
+// fake Graph and Zalo servers that record what they receive (issue 6), and
+// answer as the platforms document (issue 17: errors, batching, follow
+// events, the single-use refresh token; see lib/fake_platform.js).
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -7,7 +9,7 @@ const crypto = require('node:crypto');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { startServer, tempDir } = require('./lib/server');
-const { startFake } = require('./lib/fake_platform');
+const { startFake, graphError, zaloError, startZaloOAuth, zaloFollow } = require('./lib/fake_platform');
 
 const APP_SECRET = 'test-app-secret';
 const VERIFY = 'verify-me';
@@ -146,7 +148,7 @@ test('Messenger: verification, signatures, one reply per event, de-duplication',
 
 test('Messenger: 500 twice then 200 delivers once and keeps order', async () => {
   const fake = await startFake({ status: 200, body: { message_id: 'ok' } });
-  fake.script.push({ status: 500, body: { error: 'boom' } }, { status: 503, body: 'down' });
+  fake.script.push(graphError(2, 500, 'An unexpected error has occurred. Please retry your request later.'), { status: 503, body: 'down' });
   const srv = await startServer({ env: messengerEnv(fake) });
   try {
     let r = await postMessenger(srv, messengerEvent('psid-order', 'đăng ký tạm trú'));
@@ -248,7 +250,8 @@ test('Zalo: signatures, replies, duplicates, follow, images and echoes', async (
     await fake.until((q) => zsends(q).length > m);
     assert.match(zsends(fake.requests).at(-1).json.message.text, /chỉ đọc được tin nhắn chữ/);
 
-    r = await postZalo(srv, { app_id: ZALO_APP, event_name: 'follow', timestamp: String(Date.now()), follower: { id: '888' }, sender: { id: '888' }, recipient: { id: 'oa' } });
+    // as Zalo sends it: follower.id, no sender (issue 17: the greeting never fired)
+    r = await postZalo(srv, zaloFollow(ZALO_APP, '888'));
     assert.equal(r.status, 200);
     await fake.until((q) => zsends(q).some((x) => x.json.recipient.user_id === '888'));
 
@@ -347,4 +350,186 @@ test('Messenger: a reply that cannot be delivered is given up after outbox.give_
     await sleep(2500);
     assert.equal(sends(down.requests).length, tries); // nothing more after giving up
   } finally { await srv.stop(); await down.close(); }
+});
+
+// ---- issue 17: the outbox against documented platform behaviour -------------
+
+const readyz = async (srv) => (await fetch(srv.url + '/readyz')).status;
+async function until(pred, ms, what) {
+  const t0 = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - t0 > ms) throw new Error('timed out: ' + what);
+    await sleep(100);
+  }
+}
+const metric = async (srv, re) => Number(((await (await fetch(srv.url + '/metrics')).text()).match(re) || [])[1]);
+
+test('Messenger: a batched delivery of 120 events answers every one (none dropped after 32)', async () => {
+  const fake = await startFake({ status: 200, body: { recipient_id: 'x', message_id: 'ok' } });
+  const srv = await startServer({ env: messengerEnv(fake) });
+  try {
+    // Meta batches many entries and up to 1000 messaging events in one POST
+    const entry = [0, 1, 2].map((e) => ({ id: 'PAGE', time: Date.now(), messaging: Array.from({ length: 40 }, (_, k) => (
+      { sender: { id: `psid-b${e}-${k}` }, recipient: { id: 'PAGE' }, timestamp: Date.now(), message: { mid: `m_batch_${e}_${k}`, text: 'xin chào' } })) }));
+    const r = await postMessenger(srv, { object: 'page', entry });
+    assert.equal(r.status, 200);
+    await fake.until((q) => new Set(sends(q).map((x) => x.json.recipient.id)).size >= 120, 30000);
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Messenger: a delivery larger than 64 KiB is taken whole (a 413 would be redelivered forever)', async () => {
+  const fake = await startFake({ status: 200, body: { recipient_id: 'x', message_id: 'ok' } });
+  const srv = await startServer({ env: messengerEnv(fake) });
+  try {
+    const pad = ' cho tôi hỏi thủ tục'.repeat(6);
+    const entry = [{ id: 'PAGE', time: Date.now(), messaging: Array.from({ length: 400 }, (_, k) => (
+      { sender: { id: `psid-big-${k}` }, recipient: { id: 'PAGE' }, timestamp: Date.now(), message: { mid: `m_big_${k}`, text: 'xin chào' + pad } })) }];
+    const body = JSON.stringify({ object: 'page', entry });
+    assert.ok(Buffer.byteLength(body) > 64 * 1024, `body is ${Buffer.byteLength(body)} bytes`);
+    const r = await postMessenger(srv, { object: 'page', entry });
+    assert.equal(r.status, 200);
+    await fake.until((q) => new Set(sends(q).map((x) => x.json.recipient.id)).size >= 400, 60000);
+    // the JSON API keeps its 64 KiB limit
+    const big = await fetch(srv.url + '/api/v1/ask', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'a'.repeat(70 * 1024) }) });
+    assert.equal(big.status, 413);
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Messenger: Graph errors with a retryable code in a 4xx are retried; others are final', async () => {
+  const fake = await startFake({ status: 200, body: { recipient_id: 'x', message_id: 'ok' } });
+  fake.script.push(graphError(613, 400, 'Calls to this api have exceeded the rate limit.'), graphError(1200, 400, 'Temporary send message failure.'));
+  const srv = await startServer({ env: messengerEnv(fake) });
+  try {
+    let r = await postMessenger(srv, messengerEvent('psid-613', 'xin chào'));
+    assert.equal(r.status, 200);
+    await fake.until((q) => sends(q).some((x) => x.answered === 200), 15000);
+    const first = sends(fake.requests)[0].body;
+    assert.deepEqual(sends(fake.requests).filter((x) => x.body === first).map((x) => x.answered), [400, 400, 200]);
+    // 551 "This person isn't available right now": not retried
+    await sleep(1500);
+    const n = sends(fake.requests).length;
+    fake.defaultResponse = graphError(551, 400, 'This person is not available right now.');
+    r = await postMessenger(srv, messengerEvent('psid-551', 'cảm ơn'));
+    assert.equal(r.status, 200);
+    await fake.until((q) => sends(q).length > n);
+    await sleep(2500);
+    const tries = sends(fake.requests).slice(n);
+    assert.equal(tries.length, new Set(tries.map((x) => x.body)).size, 'no body sent twice');
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Outbox: a state database that refuses the outcome causes no resend storm; /readyz 503 until it heals', async () => {
+  const fake = await startFake({ status: 200, body: { recipient_id: 'x', message_id: 'ok' } });
+  const srv = await startServer({ env: messengerEnv(fake) });
+  const db = path.join(srv.dir, 'state.db');
+  try {
+    assert.equal(await readyz(srv), 200);
+    sql(db, "CREATE TRIGGER block_outbox BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    for (let i = 0; i < 8; i++) assert.equal((await postMessenger(srv, messengerEvent('psid-disk' + i, 'xin chào'))).status, 200);
+    await fake.until((q) => new Set(sends(q).map((x) => x.json.recipient.id)).size >= 8, 10000);
+    await sleep(3000);
+    const out = sends(fake.requests);
+    const distinct = new Set(out.map((x) => x.body)).size;
+    assert.equal(out.length, distinct, `each reply sent once, not resent (${out.length} sends of ${distinct} replies)`);
+    assert.equal(await readyz(srv), 503);
+    assert.match(srv.logs(), /level=error event=outbox\.state_write_failed/);
+    assert.ok(await metric(srv, /motcua_state_write_failures_total (\d+)/) >= 1);
+    assert.equal(await metric(srv, /motcua_state_unwritable (\d+)/), 1);
+    sql(db, 'DROP TRIGGER block_outbox');
+    await until(async () => (await readyz(srv)) === 200, 40000, '/readyz back to 200');
+    assert.deepEqual(sql(db, "SELECT count(*) FROM outbox WHERE state = 'queued'"), [[0]]);
+    assert.equal(sends(fake.requests).length, distinct, 'nothing resent once the outcome was written');
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Outbox: a platform that is down gets backed-off probes, not a storm (8 replies, 3 s)', async () => {
+  const down = await startFake({ status: 503, body: 'unavailable' });
+  const srv = await startServer({ env: messengerEnv(down) });
+  const db = path.join(srv.dir, 'state.db');
+  try {
+    // the worst case of the report: the platform down and the disk full
+    sql(db, "CREATE TRIGGER block_outbox BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const t0 = Date.now();
+    for (let i = 0; i < 8; i++) assert.equal((await postMessenger(srv, messengerEvent('psid-down' + i, 'xin chào'))).status, 200);
+    await sleep(3000 - (Date.now() - t0));
+    const n = sends(down.requests).length;
+    assert.ok(n >= 1 && n < 10, `${n} sends in 3 s`);
+    assert.ok(await metric(srv, /motcua_outbox_circuit_open_total (\d+)/) >= 1);
+  } finally { await srv.stop(); await down.close(); }
+});
+
+test('Zalo: -216 with a spent refresh token counts attempts and backs off (no resend loop)', async () => {
+  const fake = await startFake(zaloError(-216, 'Access token is invalid'));
+  const oauth = await startZaloOAuth('refresh-already-spent'); // the configured refresh-1 was used before
+  const srv = await startServer({ env: zaloEnv(fake, oauth) });
+  try {
+    for (const u of ['2001', '2002', '2003']) assert.equal((await postZalo(srv, zaloEvent(u, 'user_send_text', 'xin chào'))).status, 200);
+    await sleep(5000);
+    const n = zsends(fake.requests).length;
+    assert.ok(n >= 3 && n <= 15, `${n} sends in 5 s`);
+    assert.ok(oauth.requests.length <= 2, `${oauth.requests.length} refresh requests`);
+    assert.ok(await metric(srv, /motcua_outbox_total\{result="retry"\} (\d+)/) >= 3, 'attempts counted');
+  } finally { await srv.stop(); await fake.close(); await oauth.close(); }
+});
+
+test('Zalo: an error code outside the temporary ones is final: the citizen\'s next answer still goes', async () => {
+  const fake = await startFake();
+  let poisoned = null; // the first body ever sent is refused with -201 each time
+  fake.answer = (rec) => {
+    poisoned ??= rec.body;
+    return rec.body === poisoned ? zaloError(-201, 'Invalid parameter') : zaloError(0, 'Success');
+  };
+  const srv = await startServer({ env: zaloEnv(fake) });
+  try {
+    assert.equal((await postZalo(srv, zaloEvent('3001', 'user_send_text', 'đăng ký khai sinh'))).status, 200);
+    await fake.until((q) => zsends(q).length >= 1);
+    await sleep(500);
+    const n = zsends(fake.requests).length;
+    assert.equal((await postZalo(srv, zaloEvent('3001', 'user_send_text', 'cảm ơn'))).status, 200);
+    // before the fix the refused reply was retried for an hour and everything
+    // after it waited: nothing but the poisoned body was ever sent
+    await fake.until((q) => zsends(q).some((x) => x.body !== poisoned), 6000);
+    assert.equal(zsends(fake.requests).filter((x) => x.body === poisoned).length, 1, 'the refused reply was not retried');
+  } finally { await srv.stop(); await fake.close(); }
+});
+
+test('Zalo: the token is refreshed before it expires', async () => {
+  const fake = await startFake(zaloError(0, 'Success'));
+  fake.script.push(zaloError(-216, 'Access token is invalid')); // the configured token's age is unknown
+  const oauth = await startZaloOAuth('refresh-1', '4'); // tokens that live 4 s
+  const srv = await startServer({ env: zaloEnv(fake, oauth) });
+  try {
+    assert.equal((await postZalo(srv, zaloEvent('4001', 'user_send_text', 'xin chào'))).status, 200);
+    await oauth.until((q) => q.length >= 1, 10000);
+    await oauth.until((q) => q.length >= 2, 10000); // no -216 in between: refreshed early
+    assert.ok(oauth.issued.length >= 2);
+    assert.match(oauth.requests[1].body, /refresh_token=refresh-2/, 'the new refresh token, used once');
+  } finally { await srv.stop(); await fake.close(); await oauth.close(); }
+});
+
+test('Zalo: a newly configured token wins over the stored one after a re-authorisation', async () => {
+  const fake = await startFake(zaloError(0, 'Success'));
+  fake.script.push(zaloError(-216, 'Access token is invalid'));
+  const oauth = await startZaloOAuth('refresh-1');
+  const dir = tempDir();
+  let srv = await startServer({ dir, env: zaloEnv(fake, oauth) });
+  try {
+    assert.equal((await postZalo(srv, zaloEvent('5001', 'user_send_text', 'xin chào'))).status, 200);
+    await fake.until((q) => zsends(q).some((x) => x.headers.access_token === 'zalo-token-2' && x.answered === 200), 15000);
+    await srv.stop();
+    // same configuration: the refreshed, stored token is the newer one
+    srv = await startServer({ dir, env: zaloEnv(fake, oauth) });
+    let n = zsends(fake.requests).length;
+    assert.equal((await postZalo(srv, zaloEvent('5001', 'user_send_text', 'cảm ơn'))).status, 200);
+    await fake.until((q) => zsends(q).length > n);
+    assert.equal(zsends(fake.requests)[n].headers.access_token, 'zalo-token-2');
+    await srv.stop();
+    // the operator re-authorised the OA and configured the new pair
+    srv = await startServer({ dir, env: { ...zaloEnv(fake, oauth), MOTCUA_ZALO_ACCESS_TOKEN: 'zalo-token-new', MOTCUA_ZALO_REFRESH_TOKEN: 'refresh-new' } });
+    n = zsends(fake.requests).length;
+    assert.equal((await postZalo(srv, zaloEvent('5001', 'user_send_text', 'thủ tục kết hôn'))).status, 200);
+    await fake.until((q) => zsends(q).length > n);
+    assert.equal(zsends(fake.requests)[n].headers.access_token, 'zalo-token-new');
+  } finally { await srv.stop(); await fake.close(); await oauth.close(); }
 });

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -73,8 +74,9 @@ static void test_parse(void **state)
     assert_string_equal(ev[2].user, "u2");
     assert_int_equal(ev[3].kind, CHAN_EV_POSTBACK);
     assert_string_equal(ev[3].text, "proc:tam-tru");
-    assert_int_equal(chan_messenger_parse(body, strlen(body), ev, 2, &n), 0);
-    assert_int_equal(n, 2); /* capped */
+    /* more events than room: the first ones and -E2BIG, never a silent drop */
+    assert_int_equal(chan_messenger_parse(body, strlen(body), ev, 2, &n), -E2BIG);
+    assert_int_equal(n, 2);
     assert_int_equal(chan_messenger_parse("{\"object\":\"user\"}",
                                           sizeof "{\"object\":\"user\"}" - 1, ev, 8, &n),
                      -EINVAL);
@@ -215,9 +217,74 @@ static void test_officer_render(void **state)
     json_decref(b);
 }
 
+static void test_classify(void **state)
+{
+    static const char rate[] = "{\"error\":{\"message\":\"(#613) Calls to this api have exceeded "
+                               "the rate limit.\",\"type\":\"OAuthException\",\"code\":613,"
+                               "\"fbtrace_id\":\"A\"}}";
+    static const char token[] = "{\"error\":{\"message\":\"Invalid OAuth access token.\","
+                                "\"type\":\"OAuthException\",\"code\":190}}";
+    static const char away[] = "{\"error\":{\"code\":551,\"error_subcode\":1545041}}";
+    static const int temporary[] = {1, 2, 4, 17, 341, 368, 613, 1200};
+    char body[96];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(chan_messenger_classify(200, "{}", 2), CHAN_MESSENGER_OK);
+    assert_int_equal(chan_messenger_classify(0, NULL, 0), CHAN_MESSENGER_RETRY);
+    assert_int_equal(chan_messenger_classify(503, "down", 4), CHAN_MESSENGER_RETRY);
+    assert_int_equal(chan_messenger_classify(429, NULL, 0), CHAN_MESSENGER_RETRY);
+    assert_int_equal(chan_messenger_classify(400, rate, sizeof rate - 1), CHAN_MESSENGER_RETRY);
+    for (i = 0; i < sizeof(temporary) / sizeof(temporary[0]); i++) {
+        int n = snprintf(body, sizeof(body), "{\"error\":{\"code\":%d}}", temporary[i]);
+
+        assert_int_equal(chan_messenger_classify(400, body, (size_t)n), CHAN_MESSENGER_RETRY);
+    }
+    assert_int_equal(chan_messenger_classify(400, token, sizeof token - 1), CHAN_MESSENGER_GIVE_UP);
+    assert_int_equal(chan_messenger_classify(400, away, sizeof away - 1), CHAN_MESSENGER_GIVE_UP);
+    assert_int_equal(chan_messenger_classify(403, "<html>", 6), CHAN_MESSENGER_GIVE_UP);
+}
+
+static int count_one(void *ctx, const struct chan_event *e)
+{
+    (void)e;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* Meta batches: 3 entries of 400 events each are all walked (issue 17: more
+ * than 32 were dropped). */
+static void test_each_walks_a_big_batch(void **state)
+{
+    json_t *root = json_pack("{s:s,s:[]}", "object", "page", "entry");
+    char *body, mid[32];
+    size_t seen = 0;
+    int e, k;
+
+    (void)state;
+    for (e = 0; e < 3; e++) {
+        json_t *msgs = json_array();
+
+        for (k = 0; k < 400; k++) {
+            snprintf(mid, sizeof(mid), "m_%d_%d", e, k);
+            json_array_append_new(msgs, json_pack("{s:{s:s},s:{s:s,s:s}}", "sender", "id", "u",
+                                                  "message", "mid", mid, "text", "hi"));
+        }
+        json_array_append_new(json_object_get(root, "entry"),
+                              json_pack("{s:s,s:o}", "id", "PAGE", "messaging", msgs));
+    }
+    body = json_dumps(root, JSON_COMPACT);
+    assert_non_null(body);
+    assert_int_equal(chan_messenger_each(body, strlen(body), count_one, &seen), 0);
+    assert_int_equal(seen, 1200);
+    free(body);
+    json_decref(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classify),       cmocka_unit_test(test_each_walks_a_big_batch),
         cmocka_unit_test(test_signature),      cmocka_unit_test(test_parse),
         cmocka_unit_test(test_render_limits),  cmocka_unit_test(test_render_refuses_to_drop_text),
         cmocka_unit_test(test_officer_render),

@@ -196,6 +196,52 @@ static void test_officer_render(void **state)
     assert_int_equal(chan_zalo_officer_render("", "u1", 0, &b), -EINVAL);
 }
 
+#define CLASSIFY(lit) chan_zalo_classify(lit, sizeof lit - 1)
+
+/* Only the documented temporary codes are retried; any other code stops the
+ * row at once, so one reply cannot hold back a citizen's later answers for
+ * outbox.give_up_seconds (issue 17). */
+static void test_classify_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(CLASSIFY("{\"error\":0,\"message\":\"Success\"}"), CHAN_ZALO_OK);
+    assert_int_equal(CLASSIFY("{\"error\":-216,\"message\":\"Access token is invalid\"}"),
+                     CHAN_ZALO_TOKEN_EXPIRED);
+    assert_int_equal(CLASSIFY("{\"error\":-32}"), CHAN_ZALO_RETRY);
+    assert_int_equal(CLASSIFY("{\"error\":-50}"), CHAN_ZALO_RETRY);
+    assert_int_equal(CLASSIFY("{\"error\":-100}"), CHAN_ZALO_RETRY);
+    assert_int_equal(CLASSIFY("{\"error\":-201}"), CHAN_ZALO_GIVE_UP); /* bad parameter */
+    assert_int_equal(CLASSIFY("{\"error\":-213}"), CHAN_ZALO_GIVE_UP); /* not a follower */
+    assert_int_equal(CLASSIFY("{\"error\":-240}"), CHAN_ZALO_GIVE_UP);
+    assert_int_equal(CLASSIFY("{\"error\":-999}"), CHAN_ZALO_GIVE_UP); /* unknown: final */
+    assert_int_equal(CLASSIFY("<html>502</html>"), CHAN_ZALO_RETRY);   /* not Zalo's answer */
+    assert_int_equal(CLASSIFY("{\"error\":\"x\"}"), CHAN_ZALO_RETRY);
+}
+
+/* Zalo's follow event names the citizen in follower.id and has no sender. */
+static void test_follow_without_sender(void **state)
+{
+    static const char body[] =
+        "{\"app_id\":\"1\",\"oa_id\":\"579745863508352884\",\"event_name\":\"follow\","
+        "\"timestamp\":\"1700000000000\",\"source\":\"oa_profile\","
+        "\"follower\":{\"id\":\"6180795416226423201\"},\"user_id_by_app\":\"55\"}";
+    static const char unf[] = "{\"event_name\":\"unfollow\",\"timestamp\":\"2\","
+                              "\"follower\":{\"id\":6180795416226423201}}";
+    static struct chan_event ev;
+    size_t n = 9;
+
+    (void)state;
+    assert_int_equal(chan_zalo_parse(body, sizeof body - 1, &ev, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev.kind, CHAN_EV_FOLLOW);
+    assert_string_equal(ev.user, "6180795416226423201");
+    assert_non_null(strstr(ev.event_id, "follow-6180795416226423201-1700000000000"));
+    assert_int_equal(chan_zalo_parse(unf, sizeof unf - 1, &ev, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev.kind, CHAN_EV_UNFOLLOW);
+    assert_string_equal(ev.user, "6180795416226423201");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_render_and_classify),
         cmocka_unit_test(test_render_refuses_to_drop_text),
         cmocka_unit_test(test_officer_render),
+        cmocka_unit_test(test_classify_codes),
+        cmocka_unit_test(test_follow_without_sender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
