@@ -78,6 +78,7 @@ deps:
 
 $(BUILD)/libmotcua.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
+	@rm -f $@ # anew: "ar r" would keep the object of a source since removed or renamed
 	$(AR) rcs $@ $^
 
 $(BUILD)/motcua: $(MAIN_OBJ) $(BUILD)/libmotcua.a
@@ -136,10 +137,10 @@ bench-server: all node-deps
 # server and a Node.js ws echo server beside `motcua serve`; ~3 minutes, not part of `make test`.
 WSBENCH_BIN = $(BUILD)/bench-ws/ws_loadgen $(BUILD)/bench-ws/ws_echo
 
-$(BUILD)/bench-ws/%: bench/%.c
+$(BUILD)/bench-ws/%: bench/%.c bench/ws_proto.c bench/ws_proto.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ $< \
-	    $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+	    bench/ws_proto.c $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 
 bench-ws: all node-deps $(WSBENCH_BIN)
 	@BUILD=$(BUILD) bench/bench_ws.sh

@@ -13,7 +13,9 @@
 # Environment: BUILD (build), ROUNDS (5), DURATION (3 s), IDLE_CONNS (10000), TEXTS
 # (../shared/eval/dev.tsv, its text column, used as load text only), WORKERS (motcua's
 # listen.workers for the load runs; 0, the default, is one per core; the idle run always uses 1,
-# since it reads one process's RSS). Bounded: about 3 minutes.
+# since it reads one process's RSS), BASELINE (another motcua binary, e.g. a build of the previous
+# commit: measured as a fourth server in the same rounds, so before and after share the run's
+# load). Bounded: about 3 minutes (4 with BASELINE).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -24,13 +26,15 @@ WORKERS=${WORKERS:-0} # motcua's listen.workers for the load runs (0: one per co
 TEXTS=${TEXTS:-../shared/eval/dev.tsv}
 LEVELS="100 1000"
 SERVERS="cecho node motcua"
+BASELINE=${BASELINE:-}
+[ -n "$BASELINE" ] && SERVERS="$SERVERS base"
 GEN=$BUILD/bench-ws/ws_loadgen
 ECHO=$BUILD/bench-ws/ws_echo
 MOTCUA=$BUILD/motcua
 DB=$BUILD/motcua.db
 START_TIMEOUT=10 # seconds for a server to print its port
 
-for f in "$GEN" "$ECHO" "$MOTCUA" "$DB" bench/ws_echo_node.js; do
+for f in "$GEN" "$ECHO" "$MOTCUA" "$DB" bench/ws_echo_node.js ${BASELINE:+"$BASELINE"}; do
   [ -e "$f" ] || { echo "bench-ws: $f is missing (run: make bench-ws)" >&2; exit 1; }
 done
 command -v node >/dev/null || { echo "bench-ws: node is not installed (make deps)" >&2; exit 1; }
@@ -83,7 +87,7 @@ start() {
   case $kind in
     cecho) "$ECHO" --port 0 --max-conns $((IDLE_CONNS + 100)) >"$log" 2>&1 & ;;
     node) node bench/ws_echo_node.js 0 >"$log" 2>&1 & ;;
-    motcua)
+    motcua | base)
       mkdir -p "$tmp/$name"
       # idle RSS is read from one PID: one process (workers 1); the load runs use WORKERS
       MOTCUA_LISTEN_WORKERS=$([ "${name#idle-}" != "$name" ] && echo 1 || echo "$WORKERS") \
@@ -92,7 +96,7 @@ start() {
         MOTCUA_LISTEN_MAX_PER_IP=$((IDLE_CONNS + 100)) \
         MOTCUA_DATA_KNOWLEDGE_DB="$DB" MOTCUA_DATA_STATE_DB="$tmp/$name/state.db" \
         MOTCUA_DATA_WEB_ROOT=channels/web \
-        "$MOTCUA" serve 2>"$log" &
+        "$([ "$kind" = base ] && echo "$BASELINE" || echo "$MOTCUA")" serve 2>"$log" &
       ;;
   esac
   PID[$name]=$!
@@ -111,29 +115,30 @@ start() {
   PORT[$name]=$p
 }
 
-mode_of() { [ "$1" = motcua ] && echo motcua || echo echo; }
+mode_of() { case $1 in motcua | base) echo motcua ;; *) echo echo ;; esac; }
 label() {
   case $1 in
     cecho) echo "C epoll echo (bench/ws_echo.c)" ;;
     node) echo "Node.js ws echo ($(sed -n 's/.* ws=\([^ ]*\) node=\(.*\)/ws \1, node \2/p' "$tmp/node.log"))" ;;
     motcua) echo "motcua serve, full path" ;;
+    base) echo "motcua serve, baseline (BASELINE)" ;;
   esac
 }
 
-echo "bench-ws: $ROUNDS rounds x {100, 1000} connections x 3 servers, interleaved, $DURATION s each;" \
+echo "bench-ws: $ROUNDS rounds x {100, 1000} connections x $(echo $SERVERS | wc -w) servers, interleaved, $DURATION s each;" \
   "motcua listen.workers=$WORKERS (0: one per core);" \
   "$(nproc) cores (shared with whatever else runs); texts: $texts_note"
 for s in $SERVERS; do start "$s" "$s"; done
-echo "bench-ws: servers cecho=${PORT[cecho]} node=${PORT[node]} motcua=${PORT[motcua]} (127.0.0.1)"
+echo "bench-ws: servers cecho=${PORT[cecho]} node=${PORT[node]} motcua=${PORT[motcua]}${BASELINE:+ base=${PORT[base]} ($BASELINE)} (127.0.0.1)"
 
 results=$tmp/results.txt
 : >"$results"
 order=($SERVERS)
 for r in $(seq "$ROUNDS"); do
   for n in $LEVELS; do
-    k=$(( (r - 1) % 3 ))
-    for j in 0 1 2; do
-      s=${order[$(( (k + j) % 3 ))]}
+    k=$(( (r - 1) % ${#order[@]} ))
+    for j in "${!order[@]}"; do
+      s=${order[$(( (k + j) % ${#order[@]} ))]}
       line=$("$GEN" --mode "$(mode_of "$s")" --port "${PORT[$s]}" --conns "$n" --msgs 1000000 \
         --duration "$DURATION" --timeout $((DURATION + 30)) "${texts_args[@]}" 2>"$tmp/gen.err")
       rc=$?
@@ -187,6 +192,12 @@ for n in $LEVELS; do
   awk -v n="$n" -v m="$m" -v nd="$nd" -v c="$c" -v mp="$mp" -v np="$np" 'BEGIN {
     printf "ratio at %s connections: motcua / Node ws echo = %.3fx msgs/s (p99 %.2f vs %.2f ms); motcua / C echo = %.4fx msgs/s\n",
       n, (nd > 0 ? m / nd : 0), mp, np, (c > 0 ? m / c : 0) }'
+  if [ -n "$BASELINE" ]; then
+    b=$(stat base "$n" rate) bp=$(stat base "$n" p99_ms)
+    awk -v n="$n" -v m="$m" -v b="$b" -v mp="$mp" -v bp="$bp" -v nd="$nd" 'BEGIN {
+      printf "  baseline at %s connections: motcua / baseline = %.3fx msgs/s (p99 %.2f vs %.2f ms); baseline / Node ws echo = %.3fx\n",
+        n, (b > 0 ? m / b : 0), mp, bp, (nd > 0 ? b / nd : 0) }'
+  fi
 done
 echo
 echo "idle: server RSS growth per open WebSocket after hello ($IDLE_CONNS connections, fresh server):"

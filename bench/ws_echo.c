@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ws_proto.h"
+
 #define FRAME_MAX (1024 * 1024)          /* bytes; one client frame */
 #define HS_MAX 8192                      /* bytes; the upgrade request */
 #define OUT_MAX (64 * (size_t)FRAME_MAX) /* bytes queued to one client */
@@ -30,19 +31,13 @@
 #define TX_KEEP 256         /* bytes; a drained send buffer larger than this is freed */
 #define CONNS_DEFAULT 20000 /* open connections at once */
 #define FD_HEADROOM 64      /* descriptors beyond the connections */
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" /* RFC 6455 section 1.3 */
-
-struct buf {
-    unsigned char *p;
-    size_t len, cap;
-};
 
 struct conn {
     int fd;
     bool upgraded;
     bool closing;   /* close frame sent: drop once tx is written */
     bool out_armed; /* EPOLLOUT is in the epoll set */
-    struct buf rx, tx;
+    struct ws_buf rx, tx;
 };
 
 static volatile sig_atomic_t stop;
@@ -51,28 +46,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static int buf_reserve(struct buf *b, size_t extra, size_t max)
-{
-    size_t cap;
-    unsigned char *p;
-
-    if (extra > max - b->len)
-        return -E2BIG;
-    if (b->len + extra <= b->cap)
-        return 0;
-    cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + extra)
-        cap *= 2;
-    if (cap > max)
-        cap = max;
-    p = realloc(b->p, cap);
-    if (!p)
-        return -ENOMEM;
-    b->p = p;
-    b->cap = cap;
-    return 0;
 }
 
 static void conn_free(struct conn *c)
@@ -116,41 +89,24 @@ static int conn_flush(int ep, struct conn *c)
     c->tx.len -= off;
     if (c->tx.len == 0 && c->tx.cap > TX_KEEP) { /* an idle connection holds little */
         free(c->tx.p);
-        c->tx = (struct buf){0};
+        c->tx = (struct ws_buf){0};
     }
     want_write(ep, c, c->tx.len > 0);
     return 0;
 }
 
 /* Appends one unmasked server frame to out. */
-static int frame_put(struct buf *out, unsigned char b0, const unsigned char *p, size_t len)
+static int frame_put(struct ws_buf *out, unsigned char b0, const unsigned char *p, size_t len)
 {
-    unsigned char *h;
-    size_t hl = 2, i;
-
-    if (buf_reserve(out, len + 10, OUT_MAX) != 0)
+    if (ws_buf_reserve(out, len + WS_HEAD_MAX, OUT_MAX) != 0)
         return -E2BIG;
-    h = out->p + out->len;
-    h[0] = b0;
-    if (len < 126) {
-        h[1] = (unsigned char)len;
-    } else if (len <= 0xffff) {
-        h[1] = 126;
-        h[2] = (unsigned char)(len >> 8);
-        h[3] = (unsigned char)len;
-        hl = 4;
-    } else {
-        h[1] = 127;
-        for (i = 0; i < 8; i++)
-            h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-        hl = 10;
-    }
-    memcpy(h + hl, p, len);
-    out->len += hl + len;
+    out->len += ws_head_put(out->p + out->len, b0, len, NULL);
+    memcpy(out->p + out->len, p, len);
+    out->len += len;
     return 0;
 }
 
-static int close_with(struct conn *c, struct buf *out, unsigned code)
+static int close_with(struct conn *c, struct ws_buf *out, unsigned code)
 {
     unsigned char b[2] = {(unsigned char)(code >> 8), (unsigned char)code};
 
@@ -160,111 +116,65 @@ static int close_with(struct conn *c, struct buf *out, unsigned code)
 
 /* Answers the upgrade request at the start of d[0..len) into out. Returns the bytes of the
  * request (upgraded), 0 (need more) or -1. */
-static long handshake(struct conn *c, const unsigned char *d, size_t len, struct buf *out)
+static long handshake(struct conn *c, const unsigned char *d, size_t len, struct ws_buf *out)
 {
-    static const char name[] = "sec-websocket-key:";
-    const char *s = (const char *)d, *eoh = NULL, *line, *key = NULL, *key_end = NULL;
-    char in[128], acc[64], resp[256];
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned mdlen = 0;
-    size_t i, kl;
+    const char *s = (const char *)d, *key;
+    char acc[WS_ACCEPT_LEN + 1], resp[256];
+    size_t head = ws_http_head_len(s, len), kl = 0;
     int n;
 
-    for (i = 3; i < len; i++) {
-        if (memcmp(s + i - 3, "\r\n\r\n", 4) == 0) {
-            eoh = s + i + 1;
-            break;
-        }
-    }
-    if (!eoh)
+    if (!head)
         return len >= HS_MAX ? -1 : 0;
-    if (eoh - s < 4 || memcmp(s, "GET ", 4) != 0)
+    if (head < 4 || memcmp(s, "GET ", 4) != 0)
         return -1;
-    for (line = s; line < eoh;) {
-        const char *nl = memchr(line, '\n', (size_t)(eoh - line));
-
-        if (!nl)
-            break;
-        if ((size_t)(nl - line) > sizeof name - 1 &&
-            strncasecmp(line, name, sizeof name - 1) == 0) {
-            key = line + sizeof name - 1;
-            key_end = nl;
-            while (key < key_end && *key == ' ')
-                key++;
-            while (key_end > key && (key_end[-1] == '\r' || key_end[-1] == ' '))
-                key_end--;
-        }
-        line = nl + 1;
-    }
-    if (!key)
+    key = ws_http_header(s, head, "sec-websocket-key:", &kl);
+    if (!key || kl == 0 || ws_accept(key, kl, acc) != 0)
         return -1;
-    kl = (size_t)(key_end - key);
-    if (kl == 0 || kl + sizeof WS_GUID > sizeof(in))
-        return -1;
-    memcpy(in, key, kl);
-    memcpy(in + kl, WS_GUID, sizeof WS_GUID - 1);
-    if (!EVP_Digest(in, kl + sizeof WS_GUID - 1, md, &mdlen, EVP_sha1(), NULL))
-        return -1;
-    EVP_EncodeBlock((unsigned char *)acc, md, (int)mdlen); /* 20 bytes -> 28 chars + NUL */
     n = snprintf(resp, sizeof(resp),
                  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                  "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
                  acc);
-    if (n < 0 || (size_t)n >= sizeof(resp) || buf_reserve(out, (size_t)n, OUT_MAX) != 0)
+    if (n < 0 || (size_t)n >= sizeof(resp) || ws_buf_reserve(out, (size_t)n, OUT_MAX) != 0)
         return -1;
     memcpy(out->p + out->len, resp, (size_t)n);
     out->len += (size_t)n;
     c->upgraded = true;
-    return eoh - s;
+    return (long)head;
 }
 
 /* Echoes every complete frame of d[0..len) into out (unmasking d in place). Returns the bytes
  * used, or -1 to drop the connection now. */
-static long echo_frames(struct conn *c, unsigned char *d, size_t len, struct buf *out)
+static long echo_frames(struct conn *c, unsigned char *d, size_t len, struct ws_buf *out)
 {
     size_t off = 0;
 
     while (!c->closing && len - off >= 2) {
-        unsigned char *h = d + off;
-        size_t avail = len - off, hl = 2, i;
-        uint64_t flen = h[1] & 0x7f;
-        unsigned op = h[0] & 0x0f;
-        unsigned char *mk, *p;
+        struct ws_head h;
+        int whole = ws_head_parse(d + off, len - off, &h);
+        unsigned char b0 = d[off], *p;
 
-        if (!(h[1] & 0x80)) /* RFC 6455 5.1: a client frame must be masked */
+        if (!h.masked) /* RFC 6455 5.1: a client frame must be masked */
             return close_with(c, out, 1002) == 0 ? (long)off : -1;
-        if (flen == 126) {
-            if (avail < 4)
-                break;
-            flen = ((uint64_t)h[2] << 8) | h[3];
-            hl = 4;
-        } else if (flen == 127) {
-            if (avail < 10)
-                break;
-            for (flen = 0, i = 0; i < 8; i++)
-                flen = (flen << 8) | h[2 + i];
-            hl = 10;
-        }
-        if (flen > FRAME_MAX)
-            return close_with(c, out, 1009) == 0 ? (long)off : -1;
-        if (avail < hl + 4 + flen)
+        if (!whole)
             break;
-        mk = h + hl;
-        p = mk + 4;
-        for (i = 0; i < flen; i++)
-            p[i] ^= mk[i & 3];
-        off += hl + 4 + (size_t)flen;
-        if (op == 0x8) {
-            if (frame_put(out, 0x88, p, flen < 2 ? 0 : 2) != 0) /* echo the code only */
+        if (h.len > FRAME_MAX)
+            return close_with(c, out, 1009) == 0 ? (long)off : -1;
+        if (len - off < h.size + h.len)
+            break;
+        p = d + off + h.size;
+        ws_mask(p, p, (size_t)h.len, h.mask);
+        off += h.size + (size_t)h.len;
+        if (h.op == 0x8) {
+            if (frame_put(out, 0x88, p, h.len < 2 ? 0 : 2) != 0) /* echo the code only */
                 return -1;
             c->closing = true;
-        } else if (op == 0x9) {
-            if (frame_put(out, 0x8A, p, (size_t)flen) != 0)
+        } else if (h.op == 0x9) {
+            if (frame_put(out, 0x8A, p, (size_t)h.len) != 0)
                 return -1;
-        } else if (op == 0xA) {
+        } else if (h.op == 0xA) {
             continue;
-        } else if (op <= 0x2) {
-            if (frame_put(out, h[0], p, (size_t)flen) != 0)
+        } else if (h.op <= 0x2) {
+            if (frame_put(out, b0, p, (size_t)h.len) != 0)
                 return -1;
         } else {
             return close_with(c, out, 1002) == 0 ? (long)off : -1;
@@ -276,7 +186,7 @@ static long echo_frames(struct conn *c, unsigned char *d, size_t len, struct buf
 /* Reads once (level-triggered epoll calls again while more waits) into the shared buffer in,
  * answers through the shared buffer out, and keeps per connection only what is left over: an
  * idle connection holds no buffer. Returns 0, or -1 to drop the connection. */
-static int on_readable(int ep, struct conn *c, struct buf *in, struct buf *out)
+static int on_readable(int ep, struct conn *c, struct ws_buf *in, struct ws_buf *out)
 {
     unsigned char *d;
     size_t len;
@@ -291,7 +201,7 @@ static int on_readable(int ep, struct conn *c, struct buf *in, struct buf *out)
     if (n <= 0)
         return -1;
     if (c->rx.len) { /* a partial frame waits: add to it */
-        if (buf_reserve(&c->rx, (size_t)n, (size_t)FRAME_MAX + HS_MAX + 14) != 0)
+        if (ws_buf_reserve(&c->rx, (size_t)n, (size_t)FRAME_MAX + HS_MAX + WS_HEAD_MAX) != 0)
             return -1;
         memcpy(c->rx.p + c->rx.len, in->p, (size_t)n);
         c->rx.len += (size_t)n;
@@ -322,17 +232,17 @@ static int on_readable(int ep, struct conn *c, struct buf *in, struct buf *out)
             memmove(c->rx.p, d + used, rest);
             c->rx.len = rest;
         } else {
-            if (buf_reserve(&c->rx, rest, (size_t)FRAME_MAX + HS_MAX + 14) != 0)
+            if (ws_buf_reserve(&c->rx, rest, (size_t)FRAME_MAX + HS_MAX + WS_HEAD_MAX) != 0)
                 return -1;
             memcpy(c->rx.p, d + used, rest);
             c->rx.len = rest;
         }
     } else if (c->rx.p) {
         free(c->rx.p);
-        c->rx = (struct buf){0};
+        c->rx = (struct ws_buf){0};
     }
     if (out->len) {
-        if (buf_reserve(&c->tx, out->len, OUT_MAX) != 0)
+        if (ws_buf_reserve(&c->tx, out->len, OUT_MAX) != 0)
             return -1;
         memcpy(c->tx.p + c->tx.len, out->p, out->len);
         c->tx.len += out->len;
@@ -364,7 +274,7 @@ int main(int argc, char **argv)
     struct epoll_event ev = {.events = EPOLLIN}, evs[256];
     struct sigaction act;
     struct rlimit rl;
-    struct buf in = {0}, out = {0};
+    struct ws_buf in = {0}, out = {0};
     unsigned port = 0, max_conns = CONNS_DEFAULT, open_conns = 0;
     int lfd = -1, ep = -1, one = 1, i, rc = 1;
 
@@ -392,7 +302,7 @@ int main(int argc, char **argv)
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             perror("ws_echo: setrlimit");
     }
-    if (buf_reserve(&in, IN_CAP, IN_CAP) != 0)
+    if (ws_buf_reserve(&in, IN_CAP, IN_CAP) != 0)
         goto out;
     lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     ep = epoll_create1(EPOLL_CLOEXEC);

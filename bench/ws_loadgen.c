@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ws_proto.h"
+
 #define CONNS_MAX 60000          /* connections; the loopback ephemeral port range is ~28k */
 #define MSGS_MAX 10000000u       /* messages per connection */
 #define LAT_MAX (16u << 20)      /* latencies kept, 8 bytes each; sending stops there */
@@ -45,7 +47,6 @@
 #define TEXTS_FILE_MAX (8 << 20) /* bytes of --texts */
 #define WINDOW_DEFAULT 256       /* connections in connect/handshake/hello at once */
 #define FD_HEADROOM 64           /* descriptors beyond the connections: epoll, stdio, files */
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" /* RFC 6455 section 1.3 */
 
 static const char *const builtin_texts[] = {
     "đăng ký khai sinh cho con cần giấy tờ gì",
@@ -65,11 +66,6 @@ static const char *const builtin_texts[] = {
 enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_HELLO, C_READY, C_BUSY, C_DONE, C_FAILED };
 enum mode { MODE_MOTCUA, MODE_ECHO };
 
-struct buf {
-    unsigned char *p;
-    size_t len, cap;
-};
-
 struct conn {
     int fd;
     enum conn_state st;
@@ -77,10 +73,10 @@ struct conn {
     unsigned done;         /* messages answered */
     uint64_t t_sent;       /* ns, when the message in flight was sent */
     char key[32];          /* Sec-WebSocket-Key sent (base64 of 16 bytes) */
-    struct buf rx;         /* bytes read, not yet parsed */
-    struct buf tx;         /* frame bytes not yet written */
-    struct buf frag;       /* a fragmented message being reassembled */
-    struct buf last;       /* payload of the frame in flight (echo mode compares) */
+    struct ws_buf rx;      /* bytes read, not yet parsed */
+    struct ws_buf tx;      /* frame bytes not yet written */
+    struct ws_buf frag;    /* a fragmented message being reassembled */
+    struct ws_buf last;    /* payload of the frame in flight (echo mode compares) */
     unsigned char frag_op; /* opcode of the fragmented message, 0 when none */
 };
 
@@ -127,35 +123,6 @@ static uint32_t rnd32(struct gen *g)
     return (uint32_t)((g->rng * 2685821657736338717u) >> 32);
 }
 
-static int buf_reserve(struct buf *b, size_t extra, size_t max)
-{
-    size_t cap;
-    unsigned char *p;
-
-    if (extra > max - b->len)
-        return -E2BIG;
-    if (b->len + extra <= b->cap)
-        return 0;
-    cap = b->cap ? b->cap : 512;
-    while (cap < b->len + extra)
-        cap *= 2;
-    if (cap > max)
-        cap = max;
-    p = realloc(b->p, cap);
-    if (!p)
-        return -ENOMEM;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static void buf_fini(struct buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
 {
     char *end;
@@ -183,7 +150,7 @@ static int parse_secs(const char *s, double min, double max, double *out)
 }
 
 /* Appends the JSON-string form of s[0..len) to b (no quotes). */
-static int json_escape(struct buf *b, const char *s, size_t len)
+static int json_escape(struct ws_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i;
@@ -191,7 +158,7 @@ static int json_escape(struct buf *b, const char *s, size_t len)
     for (i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
 
-        if (buf_reserve(b, 6, TEXT_MAX * 6 + 1) != 0)
+        if (ws_buf_reserve(b, 6, TEXT_MAX * 6 + 1) != 0)
             return -E2BIG;
         if (ch == '"' || ch == '\\') {
             b->p[b->len++] = '\\';
@@ -210,19 +177,19 @@ static int json_escape(struct buf *b, const char *s, size_t len)
 
 static int text_add(struct gen *g, const char *s, size_t len)
 {
-    struct buf b = {0};
+    struct ws_buf b = {0};
     struct text *t;
 
     if (len == 0 || len > TEXT_MAX || g->ntexts >= TEXTS_MAX)
         return 0; /* skipped: empty, too long for one chat message, or enough already */
-    if (json_escape(&b, s, len) != 0 || buf_reserve(&b, 1, TEXT_MAX * 6 + 1) != 0) {
-        buf_fini(&b);
+    if (json_escape(&b, s, len) != 0 || ws_buf_reserve(&b, 1, TEXT_MAX * 6 + 1) != 0) {
+        ws_buf_fini(&b);
         return -ENOMEM;
     }
     b.p[b.len] = '\0';
     t = realloc(g->texts, (g->ntexts + 1) * sizeof(*t));
     if (!t) {
-        buf_fini(&b);
+        ws_buf_fini(&b);
         return -ENOMEM;
     }
     g->texts = t;
@@ -290,21 +257,6 @@ static int base64(const unsigned char *in, size_t len, char *out, size_t cap)
     return 0;
 }
 
-/* The Sec-WebSocket-Accept a server must answer to key (RFC 6455 section 4.2.2). */
-static int ws_accept_for(const char *key, char *out, size_t cap)
-{
-    char in[64 + sizeof WS_GUID];
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    int n = snprintf(in, sizeof(in), "%s%s", key, WS_GUID);
-
-    if (n < 0 || (size_t)n >= sizeof(in))
-        return -E2BIG;
-    if (!EVP_Digest(in, (size_t)n, md, &mdlen, EVP_sha1(), NULL))
-        return -EIO;
-    return base64(md, mdlen, out, cap);
-}
-
 static void conn_fail(struct gen *g, struct conn *c, uint64_t *counter, const char *why)
 {
     if (c->st == C_FAILED || c->st == C_DONE)
@@ -324,10 +276,10 @@ static void conn_fail(struct gen *g, struct conn *c, uint64_t *counter, const ch
     if (c->fd >= 0)
         close(c->fd); /* also leaves the epoll set */
     c->fd = -1;
-    buf_fini(&c->rx);
-    buf_fini(&c->tx);
-    buf_fini(&c->frag);
-    buf_fini(&c->last);
+    ws_buf_fini(&c->rx);
+    ws_buf_fini(&c->tx);
+    ws_buf_fini(&c->frag);
+    ws_buf_fini(&c->last);
 }
 
 static void want_write(struct gen *g, struct conn *c, bool on)
@@ -362,35 +314,15 @@ static int conn_flush(struct gen *g, struct conn *c)
 static int frame_queue(struct gen *g, struct conn *c, unsigned op, const unsigned char *p,
                        size_t len)
 {
-    unsigned char *h;
     uint32_t key = rnd32(g);
     unsigned char mk[4] = {(unsigned char)(key >> 24), (unsigned char)(key >> 16),
                            (unsigned char)(key >> 8), (unsigned char)key};
-    size_t i, hl;
 
-    if (buf_reserve(&c->tx, 14 + len, RX_MAX) != 0)
+    if (ws_buf_reserve(&c->tx, WS_HEAD_MAX + len, RX_MAX) != 0)
         return -E2BIG;
-    h = c->tx.p + c->tx.len;
-    h[0] = (unsigned char)(0x80 | op);
-    if (len < 126) {
-        h[1] = (unsigned char)(0x80 | len);
-        hl = 2;
-    } else if (len <= 0xffff) {
-        h[1] = 0x80 | 126;
-        h[2] = (unsigned char)(len >> 8);
-        h[3] = (unsigned char)len;
-        hl = 4;
-    } else {
-        h[1] = 0x80 | 127;
-        for (i = 0; i < 8; i++)
-            h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-        hl = 10;
-    }
-    memcpy(h + hl, mk, 4);
-    hl += 4;
-    for (i = 0; i < len; i++)
-        h[hl + i] = p[i] ^ mk[i & 3];
-    c->tx.len += hl + len;
+    c->tx.len += ws_head_put(c->tx.p + c->tx.len, 0x80 | op, len, mk);
+    ws_mask(c->tx.p + c->tx.len, p, len, mk);
+    c->tx.len += len;
     return 0;
 }
 
@@ -398,7 +330,7 @@ static int frame_queue(struct gen *g, struct conn *c, unsigned op, const unsigne
 static int send_text(struct gen *g, struct conn *c, const unsigned char *p, size_t len)
 {
     c->last.len = 0;
-    if (buf_reserve(&c->last, len, RX_MAX) != 0)
+    if (ws_buf_reserve(&c->last, len, RX_MAX) != 0)
         return -E2BIG;
     memcpy(c->last.p, p, len);
     c->last.len = len;
@@ -413,12 +345,12 @@ static int send_message(struct gen *g, struct conn *c)
 {
     const struct text *t = &g->texts[((size_t)c->idx * 7 + c->done) % g->ntexts];
     char id[24];
-    struct buf m = {0};
+    struct ws_buf m = {0};
     int n = snprintf(id, sizeof(id), "m%u", c->done + 1), rc = -ENOMEM;
 
     if (n < 0 || (size_t)n >= sizeof(id))
         return -E2BIG;
-    if (buf_reserve(&m, t->len + (size_t)n + 64, RX_MAX) != 0)
+    if (ws_buf_reserve(&m, t->len + (size_t)n + 64, RX_MAX) != 0)
         goto out;
 #define PUT(s, l) (memcpy(m.p + m.len, (s), (l)), m.len += (l))
     PUT("{\"type\":\"message\",\"text\":\"", sizeof "{\"type\":\"message\",\"text\":\"" - 1);
@@ -431,7 +363,7 @@ static int send_message(struct gen *g, struct conn *c)
     c->t_sent = now_ns();
     rc = send_text(g, c, m.p, m.len);
 out:
-    buf_fini(&m);
+    ws_buf_fini(&m);
     return rc;
 }
 
@@ -626,35 +558,27 @@ static int parse_frames(struct gen *g, struct conn *c, const char **why)
 
     while (c->rx.len - off >= 2) {
         const unsigned char *h = c->rx.p + off;
-        size_t avail = c->rx.len - off, hl = 2, i;
-        uint64_t len = h[1] & 0x7f;
-        unsigned op = h[0] & 0x0f;
-        bool fin = h[0] & 0x80;
+        size_t avail = c->rx.len - off;
+        struct ws_head fh;
+        int whole = ws_head_parse(h, avail, &fh);
+        uint64_t len = fh.len;
+        unsigned op = fh.op;
+        bool fin = fh.fin;
 
-        if ((h[0] & 0x70) || (h[1] & 0x80)) {
+        if (fh.rsv || fh.masked) {
             *why = "frame with RSV bits or a mask from the server";
             return -EPROTO;
         }
-        if (len == 126) {
-            if (avail < 4)
-                break;
-            len = ((uint64_t)h[2] << 8) | h[3];
-            hl = 4;
-        } else if (len == 127) {
-            if (avail < 10)
-                break;
-            for (len = 0, i = 0; i < 8; i++)
-                len = (len << 8) | h[2 + i];
-            hl = 10;
-        }
-        if (len > RX_MAX - hl) {
+        if (!whole)
+            break;
+        if (len > RX_MAX - fh.size) {
             *why = "frame larger than RX_MAX";
             return -E2BIG;
         }
-        if (avail < hl + len)
+        if (avail < fh.size + len)
             break;
-        h += hl;
-        off += hl + (size_t)len;
+        h += fh.size;
+        off += fh.size + (size_t)len;
         if (op == 0x9) { /* ping: answer with a pong carrying the same data */
             if (frame_queue(g, c, 0xA, h, (size_t)len) != 0 || conn_flush(g, c) != 0) {
                 *why = "cannot answer a ping";
@@ -679,7 +603,7 @@ static int parse_frames(struct gen *g, struct conn *c, const char **why)
             } else {
                 if (op != 0)
                     c->frag_op = (unsigned char)op;
-                if (buf_reserve(&c->frag, (size_t)len, RX_MAX) != 0) {
+                if (ws_buf_reserve(&c->frag, (size_t)len, RX_MAX) != 0) {
                     *why = "fragmented message larger than RX_MAX";
                     return -E2BIG;
                 }
@@ -709,46 +633,22 @@ static int parse_frames(struct gen *g, struct conn *c, const char **why)
  * more bytes are needed, -EPROTO when wrong. */
 static int parse_handshake(struct conn *c)
 {
-    const char *s = (const char *)c->rx.p, *eoh = NULL, *line;
-    char want[64];
-    size_t i, hlen;
+    const char *s = (const char *)c->rx.p, *v;
+    char want[WS_ACCEPT_LEN + 1];
+    size_t hlen = ws_http_head_len(s, c->rx.len), vlen = 0;
 
-    for (i = 3; i < c->rx.len; i++) {
-        if (memcmp(s + i - 3, "\r\n\r\n", 4) == 0) {
-            eoh = s + i + 1;
-            break;
-        }
-    }
-    if (!eoh)
+    if (!hlen)
         return c->rx.len >= HS_MAX ? -EPROTO : 0;
-    hlen = (size_t)(eoh - s);
     if (hlen < sizeof "HTTP/1.1 101" - 1 || memcmp(s, "HTTP/1.1 101", sizeof "HTTP/1.1 101" - 1))
         return -EPROTO;
-    if (ws_accept_for(c->key, want, sizeof(want)) != 0)
+    if (ws_accept(c->key, strlen(c->key), want) != 0)
         return -EPROTO;
-    for (line = s; line < eoh;) {
-        const char *nl = memchr(line, '\n', (size_t)(eoh - line));
-        static const char name[] = "sec-websocket-accept:";
-
-        if (!nl)
-            break;
-        if ((size_t)(nl - line) > sizeof name - 1 &&
-            strncasecmp(line, name, sizeof name - 1) == 0) {
-            const char *v = line + sizeof name - 1, *e = nl;
-
-            while (v < e && *v == ' ')
-                v++;
-            while (e > v && (e[-1] == '\r' || e[-1] == ' '))
-                e--;
-            if ((size_t)(e - v) != strlen(want) || memcmp(v, want, (size_t)(e - v)) != 0)
-                return -EPROTO;
-            memmove(c->rx.p, c->rx.p + hlen, c->rx.len - hlen);
-            c->rx.len -= hlen;
-            return 1;
-        }
-        line = nl + 1;
-    }
-    return -EPROTO;
+    v = ws_http_header(s, hlen, "sec-websocket-accept:", &vlen);
+    if (!v || vlen != strlen(want) || memcmp(v, want, vlen) != 0)
+        return -EPROTO;
+    memmove(c->rx.p, c->rx.p + hlen, c->rx.len - hlen);
+    c->rx.len -= hlen;
+    return 1;
 }
 
 static int send_handshake(struct gen *g, struct conn *c)
@@ -769,7 +669,7 @@ static int send_handshake(struct gen *g, struct conn *c)
                  "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
                  g->path, g->host, g->port, c->key);
-    if (n < 0 || (size_t)n >= sizeof(req) || buf_reserve(&c->tx, (size_t)n, RX_MAX) != 0)
+    if (n < 0 || (size_t)n >= sizeof(req) || ws_buf_reserve(&c->tx, (size_t)n, RX_MAX) != 0)
         return -E2BIG;
     memcpy(c->tx.p + c->tx.len, req, (size_t)n);
     c->tx.len += (size_t)n;
@@ -832,7 +732,7 @@ static void on_event(struct gen *g, struct conn *c, uint32_t events)
     for (;;) {
         ssize_t n;
 
-        if (buf_reserve(&c->rx, 4096, RX_MAX + 4096 + 16) != 0) {
+        if (ws_buf_reserve(&c->rx, 4096, RX_MAX + 4096 + 16) != 0) {
             conn_fail(g, c, &g->err_protocol, "receive buffer full");
             return;
         }
@@ -1161,10 +1061,10 @@ out:
                     (void)send(c->fd, c->tx.p, c->tx.len, MSG_NOSIGNAL | MSG_DONTWAIT);
                 close(c->fd);
             }
-            buf_fini(&c->rx);
-            buf_fini(&c->tx);
-            buf_fini(&c->frag);
-            buf_fini(&c->last);
+            ws_buf_fini(&c->rx);
+            ws_buf_fini(&c->tx);
+            ws_buf_fini(&c->frag);
+            ws_buf_fini(&c->last);
         }
     }
     for (i = 0; i < g.ntexts; i++)

@@ -66,6 +66,20 @@ static int put_string(struct jbuf *b, const char *s, size_t len)
         unsigned char c = (unsigned char)s[i];
 
         if (c >= 0x80) {
+            /* inline, the sequences of Vietnamese letters: 2 bytes, and 3 bytes
+             * whose lead allows any continuation (E1..EC, EE..EF: never an
+             * overlong form nor a surrogate); the rest as mc_utf8_decode says */
+            if (c >= 0xC2 && c <= 0xDF && len - i >= 2 &&
+                ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
+                i += 2;
+                continue;
+            }
+            if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF && len - i >= 3 &&
+                ((unsigned char)s[i + 1] & 0xC0) == 0x80 &&
+                ((unsigned char)s[i + 2] & 0xC0) == 0x80) {
+                i += 3;
+                continue;
+            }
             n = mc_utf8_decode(s + i, len - i, &cp);
             if (!n)
                 return -EINVAL;

@@ -37,29 +37,35 @@ int mc_log_parse_level(const char *s, enum mc_log_level *out)
 
 void mc_log(enum mc_log_level level, const char *event, const char *fmt, ...)
 {
-    char line[LOG_LINE_MAX];
+    char line[LOG_LINE_MAX + 1]; /* + the newline */
     struct timespec ts;
     struct tm tm;
     va_list ap;
+    size_t len;
     int n, m;
 
     if (level < log_min)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s event=%s ",
+    n = snprintf(line, LOG_LINE_MAX, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s event=%s ",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                  ts.tv_nsec / 1000000, level_names[level], event);
-    if (n < 0 || (size_t)n >= sizeof(line))
+    if (n < 0 || n >= LOG_LINE_MAX)
         return;
     va_start(ap, fmt);
-    m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    m = vsnprintf(line + n, LOG_LINE_MAX - (size_t)n, fmt, ap);
     va_end(ap);
     if (m < 0)
         return;
-    if ((size_t)m >= sizeof(line) - (size_t)n) /* cut: never inside a character */
-        line[mc_utf8_trim_partial(line, sizeof(line) - 1)] = '\0';
-    fprintf(stderr, "%s\n", line);
+    if ((size_t)m >= LOG_LINE_MAX - (size_t)n) /* cut: never inside a character */
+        len = mc_utf8_trim_partial(line, LOG_LINE_MAX - 1);
+    else
+        len = (size_t)n + (size_t)m;
+    line[len] = '\n';
+    /* one write of the whole line (stderr is unbuffered; fprintf formats again);
+     * a failed write has nowhere to be reported */
+    (void)fwrite(line, 1, len + 1, stderr);
 }
 
 const char *mc_log_quote(const char *s, char *out, unsigned size)

@@ -256,11 +256,11 @@ void gw_ip_release(struct gw *gw, const char *addr)
     }
 }
 
-/* Binds and listens on cfg's address with SO_REUSEPORT, non-blocking.
- * Returns the socket, or -1 with err set. */
-static int listen_shared(const struct mc_config *cfg, struct mc_err *err)
+int gw_socket_open(const struct mc_config *cfg, bool listening, unsigned *port, struct mc_err *err)
 {
     struct addrinfo hints, *ai = NULL;
+    struct sockaddr_storage sa;
+    socklen_t sl = sizeof(sa);
     char service[8];
     int fd = -1, one = 1, rc;
 
@@ -275,29 +275,25 @@ static int listen_shared(const struct mc_config *cfg, struct mc_err *err)
         return -1;
     }
     fd = socket(ai->ai_family, SOCK_STREAM, 0);
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-        fcntl(fd, F_SETFL, O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC) ||
-        bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, GW_LISTEN_BACKLOG)) {
-        mc_err_set(err, "listen %s:%u: %s", cfg->listen_host, cfg->listen_port, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        fd = -1;
-    }
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+        goto fail;
+    if (listening && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+                      fcntl(fd, F_SETFL, O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC)))
+        goto fail;
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) || (listening && listen(fd, GW_LISTEN_BACKLOG)) ||
+        getsockname(fd, (struct sockaddr *)&sa, &sl))
+        goto fail;
+    *port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+                                           : ((struct sockaddr_in *)&sa)->sin_port);
     freeaddrinfo(ai);
     return fd;
-}
 
-/* Port of a bound socket, or -1. */
-static int socket_port(int fd)
-{
-    struct sockaddr_storage sa;
-    socklen_t sl = sizeof(sa);
-
-    if (getsockname(fd, (struct sockaddr *)&sa, &sl))
-        return -1;
-    return ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
-                                          : ((struct sockaddr_in *)&sa)->sin_port);
+fail:
+    mc_err_set(err, "listen %s:%u: %s", cfg->listen_host, cfg->listen_port, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(ai);
+    return -1;
 }
 
 /* listen.workers > 1: this worker's own SO_REUSEPORT listener, adopted
@@ -305,11 +301,12 @@ static int socket_port(int fd)
 static int listen_worker(struct gw *gw, struct mc_err *err)
 {
     lws_sock_file_fd_type u;
+    unsigned port;
 
-    gw->listen_fd = listen_shared(gw->cfg, err);
+    gw->listen_fd = gw_socket_open(gw->cfg, true, &port, err);
     if (gw->listen_fd < 0)
         return -EIO;
-    gw->port = socket_port(gw->listen_fd);
+    gw->port = (int)port;
     u.filefd = gw->listen_fd;
     gw->listener = lws_adopt_descriptor_vhost(lws_get_vhost_by_name(gw->ctx, "default"),
                                               LWS_ADOPT_RAW_FILE_DESC, u, GW_LISTEN_PROTOCOL, NULL);

@@ -110,6 +110,13 @@ MC_MUST_CHECK int gw_flush(struct gw *gw);
  * others only queue rows in the shared state database). */
 void gw_pump_outbox(struct gw *gw);
 
+/* Opens a TCP socket bound to cfg's listen.host:listen.port with
+ * SO_REUSEPORT and sets *port to the port bound (listen.port 0: a free one).
+ * listening: also SO_REUSEADDR, non-blocking, close-on-exec, and listen()
+ * (a worker's listener); otherwise bound only (the master's, which keeps the
+ * port for its workers). Returns the socket (new: close()), or -1 with err set. */
+int gw_socket_open(const struct mc_config *cfg, bool listening, unsigned *port, struct mc_err *err);
+
 /* Per-IP accounting for long-lived connections. gw_ip_acquire returns false
  * when addr is at its cap (the connection must be refused). */
 bool gw_ip_acquire(struct gw *gw, const char *addr);

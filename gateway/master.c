@@ -53,46 +53,6 @@ static void sleep_ms(unsigned ms)
     (void)nanosleep(&ts, NULL); /* a signal ends it early: the loop looks at the flag */
 }
 
-/* Binds host:port with SO_REUSEPORT (not listening: the kernel hands
- * connections only to the workers' listening sockets) and sets *port to the
- * bound port, so "port 0" means one free port for every worker. Returns the
- * socket, or -1 with err set. */
-static int bind_shared(const struct mc_config *cfg, unsigned *port, struct mc_err *err)
-{
-    struct addrinfo hints, *ai = NULL;
-    struct sockaddr_storage sa;
-    socklen_t sl = sizeof(sa);
-    char service[8];
-    int fd = -1, one = 1, rc;
-
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
-    snprintf(service, sizeof(service), "%u", cfg->listen_port);
-    rc = getaddrinfo(cfg->listen_host, service, &hints, &ai);
-    if (rc) {
-        mc_err_set(err, "listen.host: \"%s\": %s", cfg->listen_host, gai_strerror(rc));
-        return -1;
-    }
-    fd = socket(ai->ai_family, SOCK_STREAM, 0);
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-        bind(fd, ai->ai_addr, ai->ai_addrlen) || getsockname(fd, (struct sockaddr *)&sa, &sl)) {
-        mc_err_set(err, "listen %s:%u: %s", cfg->listen_host, cfg->listen_port, strerror(errno));
-        goto fail;
-    }
-    *port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
-                                           : ((struct sockaddr_in *)&sa)->sin_port);
-    freeaddrinfo(ai);
-    return fd;
-
-fail:
-    if (fd >= 0)
-        close(fd);
-    freeaddrinfo(ai);
-    return -1;
-}
-
 /* Forks slot i. The child never returns. Returns 0 or -errno. */
 static int spawn(struct master_slot *slots, unsigned n, unsigned i, int keep_fd,
                  const struct mc_config *wcfg, volatile sig_atomic_t *signals,
@@ -272,7 +232,9 @@ int master_run(const struct mc_config *cfg, unsigned workers, volatile sig_atomi
         return 1;
     }
     store_free(st);
-    keep_fd = bind_shared(cfg, &wcfg.listen_port, &err);
+    /* bound, not listening: the kernel hands connections only to the workers'
+     * listening sockets; its port makes "port 0" one free port for every worker */
+    keep_fd = gw_socket_open(cfg, false, &wcfg.listen_port, &err);
     if (keep_fd < 0) {
         mc_log(MC_LOG_ERROR, "server.start", "error=\"%s\"", err.text);
         fprintf(stderr, "motcua serve: %s\n", err.text);

@@ -27,7 +27,7 @@
 #include "conv_text.h"
 #include "conv_topic.h"
 #include "conv_turn.h"
-#include "conv_words.h"
+#include "fold_words.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_gtext.h"
@@ -119,6 +119,26 @@ const struct kb_gtext *turn_guide_words(struct turn *t, const json_t *g)
     return x && x->guide == g ? x : NULL;
 }
 
+const json_t *turn_guide_faq(struct turn *t, const json_t *g)
+{
+    const struct kb_gtext *x = turn_guide_words(t, g);
+    const json_t *faq;
+    size_t i;
+
+    if (!x)
+        return conv_guide_faq(g, t->folded);
+    for (i = 0; i < t->n_faq_memo; i++)
+        if (t->faq_memo[i].x == x)
+            return t->faq_memo[i].faq;
+    faq = conv_guide_faq_in(x, t->folded);
+    if (t->n_faq_memo < TURN_FAQ_MEMO) {
+        t->faq_memo[t->n_faq_memo].x = x;
+        t->faq_memo[t->n_faq_memo].faq = faq;
+        t->n_faq_memo++;
+    }
+    return faq;
+}
+
 /* The guide of id, borrowed from the kb, or NULL. */
 static const json_t *guide_load(struct turn *t, const char *id)
 {
@@ -164,7 +184,7 @@ static enum conv_switch switch_to(struct turn *t, const char *q, unsigned aspect
         return conv_switch_decide(&f);
     f.confidence = confidence_of(t->u, q);
     f.correction = conv_parse_correction(t->folded);
-    f.topic_words = conv_words_count(topic, strlen(topic));
+    f.topic_words = fold_words_count(topic, strlen(topic));
     f.asks_aspect = (aspects & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION)) != 0;
     gp = guide_load(t, p);
     gq = guide_load(t, q);
@@ -173,8 +193,7 @@ static enum conv_switch switch_to(struct turn *t, const char *q, unsigned aspect
     if (gp) {
         f.names_p = xp ? conv_topic_names_in(xp, topic, true) : conv_topic_names(gp, topic, true);
         f.covered_by_p = xp ? conv_topic_covered_in(xp, topic) : conv_topic_covered(gp, topic);
-        f.faq_fits_p =
-            (xp ? conv_guide_faq_in(xp, t->folded) : conv_guide_faq(gp, t->folded)) != NULL;
+        f.faq_fits_p = turn_guide_faq(t, gp) != NULL;
     }
     f.names_q =
         gq && (xq ? conv_topic_names_in(xq, topic, true) : conv_topic_names(gq, topic, true));
@@ -191,14 +210,6 @@ static bool names_guide(struct turn *t, const json_t *g, const char *topic, bool
     const struct kb_gtext *x = turn_guide_words(t, g);
 
     return x ? conv_topic_names_in(x, topic, aliases) : conv_topic_names(g, topic, aliases);
-}
-
-/* conv_guide_faq() of g, likewise. */
-static const json_t *faq_of(struct turn *t, const json_t *g)
-{
-    const struct kb_gtext *x = turn_guide_words(t, g);
-
-    return x ? conv_guide_faq_in(x, t->folded) : conv_guide_faq(g, t->folded);
 }
 
 /* conv_topic_asked() of g, likewise. */
@@ -258,7 +269,7 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
     bool weak = !(aspects & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION));
     bool sure_none =
         u->decision == INTENT_NONE && u->confidence >= (weak ? CONV_OOS_SURE : CONV_OOS_CERTAIN);
-    char topic[CONV_TEXT_FOLD_MAX];
+    char topic[FOLD_WORDS_TEXT_MAX];
     bool follow, offered;
     int rc;
 
@@ -270,7 +281,7 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
         sure_none = false;
     /* nor does a question one of P's own FAQ entries anticipates ("có phải về
      * quê xin không") */
-    if (sure_none && proc && turn_guide_get(t, proc, &g) == 0 && faq_of(t, g))
+    if (sure_none && proc && turn_guide_get(t, proc, &g) == 0 && turn_guide_faq(t, g))
         sure_none = false;
     /* a paper of P asked about ("sổ đỏ có cần nộp không") is about P, whatever
      * procedure or family the paper's name suggests */
@@ -434,7 +445,7 @@ int conv_handle(const struct conv_ctx *cx, json_t *state, const struct conv_turn
         const char *src = turn->text ? turn->text : turn->u->normalized;
 
         /* -E2BIG keeps the folded prefix, which is all a command or place needs */
-        if (conv_text_fold(src, t.folded, sizeof(t.folded)) == -EINVAL)
+        if (fold_words_text(src, t.folded, sizeof(t.folded)) == -EINVAL)
             t.folded[0] = '\0';
         rc = handle_text(&t);
         if (rc == -ENOENT) { /* an answer path found nothing to say: every turn gets a reply */

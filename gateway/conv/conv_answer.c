@@ -202,14 +202,6 @@ int turn_say_more(struct turn *t, const json_t *g)
 
 /* ---- follow-ups about the procedure in context -------------------------- */
 
-/* conv_guide_faq() of g, from its folded words when the kb has them. */
-static const json_t *faq_of(struct turn *t, const json_t *g)
-{
-    const struct kb_gtext *x = turn_guide_words(t, g);
-
-    return x ? conv_guide_faq_in(x, t->folded) : conv_guide_faq(g, t->folded);
-}
-
 /* A follow-up about proc: the guide's FAQ entry that fits, then the asked
  * aspects. -ENOENT when neither answers it. */
 int turn_answer_about(struct turn *t, const char *proc, unsigned aspects)
@@ -220,7 +212,7 @@ int turn_answer_about(struct turn *t, const char *proc, unsigned aspects)
 
     if (rc)
         return rc;
-    faq = faq_of(t, g);
+    faq = turn_guide_faq(t, g);
     if (faq) {
         conv_out_textf(&t->out, "%s\n%s", turn_sget(faq, "q"), turn_sget(faq, "a"));
         aspects &= ~(unsigned)(INTENT_ASPECT_CONDITION | INTENT_ASPECT_STEPS);
@@ -255,7 +247,7 @@ int turn_answer_document(struct turn *t, const char *proc, unsigned aspects)
     if (!(aspects & (INTENT_ASPECT_CONDITION | INTENT_ASPECT_DOCUMENTS)) || len >= sizeof(rest) ||
         turn_guide_get(t, proc, &g) != 0)
         return -ENOENT;
-    if (faq_of(t, g)) /* an FAQ entry says more than the paper's name */
+    if (turn_guide_faq(t, g)) /* an FAQ entry says more than the paper's name */
         return -ENOENT;
     memcpy(rest, u->folded, len + 1);
     for (k = 0; k < u->n_aspect_spans; k++) { /* "#": a word no paper's name has */
@@ -314,7 +306,7 @@ static int answer_new_guide(struct turn *t, const char *id, unsigned aspects, bo
     rc = turn_with_procedure(t, id, &g);
     if (rc)
         return rc;
-    faq = faq_of(t, g);
+    faq = turn_guide_faq(t, g);
     if (faq) {
         conv_out_textf(&t->out, "%s\n%s", turn_sget(faq, "q"), turn_sget(faq, "a"));
         aspects &= ~(unsigned)INTENT_ASPECT_CONDITION;

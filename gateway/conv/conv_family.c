@@ -9,7 +9,7 @@
 #include "conv.h"
 #include "conv_out.h"
 #include "conv_parse.h"
-#include "conv_words.h"
+#include "fold_words.h"
 #include "intent.h"
 #include "kb.h"
 #include "mc_buf.h"
@@ -24,10 +24,11 @@ _Static_assert(KB_FAMILY_TITLE_MAX <= CONV_QR_TITLE_MAX, "option titles are neve
 
 /* The words of one message and what each one is. */
 struct msg {
-    struct conv_word w[CONV_FAMILY_WORDS_MAX];
+    struct fold_word w[CONV_FAMILY_WORDS_MAX];
     size_t n;
     bool aspect[CONV_FAMILY_WORDS_MAX]; /* inside an aspect phrase ("le phi", "o dau") */
     bool used[CONV_FAMILY_WORDS_MAX];   /* part of the family's trigger */
+    uint64_t seen;                      /* fold_words_bit() of each of w */
     char padded[INTENT_NORM_MAX + 2];   /* " folded " for whole-phrase search */
 };
 
@@ -37,9 +38,12 @@ static void msg_init(struct msg *m, const struct intent_result *u)
 
     memset(m->aspect, 0, sizeof(m->aspect));
     memset(m->used, 0, sizeof(m->used));
-    m->n = conv_words_split(u->folded, strlen(u->folded), true, m->w, CONV_FAMILY_WORDS_MAX, NULL);
+    m->n = fold_words_split(u->folded, strlen(u->folded), true, m->w, CONV_FAMILY_WORDS_MAX, NULL);
+    m->seen = 0;
     for (i = 0; i < m->n; i++) {
         size_t at = (size_t)(m->w[i].p - u->folded);
+
+        m->seen |= fold_words_bit(&m->w[i]);
 
         for (k = 0; k < u->n_aspect_spans; k++)
             if (at >= u->aspect_spans[k].start &&
@@ -52,10 +56,15 @@ static void msg_init(struct msg *m, const struct intent_result *u)
 /* Marks every occurrence of the phrase p[0..len) (folded words); true if found. */
 static bool mark_phrase(struct msg *m, const char *p, size_t len)
 {
-    struct conv_word pw[KB_FAMILY_PARTS_MAX * 8];
-    size_t np = conv_words_split(p, len, true, pw, sizeof(pw) / sizeof(pw[0]), NULL);
-    size_t i, k;
+    struct fold_word pw[KB_FAMILY_PARTS_MAX * 8];
+    size_t np, i, k;
     bool found = false;
+
+    /* most phrases of most families are not in the message: look at the first word first */
+    np = fold_words_split(p, len, true, pw, 1, NULL);
+    if (np && !(m->seen & fold_words_bit(&pw[0])))
+        return false;
+    np = fold_words_split(p, len, true, pw, sizeof(pw) / sizeof(pw[0]), NULL);
 
     for (i = 0; np && i + np <= m->n; i++) {
         for (k = 0; k < np; k++)
@@ -98,7 +107,7 @@ static bool triggered(struct msg *m, const struct kb_family *f)
     return any;
 }
 
-static bool contains(const char *hay, const struct conv_word *w, size_t nw)
+static bool contains(const char *hay, const struct fold_word *w, size_t nw)
 {
     char needle[FAMILY_NEEDLE_MAX];
     size_t i, len = 1;
@@ -119,14 +128,14 @@ static bool contains(const char *hay, const struct conv_word *w, size_t nw)
  * phrase, not a stop word. */
 static bool is_rest(const struct msg *m, size_t i)
 {
-    return !m->used[i] && !m->aspect[i] && !conv_words_is_stop(&m->w[i], true);
+    return !m->used[i] && !m->aspect[i] && !fold_words_is_stop(&m->w[i], true);
 }
 
 /* Adds nw to s[k] for every option k whose text (its naming words, or its
  * names for a pair) holds the feature w[0..nw) - unless more than half of the
  * family's options hold it: "đăng ký" names most residence procedures, so it
  * tells none apart. A pair weighs two words: "bản sao" is one name. */
-static void score_feature(const struct kb_family *f, const struct conv_word *w, size_t nw,
+static void score_feature(const struct kb_family *f, const struct fold_word *w, size_t nw,
                           unsigned s[KB_FAMILY_OPTIONS_MAX])
 {
     bool has[KB_FAMILY_OPTIONS_MAX];
@@ -333,8 +342,8 @@ static size_t ordinal(const char *folded, size_t n_options)
 {
     static const char *const nums[] = {"", "mot", "hai", "ba", "bon", "nam", "sau"};
     static const char *const lead[] = {"cai", "so", "thu", "muc", "y", "phuong", "lua"};
-    struct conv_word w[FAMILY_ANSWER_WORDS_MAX + 1];
-    size_t n = conv_words_split(folded, strlen(folded), true, w, FAMILY_ANSWER_WORDS_MAX + 1, NULL);
+    struct fold_word w[FAMILY_ANSWER_WORDS_MAX + 1];
+    size_t n = fold_words_split(folded, strlen(folded), true, w, FAMILY_ANSWER_WORDS_MAX + 1, NULL);
     size_t i, k, v = 0;
     unsigned num = 0;
 
@@ -343,19 +352,19 @@ static size_t ordinal(const char *folded, size_t n_options)
     if (conv_parse_command(folded, &num) == CONV_CMD_NUMBER)
         v = num;
     for (i = 0; !v && i < n; i++) {
-        bool led = i > 0 && conv_words_in(&w[i - 1], lead, sizeof(lead) / sizeof(lead[0]));
+        bool led = i > 0 && fold_words_in(&w[i - 1], lead, sizeof(lead) / sizeof(lead[0]));
 
-        if (conv_words_is(&w[i], "dau") && (led || (i + 1 < n && conv_words_is(&w[i + 1], "tien"))))
+        if (fold_words_is(&w[i], "dau") && (led || (i + 1 < n && fold_words_is(&w[i + 1], "tien"))))
             v = 1;
-        else if (conv_words_is(&w[i], "cuoi") &&
-                 (led || (i + 1 < n && conv_words_is(&w[i + 1], "cung"))))
+        else if (fold_words_is(&w[i], "cuoi") &&
+                 (led || (i + 1 < n && fold_words_is(&w[i + 1], "cung"))))
             v = n_options;
-        else if (led && conv_words_is(&w[i], "nhat"))
+        else if (led && fold_words_is(&w[i], "nhat"))
             v = 1;
         else if (led && w[i].len == 1 && w[i].p[0] >= '1' && w[i].p[0] <= '9')
             v = (size_t)(w[i].p[0] - '0');
         for (k = 1; !v && led && k < sizeof(nums) / sizeof(nums[0]); k++)
-            if (conv_words_is(&w[i], nums[k]))
+            if (fold_words_is(&w[i], nums[k]))
                 v = k;
     }
     return v <= n_options ? v : 0;

@@ -18,7 +18,7 @@
  *   - nothing beyond the family's words: the whole choice.
  * Inside a conversation about one of its options a family is never asked.
  * Words are read from the understanding's folded view (teencode expanded),
- * leaving out stop words (conv_words.h) and aspect phrases ("lệ phí", "ở đâu").
+ * leaving out stop words (fold_words.h) and aspect phrases ("lệ phí", "ở đâu").
  *
  * State: the offer stores "pending":{"kind":"family","family":id,
  * "options":[ids]} in the session state; it is valid for the next turn only.

@@ -29,13 +29,29 @@ void conv_out_fail(struct conv_out *out, int rc)
         out->rc = rc;
 }
 
+/* {k1: v1[, k2: v2]} with string values (k2 NULL: one member), built
+ * directly: json_pack() parses its format on each of the several calls per
+ * turn. A new object, or NULL when memory ran out or a value is not UTF-8
+ * (as json_pack() would). */
+static json_t *str_object(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+    json_t *o = json_object();
+
+    if (!o || json_object_set_new_nocheck(o, k1, json_string(v1)) ||
+        (k2 && json_object_set_new_nocheck(o, k2, json_string(v2)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 void conv_out_text(struct conv_out *out, const char *text)
 {
     json_t *m;
 
     if (out->rc || !text || !text[0])
         return;
-    m = json_pack("{s:s}", "text", text);
+    m = str_object("text", text, NULL, NULL);
     if (!m || json_array_append_new(json_object_get(out->reply, "messages"), m))
         conv_out_fail(out, -ENOMEM);
 }
@@ -97,7 +113,7 @@ void conv_out_qr(struct conv_out *out, const char *title, const char *payload_fm
     conv_text_cut(title, CONV_QR_TITLE_MAX, t, sizeof(t));
     if (!t[0])
         return;
-    q = json_pack("{s:s,s:s}", "title", t, "payload", payload);
+    q = str_object("title", t, "payload", payload);
     if (!q || json_array_append_new(qrs, q))
         conv_out_fail(out, -ENOMEM);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv_words.h"
+#include "fold_words.h"
 #include "intent.h"
 
 #define PARSE_TOKENS_MAX 24 /* words looked at in one command; more is a sentence */
@@ -230,10 +230,10 @@ static const char *const step_after[] = {"la", "gi", "the", "nao", "sao", "lam"}
 static const char *const number_words[] = {"",    "mot", "hai", "ba",   "bon", "nam",
                                            "sau", "bay", "tam", "chin", "muoi"};
 
-#define IN(w, set) conv_words_in((w), (set), sizeof(set) / sizeof((set)[0]))
+#define IN(w, set) fold_words_in((w), (set), sizeof(set) / sizeof((set)[0]))
 
 /* A step number: digits 1..CONV_PARSE_STEP_MAX or a number word. */
-static unsigned tok_number(const struct conv_word *t)
+static unsigned tok_number(const struct fold_word *t)
 {
     char d[4];
     char *end;
@@ -241,11 +241,11 @@ static unsigned tok_number(const struct conv_word *t)
     size_t i;
 
     for (i = 1; i < sizeof(number_words) / sizeof(number_words[0]); i++)
-        if (conv_words_is(t, number_words[i]))
+        if (fold_words_is(t, number_words[i]))
             return (unsigned)i;
-    if (conv_words_is(t, "nhat"))
+    if (fold_words_is(t, "nhat"))
         return 1; /* "bước thứ nhất" */
-    if (conv_words_is(t, "tu"))
+    if (fold_words_is(t, "tu"))
         return 4; /* "bước thứ tư" */
     if (t->len == 0 || t->len >= sizeof(d))
         return 0;
@@ -262,13 +262,13 @@ static unsigned tok_number(const struct conv_word *t)
 }
 
 /* "bước 3", "xem bước số 3", "quay lại bước thứ hai nhé". */
-static unsigned parse_step(const struct conv_word *t, size_t n)
+static unsigned parse_step(const struct fold_word *t, size_t n)
 {
     size_t i, b = n;
     unsigned v;
 
     for (i = 0; i < n; i++) {
-        if (conv_words_is(&t[i], "buoc")) {
+        if (fold_words_is(&t[i], "buoc")) {
             b = i;
             break;
         }
@@ -278,7 +278,7 @@ static unsigned parse_step(const struct conv_word *t, size_t n)
     if (b + 1 >= n)
         return 0;
     i = b + 1;
-    if (i + 1 < n && (conv_words_is(&t[i], "so") || conv_words_is(&t[i], "thu")))
+    if (i + 1 < n && (fold_words_is(&t[i], "so") || fold_words_is(&t[i], "thu")))
         i++;
     v = tok_number(&t[i]);
     if (!v)
@@ -318,7 +318,7 @@ static const char *const more_phrases[] = {"con nua khong",
                                            "con j khong",
                                            "con j"};
 
-static bool is_more(const struct conv_word *t, size_t count)
+static bool is_more(const struct fold_word *t, size_t count)
 {
     char joined[PARSE_PHRASE_MAX];
     size_t i, o = 0;
@@ -384,13 +384,13 @@ bool conv_parse_lookup(const char *folded)
 
 enum conv_cmd conv_parse_command(const char *folded, unsigned *n)
 {
-    struct conv_word t[PARSE_TOKENS_MAX];
+    struct fold_word t[PARSE_TOKENS_MAX];
     char joined[PARSE_PHRASE_MAX];
     size_t count, first = 0, i, o = 0;
     bool overflow;
 
     *n = 0;
-    count = conv_words_split(folded, strlen(folded), true, t, PARSE_TOKENS_MAX, &overflow);
+    count = fold_words_split(folded, strlen(folded), true, t, PARSE_TOKENS_MAX, &overflow);
     if (overflow || count == 0)
         return CONV_CMD_NONE;
     if (is_more(t, count))
@@ -400,7 +400,7 @@ enum conv_cmd conv_parse_command(const char *folded, unsigned *n)
         return CONV_CMD_NUMBER;
     }
     /* "dạ" alone is a polite yes; before more words it is only politeness */
-    while (count - first > 1 && (IN(&t[first], leading) || conv_words_is(&t[first], "da")))
+    while (count - first > 1 && (IN(&t[first], leading) || fold_words_is(&t[first], "da")))
         first++;
     while (count - first > 1 && IN(&t[count - 1], trailing))
         count--;
@@ -449,9 +449,9 @@ static const char *const not_name[] = {"duoc", "khong", "ko",  "nao", "gi",  "da
 
 bool conv_parse_locality(const char *folded, size_t *start, size_t *len, bool *sure)
 {
-    struct conv_word t[PARSE_TOKENS_MAX * 4];
+    struct fold_word t[PARSE_TOKENS_MAX * 4];
     bool overflow;
-    size_t n = conv_words_split(folded, strlen(folded), true, t, sizeof(t) / sizeof(t[0]),
+    size_t n = fold_words_split(folded, strlen(folded), true, t, sizeof(t) / sizeof(t[0]),
                                 &overflow),
            i;
 
@@ -459,10 +459,10 @@ bool conv_parse_locality(const char *folded, size_t *start, size_t *len, bool *s
         size_t words = 1, k;
         const char *end;
 
-        if (conv_words_is(&t[i], "phuong") || conv_words_is(&t[i], "xa"))
+        if (fold_words_is(&t[i], "phuong") || fold_words_is(&t[i], "xa"))
             words = 1;
-        else if (i + 1 < n && ((conv_words_is(&t[i], "thi") && conv_words_is(&t[i + 1], "tran")) ||
-                               (conv_words_is(&t[i], "dac") && conv_words_is(&t[i + 1], "khu"))))
+        else if (i + 1 < n && ((fold_words_is(&t[i], "thi") && fold_words_is(&t[i + 1], "tran")) ||
+                               (fold_words_is(&t[i], "dac") && fold_words_is(&t[i + 1], "khu"))))
             words = 2;
         else
             continue;
@@ -496,7 +496,7 @@ static const char *const ho_nouns[] = {"chieu", "khau", "tich", "kinh", "ngheo"}
 size_t conv_parse_topic(const struct intent_result *u, char *out, size_t cap)
 {
     char blanked[INTENT_NORM_MAX];
-    struct conv_word t[PARSE_TOKENS_MAX * 4];
+    struct fold_word t[PARSE_TOKENS_MAX * 4];
     size_t i, n, len = strlen(u->folded), words = 0, o = 0;
 
     if (cap == 0)
@@ -506,12 +506,12 @@ size_t conv_parse_topic(const struct intent_result *u, char *out, size_t cap)
     for (i = 0; i < u->n_aspect_spans; i++)
         if (u->aspect_spans[i].start + u->aspect_spans[i].len <= len)
             memset(blanked + u->aspect_spans[i].start, ' ', u->aspect_spans[i].len);
-    n = conv_words_split(blanked, len, true, t, sizeof(t) / sizeof(t[0]), NULL);
+    n = fold_words_split(blanked, len, true, t, sizeof(t) / sizeof(t[0]), NULL);
     for (i = 0; i < n; i++) {
         /* "nha" ends a sentence politely but is "nhà" (house) inside one */
-        bool compound = conv_words_is(&t[i], "ho") && i + 1 < n && IN(&t[i + 1], ho_nouns);
+        bool compound = fold_words_is(&t[i], "ho") && i + 1 < n && IN(&t[i + 1], ho_nouns);
 
-        if ((conv_words_is_stop(&t[i], true) && !compound) || (i + 1 == n && IN(&t[i], trailing)) ||
+        if ((fold_words_is_stop(&t[i], true) && !compound) || (i + 1 == n && IN(&t[i], trailing)) ||
             (i == 0 && IN(&t[i], leading)))
             continue;
         if (o + t[i].len + 2 > cap)

@@ -9,9 +9,9 @@
  * whenever a flow is active.
  *
  * Commands and places are read from folded text: lower-case ASCII words
- * separated by single spaces, as conv_text_fold() or the understanding's
+ * separated by single spaces, as fold_words_text() or the understanding's
  * folded view writes it ("," tokens are clause boundaries and are ignored
- * here). Words are split by conv_words_split().
+ * here). Words are split by fold_words_split().
  * Pure functions over static const tables; thread safe. */
 #ifndef MOTCUA_GATEWAY_CONV_PARSE_H
 #define MOTCUA_GATEWAY_CONV_PARSE_H
@@ -70,7 +70,7 @@ unsigned conv_parse_aspects(unsigned asked);
 
 /* Writes to out (cap bytes, NUL included) the words of u's folded view that
  * name a topic: what is left when its aspect phrases (u->aspect_spans),
- * stop words (conv_words_is_stop()) and polite particles are taken out.
+ * stop words (fold_words_is_stop()) and polite particles are taken out.
  * "giấy tờ nhà đất" -> "nha dat"; "lệ phí bao nhiêu" -> ""; "lệ phí làm hộ
  * chiếu" -> "ho chieu" (the stop word "ho" is kept before "chieu", "khau",
  * "tich", "kinh", "ngheo"). The conversation uses it to tell a follow-up question ("ai

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "conv_words.h"
+#include "fold_words.h"
 #include "kb.h"
 #include "kb_hours.h"
 #include "kb_units.h"

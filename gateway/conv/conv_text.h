@@ -7,21 +7,12 @@
 
 #include <stddef.h>
 
+#include "fold_words.h"
+
 #include "mc_buf.h"
 #include "mc_err.h"
 
-#define CONV_TEXT_FOLD_MAX 4096   /* bytes of a folded text, NUL included (input is <= 2048) */
 #define CONV_TEXT_VAR_NAME_MAX 32 /* bytes of a placeholder name inside { } */
-
-/* Folds valid UTF-8 s to matching form: lower-case ASCII words separated by
- * single spaces (marks dropped, đ -> d, "y" kept as typed, unlike the
- * understanding's folded view), sentence punctuation [,.;:!?] and newlines
- * become a "," token so a clause boundary survives, every other character
- * is a space. "Tôi ở P. Hoàn Kiếm, nộp ở đâu?" -> "toi o p , hoan kiem , nop
- * o dau ,". Writes at most cap bytes (NUL included). Returns 0, -E2BIG when
- * out is too small (out then holds the folded prefix, cut at a word), or
- * -EINVAL for invalid UTF-8. */
-MC_MUST_CHECK int conv_text_fold(const char *s, char *out, size_t cap);
 
 /* Copies valid UTF-8 s into out (cap bytes, NUL included) as at most
  * max_chars code points. A longer s is cut after a whole word when one ends

@@ -7,20 +7,20 @@
 #include <string.h>
 
 #include "conv_text.h"
-#include "conv_words.h"
+#include "fold_words.h"
 #include "intent.h"
 #include "kb_gtext.h"
 
 /* True when every content word of a folded name (its words nw[0..nn))
  * occurs in topic's words. */
-static bool covers(const struct conv_word *w, size_t n, const struct conv_word *nw, size_t nn)
+static bool covers(const struct fold_word *w, size_t n, const struct fold_word *nw, size_t nn)
 {
     size_t a, k, content = 0;
 
     for (a = 0; a < nn; a++) {
         bool hit = false;
 
-        if (conv_words_is_stop(&nw[a], true))
+        if (fold_words_is_stop(&nw[a], true))
             continue;
         content++;
         for (k = 0; k < n && !hit; k++)
@@ -31,15 +31,15 @@ static bool covers(const struct conv_word *w, size_t n, const struct conv_word *
     return content > 0;
 }
 
-static bool covers_name(const struct conv_word *w, size_t n, const struct kb_gtext_fold *f)
+static bool covers_name(const struct fold_word *w, size_t n, const struct kb_gtext_fold *f)
 {
     return covers(w, n, f->w, f->n < CONV_TOPIC_WORDS_MAX ? f->n : CONV_TOPIC_WORDS_MAX);
 }
 
 bool conv_topic_names_in(const struct kb_gtext *x, const char *topic, bool with_aliases)
 {
-    struct conv_word w[CONV_TOPIC_WORDS_MAX];
-    size_t i, n = conv_words_split(topic, strlen(topic), true, w, CONV_TOPIC_WORDS_MAX, NULL);
+    struct fold_word w[CONV_TOPIC_WORDS_MAX];
+    size_t i, n = fold_words_split(topic, strlen(topic), true, w, CONV_TOPIC_WORDS_MAX, NULL);
 
     if (n == 0)
         return false;
@@ -53,8 +53,8 @@ bool conv_topic_names_in(const struct kb_gtext *x, const char *topic, bool with_
 bool conv_topic_names_within_in(const struct kb_gtext *xq, const struct kb_gtext *xp,
                                 const char *topic)
 {
-    struct conv_word w[CONV_TOPIC_WORDS_MAX];
-    size_t n = conv_words_split(topic, strlen(topic), true, w, CONV_TOPIC_WORDS_MAX, NULL), i, k;
+    struct fold_word w[CONV_TOPIC_WORDS_MAX];
+    size_t n = fold_words_split(topic, strlen(topic), true, w, CONV_TOPIC_WORDS_MAX, NULL), i, k;
 
     for (i = 0; n > 0 && i < xq->n_names; i++) {
         const struct kb_gtext_fold *nq = &xq->names[i];
@@ -75,8 +75,8 @@ bool conv_topic_names_within_in(const struct kb_gtext *xq, const struct kb_gtext
 
 bool conv_topic_covered_in(const struct kb_gtext *x, const char *topic)
 {
-    struct conv_word w[CONV_TOPIC_WORDS_MAX];
-    size_t i, n = conv_words_split(topic, strlen(topic), true, w, CONV_TOPIC_WORDS_MAX, NULL);
+    struct fold_word w[CONV_TOPIC_WORDS_MAX];
+    size_t i, n = fold_words_split(topic, strlen(topic), true, w, CONV_TOPIC_WORDS_MAX, NULL);
 
     if (n == 0)
         return false;

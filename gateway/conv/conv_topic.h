@@ -13,7 +13,7 @@ struct kb_gtext;
 
 #define CONV_TOPIC_WORDS_MAX 64 /* words of a topic or a name compared; more are not */
 
-/* True when the folded topic contains every content word (conv_words_is_stop()
+/* True when the folded topic contains every content word (fold_words_is_stop()
  * naming tier left out) of one of g's names: its name, short_name or (with
  * aliases set) an alias. "tam vang" names tam-vang ("Khai báo tạm vắng");
  * "khai tren" names nothing. */

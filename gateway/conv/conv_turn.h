@@ -29,14 +29,21 @@
 
 #define CONV_ID_MAX 64            /* bytes of a catalogue id or unit code in a payload */
 #define CONV_TEXT_MAX (16 * 1024) /* bytes of one composed message */
+#define TURN_FAQ_MEMO 4           /* guides whose FAQ fit is kept per turn (p, q, alternatives) */
+
+/* conv_guide_faq_in(x, t->folded) once worked out this turn (turn_guide_faq()). */
+struct turn_faq_memo {
+    const struct kb_gtext *x; /* borrowed from the kb */
+    const json_t *faq;        /* its answer: borrowed from the kb, or NULL */
+};
 
 struct turn {
     const struct conv_ctx *cx;
-    json_t *st;                      /* working copy of the state; replaces it on success */
-    const struct intent_result *u;   /* NULL for a payload */
-    const char *text;                /* typed text, or NULL */
-    const char *ufolded;             /* understanding's folded view, or "" */
-    char folded[CONV_TEXT_FOLD_MAX]; /* our fold of the typed text (keeps "y", place names) */
+    json_t *st;                       /* working copy of the state; replaces it on success */
+    const struct intent_result *u;    /* NULL for a payload */
+    const char *text;                 /* typed text, or NULL */
+    const char *ufolded;              /* understanding's folded view, or "" */
+    char folded[FOLD_WORDS_TEXT_MAX]; /* our fold of the typed text (keeps "y", place names) */
     struct conv_out out;
     const json_t *default_unit; /* borrowed from the kb: the deployment's unit, when looked up */
     const json_t *office;       /* borrowed from the kb: office of the place in use */
@@ -47,6 +54,8 @@ struct turn {
     bool missed;      /* not understood: counts towards the officer offer */
     bool reprompt;    /* an aside inside a flow: repeat the flow's question */
     struct places_span place_span; /* bytes of the text that named a place (len 0: none) */
+    struct turn_faq_memo faq_memo[TURN_FAQ_MEMO]; /* for folded as it is: turn_folded_changed() */
+    size_t n_faq_memo;
 };
 
 /* What reading a place out of a typed message did (turn_try_locality()). */
@@ -111,6 +120,15 @@ int turn_guide_get(struct turn *t, const char *id, const json_t **g);
  * or NULL when g is not a guide of the turn's kb (then fold g on the spot:
  * the JSON forms of conv_topic.h and conv_guide.h). */
 const struct kb_gtext *turn_guide_words(struct turn *t, const json_t *g);
+/* conv_guide_faq() of g for t->folded (the FAQ entry of g that the typed
+ * text asks, borrowed from the kb, or NULL), worked out once per guide and
+ * turn: several readings of one message ask it of the same guide. */
+const json_t *turn_guide_faq(struct turn *t, const json_t *g);
+/* Says that t->folded was replaced (or restored): forgets turn_guide_faq()'s answers. */
+static inline void turn_folded_changed(struct turn *t)
+{
+    t->n_faq_memo = 0;
+}
 /* turn_guide_get(), and id becomes the procedure in context. */
 int turn_with_procedure(struct turn *t, const char *id, const json_t **g);
 /* The understanding's answer, read against the dialogue state; place says

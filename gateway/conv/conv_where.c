@@ -402,7 +402,7 @@ int turn_try_locality(struct turn *t, enum turn_place *res)
 int turn_try_unit_choice(struct turn *t, enum conv_cmd cmd, unsigned n, bool *done)
 {
     const json_t *codes = t->units, *c;
-    char key[UNITS_KEY_MAX], padded[CONV_TEXT_FOLD_MAX + 2], pk[UNITS_KEY_MAX + 2];
+    char key[UNITS_KEY_MAX], padded[FOLD_WORDS_TEXT_MAX + 2], pk[UNITS_KEY_MAX + 2];
     const char *hit = NULL;
     size_t i, hits = 0;
     int pass;
@@ -450,7 +450,7 @@ int turn_after_place(struct turn *t)
     const struct intent_result *whole = t->u;
     const char *whole_ufolded = t->ufolded;
     struct intent_result *r = NULL;
-    char *rest = NULL, saved[CONV_TEXT_FOLD_MAX];
+    char *rest = NULL, saved[FOLD_WORDS_TEXT_MAX];
     bool asks;
     int rc = 0;
 
@@ -481,14 +481,16 @@ int turn_after_place(struct turn *t)
         goto out;
     }
     memcpy(saved, t->folded, sizeof(saved));
-    if (conv_text_fold(rest, t->folded, sizeof(t->folded)) == -EINVAL)
+    if (fold_words_text(rest, t->folded, sizeof(t->folded)) == -EINVAL)
         t->folded[0] = '\0';
+    turn_folded_changed(t);
     t->u = r;
     t->ufolded = r->folded;
     rc = turn_follow_understanding(t, TURN_PLACE_SET);
     t->u = whole;
     t->ufolded = whole_ufolded;
     memcpy(t->folded, saved, sizeof(saved));
+    turn_folded_changed(t);
 out:
     free(r);
     free(rest);

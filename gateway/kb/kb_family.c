@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv_text.h"
-#include "conv_words.h"
+#include "fold_words.h"
 #include "mc_buf.h"
 
 #define FAMILY_ID_MAX 63      /* bytes of a family id (a slug) */
@@ -144,16 +143,16 @@ static void check_keys(struct fctx *c, json_t *o, const char *path, const char *
  * and words already there. */
 static int add_words(struct mc_buf *b, const char *text)
 {
-    char folded[CONV_TEXT_FOLD_MAX], key[CONV_TEXT_FOLD_MAX + 2];
-    struct conv_word w[FAMILY_WORDS_MAX];
+    char folded[FOLD_WORDS_TEXT_MAX], key[FOLD_WORDS_TEXT_MAX + 2];
+    struct fold_word w[FAMILY_WORDS_MAX];
     size_t i, n;
-    int rc = conv_text_fold(text, folded, sizeof(folded));
+    int rc = fold_words_text(text, folded, sizeof(folded));
 
     if (rc == -EINVAL)
         return rc;
-    n = conv_words_split(folded, strlen(folded), true, w, FAMILY_WORDS_MAX, NULL);
+    n = fold_words_split(folded, strlen(folded), true, w, FAMILY_WORDS_MAX, NULL);
     for (i = 0; i < n; i++) {
-        if (conv_words_is_stop(&w[i], true))
+        if (fold_words_is_stop(&w[i], true))
             continue;
         snprintf(key, sizeof(key), " %.*s ", (int)w[i].len, w[i].p);
         if (b->data && strstr(b->data, key))
@@ -168,8 +167,8 @@ static int add_words(struct mc_buf *b, const char *text)
 /* Appends the folded form of text as one "\n"-ended line of b. */
 static int add_name(struct mc_buf *b, const char *text)
 {
-    char folded[CONV_TEXT_FOLD_MAX];
-    int rc = conv_text_fold(text, folded, sizeof(folded));
+    char folded[FOLD_WORDS_TEXT_MAX];
+    int rc = fold_words_text(text, folded, sizeof(folded));
 
     if (rc)
         return rc;

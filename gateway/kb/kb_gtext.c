@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv_text.h"
+#include "fold_words.h"
 
 /* A growing list of the words of all strings, and the texts they point into. */
 struct gtext_build {
@@ -37,19 +37,19 @@ static int own(struct gtext_build *b, char *s)
 /* Folds src (NULL: "") into f, the text owned by b. */
 static int fold_into(struct gtext_build *b, const char *src, struct kb_gtext_fold *f)
 {
-    char tmp[CONV_TEXT_FOLD_MAX];
-    struct conv_word w[KB_GTEXT_WORDS_MAX];
+    char tmp[FOLD_WORDS_TEXT_MAX];
+    struct fold_word w[KB_GTEXT_WORDS_MAX];
     char *t;
 
     tmp[0] = '\0';
-    f->rc = src ? conv_text_fold(src, tmp, sizeof(tmp)) : 0;
+    f->rc = src ? fold_words_text(src, tmp, sizeof(tmp)) : 0;
     if (f->rc == -EINVAL)
         tmp[0] = '\0';
     t = strdup(tmp);
     if (!t || own(b, t))
         return -ENOMEM;
     f->text = t;
-    f->n = conv_words_split(t, strlen(t), true, w, KB_GTEXT_WORDS_MAX, NULL);
+    f->n = fold_words_split(t, strlen(t), true, w, KB_GTEXT_WORDS_MAX, NULL);
     f->w = f->n ? malloc(f->n * sizeof(*f->w)) : NULL;
     if (f->n && !f->w)
         return -ENOMEM;
@@ -58,13 +58,13 @@ static int fold_into(struct gtext_build *b, const char *src, struct kb_gtext_fol
     return 0;
 }
 
-static bool same_word(const struct conv_word *a, const struct conv_word *b)
+static bool same_word(const struct fold_word *a, const struct fold_word *b)
 {
     return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
 /* The content words of f and whether each is a word of the names nw[0..nn). */
-static int content_of(struct kb_gtext_fold *f, const struct conv_word *nw, size_t nn)
+static int content_of(struct kb_gtext_fold *f, const struct fold_word *nw, size_t nn)
 {
     size_t i, k;
 
@@ -73,7 +73,7 @@ static int content_of(struct kb_gtext_fold *f, const struct conv_word *nw, size_
     if (f->n && (!f->c || !f->named))
         return -ENOMEM;
     for (i = 0; i < f->n; i++) {
-        bool dup = conv_words_is_stop(&f->w[i], false);
+        bool dup = fold_words_is_stop(&f->w[i], false);
 
         for (k = 0; k < f->nc && !dup; k++)
             dup = same_word(&f->c[k], &f->w[i]);
@@ -90,20 +90,20 @@ static int content_of(struct kb_gtext_fold *f, const struct conv_word *nw, size_
 
 static int add_words(struct gtext_build *b, const char *s)
 {
-    char tmp[CONV_TEXT_FOLD_MAX];
+    char tmp[FOLD_WORDS_TEXT_MAX];
     struct kb_gtext *x = b->x;
     size_t n;
     char *t;
 
-    if (conv_text_fold(s, tmp, sizeof(tmp)) == -EINVAL)
+    if (fold_words_text(s, tmp, sizeof(tmp)) == -EINVAL)
         return 0;
     t = strdup(tmp);
     if (!t || own(b, t))
         return -ENOMEM;
-    n = conv_words_count(t, strlen(t));
+    n = fold_words_count(t, strlen(t));
     if (x->n_words + n > b->cap_words) {
         size_t cap = b->cap_words ? 2 * b->cap_words : 256;
-        struct conv_word *nw;
+        struct fold_word *nw;
 
         while (cap < x->n_words + n)
             cap *= 2;
@@ -113,7 +113,7 @@ static int add_words(struct gtext_build *b, const char *s)
         x->words = nw;
         b->cap_words = cap;
     }
-    x->n_words += conv_words_split(t, strlen(t), true, x->words + x->n_words, n, NULL);
+    x->n_words += fold_words_split(t, strlen(t), true, x->words + x->n_words, n, NULL);
     return 0;
 }
 
@@ -136,7 +136,7 @@ static int walk(struct gtext_build *b, const json_t *v)
 
 static int cmp_word(const void *pa, const void *pb)
 {
-    const struct conv_word *a = pa, *b = pb;
+    const struct fold_word *a = pa, *b = pb;
     size_t n = a->len < b->len ? a->len : b->len;
     int c = memcmp(a->p, b->p, n);
 
@@ -150,7 +150,7 @@ static int cmp_word(const void *pa, const void *pb)
 static int compact(struct kb_gtext *x, size_t walked)
 {
     size_t i, k, bytes = 0;
-    struct conv_word *w;
+    struct fold_word *w;
     char *arena, *p;
 
     qsort(x->words, x->n_words, sizeof(*x->words), cmp_word);
@@ -192,7 +192,7 @@ struct kb_gtext *kb_gtext_new(const json_t *g)
     const json_t *aliases = json_object_get(g, "aliases"), *faq = json_object_get(g, "faq"),
                  *docs = json_object_get(g, "documents");
     struct kb_gtext *x = calloc(1, sizeof(*x));
-    struct conv_word nw[KB_GTEXT_WORDS_MAX];
+    struct fold_word nw[KB_GTEXT_WORDS_MAX];
     size_t i, k, nn = 0, walked;
 
     if (!x)
@@ -264,7 +264,7 @@ void kb_gtext_free(struct kb_gtext *x)
     free(x);
 }
 
-bool kb_gtext_has_word(const struct kb_gtext *x, const struct conv_word *w)
+bool kb_gtext_has_word(const struct kb_gtext *x, const struct fold_word *w)
 {
     return x->n_words && bsearch(w, x->words, x->n_words, sizeof(*x->words), cmp_word) != NULL;
 }

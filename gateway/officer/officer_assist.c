@@ -13,7 +13,7 @@
 
 #include "conv_check.h"
 #include "conv_guide.h"
-#include "conv_text.h"
+#include "fold_words.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_gtext.h"
@@ -378,7 +378,7 @@ static bool has_words(const char *hay, const char *needle)
 /* How well folded query names procedure id by its names (kb_gtext.h: name,
  * short name, aliases, folded once with the snapshot), or 0. */
 static double name_score(const struct kb *kb, const char *id, const char *folded,
-                         const struct conv_word *w, size_t nw)
+                         const struct fold_word *w, size_t nw)
 {
     const struct kb_gtext *x = kb_guide_words(kb, id);
     char idw[128];
@@ -494,7 +494,7 @@ out:
 
 static int search_names(const struct kb *kb, const char *q, json_t *results)
 {
-    struct conv_word w[KB_GTEXT_WORDS_MAX];
+    struct fold_word w[KB_GTEXT_WORDS_MAX];
     const json_t *p;
     char *folded = malloc(ASSIST_FOLD_MAX);
     size_t i, nw;
@@ -502,10 +502,10 @@ static int search_names(const struct kb *kb, const char *q, json_t *results)
 
     if (!folded)
         return -ENOMEM;
-    rc = conv_text_fold(q, folded, ASSIST_FOLD_MAX);
+    rc = fold_words_text(q, folded, ASSIST_FOLD_MAX);
     if (rc)
         goto out;
-    nw = conv_words_split(folded, strlen(folded), true, w, KB_GTEXT_WORDS_MAX, NULL);
+    nw = fold_words_split(folded, strlen(folded), true, w, KB_GTEXT_WORDS_MAX, NULL);
     json_array_foreach(kb_procedures(kb), i, p)
     {
         const char *id = str(p, "id");

@@ -96,7 +96,7 @@ static void test_documents_and_steps(void **state)
 
 static void test_aspects(void **state)
 {
-    char folded[CONV_TEXT_FOLD_MAX];
+    char folded[FOLD_WORDS_TEXT_MAX];
     json_t *g = guide();
     struct mc_buf b;
 
@@ -122,12 +122,12 @@ static void test_aspects(void **state)
     assert_non_null(strstr(b.data, "Giấy khai sinh"));
     mc_buf_reset(&b);
     assert_int_equal(
-        conv_text_fold("con tôi quá 60 ngày rồi có khai sinh được không", folded, sizeof(folded)),
+        fold_words_text("con tôi quá 60 ngày rồi có khai sinh được không", folded, sizeof(folded)),
         0);
     assert_int_equal(conv_guide_aspect(g, INTENT_ASPECT_CONDITION, folded, &b), 0);
     assert_non_null(strstr(b.data, "Vẫn làm được."));
     mc_buf_reset(&b);
-    assert_int_equal(conv_text_fold("giá vàng hôm nay", folded, sizeof(folded)), 0);
+    assert_int_equal(fold_words_text("giá vàng hôm nay", folded, sizeof(folded)), 0);
     assert_int_equal(conv_guide_aspect(g, INTENT_ASPECT_CONDITION, folded, &b), -ENOENT);
     assert_int_equal(conv_guide_aspect(g, INTENT_ASPECT_HOURS, NULL, &b), -ENOENT);
     /* no document has a form */
@@ -160,7 +160,7 @@ static void test_faq(void **state)
         {"đăng ký khai sinh có mất phí gì không", "Đúng hạn thì miễn phí."},
         {"quá 60 ngày mới khai sinh có được không", "Vẫn làm được."},
     };
-    char folded[CONV_TEXT_FOLD_MAX];
+    char folded[FOLD_WORDS_TEXT_MAX];
     json_t *g = guide(), *faq = json_object_get(g, "faq");
     const json_t *e;
     size_t i;
@@ -169,7 +169,7 @@ static void test_faq(void **state)
     for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
         json_array_append_new(faq, json_pack("{s:s,s:s}", "q", more[i][0], "a", more[i][1]));
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_int_equal(conv_text_fold(cases[i].text, folded, sizeof(folded)), 0);
+        assert_int_equal(fold_words_text(cases[i].text, folded, sizeof(folded)), 0);
         e = conv_guide_faq(g, folded);
         if (!cases[i].want && e)
             fail_msg("%s: fits \"%s\"", cases[i].text, json_string_value(json_object_get(e, "q")));
@@ -183,13 +183,13 @@ static void test_faq(void **state)
 /* A question about one paper of the guide. */
 static void test_document(void **state)
 {
-    char folded[CONV_TEXT_FOLD_MAX];
+    char folded[FOLD_WORDS_TEXT_MAX];
     json_t *g = guide();
     const json_t *doc;
     struct mc_buf b;
 
     (void)state;
-    assert_int_equal(conv_text_fold("ủy quyền thì sao", folded, sizeof(folded)), 0);
+    assert_int_equal(fold_words_text("ủy quyền thì sao", folded, sizeof(folded)), 0);
     doc = conv_guide_document(g, folded);
     assert_non_null(doc);
     assert_string_equal(json_string_value(json_object_get(doc, "id")), "uy-quyen");
@@ -199,7 +199,7 @@ static void test_document(void **state)
     assert_non_null(strstr(b.data, "chỉ cần nếu người đi nộp là người khác"));
     assert_non_null(strstr(b.data, "\nChứng thực chữ ký."));
     mc_buf_reset(&b);
-    assert_int_equal(conv_text_fold("tờ khai có cần không", folded, sizeof(folded)), 0);
+    assert_int_equal(fold_words_text("tờ khai có cần không", folded, sizeof(folded)), 0);
     doc = conv_guide_document(g, folded);
     assert_non_null(doc);
     assert_int_equal(conv_guide_document_answer(g, doc, &b), 0);
@@ -215,9 +215,9 @@ static void test_document(void **state)
     /* function words alone name no paper */
     assert_null(conv_guide_document(g, "cua cha"));
     /* the guide's own name is no paper; one word is not a run */
-    assert_int_equal(conv_text_fold("đăng ký khai sinh có cần không", folded, sizeof(folded)), 0);
+    assert_int_equal(fold_words_text("đăng ký khai sinh có cần không", folded, sizeof(folded)), 0);
     assert_null(conv_guide_document(g, folded));
-    assert_int_equal(conv_text_fold("quyền", folded, sizeof(folded)), 0);
+    assert_int_equal(fold_words_text("quyền", folded, sizeof(folded)), 0);
     assert_null(conv_guide_document(g, folded));
     json_decref(g);
 }

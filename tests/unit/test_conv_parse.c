@@ -1,6 +1,6 @@
 /* tests/unit/test_conv_parse.c - typed navigation, pre-check answers,
  * follow-up aspects, place statements and topic words, from raw Vietnamese
- * as citizens type it (folded with conv_text_fold() first). Aspects and
+ * as citizens type it (folded with fold_words_text() first). Aspects and
  * topics go through the one aspect vocabulary, the @aspect rules of
  * data/lexicon/rules.tsv, as understanding runs them (without its lexicon).
  * Every expected value is what a citizen should get, not what the code
@@ -24,7 +24,7 @@
 
 static const char *fold(const char *raw, char *buf, size_t cap)
 {
-    assert_int_equal(conv_text_fold(raw, buf, cap), 0);
+    assert_int_equal(fold_words_text(raw, buf, cap), 0);
     return buf;
 }
 
@@ -89,7 +89,7 @@ static void test_commands(void **state)
         {"", CONV_CMD_NONE, 0, __LINE__},
         {"a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a", CONV_CMD_NONE, 0, __LINE__},
     };
-    char buf[CONV_TEXT_FOLD_MAX];
+    char buf[FOLD_WORDS_TEXT_MAX];
     size_t i;
 
     (void)state;
@@ -256,7 +256,7 @@ static void test_locality(void **state)
         {"tôi ở phường, nộp ở đâu", NULL, 0, __LINE__},
         {"đăng ký khai sinh", NULL, 0, __LINE__},
     };
-    char buf[CONV_TEXT_FOLD_MAX];
+    char buf[FOLD_WORDS_TEXT_MAX];
     size_t i;
 
     (void)state;

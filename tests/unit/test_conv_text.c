@@ -1,5 +1,5 @@
-/* tests/unit/test_conv_text.c - folding a citizen's words for matching,
- * cutting quick-reply titles to 20 characters, filling answer templates. */
+/* tests/unit/test_conv_text.c - cutting quick-reply titles to 20 characters,
+ * filling answer templates (folding: test_fold_words.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,44 +11,6 @@
 
 #include "conv_text.h"
 #include "mc_utf8.h"
-
-static void test_fold(void **state)
-{
-    static const struct {
-        const char *in, *out;
-    } cases[] = {
-        {"Tôi ở P. Hoàn Kiếm, nộp ở đâu?", "toi o p , hoan kiem , nop o dau ,"},
-        {"Đăng KÝ khai sinh", "dang ky khai sinh"},
-        {"  tiếp   theo  ", "tiep theo"},
-        {"có!!!?", "co ,"},
-        {"bước 3", "buoc 3"},
-        {"Mỹ Đức", "my duc"},
-        {"😀 chào", "chao"},
-        {"a-b_c", "a b c"},
-        {"", ""},
-        {"xa\xCC\x83 Tân Phú", "xa tan phu"}, /* combining tilde (NFD) */
-    };
-    char out[CONV_TEXT_FOLD_MAX];
-    size_t i;
-
-    (void)state;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_int_equal(conv_text_fold(cases[i].in, out, sizeof(out)), 0);
-        assert_string_equal(out, cases[i].out);
-    }
-}
-
-static void test_fold_limits(void **state)
-{
-    char small[12];
-
-    (void)state;
-    /* a cut keeps whole words only */
-    assert_int_equal(conv_text_fold("hoàn kiếm thành phố", small, sizeof(small)), -E2BIG);
-    assert_string_equal(small, "hoan kiem");
-    assert_int_equal(conv_text_fold("\xC3\x28", small, sizeof(small)), -EINVAL);
-    assert_int_equal(conv_text_fold("abc", small, 0), -E2BIG);
-}
 
 static void test_cut(void **state)
 {
@@ -113,8 +75,6 @@ static void test_fill(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fold),
-        cmocka_unit_test(test_fold_limits),
         cmocka_unit_test(test_cut),
         cmocka_unit_test(test_fill),
     };

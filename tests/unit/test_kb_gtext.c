@@ -24,7 +24,7 @@ static const char guide[] =
     "\"faq\":[{\"q\":\"Người nước ngoài có được khai lưu trú không?\",\"a\":\"Được.\"},"
     "{\"q\":\"Khai muộn có bị phạt không?\",\"a\":\"Có thể bị phạt.\"}]}";
 
-static bool word_is(const struct conv_word *w, const char *s)
+static bool word_is(const struct fold_word *w, const char *s)
 {
     return w->len == strlen(s) && memcmp(w->p, s, w->len) == 0;
 }
@@ -78,7 +78,7 @@ static void test_words(void **state)
 {
     json_t *g = json_loads(guide, 0, NULL);
     struct kb_gtext *x = kb_gtext_new(g);
-    struct conv_word w;
+    struct fold_word w;
 
     (void)state;
     assert_non_null(x);

@@ -33,6 +33,12 @@ static void test_scalars_and_strings(void **state)
     static const char ctl[] = "\x01\x02\b\t\n\x0b\f\r\x1f\x7f";
     const double reals[] = {0.0,  -0.0, 1.0,         0.1,  1.0 / 3, 2.5e-7, -1e-5,   1e300,
                             1e21, 1e16, 123456789.0, 0.95, -7.25,   1e-300, 4.9e-324};
+    static const char *const seqs[] = {"\xc3\xa0",     "a\xc3(b",          "\xc3",
+                                       "\xc1\xbf",     "\xdf\xbf",         "\xe1\xba\xa1",
+                                       "\xe1\xba(",    "\xe1(\xa1",        "\xe1\xba",
+                                       "\xec\xbf\xbf", "\xee\x80\x80",     "\xef\xbf\xbd",
+                                       "\xef\xbf",     "\xe0\x80\x80",     "\xe0\xa0\x80",
+                                       "\xed\x9f\xbf", "\xf0\x9f\x98\x80", "\xf5\x80\x80\x80"};
     json_t *obj;
     size_t i;
 
@@ -52,6 +58,9 @@ static void test_scalars_and_strings(void **state)
     same(json_stringn_nocheck("\xc3(", 2));                          /* not an object: both NULL */
     same(json_pack("[o]", json_stringn_nocheck("ok\xff", 3)));       /* not UTF-8: both NULL */
     same(json_pack("[o]", json_stringn_nocheck("\xed\xa0\x80", 3))); /* a surrogate */
+    /* each lead byte class of a 2- or 3-byte sequence, well-formed and not */
+    for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++)
+        same(json_pack("[o]", json_stringn_nocheck(seqs[i], strlen(seqs[i]))));
 }
 
 static void test_deep_and_loop(void **state)

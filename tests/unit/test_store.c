@@ -3,7 +3,8 @@
  * unit (state and records together, never records without their session);
  * reads see the open batch; many turns, one commit; and the outbox,
  * de-duplication keys, options and channel tokens; officers, their sessions
- * (expiry, disable, new password) and the audit log. */
+ * (expiry, disable, new password) and the audit log; a WAL that stays
+ * bounded under steady writes (the checkpointer). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -111,6 +113,58 @@ static void test_group_commit_counts(void **state)
     for (i = 0; i < 5; i++)
         session_fini(&s[i]);
     store_free(st);
+}
+
+/* Size of the WAL beside db, in bytes (0 when there is none). */
+static long wal_bytes(void)
+{
+    char p[sizeof(fixture_db) + 8];
+    FILE *f;
+    long n = 0;
+
+    snprintf(p, sizeof(p), "%s-wal", fixture_db);
+    f = fopen(p, "rb");
+    if (!f)
+        return 0;
+    if (fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* Steady writes, a commit after each batch as the event loop does (with the
+ * short gap of a pass between), must not grow the WAL without end: the
+ * checkpointer copies it back and makes it start over (a PASSIVE checkpoint
+ * alone never catches up with a writer that does not pause). ~135 MB are
+ * written; the WAL stays a few MB. */
+static void test_wal_stays_bounded(void **state)
+{
+    static char reply[6000];
+    struct mc_err e = {{0}};
+    struct store *st = store_open(fixture_db, &e);
+    struct session s;
+    struct session_turn t[2];
+    struct timespec gap = {0, 100 * 1000L}; /* the rest of a pass of the event loop */
+    long max_wal = 0;
+    int i;
+
+    (void)state;
+    assert_non_null(st);
+    memset(reply, 'x', sizeof(reply) - 1);
+    assert_int_equal(session_create(st, "web", &s), 0);
+    assert_int_equal(store_commit(st), 0);
+    for (i = 0; i < 10000; i++) {
+        two_records(t, NULL, reply);
+        assert_int_equal(session_save_turn(st, &s, t, 2), 0);
+        assert_int_equal(store_commit(st), 0);
+        if (wal_bytes() > max_wal)
+            max_wal = wal_bytes();
+        nanosleep(&gap, NULL);
+    }
+    session_fini(&s);
+    store_free(st);
+    printf("wal: %ld bytes at most\n", max_wal);
+    assert_true(max_wal < 64L * 1024 * 1024); /* unbounded: ~135 MB */
 }
 
 static void test_unit_all_or_nothing(void **state)
@@ -374,6 +428,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_counts, fixture_db_setup,
                                         fixture_db_teardown),
         cmocka_unit_test_setup_teardown(test_unit_all_or_nothing, fixture_db_setup,
+                                        fixture_db_teardown),
+        cmocka_unit_test_setup_teardown(test_wal_stays_bounded, fixture_db_setup,
                                         fixture_db_teardown),
         cmocka_unit_test_setup_teardown(test_turn_save_is_compare_and_swap, fixture_db_setup,
                                         fixture_db_teardown),
