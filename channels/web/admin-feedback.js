@@ -63,7 +63,7 @@
     var status = el('p', { class: 'fb-status', role: 'status', 'aria-live': 'polite' }, '');
     var error = el('p', { class: 'fb-error', role: 'alert', hidden: true }, '');
     var out = el('div', { class: 'fb-out' });
-    section.appendChild(el('h2', { id: 'fb-title' }, 'Đánh giá của người dân'));
+    section.appendChild(el('h2', { id: 'h-feedback' }, 'Ý kiến người dân'));
     section.appendChild(el('p', { class: 'fb-intro' },
       'Người dân bấm 👍 (hữu ích) hoặc 👎 (chưa hữu ích) dưới câu trả lời của trợ lý, và trả lời “Có giúp được bạn không?” sau khi kiểm tra hồ sơ. ' +
       'Những câu bị 👎 nên được xem lại để sửa hướng dẫn hoặc dạy thêm cho trợ lý.'));
@@ -136,5 +136,5 @@
 
   window.motcuaAdminFeedbackInit = init;
   document.addEventListener('motcua-admin-ready', function () { init(); });
-  if (window.motcuaAdmin && window.motcuaAdmin.api) init(); /* loaded after the event */
+  if (window.motcuaAdmin && window.motcuaAdmin.officer) init(); /* loaded after the event */
 })();

@@ -67,7 +67,7 @@
   };
 
   Office.prototype.fail = function (e) {
-    this.section.replaceChildren(el('h2', { text: 'Thông tin cơ quan' }),
+    this.section.replaceChildren(el('h2', { id: 'h-office', text: 'Thông tin trụ sở' }),
       el('p', { class: 'ao-err', role: 'alert', text: 'Không tải được: ' + (e && e.message ? e.message : e) }));
   };
 
@@ -85,7 +85,7 @@
     picker.addEventListener('change', function () { self.code = picker.value; self.render(); });
     var status = el('p', { class: 'ao-meta', role: 'status', 'aria-live': 'polite' });
     var form = el('form', { novalidate: true });
-    s.replaceChildren(el('h2', { text: 'Thông tin cơ quan' }),
+    s.replaceChildren(el('h2', { id: 'h-office', text: 'Thông tin trụ sở' }),
       el('p', { text: 'Sửa ở đây có hiệu lực ngay cho các câu hỏi mới. Giá trị gốc (đã rà soát trong data/offices) vẫn được giữ; bấm “Khôi phục” để quay về.' }),
       el('div', { class: 'ao-field' }, [el('label', { for: 'ao-code', text: 'Xã/phường' }), picker]), form, status);
     if (!item) return;
@@ -250,7 +250,7 @@
     this.list.forEach(function (p) { picker.appendChild(el('option', { value: p.id, selected: p.id === self.id, text: p.name })); });
     this.body = el('div');
     picker.addEventListener('change', function () { self.id = picker.value; self.show(); });
-    this.section.replaceChildren(el('h2', { text: 'Ghi chú hướng dẫn' }),
+    this.section.replaceChildren(el('h2', { id: 'h-notes', text: 'Ghi chú hướng dẫn thủ tục' }),
       el('p', { text: 'Đánh dấu từng mục của hướng dẫn là đúng hoặc sai (kèm lý do) để người rà soát sửa trong data/, và ghi thông báo của xã về lệ phí, thời hạn.' }),
       el('div', { class: 'ao-field' }, [el('label', { for: 'an-proc', text: 'Thủ tục' }), picker]), this.body);
     if (this.id) this.show();
@@ -345,5 +345,5 @@
   }
   window.motcuaAdminOfficeInit = init;
   document.addEventListener('motcua-admin-ready', init);
-  if (window.motcuaAdmin && window.motcuaAdmin.api) init();
+  if (window.motcuaAdmin && window.motcuaAdmin.officer) init(); /* already logged in (a reload) */
 }());

@@ -27,9 +27,11 @@
 #include "mc_err.h"
 
 #define CONV_STATE_VERSION 2
-#define CONV_MISSES_OFFICER 2 /* misunderstandings in a row before an officer is offered */
-#define CONV_SWITCH_MIN 0.6   /* confidence to leave a flow for another procedure */
-#define CONV_OOS_SURE 0.8     /* "none" this sure is out of scope even if it says "thế nào" */
+#define CONV_MISSES_OFFICER 2    /* misunderstandings in a row before an officer is offered */
+#define CONV_SWITCH_MIN 0.6      /* confidence to leave a flow for another procedure */
+#define CONV_SWITCH_SURE 0.9     /* ... even when the message asks an aspect (fee, papers) */
+#define CONV_SWITCH_SURE_WORDS 2 /* ... and says that much of its own beyond the aspect */
+#define CONV_OOS_SURE 0.8        /* "none" this sure is out of scope even if it says "thế nào" */
 #define CONV_OOS_CERTAIN                                                                           \
     0.95                  /* "none" this sure is out of scope even if it says "bao nhiêu tiền" */
 #define CONV_UNITS_MAX 12 /* communes offered to choose from at once */

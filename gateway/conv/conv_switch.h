@@ -46,6 +46,9 @@ enum conv_switch {
  *      question ("cần mang căn cước không" about khai sinh)        -> switch
  *   6. the understanding is sure (>= CONV_SWITCH_MIN), the message is not an aspect
  *      question, and its topic words are not all P's own words    -> switch
+ *   6b. the understanding is all but certain (>= CONV_SWITCH_SURE), the message asks an aspect of
+ *      at least CONV_SWITCH_SURE_WORDS topic words that are not all P's own   -> switch ("đi tù
+ *      về muốn đi làm lại cần giấy gì" after khai sinh: a phrase an admin taught)
  *   7. otherwise                                 -> stay */
 enum conv_switch conv_switch_decide(const struct conv_switch_facts *f);
 

@@ -20,12 +20,13 @@ const WARN = ['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-D_DEFAULT_SOURCE', '-Wa
 // The binary for bench/NAME.c: the Makefile's one if it is up to date, else a fresh build.
 let tmp = null;
 function tool(name) {
-  const src = path.join(ROOT, 'bench', `${name}.c`);
+  const srcs = [path.join(ROOT, 'bench', `${name}.c`), path.join(ROOT, 'bench', 'ws_proto.c')];
   const built = path.join(BUILD_DIR, 'bench-ws', name);
-  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= fs.statSync(src).mtimeMs) return built;
+  const newest = Math.max(...[...srcs, path.join(ROOT, 'bench', 'ws_proto.h')].map((f) => fs.statSync(f).mtimeMs));
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newest) return built;
   tmp = tmp || fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-bench-smoke-'));
   const out = path.join(tmp, name);
-  execFileSync('cc', [...WARN, '-o', out, src, '-lcrypto'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('cc', [...WARN, '-o', out, ...srcs, '-lcrypto'], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
 }
 const GEN = tool('ws_loadgen');

@@ -161,7 +161,7 @@ test('admin-feedback.js renders the votes into <section id="feedback">', T, asyn
     await total.waitFor();
     const figures = await feedbackFigures();
     assert.equal(await total.textContent(), `👍 Hữu ích: ${figures.up} · 👎 Chưa hữu ích: ${figures.down} (50 % hữu ích)`);
-    assert.equal(await page.getByRole('heading', { name: 'Đánh giá của người dân' }).count(), 1);
+    assert.equal(await page.getByRole('heading', { name: 'Ý kiến người dân' }).count(), 1);
     const down = page.locator('#feedback .fb-down');
     assert.equal(await down.count(), figures.down);
     assert.match(await down.first().locator('.fb-q').textContent(), /đăng ký tạm trú cần giấy tờ gì/);
