@@ -14,6 +14,9 @@ TESTPKGS = cmocka
 APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
            libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev libxlsxwriter-dev \
            chromium python3 python3-yaml clang-format valgrind sqlite3
+# `make fuzz` only (docs/fuzzing.md): clang and its libFuzzer runtime (libclang_rt.fuzzer,
+# `dpkg -S libclang_rt.fuzzer`); not installed by `make run` or `make test`.
+APT_FUZZ = clang-14 libclang-rt-14-dev
 # Node.js may come from Debian or from another vendor's package that bundles npm (and
 # conflicts with Debian's npm), so it is checked by command, not by package name.
 APT_NODE = nodejs npm
@@ -52,12 +55,15 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # bench/ws_*.c (make bench-ws) are stand-alone programs without libmotcua: rules of their own.
 BENCH_SRC = $(filter-out bench/ws_%.c,$(wildcard bench/*.c))
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
-DEPS = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(BENCH_BIN:=.d)
+DEPS = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(BENCH_BIN:=.d) \
+       $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.d) $(BUILD)/fuzz/obj/fuzz/common.d \
+       $(patsubst fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%.d,$(wildcard fuzz/fuzz_*.c))
 
 DB        = $(BUILD)/motcua.db
 DATA_SRC  = $(shell find data -type f 2>/dev/null)
 STATE_DIR = $(BUILD)/state
 
+.PHONY: fuzz fuzz-deps fuzz-build
 .PHONY: all deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
         check-fmt db node-deps verify-report screenshots bench-server unit-bins bench-ws
 
@@ -170,6 +176,71 @@ test-asan: deps
 	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js tests/e2e/office.test.js tests/e2e/admin.test.js || rc=1; \
 	exit $$rc
 
+# libFuzzer harnesses (fuzz/, docs/fuzzing.md), built with clang into $(FUZZ_BUILD) and run
+# one after the other, each for FUZZ_SECONDS as one job, from its seed corpus fuzz/corpus/NAME
+# (read only) and a working corpus in $(FUZZ_BUILD)/corpus/NAME. A crash, a leak, a UBSan report,
+# a timeout or running out of memory fails the target: its input is kept as
+# $(FUZZ_BUILD)/artifacts/NAME-crash-..., and the run ends with "fuzz: N passed, N failed".
+# FUZZ_TARGETS=ws_frame runs one; `make fuzz-build` only builds.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_RSS_MB  ?= 2048
+FUZZ_BUILD    = $(BUILD)/fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(STD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(INCS) $(PKG_CFLAGS) -MMD -MP
+FUZZ_ALL     := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/fuzz/common.o
+FUZZ_BIN      = $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_JSON     = ws_frame http messenger zalo import # targets fed fuzz/json.dict
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+fuzz-deps:
+	@missing=""; for p in $(APT_FUZZ); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "fuzz-deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "fuzz-deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz-build: deps fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@pass=0; fail=0; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/log; \
+	  log=$(FUZZ_BUILD)/log/$$t.log; dict=""; \
+	  case " $(FUZZ_JSON) " in *" $$t "*) dict=-dict=fuzz/json.dict;; esac; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=$(FUZZ_RSS_MB) -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- \
+	    $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t >$$log 2>&1; \
+	  rc=$$?; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -1); \
+	  if [ $$rc -eq 0 ] && [ -n "$$runs" ]; then \
+	    pass=$$((pass + 1)); echo "ok   $$t: $$runs runs"; \
+	  else \
+	    fail=$$((fail + 1)); failed="$$failed $$t"; \
+	    echo "FAIL $$t (exit $$rc): see $$log"; grep -m 20 -E 'ERROR|runtime error|SUMMARY|Test unit written' $$log; \
+	  fi; \
+	done; \
+	echo "fuzz: $$pass passed, $$fail failed$${failed:+ (}$${failed# }$${failed:+)}"; \
+	[ $$fail -eq 0 ]
+
 test-valgrind: $(UNIT_BIN)
 	@VALGRIND="valgrind --quiet --error-exitcode=99 --leak-check=full" tests/run-unit.sh $(BUILD)/tests
 
@@ -177,11 +248,11 @@ verify-report: all
 	$(BUILD)/motcua verify-report data > docs/verify-report.md
 
 fmt:
-	clang-format -i $(shell find common intents gateway channels tests/unit bench -name '*.[ch]')
+	clang-format -i $(shell find common intents gateway channels tests/unit bench fuzz -name '*.[ch]')
 
 check-fmt:
 	@command -v clang-format >/dev/null || { echo "check-fmt: clang-format is not installed (make deps)"; exit 1; }
-	@clang-format --dry-run -Werror $(shell find common intents gateway channels tests/unit bench -name '*.[ch]')
+	@clang-format --dry-run -Werror $(shell find common intents gateway channels tests/unit bench fuzz -name '*.[ch]')
 
 clean:
 	rm -rf build

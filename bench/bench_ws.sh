@@ -89,6 +89,10 @@ start() {
     node) node bench/ws_echo_node.js 0 >"$log" 2>&1 & ;;
     motcua | base)
       mkdir -p "$tmp/$name"
+      # the generator sends far faster than a person: no rate limit (a baseline binary older
+      # than session.messages_per_minute would refuse the unknown setting)
+      extra=()
+      [ "$kind" = base ] || extra=(MOTCUA_SESSION_MESSAGES_PER_MINUTE=0)
       # idle RSS is read from one PID: one process (workers 1); the load runs use WORKERS
       MOTCUA_LISTEN_WORKERS=$([ "${name#idle-}" != "$name" ] && echo 1 || echo "$WORKERS") \
       MOTCUA_LISTEN_HOST=127.0.0.1 MOTCUA_LISTEN_PORT=0 \
@@ -96,7 +100,7 @@ start() {
         MOTCUA_LISTEN_MAX_PER_IP=$((IDLE_CONNS + 100)) \
         MOTCUA_DATA_KNOWLEDGE_DB="$DB" MOTCUA_DATA_STATE_DB="$tmp/$name/state.db" \
         MOTCUA_DATA_WEB_ROOT=channels/web \
-        "$([ "$kind" = base ] && echo "$BASELINE" || echo "$MOTCUA")" serve 2>"$log" &
+        env "${extra[@]}" "$([ "$kind" = base ] && echo "$BASELINE" || echo "$MOTCUA")" serve 2>"$log" &
       ;;
   esac
   PID[$name]=$!

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mc_log.h"
+#include "proxy.h"
 #include "report.h"
 
 enum cfg_type { CFG_STR, CFG_UINT };
@@ -36,6 +37,15 @@ static const struct cfg_setting settings[] = {
      "open connections at once from one client address"},
     {"listen.workers", CFG_UINT, S(listen_workers), 0, CFG_WORKERS_MAX, "0", false,
      "worker processes sharing the port (0: one per core; 1: no fork)"},
+    {"listen.trusted_proxies", CFG_STR, S(listen_trusted_proxies), 0, 0, "", false,
+     "comma-separated addresses/CIDRs of reverse proxies (e.g. 127.0.0.1,10.0.0.0/8): only "
+     "from these is the client taken from X-Forwarded-For; empty: none"},
+    {"listen.header_timeout_seconds", CFG_UINT, S(listen_header_timeout), 1, 300, "10", false,
+     "seconds a new connection has to send its first request's headers, then closed"},
+    {"listen.body_timeout_seconds", CFG_UINT, S(listen_body_timeout), 1, 600, "30", false,
+     "seconds a request has to send its whole body, then 408 and close"},
+    {"listen.max_queued_bytes", CFG_UINT, S(listen_max_queued), 65536, 64 * 1024 * 1024, "1048576",
+     false, "bytes of replies queued to one WebSocket client that does not read; past it, closed"},
     {"data.knowledge_db", CFG_STR, S(data_knowledge_db), 0, 0, "build/motcua.db", false,
      "knowledge database built by `motcua import` (opened read-only)"},
     {"data.state_db", CFG_STR, S(data_state_db), 0, 0, "build/state/state.db", false,
@@ -70,6 +80,9 @@ static const struct cfg_setting settings[] = {
      "seconds of silence after which a new conversation starts (history kept)"},
     {"session.history_max", CFG_UINT, S(session_history_max), 0, 200, "50", false,
      "messages of history sent to a reconnecting client"},
+    {"session.messages_per_minute", CFG_UINT, S(session_msg_per_minute), 0, 60000, "60", false,
+     "WebSocket frames one session (or connection before hello) may send per minute, in "
+     "bursts up to that many; more get a rate_limited error (0: no limit)"},
     {"kiosk.idle_seconds", CFG_UINT, S(kiosk_idle_seconds), 10, 3600, "120", false,
      "kiosk idle time before the privacy wipe"},
     {"outbox.give_up_seconds", CFG_UINT, S(outbox_give_up_seconds), 10, 7 * 86400, "3600", false,
@@ -80,6 +93,13 @@ static const struct cfg_setting settings[] = {
      "hours an officer's login lasts (then log in again)"},
     {"handoff.enabled", CFG_UINT, S(handoff_enabled), 0, 1, "1", false,
      "1: a citizen who asks for a person waits for an officer (0: the hotline only)"},
+    {"privacy.retention_days", CFG_UINT, S(privacy_retention_days), 1, 3650, "180", false,
+     "days turn records, sessions, handoff messages, votes and de-duplication keys are kept"},
+    {"privacy.id_key", CFG_STR, S(privacy_id_key), 0, 0, "", true,
+     "secret keying the hashes of Messenger/Zalo user ids (empty: generated, kept in the state "
+     "db)"},
+    {"session.max_age_days", CFG_UINT, S(session_max_age_days), 1, 3650, "30", false,
+     "days a web/kiosk session token lasts from its creation (then a new conversation starts)"},
     {"report.timezone", CFG_STR, S(report_timezone), 0, 0, REPORT_TZ_DEFAULT, false,
      "the reports' days: Asia/Ho_Chi_Minh (+07:00), Asia/Bangkok, UTC, or +HH:MM"},
 };
@@ -275,6 +295,8 @@ int cfg_load(struct mc_config *cfg, const char *path, char *const *envp, struct 
 {
     size_t i;
     enum mc_log_level lvl;
+    struct proxy_list *proxies = NULL;
+    struct mc_err perr = {{0}};
     int offset;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -295,6 +317,11 @@ int cfg_load(struct mc_config *cfg, const char *path, char *const *envp, struct 
                    path ? path : "config");
         return -EINVAL;
     }
+    if (proxy_list_parse(cfg->listen_trusted_proxies, &proxies, &perr)) {
+        mc_err_set(err, "%s: %s", path ? path : "config", perr.text);
+        return -EINVAL;
+    }
+    proxy_list_free(proxies); /* checked here; gw_new() keeps its own */
     if (cfg->listen_host[0] == '\0') {
         mc_err_set(err, "%s: listen.host: must not be empty", path ? path : "config");
         return -EINVAL;
@@ -313,7 +340,7 @@ void cfg_print_help(FILE *out)
 
         if (!env_name(k, env, sizeof(env)))
             continue;
-        fprintf(out, "  %-26s %-34s %-6s default %s\n      %s\n", k, env,
+        fprintf(out, "  %-29s %-37s %-6s default %s\n      %s\n", k, env,
                 settings[i].type == CFG_STR ? "string" : "number",
                 settings[i].secret   ? "(secret, empty)"
                 : settings[i].def[0] ? settings[i].def

@@ -20,6 +20,10 @@ struct mc_config {
     unsigned listen_max_connections; /* open connections at once, all clients */
     unsigned listen_max_per_ip;      /* open connections at once from one address */
     unsigned listen_workers;         /* worker processes; 0: one per core (cfg_workers()) */
+    char listen_trusted_proxies[CFG_STR_MAX]; /* addresses/CIDRs whose X-Forwarded-For we use */
+    unsigned listen_header_timeout; /* seconds for a request's headers (and between requests) */
+    unsigned listen_body_timeout;   /* seconds for a whole request body, then 408 */
+    unsigned listen_max_queued;     /* bytes queued to one WebSocket before it is closed */
     char data_knowledge_db[CFG_STR_MAX];
     char data_state_db[CFG_STR_MAX];
     char data_web_root[CFG_STR_MAX];
@@ -40,11 +44,15 @@ struct mc_config {
     char report_timezone[CFG_STR_MAX];
     unsigned session_idle_timeout;   /* seconds without a message before a new conversation */
     unsigned session_history_max;    /* turns returned in `welcome` */
+    unsigned session_msg_per_minute; /* frames one session may send a minute; 0: no limit */
     unsigned kiosk_idle_seconds;     /* kiosk: idle time before the privacy wipe */
     unsigned outbox_give_up_seconds; /* Messenger/Zalo: stop retrying a reply after this */
     unsigned shutdown_grace_ms;      /* SIGTERM: time to finish writes before exit */
     unsigned officer_session_hours;  /* an officer's login lasts this long */
     unsigned handoff_enabled; /* 1: "gặp cán bộ" puts the citizen in the officers' queue */
+    unsigned privacy_retention_days;  /* personal records older than this are purged */
+    char privacy_id_key[CFG_STR_MAX]; /* HMAC key of platform user ids; "": from the state db */
+    unsigned session_max_age_days;    /* a session token is not resumed after this */
 };
 
 /* Fills cfg with the defaults, then the JSON file at path (NULL: none), then

@@ -24,6 +24,9 @@
 #include "office.h"
 #include "officer_ws.h"
 #include "outbox.h"
+#include "privacy.h"
+#include "conn.h"
+#include "proxy.h"
 #include "store.h"
 #include "teach.h"
 #include "ws.h"
@@ -69,12 +72,20 @@ static bool is_ws_reason(int reason)
     }
 }
 
+struct http_req *gw_http_req(struct lws *wsi)
+{
+    struct gw_conn *c = lws_wsi_user(wsi);
+
+    return c ? c->http : NULL;
+}
+
 static int check_upgrade(struct gw *gw, struct lws *wsi, struct gw_conn *c)
 {
     char uri[64];
 
     if (gw->draining)
         return -1;
+    (void)conn_request(gw, wsi); /* refused: closed with 1008 once established (ws.c) */
     if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
         return -1;
     if (c && officer_ws_is_path(uri)) {
@@ -126,6 +137,12 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return gw && gw->draining ? -1 : 0; /* stop accepting once draining */
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        return gw ? conn_open(gw, wsi) : 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (gw) /* only client connections carry a record; others have NULL */
+            conn_close(gw, wsi);
+        return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return check_upgrade(gw, wsi, c);
     default:
@@ -221,41 +238,6 @@ static void lws_log_emit(int level, const char *line)
     mc_log(level == LLL_ERR ? MC_LOG_ERROR : MC_LOG_WARN, "lws", "msg=\"%s\"", msg);
 }
 
-bool gw_ip_acquire(struct gw *gw, const char *addr)
-{
-    struct gw_ip_slot *free_slot = NULL;
-    size_t i;
-
-    for (i = 0; i < GW_PER_IP_SLOTS; i++) {
-        if (strcmp(gw->ips[i].addr, addr) == 0) {
-            if (gw->ips[i].open >= gw->cfg->listen_max_per_ip)
-                return false;
-            gw->ips[i].open++;
-            return true;
-        }
-        if (!free_slot && gw->ips[i].addr[0] == '\0')
-            free_slot = &gw->ips[i];
-    }
-    if (!free_slot)
-        return false; /* more distinct clients than we track: refuse rather than not count */
-    snprintf(free_slot->addr, sizeof(free_slot->addr), "%s", addr);
-    free_slot->open = 1;
-    return true;
-}
-
-void gw_ip_release(struct gw *gw, const char *addr)
-{
-    size_t i;
-
-    for (i = 0; i < GW_PER_IP_SLOTS; i++) {
-        if (strcmp(gw->ips[i].addr, addr) == 0) {
-            if (--gw->ips[i].open == 0)
-                gw->ips[i].addr[0] = '\0';
-            return;
-        }
-    }
-}
-
 int gw_socket_open(const struct mc_config *cfg, bool listening, unsigned *port, struct mc_err *err)
 {
     struct addrinfo hints, *ai = NULL;
@@ -336,6 +318,8 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->outbox_sender = true; /* main() narrows it to one worker of several */
     gw->metrics.started = (int64_t)time(NULL);
     gw->metrics.pid = (int64_t)getpid();
+    if (proxy_list_parse(cfg->listen_trusted_proxies, &gw->proxies, err))
+        goto fail;
     if (mc_log_parse_level(cfg->log_level, &lvl) == 0)
         mc_log_set_level(lvl);
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -389,6 +373,9 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->feed = feed_new(gw, err); /* before anything registers a sink (feed.h) */
     if (!gw->feed)
         goto fail;
+    gw->privacy = privacy_new(gw, err); /* before any turn: user ids are hashed from the first */
+    if (!gw->privacy)
+        goto fail;
     if (cfg->listen_workers > 1) {
         if (listen_worker(gw, err))
             goto fail;
@@ -411,6 +398,7 @@ void gw_free(struct gw *gw)
     if (!gw)
         return;
     feed_free(gw->feed); /* its timer lives in the context */
+    privacy_free(gw->privacy);
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */
     outbox_free(gw->outbox);
@@ -425,6 +413,7 @@ void gw_free(struct gw *gw)
                (unsigned long long)st.failures);
     }
     store_free(gw->store);
+    proxy_list_free(gw->proxies);
     free(gw);
 }
 

@@ -24,12 +24,17 @@ struct json_t;
 struct outbox;
 struct feed;
 
-#define GW_PER_IP_SLOTS 1024 /* distinct client addresses tracked for the per-IP cap */
+/* distinct client addresses tracked for the per-IP cap: as many as the default
+ * listen.max_connections, so behind a proxy every connection can be a citizen of its own */
+#define GW_PER_IP_SLOTS 4096
 
 struct gw_ip_slot {
-    char addr[48]; /* "" when free */
-    unsigned open; /* WebSocket connections from addr now */
+    char addr[48];    /* "" when free */
+    unsigned open;    /* connections (HTTP and WebSocket) from addr now */
+    unsigned refused; /* ... over the cap, kept only to be answered 429 / 1008 */
 };
+struct proxy_list;
+struct http_req;
 
 struct gw {
     const struct mc_config *cfg; /* borrowed, read-only */
@@ -41,10 +46,12 @@ struct gw {
     struct outbox *outbox;      /* owned: Messenger/Zalo replies waiting to be sent */
     struct metrics metrics;
     struct gw_ip_slot ips[GW_PER_IP_SLOTS];
+    struct proxy_list *proxies;            /* owned: listen.trusted_proxies (proxy.h) */
     struct ws_conn *conns;                 /* open WebSocket connections (intrusive list) */
     struct ws_conn *held;                  /* connections with frames waiting for the next commit */
     struct officer_ws_conn *officer_conns; /* open /officer/ws connections (officer_ws.h) */
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
+    struct privacy *privacy;               /* owned: id key and retention timer (privacy.h) */
     bool draining;                         /* SIGTERM seen: refuse new work, close WebSockets */
     bool outbox_sender;   /* this process sends the outbox (one worker of several) */
     int port;             /* the bound port (after listen.port 0) */
@@ -117,9 +124,15 @@ void gw_pump_outbox(struct gw *gw);
  * port for its workers). Returns the socket (new: close()), or -1 with err set. */
 int gw_socket_open(const struct mc_config *cfg, bool listening, unsigned *port, struct mc_err *err);
 
-/* Per-IP accounting for long-lived connections. gw_ip_acquire returns false
- * when addr is at its cap (the connection must be refused). */
-bool gw_ip_acquire(struct gw *gw, const char *addr);
+/* Per-IP accounting. gw_ip_acquire returns false when addr is at its cap
+ * (the connection must be refused). Every client connection holds one slot
+ * from accept to close (conn.h), keyed by its client address: the TCP peer,
+ * or, from a trusted proxy, the address X-Forwarded-For names at the latest
+ * request (conn_request()). */
+bool gw_ip_acquire(struct gw *gw, const char *addr); /* in conn.c */
 void gw_ip_release(struct gw *gw, const char *addr);
+
+/* The HTTP request in progress on wsi, or NULL (conn.c answers 408 on it). */
+struct http_req *gw_http_req(struct lws *wsi);
 
 #endif

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include "gw.h"
+#include "http_path.h"
+#include "conn.h"
 #include "page.h"
 #include "qr.h"
 #include "webhook.h"
@@ -104,6 +106,12 @@ static int respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned 
     }
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
+    if (r->close_after) { /* the rest of the request cannot be read: answer whole, then close */
+        if (r->resp_len)
+            (void)lws_write(wsi, r->resp + LWS_PRE, r->resp_len, LWS_WRITE_HTTP_FINAL);
+        r->resp_sent = r->resp_len;
+        return -1;
+    }
     if (r->resp_len == 0)
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     lws_callback_on_writable(wsi);
@@ -150,43 +158,6 @@ static int respond_text_json(struct gw *gw, struct lws *wsi, struct http_req *r,
 
 /* ---- static files ----------------------------------------------------- */
 
-static const char *mime_of(const char *path)
-{
-    static const struct {
-        const char *ext, *type;
-    } types[] = {{".html", "text/html; charset=utf-8"},
-                 {".js", "text/javascript; charset=utf-8"},
-                 {".css", "text/css; charset=utf-8"},
-                 {".svg", "image/svg+xml"},
-                 {".png", "image/png"},
-                 {".ico", "image/x-icon"},
-                 {".json", "application/json"},
-                 {".txt", "text/plain; charset=utf-8"}};
-    const char *dot = strrchr(path, '.');
-    size_t i;
-
-    for (i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].type;
-    return NULL;
-}
-
-/* Only plain names under the web root: letters, digits, '-', '_', '.',
- * '/', no "..", no hidden files. Anything else is simply not found. */
-static bool is_safe_path(const char *p)
-{
-    size_t i;
-
-    if (p[0] != '/' || strstr(p, "..") || strstr(p, "/."))
-        return false;
-    for (i = 0; p[i]; i++)
-        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
-              (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_' || p[i] == '.' ||
-              p[i] == '/'))
-            return false;
-    return true;
-}
-
 static int serve_static(struct gw *gw, struct lws *wsi, struct http_req *r, const char *path)
 {
     char file[HTTP_PATH_MAX + 600];
@@ -202,7 +173,7 @@ static int serve_static(struct gw *gw, struct lws *wsi, struct http_req *r, cons
         path = "/officer.html";
     else if (strcmp(path, "/admin") == 0 || strcmp(path, "/admin/") == 0)
         path = "/admin.html";
-    if (!is_safe_path(path) || !(mime = mime_of(path)))
+    if (!http_path_is_safe(path) || !(mime = http_path_mime(path)))
         return respond_error(gw, wsi, r, 404, "not_found", "No such page.");
     snprintf(file, sizeof(file), "%s%s", gw->cfg->data_web_root, path);
     if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
@@ -262,18 +233,6 @@ static int api_ask(struct gw *gw, struct lws *wsi, struct http_req *r)
     return rc;
 }
 
-static bool is_id(const char *s)
-{
-    size_t i;
-
-    if (!s[0] || strlen(s) > 64)
-        return false;
-    for (i = 0; s[i]; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-            return false;
-    return true;
-}
-
 /* Served from the kb snapshot: the JSON text stored at import, as it is. */
 static int api_procedure(struct gw *gw, struct lws *wsi, struct http_req *r, const char *id)
 {
@@ -285,7 +244,7 @@ static int api_procedure(struct gw *gw, struct lws *wsi, struct http_req *r, con
     if (!id)
         json = kb_procedures_text(gw->kb, &len);
     else
-        json = is_id(id) ? kb_guide_text(gw->kb, id, &len) : NULL;
+        json = http_path_is_id(id) ? kb_guide_text(gw->kb, id, &len) : NULL;
     if (!json)
         return respond_error(gw, wsi, r, 404, "unknown_procedure",
                              "No procedure with this id (see GET /api/v1/procedures).");
@@ -552,14 +511,18 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
 
     req_init(r);
     r->method = method_of(wsi);
+    if (conn_request(gw, wsi)) { /* this client (behind the proxy) is at listen.max_per_ip */
+        r->close_after = true;
+        return respond_error(gw, wsi, r, 429, "too_many_connections",
+                             "Too many connections from your address; close some and retry.");
+    }
     if (strlen(uri) >= sizeof(r->path))
         return respond_error(gw, wsi, r, 414, "uri_too_long", "The path is too long.");
     snprintf(r->path, sizeof(r->path), "%s", uri);
     if (r->method == HTTP_OTHER || (r->method == HTTP_DELETE && !teach_http_is_route(r->path) &&
                                     !office_http_is_route(r->path)))
         return respond_error(gw, wsi, r, 405, "method", "Method not allowed.");
-    if (lws_get_peer_simple(wsi, r->peer, sizeof(r->peer)) == NULL)
-        r->peer[0] = '\0';
+    snprintf(r->peer, sizeof(r->peer), "%s", conn_client_addr(wsi)); /* after the proxy */
     if (after_prefix(r->path, "/api/v1/officer/") || report_http_is_route(r->path) ||
         office_http_is_route(r->path) || notes_http_is_route(r->path) ||
         after_prefix(r->path, TEACH_HTTP_PREFIX) || feedback_http_is_route(r->path)) {
@@ -585,6 +548,14 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
     copy_custom_header(wsi, "x-hub-signature-256:", r->sig, sizeof(r->sig));
     if (!r->sig[0])
         copy_custom_header(wsi, "x-zevent-signature:", r->sig, sizeof(r->sig));
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
+        /* lws 4.1.6 never delivers a chunked request body: say so now rather
+         * than wait for a body that never completes */
+        gw->metrics.limits[METRICS_LIMIT_CHUNKED]++;
+        r->close_after = true;
+        return respond_error(gw, wsi, r, 411, "length_required",
+                             "Send the body with Content-Length; chunked bodies are not accepted.");
+    }
     clen[0] = '\0';
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH);
@@ -597,13 +568,24 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
                              r->body.max == HTTP_BODY_MAX ? "The body is larger than 64 KiB."
                                                           : "The body is larger than 2 MiB.");
     }
-    if (n == 0 && !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
+    if (n == 0) {
         /* no body will come, yet lws 4.1.6 still calls HTTP_BODY_COMPLETION
          * after "content-length: 0": answer (and reload, ...) once only */
         r->routed = true;
         return route(gw, wsi, r);
     }
-    return 0; /* wait for HTTP_BODY / HTTP_BODY_COMPLETION */
+    conn_body_wait(gw, wsi); /* a body that trickles is answered 408 */
+    return 0;                /* wait for HTTP_BODY / HTTP_BODY_COMPLETION */
+}
+
+void http_body_timeout(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    if (!r->active || r->routed)
+        return;
+    r->routed = true;
+    r->close_after = true;
+    (void)respond_error(gw, wsi, r, 408, "body_timeout",
+                        "The request body did not arrive in time; send it again.");
 }
 
 int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r, void *in,
@@ -621,6 +603,7 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
             r->body_too_large = true; /* answered once the body ends */
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        conn_body_done(wsi);
         if (!r->active)
             return -1;
         if (r->routed)
@@ -648,6 +631,7 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        conn_body_done(wsi);
         req_reset(r);
         return 0;
     default:

@@ -27,6 +27,7 @@ struct http_req {
     struct mc_buf body; /* request body, <= HTTP_BODY_MAX (webhooks: HTTP_WEBHOOK_BODY_MAX) */
     bool body_too_large;
     bool routed;                   /* answered already: a later HTTP_BODY_COMPLETION is ignored */
+    bool close_after;              /* close once the answer is written (the rest is unreadable) */
     char sig[HTTP_HDR_MAX];        /* X-Hub-Signature-256 or X-ZEvent-Signature */
     char auth[HTTP_HDR_MAX + 560]; /* Authorization (admin endpoints) */
     size_t auth_len;
@@ -48,6 +49,10 @@ enum { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OPTIONS, HTTP_OTHER, HTTP_PUT, HTTP_
  * officer API). */
 int http_respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
                  const char *ctype, const char *body, size_t len, const char *extra_hdr);
+
+/* listen.body_timeout_seconds passed while r's body was still coming:
+ * answers 408 now (unless r was answered). The caller closes the connection. */
+void http_body_timeout(struct gw *gw, struct lws *wsi, struct http_req *r);
 
 /* The lws callback for HTTP reasons. Returns 0, or -1 to close. */
 int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r, void *in,

@@ -10,6 +10,8 @@ static const char *const channel_names[METRICS_N_CHANNELS] = {"web", "kiosk", "m
                                                               "api"};
 static const char *const error_names[METRICS_N_ERRORS] = {"bad_frame", "too_large", "invalid_utf8",
                                                           "internal",  "rejected",  "signature"};
+static const char *const limit_names[METRICS_N_LIMITS] = {
+    "per_ip", "header_timeout", "body_timeout", "queued_bytes", "rate", "chunked_body"};
 static const char *const decision_names[3] = {"match", "clarify", "none"};
 
 static const uint64_t turn_bounds_us[METRICS_TURN_BUCKETS] = METRICS_TURN_BOUNDS_US;
@@ -93,6 +95,18 @@ int metrics_render(const struct metrics *m, struct mc_buf *out)
     for (i = 0; i < METRICS_N_ERRORS; i++)
         rc |= mc_buf_printf(out, "motcua_errors_total{reason=\"%s\"} %llu\n", error_names[i],
                             (unsigned long long)m->errors[i]);
+    rc |= mc_buf_printf(out,
+                        "# HELP motcua_connections Client connections open now (HTTP and "
+                        "WebSocket).\n"
+                        "# TYPE motcua_connections gauge\n"
+                        "motcua_connections %llu\n"
+                        "# HELP motcua_limit_hits_total Times a limit was applied, by limit "
+                        "(serve --help).\n"
+                        "# TYPE motcua_limit_hits_total counter\n",
+                        (unsigned long long)m->conns_open);
+    for (i = 0; i < METRICS_N_LIMITS; i++)
+        rc |= mc_buf_printf(out, "motcua_limit_hits_total{limit=\"%s\"} %llu\n", limit_names[i],
+                            (unsigned long long)m->limits[i]);
     rc |= mc_buf_puts(out, "# HELP motcua_understanding_total Messages understood, by decision.\n"
                            "# TYPE motcua_understanding_total counter\n");
     for (i = 0; i < 3; i++)

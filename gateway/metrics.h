@@ -27,6 +27,17 @@ enum metrics_error {
     METRICS_N_ERRORS
 };
 
+/* Limits that held (serve --help lists each setting); one counter each. */
+enum metrics_limit {
+    METRICS_LIMIT_PER_IP,         /* listen.max_per_ip: a connection refused */
+    METRICS_LIMIT_HEADER_TIMEOUT, /* listen.header_timeout_seconds: closed before a request */
+    METRICS_LIMIT_BODY_TIMEOUT,   /* listen.body_timeout_seconds: 408, closed */
+    METRICS_LIMIT_QUEUED_BYTES,   /* listen.max_queued_bytes: a WebSocket that did not read */
+    METRICS_LIMIT_RATE,           /* session.messages_per_minute: a rate_limited frame */
+    METRICS_LIMIT_CHUNKED,        /* a chunked request body: 411, closed */
+    METRICS_N_LIMITS
+};
+
 /* Upper bounds of the turn-latency histogram, in microseconds (0.5 ms .. 1 s;
  * one turn costs tens of microseconds when all is well, a slow disk shows as
  * milliseconds). Prometheus adds +Inf. */
@@ -44,7 +55,9 @@ struct metrics {
     uint64_t msg_in[METRICS_N_CHANNELS];
     uint64_t msg_out[METRICS_N_CHANNELS];
     uint64_t errors[METRICS_N_ERRORS];
-    uint64_t decisions[3]; /* match, clarify, none */
+    uint64_t limits[METRICS_N_LIMITS]; /* times each limit was applied */
+    uint64_t conns_open;               /* client connections open now (HTTP and WebSocket) */
+    uint64_t decisions[3];             /* match, clarify, none */
     uint64_t outbox_sent, outbox_retry, outbox_failed;
     uint64_t outbox_circuit_open; /* a platform's circuit opened (outbox_guard.h) */
     uint64_t state_write_failed;  /* outbox outcomes the state database refused */

@@ -16,6 +16,7 @@
 #include "mc_log.h"
 #include "messenger.h"
 #include "outbox.h"
+#include "privacy.h"
 #include "store.h"
 #include "zalo.h"
 
@@ -73,6 +74,9 @@ void webhook_messenger_verify(struct gw *gw, const char *mode, const char *token
         }
     set(out, 200, "text/plain", challenge);
 }
+
+static const char forgotten[] =
+    "Đã xoá toàn bộ dữ liệu trò chuyện của bạn với trợ lý. Bạn có thể hỏi lại bất cứ lúc nào.";
 
 static json_t *fixed_reply(const char *text)
 {
@@ -150,9 +154,12 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
             payload = picked;
         else
             typed = e->text;
-        if (typed && !typed[0])
+        if (typed && !typed[0]) {
             reply = fixed_reply(text_only);
-        else {
+        } else if (typed && privacy_is_forget_words(typed)) {
+            rc = privacy_forget_user(gw, channel, e->user); /* then the confirmation is queued */
+            reply = rc ? NULL : fixed_reply(forgotten);
+        } else {
             rc = gw_handle_message(gw, channel, NULL, e->user, typed, payload, NULL, &reply, &err);
             if (rc == -EINVAL) {
                 reply = fixed_reply(trouble);

@@ -10,18 +10,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feedback.h"
 #include "gw.h"
+#include "conn.h"
 #include "handoff.h"
-#include "intent.h"
 #include "mc_log.h"
 #include "mc_utf8.h"
+#include "privacy.h"
 #include "store.h"
-
-#define WS_MSG_ID_MAX 64 /* bytes; a client message id */
+#include "ws_parse.h"
 
 static const char busy_text[] = "Máy chủ đang bận, bạn thử lại sau ít phút.";
+static const char rate_text[] =
+    "Bạn gửi hơi nhanh, xin chờ một chút rồi gửi tiếp nhé. Tin vừa rồi chưa được xử lý.";
 
 enum ws_kind {
     WS_PLAIN,   /* an error frame: stands whatever the commit does */
@@ -43,7 +46,8 @@ struct ws_frame {
  * twice shares one, so two tabs never overwrite each other's state). */
 struct ws_sess {
     unsigned refs;
-    bool stale; /* a commit failed: read it back before the next turn */
+    struct ws_rate rate; /* shared by the tabs of one session */
+    bool stale;          /* a commit failed: read it back before the next turn */
     struct session s;
 };
 
@@ -92,6 +96,7 @@ static void q_free(struct ws_conn *c)
     }
     c->q_head = c->q_tail = NULL;
     c->q_len = 0;
+    c->q_bytes = 0;
 }
 
 /* A new frame of n bytes of payload (to be filled in), or NULL. */
@@ -195,6 +200,22 @@ static int q_push_reply(struct gw *gw, struct ws_conn *c, const char *body, cons
  * held until gw_flush() (ws_release_held). */
 static int q_push(struct gw *gw, struct ws_conn *c, struct ws_frame *f)
 {
+    if (c->overflow) { /* closing already: memory stays bounded */
+        free(f);
+        return 0;
+    }
+    if (c->q_bytes > 0 && (c->q_bytes >= gw->cfg->listen_max_queued ||
+                           f->len > gw->cfg->listen_max_queued - c->q_bytes)) {
+        /* the client does not read what we send: close it rather than grow */
+        gw->metrics.limits[METRICS_LIMIT_QUEUED_BYTES]++;
+        mc_log(MC_LOG_WARN, "ws.slow_reader", "peer=%s queued_bytes=%zu frames=%u", c->peer,
+               c->q_bytes, c->q_len);
+        c->overflow = true;
+        free(f);
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return 0;
+    }
+    c->q_bytes += f->len;
     f->held = store_in_batch(gw->store);
     if (c->q_tail)
         c->q_tail->next = f;
@@ -247,6 +268,7 @@ void ws_release_held(struct gw *gw, int rc)
                 f->kind = WS_DROP;
                 continue;
             }
+            c->q_bytes = c->q_bytes - f->len + e->len;
             e->next = f->next;
             if (prev)
                 prev->next = e;
@@ -269,7 +291,9 @@ static int send_error(struct gw *gw, struct ws_conn *c, const char *code, const 
     json_t *j = error_json(code, msg, reply_to); /* NULL: -ENOMEM closes the connection */
 
     mc_log(MC_LOG_INFO, "ws.error", "peer=%s code=%s", c->peer, code);
-    if (strcmp(code, "too_large") == 0)
+    if (strcmp(code, "rate_limited") == 0)
+        gw->metrics.limits[METRICS_LIMIT_RATE]++;
+    else if (strcmp(code, "too_large") == 0)
         gw->metrics.errors[METRICS_ERR_TOO_LARGE]++;
     else if (strcmp(code, "invalid_utf8") == 0)
         gw->metrics.errors[METRICS_ERR_UTF8]++;
@@ -293,33 +317,24 @@ static struct ws_sess *find_shared(struct gw *gw, const struct ws_conn *self, co
     return NULL;
 }
 
-static int on_hello(struct gw *gw, struct ws_conn *c, json_t *msg)
+/* A hello ws_parse_frame() accepted: token (or NULL) on channel. */
+static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const char *channel)
 {
-    json_t *jsess = json_object_get(msg, "session"), *jchan = json_object_get(msg, "channel");
-    const char *channel = json_string_value(jchan);
     struct session s = {0};
     struct ws_sess *ws = NULL;
     json_t *history = NULL, *welcome;
     int rc;
 
-    if (jsess && !json_is_null(jsess) && !json_is_string(jsess))
-        return send_error(gw, c, "bad_field", "\"session\" must be null or a token string", NULL);
-    if (jchan && !channel)
-        return send_error(gw, c, "bad_field", "\"channel\" must be \"web\" or \"kiosk\"", NULL);
-    if (!channel)
-        channel = "web";
-    if (strcmp(channel, "web") != 0 && strcmp(channel, "kiosk") != 0)
-        return send_error(gw, c, "bad_channel", "\"channel\" must be \"web\" or \"kiosk\"", NULL);
     sess_unref(c); /* a second hello on one connection starts over */
     c->hello = false;
     rc = -ENOENT;
-    if (json_is_string(jsess)) {
-        ws = find_shared(gw, c, json_string_value(jsess), channel);
+    if (token) {
+        ws = find_shared(gw, c, token, channel);
         if (ws) {
             ws->refs++;
             rc = 0;
         } else {
-            rc = session_load_token(gw->store, json_string_value(jsess), &s);
+            rc = session_load_token(gw->store, token, &s);
         }
     }
     if (rc == 0 && !ws && strcmp(s.channel, channel) != 0) {
@@ -383,39 +398,17 @@ static int sess_reload(struct gw *gw, struct ws_conn *c)
     return 0;
 }
 
-static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postback)
+static int on_forget(struct gw *gw, struct ws_conn *c);
+
+/* A message or postback ws_parse_frame() accepted: text (NUL-terminated,
+ * checked) answering id (or NULL). */
+static int on_message(struct gw *gw, struct ws_conn *c, const char *text, const char *id,
+                      bool postback)
 {
-    const char *field = postback ? "payload" : "text";
-    json_t *jt = json_object_get(msg, field), *jid = json_object_get(msg, "id");
     char *reply = NULL;
-    const char *text, *id = NULL;
-    char idbuf[WS_MSG_ID_MAX + 1];
     struct mc_err err = {{0}};
-    size_t n;
     int rc;
 
-    if (jid && json_is_string(jid) && json_string_length(jid) <= WS_MSG_ID_MAX) {
-        snprintf(idbuf, sizeof(idbuf), "%s", json_string_value(jid));
-        id = idbuf;
-    } else if (jid && !json_is_null(jid)) {
-        return send_error(gw, c, "bad_field", "\"id\" must be a string of at most 64 bytes", NULL);
-    }
-    if (!c->hello)
-        return send_error(gw, c, "hello_required", "Send a hello frame first.", id);
-    if (!jt)
-        return send_error(gw, c, "missing_field",
-                          postback ? "\"payload\" is missing" : "\"text\" is missing", id);
-    if (!json_is_string(jt))
-        return send_error(gw, c, "bad_field",
-                          postback ? "\"payload\" must be a string" : "\"text\" must be a string",
-                          id);
-    text = json_string_value(jt);
-    n = json_string_length(jt);
-    if (n == 0 || strspn(text, " \t\r\n") == n)
-        return send_error(gw, c, "empty", "Bạn chưa nhập nội dung.", id);
-    if (n > INTENT_MAX_INPUT || memchr(text, '\0', n))
-        return send_error(gw, c, n > INTENT_MAX_INPUT ? "too_long" : "bad_field",
-                          "Tin nhắn quá dài (tối đa 2048 byte).", id);
     gw->metrics.msg_in[metrics_channel_of(c->channel)]++;
     if (c->sess->stale) {
         rc = sess_reload(gw, c);
@@ -425,6 +418,8 @@ static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postba
         if (rc)
             return send_error(gw, c, "internal", busy_text, id);
     }
+    if (!postback && privacy_is_forget_words(text)) /* typed, as on Messenger/Zalo */
+        return on_forget(gw, c);
     rc = gw_handle_turn(gw, &c->sess->s, postback ? NULL : text, postback ? text : NULL, id, &reply,
                         &err);
     if (rc == -EINVAL)
@@ -448,15 +443,13 @@ static int on_message(struct gw *gw, struct ws_conn *c, json_t *msg, bool postba
 
 /* A vote on an answer (feedback.h): acknowledged once the batch holding it
  * is committed, like a reply. */
-static int on_feedback(struct gw *gw, struct ws_conn *c, json_t *msg)
+static int on_feedback(struct gw *gw, struct ws_conn *c, json_t *msg) /* after a hello */
 {
     char id[FEEDBACK_ID_MAX + 1];
     const char *code = "internal";
     struct mc_err err = {{0}};
     int rc;
 
-    if (!c->hello)
-        return send_error(gw, c, "hello_required", "Send a hello frame first.", NULL);
     rc = feedback_from_frame(gw, &c->sess->s, msg, id, &code, &err);
     if (rc == -EINVAL)
         return send_error(gw, c, code, err.text, id);
@@ -466,41 +459,89 @@ static int on_feedback(struct gw *gw, struct ws_conn *c, json_t *msg)
                        WS_REPLY, id);
 }
 
+/* {"type":"forget"}: everything of the session is deleted (privacy.h), then
+ * {"type":"forgotten"} is sent (after the commit, like a reply) and every
+ * connection of the session closes; none of them writes to it again. */
+static int on_forget(struct gw *gw, struct ws_conn *c)
+{
+    struct ws_sess *ws = c->sess;
+    struct ws_conn *o;
+    unsigned refs;
+    int rc;
+
+    if (!c->hello || !ws)
+        return send_error(gw, c, "hello_required", "Send a hello frame first.", NULL);
+    if (privacy_forget(gw, ws->s.id, NULL))
+        return send_error(gw, c, "internal", busy_text, NULL);
+    rc = q_push_json(gw, c, json_pack("{s:s}", "type", "forgotten"), WS_REPLY, NULL);
+    refs = ws->refs;
+    for (o = gw->conns; o; o = o->next) {
+        if (o->sess != ws)
+            continue;
+        o->sess = NULL;
+        o->hello = false;
+        o->closing = true;
+        lws_callback_on_writable(o->wsi);
+        refs--;
+    }
+    if (refs == 0) {
+        session_fini(&ws->s);
+        free(ws);
+    } else {
+        ws->refs = refs;
+    }
+    return rc;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Takes one token from b; false when it is empty (the frame is refused). */
+static bool rate_take(const struct gw *gw, struct ws_rate *b)
+{
+    double per_min = gw->cfg->session_msg_per_minute;
+    int64_t now = mono_ms();
+
+    if (per_min == 0)
+        return true;
+    if (b->at_ms == 0)
+        b->tokens = per_min; /* a new bucket is full */
+    else
+        b->tokens += (double)(now - b->at_ms) * per_min / 60000.0;
+    if (b->tokens > per_min)
+        b->tokens = per_min;
+    b->at_ms = now;
+    if (b->tokens < 1.0)
+        return false;
+    b->tokens -= 1.0;
+    return true;
+}
+
 /* One complete client message. Returns 0, or -ENOMEM when even the error
  * frame could not be queued (the connection is then closed). */
 static int on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len)
 {
-    json_error_t jerr;
-    json_t *msg;
-    const char *type;
+    struct ws_parsed p;
     int rc;
 
-    if (!mc_utf8_is_valid(data, len))
-        return send_error(gw, c, "invalid_utf8", "The frame is not valid UTF-8.", NULL);
-    msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!msg)
-        return send_error(gw, c, "bad_json", "The frame is not valid JSON.", NULL);
-    if (!json_is_object(msg)) {
-        json_decref(msg);
-        return send_error(gw, c, "bad_json", "A frame must be a JSON object.", NULL);
-    }
-    type = json_string_value(json_object_get(msg, "type"));
-    if (!type)
-        rc = send_error(gw, c, "missing_field", "\"type\" is missing", NULL);
-    else if (strcmp(type, "hello") == 0)
-        rc = on_hello(gw, c, msg);
-    else if (strcmp(type, "message") == 0)
-        rc = on_message(gw, c, msg, false);
-    else if (strcmp(type, "postback") == 0)
-        rc = on_message(gw, c, msg, true);
-    else if (strcmp(type, "feedback") == 0)
-        rc = on_feedback(gw, c, msg);
+    if (ws_parse_frame(data, len, c->hello, &p))
+        rc = send_error(gw, c, p.code, p.message, p.reply_to);
+    else if (!rate_take(gw, c->sess ? &c->sess->rate : &c->rate))
+        rc = send_error(gw, c, "rate_limited", rate_text, p.id);
+    else if (p.type == WS_PARSE_HELLO)
+        rc = on_hello(gw, c, p.session, p.channel);
+    else if (p.type == WS_PARSE_FEEDBACK)
+        rc = on_feedback(gw, c, p.msg);
+    else if (p.type == WS_PARSE_FORGET)
+        rc = on_forget(gw, c);
     else
-        rc = send_error(gw, c, "bad_type",
-                        "\"type\" must be \"hello\", \"message\", \"postback\" or "
-                        "\"feedback\"",
-                        NULL);
-    json_decref(msg);
+        rc = on_message(gw, c, p.text, p.id, p.type == WS_PARSE_POSTBACK);
+    ws_parsed_fini(&p);
     return rc;
 }
 
@@ -548,6 +589,7 @@ static int on_writeable(struct ws_conn *c)
     if (!c->q_head)
         c->q_tail = NULL;
     c->q_len--;
+    c->q_bytes -= f->len;
     free(f);
     if (c->flow_off && c->q_len <= WS_OUTQ_LOW) {
         lws_rx_flow_control(c->wsi, 1);
@@ -573,9 +615,8 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
         memset(c, 0, sizeof(*c));
         c->wsi = wsi;
         mc_buf_init(&c->rx, WS_MSG_MAX);
-        lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
-        if (!gw_ip_acquire(gw, c->peer)) {
-            gw->metrics.errors[METRICS_ERR_REJECTED]++;
+        snprintf(c->peer, sizeof(c->peer), "%s", conn_client_addr(wsi));
+        if (conn_refused(wsi)) { /* the connection's slot is counted in gw.c */
             mc_log(MC_LOG_WARN, "ws.reject", "peer=%s reason=per_ip_limit", c->peer);
             lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"busy",
                              sizeof "busy" - 1);
@@ -622,7 +663,6 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
         held_unlink(gw, c);
         sess_unref(c);
         if (c->counted) {
-            gw_ip_release(gw, c->peer);
             conn_unlink(gw, c);
             gw->metrics.ws_open--;
             c->counted = false;

@@ -31,6 +31,13 @@ struct ws_frame;
 struct ws_sess;
 struct json_t;
 
+/* A token bucket: session.messages_per_minute frames a minute, in bursts of
+ * up to that many. */
+struct ws_rate {
+    double tokens;
+    int64_t at_ms; /* when tokens was last topped up (monotonic); 0: never */
+};
+
 struct ws_conn {
     struct lws *wsi;
     struct ws_conn *next, *prev; /* gw->conns */
@@ -39,12 +46,15 @@ struct ws_conn {
     bool hello;                  /* a hello was accepted: session is set */
     bool closing;                /* close (1001) once the queue is empty */
     bool flow_off;               /* rx paused because the queue is full */
-    bool counted;                /* holds a per-IP slot */
+    bool counted;                /* is on gw->conns */
+    bool overflow;               /* over listen.max_queued_bytes: closing, nothing more queued */
     bool held_linked;            /* on gw->held: has frames waiting for a commit */
     struct ws_conn *held_next, *held_prev;
     struct ws_sess *sess; /* the session, in memory while open; NULL before hello */
     struct ws_frame *q_head, *q_tail;
     unsigned q_len;
+    size_t q_bytes;      /* bytes of the frames queued: at most listen.max_queued_bytes */
+    struct ws_rate rate; /* frames before hello (afterwards the session's own) */
     char session[SESSION_TOKEN_LEN + 1];
     char channel[16];
     char peer[WS_PEER_MAX];

@@ -36,6 +36,17 @@ script() {
 out=$(tests/run-unit.sh "$BUILD/tests" 2>&1); rc=$?; echo "$out"
 counts "$out" unit $rc
 
+# 1b. personal-data masking (docs/privacy.md): recall for phone and ID numbers
+#     >= 0.98 and no ordinary question changed on tests/privacy/pii.tsv; the
+#     held-out set's figure (tests/privacy/pii-holdout.tsv) is printed, not gated
+if [ ! -x "$BUILD/tests/test_mask" ]; then
+  fail "privacy masking gate: $BUILD/tests/test_mask missing"
+else
+  out=$("$BUILD/tests/test_mask" 2>&1); rc=$?
+  printf '%s\n' "$out" | grep -E '^mask |^  (missed|false)' | head -40
+  if [ "$rc" -eq 0 ]; then echo "ok   privacy masking gate"; add 1 0; else fail "privacy masking gate (exit $rc)"; fi
+fi
+
 # 2. end-to-end and browser tests (node:test; tests/node-test.sh counts TAP
 #    fail, cancelled, skipped and todo as failures and checks node's exit)
 make --no-print-directory node-deps >/dev/null || fail "node-deps (npm ci in tests/)"

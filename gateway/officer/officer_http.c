@@ -375,13 +375,39 @@ static int api_action(struct gw *gw, struct lws *wsi, struct http_req *r,
     return officer_http_respond(gw, wsi, r, 200, j, NULL);
 }
 
+enum officer_http_conv_path officer_http_conversation_path(const char *rest, int64_t *id,
+                                                           const char **action)
+{
+    const char *slash;
+
+    *id = 0;
+    *action = NULL;
+    if (rest[0] == '\0' || strcmp(rest, "/") == 0)
+        return OFFICER_HTTP_CONV_LIST;
+    if (rest[0] != '/')
+        return OFFICER_HTTP_CONV_NOT_FOUND;
+    rest++;
+    slash = strchr(rest, '/');
+    *id = parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest));
+    if (!*id)
+        return OFFICER_HTTP_CONV_BAD_ID;
+    *action = slash ? slash + 1 : NULL;
+    return OFFICER_HTTP_CONV_ONE;
+}
+
+bool officer_http_is_action(const char *action)
+{
+    return strcmp(action, "claim") == 0 || strcmp(action, "messages") == 0 ||
+           strcmp(action, "release") == 0 || strcmp(action, "close") == 0;
+}
+
 /* conversations, conversations/{id}, conversations/{id}/{action} */
 static int api_conversations(struct gw *gw, struct lws *wsi, struct http_req *r, const char *rest)
 {
     struct store_officer o;
     struct store_handoff h;
     char token_hash[OFFICER_TOKEN_LEN + 1];
-    const char *slash;
+    const char *action;
     int64_t id;
     bool sent;
     int rc;
@@ -389,16 +415,17 @@ static int api_conversations(struct gw *gw, struct lws *wsi, struct http_req *r,
     rc = authorize(gw, wsi, r, &o, token_hash, &sent);
     if (sent)
         return rc;
-    if (rest[0] == '\0' || strcmp(rest, "/") == 0)
+    switch (officer_http_conversation_path(rest, &id, &action)) {
+    case OFFICER_HTTP_CONV_LIST:
         return api_list(gw, wsi, r, &o);
-    if (rest[0] != '/')
+    case OFFICER_HTTP_CONV_NOT_FOUND:
         return officer_http_error(gw, wsi, r, 404, "not_found", "No such officer endpoint.");
-    rest++;
-    slash = strchr(rest, '/');
-    id = parse_id(rest, slash ? (size_t)(slash - rest) : strlen(rest));
-    if (!id)
+    case OFFICER_HTTP_CONV_BAD_ID:
         return officer_http_error(gw, wsi, r, 404, "unknown_conversation",
                                   "Không có cuộc trò chuyện này.");
+    case OFFICER_HTTP_CONV_ONE:
+        break;
+    }
     if (store_handoff_get(gw->store, id, &h))
         return db_error(gw, wsi, r);
     if (!h.channel[0]) /* never handed off (or no such session): not the officers' */
@@ -407,12 +434,10 @@ static int api_conversations(struct gw *gw, struct lws *wsi, struct http_req *r,
     if (!officer_http_may_see(o.role, o.unit, &h))
         return officer_http_error(gw, wsi, r, 403, "other_unit",
                                   "Cuộc trò chuyện này thuộc xã/phường khác.");
-    if (!slash)
+    if (!action)
         return api_get(gw, wsi, r, &h);
-    slash++;
-    if (strcmp(slash, "claim") == 0 || strcmp(slash, "messages") == 0 ||
-        strcmp(slash, "release") == 0 || strcmp(slash, "close") == 0)
-        return api_action(gw, wsi, r, &o, &h, slash);
+    if (officer_http_is_action(action))
+        return api_action(gw, wsi, r, &o, &h, action);
     return officer_http_error(gw, wsi, r, 404, "not_found", "No such officer endpoint.");
 }
 

@@ -74,4 +74,23 @@ bool officer_http_may_see(const char *role, const char *unit, const struct store
  * Returns a new object (json_decref()) or NULL. */
 struct json_t *officer_http_conversation_json(struct gw *gw, const struct store_handoff *h);
 
+/* What a path under conversations (rest after "conversations": "", "/",
+ * "/{id}", "/{id}/{action}") names, read without the store (the libFuzzer
+ * harness fuzz/fuzz_http.c drives it). */
+enum officer_http_conv_path {
+    OFFICER_HTTP_CONV_LIST,      /* the list: "" or "/" */
+    OFFICER_HTTP_CONV_NOT_FOUND, /* not a path of the API (404 not_found) */
+    OFFICER_HTTP_CONV_BAD_ID,    /* "/{not a positive decimal id}..." (404 unknown_conversation) */
+    OFFICER_HTTP_CONV_ONE        /* one conversation: *id, and *action after the '/' or NULL */
+};
+
+/* Reads rest as above. For OFFICER_HTTP_CONV_ONE, *id is 1..10^18-1 and
+ * *action (borrowed from rest) is NULL for "/{id}" or what follows "/{id}/"
+ * (checked with officer_http_is_action() by the caller, after the lookup). */
+enum officer_http_conv_path officer_http_conversation_path(const char *rest, int64_t *id,
+                                                           const char **action);
+
+/* True for the actions a conversation takes: claim, messages, release, close. */
+bool officer_http_is_action(const char *action);
+
 #endif

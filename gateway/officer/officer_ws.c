@@ -12,6 +12,7 @@
 
 #include "feed.h"
 #include "gw.h"
+#include "conn.h"
 #include "mc_log.h"
 #include "officer_http.h"
 
@@ -256,9 +257,8 @@ int officer_ws_callback(struct gw *gw, struct lws *wsi, int reason, struct offic
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
         c->wsi = wsi;
-        lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
-        if (!gw_ip_acquire(gw, c->peer)) {
-            gw->metrics.errors[METRICS_ERR_REJECTED]++;
+        snprintf(c->peer, sizeof(c->peer), "%s", conn_client_addr(wsi));
+        if (conn_refused(wsi)) { /* the connection's slot is counted in gw.c */
             lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"busy",
                              sizeof "busy" - 1);
             return -1;
@@ -275,7 +275,6 @@ int officer_ws_callback(struct gw *gw, struct lws *wsi, int reason, struct offic
         return on_writeable(c);
     case LWS_CALLBACK_CLOSED:
         if (c->counted) {
-            gw_ip_release(gw, c->peer);
             unlink_conn(gw, c);
             c->counted = false;
         }

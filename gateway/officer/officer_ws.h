@@ -38,7 +38,7 @@ struct officer_ws_conn {
     struct officer_ws_conn *next, *prev; /* gw->officer_conns */
     struct officer_ws_frame *q_head, *q_tail;
     unsigned q_len;
-    bool counted;      /* holds a per-IP slot and is on gw->officer_conns */
+    bool counted;      /* is on gw->officer_conns */
     bool closing;      /* close once the queue is empty */
     bool ended;        /* ... with 1008: the session ended, or the queue overflowed */
     bool admin;        /* role "admin" */

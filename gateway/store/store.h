@@ -27,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -571,5 +571,52 @@ MC_MUST_CHECK int store_feedback_downs(struct store *st, const struct store_repo
                                        unsigned max,
                                        int (*fn)(void *ctx, const struct store_feedback_row *r),
                                        void *ctx);
+
+/* ---- personal data: keyed user ids, retention, erasure (store_privacy.c) -- */
+
+#define STORE_ID_KEY_LEN 32 /* bytes of the HMAC key of platform user ids */
+/* bytes with the NUL: "h:" and 64 hex digits, or a clear id when no key is set */
+#define STORE_USER_HKEY_MAX (SESSION_USER_KEY_MAX + 1)
+_Static_assert(STORE_USER_HKEY_MAX >= 2 + 64 + 1, "room for a hashed id");
+
+/* Sets the key the store hashes platform user ids with (HMAC-SHA256): from
+ * now on sessions and numbered options are stored and looked up by
+ * "h:<hex>" instead of the clear id; outbox rows and open handoffs keep the
+ * clear id, which sending needs. Without a key (unit tests) ids are stored
+ * as given. Rewrites rows written in clear before (an upgrade). Returns 0 or
+ * -EIO. */
+MC_MUST_CHECK int store_privacy_set_key(struct store *st, const unsigned char *key, size_t len);
+
+/* The key kept in the state database, created (random) by the first caller.
+ * Returns 0 with key[STORE_ID_KEY_LEN] filled, or -EIO. Commits. */
+MC_MUST_CHECK int store_privacy_db_key(struct store *st, unsigned char key[STORE_ID_KEY_LEN]);
+
+/* What the store keeps for (channel, clear user id): "h:<hex>" with a key,
+ * else the id. out has STORE_USER_HKEY_MAX bytes. */
+void store_privacy_user_key(struct store *st, const char *channel, const char *user, char *out,
+                            size_t cap);
+
+/* Deletes everything of one session, in one unit: its turn records, votes,
+ * handoff and handoff messages, feed rows, numbered options, its audit
+ * rows' conversation reference (the officer's action stays, not whose
+ * conversation), outbox rows for user (the clear id; NULL: none) and the
+ * session row. Returns 0 (also when there was no such session) or -EIO. */
+MC_MUST_CHECK int store_privacy_forget(struct store *st, int64_t session_id, const char *user);
+
+struct store_purge {
+    int64_t before_s;   /* records older than this (unix seconds) are deleted */
+    int64_t token_s;    /* session tokens created before this are replaced */
+    unsigned max;       /* rows per table in one call: a call stays short */
+    unsigned long rows; /* out: rows deleted or changed */
+};
+
+/* One small step of retention: deletes up to p->max each of old turn
+ * records (and their votes), votes, handoff messages, feed rows,
+ * de-duplication keys, sent outbox rows and sessions idle since before
+ * p->before_s (with all their rows); clears the user id of closed handoffs;
+ * gives sessions created before p->token_s a new random token (the old one
+ * no longer resumes anything). Call again while p->rows == the work left
+ * (it is 0 when nothing is old). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_privacy_purge(struct store *st, struct store_purge *p);
 
 #endif

@@ -156,6 +156,15 @@ static const char *const migrations[] = {
     "  vote TEXT NOT NULL CHECK (vote IN ('up', 'down')), procedure TEXT NOT NULL DEFAULT '',"
     "  channel TEXT NOT NULL, comment TEXT, PRIMARY KEY (session_id, turn_id));"
     "CREATE INDEX feedback_ts ON feedback (ts);",
+    /* 10 -> 11: personal data (store_privacy.c): the key of the platform user
+     * ids' hashes when none is configured, and the indexes retention deletes
+     * by (a purge step reads a few old rows, never the whole table) */
+    "CREATE TABLE privacy_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL);"
+    "CREATE INDEX session_last_seen ON session (last_seen);"
+    "CREATE INDEX session_created ON session (created);"
+    "CREATE INDEX handoff_message_ts ON handoff_message (ts_ms);"
+    "CREATE INDEX seen_event_ts ON seen_event (ts);"
+    "CREATE INDEX audit_conversation ON audit (conversation) WHERE conversation IS NOT NULL;",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -276,8 +285,9 @@ struct store {
     bool broken;    /* the batch lost writes (SQLite rolled it back): its commit fails */
     unsigned units; /* savepoints open */
     struct store_stats stats;
-    struct store_hq *hq;   /* the handoff and feed statements (store_handoff.c) */
-    struct store_ckpt *ck; /* NULL: SQLite checkpoints inside commits (the thread did not start) */
+    struct store_hq *hq;    /* the handoff and feed statements (store_handoff.c) */
+    struct store_ckpt *ck;  /* NULL: SQLite checkpoints inside commits (the thread did not start) */
+    struct store_idkey idk; /* the key of platform user ids' hashes (store_privacy.c) */
 };
 
 sqlite3 *store_sqlite_db(struct store *st)
@@ -288,6 +298,11 @@ sqlite3 *store_sqlite_db(struct store *st)
 struct store_hq *store_sqlite_hq(struct store *st)
 {
     return st->hq;
+}
+
+struct store_idkey *store_sqlite_idkey(struct store *st)
+{
+    return &st->idk;
 }
 
 static int migrate(sqlite3 *db, const char *path, struct mc_err *err)
@@ -709,22 +724,30 @@ int store_session_by_user(struct store *st, const char *channel, const char *use
                           struct session *s)
 {
     sqlite3_stmt *q = st->q[Q_BY_USER];
+    char hk[STORE_USER_HKEY_MAX];
+    int rc;
 
+    store_privacy_user_key(st, channel, user_key, hk, sizeof hk);
     /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, user_key)) != SQLITE_OK)
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, hk)) != SQLITE_OK)
         return -EIO;
-    return load_session(st, Q_BY_USER, s);
+    rc = load_session(st, Q_BY_USER, s);
+    if (!rc) /* in memory the clear id: replies and handoffs are sent to it */
+        snprintf(s->user_key, sizeof(s->user_key), "%s", user_key);
+    return rc;
 }
 
 int store_session_insert(struct store *st, struct session *s)
 {
     sqlite3_stmt *q = st->q[Q_SESSION_INSERT];
+    char hk[STORE_USER_HKEY_MAX];
 
     if (batch(st))
         return -EIO;
+    store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
     if ((bind_text(q, 1, s->token) | bind_text(q, 2, s->channel) |
-         bind_opt(q, 3, s->user_key[0] ? s->user_key : NULL) |
-         sqlite3_bind_int64(q, 4, s->last_seen)) != SQLITE_OK ||
+         bind_opt(q, 3, s->user_key[0] ? hk : NULL) | sqlite3_bind_int64(q, 4, s->last_seen)) !=
+            SQLITE_OK ||
         run(st, Q_SESSION_INSERT))
         return -EIO;
     s->id = sqlite3_last_insert_rowid(st->db);
@@ -767,6 +790,12 @@ int store_turn_save(struct store *st, struct session *s, const struct session_tu
     int rc;
 
     session_user_hash(s, hash);
+    if (s->user_key[0] && st->idk.set) { /* keyed: the clear id cannot be tried against it */
+        char hk[STORE_USER_HKEY_MAX];
+
+        store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
+        snprintf(hash, sizeof hash, "%.16s", hk + 2);
+    }
     if (store_unit_begin(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, s->id) | bind_static(q, 2, s->state ? s->state : "{}") |
@@ -956,8 +985,10 @@ int store_event_first_time(struct store *st, const char *channel, const char *ev
 char *store_options_get(struct store *st, const char *channel, const char *user)
 {
     sqlite3_stmt *q = st->q[Q_OPTIONS_GET];
+    char hk[STORE_USER_HKEY_MAX];
 
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, user)) != SQLITE_OK) {
+    store_privacy_user_key(st, channel, user, hk, sizeof hk);
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, hk)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return NULL;
     }
@@ -968,10 +999,12 @@ int store_options_put(struct store *st, const char *channel, const char *user,
                       const char *options_json)
 {
     sqlite3_stmt *q = st->q[Q_OPTIONS_PUT];
+    char hk[STORE_USER_HKEY_MAX];
 
     if (batch(st))
         return -EIO;
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, user) | bind_text(q, 3, options_json)) !=
+    store_privacy_user_key(st, channel, user, hk, sizeof hk);
+    if ((bind_text(q, 1, channel) | bind_text(q, 2, hk) | bind_text(q, 3, options_json)) !=
         SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;

@@ -18,6 +18,15 @@ sqlite3 *store_sqlite_db(struct store *st);
 /* The store's handoff statements; borrowed, valid until store_free(). */
 struct store_hq *store_sqlite_hq(struct store *st);
 
+/* The key platform user ids are hashed with (store_privacy.c); set: one was given. */
+struct store_idkey {
+    unsigned char key[STORE_ID_KEY_LEN];
+    bool set;
+};
+
+/* The store's key; borrowed, valid until store_free(). */
+struct store_idkey *store_sqlite_idkey(struct store *st);
+
 /* Prepares the handoff and feed statements on db (migrated already).
  * Returns a new set (store_hq_free()) or NULL (sqlite3_errmsg(db) says why,
  * or out of memory). */

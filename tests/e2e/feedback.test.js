@@ -185,7 +185,10 @@ test('Messenger: the pre-check ends with "Có giúp được bạn không?" as q
   }
   assert.equal(out.texts[out.texts.length - 1], 'Có giúp được bạn không?');
   assert.deepEqual(out.qrs.slice(0, 2).map((q) => [q.title, q.payload]), [['Có', 'feedback:up'], ['Không', 'feedback:down']]);
-  const sid = sql(`SELECT id FROM session WHERE channel = 'messenger' AND user_key = '${psid}'`);
+  // the platform id is stored as its keyed hash (docs/privacy.md)
+  const hk = 'h:' + crypto.createHmac('sha256', Buffer.from(sql('SELECT key FROM privacy_key'), 'hex'))
+    .update('messenger\n' + psid).digest('hex');
+  const sid = sql(`SELECT id FROM session WHERE channel = 'messenger' AND user_key = '${hk}'`);
   const asked = sql(`SELECT max(id) FROM turn WHERE session_id = ${sid} AND role = 'bot'`);
   out = await messenger(psid, 'Không', 'feedback:down');
   assert.match(out.texts.join(' '), /Cảm ơn/);

@@ -81,6 +81,10 @@ static void test_errors_name_the_key(void **state)
     char *env2[] = {"MOTCUA_LISTEN_PORT=65536", NULL};
     char *env3[] = {"MOTCUA_LISTEN_PROT=1", NULL};
     char *env4[] = {"MOTCUA_LISTEN_PORT=-1", NULL};
+    char *env5[] = {"MOTCUA_LISTEN_TRUSTED_PROXIES=127.0.0.1, nginx.local", NULL};
+    char *env6[] = {"MOTCUA_LISTEN_TRUSTED_PROXIES=10.0.0.0/8, ::1", NULL};
+    struct mc_config c;
+    struct mc_err e = {{0}};
 
     (void)state;
     expect_error("{\"listen\": {\"prot\": 1}}", NULL, "listen.prot: unknown key");
@@ -97,6 +101,12 @@ static void test_errors_name_the_key(void **state)
     expect_error(NULL, env2, "out of range");
     expect_error(NULL, env3, "MOTCUA_LISTEN_PROT: unknown key");
     expect_error(NULL, env4, "listen.port");
+    /* a bad proxy entry stops the start (exit 2), named */
+    expect_error(NULL, env5, "listen.trusted_proxies: \"nginx.local\"");
+    expect_error("{\"listen\": {\"trusted_proxies\": \"10.0.0.0/40\"}}", NULL, "\"10.0.0.0/40\"");
+    assert_int_equal(cfg_load(&c, NULL, env6, &e), 0);
+    assert_string_equal(c.listen_trusted_proxies, "10.0.0.0/8, ::1");
+    assert_int_equal(c.listen_body_timeout, 30);
 }
 
 static void test_missing_file(void **state)

@@ -46,6 +46,23 @@ static void test_email(void **state)
     check("mail nguyen.van.a@gmail.com", "mail ************@gmail.com");
 }
 
+/* issue 17: glued numbers, house numbers and names reached the turn records */
+static void test_glued_addresses_names(void **state)
+{
+    (void)state;
+    check("sdt0912345678", "sdt********78");
+    check("cccd001203004567", "cccd**********67");
+    check("cccd079 088 001 234", "cccd*** *** *** *34");
+    check("tôi ở số 12 ngõ 34 phố Huế", "tôi ở số ** ngõ ** phố Huế");
+    check("dia chi 123/4 Lê Lợi", "dia chi ***/* Lê Lợi");
+    check("tôi tên là Nguyễn Văn A, muốn hỏi", "tôi tên là ***, muốn hỏi");
+    check("con tôi tên Trần Minh Khôi sinh ngày 3/5", "con tôi tên *** sinh ngày 3/5");
+    check("toi ten la nguyen thi hoa muon lam cccd", "toi ten la *** muon lam cccd");
+    check("thủ tục 1.001193, mẫu TP/HT-2020-KS.1, lệ phí 150.000.000 đồng",
+          "thủ tục 1.001193, mẫu TP/HT-2020-KS.1, lệ phí 150.000.000 đồng");
+    check("tôi muốn đổi tên cho con", "tôi muốn đổi tên cho con");
+}
+
 static void test_limit(void **state)
 {
     struct mc_buf b;
@@ -59,9 +76,8 @@ static void test_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_phones_and_ids),
-        cmocka_unit_test(test_keeps_ordinary_numbers),
-        cmocka_unit_test(test_email),
+        cmocka_unit_test(test_phones_and_ids), cmocka_unit_test(test_keeps_ordinary_numbers),
+        cmocka_unit_test(test_email),          cmocka_unit_test(test_glued_addresses_names),
         cmocka_unit_test(test_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

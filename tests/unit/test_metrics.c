@@ -21,6 +21,9 @@ static void test_render(void **state)
     m.errors[METRICS_ERR_SIGNATURE] = 2;
     m.decisions[1] = 5;
     m.outbox_failed = 1;
+    m.limits[METRICS_LIMIT_BODY_TIMEOUT] = 4;
+    m.limits[METRICS_LIMIT_RATE] = 6;
+    m.conns_open = 9;
     mc_buf_init(&b, 64 * 1024);
     assert_int_equal(metrics_render(&m, &b), 0);
     assert_non_null(strstr(b.data, "\nmotcua_ws_connections 3\n"));
@@ -29,6 +32,10 @@ static void test_render(void **state)
     assert_non_null(strstr(b.data, "motcua_understanding_total{decision=\"clarify\"} 5\n"));
     assert_non_null(strstr(b.data, "motcua_outbox_total{result=\"failed\"} 1\n"));
     assert_non_null(strstr(b.data, "# TYPE motcua_messages_out_total counter\n"));
+    assert_non_null(strstr(b.data, "motcua_limit_hits_total{limit=\"body_timeout\"} 4\n"));
+    assert_non_null(strstr(b.data, "motcua_limit_hits_total{limit=\"rate\"} 6\n"));
+    assert_non_null(strstr(b.data, "motcua_limit_hits_total{limit=\"per_ip\"} 0\n"));
+    assert_non_null(strstr(b.data, "\nmotcua_connections 9\n"));
     mc_buf_fini(&b);
     mc_buf_init(&b, 100); /* too small: an error, not a cut exposition */
     assert_int_not_equal(metrics_render(&m, &b), 0);

@@ -100,6 +100,9 @@ function startServer(opts = {}) {
     MOTCUA_DATA_STATE_DB: path.join(dir, 'state.db'),
     MOTCUA_DATA_WEB_ROOT: path.join(ROOT, 'channels', 'web'),
     MOTCUA_LISTEN_WORKERS: '1', // one process unless a test asks for more (workers.test.js)
+    // load and crash tests send far faster than a person: the rate limit is off unless a test
+    // sets it (limits.test.js)
+    MOTCUA_SESSION_MESSAGES_PER_MINUTE: '0',
     ...(opts.env || {}),
   };
   const proc = spawn(BIN, ['serve', ...(opts.args || [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
