@@ -55,6 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (p.type == WS_PARSE_FEEDBACK) {
         if (!hello || !json_is_object(p.msg))
             abort(); /* feedback_from_frame() reads the object after a hello */
+    } else if (p.type == WS_PARSE_FORGET) {
+        if (!hello)
+            abort(); /* erasing is only for a session this connection said hello to */
     } else if (p.type == WS_PARSE_HELLO) {
         if (!p.channel || (strcmp(p.channel, "web") != 0 && strcmp(p.channel, "kiosk") != 0))
             abort();
