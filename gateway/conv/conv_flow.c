@@ -85,13 +85,31 @@ static int say_steps_all(struct turn *t, const json_t *g)
 
 /* ---- pre-check ---------------------------------------------------------- */
 
-static int finish_check(struct turn *t, const json_t *g)
+/* Says the checklist list (conv_check_list(), stolen) as the citizen's
+ * messages, in conv_guide_checklist()'s parts, and sets it as the reply's
+ * "checklist" block. Returns 0 or -ENOMEM/-E2BIG. */
+static int say_checklist_list(struct turn *t, json_t *list)
 {
     struct mc_buf parts[CONV_GUIDE_CHECKLIST_PARTS];
+    size_t i;
+    int rc;
+
+    for (i = 0; i < CONV_GUIDE_CHECKLIST_PARTS; i++)
+        mc_buf_init(&parts[i], CONV_TEXT_MAX);
+    rc = conv_guide_checklist(list, parts);
+    for (i = 0; !rc && i < CONV_GUIDE_CHECKLIST_PARTS; i++)
+        conv_out_buf(&t->out, &parts[i]);
+    for (i = 0; i < CONV_GUIDE_CHECKLIST_PARTS; i++)
+        mc_buf_fini(&parts[i]);
+    conv_out_set(&t->out, "checklist", list);
+    return rc;
+}
+
+static int finish_check(struct turn *t, const json_t *g)
+{
     json_t *statuses = json_object(), *list = NULL;
     const char *id = turn_sget(g, "id");
     struct conv_question q;
-    size_t i;
     int rc;
 
     if (!statuses)
@@ -107,14 +125,7 @@ static int finish_check(struct turn *t, const json_t *g)
     json_decref(statuses);
     if (!list)
         return -ENOMEM;
-    for (i = 0; i < CONV_GUIDE_CHECKLIST_PARTS; i++)
-        mc_buf_init(&parts[i], CONV_TEXT_MAX);
-    rc = conv_guide_checklist(list, parts);
-    for (i = 0; !rc && i < CONV_GUIDE_CHECKLIST_PARTS; i++)
-        conv_out_buf(&t->out, &parts[i]);
-    for (i = 0; i < CONV_GUIDE_CHECKLIST_PARTS; i++)
-        mc_buf_fini(&parts[i]);
-    conv_out_set(&t->out, "checklist", list);
+    rc = say_checklist_list(t, list);
     /* the end of a pre-check asks whether it helped (gateway/feedback.h draws
      * the question per channel; the reopened checklist does not ask again) */
     conv_out_set(&t->out, "feedback", json_pack("{s:s}", "question", "Có giúp được bạn không?"));
@@ -188,10 +199,8 @@ static int say_checklist(struct turn *t)
 {
     const json_t *cl = json_object_get(t->st, "checklist");
     const char *id = turn_sget(cl, "procedure");
-    struct mc_buf parts[CONV_GUIDE_CHECKLIST_PARTS];
     const json_t *g;
     json_t *list;
-    size_t i;
     int rc;
 
     if (!id) {
@@ -208,14 +217,7 @@ static int say_checklist(struct turn *t)
     list = conv_check_list(g, json_object_get(cl, "items"));
     if (!list)
         return -ENOMEM;
-    for (i = 0; i < CONV_GUIDE_CHECKLIST_PARTS; i++)
-        mc_buf_init(&parts[i], CONV_TEXT_MAX);
-    rc = conv_guide_checklist(list, parts);
-    for (i = 0; !rc && i < CONV_GUIDE_CHECKLIST_PARTS; i++)
-        conv_out_buf(&t->out, &parts[i]);
-    for (i = 0; i < CONV_GUIDE_CHECKLIST_PARTS; i++)
-        mc_buf_fini(&parts[i]);
-    conv_out_set(&t->out, "checklist", list);
+    rc = say_checklist_list(t, list);
     if (!turn_in_flow(t)) {
         turn_set_procedure(t, id);
         conv_out_qr(&t->out, "Nộp ở đâu", "where:%s", id);
