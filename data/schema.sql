@@ -100,3 +100,18 @@ CREATE TABLE family_option (
     words     TEXT NOT NULL, -- " w1 w2 ": folded words naming it (title, line, guide names)
     names     TEXT NOT NULL  -- folded title, line, guide name, short name, aliases, one a line
 );
+
+-- The portal's commune-level procedures (data/portal_index.tsv): every code,
+-- the guide that covers it (NULL: none) and, for the others, why there is no
+-- guide. Understanding names the guide-less ones (intents/known.h).
+CREATE TABLE portal_entry (
+    code     TEXT PRIMARY KEY,
+    body     TEXT NOT NULL,
+    domain   TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    agency   TEXT NOT NULL,
+    for_whom TEXT NOT NULL,
+    url      TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    guide    TEXT REFERENCES procedure (id)
+);

@@ -17,6 +17,7 @@
 #include "webhook.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_portal.h"
 #include "cfg.h"
 #include "kb_units.h"
 #include "mc_log.h"
@@ -222,7 +223,7 @@ static int api_ask(struct gw *gw, struct lws *wsi, struct http_req *r)
         rc = respond_error(gw, wsi, r, 413, "too_long", "\"text\" is longer than 2048 bytes.");
     else if (rc == -EINVAL)
         rc = respond_error(gw, wsi, r, 400, "bad_text", "\"text\" is not valid UTF-8 text.");
-    else if (rc || intent_result_to_json(res, &line))
+    else if (rc || kb_portal_result_json(gw->kb ? kb_portal(gw->kb) : NULL, res, &line))
         rc = respond_error(gw, wsi, r, 503, "internal", "Understanding failed.");
     else {
         gw->metrics.msg_in[METRICS_API]++;
@@ -250,6 +251,22 @@ static int api_procedure(struct gw *gw, struct lws *wsi, struct http_req *r, con
                              "No procedure with this id (see GET /api/v1/procedures).");
     return respond(gw, wsi, r, 200, "application/json; charset=utf-8", json, len,
                    "access-control-allow-origin: *");
+}
+
+/* GET /api/v1/portal/{code}: one procedure of the portal's commune-level list
+ * (kb_portal.h): its official name, who handles it, its portal page, and the
+ * guide that covers it or why there is none. */
+static int api_portal(struct gw *gw, struct lws *wsi, struct http_req *r, const char *code)
+{
+    const struct kb_portal_entry *e;
+
+    if (!gw->kb)
+        return respond_error(gw, wsi, r, 503, "not_ready", "The knowledge base is not loaded.");
+    e = kb_portal_find(kb_portal(gw->kb), code);
+    if (!e)
+        return respond_error(gw, wsi, r, 404, "unknown_portal_code",
+                             "No commune-level procedure with this portal code (e.g. 1.001193).");
+    return respond_json(gw, wsi, r, 200, kb_portal_entry_json(e));
 }
 
 /* GET /api/v1/localities?q=NAME: current or former commune/ward names,
@@ -432,6 +449,9 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if ((rest = after_prefix(p, "/api/v1/procedures/")))
         return get ? api_procedure(gw, wsi, r, rest)
+                   : respond_error(gw, wsi, r, 405, "method", "Use GET.");
+    if ((rest = after_prefix(p, "/api/v1/portal/")))
+        return get ? api_portal(gw, wsi, r, rest)
                    : respond_error(gw, wsi, r, 405, "method", "Use GET.");
     if (strcmp(p, "/api/v1/localities") == 0)
         return get ? api_localities(gw, wsi, r)

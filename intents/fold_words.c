@@ -123,19 +123,21 @@ static const struct stop_word function_words[] = {
     SW("ma"),  SW("de"),  SW("voi"),  SW("nhu"),  SW("vay"), SW("roi"),   SW("can"),
     SW("lam"), SW("bi"),  SW("con"),  SW("ai"),   SW("mot")};
 /* Words that name no procedure although they mean something inside one
- * ("mất giấy", "cha mẹ chưa đăng ký", "ở mô"): every procedure has papers,
+ * ("mất giấy", "hỏng giấy", "cha mẹ chưa đăng ký", "ở mô"; "hong" is also the
+ * Southern "hông" = không; "may" is "mấy", how many, or "máy", which names
+ * nothing alone: "xe máy" is named by "xe"): every procedure has papers,
  * registration, family, places and times. More particles and short forms
  * too; a guide's FAQ questions are matched on them, the subject is not. */
 static const struct stop_word subject_less[] = {
-    SW("nay"), SW("do"),    SW("day"),  SW("nhe"), SW("ad"),    SW("oi"),   SW("ha"),
-    SW("sao"), SW("gium"),  SW("giup"), SW("hoi"), SW("muon"),  SW("xin"),  SW("biet"),
-    SW("thu"), SW("tuc"),   SW("j"),    SW("k"),   SW("ko"),    SW("dc"),   SW("nop"),
-    SW("khi"), SW("nhung"), SW("cac"),  SW("bao"), SW("nhieu"), SW("tui"),  SW("chi"),
-    SW("anh"), SW("ong"),   SW("ba"),   SW("me"),  SW("cha"),   SW("vo"),   SW("chong"),
-    SW("di"),  SW("den"),   SW("tu"),   SW("tai"), SW("ve"),    SW("len"),  SW("ra"),
-    SW("vao"), SW("dang"),  SW("ky"),   SW("ki"),  SW("xong"),  SW("chua"), SW("se"),
-    SW("da"),  SW("van"),   SW("nua"),  SW("ho"),  SW("giay"),  SW("to"),   SW("so"),
-    SW("mat"), SW("cap"),   SW("theo")};
+    SW("nay"), SW("do"),    SW("day"),  SW("nhe"),  SW("ad"),    SW("oi"),   SW("ha"),
+    SW("sao"), SW("gium"),  SW("giup"), SW("hoi"),  SW("muon"),  SW("xin"),  SW("biet"),
+    SW("thu"), SW("tuc"),   SW("j"),    SW("k"),    SW("ko"),    SW("dc"),   SW("nop"),
+    SW("khi"), SW("nhung"), SW("cac"),  SW("bao"),  SW("nhieu"), SW("tui"),  SW("chi"),
+    SW("anh"), SW("ong"),   SW("ba"),   SW("me"),   SW("cha"),   SW("vo"),   SW("chong"),
+    SW("di"),  SW("den"),   SW("tu"),   SW("tai"),  SW("ve"),    SW("len"),  SW("ra"),
+    SW("vao"), SW("dang"),  SW("ky"),   SW("ki"),   SW("xong"),  SW("chua"), SW("se"),
+    SW("da"),  SW("van"),   SW("nua"),  SW("ho"),   SW("giay"),  SW("to"),   SW("so"),
+    SW("mat"), SW("cap"),   SW("theo"), SW("hong"), SW("may")};
 
 size_t fold_words_count(const char *s, size_t len)
 {

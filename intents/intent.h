@@ -13,6 +13,7 @@
 #ifndef MOTCUA_INTENTS_INTENT_H
 #define MOTCUA_INTENTS_INTENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -29,7 +30,7 @@
 /* A best label under this calibrated confidence is never answered: the bot
  * asks "did you mean" (INTENT_CLARIFY). Public so that the console can tell
  * a sure answer from a barely answered one (gateway/admin/unanswered.h). */
-#define INTENT_CLARIFY_BELOW 0.5
+#define INTENT_CLARIFY_BELOW 0.4
 
 struct intent_example {
     const char *label; /* catalogue id or "none"; borrowed during intent_index_new() */
@@ -213,5 +214,19 @@ struct intent_eval_summary {
  * long), -EIO on a read error, or -ENOMEM. */
 MC_MUST_CHECK int intent_eval(const struct intent_index *idx, FILE *in, const char *name, FILE *out,
                               struct intent_eval_summary *sum, struct mc_err *err);
+
+/* What the product does beyond understanding: declines() returns true when
+ * the bot would answer no label for r (it names a known procedure without a
+ * guide instead, gateway/kb/kb_portal.h); the line is then counted as
+ * answered "none". */
+struct intent_eval_hook {
+    bool (*declines)(void *arg, const struct intent_result *r);
+    void *arg;
+};
+
+/* intent_eval() with hook (may be NULL: none). */
+MC_MUST_CHECK int intent_eval_with(const struct intent_index *idx,
+                                   const struct intent_eval_hook *hook, FILE *in, const char *name,
+                                   FILE *out, struct intent_eval_summary *sum, struct mc_err *err);
 
 #endif

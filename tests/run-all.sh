@@ -71,6 +71,10 @@ script "evaluation-leak check" tests/leak-check.sh "$BUILD"
 #     played over a real WebSocket and scored turn by turn
 script "conversation gate" tests/conversation-gate.sh "$BUILD"
 
+# 4c. near misses (issue 16): questions close to a covered procedure but about
+#     something else are declined or named as a known procedure without a guide
+script "near-miss gate" tests/nearmiss-gate.sh "$BUILD"
+
 # 5. the C sources follow .clang-format
 step "clang-format" make --no-print-directory -s check-fmt
 

@@ -436,7 +436,8 @@
     body.appendChild(section('Các bước', list(v.steps, true)));
     body.appendChild(section('Căn cứ pháp lý', list(v.legal_basis)));
     var n = [];
-    if (v.reviewed) n.push('Rà soát lần cuối: ' + v.reviewed);
+    n.push(v.reviewed ? 'Cán bộ rà soát lần cuối: ' + v.reviewed
+      : 'Hướng dẫn này chưa được cán bộ rà soát: đối chiếu bản ghi trên Cổng Dịch vụ công trước khi trả lời chắc chắn.');
     if (Array.isArray(v.verify) && v.verify.length) n.push('Mục “chưa xác nhận” đang chờ cán bộ chuyên môn xác nhận; đối chiếu văn bản trước khi trả lời chắc chắn.');
     if (n.length) body.appendChild(el('p', { class: 'o-muted' }, n.join(' ')));
     body.appendChild(el('p', null, el('a', { href: str(v.url), target: '_blank', rel: 'noopener' }, 'Mở bản in đầy đủ cho người dân')));

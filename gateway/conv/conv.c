@@ -30,6 +30,7 @@
 #include "fold_words.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_portal.h"
 #include "kb_gtext.h"
 #include "mc_log.h"
 
@@ -269,6 +270,7 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
     bool weak = !(aspects & ~(unsigned)(INTENT_ASPECT_STEPS | INTENT_ASPECT_CONDITION));
     bool sure_none =
         u->decision == INTENT_NONE && u->confidence >= (weak ? CONV_OOS_SURE : CONV_OOS_CERTAIN);
+    const struct kb_portal_entry *known;
     char topic[FOLD_WORDS_TEXT_MAX];
     bool follow, offered;
     int rc;
@@ -311,6 +313,12 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
         }
         return turn_say_not_understood(t);
     }
+    /* a procedure the portal lists that we have no guide for, named by its
+     * official words: what it is and who handles it, not a neighbour's guide
+     * or "not understood" (kb_portal_for(), the rule `motcua ask` reports) */
+    known = kb_portal_for(kb_portal(t->cx->kb), u);
+    if (known)
+        return turn_say_known(t, known);
     if (q && (u->decision == INTENT_MATCH || proc || names_understood(t, q, topic)))
         return turn_answer_new(t, q, aspects, !proc || strcmp(proc, q) != 0);
     if (u->decision == INTENT_MATCH) { /* a meta intent */

@@ -14,6 +14,7 @@
 #include "conv_turn.h"
 #include "intent.h"
 #include "kb.h"
+#include "kb_portal.h"
 #include "kb_local.h"
 #include "mc_buf.h"
 
@@ -268,6 +269,40 @@ int turn_say_clarify(struct turn *t)
     if (rc)
         return rc;
     return shown > 0 ? 0 : -ENOENT;
+}
+
+/* A procedure the portal lists that has no guide (kb_portal.h): say what it
+ * is, who handles it, why there is no guide, where its portal page is, and
+ * offer an officer: a neighbour's guide would mislead, "I don't understand"
+ * would be untrue (issue 16). */
+int turn_say_known(struct turn *t, const struct kb_portal_entry *e)
+{
+    struct mc_buf b;
+    int rc;
+
+    mc_buf_init(&b, CONV_TEXT_MAX);
+    rc = mc_buf_printf(&b, "Bạn đang hỏi về thủ tục \"%s\" (mã %s trên Cổng Dịch vụ công quốc gia)",
+                       e->name, e->code);
+    if (!rc && strcmp(e->agency, "-") != 0)
+        rc = mc_buf_printf(&b, ", do %s giải quyết", e->agency);
+    if (!rc)
+        rc = mc_buf_puts(&b, ". Tôi chưa có hướng dẫn từng bước cho thủ tục này");
+    if (!rc && e->reason[0])
+        rc = mc_buf_printf(&b, ": %s", e->reason);
+    if (!rc)
+        rc = mc_buf_printf(&b,
+                           "%s Xem thành phần hồ sơ, cách nộp trên trang của thủ tục: %s — hoặc "
+                           "bấm \"Gặp cán bộ\" để cán bộ xã/phường giúp bạn.",
+                           e->reason[0] ? "" : ".", e->url);
+    if (!rc)
+        conv_out_buf(&t->out, &b);
+    mc_buf_fini(&b);
+    if (rc)
+        return rc;
+    conv_out_set(&t->out, "known", kb_portal_entry_json(e));
+    conv_out_qr(&t->out, "Gặp cán bộ", "meta:gap-can-bo");
+    set_officer(t);
+    return 0;
 }
 
 /* Not understood: what the bot can do and the hotline; the second time in

@@ -210,5 +210,9 @@ int turn_say_thanks(struct turn *t);
 int turn_say_clarify(struct turn *t);
 /* Not understood: what the bot can do; the second time in a row, an officer. */
 int turn_say_not_understood(struct turn *t);
+/* A guide-less procedure of the portal's list that the message names
+ * (kb_portal_for()): what it is, who handles it, its page, an officer. */
+struct kb_portal_entry;
+int turn_say_known(struct turn *t, const struct kb_portal_entry *e);
 
 #endif

@@ -22,12 +22,13 @@
 
 #include "mc_err.h"
 
-#define KB_SCHEMA_VERSION 2 /* PRAGMA user_version written by motcua import */
+#define KB_SCHEMA_VERSION 3 /* PRAGMA user_version written by motcua import */
 
 struct kb;
 struct sqlite3;
 struct intent_index;
 struct intent_spec;
+struct kb_portal;
 struct places_index;
 struct kb_spec; /* opaque: an intent_spec and everything it borrows */
 struct json_t;
@@ -142,6 +143,9 @@ const struct kb_family_set *kb_families(const struct kb *kb);
  * from the snapshot (the place index, /api/v1/localities). Valid while kb
  * lives; one thread at a time. */
 struct sqlite3 *kb_db(struct kb *kb);
+
+/* The portal's list of commune-level procedures (kb_portal.h); never NULL. */
+const struct kb_portal *kb_portal(const struct kb *kb);
 
 /* The administrative units in memory (gateway/kb/places.h), built when kb was
  * opened; borrowed, valid while kb lives. Never NULL for an open kb. */

@@ -18,6 +18,7 @@
 
 #include "kb.h"
 #include "kb_family.h"
+#include "kb_portal.h"
 #include "kb_units.h"
 #include "mc_buf.h"
 
@@ -27,8 +28,10 @@
 #define PHRASE_MAX 300      /* bytes; one training phrase */
 #define PHRASES_MIN 20      /* issue 3: at least 20 per catalogue id */
 #define STEPS_MIN 3
-#define CATALOGUE_MAX 128 /* ids in data/catalogue.tsv */
-#define TSV_LINE_MAX 4096 /* bytes */
+#define FAQ_MAX 8           /* a guide that groups variants answers a few more questions */
+#define PORTAL_CODES_MAX 40 /* a guide groups the portal's variants of one need */
+#define CATALOGUE_MAX 256   /* ids in data/catalogue.tsv (= INTENT_MAX_LABELS) */
+#define TSV_LINE_MAX 4096   /* bytes */
 
 struct label_row {
     char id[64];
@@ -251,6 +254,42 @@ static json_t *req_text_obj(struct vctx *v, json_t *o, const char *key, json_t *
     return x;
 }
 
+/* An optional "note" (why a field is marked verify) must be text. */
+static void opt_note(struct vctx *v, json_t *o, const char *path)
+{
+    json_t *x = json_object_get(o, "note");
+    char f[128];
+
+    if (x && !json_is_string(x)) {
+        snprintf(f, sizeof(f), "%s.note", path);
+        verr(v, f, "must be text (why the field is marked verify)");
+    }
+}
+
+/* A step is a sentence, or {"text", "verify", "note"} when an officer must
+ * confirm it (issue 16: verify works on every field a citizen reads).
+ * Returns the step's text (borrowed) or NULL after an error. */
+static const char *check_step(struct vctx *v, json_t *x, size_t i, json_t *verify)
+{
+    const char *t;
+    char f[64];
+
+    snprintf(f, sizeof(f), "steps[%zu]", i);
+    if (json_is_object(x)) {
+        t = req_str(v, x, "text", f, 600);
+        opt_note(v, x, f);
+        if (opt_verify(v, x, f))
+            json_array_append_new(verify, json_string(f));
+        return t;
+    }
+    t = json_string_value(x);
+    if (!t || !t[0] || strlen(t) > 600) {
+        verr(v, f, "must be a sentence (1..600 bytes) or {\"text\", \"verify\", \"note\"}");
+        return NULL;
+    }
+    return t;
+}
+
 static const char *str_or(json_t *o, const char *key, const char *def)
 {
     const char *s = json_string_value(json_object_get(o, key));
@@ -460,7 +499,7 @@ static void check_documents(struct vctx *v, json_t *docs, json_t *verify, json_t
 static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_id,
                                struct label_row *labels, size_t nlabels)
 {
-    json_t *api = NULL, *verify, *steps_out, *docs_out, *a, *x;
+    json_t *api = NULL, *verify, *steps_out, *docs_out, *faq_out = NULL, *a, *x;
     struct label_row *lab;
     const char *id, *s;
     size_t i;
@@ -494,7 +533,8 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
     verify = json_array();
     docs_out = json_array();
     steps_out = json_array();
-    if (!verify || !docs_out || !steps_out)
+    faq_out = json_array();
+    if (!verify || !docs_out || !steps_out || !faq_out)
         goto fail;
     req_text_obj(v, root, "where", verify);
     req_text_obj(v, root, "processing_time", verify);
@@ -533,12 +573,15 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
             json_array_append_new(verify, json_string(f));
     }
 
-    a = req_str_array(v, root, "steps", STEPS_MIN, 30, 600);
+    a = req_array(v, root, "steps", STEPS_MIN, 30);
     json_array_foreach(a, i, x)
     {
-        json_array_append_new(steps_out,
-                              json_pack("{s:I,s:s}", "n", (json_int_t)(i + 1), "text",
-                                        json_string_value(x) ? json_string_value(x) : ""));
+        const char *t = check_step(v, x, i, verify);
+
+        json_array_append_new(
+            steps_out,
+            json_pack("{s:I,s:s,s:b}", "n", (json_int_t)(i + 1), "text", t ? t : "", "verify",
+                      json_is_object(x) && json_is_true(json_object_get(x, "verify"))));
     }
     a = req_array(v, root, "documents", 1, 40);
     if (a)
@@ -546,7 +589,7 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
 
     req_str(v, root, "result", "", TEXT_FIELD_MAX);
     req_str_array(v, root, "legal_basis", 1, 30, 400);
-    a = req_array(v, root, "portal_codes", 0, 10);
+    a = req_array(v, root, "portal_codes", 0, PORTAL_CODES_MAX);
     json_array_foreach(a, i, x)
     {
         const char *c = json_string_value(x);
@@ -558,13 +601,23 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
     }
     if (a && json_array_size(a) == 0)
         req_str(v, root, "sources_note", "", TEXT_FIELD_MAX); /* say where facts came from */
-    s = req_str(v, root, "reviewed", "", 10);
-    if (s && !is_date(s))
-        verr(v, "reviewed", "must be a date YYYY-MM-DD");
+    /* null: no person has checked this guide yet (pages and the API say so) */
+    x = json_object_get(root, "reviewed");
+    if (!x)
+        verr(v, "reviewed", "missing (a date YYYY-MM-DD, or null when no person checked it)");
+    else if (!json_is_null(x) && (!json_is_string(x) || !is_date(json_string_value(x))))
+        verr(v, "reviewed", "must be a date YYYY-MM-DD or null");
     req_str_array(v, root, "return_reasons", 2, 20, 600);
-    a = req_array(v, root, "faq", 3, 6);
+    a = req_array(v, root, "faq", 3, FAQ_MAX);
     json_array_foreach(a, i, x)
     {
+        json_t *fo = json_is_object(x) ? json_deep_copy(x) : NULL;
+
+        if (fo) { /* the API always says whether an answer awaits checking */
+            json_object_set_new(fo, "verify",
+                                json_boolean(json_is_true(json_object_get(x, "verify"))));
+            json_array_append_new(faq_out, fo);
+        }
         snprintf(f, sizeof(f), "faq[%zu]", i);
         if (!json_is_object(x)) {
             verr(v, f, "must be an object {\"q\", \"a\"}");
@@ -572,6 +625,9 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
         }
         req_str(v, x, "q", f, 400);
         req_str(v, x, "a", f, TEXT_FIELD_MAX);
+        opt_note(v, x, f);
+        if (opt_verify(v, x, f))
+            json_array_append_new(verify, json_string(f));
     }
     req_str_array(v, root, "phrases", PHRASES_MIN, 400, PHRASE_MAX);
     check_nfc_tree(v, root, "");
@@ -580,7 +636,7 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
 
     api = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:O,s:O,s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,"
-        "s:s,s:s}",
+        "s:s,s:O}",
         "id", id, "name", str_or(root, "name", ""), "short_name", str_or(root, "short_name", ""),
         "domain", str_or(root, "domain", ""), "agency", str_or(root, "agency", ""), "level",
         str_or(root, "level", ""), "aliases", json_object_get(root, "aliases"), "where",
@@ -592,15 +648,16 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
         json_object_get(root, "processing_time"), "steps", steps_out, "documents", docs_out,
         "legal_basis", json_object_get(root, "legal_basis"), "portal_codes",
         json_object_get(root, "portal_codes"), "return_reasons",
-        json_object_get(root, "return_reasons"), "faq", json_object_get(root, "faq"), "verify",
-        verify, "where_detail", json_object_get(root, "where"), "result",
-        str_or(root, "result", ""), "reviewed", str_or(root, "reviewed", ""));
+        json_object_get(root, "return_reasons"), "faq", faq_out, "verify", verify, "where_detail",
+        json_object_get(root, "where"), "result", str_or(root, "result", ""), "reviewed",
+        json_object_get(root, "reviewed"));
     if (api && json_object_get(root, "sources_note"))
         json_object_set(api, "sources_note", json_object_get(root, "sources_note"));
 fail:
     json_decref(verify);
     json_decref(steps_out);
     json_decref(docs_out);
+    json_decref(faq_out);
     return api;
 }
 
@@ -996,7 +1053,8 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
         goto fail_sqlite;
     if (kb_units_import(o.db, data_dir, errs, &v.nerr) ||
         kb_units_import_offices(o.db, data_dir, errs, &v.nerr) ||
-        kb_family_import(o.db, data_dir, errs, &v.nerr))
+        kb_family_import(o.db, data_dir, errs, &v.nerr) ||
+        kb_portal_import(o.db, data_dir, errs, &v.nerr))
         goto fail_sqlite;
     v.file = "data/catalogue.tsv";
     for (i = 0; i < nlabels; i++)
@@ -1052,6 +1110,8 @@ static void report_field(FILE *out, const char *file, const char *field, json_t 
         text = json_string_value(json_object_get(o, "name"));
     if (!text)
         text = json_string_value(json_object_get(o, "who"));
+    if (!text)
+        text = json_string_value(json_object_get(o, "a"));
     fprintf(out, "| %s | `%s` | %s | %s |\n", file, field, text ? text : "", note ? note : "");
 }
 
@@ -1059,13 +1119,20 @@ int kb_verify_report(const char *data_dir, FILE *out, struct mc_err *err)
 {
     char sub[PATH_MAX_LEN], path[PATH_MAX_LEN * 2];
     char *names[FILES_MAX];
+    const size_t ucap = FILES_MAX * 72;
+    char *unreviewed = calloc(1, ucap); /* file names of guides no person checked */
     json_error_t jerr;
-    int n, i, total = 0;
+    int n, i, total = 0, n_unreviewed = 0;
 
+    if (!unreviewed) {
+        mc_err_set(err, "out of memory");
+        return -ENOMEM;
+    }
     snprintf(sub, sizeof(sub), "%s/procedures", data_dir);
     n = list_files(sub, ".json", names, FILES_MAX);
     if (n < 0) {
         mc_err_set(err, "%s: cannot list: %s", sub, strerror(-n));
+        free(unreviewed);
         return -EINVAL;
     }
     fprintf(out, "# Fields waiting for an official's check\n\n"
@@ -1075,7 +1142,7 @@ int kb_verify_report(const char *data_dir, FILE *out, struct mc_err *err)
                  "| file | field | current text | why it is marked |\n|---|---|---|---|\n");
     for (i = 0; i < n; i++) {
         static const char *const objs[] = {"where", "processing_time", "fee"};
-        static const char *const arrays[] = {"documents", "who_may_submit"};
+        static const char *const arrays[] = {"documents", "who_may_submit", "steps", "faq"};
         json_t *root, *a, *x;
         size_t k, j;
         char field[64];
@@ -1086,6 +1153,7 @@ int kb_verify_report(const char *data_dir, FILE *out, struct mc_err *err)
             mc_err_set(err, "%s:%d: %s", path, jerr.line, jerr.text);
             while (i < n)
                 free(names[i++]);
+            free(unreviewed);
             return -EINVAL;
         }
         for (k = 0; k < 3; k++) {
@@ -1095,7 +1163,7 @@ int kb_verify_report(const char *data_dir, FILE *out, struct mc_err *err)
                 total++;
             }
         }
-        for (k = 0; k < 2; k++) {
+        for (k = 0; k < 4; k++) {
             a = json_object_get(root, arrays[k]);
             json_array_foreach(a, j, x)
             {
@@ -1106,9 +1174,19 @@ int kb_verify_report(const char *data_dir, FILE *out, struct mc_err *err)
                 total++;
             }
         }
+        if (json_is_null(json_object_get(root, "reviewed"))) {
+            snprintf(unreviewed + strlen(unreviewed), ucap - strlen(unreviewed), "%s`%s`",
+                     n_unreviewed ? ", " : "", names[i]);
+            n_unreviewed++;
+        }
         json_decref(root);
         free(names[i]);
     }
     fprintf(out, "\n%d field%s to verify.\n", total, total == 1 ? "" : "s");
-    return 0;
+    fprintf(out,
+            "\n## Guides no person has checked yet (`\"reviewed\": null`)\n\n%d of %d "
+            "guide%s%s%s\n",
+            n_unreviewed, n, n == 1 ? "" : "s", n_unreviewed ? ": " : ".", unreviewed);
+    free(unreviewed);
+    return kb_portal_coverage(data_dir, out, err);
 }

@@ -15,8 +15,19 @@ let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { if (srv) await srv.stop(); });
 
-test('catalogue has 42 procedures and 7 meta intents', () => {
-  assert.equal(procedures.length, 42);
+test('catalogue: one guide file per procedure id, the 42 original ids kept, 7 meta intents', () => {
+  const files = fs.readdirSync(path.join(ROOT, 'data', 'procedures')).filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5)).sort();
+  assert.deepEqual(files, procedures.map((r) => r[0]).sort());
+  // the original public ids never change meaning (../shared/catalogue/procedures.tsv)
+  const original = fs.readFileSync(path.join(ROOT, '..', 'shared', 'catalogue', 'procedures.tsv'), 'utf8')
+    .trim().split('\n').slice(1).map((l) => l.split('\t'));
+  for (const [id, kind, domain, name] of original) {
+    const mine = catalogue.find((r) => r[0] === id);
+    assert.ok(mine, id);
+    assert.deepEqual(mine.slice(0, 4), [id, kind, domain, name], id);
+  }
+  assert.equal(original.filter((r) => r[1] === 'procedure').length, 42);
   assert.equal(catalogue.filter((r) => r[1] === 'meta').length, 7);
 });
 
@@ -39,9 +50,13 @@ test('every procedure is served complete and cited', async () => {
     }
     assert.ok(g.legal_basis.length >= 1, id + ' legal basis');
     assert.ok(g.portal_codes.length >= 1 || g.sources_note, id + ' sources');
-    assert.match(g.reviewed, /^\d{4}-\d{2}-\d{2}$/);
+    // the date a person checked the guide, or null: nobody has yet (the page says so)
+    assert.ok(g.reviewed === null || /^\d{4}-\d{2}-\d{2}$/.test(g.reviewed), id + ' reviewed');
+    g.steps.forEach((st) => assert.equal(typeof st.verify, 'boolean', id + ' step verify'));
+    g.faq.forEach((f) => assert.equal(typeof f.verify, 'boolean', id + ' faq verify'));
+    for (const v of g.verify) assert.match(v, /^(where|processing_time|fee|(documents|who_may_submit|steps|faq)\[\d+\])$/, id);
     assert.ok(g.where && g.processing_time && g.fee && g.result, id + ' facts');
-    assert.ok(g.faq.length >= 3 && g.faq.length <= 6, id + ' faq');
+    assert.ok(g.faq.length >= 3 && g.faq.length <= 8, id + ' faq');
     assert.ok(g.return_reasons.length >= 2, id + ' return reasons');
     assert.ok(Array.isArray(g.verify));
     // where the text admits doubt about a fee, the field must be marked

@@ -17,6 +17,7 @@
 #include "intent.h"
 #include "kb.h"
 #include "kb_import.h"
+#include "kb_portal.h"
 
 static char dir[64], out[96];
 
@@ -340,6 +341,140 @@ static void test_office_schedule(void **state)
     expect_problem("offices/00004.json:hours: hours.schedule[1]: from and to must be \"HH:MM\"");
 }
 
+/* Issue 16: `verify` on every field a citizen reads (steps and FAQ answers
+ * too), and `reviewed` null for a guide no person has checked: both reach the
+ * API, and a half-written step object is refused. */
+static void test_verify_everywhere(void **state)
+{
+    struct mc_err e = {{0}};
+    json_t *g = valid_guide(), *api;
+    struct kb *kb;
+    char *json = NULL;
+    FILE *errs;
+
+    (void)state;
+    json_array_set_new(
+        json_object_get(g, "steps"), 1,
+        json_pack("{s:s,s:b,s:s}", "text", "Nộp hồ sơ.", "verify", 1, "note", "bản ghi không rõ"));
+    json_object_set_new(json_array_get(json_object_get(g, "faq"), 0), "verify", json_true());
+    json_object_set_new(g, "reviewed", json_null());
+    write_guide(g);
+    errs = tmpfile();
+    assert_int_equal(kb_import(dir, out, errs, &e), 0);
+    fclose(errs);
+    kb = kb_open(out, &e);
+    assert_non_null(kb);
+    assert_int_equal(kb_get_procedure_json(kb, "khai-sinh", &json), 0);
+    api = json_loads(json, 0, NULL);
+    free(json);
+    assert_non_null(api);
+    assert_true(json_is_null(json_object_get(api, "reviewed")));
+    assert_true(
+        json_is_true(json_object_get(json_array_get(json_object_get(api, "steps"), 1), "verify")));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(api, "steps"), 1), "text")),
+                        "Nộp hồ sơ.");
+    assert_true(
+        json_is_false(json_object_get(json_array_get(json_object_get(api, "steps"), 0), "verify")));
+    assert_true(
+        json_is_true(json_object_get(json_array_get(json_object_get(api, "faq"), 0), "verify")));
+    assert_true(
+        json_is_false(json_object_get(json_array_get(json_object_get(api, "faq"), 1), "verify")));
+    json = json_dumps(json_object_get(api, "verify"), JSON_COMPACT);
+    assert_string_equal(json, "[\"fee\",\"steps[1]\",\"faq[0]\"]");
+    free(json);
+    json_decref(api);
+    kb_free(kb);
+
+    g = valid_guide();
+    json_array_set_new(json_object_get(g, "steps"), 2, json_pack("{s:b}", "verify", 1));
+    json_object_set_new(json_array_get(json_object_get(g, "faq"), 1), "verify", json_string("có"));
+    write_guide(g);
+    expect_problem("khai-sinh.json:steps[2].text: missing");
+    expect_problem("khai-sinh.json:faq[1].verify: must be true or false");
+    mutate("reviewed", json_integer(2026));
+    expect_problem("khai-sinh.json:reviewed: must be a date YYYY-MM-DD or null");
+    mutate("reviewed", NULL);
+    expect_problem("khai-sinh.json:reviewed: missing");
+}
+
+static const char portal_header[] =
+    "# comment\ncode\tbody\tdomain\tname\tagency\tfor_whom\turl\treason\n";
+
+/* Issue 16: the portal's whole list. Each code is linked to the guide that
+ * names it; a guide-less code is named by its official words (and only
+ * then); a malformed row is refused naming its line. */
+static void test_portal_index(void **state)
+{
+    struct mc_err e = {{0}};
+    const struct kb_portal_entry *x;
+    struct kb *kb;
+    char text[4096];
+    FILE *errs, *rep;
+    size_t n;
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s%s", portal_header,
+             "1.001193\tbo-tu-phap\tHộ tịch\tThủ tục đăng ký khai sinh\tỦy ban nhân dân cấp "
+             "xã\tCông dân Việt Nam\thttps://dichvucong.gov.vn/a\t\n"
+             "1.002693\tbo-xay-dung\tHạ tầng kỹ thuật\tCấp giấy phép chặt hạ, dịch chuyển cây "
+             "xanh\t-\tTổ chức\thttps://dichvucong.gov.vn/b\tChưa biên soạn.\n"
+             "1.009794\tbo-xay-dung\tQuản lý chất lượng\tKiểm tra công tác nghiệm thu hoàn thành "
+             "công trình\tSở Xây dựng\tDoanh nghiệp\thttps://dichvucong.gov.vn/c\t\n");
+    write_text("portal_index.tsv", text);
+    errs = tmpfile();
+    assert_int_equal(kb_import(dir, out, errs, &e), 0);
+    fclose(errs);
+    kb = kb_open(out, &e);
+    assert_non_null(kb);
+    x = kb_portal_find(kb_portal(kb), "1.001193");
+    assert_non_null(x);
+    assert_string_equal(x->guide, "khai-sinh");
+    x = kb_portal_find(kb_portal(kb), "1.002693");
+    assert_non_null(x);
+    assert_null(x->guide);
+    assert_string_equal(x->reason, "Chưa biên soạn.");
+    assert_null(kb_portal_find(kb_portal(kb), "9.999999"));
+    x = kb_portal_known(kb_portal(kb), "tôi muốn xin phép chặt cây xanh trước nhà");
+    assert_non_null(x);
+    assert_string_equal(x->code, "1.002693");
+    /* the guided entry is the better name: never reported as guide-less */
+    assert_null(kb_portal_known(kb_portal(kb), "thủ tục đăng ký khai sinh"));
+    /* one shared word says what a message is near, not what it is */
+    assert_null(kb_portal_known(kb_portal(kb), "cây xoài nhà tôi"));
+    kb_free(kb);
+
+    rep = tmpfile();
+    assert_int_equal(kb_verify_report(dir, rep, &e), 0);
+    rewind(rep);
+    n = fread(text, 1, sizeof(text) - 1, rep);
+    text[n] = '\0';
+    fclose(rep);
+    assert_non_null(strstr(text, "| with a guide | 1 | 33.3% |"));
+    assert_non_null(strstr(text, "| 1.002693 | Cấp giấy phép chặt hạ, dịch chuyển cây xanh | "
+                                 "Chưa biên soạn. |"));
+    assert_non_null(strstr(text, "| missing (no guide, no reason) | 1 |"));
+    assert_non_null(strstr(text, "| 1.009794 | Kiểm tra"));
+
+    snprintf(text, sizeof(text), "%s%s", portal_header,
+             "1.001193\tbo-tu-phap\tHộ tịch\tKhai sinh\tUBND\tCông dân\thttps://x.vn/\tVì sao\n"
+             "1.0x\tb\td\tn\ta\tf\thttps://x.vn/\t\n"
+             "1.002693\tb\td\tn\ta\tf\thttp://x.vn/\t\n"
+             "1.002693\tb\td\tn\ta\tf\thttps://x.vn/\t\n"
+             "1.003000\tb\td\t\ta\tf\thttps://x.vn/\t\n"
+             "1.004000\tb\td\tn\n");
+    write_text("portal_index.tsv", text);
+    expect_problem("portal_index.tsv:3: code 1.001193 is covered by the guide \"khai-sinh\": "
+                   "remove the reason");
+    expect_problem("portal_index.tsv:4: code \"1.0x\" does not look like a portal code");
+    expect_problem("portal_index.tsv:5: url is not a well-formed https URL");
+    expect_problem("portal_index.tsv:6: code 1.002693 is listed twice (first on line 5)");
+    expect_problem("portal_index.tsv:7: name is empty");
+    expect_problem("portal_index.tsv:8: 4 fields, expected 8");
+    write_text("portal_index.tsv", "code\tname\n");
+    expect_problem("portal_index.tsv:1: the header must be");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +484,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_json_and_unknown_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_family_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_office_schedule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_everywhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_portal_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,7 +96,7 @@ static enum kind kind_of(const char *k)
     return K_NONE;
 }
 
-static void score_line(char *line, struct score *sc)
+static void score_line(char *line, struct score *sc, bool show)
 {
     char *msg = strchr(line, '\t'), *spans, *piece, *save = NULL;
     struct mc_buf b;
@@ -116,7 +116,8 @@ static void score_line(char *line, struct score *sc)
         sc->none_rows++;
         if (strcmp(b.data, msg)) {
             sc->none_changed++;
-            print_message("  false mask: %s -> %s\n", msg, b.data);
+            if (show)
+                print_message("  false mask: %s -> %s\n", msg, b.data);
         }
     }
     for (piece = strtok_r(spans, "|", &save); piece; piece = strtok_r(NULL, "|", &save)) {
@@ -125,7 +126,7 @@ static void score_line(char *line, struct score *sc)
 
         sc->spans[k]++;
         sc->caught[k] += ok;
-        if (!ok)
+        if (!ok && show)
             print_message("  missed %s \"%s\": %s -> %s\n", kind_names[k], piece, msg, b.data);
     }
     mc_buf_fini(&b);
@@ -136,7 +137,9 @@ static double ratio(unsigned a, unsigned b)
     return b ? (double)a / b : 1.0;
 }
 
-static void score_file(const char *path, struct score *sc)
+/* show: print each miss (the tuned set only: a held-out set's lines are not
+ * to be read, or tuning to them would follow) */
+static void score_file(const char *path, struct score *sc, bool show)
 {
     FILE *f = fopen(path, "r");
     char line[1024];
@@ -146,7 +149,7 @@ static void score_file(const char *path, struct score *sc)
     memset(sc, 0, sizeof *sc);
     while (fgets(line, sizeof line, f))
         if (line[0] && line[0] != '#' && line[0] != '\n')
-            score_line(line, sc);
+            score_line(line, sc, show);
     fclose(f);
     print_message("mask %s: numbers %u/%u (%.3f), email %u/%u, address %u/%u, name %u/%u, "
                   "false masks %u/%u\n",
@@ -161,7 +164,7 @@ static void test_tuned_set(void **state)
     struct score sc;
 
     (void)state;
-    score_file("tests/privacy/pii.tsv", &sc);
+    score_file("tests/privacy/pii.tsv", &sc, true);
     assert_true(sc.spans[K_NUMBER] >= 50 && sc.none_rows >= 30);
     assert_true(ratio(sc.caught[K_NUMBER], sc.spans[K_NUMBER]) >= NUMBER_TARGET);
     assert_int_equal(sc.none_changed, 0);
@@ -169,13 +172,18 @@ static void test_tuned_set(void **state)
         assert_true(ratio(sc.caught[k], sc.spans[k]) >= OTHER_TARGET);
 }
 
-/* Reported only: tuning to the held-out set would make its figure worthless. */
+/* Reported only: tuning to the held-out sets would make their figures
+ * worthless. pii-holdout.tsv was written by the author of the rules before
+ * the code; pii-holdout-b.tsv by another hand, in other voices, without
+ * reading the rules (issue 17; tests/privacy/README.md). */
 static void test_holdout_set(void **state)
 {
     struct score sc;
 
     (void)state;
-    score_file("tests/privacy/pii-holdout.tsv", &sc);
+    score_file("tests/privacy/pii-holdout.tsv", &sc, false);
+    assert_true(sc.spans[K_NUMBER] > 0);
+    score_file("tests/privacy/pii-holdout-b.tsv", &sc, false);
     assert_true(sc.spans[K_NUMBER] > 0);
 }
 

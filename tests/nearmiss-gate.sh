@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# tests/nearmiss-gate.sh BUILD - the near-miss measurement of `make test`
+# (issue 16; tests/nearmiss/README.md): questions close to a covered procedure
+# but about something else, asked through BUILD/motcua ask --batch on the
+# knowledge database BUILD/motcua.db and scored by tests/nearmiss/score.js:
+#   1. tests/nearmiss/heldout.tsv - never tuned on;
+#   2. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from.
+# The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
+# named as a known procedure without a guide, on both files. Neither file reaches
+# it yet (docs/understanding.md, "Breadth and near misses"): each is gated at its
+# measured figure rounded down - a regression fails - and a run prints "TARGET
+# NOT MET" beside it, as the conversation gate does for its frozen holdout. A
+# floor may only be raised, up to the target; then it goes.
+# Exit status: score.js's own for the first file that did not pass (3 below the
+# target, 2 bad input), 1 when the binary or database is missing, else 0.
+set -u -o pipefail
+build=${1:?usage: tests/nearmiss-gate.sh BUILD}
+cd "$(dirname "$0")/.."
+TARGET=0.90
+FLOOR_HELDOUT=0.78 # measured 0.789 (2026-12-07)
+FLOOR_DEV=0.81     # measured 0.811
+
+bin=$build/motcua
+db=$build/motcua.db
+if [ ! -x "$bin" ] || [ ! -f "$db" ]; then
+  echo "nearmiss-gate: $bin or $db is missing (make BUILD=$build all)" >&2
+  exit 1
+fi
+out=$(mktemp) || exit 1
+trap 'rm -f "$out"' EXIT
+status=0
+echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout" \
+  "$FLOOR_HELDOUT, dev $FLOOR_DEV)"
+for f in tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv; do
+  floor=$FLOOR_DEV
+  [ "$f" = tests/nearmiss/heldout.tsv ] && floor=$FLOOR_HELDOUT
+  if ! grep -v '^#' "$f" | cut -f1 | "$bin" ask --db "$db" --batch >"$out"; then
+    echo "  $f: motcua ask failed"
+    [ "$status" -eq 0 ] && status=1
+    continue
+  fi
+  node tests/nearmiss/score.js "$out" "$f" --min-decline "$floor" --target "$TARGET" | sed 's/^/  /'
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -ne 0 ] && [ "$status" -eq 0 ] && status=$rc
+done
+exit "$status"
