@@ -27,6 +27,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFile, execFileSync } = require('node:child_process');
 const { startServer, Client, tempDir } = require('./lib/server');
+const { drive, TEXTS } = require('./lib/drive');
 const { startFake } = require('./lib/fake_platform');
 
 const ROUNDS = 4;
@@ -39,10 +40,6 @@ const ZALO_APP = '1234567890';
 const ZALO_OA_SECRET = 'crash-oa-secret';
 const ID_KEY = 'crash-privacy-id-key'; // privacy.id_key: the test can compute the stored user keys
 const DRAIN_MS = 20000;
-const TEXTS = [
-  'đăng ký khai sinh cho con cần giấy tờ gì', 'lam lai cccd bi mat', 'dk tam tru can j ad',
-  'lệ phí bao nhiêu', 'xin chào', 'giờ làm việc của phường', 'thủ tục tách thửa đất',
-];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quote = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
@@ -118,27 +115,6 @@ async function sender(srv, life, make) {
     } else if (!old && Math.random() < REDELIVER_ACKED) {
       stats.redeliveredAcked++;
       again.push(d);
-    }
-  }
-}
-
-// ---- WebSocket clients (as crash.test.js) ----------------------------------
-async function drive(c, k, round, token, received) {
-  let errors = 0;
-  for (let i = 0; ; i++) {
-    const id = `c${k}-r${round}-${i}`;
-    try {
-      c.send({ type: 'message', text: TEXTS[(i + k) % TEXTS.length], id });
-    } catch {
-      return errors;
-    }
-    const r = await Promise.race([c.nextReply(3000).catch(() => null), c.closed.then(() => null)]);
-    if (!r) return errors;
-    if (r.type === 'reply') {
-      assert.equal(r.reply_to, id);
-      received.push({ token, id });
-    } else {
-      errors++;
     }
   }
 }

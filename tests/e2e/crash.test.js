@@ -12,41 +12,16 @@ const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { startServer, Client, tempDir } = require('./lib/server');
+const { drive } = require('./lib/drive'); // the load: one client sends turns until cut off
 
 const CLIENTS = 8;
 const ROUNDS = 5;
-const TEXTS = [
-  'đăng ký khai sinh cho con cần giấy tờ gì', 'lam lai cccd bi mat', 'dk tam tru can j ad',
-  'lệ phí bao nhiêu', 'xin chào', 'giờ làm việc của phường', 'thủ tục tách thửa đất',
-];
 
 function sqlite(db, script) {
   return execFileSync('sqlite3', ['-batch', db], { input: script, encoding: 'utf8' }).trim();
 }
 
 const quote = (s) => `'${String(s).replace(/'/g, "''")}'`;
-
-// Sends turns one after another until the connection ends; records every
-// reply received as {token, id, messages}. Returns the count of error frames.
-async function drive(c, k, round, token, received) {
-  let errors = 0;
-  for (let i = 0; ; i++) {
-    const id = `c${k}-r${round}-${i}`;
-    try {
-      c.send({ type: 'message', text: TEXTS[(i + k) % TEXTS.length], id });
-    } catch {
-      return errors;
-    }
-    const r = await Promise.race([c.nextReply(3000).catch(() => null), c.closed.then(() => null)]);
-    if (!r) return errors;
-    if (r.type === 'reply') {
-      assert.equal(r.reply_to, id);
-      received.push({ token, id, text: TEXTS[(i + k) % TEXTS.length], messages: r.messages });
-    } else {
-      errors++;
-    }
-  }
-}
 
 test('SIGKILL under load, five times: every reply received is stored, resends answered once', async () => {
   try {
