@@ -13,7 +13,11 @@ TESTPKGS = cmocka
 # Debian 12 packages that provide everything the build, the tests and `make run` need.
 APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
            libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev libxlsxwriter-dev \
-           chromium python3 python3-yaml clang-format valgrind sqlite3
+           chromium python3 python3-yaml clang-format valgrind sqlite3 $(APT_DEB)
+# `make deb` (packaging/, docs/operations.md "Installing on Debian") and its test in `make test`:
+# dpkg-buildpackage is in dpkg-dev (build-essential), debhelper runs the packaging's steps, and
+# systemd brings systemd-analyze, which checks the unit.
+APT_DEB = dpkg-dev debhelper fakeroot systemd
 # `make fuzz` only (docs/fuzzing.md): clang and its libFuzzer runtime (libclang_rt.fuzzer,
 # `dpkg -S libclang_rt.fuzzer`); not installed by `make run` or `make test`.
 APT_FUZZ = clang-14 libclang-rt-14-dev
@@ -39,7 +43,7 @@ TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
 INCS     = -Icommon -Iintents -Igateway -Igateway/conv -Igateway/kb -Igateway/store -Igateway/officer -Igateway/admin -Ichannels
-ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(INCS) $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(STD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(INCS) $(PKG_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm
 
 COMMON_SRC   = $(wildcard common/*.c)
@@ -64,6 +68,7 @@ DATA_SRC  = $(shell find data -type f 2>/dev/null)
 STATE_DIR = $(BUILD)/state
 
 .PHONY: fuzz fuzz-deps fuzz-build
+.PHONY: install deb deb-deps
 .PHONY: all deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
         check-fmt db node-deps verify-report screenshots bench-server unit-bins bench-ws
 
@@ -88,7 +93,7 @@ $(BUILD)/libmotcua.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/motcua: $(MAIN_OBJ) $(BUILD)/libmotcua.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -112,6 +117,70 @@ run: deps all
 	@mkdir -p $(STATE_DIR)
 	MOTCUA_DATA_KNOWLEDGE_DB=$(DB) MOTCUA_DATA_STATE_DB=$(STATE_DIR)/state.db \
 	  $(BUILD)/motcua serve $(if $(CONFIG),--config $(CONFIG))
+
+# `make install` to the FHS paths (docs/operations.md, "Installing on Debian"), DESTDIR-aware: the
+# binary to $(BINDIR), the pages and the built knowledge database to $(DATADIR), the configuration
+# to /etc/motcua (never over an edited one: the new one is written beside it as .dist), the
+# systemd unit and its sysusers.d entry. The shipped files name the Debian paths (/usr/bin,
+# /usr/share/motcua); another PREFIX is written into them as they are installed. State lives in
+# /var/lib/motcua, made by systemd (StateDirectory=). The package runs it with PREFIX=/usr.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share/motcua
+DOCDIR      ?= $(PREFIX)/share/doc/motcua
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,/etc/systemd/system)
+SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,/etc/sysusers.d)
+INSTALL_SED  = sed -e 's|/usr/bin/motcua|$(BINDIR)/motcua|g' -e 's|/usr/share/motcua|$(DATADIR)|g' \
+                   -e 's|/usr/share/doc/motcua|$(DOCDIR)|g' -e 's|/etc/motcua|$(SYSCONFDIR)/motcua|g'
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(SYSCONFDIR)/motcua $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(BUILD)/motcua $(DESTDIR)$(BINDIR)/motcua
+	install -m 0644 $(DB) $(DESTDIR)$(DATADIR)/motcua.db
+	cp -R channels/web/. $(DESTDIR)$(DATADIR)/web/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/web
+	$(INSTALL_SED) packaging/systemd/motcua.service > $(DESTDIR)$(UNITDIR)/motcua.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/motcua.service
+	install -m 0644 packaging/systemd/motcua.sysusers $(DESTDIR)$(SYSUSERSDIR)/motcua.conf
+	@set -e; for f in motcua.json:0644 motcua.env:0600; do \
+	  name=$${f%:*}; mode=$${f#*:}; dst=$(DESTDIR)$(SYSCONFDIR)/motcua/$$name; \
+	  if [ -e "$$dst" ]; then echo "install: keeping $$dst (the new one is $$name.dist)"; dst=$$dst.dist; fi; \
+	  echo "install: $$dst"; $(INSTALL_SED) packaging/$$name > "$$dst.tmp"; chmod $$mode "$$dst.tmp"; \
+	  mv "$$dst.tmp" "$$dst"; \
+	done
+	install -m 0644 README.md docs/operations.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL_SED) packaging/nginx/motcua.conf > $(DESTDIR)$(DOCDIR)/examples/nginx-motcua.conf
+	install -m 0644 packaging/journald/motcua.conf $(DESTDIR)$(DOCDIR)/examples/journald-motcua.conf
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/*
+
+# `make deb`: a binary package built by dpkg-buildpackage from a copy of the sources in
+# $(BUILD)/deb/src, with packaging/debian as its debian/; the .deb lands in $(BUILD)/deb.
+# The copy is the whole tree but for what the build never reads (so a new source folder needs no
+# change here).
+DEB_DIR = $(BUILD)/deb
+DEB_EXCLUDE = ./build ./$(BUILD) ./.git ./tests ./bench ./fuzz ./docs/img ./docs/screenshots
+
+deb-deps:
+	@missing=""; for p in $(APT_DEB); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deb-deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "deb-deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+deb: deps deb-deps
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	tar $(DEB_EXCLUDE:%=--exclude=%) -cf - . | tar -xf - -C $(DEB_DIR)/src
+	cp -R packaging/debian $(DEB_DIR)/src/debian
+	@# the package is built with its own settings, not this make's BUILD, SANITIZE or flags
+	cd $(DEB_DIR)/src && env -u BUILD -u SANITIZE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -b -us -uc --jobs-try=auto
+	@ls $(DEB_DIR)/*.deb
 
 node-deps:
 	@cd tests && { [ -d node_modules/ws ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; }

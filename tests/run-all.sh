@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite behind `make test`: unit tests (cmocka), end-to-end and
 # browser tests against the real server (node:test), the understanding gate,
-# the evaluation-leak check, the format and compose-file checks, then the
+# the evaluation-leak check, the format and compose-file checks, the packaging
+# (install tree, systemd unit, .deb), then the
 # unit tests and the server e2e files again under ASan+UBSan. Ends with one
 # line "N passed, N failed" and exits non-zero when N failed is not 0.
 # No step is skipped silently: a missing script, file or count is a failure.
@@ -80,6 +81,18 @@ step "clang-format" make --no-print-directory -s check-fmt
 
 # 6. docker-compose.yml parses and names what it must (no Docker engine here)
 step "docker-compose.yml valid" /usr/bin/python3 tests/check_compose.py docker-compose.yml
+
+# 6b. what a Debian server gets (packaging/, docs/operations.md "Installing on Debian"): the
+#     `make install` tree, the systemd unit (systemd-analyze verify and security), the nginx
+#     sample, and `make deb` installed into an empty root with dpkg --root, started and purged
+if [ ! -x tests/packaging-test.sh ]; then
+  fail "packaging: tests/packaging-test.sh is missing or not executable"
+else
+  out=$(timeout 600 tests/packaging-test.sh "$BUILD" 2>&1); rc=$?
+  printf '%s\n' "$out" | grep -v '^ok '
+  if [ "$rc" -eq 0 ]; then echo "ok   packaging: install tree, systemd unit, .deb"; add 1 0
+  else fail "packaging (exit $rc)"; fi
+fi
 
 # 7. unit tests and the server e2e files under AddressSanitizer + UndefinedBehaviorSanitizer
 #    (MOTCUA_SKIP_ASAN=1 is for quick local runs only: it is reported as a failure)
