@@ -1,5 +1,6 @@
 # motcua - one Makefile for the gateway, the understanding library, tests and benchmarks.
-# `make run` and `make test` are the two commands a newcomer needs (see README.md).
+# `make run` and `make test` are the two commands a newcomer needs (see README.md); `make run`
+# installs only what serving needs (`make deps`), `make test` also the test tools (`make test-deps`).
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -10,10 +11,14 @@ WARN     = -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes -Wmissing-protot
 PKGS     = libwebsockets libpcre2-8 sqlite3 jansson icu-uc icu-i18n openssl libqrencode xlsxwriter
 TESTPKGS = cmocka
 
-# Debian 12 packages that provide everything the build, the tests and `make run` need.
-APT_PKGS = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
-           libjansson-dev libicu-dev libssl-dev libcmocka-dev libqrencode-dev libxlsxwriter-dev \
-           chromium python3 python3-yaml clang-format valgrind sqlite3 $(APT_DEB)
+# Debian 12 packages, in two sets. APT_RUN: what `make run` needs to build and serve (the
+# compiler, the libraries' headers, and sqlite3 for the documented backup of the state
+# database); `make deps` installs only these. APT_TEST: what `make test` adds (cmocka, the
+# browser, the formatter, valgrind, promtool from prometheus, python3-yaml, and APT_DEB for the
+# Debian package's test); `make test-deps`.
+APT_RUN  = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
+           libjansson-dev libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev sqlite3
+APT_TEST = libcmocka-dev chromium python3 python3-yaml clang-format valgrind prometheus $(APT_DEB)
 # `make deb` (packaging/, docs/operations.md "Installing on Debian") and its test in `make test`:
 # dpkg-buildpackage is in dpkg-dev (build-essential), debhelper runs the packaging's steps, and
 # systemd brings systemd-analyze, which checks the unit.
@@ -24,6 +29,19 @@ APT_FUZZ = clang-14 libclang-rt-14-dev
 # Node.js may come from Debian or from another vendor's package that bundles npm (and
 # conflicts with Debian's npm), so it is checked by command, not by package name.
 APT_NODE = nodejs npm
+
+# $(call apt_ensure,TARGET,PACKAGES[,MORE]): installs the missing PACKAGES (and MORE, a shell
+# snippet adding to $$missing) non-interactively; a no-op when everything is there.
+apt_ensure = missing=""; for p in $(2); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	$(3) \
+	if [ -n "$$missing" ]; then \
+	  echo "$(1): installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "$(1): run as root (or install:$$missing)" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
 
 # SANITIZE=1 builds with ASan+UBSan into $(BUILD)/asan (build/asan by default;
 # `make BUILD=build/x SANITIZE=1` uses build/x/asan), never into $(BUILD) itself.
@@ -69,23 +87,23 @@ STATE_DIR = $(BUILD)/state
 
 .PHONY: fuzz fuzz-deps fuzz-build
 .PHONY: install deb deb-deps
-.PHONY: all deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
+.PHONY: all deps test-deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
         check-fmt db node-deps verify-report screenshots bench-server unit-bins bench-ws
 
 all: $(BUILD)/motcua $(DB)
 
-# Installs what is missing, non-interactively; a no-op when everything is there.
+# What building and serving need (APT_RUN); `make run` installs nothing else.
 deps:
-	@missing=""; for p in $(APT_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	{ command -v node >/dev/null && command -v npm >/dev/null; } || missing="$$missing $(APT_NODE)"; \
-	if [ -n "$$missing" ]; then \
-	  echo "deps: installing$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-	fi
+	@$(call apt_ensure,deps,$(APT_RUN))
+
+# What the tests add (APT_TEST, Node.js). Debian's prometheus package is installed for its
+# promtool only: where systemd runs, the Prometheus service it brings is stopped and disabled
+# when this target installed it.
+test-deps:
+	@$(call apt_ensure,test-deps,$(APT_TEST),{ command -v node >/dev/null && command -v npm >/dev/null; } || missing="$$missing $(APT_NODE)";); \
+	case " $$missing " in *" prometheus "*) \
+	  if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi;; \
+	esac
 
 $(BUILD)/libmotcua.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -163,15 +181,7 @@ DEB_DIR = $(BUILD)/deb
 DEB_EXCLUDE = ./build ./$(BUILD) ./.git ./tests ./bench ./fuzz ./docs/img ./docs/screenshots
 
 deb-deps:
-	@missing=""; for p in $(APT_DEB); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "deb-deps: installing$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "deb-deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-	fi
+	@$(call apt_ensure,deb-deps,$(APT_DEB))
 
 deb: deps deb-deps
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
@@ -223,7 +233,7 @@ bench-ws: all node-deps $(WSBENCH_BIN)
 bench: $(BENCH_BIN) $(DB)
 	@for b in $(BENCH_BIN); do $$b $(DB) || exit 1; done
 
-test: deps
+test: deps test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) tests/run-all.sh
 
@@ -231,7 +241,7 @@ test: deps
 # the ASan+UBSan server in $(ASAN_BUILD); both always run, and either failing
 # fails the target (an e2e server's sanitizer report fails its test file:
 # tests/e2e/lib/server.js checks every server's exit and stderr).
-test-asan: deps
+test-asan: deps test-deps
 	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
 	@$(MAKE) --no-print-directory node-deps
 	@rc=0; \
@@ -265,15 +275,7 @@ FUZZ_JSON     = ws_frame http messenger zalo import # targets fed fuzz/json.dict
 .SECONDARY: $(FUZZ_LIB_OBJ)
 
 fuzz-deps:
-	@missing=""; for p in $(APT_FUZZ); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "fuzz-deps: installing$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "fuzz-deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-	fi
+	@$(call apt_ensure,fuzz-deps,$(APT_FUZZ))
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -320,7 +322,7 @@ fmt:
 	clang-format -i $(shell find common intents gateway channels tests/unit bench fuzz -name '*.[ch]')
 
 check-fmt:
-	@command -v clang-format >/dev/null || { echo "check-fmt: clang-format is not installed (make deps)"; exit 1; }
+	@command -v clang-format >/dev/null || { echo "check-fmt: clang-format is not installed (make test-deps)"; exit 1; }
 	@clang-format --dry-run -Werror $(shell find common intents gateway channels tests/unit bench fuzz -name '*.[ch]')
 
 clean:

@@ -13,6 +13,7 @@
 #include "http_path.h"
 #include "conn.h"
 #include "page.h"
+#include "paths.h"
 #include "qr.h"
 #include "webhook.h"
 #include "intent.h"
@@ -432,6 +433,9 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         if (!gw->kb || !gw->index || gw->draining)
             return respond_error(gw, wsi, r, 503, "not_ready",
                                  gw->draining ? "Shutting down." : "Data not loaded.");
+        if (!paths_web_root_ok(gw->cfg->data_web_root)) /* would serve 404 for every page */
+            return respond_error(gw, wsi, r, 503, "web_root_missing",
+                                 "data.web_root has no index.html: no page can be served.");
         if (gw->metrics.state_unwritable) /* set by the outbox (outbox.c check_state) */
             return respond_error(gw, wsi, r, 503, "state_unwritable",
                                  "The state database cannot be written.");

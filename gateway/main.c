@@ -22,6 +22,7 @@
 #include "mc_log.h"
 #include "mc_utf8.h"
 #include "officer_cli.h"
+#include "paths.h"
 
 #define EXIT_USAGE 2
 #define EXIT_GATE 3 /* motcua eval: a --min-* gate failed (the figure is below the target) */
@@ -86,6 +87,8 @@ static int serve_one(const struct mc_config *cfg, unsigned slot, volatile sig_at
                    : 1;
     }
     gw->outbox_sender = slot == 0; /* one worker sends the shared outbox: never a row twice */
+    if (ready_fd < 0) /* one process: it is the server (the master announces for workers) */
+        paths_announce(cfg, gw->port);
     if (ready_fd >= 0) {
         if (write(ready_fd, "r", 1) != 1)
             mc_log(MC_LOG_WARN, "worker.ready", "error=\"master gone\"");
@@ -126,6 +129,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "motcua serve: %s\n", err.text);
         return EXIT_USAGE;
     }
+    paths_resolve(&cfg, NULL, NULL); /* started from another folder: files beside the binary */
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal; /* no SA_RESTART: poll() must return on a signal */
     sigemptyset(&sa.sa_mask);
@@ -178,6 +182,7 @@ static struct intent_index *load_index(const char *db, struct kb **kb_out)
             fprintf(stderr, "motcua: %s\n", err.text);
             return NULL;
         }
+        paths_resolve(&cfg, NULL, NULL);
         db = cfg.data_knowledge_db;
     }
     kb = kb_open(db, &err);

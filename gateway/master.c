@@ -20,6 +20,7 @@
 
 #include "gw.h"
 #include "mc_log.h"
+#include "paths.h"
 #include "store.h"
 
 #define MASTER_POLL_MS 50         /* how often children are reaped and signals forwarded */
@@ -259,6 +260,7 @@ int master_run(const struct mc_config *cfg, unsigned workers, volatile sig_atomi
     close(keep_fd); /* every worker listens now; a restarted one joins their group */
     keep_fd = -1;
     mc_log(MC_LOG_INFO, "master.ready", "workers=%u port=%u", n, wcfg.listen_port);
+    paths_announce(&wcfg, (int)wcfg.listen_port);
     while (!(*signals & GW_SIGNAL_STOP)) {
         if (*signals & GW_SIGNAL_RELOAD) {
             *signals &= ~GW_SIGNAL_RELOAD;

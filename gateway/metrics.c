@@ -6,17 +6,34 @@
 #include <string.h>
 #include <time.h>
 
+#include "intent.h"
+
 static const char *const channel_names[METRICS_N_CHANNELS] = {"web", "kiosk", "messenger", "zalo",
                                                               "api"};
 static const char *const error_names[METRICS_N_ERRORS] = {"bad_frame", "too_large", "invalid_utf8",
                                                           "internal",  "rejected",  "signature"};
 static const char *const limit_names[METRICS_N_LIMITS] = {
     "per_ip", "header_timeout", "body_timeout", "queued_bytes", "rate", "chunked_body"};
-static const char *const decision_names[3] = {"match", "clarify", "none"};
+static const char *const decision_names[METRICS_N_DECISIONS] = {"match", "clarify", "none",
+                                                                "context"};
+
+_Static_assert(INTENT_MATCH == (int)METRICS_DECISION_MATCH &&
+                   INTENT_CLARIFY == (int)METRICS_DECISION_CLARIFY &&
+                   INTENT_NONE == (int)METRICS_DECISION_NONE,
+               "enum metrics_decision starts with enum intent_decision");
 
 static const uint64_t turn_bounds_us[METRICS_TURN_BUCKETS] = METRICS_TURN_BOUNDS_US;
 _Static_assert(sizeof(turn_bounds_us) / sizeof(turn_bounds_us[0]) == METRICS_TURN_BUCKETS,
                "METRICS_TURN_BUCKETS counts METRICS_TURN_BOUNDS_US");
+
+void metrics_count_decision(struct metrics *m, int decision, bool answered_from_context)
+{
+    if (decision < 0 || decision > METRICS_DECISION_NONE)
+        return; /* not a decision of understanding: nothing to count */
+    if (decision == METRICS_DECISION_NONE && answered_from_context)
+        decision = METRICS_DECISION_CONTEXT;
+    m->decisions[decision]++;
+}
 
 void metrics_observe_turn(struct metrics *m, uint64_t us)
 {
@@ -107,14 +124,18 @@ int metrics_render(const struct metrics *m, struct mc_buf *out)
     for (i = 0; i < METRICS_N_LIMITS; i++)
         rc |= mc_buf_printf(out, "motcua_limit_hits_total{limit=\"%s\"} %llu\n", limit_names[i],
                             (unsigned long long)m->limits[i]);
-    rc |= mc_buf_puts(out, "# HELP motcua_understanding_total Messages understood, by decision.\n"
+    rc |= mc_buf_puts(out, "# HELP motcua_understanding_total Messages understood, by decision "
+                           "(context: out of scope alone, answered from the conversation).\n"
                            "# TYPE motcua_understanding_total counter\n");
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < METRICS_N_DECISIONS; i++)
         rc |= mc_buf_printf(out, "motcua_understanding_total{decision=\"%s\"} %llu\n",
                             decision_names[i], (unsigned long long)m->decisions[i]);
     rc |= mc_buf_printf(out,
-                        "# HELP motcua_understanding_seconds_sum Time spent understanding.\n"
-                        "# TYPE motcua_understanding_seconds_sum counter\n"
+                        /* a summary without quantiles: _sum and _count under one TYPE line,
+                           which is what Prometheus (and promtool check metrics) expects */
+                        "# HELP motcua_understanding_seconds Time spent understanding and "
+                        "answering a message.\n"
+                        "# TYPE motcua_understanding_seconds summary\n"
                         "motcua_understanding_seconds_sum %.6f\n"
                         "motcua_understanding_seconds_count %llu\n"
                         "# HELP motcua_outbox_total Outbound channel replies, by result.\n"

@@ -4,6 +4,7 @@
 #ifndef MOTCUA_GATEWAY_METRICS_H
 #define MOTCUA_GATEWAY_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mc_buf.h"
@@ -38,6 +39,19 @@ enum metrics_limit {
     METRICS_N_LIMITS
 };
 
+/* What became of a typed message: understanding's decision (the order of
+ * enum intent_decision), or METRICS_DECISION_CONTEXT for a message
+ * understanding placed out of scope ("none") that the conversation answered
+ * from the procedure in context ("còn lệ phí?"): counted apart, so that the
+ * share of "none" stays the share of questions the bot could not answer. */
+enum metrics_decision {
+    METRICS_DECISION_MATCH,
+    METRICS_DECISION_CLARIFY,
+    METRICS_DECISION_NONE,
+    METRICS_DECISION_CONTEXT,
+    METRICS_N_DECISIONS
+};
+
 /* Upper bounds of the turn-latency histogram, in microseconds (0.5 ms .. 1 s;
  * one turn costs tens of microseconds when all is well, a slow disk shows as
  * milliseconds). Prometheus adds +Inf. */
@@ -55,9 +69,9 @@ struct metrics {
     uint64_t msg_in[METRICS_N_CHANNELS];
     uint64_t msg_out[METRICS_N_CHANNELS];
     uint64_t errors[METRICS_N_ERRORS];
-    uint64_t limits[METRICS_N_LIMITS]; /* times each limit was applied */
-    uint64_t conns_open;               /* client connections open now (HTTP and WebSocket) */
-    uint64_t decisions[3];             /* match, clarify, none */
+    uint64_t limits[METRICS_N_LIMITS];       /* times each limit was applied */
+    uint64_t conns_open;                     /* client connections open now (HTTP and WebSocket) */
+    uint64_t decisions[METRICS_N_DECISIONS]; /* by enum metrics_decision */
     uint64_t outbox_sent, outbox_retry, outbox_failed;
     uint64_t outbox_circuit_open; /* a platform's circuit opened (outbox_guard.h) */
     uint64_t state_write_failed;  /* outbox outcomes the state database refused */
@@ -74,6 +88,10 @@ struct metrics {
 
 /* Channel name -> index; METRICS_API for anything unknown. */
 enum metrics_channel metrics_channel_of(const char *name);
+
+/* Counts one understood message. decision is an enum intent_decision;
+ * answered_from_context turns a "none" into METRICS_DECISION_CONTEXT. */
+void metrics_count_decision(struct metrics *m, int decision, bool answered_from_context);
 
 /* Counts one turn (a message or postback through the router, answered or
  * refused) that took us microseconds of server time. */

@@ -190,7 +190,6 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
             rc = -EINVAL;
             goto out;
         }
-        gw->metrics.decisions[u->decision]++;
     }
     turn.u = u;
     turn.text = text;
@@ -198,6 +197,10 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     rc = conv_handle(&cx, state, &turn, &r);
     if (rc)
         goto out;
+    /* counted once answered: a "none" the conversation answered from the procedure in context
+     * leaves no "misses" in the state (conv.h), and is counted as "context", not "none" */
+    if (u)
+        metrics_count_decision(&gw->metrics, (int)u->decision, !json_object_get(state, "misses"));
     changed = true;
     rc = feedback_offer(r, channel); /* "Có giúp được bạn không?" as quick replies */
     if (rc)

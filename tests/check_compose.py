@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Checks docker-compose.yml without a Docker engine (none runs on our CI):
 it must parse as YAML and declare what the deployment relies on."""
+import re
 import sys
 
 import yaml
@@ -29,11 +30,28 @@ else:
     for k in env:
         if not k.startswith("MOTCUA_"):
             problems.append(f"services.motcua.environment.{k}: not a motcua setting")
+    # every secret a channel needs (gateway/cfg.c, the one list of settings) can be set:
+    # without MOTCUA_ZALO_REFRESH_TOKEN and _APP_SECRET the Zalo token was never refreshed
+    with open("gateway/cfg.c", encoding="utf-8") as f:
+        cfg_src = f.read()
+    channel_secrets = re.findall(
+        r'\{"((?:messenger|zalo)\.[a-z_]+)",\s*CFG_STR,\s*S\(\w+\),\s*0,\s*0,\s*'
+        r'(?:"[^"]*"|\w+),\s*true,', cfg_src)
+    if not channel_secrets:
+        problems.append("gateway/cfg.c: no channel secrets found (has the table changed?)")
+    for key in channel_secrets:
+        var = "MOTCUA_" + key.upper().replace(".", "_")
+        if var not in env:
+            problems.append(f"services.motcua.environment.{var}: missing ({key})")
 with open("Dockerfile", encoding="utf-8") as f:
     df = f.read()
 for need in ("FROM debian:bookworm", "USER motcua", "HEALTHCHECK", "AS build", "VOLUME"):
     if need not in df:
         problems.append(f"Dockerfile: missing {need!r}")
+# the runtime stage (after the last FROM) has the sqlite3 shell for the documented backup
+runtime = df[df.rfind("\nFROM "):]
+if not re.search(r"(?<![\w-])sqlite3(?![\w-])", runtime):
+    problems.append("Dockerfile: the runtime stage lacks sqlite3 (the state database's backup)")
 for p in problems:
     print(f"{path}: {p}")
 sys.exit(1 if problems else 0)

@@ -11,6 +11,7 @@
 
 #include "cfg.h"
 #include "officer.h"
+#include "paths.h"
 #include "store.h"
 
 #define EXIT_FAIL 1
@@ -184,6 +185,7 @@ int officer_cli(int argc, char **argv, char *const *envp)
         fprintf(stderr, "motcua officer: %s\n", err.text);
         return EXIT_USAGE;
     }
+    paths_resolve(&cfg, NULL, NULL); /* the server's state database, from any folder */
     if (!strcmp(cmd, "add") || !strcmp(cmd, "passwd")) {
         rc = password_from_stdin(hash);
         if (rc)

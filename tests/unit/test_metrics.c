@@ -1,5 +1,5 @@
 /* tests/unit/test_metrics.c - the Prometheus exposition: every series
- * present with its labels and value, channel names mapped. */
+ * present with its labels and value, channel names mapped, decisions counted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "intent.h"
 #include "metrics.h"
 
 static void test_render(void **state)
@@ -75,6 +76,35 @@ static void test_turn_histogram(void **state)
     mc_buf_fini(&b);
 }
 
+/* promtool check metrics: the understanding time is one summary (_sum and
+ * _count under its TYPE), and a "none" answered from the conversation is
+ * counted as "context". */
+static void test_understanding(void **state)
+{
+    struct metrics m;
+    struct mc_buf b;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    metrics_count_decision(&m, INTENT_MATCH, true); /* a match stays a match */
+    metrics_count_decision(&m, INTENT_NONE, true);
+    metrics_count_decision(&m, INTENT_NONE, true);
+    metrics_count_decision(&m, INTENT_NONE, false);
+    metrics_count_decision(&m, 7, false); /* not a decision: ignored */
+    m.understand_us_sum = 1500;
+    m.understand_count = 4;
+    mc_buf_init(&b, 64 * 1024);
+    assert_int_equal(metrics_render(&m, &b), 0);
+    assert_non_null(strstr(b.data, "motcua_understanding_total{decision=\"match\"} 1\n"));
+    assert_non_null(strstr(b.data, "motcua_understanding_total{decision=\"none\"} 1\n"));
+    assert_non_null(strstr(b.data, "motcua_understanding_total{decision=\"context\"} 2\n"));
+    assert_non_null(strstr(b.data, "# TYPE motcua_understanding_seconds summary\n"
+                                   "motcua_understanding_seconds_sum 0.001500\n"
+                                   "motcua_understanding_seconds_count 4\n"));
+    assert_null(strstr(b.data, "TYPE motcua_understanding_seconds_sum"));
+    mc_buf_fini(&b);
+}
+
 static void test_channels(void **state)
 {
     (void)state;
@@ -90,6 +120,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_turn_histogram),
+        cmocka_unit_test(test_understanding),
         cmocka_unit_test(test_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

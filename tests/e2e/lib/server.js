@@ -89,7 +89,8 @@ process.on('exit', () => {
 });
 
 // Starts a server; resolves {port, url, proc, dir, logs(), stop(signal)}.
-// opts.env adds MOTCUA_* settings; opts.dir reuses a state folder (restart).
+// opts.env adds MOTCUA_* settings; opts.dir reuses a state folder (restart);
+// opts.cwd is the working folder (default: the test's).
 function startServer(opts = {}) {
   const dir = opts.dir || tempDir();
   const env = {
@@ -105,7 +106,7 @@ function startServer(opts = {}) {
     MOTCUA_SESSION_MESSAGES_PER_MINUTE: '0',
     ...(opts.env || {}),
   };
-  const proc = spawn(BIN, ['serve', ...(opts.args || [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(BIN, ['serve', ...(opts.args || [])], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const stderrDone = new Promise((resolve) => proc.stderr.on('close', resolve)); // the whole report read
