@@ -27,6 +27,7 @@
 #include "privacy.h"
 #include "conn.h"
 #include "proxy.h"
+#include "reload.h"
 #include "store.h"
 #include "teach.h"
 #include "ws.h"
@@ -494,15 +495,14 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
            (int)getpid());
     while (!(*signals & GW_SIGNAL_STOP)) {
         if (*signals & GW_SIGNAL_RELOAD) {
-            struct mc_err err = {{0}};
-
             *signals &= ~GW_SIGNAL_RELOAD;
-            if (gw_reload(gw, &err) != 0)
-                mc_log(MC_LOG_WARN, "kb.reload", "source=SIGHUP result=kept_previous");
+            reload_start(gw); /* built off the loop: turns go on meanwhile */
         }
         if (service(gw) < 0)
             break;
+        (void)reload_poll(gw);
     }
+    reload_cancel(gw);
     gw->draining = true;
     if (gw->listener) /* new connections go to the workers still running */
         lws_set_timeout(gw->listener, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);

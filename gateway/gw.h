@@ -53,10 +53,11 @@ struct gw {
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
     struct privacy *privacy;               /* owned: id key and retention timer (privacy.h) */
     bool draining;                         /* SIGTERM seen: refuse new work, close WebSockets */
-    bool outbox_sender;   /* this process sends the outbox (one worker of several) */
-    int port;             /* the bound port (after listen.port 0) */
-    int listen_fd;        /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
-    struct lws *listener; /* ... adopted into lws (closed by lws), or NULL */
+    bool outbox_sender;    /* this process sends the outbox (one worker of several) */
+    int port;              /* the bound port (after listen.port 0) */
+    int listen_fd;         /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
+    struct lws *listener;  /* ... adopted into lws (closed by lws), or NULL */
+    struct reload *reload; /* a SIGHUP reload building in the background, or NULL (reload.h) */
 };
 
 /* Creates the server: opens the knowledge and state databases, builds the
@@ -73,7 +74,8 @@ void gw_free(struct gw *gw);
 /* Serves until the GW_SIGNAL_STOP bit of *signals is set (from a signal
  * handler), then drains: refuses new connections, closes WebSockets with
  * 1001 after their queued frames, and returns within cfg->shutdown_grace_ms.
- * A GW_SIGNAL_RELOAD bit reloads the knowledge base (and is cleared).
+ * A GW_SIGNAL_RELOAD bit reloads the knowledge base in the background
+ * (reload.h; the bit is cleared).
  * Returns 0. */
 int gw_run(struct gw *gw, volatile sig_atomic_t *signals);
 

@@ -33,7 +33,7 @@
 #define INTENT_FEAT_MAX 1024 /* features of one message; the rest are ignored */
 /* Model and decision constants, chosen by 5-fold cross-validation over the
  * training phrases (bench/bench_holdout.c; docs/understanding.md). */
-#define INTENT_EPOCHS 10         /* SGD passes over the training phrases */
+#define INTENT_EPOCHS 6          /* SGD passes over the training phrases */
 #define INTENT_LR 3.0            /* SGD learning rate at the first epoch */
 #define INTENT_LR_DECAY 0.3      /* lr / (1 + decay * epoch) */
 #define INTENT_IDF_POW 0.5       /* a feature's weight is idf^pow before unit scaling */

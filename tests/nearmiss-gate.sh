@@ -18,7 +18,7 @@ build=${1:?usage: tests/nearmiss-gate.sh BUILD}
 cd "$(dirname "$0")/.."
 TARGET=0.90
 FLOOR_HELDOUT=0.84 # measured 0.842 (2026-12-07)
-FLOOR_DEV=0.80     # measured 0.805
+FLOOR_DEV=0.81     # measured 0.811
 
 bin=$build/motcua
 db=$build/motcua.db

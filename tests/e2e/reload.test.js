@@ -12,15 +12,15 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const WebSocket = require('ws');
-const { startServer } = require('./lib/server');
+const { startServer, SLOW } = require('./lib/server');
 
 const TOKEN = 'r3load-t0ken';
 const CLIENTS = 10;
 const MIN_TURNS = 50; // per client
 const MAX_TURNS = 3000; // per client: the load ends by itself even if reloads hang
 const RELOADS = 3; // of each kind
-const REPLY_TIMEOUT_MS = 5000;
-const RELOAD_LOG_TIMEOUT_MS = 4000;
+const REPLY_TIMEOUT_MS = 5000 * SLOW;
+const RELOAD_LOG_TIMEOUT_MS = 4000 * SLOW;
 const GAP_MS = 150; // load between two reloads
 // Known questions that name the same procedure whatever came before in the session.
 const QUESTIONS = [
@@ -46,7 +46,7 @@ async function waitFor(pred, ms, what) {
 // afresh); resolves the status, or 0 when the request failed or took > 2 s.
 function getStatus(url) {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, headers: { connection: 'close' }, timeout: 2000 }, (res) => {
+    const req = http.get(url, { agent: false, headers: { connection: 'close' }, timeout: 2000 * SLOW }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
       res.on('error', () => resolve(0));

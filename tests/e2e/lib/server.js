@@ -18,7 +18,11 @@ const WebSocket = require('ws');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = process.env.MOTCUA_BIN || path.join(ROOT, 'build', 'motcua');
 const DB = process.env.MOTCUA_DB || path.join(ROOT, 'build', 'motcua.db');
-const START_TIMEOUT_MS = 10000;
+// A sanitized server (make test-asan sets ASAN_OPTIONS) runs several times slower: the
+// correctness checks stay, the time limits of timing-bound tests stretch by this factor
+// (the normal run keeps them as written).
+const SLOW = process.env.ASAN_OPTIONS !== undefined ? 4 : 1;
+const START_TIMEOUT_MS = 10000 * SLOW;
 
 function tempDir(prefix = 'motcua-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -210,7 +214,7 @@ class Client {
     await c.opened;
     return c;
   }
-  next(timeoutMs = 5000) {
+  next(timeoutMs = 5000 * SLOW) {
     if (this.frames.length) return Promise.resolve(this.frames.shift());
     return new Promise((resolve, reject) => {
       const w = { resolve: (f) => { clearTimeout(t); resolve(f); } };
@@ -246,4 +250,4 @@ class Client {
   close() { this.ws.close(); return this.closed; }
 }
 
-module.exports = { startServer, run, Client, tempDir, checkAllServers, assertNoSanitizerReport, ROOT, BIN, DB };
+module.exports = { startServer, run, Client, tempDir, checkAllServers, assertNoSanitizerReport, ROOT, BIN, DB, SLOW };
