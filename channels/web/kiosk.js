@@ -291,6 +291,8 @@
   /* ---- the conversation --------------------------------------------------------------------- */
 
   var conv = new M.Conversation(chat, log, {
+    telLinks: false, /* nothing to dial with: phone numbers are text */
+    onRetry: function () { log.focus({ preventScroll: true }); },
     onAppend: function (node) {
       if (node.classList.contains('mc-bot') && node.offsetHeight > log.clientHeight * 0.6) {
         var prev = node.previousElementSibling;
@@ -469,6 +471,30 @@
   $('k-reload').addEventListener('click', loadProcedures);
   $('k-end').addEventListener('click', function () { wipe('end'); });
 
+  /* ---- text size: three steps, for the session of this visit ------------------------------- */
+
+  /* html[data-text-size] scales every rem (kiosk.css --k-scale); kept in sessionStorage under
+   * motcua.kiosk.* so a reload keeps it and wipe() (idle or "Kết thúc") forgets it */
+  var SIZES = ['normal', 'large', 'xlarge'];
+  var SIZE_KEY = KEY + '.textsize';
+  var textSize = 'normal';
+  function setTextSize(size) {
+    textSize = SIZES.indexOf(size) >= 0 ? size : 'normal';
+    if (textSize === 'normal') document.documentElement.removeAttribute('data-text-size');
+    else document.documentElement.setAttribute('data-text-size', textSize);
+    Array.prototype.forEach.call(document.querySelectorAll('.k-sizebtn'), function (b) {
+      b.setAttribute('aria-pressed', b.getAttribute('data-size') === textSize ? 'true' : 'false');
+    });
+    try {
+      if (textSize === 'normal') sessionStorage.removeItem(SIZE_KEY);
+      else sessionStorage.setItem(SIZE_KEY, textSize);
+    } catch (e) { /* storage blocked: the size lasts until the page reloads */ }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('.k-sizebtn'), function (b) {
+    b.addEventListener('click', function () { setTextSize(b.getAttribute('data-size')); });
+  });
+  try { setTextSize(sessionStorage.getItem(SIZE_KEY)); } catch (e) { setTextSize('normal'); }
+
   /* ---- on-screen keyboard ------------------------------------------------------------------- */
 
   var kbd = { shift: false, telex: true, open: true };
@@ -568,7 +594,7 @@
     return COUNTDOWN_OVERRIDE !== null ? COUNTDOWN_OVERRIDE : Math.min(COUNTDOWN_DEFAULT, idleSeconds);
   }
   function hasState() {
-    return dirty || currentView !== 'home' || chat.session !== null || log.childNodes.length > 0 || input.value !== '';
+    return dirty || textSize !== 'normal' || currentView !== 'home' || chat.session !== null || log.childNodes.length > 0 || input.value !== '';
   }
   function activity() {
     lastActivity = Date.now();
@@ -627,6 +653,7 @@
     kbd.telex = true;
     renderKeys();
     setKeyboard(true);
+    setTextSize('normal'); /* the next person starts with the usual size */
     currentDomain = null;
     $('h-chat').textContent = 'Trợ lý thủ tục';
     dirty = false;

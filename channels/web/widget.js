@@ -42,6 +42,9 @@
   var OUTBOX_MAX = 20; /* unanswered frames kept for resending */
   var TITLES_MAX = 200; /* msg id -> quick-reply title, to show postbacks in history */
   var TEXT_MAX_BYTES = 2048; /* server limit for one message (docs/api.md) */
+  /* a question unanswered this long is shown as such, with "Thử lại": the server answers in
+   * well under a second, so a silent wait means a stalled network or server */
+  var REPLY_TIMEOUT_MS = 15000;
 
   /* el('p', {class: 'x', 'aria-label': '…'}, 'text' | Node | [children]) — text is always
    * inserted as a text node. */
@@ -219,6 +222,17 @@
   /* Reconnect now (button "Thử lại", the browser came back online, the tab became visible). */
   Chat.prototype.retryNow = function () {
     if (this.stopped || this.ws) return;
+    this.connect();
+  };
+  /* "Thử lại" after a reply timed out: the socket may look open while the network under it is
+   * dead, so it is dropped and a new one resends the outbox (same ids: never answered twice). */
+  Chat.prototype.resend = function () {
+    if (this.stopped) { this.start(); return; }
+    var ws = this.ws;
+    this.ws = null;
+    this.ready = false;
+    if (ws) { try { ws.close(4000, 'stalled'); } catch (e) { /* already closing */ } }
+    this.attempt = 0;
     this.connect();
   };
   Chat.prototype.frameOf = function (item) {
@@ -547,7 +561,8 @@
       var office = str(r.officer.office_name);
       box.appendChild(el('p', { class: 'mc-note mc-officer' }, [
         office && all.indexOf(office) < 0 ? office + ' — gọi ' : 'Gọi cán bộ: ',
-        tel ? el('a', { class: 'mc-link', href: 'tel:' + tel }, str(r.officer.hotline)) : str(r.officer.hotline)
+        /* a kiosk has no phone to dial with (ctx.tel false): the number is shown as text */
+        tel && ctx.tel !== false ? el('a', { class: 'mc-link', href: 'tel:' + tel }, str(r.officer.hotline)) : str(r.officer.hotline)
       ]));
     }
     if (box.childNodes.length === 1) box.appendChild(el('p', { class: 'mc-bubble' }, '…'));
@@ -624,6 +639,9 @@
     var self = this;
     chat.on('welcome', function (f, info) { self.onWelcome(f, info); });
     this.handoff = { state: 'bot', officer: null };
+    /* opts.replyTimeoutMs: 0 never; opts.telLinks false: phone numbers as text (kiosk) */
+    this.timeoutMs = typeof this.opts.replyTimeoutMs === 'number' ? this.opts.replyTimeoutMs : REPLY_TIMEOUT_MS;
+    this.waits = {}; /* msg id -> timer of its reply timeout */
     chat.on('reply', function (f) {
       if (f.from === 'officer') self.addOfficer(f);
       else self.addBot(f, true, false);
@@ -708,8 +726,45 @@
     if (title) this.rememberTitle(item.id, title);
     this.retire();
     this.append(renderUser(this.userText(item), item.id, true));
+    this.wait(item.id);
     if (this.opts.onUser) this.opts.onUser(item);
     return item;
+  };
+  /* Starts (again) the reply timeout of message id. */
+  Conversation.prototype.wait = function (id) {
+    var self = this;
+    if (!id || !(this.timeoutMs > 0)) return;
+    clearTimeout(this.waits[id]);
+    this.waits[id] = setTimeout(function () { delete self.waits[id]; self.late(id); }, this.timeoutMs);
+  };
+  Conversation.prototype.pendingNode = function (id) {
+    var nodes = this.log.querySelectorAll('.mc-user.mc-pending');
+    for (var i = 0; i < nodes.length; i++) if (nodes[i].getAttribute('data-msg-id') === id) return nodes[i];
+    return null;
+  };
+  /* No reply in time: say so under the question, with "Thử lại" (reconnect and resend). */
+  Conversation.prototype.late = function (id) {
+    var self = this;
+    var node = this.pendingNode(id);
+    if (!node || node.querySelector('.mc-late')) return;
+    node.classList.add('mc-timeout');
+    var s = node.querySelector('.mc-state');
+    if (s) s.textContent = '';
+    var retry = el('button', { type: 'button', class: 'mc-btn mc-btn-small mc-retry' }, 'Thử lại');
+    var box = el('p', { class: 'mc-late', role: 'alert' }, [
+      'Chưa nhận được trả lời: mạng chậm hoặc máy chủ đang bận. ', retry
+    ]);
+    retry.addEventListener('click', function () {
+      box.remove();
+      node.classList.remove('mc-timeout');
+      if (s) s.textContent = 'Đang gửi…';
+      /* every question still waiting starts its wait again: they are all resent */
+      var nodes = self.log.querySelectorAll('.mc-user.mc-pending');
+      for (var i = 0; i < nodes.length; i++) self.wait(nodes[i].getAttribute('data-msg-id'));
+      self.chat.resend();
+      if (self.opts.onRetry) self.opts.onRetry();
+    });
+    node.appendChild(box);
   };
   Conversation.prototype.append = function (node) {
     this.log.appendChild(node);
@@ -717,13 +772,18 @@
   };
   Conversation.prototype.markAnswered = function (id, note) {
     if (!id) return;
+    clearTimeout(this.waits[id]);
+    delete this.waits[id];
     var nodes = this.log.querySelectorAll('.mc-user.mc-pending');
     for (var i = 0; i < nodes.length; i++) {
       if (nodes[i].getAttribute('data-msg-id') === id) {
         nodes[i].classList.remove('mc-pending');
+        nodes[i].classList.remove('mc-timeout');
         if (note) nodes[i].classList.add('mc-delivered');
         var s = nodes[i].querySelector('.mc-state');
         if (s) s.textContent = note || '';
+        var late = nodes[i].querySelector('.mc-late');
+        if (late) late.remove();
       }
     }
   };
@@ -732,7 +792,7 @@
     this.markAnswered(r.reply_to);
     if (live) this.retire();
     var onAction = function (p, t) { self.act(p, t); };
-    var node = renderReply(r, { live: live, onAction: onAction });
+    var node = renderReply(r, { live: live, onAction: onAction, tel: this.opts.telLinks !== false });
     var fb = this.feedbackFor(r, str(r.reply_to) || id); /* before the quick replies: Shift+Tab from the input reaches those first */
     if (fb) node.appendChild(fb);
     if (live) {
@@ -750,6 +810,9 @@
     return node;
   };
   Conversation.prototype.clear = function () {
+    var w = this.waits;
+    Object.keys(w).forEach(function (id) { clearTimeout(w[id]); });
+    this.waits = {};
     while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
   };
   Conversation.prototype.onWelcome = function (f, info) {
@@ -776,7 +839,9 @@
       });
       this.chat.dropFromOutbox(answered);
       this.chat.outbox.forEach(function (item) {
-        if (!users.has(item.id)) self.append(renderUser(self.userText(item), item.id, true));
+        if (users.has(item.id)) return;
+        self.append(renderUser(self.userText(item), item.id, true));
+        self.wait(item.id);
       });
       this.log.removeAttribute('aria-busy');
       var hs = f.handoff && typeof f.handoff === 'object' ? f.handoff : null;
@@ -838,6 +903,20 @@
 
   /* ---- the floating widget ------------------------------------------------------------------ */
 
+  var CSS_WAIT_MS = 4000;
+  var FALLBACK_CSS = '.mc-root{font:1em/1.5 system-ui,sans-serif;color:#1f1f1f}' +
+    '.mc-launcher{position:fixed;bottom:1em;right:1em;min-height:3.5em;padding:.75em 1.125em;background:#0b57d0;color:#fff;' +
+    'border:.125em solid #fff;border-radius:1.75em;font:inherit;font-weight:600;cursor:pointer}' +
+    '.mc-root[data-pos="left"] .mc-launcher{right:auto;left:1em}.mc-launcher svg{display:none}' +
+    '.mc-open .mc-launcher,[hidden]{display:none!important}.mc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
+    '.mc-panel{position:fixed;bottom:1em;right:1em;width:min(25em,calc(100vw - 2em));max-height:calc(100vh - 2em);overflow:auto;' +
+    'background:#fff;border:1px solid #7a8494;border-radius:1em;display:flex;flex-direction:column}' +
+    '.mc-head{display:flex;gap:.5em;align-items:center;padding:.5em 1em;background:#0b57d0;color:#fff}.mc-head-text{flex:1}' +
+    '.mc-title,.mc-sub{margin:0}.mc-icon-btn{min-width:2.75em;min-height:2.75em}.mc-icon-btn svg{width:1.25em;height:1.25em;fill:currentColor}' +
+    '.mc-conn{padding:.5em 1em;background:#fef7e0;color:#5c4400}.mc-log{padding:.75em;min-height:6em}' +
+    '.mc-form{display:flex;gap:.5em;padding:.5em}.mc-input{flex:1;font:inherit}.mc-send svg{width:1.25em;height:1.25em}' +
+    '.mc-contact a,.mc-link{color:#0b57d0;font-weight:600}';
+
   function mount() {
     var TITLE = opt('title', 'Hỏi đáp thủ tục hành chính');
     var SUBTITLE = opt('subtitle', 'Trợ lý tự động, trả lời 24/7');
@@ -845,6 +924,11 @@
     var store = new Store(opt('storage', 'local') === 'session' ? 'session' : 'local');
     var ui = new Store('session');
     var chat = new Chat({ channel: 'web', store: store, key: 'motcua.web' });
+    var timeoutS = Number(opt('reply-timeout', ''));
+    var replyTimeoutMs = timeoutS >= 1 && timeoutS <= 600 ? timeoutS * 1000 : REPLY_TIMEOUT_MS;
+    /* the commune's phone and hours: the embedding page's data-phone / data-hours (known even
+     * when the server is down), else GET /api/v1/commune's phone / hours when it has them */
+    var contactInfo = { phone: opt('phone', ''), hours: opt('hours', '') };
 
     var host = document.createElement('motcua-widget');
     host.setAttribute('data-motcua', '');
@@ -855,9 +939,27 @@
     /* nothing is shown until widget.css arrives (no flash of an unstyled widget); CSSOM rather
      * than an inline <style>, so a host page's strict Content-Security-Policy is no obstacle */
     root.style.display = 'none';
-    var showRoot = function () { root.style.display = ''; };
-    css.addEventListener('load', showRoot);
-    css.addEventListener('error', showRoot);
+    /* With the server down or stalled, widget.css never comes: after CSS_WAIT_MS (or its error)
+     * a small built-in sheet shows the launcher and a usable panel anyway, so the citizen still
+     * finds the commune's phone number; a late widget.css takes over. */
+    var fallback = null, cssTimer = null;
+    var showRoot = function (ok) {
+      clearTimeout(cssTimer);
+      if (ok === true && fallback) { shadow.adoptedStyleSheets = []; fallback = null; }
+      else if (ok !== true && !fallback && !cssLoaded) useFallback();
+      root.style.display = '';
+    };
+    var cssLoaded = false;
+    css.addEventListener('load', function () { cssLoaded = true; showRoot(true); });
+    css.addEventListener('error', function () { showRoot(false); });
+    cssTimer = setTimeout(function () { showRoot(false); }, CSS_WAIT_MS);
+    function useFallback() {
+      try {
+        fallback = new CSSStyleSheet();
+        fallback.replaceSync(FALLBACK_CSS);
+        shadow.adoptedStyleSheets = [fallback];
+      } catch (e) { fallback = null; /* an old browser: the unstyled launcher still works */ }
+    }
 
     var badge = el('span', { class: 'mc-badge', hidden: true, 'aria-hidden': 'true' });
     var launcherSr = el('span', { class: 'mc-sr' }, '');
@@ -870,8 +972,10 @@
     var conn = el('div', { class: 'mc-conn', role: 'status', 'aria-live': 'polite', hidden: true });
     var connText = el('span', null, '');
     var retryBtn = el('button', { type: 'button', class: 'mc-btn mc-btn-small' }, 'Thử lại ngay');
+    var contact = el('p', { class: 'mc-contact', hidden: true });
     conn.appendChild(connText);
     conn.appendChild(retryBtn);
+    conn.appendChild(contact);
     var log = el('div', { class: 'mc-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Nội dung trò chuyện', tabindex: '0' });
     var typing = el('div', { class: 'mc-typing', role: 'status', hidden: true }, [
       el('span', { class: 'mc-dots', 'aria-hidden': 'true' }, [el('i'), el('i'), el('i')]),
@@ -901,10 +1005,12 @@
     root.appendChild(launcher);
     /* the commune's name, as its admins set it in the console (GET /api/v1/commune), where the
      * embedding page did not choose its own title or subtitle */
-    if (window.fetch && (opt('title', '') === '' || opt('subtitle', '') === '')) {
+    if (window.fetch) {
       fetch(ORIGIN + '/api/v1/commune').then(function (r) { return r.ok ? r.json() : null; }).then(function (c) {
+        if (c && !contactInfo.phone && typeof c.phone === 'string') contactInfo.phone = c.phone;
+        if (c && !contactInfo.hours && typeof c.hours === 'string') contactInfo.hours = c.hours;
         var name = c && typeof c.name === 'string' ? c.name : '';
-        if (!name) return;
+        if (!name || (opt('title', '') !== '' && opt('subtitle', '') !== '')) return;
         if (opt('title', '') === '') panel.querySelector('#mc-title').textContent = TITLE + ' — ' + name;
         else panel.querySelector('#mc-sub').textContent = name + ' · ' + SUBTITLE;
       }).catch(function () { /* the generic title stays */ });
@@ -939,6 +1045,8 @@
     }
     var bar = null;
     var conv = new Conversation(chat, log, {
+      replyTimeoutMs: replyTimeoutMs,
+      onRetry: function () { input.focus(); },
       onAppend: function (node) { reveal(node); },
       onHandoff: function (state, name) { if (bar) bar.update(state, name); },
       onBot: function (r, node, live) {
@@ -975,22 +1083,56 @@
       ]));
     }
 
-    chat.on('state', function (state, delay) {
-      if (state === 'online' || state === 'stopped') {
-        conn.hidden = true;
-      } else if (state === 'offline') {
-        conn.hidden = false;
-        retryBtn.hidden = false;
-        var s = Math.max(1, Math.round((delay || 0) / 1000));
+    /* The connection line: the browser's own offline state first (the socket may not notice a
+     * dead network for minutes), then the server's; with the commune's phone and hours. */
+    var net = { down: navigator.onLine === false, server: false, back: false, delay: 0 };
+    function renderContact() {
+      while (contact.firstChild) contact.removeChild(contact.firstChild);
+      var phone = contactInfo.phone, tel = phone.replace(/[^0-9+]/g, '');
+      if (phone) append(contact, ['Bạn có thể gọi ', tel ? el('a', { class: 'mc-link', href: 'tel:' + tel }, phone) : phone]);
+      if (contactInfo.hours) append(contact, (phone ? ' (' : 'Giờ làm việc: ') + contactInfo.hours + (phone ? ')' : ''));
+      if (phone) append(contact, '.');
+      contact.hidden = !contact.firstChild;
+    }
+    function renderConn() {
+      if (!net.down && !net.server && !net.back) { conn.hidden = true; return; }
+      conn.hidden = false;
+      retryBtn.hidden = net.down || net.back;
+      if (net.down) {
+        connText.textContent = 'Mất kết nối mạng. ' +
+          (chat.outbox.length ? 'Tin nhắn của bạn sẽ được gửi khi có mạng trở lại.' : 'Bạn kiểm tra Wi-Fi hoặc dữ liệu di động.');
+      } else if (net.back) {
+        connText.textContent = 'Đã có mạng trở lại. Đang kết nối lại…';
+      } else {
+        var s = Math.max(1, Math.round((net.delay || 0) / 1000));
         connText.textContent = 'Mất kết nối. Đang thử lại sau ' + s + ' giây… ' +
           (chat.outbox.length ? 'Tin nhắn của bạn sẽ được gửi khi có kết nối. ' : '');
       }
+      renderContact();
+    }
+    chat.on('state', function (state, delay) {
+      if (state === 'online' || state === 'stopped') {
+        net.server = false;
+        net.back = false;
+      } else if (state === 'offline') {
+        net.server = true;
+        net.back = false;
+        net.delay = delay;
+      }
+      renderConn();
       updateTyping();
     });
     chat.on('outbox', updateTyping);
     chat.on('typing', function () { typingFrame = true; updateTyping(); });
     retryBtn.addEventListener('click', function () { chat.retryNow(); });
-    window.addEventListener('online', function () { chat.retryNow(); });
+    window.addEventListener('offline', function () { net.down = true; renderConn(); });
+    window.addEventListener('online', function () {
+      net.down = false;
+      /* the old socket may be dead without knowing it: a new one resends what is waiting */
+      net.back = !chat.stopped;
+      renderConn();
+      if (!chat.stopped) chat.resend();
+    });
     document.addEventListener('visibilitychange', function () { if (!document.hidden) chat.retryNow(); });
 
     function showError(msg) {
