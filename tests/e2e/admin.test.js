@@ -129,7 +129,8 @@ test('the console page: login form, sections, report link', async () => {
 
 test('a missed question appears in unanswered, grouped, masked, with candidates', async () => {
   const replies = await sayOnMany(MISS, 1);
-  assert.equal(replies[0].understanding.decision, 'none', JSON.stringify(replies[0].understanding));
+  // missed: not answered with a label (none, or a "did you mean" the unanswered list counts too)
+  assert.notEqual(replies[0].understanding.decision, 'match', JSON.stringify(replies[0].understanding));
   assert.notEqual(replies[0].procedure, 'khai-tu');
   await sayOnMany(MISS_NEAR, 1);
   await sayOnMany(MISS_PII, 1);
@@ -143,7 +144,7 @@ test('a missed question appears in unanswered, grouped, masked, with candidates'
   assert.ok(g, 'the missed question is listed: ' + JSON.stringify(j.groups.map((x) => x.text)));
   assert.equal(g.count, 3, 'the question, its near duplicate and the masked one form one group');
   assert.equal(g.decisions.none + g.decisions.clarify + g.decisions.match, 3);
-  assert.ok(g.decisions.none >= 2, JSON.stringify(g.decisions));
+  assert.ok(g.decisions.none + g.decisions.clarify >= 2, JSON.stringify(g.decisions));
   assert.equal(g.examples.length, 3);
   assert.ok(g.examples.every((e) => !/0912345678/.test(e.text)), 'the phone number is masked');
   assert.ok(g.examples.some((e) => /^ông ngoại tui về với ông bà rồi, giấy tờ lo sao \*+78$/.test(e.text)),
@@ -278,7 +279,7 @@ test('deleted, the question is not understood again, on both workers', async () 
   const replies = await sayOnBothWorkers(MISS);
   for (const rep of replies) {
     assert.notEqual(rep.understanding.label, 'khai-tu', JSON.stringify(rep.understanding));
-    assert.equal(rep.understanding.decision, 'none');
+    assert.notEqual(rep.understanding.decision, 'match'); // missed again: none or "did you mean"
   }
   r = await api('DELETE', '/api/v1/admin/phrases/' + id, admin);
   assert.equal(r.status, 404);
