@@ -255,6 +255,25 @@ static bool names_understood(struct turn *t, const char *q, const char *topic)
     return yes;
 }
 
+/* True when topic (folded words, at most a few) is not empty and every
+ * word of it is a word of procedure p's guide. */
+static bool topic_in_guide(struct turn *t, const char *p, const char *topic)
+{
+    const struct kb_gtext *x = kb_guide_words(t->cx->kb, p);
+    struct fold_word w[CONV_TOPIC_IN_GUIDE_MAX + 1];
+    size_t n, i;
+
+    if (!x || !topic[0])
+        return false;
+    n = fold_words_split(topic, strlen(topic), true, w, CONV_TOPIC_IN_GUIDE_MAX + 1, NULL);
+    if (n == 0 || n > CONV_TOPIC_IN_GUIDE_MAX)
+        return false;
+    for (i = 0; i < n; i++)
+        if (!kb_gtext_has_word(x, &w[i]))
+            return false;
+    return true;
+}
+
 /* The understanding's answer, read against the dialogue state
  * (docs/conversation.md, "Dialogue state", step 5). */
 int turn_follow_understanding(struct turn *t, enum turn_place place)
@@ -280,6 +299,11 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
      * other subject: with a procedure in context it is about that procedure,
      * however sure understanding is that it names no procedure itself */
     if (sure_none && proc && aspects && topic[0] == '\0')
+        sure_none = false;
+    /* nor does an aspect asked with words P's own guide uses ("thuế phí bao
+     * nhiêu" while transferring land: its fee names the taxes), however sure a
+     * topic rule made "none" out of context */
+    if (sure_none && proc && aspects && topic_in_guide(t, proc, topic))
         sure_none = false;
     /* nor does a question one of P's own FAQ entries anticipates ("có phải về
      * quê xin không") */

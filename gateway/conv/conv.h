@@ -35,6 +35,8 @@
 #define CONV_OOS_CERTAIN                                                                           \
     0.95                  /* "none" this sure is out of scope even if it says "bao nhiêu tiền" */
 #define CONV_UNITS_MAX 12 /* communes offered to choose from at once */
+/* subject words an aspect question may have and still be read as the guide's own */
+#define CONV_TOPIC_IN_GUIDE_MAX 3
 
 struct kb;
 struct mc_config;
