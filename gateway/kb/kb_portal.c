@@ -186,6 +186,44 @@ nomem:
     return -ENOMEM;
 }
 
+struct kb_portal_rows {
+    struct rows rs;
+};
+
+int kb_portal_rows_read(const char *data_dir, FILE *errs, int *nerr, struct kb_portal_rows **out)
+{
+    struct pctx c = {errs, nerr};
+    struct kb_portal_rows *p = calloc(1, sizeof(*p));
+
+    *out = NULL;
+    if (!p)
+        return -ENOMEM;
+    if (read_rows(data_dir, &c, &p->rs)) {
+        free(p);
+        return -EIO;
+    }
+    *out = p;
+    return 0;
+}
+
+size_t kb_portal_rows_count(const struct kb_portal_rows *p)
+{
+    return p ? p->rs.n : 0;
+}
+
+const char *kb_portal_rows_field(const struct kb_portal_rows *p, size_t i, enum kb_portal_col col)
+{
+    return p && i < p->rs.n && (unsigned)col < NF ? p->rs.r[i].f[col] : "";
+}
+
+void kb_portal_rows_free(struct kb_portal_rows *p)
+{
+    if (!p)
+        return;
+    rows_free(&p->rs);
+    free(p);
+}
+
 int kb_portal_import(sqlite3 *db, const char *data_dir, FILE *errs, int *nerr)
 {
     struct pctx c = {errs, nerr};

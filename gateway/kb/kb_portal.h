@@ -67,6 +67,28 @@ MC_MUST_CHECK int kb_portal_result_json(const struct kb_portal *p, const struct 
  * (guide null when none), new; NULL when out of memory. */
 struct json_t *kb_portal_entry_json(const struct kb_portal_entry *e);
 
+/* The rows of data_dir/portal_index.tsv as the import reads and checks them
+ * (one parser for the import and the coverage report): problems go to errs
+ * and are counted in *nerr. A missing file is no rows. Returns 0 with *out
+ * new (kb_portal_rows_free()), or -EIO/-ENOMEM. */
+enum kb_portal_col {
+    KB_PORTAL_CODE,
+    KB_PORTAL_BODY,
+    KB_PORTAL_DOMAIN,
+    KB_PORTAL_NAME,
+    KB_PORTAL_AGENCY,
+    KB_PORTAL_FOR_WHOM,
+    KB_PORTAL_URL,
+    KB_PORTAL_REASON
+};
+struct kb_portal_rows;
+MC_MUST_CHECK int kb_portal_rows_read(const char *data_dir, FILE *errs, int *nerr,
+                                      struct kb_portal_rows **out);
+size_t kb_portal_rows_count(const struct kb_portal_rows *p);
+/* Field col of row i ("" out of range); borrowed from p. */
+const char *kb_portal_rows_field(const struct kb_portal_rows *p, size_t i, enum kb_portal_col col);
+void kb_portal_rows_free(struct kb_portal_rows *p);
+
 /* Writes the coverage section of `motcua verify-report` (Markdown): codes
  * with a guide, codes known only (with their reasons), codes missing, read
  * from data_dir's index and guide files. Returns 0 or -EINVAL with err set. */

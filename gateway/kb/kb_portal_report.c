@@ -1,6 +1,7 @@
 /* gateway/kb/kb_portal_report.c - the coverage section of `motcua
- * verify-report` (kb_portal.h): read from the source files themselves, so it
- * can be run on a data/ folder that does not import yet. */
+ * verify-report` (kb_portal.h): read from the source files themselves (the
+ * index with the import's own reader), so it runs on a data/ folder whose
+ * guides do not import yet. */
 #include "kb_portal.h"
 
 #include <dirent.h>
@@ -72,79 +73,33 @@ static const char *guide_of(const struct cov_code *c, size_t n, const char *code
     return NULL;
 }
 
-/* Calls fn for each row of the index (code, name, reason). */
-static int index_rows(const char *data_dir, struct mc_err *err,
-                      void (*fn)(void *arg, const char *code, const char *name, const char *reason),
-                      void *arg)
+/* 0: count; 1: list known only; 2: list missing */
+static void tally(const struct kb_portal_rows *rows, const struct cov_code *codes, size_t n_codes,
+                  int pass, size_t *counts, FILE *out)
 {
-    char path[1024], line[8 * KB_PORTAL_FIELD_MAX + 2];
-    bool header = true;
-    FILE *in;
+    size_t i;
 
-    snprintf(path, sizeof(path), "%s/portal_index.tsv", data_dir);
-    in = fopen(path, "r");
-    if (!in) {
-        mc_err_set(err, "%s: cannot open: %s", path, strerror(errno));
-        return -EINVAL;
-    }
-    while (fgets(line, sizeof(line), in)) {
-        char *f[8], *p = line;
-        size_t n = 0;
+    for (i = 0; i < kb_portal_rows_count(rows); i++) {
+        const char *code = kb_portal_rows_field(rows, i, KB_PORTAL_CODE),
+                   *name = kb_portal_rows_field(rows, i, KB_PORTAL_NAME),
+                   *reason = kb_portal_rows_field(rows, i, KB_PORTAL_REASON);
+        bool guided = guide_of(codes, n_codes, code) != NULL;
 
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || !line[0])
-            continue;
-        if (header) {
-            header = false;
-            continue;
-        }
-        while (n < 8) {
-            f[n++] = p;
-            p = strchr(p, '\t');
-            if (!p)
-                break;
-            *p++ = '\0';
-        }
-        if (n == 8)
-            fn(arg, f[0], f[3], f[7]);
-    }
-    fclose(in);
-    return 0;
-}
-
-struct tally {
-    const struct cov_code *codes;
-    size_t n_codes;
-    size_t total, guided, known, missing;
-    FILE *out;
-    int pass; /* 0: count; 1: list known only; 2: list missing */
-};
-
-static void tally_row(void *arg, const char *code, const char *name, const char *reason)
-{
-    struct tally *t = arg;
-    bool guided = guide_of(t->codes, t->n_codes, code) != NULL;
-
-    if (t->pass == 0) {
-        t->total++;
-        if (guided)
-            t->guided++;
-        else if (reason[0])
-            t->known++;
-        else
-            t->missing++;
-    } else if (t->pass == 1 && !guided && reason[0]) {
-        fprintf(t->out, "| %s | %s | %s |\n", code, name, reason);
-    } else if (t->pass == 2 && !guided && !reason[0]) {
-        fprintf(t->out, "| %s | %s |\n", code, name);
+        if (pass == 0)
+            counts[guided ? 0 : reason[0] ? 1 : 2]++;
+        else if (pass == 1 && !guided && reason[0])
+            fprintf(out, "| %s | %s | %s |\n", code, name, reason);
+        else if (pass == 2 && !guided && !reason[0])
+            fprintf(out, "| %s | %s |\n", code, name);
     }
 }
 
 int kb_portal_coverage(const char *data_dir, FILE *out, struct mc_err *err)
 {
     struct cov_code *codes = calloc(COV_CODES_MAX, sizeof(*codes));
-    struct tally t = {0};
-    int n, rc = -EINVAL;
+    struct kb_portal_rows *rows = NULL;
+    size_t c[3] = {0}, total;
+    int n, nerr = 0, rc = -EINVAL;
 
     if (!codes) {
         mc_err_set(err, "out of memory");
@@ -153,11 +108,17 @@ int kb_portal_coverage(const char *data_dir, FILE *out, struct mc_err *err)
     n = guide_codes(data_dir, codes, COV_CODES_MAX, err);
     if (n < 0)
         goto out;
-    t.codes = codes;
-    t.n_codes = (size_t)n;
-    t.out = out;
-    if (index_rows(data_dir, err, tally_row, &t))
+    if (kb_portal_rows_read(data_dir, stderr, &nerr, &rows)) {
+        mc_err_set(err, "%s/portal_index.tsv: cannot read", data_dir);
         goto out;
+    }
+    if (nerr) {
+        mc_err_set(err, "%s/portal_index.tsv: %d problem%s (listed above)", data_dir, nerr,
+                   nerr == 1 ? "" : "s");
+        goto out;
+    }
+    tally(rows, codes, (size_t)n, 0, c, out);
+    total = c[0] + c[1] + c[2];
     fprintf(out,
             "\n## Coverage of the portal's commune-level procedures\n\n"
             "From `data/portal_index.tsv` (every code the national portal lists at commune "
@@ -165,24 +126,21 @@ int kb_portal_coverage(const char *data_dir, FILE *out, struct mc_err *err)
             "| | codes | share |\n|---|---|---|\n"
             "| with a guide | %zu | %.1f%% |\n| known only (no guide, reason given) | %zu | "
             "%.1f%% |\n| missing (no guide, no reason) | %zu | %.1f%% |\n| total | %zu | |\n",
-            t.guided, t.total ? 100.0 * (double)t.guided / (double)t.total : 0.0, t.known,
-            t.total ? 100.0 * (double)t.known / (double)t.total : 0.0, t.missing,
-            t.total ? 100.0 * (double)t.missing / (double)t.total : 0.0, t.total);
-    if (t.known) {
+            c[0], total ? 100.0 * (double)c[0] / (double)total : 0.0, c[1],
+            total ? 100.0 * (double)c[1] / (double)total : 0.0, c[2],
+            total ? 100.0 * (double)c[2] / (double)total : 0.0, total);
+    if (c[1]) {
         fprintf(out, "\n### Known only: why there is no guide\n\n| code | name | reason |\n"
                      "|---|---|---|\n");
-        t.pass = 1;
-        if (index_rows(data_dir, err, tally_row, &t))
-            goto out;
+        tally(rows, codes, (size_t)n, 1, c, out);
     }
-    if (t.missing) {
+    if (c[2]) {
         fprintf(out, "\n### Missing: neither a guide nor a reason\n\n| code | name |\n|---|---|\n");
-        t.pass = 2;
-        if (index_rows(data_dir, err, tally_row, &t))
-            goto out;
+        tally(rows, codes, (size_t)n, 2, c, out);
     }
     rc = 0;
 out:
+    kb_portal_rows_free(rows);
     free(codes);
     return rc;
 }
