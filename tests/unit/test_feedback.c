@@ -21,35 +21,10 @@
 
 #include "feedback.h"
 #include "session.h"
+#include "fixture.h"
 #include "store.h"
 
 #define T0 1772384400LL /* 2026-03-02 00:00:00 +07:00 */
-
-static char dir[64], db[96];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/motcua-feedback-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(db, sizeof(db), "%s/state.db", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char p[128];
-
-    (void)state;
-    remove(db);
-    snprintf(p, sizeof(p), "%s-wal", db);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", db);
-    remove(p);
-    rmdir(dir);
-    return 0;
-}
 
 /* One turn of s: the citizen's question and the bot's reply, under msg_id. */
 static void turn(struct store *st, struct session *s, const char *question, const char *reply,
@@ -97,7 +72,7 @@ static void test_votes(void **state)
     struct store_report_span sp = {T0, T0 + 86400, 7 * 3600};
     struct store_feedback_answer a, b, c;
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct session s1, s2;
     char procs[256] = "", downs[512] = "";
     uint64_t up, down;
@@ -206,7 +181,7 @@ static void test_offer_only_where_the_page_has_no_buttons(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_votes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_votes, fixture_db_setup, fixture_db_teardown),
         cmocka_unit_test(test_offer_only_where_the_page_has_no_buttons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "intent.h"
 #include "report.h"
 #include "session.h"
+#include "fixture.h"
 #include "store.h"
 #include "teach.h"
 #include "unanswered.h"
@@ -214,32 +215,6 @@ static void test_check_index(void **state)
 
 /* ---- the store ------------------------------------------------------------------ */
 
-static char dir[64], db[96];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/motcua-teach-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(db, sizeof(db), "%s/state.db", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char p[128];
-
-    (void)state;
-    remove(db);
-    snprintf(p, sizeof(p), "%s-wal", db);
-    remove(p);
-    snprintf(p, sizeof(p), "%s-shm", db);
-    remove(p);
-    rmdir(dir);
-    return 0;
-}
-
 static int count_phrase(void *ctx, const struct store_phrase *p)
 {
     int *n = ctx;
@@ -287,7 +262,7 @@ static void turn(struct store *st, struct session *s, int64_t ts, const char *de
 static void test_store(void **state)
 {
     struct mc_err e = {{0}};
-    struct store *st = store_open(db, &e);
+    struct store *st = store_open(fixture_db, &e);
     struct store_report_span sp;
     struct session s;
     struct seen seen;
@@ -346,7 +321,7 @@ int main(void)
         cmocka_unit_test(test_group),
         cmocka_unit_test(test_check_near),
         cmocka_unit_test(test_check_index),
-        cmocka_unit_test_setup_teardown(test_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store, fixture_db_setup, fixture_db_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
