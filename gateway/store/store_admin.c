@@ -25,13 +25,6 @@ static const char unanswered_sql[] =
     "(u.decision IN ('none', 'clarify') OR (u.decision = 'match' AND u.confidence < ?3)) "
     "ORDER BY u.id DESC LIMIT ?4";
 
-static const char *text_col(sqlite3_stmt *q, int i)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-
-    return t ? (const char *)t : "";
-}
-
 /* Steps q to its end; 0 or -EIO (logged). */
 static int done(sqlite3_stmt *q, int rc, const char *what)
 {
@@ -60,12 +53,12 @@ int store_unanswered(struct store *st, const struct store_report_span *sp, doubl
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         u.id = sqlite3_column_int64(q, 0);
         u.ts = sqlite3_column_int64(q, 1);
-        u.channel = text_col(q, 2);
-        u.text = text_col(q, 3);
-        u.label = text_col(q, 4);
+        u.channel = store_sqlite_text(q, 2);
+        u.text = store_sqlite_text(q, 3);
+        u.label = store_sqlite_text(q, 4);
         u.confidence = sqlite3_column_double(q, 5);
-        u.decision = text_col(q, 6);
-        u.candidates = text_col(q, 7);
+        u.decision = store_sqlite_text(q, 6);
+        u.candidates = store_sqlite_text(q, 7);
         if ((rc = fn(ctx, &u)) != 0) {
             sqlite3_finalize(q);
             return rc;
@@ -135,7 +128,7 @@ int store_phrase_delete(struct store *st, int64_t id, char label[STORE_PHRASE_LA
         rc = sqlite3_step(q);
         if (rc == SQLITE_ROW) {
             if (label)
-                snprintf(label, STORE_PHRASE_LABEL_MAX, "%s", text_col(q, 0));
+                snprintf(label, STORE_PHRASE_LABEL_MAX, "%s", store_sqlite_text(q, 0));
             rc = done(q, sqlite3_step(q), "phrase_delete");
         } else {
             rc = rc == SQLITE_DONE ? -ENOENT : done(q, rc, "phrase_delete");
@@ -163,9 +156,9 @@ int store_phrase_list(struct store *st, int (*fn)(void *ctx, const struct store_
         return -EIO;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         p.id = sqlite3_column_int64(q, 0);
-        p.text = text_col(q, 1);
-        p.label = text_col(q, 2);
-        p.officer = text_col(q, 3);
+        p.text = store_sqlite_text(q, 1);
+        p.label = store_sqlite_text(q, 2);
+        p.officer = store_sqlite_text(q, 3);
         p.created = sqlite3_column_int64(q, 4);
         if ((rc = fn(ctx, &p)) != 0) {
             sqlite3_finalize(q);

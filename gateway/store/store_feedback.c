@@ -49,13 +49,6 @@ static int fail(sqlite3_stmt *q)
     return -EIO;
 }
 
-static const char *col(sqlite3_stmt *q, int i)
-{
-    const char *s = (const char *)sqlite3_column_text(q, i);
-
-    return s ? s : "";
-}
-
 int store_feedback_answer(struct store *st, int64_t session_id, const char *msg_id,
                           struct store_feedback_answer *a)
 {
@@ -81,8 +74,8 @@ int store_feedback_answer(struct store *st, int64_t session_id, const char *msg_
         goto out;
     }
     a->turn_id = sqlite3_column_int64(q, 0);
-    snprintf(a->msg_id, sizeof(a->msg_id), "%s", col(q, 1));
-    snprintf(a->procedure, sizeof(a->procedure), "%s", col(q, 2));
+    snprintf(a->msg_id, sizeof(a->msg_id), "%s", store_sqlite_text(q, 1));
+    snprintf(a->procedure, sizeof(a->procedure), "%s", store_sqlite_text(q, 2));
     a->asks = sqlite3_column_int(q, 3) != 0;
     rc = 0;
 out:
@@ -149,7 +142,7 @@ int store_feedback_by_procedure(struct store *st, const struct store_report_span
     if (rc)
         return rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        rc = fn(ctx, col(q, 0), (uint64_t)sqlite3_column_int64(q, 1),
+        rc = fn(ctx, store_sqlite_text(q, 0), (uint64_t)sqlite3_column_int64(q, 1),
                 (uint64_t)sqlite3_column_int64(q, 2));
         if (rc)
             goto out;
@@ -171,11 +164,11 @@ int store_feedback_downs(struct store *st, const struct store_report_span *sp, u
         return rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         r.ts = sqlite3_column_int64(q, 0);
-        r.channel = col(q, 1);
-        r.procedure = col(q, 2);
-        r.question = col(q, 3);
-        r.answer = col(q, 4);
-        r.comment = col(q, 5);
+        r.channel = store_sqlite_text(q, 1);
+        r.procedure = store_sqlite_text(q, 2);
+        r.question = store_sqlite_text(q, 3);
+        r.answer = store_sqlite_text(q, 4);
+        r.comment = store_sqlite_text(q, 5);
         rc = fn(ctx, &r);
         if (rc)
             goto out;

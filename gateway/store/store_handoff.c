@@ -143,13 +143,6 @@ static int bind_text(sqlite3_stmt *q, int i, const char *s)
     return sqlite3_bind_text(q, i, s ? s : "", -1, SQLITE_TRANSIENT);
 }
 
-static const char *col_text(sqlite3_stmt *q, int i)
-{
-    const char *t = (const char *)sqlite3_column_text(q, i);
-
-    return t ? t : "";
-}
-
 static bool is_state(const char *s)
 {
     return s && (strcmp(s, "bot") == 0 || strcmp(s, "pending") == 0 || strcmp(s, "officer") == 0 ||
@@ -161,13 +154,13 @@ static void handoff_row(sqlite3_stmt *q, struct store_handoff *h)
 {
     memset(h, 0, sizeof(*h));
     h->session_id = sqlite3_column_int64(q, 0);
-    snprintf(h->state, sizeof(h->state), "%s", col_text(q, 1));
-    snprintf(h->channel, sizeof(h->channel), "%s", col_text(q, 2));
-    snprintf(h->user_key, sizeof(h->user_key), "%s", col_text(q, 3));
-    snprintf(h->procedure, sizeof(h->procedure), "%s", col_text(q, 4));
-    snprintf(h->locality, sizeof(h->locality), "%s", col_text(q, 5));
+    snprintf(h->state, sizeof(h->state), "%s", store_sqlite_text(q, 1));
+    snprintf(h->channel, sizeof(h->channel), "%s", store_sqlite_text(q, 2));
+    snprintf(h->user_key, sizeof(h->user_key), "%s", store_sqlite_text(q, 3));
+    snprintf(h->procedure, sizeof(h->procedure), "%s", store_sqlite_text(q, 4));
+    snprintf(h->locality, sizeof(h->locality), "%s", store_sqlite_text(q, 5));
     h->waiting_since = sqlite3_column_int64(q, 6);
-    snprintf(h->officer, sizeof(h->officer), "%s", col_text(q, 7));
+    snprintf(h->officer, sizeof(h->officer), "%s", store_sqlite_text(q, 7));
     h->updated = sqlite3_column_int64(q, 8);
     h->last_citizen_ms = sqlite3_column_int64(q, 9);
 }
@@ -433,8 +426,8 @@ int store_handoff_messages(struct store *st, int64_t session_id, int64_t after_i
         return -EIO;
     }
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        out = fn(ctx, sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
-                 sqlite3_column_int64(q, 4));
+        out = fn(ctx, sqlite3_column_int64(q, 0), store_sqlite_text(q, 1), store_sqlite_text(q, 2),
+                 store_sqlite_text(q, 3), sqlite3_column_int64(q, 4));
         if (out)
             break;
     }
@@ -457,8 +450,9 @@ int store_feed_since(struct store *st, int64_t after_id, unsigned max,
         return -EIO;
     }
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        out = fn(ctx, sqlite3_column_int64(q, 0), col_text(q, 1), sqlite3_column_int64(q, 2),
-                 sqlite3_column_int64(q, 3), col_text(q, 4), sqlite3_column_int64(q, 5));
+        out =
+            fn(ctx, sqlite3_column_int64(q, 0), store_sqlite_text(q, 1), sqlite3_column_int64(q, 2),
+               sqlite3_column_int64(q, 3), store_sqlite_text(q, 4), sqlite3_column_int64(q, 5));
         if (out)
             break;
     }

@@ -659,8 +659,7 @@ int store_unit_end(struct store *st, bool keep)
     return rc;
 }
 
-/* Column i as text, "" for NULL: a NULL never reaches "%s". */
-static const char *col_text(sqlite3_stmt *q, int i)
+const char *store_sqlite_text(sqlite3_stmt *q, int i)
 {
     const char *t = (const char *)sqlite3_column_text(q, i);
 
@@ -696,9 +695,9 @@ static int load_session(struct store *st, enum store_q which, struct session *s)
     if (rc == SQLITE_ROW) {
         memset(s, 0, sizeof(*s));
         s->id = sqlite3_column_int64(q, 0);
-        snprintf(s->token, sizeof(s->token), "%s", col_text(q, 1));
-        snprintf(s->channel, sizeof(s->channel), "%s", col_text(q, 2));
-        snprintf(s->user_key, sizeof(s->user_key), "%s", col_text(q, 3));
+        snprintf(s->token, sizeof(s->token), "%s", store_sqlite_text(q, 1));
+        snprintf(s->channel, sizeof(s->channel), "%s", store_sqlite_text(q, 2));
+        snprintf(s->user_key, sizeof(s->user_key), "%s", store_sqlite_text(q, 3));
         s->last_seen = sqlite3_column_int64(q, 4);
         s->resumed = true;
         state = (const char *)sqlite3_column_text(q, 5);
@@ -834,7 +833,7 @@ int store_history(struct store *st, int64_t session_id, unsigned max,
         return -EIO;
     }
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        out = fn(ctx, col_text(q, 0), col_text(q, 1), sqlite3_column_int64(q, 2),
+        out = fn(ctx, store_sqlite_text(q, 0), store_sqlite_text(q, 1), sqlite3_column_int64(q, 2),
                  (const char *)sqlite3_column_text(q, 3));
         if (out)
             break;
@@ -902,15 +901,15 @@ int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *
         r = &rows[*n];
         memset(r, 0, sizeof(*r));
         r->id = sqlite3_column_int64(q, 0);
-        snprintf(r->channel, sizeof(r->channel), "%s", col_text(q, 1));
-        snprintf(r->user, sizeof(r->user), "%s", col_text(q, 2));
+        snprintf(r->channel, sizeof(r->channel), "%s", store_sqlite_text(q, 1));
+        snprintf(r->user, sizeof(r->user), "%s", store_sqlite_text(q, 2));
         r->body_len = (size_t)sqlite3_column_bytes(q, 3);
         r->body = malloc(r->body_len + 1);
         if (!r->body) {
             out = -ENOMEM;
             break;
         }
-        memcpy(r->body, col_text(q, 3), r->body_len);
+        memcpy(r->body, store_sqlite_text(q, 3), r->body_len);
         r->body[r->body_len] = '\0';
         r->attempts = sqlite3_column_int(q, 4);
         r->created_ms = sqlite3_column_int64(q, 5);
@@ -1028,8 +1027,8 @@ int store_token_get(struct store *st, const char *channel, char *access, size_t 
             (size_t)sqlite3_column_bytes(q, 1) >= refresh_cap)
             rc = -E2BIG;
         else {
-            snprintf(access, access_cap, "%s", col_text(q, 0));
-            snprintf(refresh, refresh_cap, "%s", col_text(q, 1));
+            snprintf(access, access_cap, "%s", store_sqlite_text(q, 0));
+            snprintf(refresh, refresh_cap, "%s", store_sqlite_text(q, 1));
             rc = 0;
         }
     } else {
@@ -1088,11 +1087,11 @@ int store_officer_add(struct store *st, const struct store_officer *o)
 static void officer_row(sqlite3_stmt *q, struct store_officer *o)
 {
     memset(o, 0, sizeof(*o));
-    snprintf(o->username, sizeof(o->username), "%s", col_text(q, 0));
-    snprintf(o->name, sizeof(o->name), "%s", col_text(q, 1));
-    snprintf(o->role, sizeof(o->role), "%s", col_text(q, 2));
-    snprintf(o->unit, sizeof(o->unit), "%s", col_text(q, 3));
-    snprintf(o->hash, sizeof(o->hash), "%s", col_text(q, 4));
+    snprintf(o->username, sizeof(o->username), "%s", store_sqlite_text(q, 0));
+    snprintf(o->name, sizeof(o->name), "%s", store_sqlite_text(q, 1));
+    snprintf(o->role, sizeof(o->role), "%s", store_sqlite_text(q, 2));
+    snprintf(o->unit, sizeof(o->unit), "%s", store_sqlite_text(q, 3));
+    snprintf(o->hash, sizeof(o->hash), "%s", store_sqlite_text(q, 4));
     o->disabled = sqlite3_column_int(q, 5) != 0;
     o->created = sqlite3_column_int64(q, 6);
 }
@@ -1208,7 +1207,7 @@ int store_officer_session_get(struct store *st, const char *token_hash, int64_t 
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         officer_row(q, o);
-        snprintf(csrf, STORE_OFFICER_CSRF_MAX, "%s", col_text(q, 7));
+        snprintf(csrf, STORE_OFFICER_CSRF_MAX, "%s", store_sqlite_text(q, 7));
         rc = 0;
     } else {
         rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
@@ -1303,8 +1302,8 @@ int store_audit_list(struct store *st, unsigned max,
         return -EIO;
     }
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        out = fn(ctx, sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
-                 col_text(q, 4), col_text(q, 5));
+        out = fn(ctx, sqlite3_column_int64(q, 0), store_sqlite_text(q, 1), store_sqlite_text(q, 2),
+                 store_sqlite_text(q, 3), store_sqlite_text(q, 4), store_sqlite_text(q, 5));
         if (out)
             break;
     }

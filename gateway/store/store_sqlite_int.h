@@ -44,4 +44,8 @@ struct store;
  * store_sqlite.c's own). Returns 0, or -EIO logged with SQLite's message. */
 MC_MUST_CHECK int store_sqlite_prepare(struct store *st, const char *sql, sqlite3_stmt **q);
 
+/* Column i of q's current row as text, "" for NULL: a NULL never reaches
+ * "%s" or a JSON string. Borrowed, valid until q's next step or finalize. */
+const char *store_sqlite_text(sqlite3_stmt *q, int i);
+
 #endif
