@@ -441,29 +441,6 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int gw_reload(struct gw *gw, struct mc_err *err)
-{
-    struct kb *kb = kb_open(gw->cfg->data_knowledge_db, err);
-    int64_t rev = 0;
-    struct intent_index *idx = kb ? teach_build_index(kb, gw->store, &rev, err) : NULL;
-
-    if (!idx) {
-        kb_free(kb);
-        mc_log(MC_LOG_ERROR, "kb.reload", "error=\"%s\" kept=previous", err->text);
-        return -EIO;
-    }
-    intent_index_free(gw->index);
-    kb_free(gw->kb);
-    gw->kb = kb;
-    gw->index = idx;
-    if (office_apply(gw)) /* the commune's layer over the new snapshot (office.h) */
-        mc_log(MC_LOG_WARN, "office.apply", "at=reload result=shipped_data");
-    gw->taught_rev = rev;
-    mc_log(MC_LOG_INFO, "kb.reload", "path=%s index_bytes=%zu", gw->cfg->data_knowledge_db,
-           intent_index_memory(idx));
-    return 0;
-}
-
 int gw_flush(struct gw *gw)
 {
     int rc = store_commit(gw->store);

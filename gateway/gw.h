@@ -57,7 +57,7 @@ struct gw {
     int port;              /* the bound port (after listen.port 0) */
     int listen_fd;         /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
     struct lws *listener;  /* ... adopted into lws (closed by lws), or NULL */
-    struct reload *reload; /* a SIGHUP reload building in the background, or NULL (reload.h) */
+    struct reload *reload; /* a reload building in the background, or NULL (reload.h) */
 };
 
 /* Creates the server: opens the knowledge and state databases, builds the
@@ -78,11 +78,6 @@ void gw_free(struct gw *gw);
  * (reload.h; the bit is cleared).
  * Returns 0. */
 int gw_run(struct gw *gw, volatile sig_atomic_t *signals);
-
-/* Re-opens the knowledge database and rebuilds the understanding index,
- * swapping them in only when both succeed; connections and sessions are
- * untouched. Returns 0, or -EIO with err set (the old data stays in use). */
-MC_MUST_CHECK int gw_reload(struct gw *gw, struct mc_err *err);
 
 /* The one path of a citizen message, for every channel: loads or creates
  * the session (by token for web/kiosk, by user key for Messenger/Zalo),

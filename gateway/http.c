@@ -15,6 +15,7 @@
 #include "page.h"
 #include "paths.h"
 #include "qr.h"
+#include "reload.h"
 #include "webhook.h"
 #include "intent.h"
 #include "kb.h"
@@ -354,7 +355,6 @@ static int serve_metrics(struct gw *gw, struct lws *wsi, struct http_req *r)
 /* POST /admin/reload, Authorization: Bearer <admin.token>. */
 static int admin_reload(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
-    struct mc_err err = {{0}};
     size_t n = strlen(gw->cfg->admin_token);
     const char *given;
 
@@ -366,9 +366,11 @@ static int admin_reload(struct gw *gw, struct lws *wsi, struct http_req *r)
         CRYPTO_memcmp(given, gw->cfg->admin_token, n) != 0) {
         return respond_error(gw, wsi, r, 401, "unauthorized", "Bearer token required.");
     }
-    if (gw_reload(gw, &err))
-        return respond_error(gw, wsi, r, 500, "reload_failed", err.text);
-    return respond(gw, wsi, r, 200, "application/json", HTTP_LIT("{\"reloaded\":true}"), NULL);
+    /* built off the loop; reload.c answers once the new knowledge is in use */
+    if (reload_answer(gw, wsi) == -EBUSY)
+        return respond_error(gw, wsi, r, 503, "reload_busy",
+                             "Too many reloads are waiting; try again shortly.");
+    return 0;
 }
 
 static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool messenger)
@@ -656,6 +658,7 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         conn_body_done(wsi);
+        reload_forget(gw, wsi); /* a POST /admin/reload no longer waiting */
         req_reset(r);
         return 0;
     default:

@@ -6,9 +6,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "gw.h"
+#include "http.h"
 #include "intent.h"
 #include "kb.h"
 #include "mc_log.h"
@@ -25,8 +27,54 @@ struct reload {
     struct timespec t0;
     pthread_t thread;
     atomic_bool done;
-    bool again; /* another SIGHUP came while this one built */
+    bool again; /* another SIGHUP or POST came while this one built */
+    /* POST /admin/reload requests answered when this build is swapped in,
+     * and those that came while it built (answered by the next one) */
+    struct lws *waiters[RELOAD_WAITERS_MAX], *next[RELOAD_WAITERS_MAX];
+    size_t n_waiters, n_next;
 };
+
+/* Answers the POST waiting on wsi; a connection that cannot take the answer
+ * is closed (we are outside its callback: no -1 to return). */
+static void answer(struct gw *gw, struct lws *wsi, unsigned status, const char *code,
+                   const char *message)
+{
+    struct http_req *r = gw_http_req(wsi);
+    char body[MC_ERR_LEN + 96];
+    int n;
+
+    if (!r)
+        return;
+    if (status == 200)
+        n = snprintf(body, sizeof(body), "{\"reloaded\":true}");
+    else
+        n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":\"%s\"}", code, message);
+    if (n < 0 || (size_t)n >= sizeof(body) ||
+        http_respond(gw, wsi, r, status, "application/json", body, (size_t)n, NULL))
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* The error text in a JSON string: what is not plain printable ASCII
+ * (quotes, backslashes, controls, UTF-8) becomes a space. */
+static void json_safe(const char *in, char *out, size_t size)
+{
+    size_t i;
+
+    for (i = 0; in[i] && i + 1 < size; i++)
+        out[i] = (in[i] >= ' ' && in[i] < 0x7f && in[i] != '"' && in[i] != '\\') ? in[i] : ' ';
+    out[i] = '\0';
+}
+
+static void answer_all(struct gw *gw, struct lws *const *w, size_t n, unsigned status,
+                       const char *code, const char *why)
+{
+    char msg[MC_ERR_LEN];
+    size_t i;
+
+    json_safe(why ? why : "", msg, sizeof(msg));
+    for (i = 0; i < n; i++)
+        answer(gw, w[i], status, code, msg);
+}
 
 static void *build(void *arg)
 {
@@ -46,36 +94,84 @@ static void job_free(struct reload *r)
     free(r);
 }
 
-void reload_start(struct gw *gw)
+/* Starts a build; waiters (n of them) wait on it. Returns it, or NULL when it
+ * could not start (logged; the waiters are answered 500). */
+static struct reload *start_job(struct gw *gw, struct lws *const *waiters, size_t n)
 {
     struct reload *r;
 
-    if (gw->reload) {
-        gw->reload->again = true;
-        return;
-    }
     r = calloc(1, sizeof(*r));
     if (!r) {
         mc_log(MC_LOG_ERROR, "kb.reload", "error=\"out of memory\" kept=previous");
-        return;
+        answer_all(gw, waiters, n, 500, "reload_failed", "out of memory");
+        return NULL;
     }
+    memcpy(r->waiters, waiters, n * sizeof(*waiters));
+    r->n_waiters = n;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     r->ctx = gw->ctx;
     r->kb = kb_open(gw->cfg->data_knowledge_db, &r->err);
     r->tp = r->kb ? teach_phrases_load(r->kb, gw->store, &r->rev, &r->err) : NULL;
     if (!r->tp || pthread_create(&r->thread, NULL, build, r) != 0) {
-        mc_log(MC_LOG_ERROR, "kb.reload", "error=\"%s\" kept=previous",
-               r->err.text[0] ? r->err.text : "cannot start the build thread");
+        const char *why = r->err.text[0] ? r->err.text : "cannot start the build thread";
+
+        mc_log(MC_LOG_ERROR, "kb.reload", "error=\"%s\" kept=previous", why);
+        answer_all(gw, r->waiters, r->n_waiters, 500, "reload_failed", why);
         job_free(r);
-        return;
+        return NULL;
     }
-    gw->reload = r;
+    return r;
+}
+
+void reload_start(struct gw *gw)
+{
+    if (gw->reload)
+        gw->reload->again = true;
+    else
+        gw->reload = start_job(gw, NULL, 0);
+}
+
+int reload_answer(struct gw *gw, struct lws *wsi)
+{
+    struct reload *r = gw->reload;
+
+    if (!r) {
+        gw->reload = start_job(gw, &wsi, 1);
+        return 0; /* answered already when it could not start */
+    }
+    if (r->n_next == RELOAD_WAITERS_MAX)
+        return -EBUSY;
+    r->next[r->n_next++] = wsi;
+    r->again = true;
+    return 0;
+}
+
+static bool drop(struct lws **w, size_t *n, struct lws *wsi)
+{
+    size_t i;
+
+    for (i = 0; i < *n; i++)
+        if (w[i] == wsi) {
+            w[i] = w[--*n];
+            return true;
+        }
+    return false;
+}
+
+void reload_forget(struct gw *gw, struct lws *wsi)
+{
+    struct reload *r = gw->reload;
+
+    if (r && !drop(r->waiters, &r->n_waiters, wsi))
+        (void)drop(r->next, &r->n_next, wsi);
 }
 
 bool reload_poll(struct gw *gw)
 {
     struct reload *r = gw->reload;
+    struct lws *next[RELOAD_WAITERS_MAX];
     struct timespec t1;
+    size_t n_next;
     bool again;
 
     if (!r)
@@ -85,8 +181,11 @@ bool reload_poll(struct gw *gw)
     pthread_join(r->thread, NULL);
     gw->reload = NULL;
     again = r->again;
+    n_next = r->n_next;
+    memcpy(next, r->next, n_next * sizeof(*next));
     if (!r->idx) {
         mc_log(MC_LOG_ERROR, "kb.reload", "error=\"%s\" kept=previous", r->err.text);
+        answer_all(gw, r->waiters, r->n_waiters, 500, "reload_failed", r->err.text);
     } else {
         intent_index_free(gw->index);
         kb_free(gw->kb);
@@ -102,10 +201,11 @@ bool reload_poll(struct gw *gw)
                gw->cfg->data_knowledge_db, intent_index_memory(gw->index),
                (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 +
                    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6);
+        answer_all(gw, r->waiters, r->n_waiters, 200, NULL, NULL);
     }
     job_free(r);
     if (again)
-        reload_start(gw);
+        gw->reload = start_job(gw, next, n_next);
     return gw->reload != NULL;
 }
 
@@ -117,5 +217,7 @@ void reload_cancel(struct gw *gw)
         return;
     pthread_join(r->thread, NULL);
     gw->reload = NULL;
+    answer_all(gw, r->waiters, r->n_waiters, 503, "shutting_down", "The server is stopping.");
+    answer_all(gw, r->next, r->n_next, 503, "shutting_down", "The server is stopping.");
     job_free(r);
 }

@@ -7,14 +7,18 @@
  * snapshot and reads the taught phrases (the state database is the loop's),
  * a thread builds the index from them (intent_index_new() is pure), and the
  * loop swaps the new snapshot and index in between two turns when the thread
- * is done. POST /admin/reload keeps its synchronous gw_reload(): its answer
- * promises the new knowledge is in use. */
+ * is done. POST /admin/reload builds the same way and its answer waits for
+ * the swap (reload_answer()): the answer still promises the new knowledge is
+ * in use, but the turns of everyone else go on while it builds. */
 #ifndef MOTCUA_GATEWAY_RELOAD_H
 #define MOTCUA_GATEWAY_RELOAD_H
 
 #include <stdbool.h>
 
+#define RELOAD_WAITERS_MAX 8 /* POST /admin/reload requests waiting on builds */
+
 struct gw;
+struct lws;
 struct reload; /* opaque: one build in flight */
 
 /* Starts a reload of gw's knowledge database in the background, or, when
@@ -22,12 +26,26 @@ struct reload; /* opaque: one build in flight */
  * previous knowledge when the snapshot cannot be opened. Loop thread. */
 void reload_start(struct gw *gw);
 
-/* Swaps in a finished build (logging kb.reload as gw_reload() does) and
+/* Swaps in a finished build (logging kb.reload) and
  * starts the one asked for meanwhile. Cheap when nothing finished: call it
  * every loop pass. Returns true while a build is in flight. Loop thread. */
 bool reload_poll(struct gw *gw);
 
-/* Waits for a build in flight and drops it (shutdown). Loop thread. */
+/* Starts a reload for the HTTP request on wsi (POST /admin/reload) and
+ * answers it once a build that began after the request is swapped in (200
+ * {"reloaded":true}) or failed (500 reload_failed). A build already in
+ * flight opened its snapshot before this request, so the request waits for
+ * the next one. Returns 0 (the answer will come; it may already be queued),
+ * -1 to close, or -EBUSY when RELOAD_WAITERS_MAX requests wait already (the
+ * caller answers). Loop thread. */
+int reload_answer(struct gw *gw, struct lws *wsi);
+
+/* The connection of wsi is closing: a reload answer it waits for is dropped
+ * (the build goes on). Cheap when it waits for none. Loop thread. */
+void reload_forget(struct gw *gw, struct lws *wsi);
+
+/* Waits for a build in flight and drops it (shutdown); the requests waiting
+ * on it are answered 503. Loop thread. */
 void reload_cancel(struct gw *gw);
 
 #endif

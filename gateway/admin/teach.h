@@ -125,7 +125,7 @@ struct intent_index *teach_phrases_index(const struct teach_phrases *tp, const c
  * guide or a meta answer in kb. */
 bool teach_label_ok(const struct kb *kb, const struct teach_phrases *tp, const char *label);
 
-/* kb's index with the taught phrases of st (gw_new, gw_reload). Sets *rev.
+/* kb's index with the taught phrases of st (gw_new). Sets *rev.
  * Returns a new index or NULL with err set. */
 struct intent_index *teach_build_index(struct kb *kb, struct store *st, int64_t *rev,
                                        struct mc_err *err);
