@@ -117,26 +117,6 @@ static void check_nfc_tree(struct vctx *v, json_t *j, const char *path)
     }
 }
 
-static bool is_url(const char *s)
-{
-    const char *h;
-    size_t i;
-
-    if (strncmp(s, "https://", 8) != 0)
-        return false;
-    h = s + 8;
-    for (i = 0; h[i] && h[i] != '/' && h[i] != '?' && h[i] != '#'; i++)
-        if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
-              (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-' || h[i] == ':'))
-            return false;
-    if (i < 4 || !memchr(h, '.', i))
-        return false;
-    for (; h[i]; i++)
-        if ((unsigned char)h[i] <= ' ' || h[i] == '"' || h[i] == '<' || h[i] == '>')
-            return false;
-    return true;
-}
-
 static bool is_date(const char *s)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -554,7 +534,7 @@ static json_t *check_procedure(struct vctx *v, json_t *root, const char *expect_
         json_array_foreach(a, i, x)
         {
             snprintf(f, sizeof(f), "online.links[%zu]", i);
-            if (!json_is_string(x) || !is_url(json_string_value(x)))
+            if (!json_is_string(x) || !kb_portal_is_url(json_string_value(x)))
                 verr(v, f, "not a well-formed https URL");
         }
     }

@@ -71,10 +71,24 @@ static bool is_code(const char *s)
            strchr(s + 2, '.') == NULL;
 }
 
-static bool is_https(const char *s)
+bool kb_portal_is_url(const char *s)
 {
-    return strncmp(s, "https://", sizeof "https://" - 1) == 0 && s[sizeof "https://" - 1] &&
-           strcspn(s, " \"<>") == strlen(s);
+    const char *h;
+    size_t i;
+
+    if (strncmp(s, "https://", sizeof "https://" - 1) != 0)
+        return false;
+    h = s + sizeof "https://" - 1;
+    for (i = 0; h[i] && h[i] != '/' && h[i] != '?' && h[i] != '#'; i++)
+        if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+              (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-' || h[i] == ':'))
+            return false;
+    if (i < 4 || !memchr(h, '.', i))
+        return false;
+    for (; h[i]; i++)
+        if ((unsigned char)h[i] <= ' ' || h[i] == '"' || h[i] == '<' || h[i] == '>')
+            return false;
+    return true;
 }
 
 /* Splits line at TABs into NF fields (in place). Returns the count found. */
@@ -148,7 +162,7 @@ static int read_rows(const char *data_dir, struct pctx *c, struct rows *rs)
             if (!f[j][0])
                 perr(c, lineno, "%s is empty (write \"-\" when the portal says nothing)",
                      header[j]);
-        if (f[6][0] && !is_https(f[6]))
+        if (f[6][0] && !kb_portal_is_url(f[6]))
             perr(c, lineno, "url is not a well-formed https URL");
         for (i = 0; i < rs->n; i++)
             if (strcmp(rs->r[i].f[0], f[0]) == 0)

@@ -8,6 +8,7 @@
 #ifndef MOTCUA_GATEWAY_KB_PORTAL_H
 #define MOTCUA_GATEWAY_KB_PORTAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -26,6 +27,11 @@ struct kb_portal_entry {
 };
 
 struct kb_portal; /* opaque */
+
+/* An https:// link with a plausible host and nothing a page or a JSON line
+ * could trip on (space, quote, angle bracket): the portal links of the index
+ * and the guides' source links are checked alike. */
+bool kb_portal_is_url(const char *s);
 
 /* Validates data_dir/portal_index.tsv (absent: no index) and writes it to
  * db's portal_entry table inside the caller's transaction; db must already
