@@ -13,7 +13,8 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { startServer, run, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client } = require('./lib/server');
+const { addAccount, apiLogin } = require('./lib/console');
 
 const PW = 'mật-khẩu-quản-trị-1';
 const OFFSET_MS = 7 * 3600 * 1000; // Asia/Ho_Chi_Minh, the default report.timezone
@@ -29,21 +30,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const localDate = (ms, days = 0) => new Date(ms + OFFSET_MS + days * 86400000).toISOString().slice(0, 10);
 const range = () => `from=${localDate(Date.now(), -1)}&to=${localDate(Date.now(), 1)}`;
 
-async function add(user, role) {
-  const r = await run(['officer', 'add', user, '--name', 'Cán bộ ' + user, '--role', role],
-    { env: { MOTCUA_DATA_STATE_DB: path.join(dir, 'state.db') }, input: PW + '\n' });
-  assert.equal(r.code, 0, r.stderr);
-}
-
-async function login(username) {
-  const r = await fetch(srv.url + '/api/v1/officer/login', {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PW }),
-  });
-  assert.equal(r.status, 200);
-  const j = await r.json();
-  return { cookie: /^(motcua_officer=[0-9a-f]{64});/.exec(r.headers.get('set-cookie'))[1], csrf: j.csrf_token };
-}
+const add = (user, role) => addAccount(dir, user, role, PW);
+const login = (username) => apiLogin(srv.url, username, PW);
 
 function api(method, p, who, body, extra = {}) {
   const headers = { ...extra };

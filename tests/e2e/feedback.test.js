@@ -12,7 +12,8 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { startServer, run, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client } = require('./lib/server');
+const { addAccount, apiLogin } = require('./lib/console');
 const { startFake } = require('./lib/fake_platform');
 
 const PW = 'mật-khẩu-góp-ý-1';
@@ -21,19 +22,8 @@ const OFFSET_MS = 7 * 3600 * 1000; // Asia/Ho_Chi_Minh, the default report.timez
 const today = (days = 0) => new Date(Date.now() + OFFSET_MS + days * 86400000).toISOString().slice(0, 10);
 let srv, dir, fake, adminCookie, officerCookie;
 
-async function add(user, role) {
-  const r = await run(['officer', 'add', user, '--name', 'Cán bộ ' + user, '--role', role],
-    { env: { MOTCUA_DATA_STATE_DB: path.join(dir, 'state.db') }, input: PW + '\n' });
-  assert.equal(r.code, 0, r.stderr);
-}
-async function login(username) {
-  const r = await fetch(srv.url + '/api/v1/officer/login', {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PW }),
-  });
-  assert.equal(r.status, 200);
-  return /^(motcua_officer=[0-9a-f]{64});/.exec(r.headers.get('set-cookie'))[1];
-}
+const add = (user, role) => addAccount(dir, user, role, PW);
+const login = async (username) => (await apiLogin(srv.url, username, PW)).cookie;
 const sql = (q) => execFileSync('sqlite3', [path.join(dir, 'state.db'), q], { encoding: 'utf8' }).trim();
 const get = (p, cookie) => fetch(srv.url + p, { headers: cookie ? { cookie } : {} });
 const report = async () => (await get(`/api/v1/reports?from=${today(-1)}&to=${today(1)}`, adminCookie)).json();

@@ -13,7 +13,8 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { startServer, run, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client } = require('./lib/server');
+const { addAccount, apiLogin } = require('./lib/console');
 const { launch } = require('./lib/browser');
 
 const PW = 'mật-khẩu-văn-phòng-1';
@@ -21,21 +22,8 @@ const HOURS = 'Thứ Hai đến thứ Sáu: 7:30–11:30 và 13:30–17:00 (gi�
 const PHONE = '024 3823 9876';
 let srv, dir, admin, officer;
 
-async function add(user, role) {
-  const r = await run(['officer', 'add', user, '--name', 'Cán bộ ' + user, '--role', role],
-    { env: { MOTCUA_DATA_STATE_DB: path.join(dir, 'state.db') }, input: PW + '\n' });
-  assert.equal(r.code, 0, r.stderr);
-}
-
-async function login(username) {
-  const r = await fetch(srv.url + '/api/v1/officer/login', {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PW }),
-  });
-  assert.equal(r.status, 200);
-  const body = await r.json();
-  return { cookie: /^(motcua_officer=[0-9a-f]{64});/.exec(r.headers.get('set-cookie'))[1], csrf: body.csrf_token };
-}
+const add = (user, role) => addAccount(dir, user, role, PW);
+const login = (username) => apiLogin(srv.url, username, PW);
 
 // A console request: JSON body, the session's cookie and (unless told) its CSRF token.
 async function api(who, method, p, body, opts = {}) {

@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { startServer, run, tempDir, Client } = require('./lib/server');
+const { addAccount, apiLogin } = require('./lib/console');
 
 const PW = 'mật-khẩu-báo-cáo-1';
 const OFFSET_MS = 7 * 3600 * 1000; // Asia/Ho_Chi_Minh, the default report.timezone
@@ -19,20 +20,8 @@ let srv, dir, admin, officer;
 const localDate = (ms, days = 0) => new Date(ms + OFFSET_MS + days * 86400000).toISOString().slice(0, 10);
 const localHour = (ms) => new Date(ms + OFFSET_MS).getUTCHours();
 
-async function add(user, role) {
-  const r = await run(['officer', 'add', user, '--name', 'Cán bộ ' + user, '--role', role],
-    { env: { MOTCUA_DATA_STATE_DB: path.join(dir, 'state.db') }, input: PW + '\n' });
-  assert.equal(r.code, 0, r.stderr);
-}
-
-async function login(username) {
-  const r = await fetch(srv.url + '/api/v1/officer/login', {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PW }),
-  });
-  assert.equal(r.status, 200);
-  return /^(motcua_officer=[0-9a-f]{64});/.exec(r.headers.get('set-cookie'))[1];
-}
+const add = (user, role) => addAccount(dir, user, role, PW);
+const login = async (username) => (await apiLogin(srv.url, username, PW)).cookie;
 
 const hasTable = (name) => execFileSync('sqlite3', [path.join(dir, 'state.db'),
   `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '${name}'`], { encoding: 'utf8' }).trim() === '1';
