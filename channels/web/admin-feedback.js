@@ -13,19 +13,7 @@
 
   var CHANNELS = { web: 'Trang web', kiosk: 'Ki-ốt', messenger: 'Messenger', zalo: 'Zalo' };
 
-  function el(tag, attrs, content) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] === null || attrs[k] === undefined || attrs[k] === false) return;
-      if (k === 'class') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k] === true ? '' : String(attrs[k]));
-    });
-    (Array.isArray(content) ? content : [content]).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      e.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
-    });
-    return e;
-  }
+  var el = window.motcuaDom.el; /* /dom.js, loaded by admin.html */
   /* Days and times are Vietnam's (the reports' default zone, report.timezone), whatever
    * zone the admin's computer is set to: "today" is the commune's today. */
   var ZONE = 'Asia/Ho_Chi_Minh';

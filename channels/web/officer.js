@@ -30,22 +30,8 @@
   var audio = null;
   var names = {}; /* procedure id -> name (the public list) */
 
-  function el(tag, attrs, content) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : String(v));
-    });
-    (Array.isArray(content) ? content : [content]).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      e.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
-    });
-    return e;
-  }
-  function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); }
-  function str(v) { return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : ''; }
-  function show(n, on) { n.hidden = !on; }
+  var dom = window.motcuaDom; /* /dom.js, loaded before this file */
+  var el = dom.el, clear = dom.clear, str = dom.str, show = dom.show;
 
   /* ---- HTTP ------------------------------------------------------------------------------ */
 

@@ -130,7 +130,8 @@ test('the end of a pre-check asks "Có giúp được bạn không?" with Có / 
 });
 
 // The console's part (channels/web/admin-feedback.js) on a stand-in for helper F's /admin page:
-// the section, window.motcuaAdmin.api and the motcua-admin-ready event as admin.js provides them.
+// the section, /dom.js, window.motcuaAdmin.api and the motcua-admin-ready event as admin.html
+// and admin.js provide them.
 test('admin-feedback.js renders the votes into <section id="feedback">', T, async () => {
   const b = await launch();
   try {
@@ -148,13 +149,15 @@ test('admin-feedback.js renders the votes into <section id="feedback">', T, asyn
           return j;
         },
       };
-      await new Promise((resolve, reject) => {
-        const s = document.createElement('script');
-        s.src = '/admin-feedback.js';
-        s.onload = resolve;
-        s.onerror = reject;
-        document.head.appendChild(s);
-      });
+      for (const src of ['/dom.js', '/admin-feedback.js']) { // in admin.html's order
+        await new Promise((resolve, reject) => {
+          const s = document.createElement('script');
+          s.src = src;
+          s.onload = resolve;
+          s.onerror = reject;
+          document.head.appendChild(s);
+        });
+      }
       document.dispatchEvent(new Event('motcua-admin-ready'));
     });
     const total = page.locator('#feedback .fb-total');
