@@ -1,6 +1,7 @@
 # motcua - multi-stage image on Debian 12 (bookworm), the same packages as `make deps`; the
 # runtime stage has the libraries, curl for the healthcheck and sqlite3 for the backup of the
-# state database (docs/operations.md: docker compose exec motcua sqlite3 ... ".backup ...").
+# state database (docs/operations.md: docker compose exec motcua sqlite3 ... ".backup ...");
+# espeak-ng reads the kiosk's answers aloud when kiosk.speech is on.
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -19,7 +20,7 @@ RUN make build/motcua build/motcua.db
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 libxlsxwriter4 curl sqlite3 \
+      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 libxlsxwriter4 curl sqlite3 espeak-ng \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/motcua --create-home --shell /usr/sbin/nologin motcua
 COPY --from=build /src/build/motcua /usr/local/bin/motcua

@@ -13,11 +13,12 @@ TESTPKGS = cmocka
 
 # Debian 12 packages, in two sets. APT_RUN: what `make run` needs to build and serve (the
 # compiler, the libraries' headers, and sqlite3 for the documented backup of the state
-# database); `make deps` installs only these. APT_TEST: what `make test` adds (cmocka, the
+# database, and espeak-ng, which reads the kiosk's answers aloud when kiosk.speech is on);
+# `make deps` installs only these. APT_TEST: what `make test` adds (cmocka, the
 # browser, the formatter, valgrind, promtool from prometheus, python3-yaml, and APT_DEB for the
 # Debian package's test); `make test-deps`.
 APT_RUN  = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
-           libjansson-dev libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev sqlite3
+           libjansson-dev libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev sqlite3 espeak-ng
 APT_TEST = libcmocka-dev chromium python3 python3-yaml clang-format valgrind prometheus $(APT_DEB)
 # `make deb` (packaging/, docs/operations.md "Installing on Debian") and its test in `make test`:
 # dpkg-buildpackage is in dpkg-dev (build-essential), debhelper runs the packaging's steps, and

@@ -181,6 +181,7 @@ int main(int argc, char **argv)
     cx.kb = kb;
     cx.cfg = cfg;
     cx.index = idx;
+    cx.on_site = false;
     if (run(&cx, seconds, &whole, &conv))
         goto out;
     printf("load: kb_open %.1f ms (heap %.2f MB), understanding index %.1f ms (thread CPU)\n",

@@ -126,7 +126,7 @@ static void check_reply(const json_t *reply)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct conv_ctx cx = {kb, NULL, idx};
+    struct conv_ctx cx = {kb, NULL, idx, false};
     struct intent_result *u = malloc(sizeof(*u));
     json_t *state = json_object(), *reply;
     char *s = fuzz_strndup(data, size), *lines[FUZZ_TURNS];

@@ -85,6 +85,11 @@ static const struct cfg_setting settings[] = {
      "bursts up to that many; more get a rate_limited error (0: no limit)"},
     {"kiosk.idle_seconds", CFG_UINT, S(kiosk_idle_seconds), 10, 3600, "120", false,
      "kiosk idle time before the privacy wipe"},
+    {"kiosk.speech", CFG_UINT, S(kiosk_speech), 0, 1, "0", false,
+     "1: kiosk answers carry an \"audio\" file read by espeak-ng's Vietnamese voice (needs the "
+     "espeak-ng package)"},
+    {"kiosk.speech_cache_mb", CFG_UINT, S(kiosk_speech_cache_mb), 1, 100000, "200", false,
+     "megabytes of spoken answers kept beside the state database (least recently used go first)"},
     {"outbox.give_up_seconds", CFG_UINT, S(outbox_give_up_seconds), 10, 7 * 86400, "3600", false,
      "Messenger/Zalo: give up delivering a reply after this long"},
     {"shutdown.grace_ms", CFG_UINT, S(shutdown_grace_ms), 100, 30000, "3000", false,

@@ -46,6 +46,8 @@ struct mc_config {
     unsigned session_history_max;    /* turns returned in `welcome` */
     unsigned session_msg_per_minute; /* frames one session may send a minute; 0: no limit */
     unsigned kiosk_idle_seconds;     /* kiosk: idle time before the privacy wipe */
+    unsigned kiosk_speech;           /* 1: kiosk replies read aloud (speech.h) */
+    unsigned kiosk_speech_cache_mb;  /* bound of the audio cache folder */
     unsigned outbox_give_up_seconds; /* Messenger/Zalo: stop retrying a reply after this */
     unsigned shutdown_grace_ms;      /* SIGTERM: time to finish writes before exit */
     unsigned officer_session_hours;  /* an officer's login lasts this long */

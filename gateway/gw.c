@@ -28,6 +28,7 @@
 #include "conn.h"
 #include "proxy.h"
 #include "reload.h"
+#include "speech.h"
 #include "store.h"
 #include "teach.h"
 #include "ws.h"
@@ -377,6 +378,13 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->privacy = privacy_new(gw, err); /* before any turn: user ids are hashed from the first */
     if (!gw->privacy)
         goto fail;
+    if (cfg->kiosk_speech) {
+        struct mc_err serr = {{0}};
+
+        gw->speech = speech_new(gw, &serr); /* without it the kiosk shows text only */
+        if (!gw->speech)
+            mc_log(MC_LOG_ERROR, "speech.off", "reason=\"%s\"", serr.text);
+    }
     if (cfg->listen_workers > 1) {
         if (listen_worker(gw, err))
             goto fail;
@@ -399,6 +407,7 @@ void gw_free(struct gw *gw)
     if (!gw)
         return;
     feed_free(gw->feed); /* its timer lives in the context */
+    speech_free(gw->speech);
     privacy_free(gw->privacy);
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */

@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "mc_err.h"
 #include "metrics.h"
+#include "popular.h"
 
 struct lws_context;
 struct lws;
@@ -53,11 +54,13 @@ struct gw {
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
     struct privacy *privacy;               /* owned: id key and retention timer (privacy.h) */
     bool draining;                         /* SIGTERM seen: refuse new work, close WebSockets */
-    bool outbox_sender;    /* this process sends the outbox (one worker of several) */
-    int port;              /* the bound port (after listen.port 0) */
-    int listen_fd;         /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
-    struct lws *listener;  /* ... adopted into lws (closed by lws), or NULL */
-    struct reload *reload; /* a reload building in the background, or NULL (reload.h) */
+    bool outbox_sender;     /* this process sends the outbox (one worker of several) */
+    int port;               /* the bound port (after listen.port 0) */
+    int listen_fd;          /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
+    struct lws *listener;   /* ... adopted into lws (closed by lws), or NULL */
+    struct reload *reload;  /* a reload building in the background, or NULL (reload.h) */
+    struct speech *speech;  /* owned: kiosk answers read aloud, or NULL when off (speech.h) */
+    struct popular popular; /* the kiosk's most-asked procedures, kept a while (popular.h) */
 };
 
 /* Creates the server: opens the knowledge and state databases, builds the

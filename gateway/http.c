@@ -16,6 +16,7 @@
 #include "paths.h"
 #include "qr.h"
 #include "reload.h"
+#include "speech.h"
 #include "webhook.h"
 #include "intent.h"
 #include "kb.h"
@@ -478,6 +479,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return feedback_http_route(gw, wsi, r);
     if (after_prefix(p, "/api/"))
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
+    if (speech_http_is_route(p))
+        return speech_http_route(gw, wsi, r);
     if (after_prefix(p, "/thu-tuc") && get) {
         char *html = NULL;
         int rc = gw->kb ? page_procedure(gw->kb, p, &html) : -EIO;

@@ -301,7 +301,7 @@ static int cmd_ask(int argc, char **argv)
                 i == -E2BIG ? "longer than 2048 bytes" : "not valid UTF-8");
         status = EXIT_USAGE;
     } else {
-        struct conv_ctx cx = {kb, NULL, idx};
+        struct conv_ctx cx = {kb, NULL, idx, false};
         json_t *state = json_object(), *reply = NULL, *m;
         char *json = NULL;
         size_t k;

@@ -20,6 +20,7 @@
 #include "mc_utf8.h"
 #include "session.h"
 #include "store.h"
+#include "speech.h"
 #include "teach.h"
 
 #define GW_TURN_TRIES 4 /* runs of one turn when other workers keep changing its session */
@@ -83,7 +84,8 @@ static int load_session(struct gw *gw, const char *channel, const char *token, c
 static int handle_turn(struct gw *gw, struct session *s, const char *text, const char *payload,
                        const char *msg_id, json_t **reply, char **text_out, struct mc_err *err)
 {
-    struct conv_ctx cx = {gw->kb, gw->cfg, gw->index};
+    /* the kiosk stands in the commune's centre: answers say "here", not "go there" */
+    struct conv_ctx cx = {gw->kb, gw->cfg, gw->index, strcmp(s->channel, "kiosk") == 0};
     struct conv_turn turn;
     struct intent_result *u = NULL;
     const char *channel = s->channel;
@@ -205,6 +207,8 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     rc = feedback_offer(r, channel); /* "Có giúp được bạn không?" as quick replies */
     if (rc)
         goto out;
+    if (strcmp(channel, "kiosk") == 0)
+        speech_attach(gw->speech, r); /* "audio": read aloud (kiosk.speech); never fails a turn */
     if (gw->cfg->handoff_enabled && handoff_is_requested(r)) {
         /* queued in the turn's unit: a turn run again (-EAGAIN) queues once */
         if (store_unit_begin(gw->store)) {

@@ -364,10 +364,12 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
     snprintf(c->session, sizeof(c->session), "%s", ws->s.token);
     snprintf(c->channel, sizeof(c->channel), "%s", channel);
     c->hello = true;
-    welcome = json_pack("{s:s,s:i,s:s,s:o,s:b,s:{s:i}}", "type", "welcome", "protocol", 1,
-                        "session", ws->s.token, "history", history ? history : json_array(),
-                        "resumed", ws->s.resumed, "settings", "kiosk_idle_seconds",
-                        (int)gw->cfg->kiosk_idle_seconds);
+    /* kiosk_speech: replies carry "audio" (speech.h), so the kiosk shows its voice settings */
+    welcome =
+        json_pack("{s:s,s:i,s:s,s:o,s:b,s:{s:i,s:b}}", "type", "welcome", "protocol", 1, "session",
+                  ws->s.token, "history", history ? history : json_array(), "resumed",
+                  ws->s.resumed, "settings", "kiosk_idle_seconds", (int)gw->cfg->kiosk_idle_seconds,
+                  "kiosk_speech", gw->speech != NULL && strcmp(channel, "kiosk") == 0);
     if (welcome && ws->s.resumed && gw->cfg->handoff_enabled) {
         json_t *h = handoff_state_json(gw, ws->s.id); /* waiting or with an officer */
 

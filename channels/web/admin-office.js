@@ -16,8 +16,24 @@
     phone: 'Điện thoại',
     hotline: 'Đường dây hỗ trợ',
     map_url: 'Đường dẫn bản đồ (https://…)',
-    portal_url: 'Cổng dịch vụ công (https://…)'
+    portal_url: 'Cổng dịch vụ công (https://…)',
+    counters: 'Các quầy tiếp nhận (ki-ốt và câu trả lời "nộp tại quầy số …")'
   };
+  /* counters as the admin types them: "1 | Hộ tịch, chứng thực | ho-tich, chung-thuc" a line */
+  function countersText(list) {
+    return (list || []).map(function (c) {
+      return c.number + ' | ' + c.name + ((c.domains || []).length ? ' | ' + c.domains.join(', ') : '');
+    }).join('\n');
+  }
+  function parseCounters(text) {
+    return text.split('\n').map(function (l) { return l.trim(); }).filter(Boolean).map(function (l) {
+      var parts = l.split('|').map(function (x) { return x.trim(); });
+      var c = { number: parts[0] || '', name: parts[1] || '' };
+      var doms = (parts[2] || '').split(/[\s,;]+/).filter(Boolean);
+      if (doms.length) c.domains = doms;
+      return c;
+    });
+  }
   var FACTS = { address: 1, hours: 1, phone: 1, hotline: 1 };
   var STYLE = '#office .ao-field,#notes .ao-field{margin:0 0 1.25rem}' +
     '#office label,#notes label{display:block;font-weight:600;margin-bottom:.25rem}' +
@@ -113,6 +129,11 @@
       input.value = fact.text || '';
       box.appendChild(input);
       box.appendChild(this.scheduleEditor(fact.schedule || []));
+    } else if (f === 'counters') {
+      input = el('textarea', { id: id, rows: '3', 'aria-describedby': id + '-help' });
+      input.value = countersText(office.counters);
+      box.appendChild(input);
+      box.appendChild(el('p', { class: 'ao-meta', id: id + '-help', text: 'Mỗi dòng một quầy: số quầy | tên quầy | các lĩnh vực (ho-tich, chung-thuc, cu-tru, dat-dai…), ví dụ “1 | Hộ tịch, chứng thực | ho-tich, chung-thuc”. Ki-ốt hiện các quầy này, và trợ lý trên ki-ốt nói “nộp tại quầy số …”.' }));
     } else if (f === 'holidays') {
       input = el('textarea', { id: id, rows: '2', 'aria-describedby': id + '-help' });
       input.value = ((office.hours || {}).holidays || []).join('\n');
@@ -184,6 +205,9 @@
         var h = office.hours || {}, sched = self.readSchedule();
         if (v !== (h.text || '') || JSON.stringify(sched) !== JSON.stringify(h.schedule || []) || confirmed(f))
           body.hours = { text: v, schedule: sched, verify: false };
+      } else if (f === 'counters') {
+        var cs = parseCounters(self.inputs[f].value);
+        if (JSON.stringify(cs) !== JSON.stringify(office.counters || [])) body.counters = cs;
       } else if (f === 'holidays') {
         var days = v ? v.split(/[\s,;]+/).filter(Boolean) : [];
         if (JSON.stringify(days) !== JSON.stringify((office.hours || {}).holidays || [])) body.holidays = days;

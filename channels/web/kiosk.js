@@ -6,6 +6,9 @@
  * 80 mm receipt with a QR code of the guide; after kiosk_idle_seconds without a touch a countdown
  * runs, then everything is wiped (session token, storage, DOM, history) and the home screen
  * returns. URL overrides for tests and set-up: ?idle=SECONDS&countdown=SECONDS.
+ * The commune's identity (header, printouts), its counters and hours and the most-asked
+ * procedures (the home screen's lower half) come from GET /api/v1/commune; with kiosk.speech on,
+ * every answer has a "Nghe" button playing its reply's "audio" (docs/widget.md "Đọc to").
  * The protocol, outbox and rendering come from widget.js (loaded with data-mount="none"). */
 (function () {
   'use strict';
@@ -241,18 +244,58 @@
       });
   }
 
-  /* The header names the commune and its centre, as its admins set them in the console
-   * (GET /api/v1/commune); the generic words stay when the deployment has none. */
+  /* The commune as its admins set it in the console (GET /api/v1/commune): the header names the
+   * centre, its address and hours; the home screen's lower half lists the most-asked procedures
+   * and the counters; the printouts carry the same. The generic words stay without data. */
+  var commune = null;
+  function str(v) { return typeof v === 'string' && v ? v : ''; }
+  function officeName() {
+    if (!commune) return 'Trung tâm phục vụ hành chính công';
+    return str(commune.office_name) || ('Trung tâm phục vụ hành chính công' + (str(commune.name) ? ' — ' + commune.name : ''));
+  }
+  function hoursText() {
+    return commune && str(commune.hours) ? commune.hours + (commune.hours_verify ? ' (đang chờ xác minh)' : '') : '';
+  }
+  function counterList() {
+    return commune && Array.isArray(commune.counters) ? commune.counters.filter(function (c) {
+      return c && str(c.number) && str(c.name);
+    }) : [];
+  }
+  function renderCommune() {
+    $('k-office').textContent = officeName();
+    var sub = [str(commune && commune.address), hoursText() ? 'Giờ làm việc: ' + hoursText() : ''].filter(Boolean).join(' · ');
+    $('k-office-sub').textContent = sub;
+    $('k-office-sub').hidden = !sub;
+    if (commune && str(commune.name)) document.title = 'Ki-ốt hướng dẫn thủ tục hành chính — ' + commune.name;
+    var ul = $('k-popular');
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    (commune && Array.isArray(commune.popular) ? commune.popular : []).forEach(function (p) {
+      if (!p || !/^[a-z0-9-]+$/.test(p.id || '')) return;
+      var b = el('button', { type: 'button', class: 'k-pop', 'data-procedure': p.id }, str(p.short_name) || str(p.name) || p.id);
+      b.addEventListener('click', function () { openProcedure(p.id, 'home'); });
+      ul.appendChild(el('li', null, b));
+    });
+    $('h-popular').parentNode.hidden = !ul.firstChild;
+    var cl = $('k-counters');
+    while (cl.firstChild) cl.removeChild(cl.firstChild);
+    counterList().forEach(function (c) {
+      cl.appendChild(el('li', { class: 'k-counter' }, [
+        el('span', { class: 'k-counter-no' }, 'Quầy ' + c.number),
+        el('span', { class: 'k-counter-name' }, c.name)
+      ]));
+    });
+    if (!cl.firstChild) cl.appendChild(el('li', { class: 'k-counter' }, [el('span', { class: 'k-counter-name' }, 'Quầy tiếp nhận hồ sơ')]));
+    $('k-hours').textContent = hoursText() ? 'Giờ làm việc: ' + hoursText() : '';
+    $('k-hours').hidden = !hoursText();
+  }
   function loadCommune() {
     return fetch('/api/v1/commune', { headers: { accept: 'application/json' } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (c) {
-        if (!c || typeof c.name !== 'string' || !c.name) return;
-        var top = document.querySelector('.k-brand-top');
-        if (top) top.textContent = 'Trung tâm phục vụ hành chính công — ' + c.name;
-        document.title = 'Ki-ốt hướng dẫn thủ tục hành chính — ' + c.name;
+        if (c && typeof c === 'object') commune = c;
+        renderCommune();
       })
-      .catch(function () { /* the generic header stays */ });
+      .catch(function () { renderCommune(); /* the generic words stay */ });
   }
 
   function openDomain(id) {
@@ -280,9 +323,9 @@
     show('chat', $('h-chat'));
   }
 
-  function openProcedure(id) {
+  function openProcedure(id, back) {
     var p = byId[id];
-    openChat('domain');
+    openChat(back || 'domain');
     $('h-chat').textContent = p ? (p.short_name || p.name) : 'Trợ lý thủ tục';
     setKeyboard(false); /* the answer needs the room; touching the input brings the keyboard */
     conv.say('postback', 'proc:' + id, p ? (p.short_name || p.name) : id);
@@ -346,8 +389,77 @@
     });
   }
 
-  /* Kiosk additions to a rendered reply: QR codes and print buttons. */
+  /* ---- reading aloud (kiosk.speech) ---------------------------------------------------------
+   * The reply's "audio" (/audio/<id>.wav, made by the server with espeak-ng) plays in one shared
+   * <audio>; volume and speed are the element's volume and playbackRate (the browser keeps the
+   * pitch), chosen in the chat's header and forgotten by wipe(). While the server is still
+   * making the file it answers 503: the player tries again a few times. */
+  var audio = $('k-audio');
+  var voice = { volume: 1, rate: 1, tries: 0, button: null };
+  var AUDIO_RE = /^\/audio\/[0-9a-f]{32}\.wav$/;
+  function setVoice(kind, value) {
+    voice[kind] = value;
+    audio.volume = voice.volume;
+    audio.playbackRate = voice.rate;
+    Array.prototype.forEach.call(document.querySelectorAll('.k-voicebtn[data-' + (kind === 'volume' ? 'volume' : 'rate') + ']'), function (b) {
+      b.setAttribute('aria-pressed', Number(b.getAttribute(kind === 'volume' ? 'data-volume' : 'data-rate')) === value ? 'true' : 'false');
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('.k-voicebtn'), function (b) {
+    b.addEventListener('click', function () {
+      if (b.hasAttribute('data-volume')) setVoice('volume', Number(b.getAttribute('data-volume')));
+      else setVoice('rate', Number(b.getAttribute('data-rate')));
+    });
+  });
+  function stopAudio() {
+    audio.pause();
+    if (voice.button) { voice.button.setAttribute('aria-pressed', 'false'); voice.button.lastChild.textContent = 'Nghe'; }
+    voice.button = null;
+  }
+  function play(url, button) {
+    var same = voice.button === button;
+    stopAudio();
+    if (same) return; /* a second press stops it */
+    voice.button = button;
+    voice.tries = 0;
+    button.setAttribute('aria-pressed', 'true');
+    button.lastChild.textContent = 'Dừng';
+    audio.src = url;
+    audio.volume = voice.volume;
+    audio.playbackRate = voice.rate;
+    audio.play().catch(function () { /* an error event follows; retried there */ });
+  }
+  audio.addEventListener('ratechange', function () { if (audio.playbackRate !== voice.rate) audio.playbackRate = voice.rate; });
+  audio.addEventListener('loadedmetadata', function () { audio.playbackRate = voice.rate; });
+  audio.addEventListener('ended', stopAudio);
+  audio.addEventListener('error', function () {
+    if (!voice.button) return;
+    if (voice.tries++ < 10) { /* 503 while the server is making it */
+      var b = voice.button;
+      setTimeout(function () { if (voice.button === b) { audio.load(); audio.play().catch(function () {}); } }, 600);
+    } else {
+      stopAudio();
+      toast('Chưa đọc được câu trả lời này. Bạn đọc trên màn hình giúp.');
+    }
+  });
+  function listenButton(url) {
+    var b = el('button', { type: 'button', class: 'k-btn k-listen', 'aria-pressed': 'false' }, [
+      svgIcon('M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z'),
+      el('span', null, 'Nghe')
+    ]);
+    b.setAttribute('aria-label', 'Nghe đọc câu trả lời này');
+    b.addEventListener('click', function () { play(url, b); });
+    return b;
+  }
+
+  /* Kiosk additions to a rendered reply: "Nghe", QR codes and print buttons. */
   function decorate(r, node) {
+    if (r && typeof r.audio === 'string' && AUDIO_RE.test(r.audio)) {
+      var first = node.querySelector('.mc-bubble');
+      var listen = listenButton(r.audio);
+      if (first) first.after(listen); else node.appendChild(listen);
+      $('k-voice').hidden = false;
+    }
     var card = node.querySelector('.mc-card');
     if (card && r.card && /^[a-z0-9-]+$/.test(r.card.id || '')) {
       card.appendChild(el('figure', { class: 'k-qr-fig' }, [
@@ -389,8 +501,12 @@
     var pid = /^[a-z0-9-]+$/.test(data.procedure || '') ? data.procedure : null;
     var url = pid ? location.origin + '/thu-tuc/' + pid : '';
     var img = pid ? qrImg(pid, 'k-print-qr') : null;
+    var counters = counterList().map(function (c) { return 'Quầy ' + c.number + ': ' + c.name; }).join('; ');
     area.appendChild(el('header', { class: 'kp-head' }, [
-      el('p', { class: 'kp-org' }, 'Trung tâm phục vụ hành chính công'),
+      el('p', { class: 'kp-org' }, officeName()),
+      commune && str(commune.address) ? el('p', { class: 'kp-addr' }, 'Địa chỉ: ' + commune.address) : null,
+      hoursText() ? el('p', { class: 'kp-hours' }, 'Giờ làm việc: ' + hoursText()) : null,
+      counters ? el('p', { class: 'kp-counters' }, 'Nộp tại ' + counters) : null,
       el('h1', { class: 'kp-title' }, 'Danh sách hồ sơ cần chuẩn bị'),
       el('p', { class: 'kp-when' }, 'In lúc ' + pad(now.getHours()) + ':' + pad(now.getMinutes()) + ', ngày ' +
         pad(now.getDate()) + '/' + pad(now.getMonth() + 1) + '/' + now.getFullYear())
@@ -408,7 +524,7 @@
     }
     area.appendChild(body);
     area.appendChild(el('p', { class: 'kp-foot' }, 'Thông tin để tham khảo, do trợ lý tự động lập theo câu trả lời của bạn. ' +
-      'Cán bộ tiếp nhận sẽ kiểm tra lại hồ sơ. Tổng đài Dịch vụ công: 1800 1096.'));
+      'Cán bộ tiếp nhận sẽ kiểm tra lại hồ sơ. Tổng đài Dịch vụ công: ' + (commune && str(commune.hotline) ? commune.hotline : '1800 1096') + '.'));
     document.body.classList.remove('k-print-a4', 'k-print-receipt');
     document.body.classList.add('k-printing', mode === 'receipt' ? 'k-print-receipt' : 'k-print-a4');
     $('k-page').textContent = mode === 'receipt'
@@ -438,6 +554,7 @@
   chat.on('welcome', function () {
     var sec = Number(chat.settings.kiosk_idle_seconds);
     if (sec > 0 && IDLE_OVERRIDE === null) idleSeconds = sec;
+    $('k-voice').hidden = chat.settings.kiosk_speech !== true;
   });
 
   $('k-form').addEventListener('submit', function (e) {
@@ -654,6 +771,10 @@
     renderKeys();
     setKeyboard(true);
     setTextSize('normal'); /* the next person starts with the usual size */
+    stopAudio();
+    audio.removeAttribute('src');
+    setVoice('volume', 1);
+    setVoice('rate', 1);
     currentDomain = null;
     $('h-chat').textContent = 'Trợ lý thủ tục';
     dirty = false;
@@ -693,7 +814,7 @@
   }, 1000);
 
   window.MotcuaKiosk = {
-    telex: telex, applyTone: applyTone, wipe: wipe, chat: chat,
+    telex: telex, applyTone: applyTone, wipe: wipe, chat: chat, audio: audio, printChecklist: printChecklist,
     get idleSeconds() { return idleSeconds; }
   };
 })();

@@ -24,7 +24,7 @@
 
 const char *const office_fields[] = {"display_name", "office_name", "address", "hours",
                                      "holidays",     "phone",       "hotline", "map_url",
-                                     "portal_url",   NULL};
+                                     "portal_url",   "counters",    NULL};
 
 enum kind { K_NONE, K_STR, K_FACT, K_HOLIDAYS };
 
@@ -193,6 +193,8 @@ static const char *type_problem(const char *k, const json_t *v)
     case K_NONE:
         return "is not an office field";
     case K_STR:
+        if (strcmp(k, "counters") == 0) /* the rest is kb_office_check()'s */
+            return json_is_array(v) ? NULL : "must be a list of counters";
         return json_is_string(v) ? NULL : "must be a string";
     case K_HOLIDAYS:
         return json_is_array(v) ? NULL : "must be a list of dates \"YYYY-MM-DD\"";

@@ -4,6 +4,7 @@
  * this worker's layer rebuilt before the answer, so the admin who saved sees
  * it at once; the other workers pick it up at their next poll. */
 #include "office.h"
+#include "popular.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -268,21 +269,36 @@ static int delete_field(struct gw *gw, struct lws *wsi, struct http_req *r,
     return after_write(gw, wsi, r, code);
 }
 
-/* GET /api/v1/commune: public, for the kiosk header and the widget title. */
+static const char *fact(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(o, key), "text"));
+}
+
+/* GET /api/v1/commune: public, for the kiosk's header, home screen and
+ * printouts, the widget title and the demo page: the commune's name and the
+ * office facts the bot says (so no page hard-codes hours the bot would
+ * contradict), its counters, and the most-asked procedures (popular.h). */
 static int get_commune(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
     const char *code;
     const json_t *o;
-    json_t *j;
+    json_t *j, *popular, *counters;
     char *text;
     int rc;
 
     office_poll(gw); /* one row read: the page shows the name saved a moment ago */
     code = gw->kb ? kb_default_locality(gw->kb, gw->cfg->locality_default) : "";
     o = code[0] ? kb_office(gw->kb, code) : NULL;
-    j = json_pack("{s:s?,s:s?,s:s?}", "code", code[0] ? code : NULL, "name",
-                  code[0] ? kb_commune_name(gw->kb, code) : NULL, "office_name",
-                  json_string_value(json_object_get(o, "office_name")));
+    counters = json_object_get(o, "counters");
+    counters = json_is_array(counters) ? json_incref((json_t *)(uintptr_t)counters) : json_array();
+    popular = popular_json(gw, &gw->popular);
+    j = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:b,s:s?,s:s?,s:o,s:o}", "code", code[0] ? code : NULL,
+                  "name", code[0] ? kb_commune_name(gw->kb, code) : NULL, "office_name",
+                  json_string_value(json_object_get(o, "office_name")), "address",
+                  fact(o, "address"), "hours", fact(o, "hours"), "hours_verify",
+                  json_is_true(json_object_get(json_object_get(o, "hours"), "verify")), "phone",
+                  fact(o, "phone"), "hotline", fact(o, "hotline"), "counters", counters, "popular",
+                  popular ? popular : json_array()); /* "o" steals both, even on failure */
     text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text)

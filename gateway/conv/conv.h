@@ -24,6 +24,9 @@
 #ifndef MOTCUA_GATEWAY_CONV_H
 #define MOTCUA_GATEWAY_CONV_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "mc_err.h"
 
 #define CONV_STATE_VERSION 2
@@ -49,6 +52,8 @@ struct conv_ctx {
     const struct mc_config *cfg;      /* borrowed; may be NULL (motcua ask): no default locality */
     const struct intent_index *index; /* borrowed; may be NULL: the rest of a message that
                                          named a place is then not understood again */
+    bool on_site; /* the citizen stands in the deployment's own centre (the kiosk): its office
+                     is "here" ("nộp tại quầy số 2"), never "go to the centre" */
 };
 
 /* One turn of the citizen: a typed text with its understanding, or a
@@ -65,6 +70,11 @@ struct conv_turn {
  * new (json_decref()), or -ENOMEM/-EIO/-EINVAL (neither u nor payload). */
 MC_MUST_CHECK int conv_handle(const struct conv_ctx *cx, struct json_t *state,
                               const struct conv_turn *turn, struct json_t **reply);
+
+/* The procedures offered after a greeting (the most asked, by the team's
+ * reckoning): writes up to max ids (static strings) to ids, returns how
+ * many. The kiosk's home screen starts from them before there are figures. */
+size_t conv_popular_ids(const char *ids[], size_t max);
 
 /* conv_handle() for callers that have no raw text (motcua ask): exactly one
  * of u and payload is set; place names are read from u's normalised text. */

@@ -31,6 +31,15 @@ static const struct {
     {"ket-hon", "Kết hôn"},
 };
 
+size_t conv_popular_ids(const char *ids[], size_t max)
+{
+    size_t k;
+
+    for (k = 0; k < max && k < sizeof(popular) / sizeof(popular[0]); k++)
+        ids[k] = popular[k].id;
+    return k;
+}
+
 /* Short titles of meta intents for clarification buttons. */
 static const struct {
     const char *id, *title;
@@ -50,6 +59,34 @@ static const char handoff_contact[] =
 static const char handoff_contact_generic[] =
     "Nếu cần gấp, bạn có thể đến Trung tâm phục vụ hành chính công của {commune} trong giờ hành "
     "chính, hoặc gọi tổng đài Cổng Dịch vụ công quốc gia {hotline}.";
+
+/* For a citizen standing in the centre (turn_is_here: the kiosk): the
+ * answers that would send them to it say it is here. {answer with office
+ * data, generic}, by meta id ("handoff": the contact above). */
+static const struct {
+    const char *id, *answer, *generic;
+} here_texts[] = {
+    {"noi-nop-ho-so",
+     "Bạn đang ở {office_name}: phần lớn thủ tục của người dân nộp ngay tại đây, ở quầy tiếp "
+     "nhận{counters}. Giờ làm việc: {hours}. Một số việc do tỉnh giải quyết (thành lập doanh "
+     "nghiệp, hộ chiếu, lý lịch tư pháp, trợ cấp thất nghiệp...) thì nộp ở cơ quan của {province} "
+     "hoặc cơ quan chuyên ngành; cán bộ ở quầy sẽ chỉ cho bạn. Cho tôi biết thủ tục bạn cần làm để "
+     "tôi chỉ đúng quầy.",
+     "Bạn đang ở trung tâm phục vụ hành chính công: phần lớn thủ tục của người dân nộp ngay tại "
+     "đây, ở quầy tiếp nhận. Một số việc do tỉnh giải quyết thì nộp ở cơ quan của tỉnh hoặc cơ "
+     "quan chuyên ngành; cán bộ ở quầy sẽ chỉ cho bạn. Cho tôi biết thủ tục bạn cần làm."},
+    {"gap-can-bo",
+     "Tôi là trợ lý tự động nên không chuyển máy được. Cán bộ của {office_name} làm việc ngay tại "
+     "đây: bạn hỏi ở quầy tiếp nhận{counters}, trong giờ làm việc ({hours}). Phản ánh, kiến nghị "
+     "về thủ tục: gọi {hotline}.",
+     "Tôi là trợ lý tự động nên không chuyển máy được. Cán bộ làm việc ngay tại đây: bạn hỏi ở "
+     "quầy tiếp nhận trong giờ hành chính. Phản ánh, kiến nghị về thủ tục: gọi {hotline}."},
+    {"handoff",
+     "Trong lúc chờ, bạn cũng có thể hỏi trực tiếp cán bộ ở quầy tiếp nhận ngay tại "
+     "đây{counters}, trong giờ làm việc ({hours}).",
+     "Trong lúc chờ, bạn cũng có thể hỏi trực tiếp cán bộ ở quầy tiếp nhận ngay tại đây, trong "
+     "giờ hành chính."},
+};
 
 static bool handoff_on(const struct turn *t)
 {
@@ -80,8 +117,14 @@ static int say_place_text(struct turn *t, const char *id, const char *answer, co
     struct conv_place_facts f;
     const json_t *office, *unit;
     bool def;
+    size_t k;
     int rc;
 
+    for (k = 0; k < sizeof(here_texts) / sizeof(here_texts[0]); k++)
+        if (strcmp(id, here_texts[k].id) == 0 && turn_is_here(t)) {
+            answer = here_texts[k].answer;
+            generic = here_texts[k].generic;
+        }
     unit = turn_place_unit(t, &def);
     office = turn_place_office(t);
     if (strcmp(id, "chao-hoi") == 0 && !def) {
@@ -146,14 +189,14 @@ static int say_officer(struct turn *t, const char *intro)
     if (intro)
         conv_out_text(&t->out, intro);
     if (handoff_on(t) && !intro) {
-        rc = say_place_text(t, "gap-can-bo", handoff_contact, handoff_contact_generic, &b);
+        rc = say_place_text(t, "handoff", handoff_contact, handoff_contact_generic, &b);
         conv_out_set(&t->out, "handoff", json_pack("{s:s}", "state", "pending"));
         conv_out_qr(&t->out, "Quay lại trợ lý", "handoff:cancel");
     } else if (handoff_on(t)) {
         conv_out_text(&t->out, "Bấm \"Gặp cán bộ\" để chuyển câu hỏi của bạn đến cán bộ xã/phường; "
                                "cán bộ sẽ trả lời ngay trong cuộc trò chuyện này.");
         conv_out_qr(&t->out, "Gặp cán bộ", "meta:gap-can-bo");
-        rc = say_place_text(t, "gap-can-bo", handoff_contact, handoff_contact_generic, &b);
+        rc = say_place_text(t, "handoff", handoff_contact, handoff_contact_generic, &b);
     } else {
         rc = say_meta_text(t, "gap-can-bo", &b);
     }

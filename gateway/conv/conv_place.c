@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -95,6 +96,52 @@ static int say_holidays(const json_t *list, struct mc_buf *b)
     return n ? mc_buf_puts(b, ")") : 0;
 }
 
+/* ": quầy số 1 — Hộ tịch, chứng thực; quầy số 2 — Đất đai" (checked at
+ * import or in the console: kb_office_check), or nothing. */
+static int say_counters(const json_t *list, struct mc_buf *b)
+{
+    const json_t *c;
+    size_t i;
+    int rc = mc_buf_puts(b, ""); /* "" rather than NULL when there are none */
+
+    json_array_foreach(list, i, c)
+    {
+        const char *no = json_string_value(json_object_get(c, "number"));
+        const char *name = json_string_value(json_object_get(c, "name"));
+
+        if (!no || !name)
+            continue;
+        rc = mc_buf_printf(b, "%squầy số %s — %s", b->len ? "; " : ": ", no, name);
+        if (rc)
+            return rc;
+    }
+    return rc;
+}
+
+const char *conv_place_counter(const json_t *office, const char *domain, char *out, size_t cap)
+{
+    const json_t *c, *d;
+    size_t i, k;
+
+    if (!domain)
+        return NULL;
+    json_array_foreach(json_object_get(office, "counters"), i, c)
+    {
+        json_array_foreach(json_object_get(c, "domains"), k, d)
+        {
+            int n;
+
+            if (!json_is_string(d) || strcmp(json_string_value(d), domain) != 0)
+                continue;
+            n = snprintf(out, cap, "quầy số %s (%s)",
+                         json_string_value(json_object_get(c, "number")),
+                         json_string_value(json_object_get(c, "name")));
+            return n > 0 && (size_t)n < cap ? out : NULL;
+        }
+    }
+    return NULL;
+}
+
 int conv_place_facts_init(struct conv_place_facts *f, const json_t *office, const json_t *unit)
 {
     const char *s;
@@ -104,6 +151,7 @@ int conv_place_facts_init(struct conv_place_facts *f, const json_t *office, cons
     mc_buf_init(&f->address, CONV_PLACE_FACT_MAX);
     mc_buf_init(&f->hours, CONV_PLACE_FACT_MAX);
     mc_buf_init(&f->phone, CONV_PLACE_FACT_MAX);
+    mc_buf_init(&f->counters, CONV_PLACE_FACT_MAX);
     f->commune = json_string_value(json_object_get(unit, "name"));
     if (!f->commune)
         f->commune = "xã/phường nơi bạn ở";
@@ -137,6 +185,8 @@ int conv_place_facts_init(struct conv_place_facts *f, const json_t *office, cons
     else if (!rc) /* never invent a number: the hotline answers until the centre's is known */
         rc = mc_buf_printf(&f->phone, "tổng đài %s (trung tâm chưa có số điện thoại đã xác minh)",
                            f->hotline);
+    if (!rc)
+        rc = say_counters(json_object_get(office, "counters"), &f->counters);
     return rc;
 }
 
@@ -145,6 +195,7 @@ void conv_place_facts_fini(struct conv_place_facts *f)
     mc_buf_fini(&f->address);
     mc_buf_fini(&f->hours);
     mc_buf_fini(&f->phone);
+    mc_buf_fini(&f->counters);
 }
 
 size_t conv_place_vars(const struct conv_place_facts *f, struct conv_text_var vars[CONV_PLACE_VARS])
@@ -157,6 +208,7 @@ size_t conv_place_vars(const struct conv_place_facts *f, struct conv_text_var va
     vars[5] = (struct conv_text_var){"portal_url", f->portal_url};
     vars[6] = (struct conv_text_var){"commune", f->commune};
     vars[7] = (struct conv_text_var){"province", f->province};
+    vars[8] = (struct conv_text_var){"counters", f->counters.data ? f->counters.data : ""};
     return CONV_PLACE_VARS;
 }
 
@@ -172,4 +224,16 @@ int conv_place_office_text(const struct conv_place_facts *f, struct mc_buf *b)
     if (!rc && f->map_url)
         rc = mc_buf_printf(b, "\n• Bản đồ: %s", f->map_url);
     return rc;
+}
+
+int conv_place_here_text(const struct conv_place_facts *f, const char *counter, struct mc_buf *b)
+{
+    if (!f->office_name)
+        return -ENOENT;
+    return mc_buf_printf(b,
+                         "Bạn đang ở %s: bạn nộp hồ sơ ngay tại đây, %s%s.\n• Giờ làm việc: "
+                         "%s\n• Điện thoại: %s",
+                         f->office_name, counter ? "tại " : "ở quầy tiếp nhận",
+                         counter ? counter : (f->counters.len ? f->counters.data : ""),
+                         f->hours.data ? f->hours.data : "", f->phone.data ? f->phone.data : "");
 }

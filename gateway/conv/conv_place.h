@@ -17,7 +17,7 @@
 #define CONV_PLACE_HOTLINE "1800 1096" /* Cổng Dịch vụ công quốc gia, free of charge */
 #define CONV_PLACE_PORTAL "https://dichvucong.gov.vn"
 #define CONV_PLACE_FACT_MAX 2048 /* bytes of one annotated office fact */
-#define CONV_PLACE_VARS 8        /* placeholders of the meta answers */
+#define CONV_PLACE_VARS 9        /* placeholders of the meta answers */
 #define CONV_PLACE_HOLIDAYS 5    /* coming holidays said with the hours */
 
 struct kb;
@@ -46,6 +46,8 @@ struct conv_place_facts {
     struct mc_buf hours; /* with "(giờ làm việc đang chờ xác minh)" when unconfirmed, and
                             the coming holidays (hours.holidays) */
     struct mc_buf phone; /* the number, or the hotline and why */
+    struct mc_buf counters; /* ": quầy số 1 — Hộ tịch; quầy số 2 — Đất đai" (office.counters),
+                               or "" */
 };
 
 /* Fills f from office (kb_office(), may be NULL) and unit
@@ -57,7 +59,7 @@ MC_MUST_CHECK int conv_place_facts_init(struct conv_place_facts *f, const struct
 void conv_place_facts_fini(struct conv_place_facts *f);
 
 /* The placeholders of data/meta answers ({office_name} {address} {hours}
- * {phone} {hotline} {portal_url} {commune} {province}) bound to f, for
+ * {phone} {hotline} {portal_url} {commune} {province} {counters}) bound to f, for
  * conv_text_fill(). Returns how many were written (CONV_PLACE_VARS). */
 size_t conv_place_vars(const struct conv_place_facts *f,
                        struct conv_text_var vars[CONV_PLACE_VARS]);
@@ -65,5 +67,18 @@ size_t conv_place_vars(const struct conv_place_facts *f,
 /* "Ở <commune>, bạn đến <office>:\n• Địa chỉ: …\n• Giờ làm việc: …\n•
  * Điện thoại: …[\n• Bản đồ: …]" (requires office data). */
 MC_MUST_CHECK int conv_place_office_text(const struct conv_place_facts *f, struct mc_buf *b);
+
+/* The same for a citizen standing in that office (conv_ctx.on_site): "Bạn
+ * đang ở <office>: bạn nộp hồ sơ ngay tại đây, <counter>.\n• Giờ làm
+ * việc: …\n• Điện thoại: …". counter is "quầy số 2 (Đất đai)" from
+ * conv_place_counter(), or NULL: "ở quầy tiếp nhận". */
+MC_MUST_CHECK int conv_place_here_text(const struct conv_place_facts *f, const char *counter,
+                                       struct mc_buf *b);
+
+/* "quầy số 2 (Đất đai, xây dựng)": the office's counter that takes domain
+ * (office.counters[].domains), written to out (cap bytes). Returns out, or
+ * NULL when no counter names the domain. */
+const char *conv_place_counter(const struct json_t *office, const char *domain, char *out,
+                               size_t cap);
 
 #endif

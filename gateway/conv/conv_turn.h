@@ -180,6 +180,12 @@ const json_t *turn_place_unit(struct turn *t, bool *is_default);
 /* The office of the place in use, borrowed from the kb, or NULL: never
  * another unit's. */
 const json_t *turn_place_office(struct turn *t);
+
+/* Whether the citizen stands in the office answers are about: the channel is
+ * on site (conv_ctx.on_site, the kiosk) and the place in use is the
+ * deployment's own commune (a citizen who named another commune is still
+ * sent to that one's centre). */
+bool turn_is_here(struct turn *t);
 /* A new {code,name,province} of unit, or NULL. */
 json_t *turn_locality_json(const json_t *unit);
 /* "Nộp ở đâu" about procedure g, with the citizen's office where it applies. */

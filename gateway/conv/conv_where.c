@@ -19,6 +19,7 @@
 #include "intent.h"
 #include "kb.h"
 #include "kb_local.h"
+#include "kb_office.h"
 #include "kb_units.h"
 #include "mc_buf.h"
 #include "places.h"
@@ -57,6 +58,24 @@ const json_t *turn_place_office(struct turn *t)
     return t->office;
 }
 
+bool turn_is_here(struct turn *t)
+{
+    const char *home, *code;
+    const json_t *unit;
+    bool def;
+
+    if (!t->cx->on_site)
+        return false;
+    unit = turn_place_unit(t, &def);
+    if (!unit)
+        return false;
+    if (def)
+        return true;
+    home = kb_default_locality(t->cx->kb, t->cx->cfg ? t->cx->cfg->locality_default : "");
+    code = turn_sget(unit, "code");
+    return home && code && strcmp(home, code) == 0;
+}
+
 json_t *turn_locality_json(const json_t *unit)
 {
     return json_pack("{s:s?,s:s?,s:s?}", "code", turn_sget(unit, "code"), "name",
@@ -66,16 +85,27 @@ json_t *turn_locality_json(const json_t *unit)
 /* ---- where to submit ---------------------------------------------------- */
 
 /* The office block, or an honest generic sentence, for a procedure handled
- * at the commune's public administrative service centre. */
-static int say_commune_office(struct turn *t, const json_t *unit, bool is_default)
+ * at the commune's public administrative service centre; for a citizen
+ * standing in it (turn_is_here), the counter of the procedure's domain. */
+static int say_commune_office(struct turn *t, const json_t *g, const json_t *unit, bool is_default)
 {
     struct conv_place_facts f;
     struct mc_buf b;
+    char counter[2 * KB_OFFICE_NAME_MAX];
+    bool here = turn_is_here(t);
     int rc;
 
     mc_buf_init(&b, CONV_TEXT_MAX);
     rc = conv_place_facts_init(&f, turn_place_office(t), unit);
-    if (!rc && f.office_name)
+    if (!rc && here && f.office_name)
+        rc = conv_place_here_text(&f,
+                                  conv_place_counter(turn_place_office(t), turn_sget(g, "domain"),
+                                                     counter, sizeof(counter)),
+                                  &b);
+    else if (!rc && here)
+        rc = mc_buf_puts(&b, "Bạn nộp hồ sơ ngay tại đây, ở quầy tiếp nhận của trung tâm; cán bộ "
+                             "ở quầy sẽ hướng dẫn bạn.");
+    else if (!rc && f.office_name)
         rc = conv_place_office_text(&f, &b);
     else if (!rc)
         rc = mc_buf_printf(&b,
@@ -83,7 +113,7 @@ static int say_commune_office(struct turn *t, const json_t *unit, bool is_defaul
                            "có địa chỉ và số điện thoại đã xác minh của trung tâm này; bạn hỏi "
                            "tại trụ sở UBND %s hoặc gọi tổng đài %s.",
                            f.commune, f.province, f.commune, f.commune, f.hotline);
-    if (!rc && is_default)
+    if (!rc && is_default && !here)
         rc = mc_buf_puts(&b, "\nNếu bạn ở xã/phường khác, hãy nhắn \"tôi ở phường/xã ...\".");
     if (!rc)
         conv_out_buf(&t->out, &b);
@@ -122,7 +152,7 @@ int turn_say_where(struct turn *t, const json_t *g)
     unit = turn_place_unit(t, &def);
     if (where_is_commune_centre(g)) {
         if (unit) {
-            rc = say_commune_office(t, unit, def);
+            rc = say_commune_office(t, g, unit, def);
             conv_out_set(&t->out, "locality", turn_locality_json(unit));
         } else {
             conv_out_text(&t->out, "Bạn ở xã/phường nào? Nhắn cho tôi, ví dụ \"tôi ở phường Hoàn "

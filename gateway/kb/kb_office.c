@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "kb_hours.h"
@@ -44,6 +45,64 @@ static int check_fact(const json_t *o, const char *key, kb_office_report report,
         n++;
     }
     return n;
+}
+
+static bool one_line_name(const json_t *x, size_t max)
+{
+    return json_is_string(x) && json_string_length(x) > 0 && json_string_length(x) <= max &&
+           !strpbrk(json_string_value(x), "<>\n\r\t");
+}
+
+static bool all_of(const char *s, const char *set)
+{
+    for (; *s; s++)
+        if (!strchr(set, *s))
+            return false;
+    return true;
+}
+
+/* The counters (quầy) the kiosk shows and answers name: "nộp tại quầy số 2". */
+static int check_counters(const json_t *x, kb_office_report report, void *ctx)
+{
+    const json_t *c, *d, *doms;
+    size_t i, k;
+
+    if (!json_is_array(x) || json_array_size(x) > KB_OFFICE_COUNTERS_MAX) {
+        report(ctx, "counters",
+               "must be an array of at most 20 {\"number\", \"name\", \"domains\"}");
+        return 1;
+    }
+    json_array_foreach(x, i, c)
+    {
+        const json_t *no = json_object_get(c, "number");
+
+        if (!json_is_object(c) || !json_is_string(no) || json_string_length(no) == 0 ||
+            json_string_length(no) > KB_OFFICE_COUNTER_NO_MAX ||
+            !all_of(json_string_value(no),
+                    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")) {
+            report(ctx, "counters", "each counter needs a \"number\" of 1 to 8 letters or digits");
+            return 1;
+        }
+        if (!one_line_name(json_object_get(c, "name"), KB_OFFICE_NAME_MAX)) {
+            report(ctx, "counters", "each counter needs a \"name\" of 1 to 128 bytes on one line");
+            return 1;
+        }
+        doms = json_object_get(c, "domains");
+        if (doms && (!json_is_array(doms) || json_array_size(doms) > KB_OFFICE_DOMAINS_MAX)) {
+            report(ctx, "counters", "\"domains\" must be an array of at most 16 domain ids");
+            return 1;
+        }
+        json_array_foreach(doms, k, d)
+        {
+            if (!json_is_string(d) || json_string_length(d) == 0 || json_string_length(d) > 32 ||
+                !all_of(json_string_value(d), "abcdefghijklmnopqrstuvwxyz-")) {
+                report(ctx, "counters",
+                       "a domain id is lowercase letters and '-' (ho-tich, dat-dai)");
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 int kb_office_check(const json_t *o, kb_office_report report, void *ctx)
@@ -88,5 +147,8 @@ int kb_office_check(const json_t *o, kb_office_report report, void *ctx)
         report(ctx, "display_name", "must be a name of 1 to 128 bytes on one line");
         n++;
     }
+    x = json_object_get(o, "counters");
+    if (x && !json_is_null(x))
+        n += check_counters(x, report, ctx);
     return n;
 }

@@ -7,8 +7,11 @@
 
 #include <stddef.h>
 
-#define KB_OFFICE_NAME_MAX 128 /* bytes of display_name: a commune's name in a header */
-#define KB_OFFICE_URL_MAX 512  /* bytes of portal_url and map_url */
+#define KB_OFFICE_NAME_MAX 128     /* bytes of display_name: a commune's name in a header */
+#define KB_OFFICE_URL_MAX 512      /* bytes of portal_url and map_url */
+#define KB_OFFICE_COUNTERS_MAX 20  /* counters (quầy) of one centre */
+#define KB_OFFICE_COUNTER_NO_MAX 8 /* bytes of a counter's number ("1", "2A") */
+#define KB_OFFICE_DOMAINS_MAX 16   /* domains one counter takes */
 
 struct json_t;
 
@@ -21,7 +24,10 @@ typedef void (*kb_office_report)(void *ctx, const char *field, const char *probl
  * hotline facts {"text": string|null, "verify": bool} (text null only with
  * verify true); hours.schedule and hours.holidays (kb_hours_parse);
  * portal_url and map_url (optional) https URLs; display_name (optional) a
- * name of 1..KB_OFFICE_NAME_MAX bytes. Returns how many problems it
+ * name of 1..KB_OFFICE_NAME_MAX bytes; counters (optional) an array of at
+ * most KB_OFFICE_COUNTERS_MAX {"number": 1..KB_OFFICE_COUNTER_NO_MAX bytes
+ * of letters and digits, "name": a name as display_name, "domains"?: up to
+ * KB_OFFICE_DOMAINS_MAX domain ids [a-z-]}. Returns how many problems it
  * reported (0: valid). Not checked here: the unit code against the units. */
 int kb_office_check(const struct json_t *o, kb_office_report report, void *ctx);
 

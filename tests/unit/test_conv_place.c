@@ -91,11 +91,59 @@ static void test_no_office(void **state)
     json_decref(unit);
 }
 
+/* The kiosk stands in the office (conv_ctx.on_site): its counters, and the
+ * office said as "here", never "go to". */
+static void test_counters_here(void **state)
+{
+    json_t *o = office(), *unit = json_pack("{s:s,s:s}", "name", "Phường Hoàn Kiếm", "province",
+                                            "Thành phố Hà Nội");
+    struct conv_text_var vars[CONV_PLACE_VARS];
+    struct conv_place_facts f;
+    struct mc_buf b;
+    char c[128];
+
+    (void)state;
+    assert_int_equal(
+        json_object_set_new(o, "counters",
+                            json_pack("[{s:s,s:s,s:[s,s]},{s:s,s:s}]", "number", "1", "name",
+                                      "Hộ tịch, chứng thực", "domains", "ho-tich", "chung-thuc",
+                                      "number", "2", "name", "Đất đai")),
+        0);
+    assert_string_equal(conv_place_counter(o, "chung-thuc", c, sizeof(c)),
+                        "quầy số 1 (Hộ tịch, chứng thực)");
+    assert_null(conv_place_counter(o, "dat-dai", c, sizeof(c))); /* counter 2 names no domain */
+    assert_null(conv_place_counter(o, NULL, c, sizeof(c)));
+    assert_null(conv_place_counter(o, "ho-tich", c, 8)); /* too small: nothing cut */
+    assert_int_equal(conv_place_facts_init(&f, o, unit), 0);
+    assert_string_equal(f.counters.data, ": quầy số 1 — Hộ tịch, chứng thực; quầy số 2 — Đất đai");
+    conv_place_vars(&f, vars);
+    mc_buf_init(&b, 4096);
+    assert_int_equal(conv_text_fill("ở quầy tiếp nhận{counters}.", vars, CONV_PLACE_VARS, &b), 0);
+    assert_string_equal(b.data,
+                        "ở quầy tiếp nhận: quầy số 1 — Hộ tịch, chứng thực; quầy số 2 — Đất đai.");
+    mc_buf_reset(&b);
+    assert_int_equal(conv_place_here_text(&f, "quầy số 1 (Hộ tịch, chứng thực)", &b), 0);
+    assert_non_null(strstr(b.data, "Bạn đang ở Trung tâm phục vụ hành chính công phường Hoàn "
+                                   "Kiếm: bạn nộp hồ sơ ngay tại đây, tại quầy số 1 (Hộ tịch, "
+                                   "chứng thực)."));
+    assert_null(strstr(b.data, "bạn đến"));
+    mc_buf_fini(&b);
+    conv_place_facts_fini(&f);
+    /* no counters: the word is empty, not "(null)" */
+    json_object_del(o, "counters");
+    assert_int_equal(conv_place_facts_init(&f, o, unit), 0);
+    assert_string_equal(f.counters.data, "");
+    conv_place_facts_fini(&f);
+    json_decref(o);
+    json_decref(unit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_office_facts),
         cmocka_unit_test(test_no_office),
+        cmocka_unit_test(test_counters_here),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
