@@ -72,7 +72,9 @@ serve() {
 import sys, urllib.request
 port, name = sys.argv[1], sys.argv[2]
 checks = [("/readyz", "application/json", '"status"'), ("/", "text/html", "widget.js"),
-          ("/widget.js", "javascript", "WebSocket"), ("/kiosk", "text/html", "kiosk"),
+          ("/widget.js", "javascript", "widget-net.js"), ("/widget-net.js", "javascript", "WebSocket"),
+          ("/widget-render.js", "javascript", "renderReply"), ("/widget-conv.js", "javascript", "Conversation"),
+          ("/kiosk", "text/html", "kiosk"),
           ("/thu-tuc/khai-sinh", "text/html", "khai sinh"),
           ("/api/v1/procedures", "application/json", '"khai-sinh"')]
 bad = 0
@@ -102,7 +104,9 @@ else
 fi
 missing=""
 for f in usr/bin/motcua usr/share/motcua/motcua.db usr/share/motcua/web/index.html \
-         usr/share/motcua/web/widget.js usr/share/motcua/web/kiosk.html etc/motcua/motcua.json \
+         usr/share/motcua/web/widget.js usr/share/motcua/web/widget-net.js \
+         usr/share/motcua/web/widget-render.js usr/share/motcua/web/widget-conv.js \
+         usr/share/motcua/web/kiosk.html etc/motcua/motcua.json \
          etc/motcua/motcua.env lib/systemd/system/motcua.service usr/lib/sysusers.d/motcua.conf \
          usr/share/doc/motcua/examples/nginx-motcua.conf usr/share/doc/motcua/operations.md; do
   [ -f "$inst/$f" ] || missing="$missing $f"

@@ -335,6 +335,7 @@
 
   var conv = new M.Conversation(chat, log, {
     telLinks: false, /* nothing to dial with: phone numbers are text */
+    links: false, /* no new tabs on a kiosk: URLs in answers are text */
     onRetry: function () { log.focus({ preventScroll: true }); },
     onAppend: function (node) {
       if (node.classList.contains('mc-bot') && node.offsetHeight > log.clientHeight * 0.6) {

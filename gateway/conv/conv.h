@@ -4,6 +4,8 @@
  *    "procedure": id|null,
  *    "card"?: {id,title,where,time,fee,online,url},
  *    "step"?: {n,total,text},
+ *    "steps"?: {procedure,title,items[{n,text}]},
+ *    "documents"?: {procedure,title,items[{id,name,kind,count,when|null}]},
  *    "checklist"?: {procedure,title,complete,url,items[],return_reasons[]},
  *    "question"?: {kind:"document"|"condition",doc,n,total},
  *    "locality"?: {code,name,province},

@@ -75,6 +75,7 @@ int turn_say_documents(struct turn *t, const json_t *g)
     const char *id = turn_sget(g, "id");
     int rc = turn_say_guide_text(t, g, conv_guide_documents);
 
+    conv_out_set(&t->out, "documents", conv_guide_document_block(g));
     turn_answered(t, 0, INTENT_ASPECT_DOCUMENTS);
     if (!turn_in_flow(t)) {
         conv_out_text(&t->out, "Chọn \"Kiểm tra hồ sơ\" để tôi cùng bạn rà từng giấy tờ.");

@@ -70,6 +70,8 @@ static int say_steps_all(struct turn *t, const json_t *g)
 {
     const char *id = turn_sget(g, "id");
     int rc = turn_say_guide_text(t, g, conv_guide_steps);
+
+    conv_out_set(&t->out, "steps", conv_guide_steps_block(g));
     /* stepping stays the flow, so "quay lại" or "bước 3" still mean steps */
     if (!turn_flow_is(t, "steps")) {
         turn_end_flow(t);

@@ -29,6 +29,17 @@ MC_MUST_CHECK int conv_guide_summary(const struct json_t *g, struct mc_buf *b);
  * online is a short sentence ("Nộp trực tuyến được"). New object or NULL. */
 struct json_t *conv_guide_card(const struct json_t *g);
 
+/* The reply contract's "documents" block (docs/api.md) for the widget:
+ * {procedure,title,items[{id,name,kind,count,when}]}, in the guide's order;
+ * "when" is the guide's condition (null: needed by everyone), so a screen
+ * can show the common papers first and fold the conditional ones. New
+ * object or NULL (out of memory). Implemented in conv_guide_list.c. */
+struct json_t *conv_guide_document_block(const struct json_t *g);
+
+/* The reply contract's "steps" block of the whole-steps answer:
+ * {procedure,title,items[{n,text}]}. New object or NULL. */
+struct json_t *conv_guide_steps_block(const struct json_t *g);
+
 /* The numbered document list, conditional ones marked with their "when". */
 MC_MUST_CHECK int conv_guide_documents(const struct json_t *g, struct mc_buf *b);
 

@@ -17,7 +17,7 @@ test('started from /tmp with the relative default web root: the pages are served
   // data.web_root "channels/web" is the default; /tmp has no channels/web
   const srv = await startServer({ cwd: os.tmpdir(), env: { MOTCUA_DATA_WEB_ROOT: 'channels/web' } });
   try {
-    for (const p of ['/', '/widget.js', '/kiosk']) {
+    for (const p of ['/', '/widget.js', '/widget-net.js', '/widget-render.js', '/widget-conv.js', '/kiosk']) {
       const r = await fetch(srv.url + p);
       assert.equal(r.status, 200, `GET ${p} from cwd ${os.tmpdir()}`);
       await r.arrayBuffer();

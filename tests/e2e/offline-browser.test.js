@@ -15,7 +15,9 @@ const { launch } = require('./lib/browser');
 const T = { timeout: 40000 };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const KIOSK_VIEW = { viewport: { width: 1280, height: 900 }, hasTouch: true };
-const WIDGET_JS = fs.readFileSync(path.join(ROOT, 'channels', 'web', 'widget.js'));
+// widget.js and the parts it loads (docs/widget.md, "Files"), as a browser cache would hold them
+const WIDGET_FILES = ['widget.js', 'widget-net.js', 'widget-render.js', 'widget-conv.js'];
+const WIDGET_JS = Object.fromEntries(WIDGET_FILES.map((f) => [f, fs.readFileSync(path.join(ROOT, 'channels', 'web', f))]));
 const HOURS = '7:30–17:00, thứ Hai đến thứ Sáu';
 
 let srv;
@@ -108,10 +110,12 @@ describe('widget: honest when offline', () => {
       const { page } = b;
       const port = await deadPort();
       const origin = `http://127.0.0.1:${port}`;
-      // the page and widget.js come from caches; widget.css stalls; /ws and the API are refused
+      // the page and the widget's scripts come from caches; widget.css stalls; /ws and the API are refused
       await page.route(origin + '/', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8',
         body: hostPage(`data-phone="0243 825 1234" data-hours="${HOURS}"`) }));
-      await page.route(origin + '/widget.js', (r) => r.fulfill({ contentType: 'text/javascript; charset=utf-8', body: WIDGET_JS }));
+      for (const f of WIDGET_FILES) {
+        await page.route(origin + '/' + f, (r) => r.fulfill({ contentType: 'text/javascript; charset=utf-8', body: WIDGET_JS[f] }));
+      }
       await page.route(/\/widget\.css/, () => { /* never answered */ });
       await page.goto(origin + '/', { waitUntil: 'domcontentloaded' }); // load waits for the stalled CSS
       const launcher = page.locator('.mc-launcher');

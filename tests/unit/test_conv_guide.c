@@ -270,13 +270,62 @@ static void test_kind_names(void **state)
     assert_string_equal(conv_guide_kind_name(NULL), "");
 }
 
+/* The structured twins a screen lays out: "when" null for a paper everyone
+ * needs (also when the guide's "when" is empty), the condition otherwise;
+ * every step numbered from 1 (docs/api.md, reply "documents" and "steps"). */
+static void test_document_and_steps_blocks(void **state)
+{
+    json_t *g = guide(), *d, *s, *items, *empty;
+
+    (void)state;
+    d = conv_guide_document_block(g);
+    assert_non_null(d);
+    assert_string_equal(json_string_value(json_object_get(d, "procedure")), "khai-sinh");
+    assert_string_equal(json_string_value(json_object_get(d, "title")), "Đăng ký khai sinh");
+    items = json_object_get(d, "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_true(json_is_null(json_object_get(json_array_get(items, 0), "when")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "when")),
+                        "nếu người đi nộp là người khác");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "id")),
+                        "uy-quyen");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "count")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "kind")),
+                        "original");
+    json_decref(d);
+
+    empty = json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "id", "x", "name", "X", "documents", "id", "a",
+                      "name", "A", "when", "");
+    assert_non_null(empty);
+    d = conv_guide_document_block(empty);
+    assert_non_null(d);
+    assert_true(
+        json_is_null(json_object_get(json_array_get(json_object_get(d, "items"), 0), "when")));
+    json_decref(d);
+    s = conv_guide_steps_block(empty); /* no steps: an empty list, not an error */
+    assert_non_null(s);
+    assert_int_equal(json_array_size(json_object_get(s, "items")), 0);
+    json_decref(s);
+    json_decref(empty);
+
+    s = conv_guide_steps_block(g);
+    assert_non_null(s);
+    items = json_object_get(s, "items");
+    assert_int_equal(json_array_size(items), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 2), "n")), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "text")),
+                        "Xin giấy chứng sinh.");
+    json_decref(s);
+    json_decref(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_and_card), cmocka_unit_test(test_documents_and_steps),
         cmocka_unit_test(test_aspects),          cmocka_unit_test(test_questions_and_checklist),
         cmocka_unit_test(test_kind_names),       cmocka_unit_test(test_faq),
-        cmocka_unit_test(test_document),
+        cmocka_unit_test(test_document),         cmocka_unit_test(test_document_and_steps_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
