@@ -194,7 +194,7 @@ deb: deps deb-deps
 	@ls $(DEB_DIR)/*.deb
 
 node-deps:
-	@cd tests && { [ -d node_modules/ws ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; }
+	@cd tests && { [ -d node_modules/ws ] && [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund --loglevel=error; }
 
 unit-bins: $(UNIT_BIN)
 
@@ -238,7 +238,7 @@ test: deps test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) tests/run-all.sh
 
-# The unit tests, then the gateway, webhook, conversation, reload, officer, report and admin e2e files against
+# The unit tests, then the gateway, webhook, conversation, reload, officer, report, admin and guide e2e files against
 # the ASan+UBSan server in $(ASAN_BUILD); both always run, and either failing
 # fails the target (an e2e server's sanitizer report fails its test file:
 # tests/e2e/lib/server.js checks every server's exit and stderr).
@@ -253,7 +253,8 @@ test-asan: deps test-deps
 	  MOTCUA_BIN=$(abspath $(ASAN_BUILD)/motcua) MOTCUA_DB=$(abspath $(ASAN_BUILD)/motcua.db) \
 	  timeout 1200 tests/node-test.sh --test-reporter=dot \
 	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js tests/e2e/reload.test.js \
-	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js tests/e2e/office.test.js tests/e2e/admin.test.js || rc=1; \
+	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js tests/e2e/office.test.js tests/e2e/admin.test.js \
+	    tests/e2e/guides.test.js || rc=1; \
 	exit $$rc
 
 # libFuzzer harnesses (fuzz/, docs/fuzzing.md), built with clang into $(FUZZ_BUILD) and run

@@ -60,7 +60,7 @@ static int put_string(struct jbuf *b, const char *s, size_t len)
     uint32_t cp;
     char esc[6];
 
-    if (put(b, "\"", 1))
+    if (put(b, "\"", sizeof "\"" - 1))
         return -ENOMEM;
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
@@ -126,7 +126,7 @@ static int put_string(struct jbuf *b, const char *s, size_t len)
     }
     if (i > from && put(b, s + from, i - from))
         return -ENOMEM;
-    return put(b, "\"", 1);
+    return put(b, "\"", sizeof "\"" - 1);
 }
 
 static int put_value(struct jbuf *b, const json_t *j, unsigned depth)

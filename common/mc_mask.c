@@ -168,7 +168,7 @@ int mc_mask_pii(const char *s, size_t len, struct mc_buf *out)
         if (rc || i == len)
             break;
         if (mark[i] == MASK_STAR)
-            rc = mc_buf_append(out, "*", 1);
+            rc = mc_buf_append(out, "*", sizeof "*" - 1);
         else if (mark[i] == MASK_NAME)
             rc = mc_buf_append(out, "***", sizeof "***" - 1);
         i++;

@@ -5,7 +5,7 @@
  * seeds use the digits '0'..'5', so they stay text files), the rest is the
  * request's part (fields one per line):
  *   0  a path: http_path_is_safe/_mime (static files), /thu-tuc pages
- *      (page_procedure), /api/v1/procedures/{id} (http_path_is_id + the
+ *      (page_procedure, page_search), /api/v1/procedures/{id} (http_path_is_id + the
  *      stored guide), /api/v1/officer/conversations/... (the path reader),
  *      the report's routes;
  *   1  from, to, format, timezone: report_check_query, report_tz_offset and
@@ -89,11 +89,16 @@ static void path(const char *p)
     char *html = NULL;
     int64_t id;
     const char *action;
+    unsigned status;
 
     if (http_path_is_safe(p) && (strstr(p, "..") || strstr(p, "/.") || p[0] != '/'))
         abort();
     (void)http_path_mime(p);
-    if (after(p, "/thu-tuc") && page_procedure(kb, p, &html) == 0)
+    if (after(p, "/thu-tuc") && page_procedure(kb, p, "https://motcua.example", &html) == 0)
+        check_text(html, strlen(html));
+    free(html);
+    html = NULL;
+    if (page_search(kb, NULL, p, strlen(p), &status, &html) == 0) /* the path as a query */
         check_text(html, strlen(html));
     free(html);
     if ((rest = after(p, "/api/v1/procedures/")) && http_path_is_id(rest)) {

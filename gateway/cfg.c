@@ -105,6 +105,9 @@ static const struct cfg_setting settings[] = {
      "db)"},
     {"session.max_age_days", CFG_UINT, S(session_max_age_days), 1, 3650, "30", false,
      "days a web/kiosk session token lasts from its creation (then a new conversation starts)"},
+    {"site.public_url", CFG_STR, S(site_public_url), 0, 0, "", false,
+     "the site's address as citizens reach it (e.g. https://motcua.xa-tanphu.gov.vn): the QR "
+     "codes of guide pages and the kiosk encode it; empty: the request's Host header"},
     {"report.timezone", CFG_STR, S(report_timezone), 0, 0, REPORT_TZ_DEFAULT, false,
      "the reports' days: Asia/Ho_Chi_Minh (+07:00), Asia/Bangkok, UTC, or +HH:MM"},
 };
@@ -231,14 +234,14 @@ out:
 /* listen.port -> MOTCUA_LISTEN_PORT; false if it does not fit. */
 static bool env_name(const char *key, char *out, size_t cap)
 {
-    size_t klen = strlen(key), j;
+    size_t klen = strlen(key), j, pre = sizeof "MOTCUA_" - 1;
 
-    if (klen + 8 > cap)
+    if (klen + pre + 1 > cap)
         return false;
-    memcpy(out, "MOTCUA_", 7);
+    memcpy(out, "MOTCUA_", pre);
     for (j = 0; j < klen; j++)
-        out[7 + j] = key[j] == '.' ? '_' : (char)toupper((unsigned char)key[j]);
-    out[7 + klen] = '\0';
+        out[pre + j] = key[j] == '.' ? '_' : (char)toupper((unsigned char)key[j]);
+    out[pre + klen] = '\0';
     return true;
 }
 
@@ -277,7 +280,7 @@ static int load_env(struct mc_config *cfg, char *const *envp, struct mc_err *err
         const struct cfg_setting *s;
         bool known_section;
 
-        if (!eq || strncmp(e, "MOTCUA_", 7) != 0)
+        if (!eq || strncmp(e, "MOTCUA_", sizeof "MOTCUA_" - 1) != 0)
             continue;
         s = find_env_setting(e, (size_t)(eq - e), &known_section);
         snprintf(origin, sizeof(origin), "environment %.*s", (int)(eq - e > 60 ? 60 : eq - e), e);
@@ -293,6 +296,33 @@ static int load_env(struct mc_config *cfg, char *const *envp, struct mc_err *err
         if (set_text(cfg, s, eq + 1, origin, err))
             return -EINVAL;
     }
+    return 0;
+}
+
+/* site.public_url: empty, or http(s)://host[:port][/path] of URL-safe
+ * characters (it is put into QR codes and pages), short enough that a
+ * guide's path still fits a QR (QR_TEXT_MAX). A trailing '/' is dropped. */
+static int check_public_url(char *u)
+{
+    size_t n = strlen(u), i, start;
+
+    if (!n)
+        return 0;
+    while (n > 0 && u[n - 1] == '/')
+        u[--n] = '\0';
+    if (n > CFG_PUBLIC_URL_MAX)
+        return -EINVAL;
+    if (strncmp(u, "https://", sizeof "https://" - 1) == 0)
+        start = sizeof "https://" - 1;
+    else if (strncmp(u, "http://", sizeof "http://" - 1) == 0)
+        start = sizeof "http://" - 1;
+    else
+        return -EINVAL;
+    if (!u[start] || u[start] == '/' || u[start] == ':')
+        return -EINVAL;
+    for (i = start; i < n; i++)
+        if (!isalnum((unsigned char)u[i]) && !strchr("-._~:/[]%", u[i]))
+            return -EINVAL;
     return 0;
 }
 
@@ -327,6 +357,13 @@ int cfg_load(struct mc_config *cfg, const char *path, char *const *envp, struct 
         return -EINVAL;
     }
     proxy_list_free(proxies); /* checked here; gw_new() keeps its own */
+    if (check_public_url(cfg->site_public_url)) {
+        mc_err_set(err,
+                   "%s: site.public_url: expected http(s)://host[:port][/path], at most %d "
+                   "bytes, no query",
+                   path ? path : "config", CFG_PUBLIC_URL_MAX);
+        return -EINVAL;
+    }
     if (cfg->listen_host[0] == '\0') {
         mc_err_set(err, "%s: listen.host: must not be empty", path ? path : "config");
         return -EINVAL;

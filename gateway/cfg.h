@@ -13,6 +13,8 @@
 
 #define CFG_STR_MAX 512    /* bytes; paths, URLs, tokens and secrets */
 #define CFG_WORKERS_MAX 64 /* listen.workers: processes sharing the port */
+/* bytes of site.public_url: with a guide's path it must fit a QR (QR_TEXT_MAX) */
+#define CFG_PUBLIC_URL_MAX 200
 
 struct mc_config {
     char listen_host[CFG_STR_MAX];
@@ -52,9 +54,10 @@ struct mc_config {
     unsigned shutdown_grace_ms;      /* SIGTERM: time to finish writes before exit */
     unsigned officer_session_hours;  /* an officer's login lasts this long */
     unsigned handoff_enabled; /* 1: "gặp cán bộ" puts the citizen in the officers' queue */
-    unsigned privacy_retention_days;  /* personal records older than this are purged */
-    char privacy_id_key[CFG_STR_MAX]; /* HMAC key of platform user ids; "": from the state db */
-    unsigned session_max_age_days;    /* a session token is not resumed after this */
+    unsigned privacy_retention_days;   /* personal records older than this are purged */
+    char privacy_id_key[CFG_STR_MAX];  /* HMAC key of platform user ids; "": from the state db */
+    unsigned session_max_age_days;     /* a session token is not resumed after this */
+    char site_public_url[CFG_STR_MAX]; /* "https://host[/prefix]", no trailing '/'; "": Host */
 };
 
 /* Fills cfg with the defaults, then the JSON file at path (NULL: none), then

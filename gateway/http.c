@@ -1,5 +1,8 @@
-/* gateway/http.c - see http.h. Every error is JSON {"error": code,
- * "message": text} with the matching status, never an HTML page. */
+/* gateway/http.c - see http.h. Every error of the API is JSON {"error":
+ * code, "message": text} with the matching status; the pages people open
+ * in a browser (the guides, page_http.h; the report page) answer theirs in
+ * HTML. Every body's length is counted (strlen, a buffer's length, or
+ * HTTP_LIT for a literal), never typed. */
 #include "http.h"
 
 #include <errno.h>
@@ -12,7 +15,7 @@
 #include "gw.h"
 #include "http_path.h"
 #include "conn.h"
-#include "page.h"
+#include "page_http.h"
 #include "paths.h"
 #include "qr.h"
 #include "reload.h"
@@ -38,12 +41,6 @@
 /* A string literal and its length in bytes, counted by the compiler; the
  * "" concatenation makes anything but a literal a compile error. */
 #define HTTP_LIT(s) ("" s), (sizeof("" s) - 1)
-
-/* The page for /thu-tuc/<unknown id>: a whole, valid UTF-8 document. */
-#define HTTP_PAGE_404                                                                              \
-    "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"                            \
-    "<title>Không có thủ tục này</title></head><body><p>Không có thủ tục này. "      \
-    "<a href=\"/thu-tuc\">Danh sách thủ tục</a></p></body></html>\n"
 
 /* s after prefix, or NULL when s does not start with prefix. */
 static const char *after_prefix(const char *s, const char *prefix)
@@ -298,11 +295,12 @@ static int api_localities(struct gw *gw, struct lws *wsi, struct http_req *r)
 }
 
 /* GET /api/v1/qr?path=/thu-tuc/khai-sinh: an SVG QR code of that page on
- * this server, as the citizen's phone will reach it (Host, and
- * X-Forwarded-Proto behind a TLS proxy). Only our own paths are encoded. */
+ * this server, as the citizen's phone will reach it (page_http_base_url:
+ * site.public_url, else Host and X-Forwarded-Proto). Only our own paths are
+ * encoded. */
 static int api_qr(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
-    char pbuf[256], host[128], proto[16], url[QR_TEXT_MAX + 1];
+    char pbuf[256], base[QR_TEXT_MAX + 1], url[QR_TEXT_MAX + 1];
     const char *path;
     struct mc_buf svg;
     size_t i;
@@ -315,16 +313,10 @@ static int api_qr(struct gw *gw, struct lws *wsi, struct http_req *r)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.?=&",
                     path[i]))
             return respond_error(gw, wsi, r, 400, "bad_path", "path has characters we never use.");
-    if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
-        snprintf(host, sizeof(host), "%.100s:%d", gw->cfg->listen_host, gw->port);
-    for (i = 0; host[i]; i++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:[]", host[i]))
-            return respond_error(gw, wsi, r, 400, "bad_host", "Host header is not a host name.");
-    if (lws_hdr_custom_copy(wsi, proto, sizeof(proto),
-                            "x-forwarded-proto:", (int)sizeof "x-forwarded-proto:" - 1) <= 0 ||
-        strcmp(proto, "https") != 0)
-        snprintf(proto, sizeof(proto), "http");
-    if (snprintf(url, sizeof(url), "%s://%s%s", proto, host, path) >= (int)sizeof(url))
+    rc = page_http_base_url(gw, wsi, base, sizeof(base));
+    if (rc == -EINVAL)
+        return respond_error(gw, wsi, r, 400, "bad_host", "Host header is not a host name.");
+    if (rc || snprintf(url, sizeof(url), "%s%s", base, path) >= (int)sizeof(url))
         return respond_error(gw, wsi, r, 400, "bad_path", "path is too long.");
     mc_buf_init(&svg, 256 * 1024);
     rc = qr_svg(url, &svg);
@@ -481,19 +473,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return respond_error(gw, wsi, r, 404, "not_found", "No such API endpoint.");
     if (speech_http_is_route(p))
         return speech_http_route(gw, wsi, r);
-    if (after_prefix(p, "/thu-tuc") && get) {
-        char *html = NULL;
-        int rc = gw->kb ? page_procedure(gw->kb, p, &html) : -EIO;
-
-        if (rc == -ENOENT)
-            return respond(gw, wsi, r, 404, "text/html; charset=utf-8", HTTP_LIT(HTTP_PAGE_404),
-                           NULL);
-        if (rc)
-            return respond_error(gw, wsi, r, 503, "internal", "The knowledge base failed.");
-        rc = respond(gw, wsi, r, 200, "text/html; charset=utf-8", html, strlen(html), NULL);
-        free(html);
-        return rc;
-    }
+    if (page_http_is_route(p) && get) /* the guides, their search and 404 (page_http.h) */
+        return page_http_route(gw, wsi, r);
     if (strcmp(p, "/webhooks/messenger") == 0)
         return webhook(gw, wsi, r, true);
     if (strcmp(p, "/webhooks/zalo") == 0)

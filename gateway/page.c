@@ -1,15 +1,19 @@
-/* gateway/page.c - see page.h. */
+/* gateway/page.c - see page.h: the frame, the index and one guide. The
+ * search page is page_search.c, the office block and the QR page_office.c. */
 #include "page.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kb.h"
 #include "kb_local.h"
 #include "mc_buf.h"
+#include "page_int.h"
+#include "qr.h"
 
 static const struct {
     const char *id, *name;
@@ -69,9 +73,9 @@ static const char *domain_name(const char *id)
 /* The page's head, with the commune's name above the content when the
  * deployment has one (locality.default or the office set up in the console),
  * so a printout says whose guide it is. */
-static int head(struct mc_buf *b, const struct kb *kb, const char *title)
+int page_head(struct mc_buf *b, const struct kb *kb, const char *title)
 {
-    const char *commune = kb_commune_name(kb, kb_default_locality(kb, ""));
+    const char *commune = kb ? kb_commune_name(kb, kb_default_locality(kb, "")) : NULL;
     int rc =
         mc_buf_puts(b, "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -88,9 +92,24 @@ static int head(struct mc_buf *b, const struct kb *kb, const char *title)
     return rc;
 }
 
-static int tail(struct mc_buf *b)
+int page_tail(struct mc_buf *b)
 {
     return mc_buf_puts(b, "</main></body></html>\n");
+}
+
+int page_search_form(struct mc_buf *b, const char *value)
+{
+    int rc = mc_buf_printf(b,
+                           "<form class=\"search noprint\" role=\"search\" action=\"/thu-tuc\" "
+                           "method=\"get\"><label for=\"q\">Tìm thủ tục</label>"
+                           "<span class=\"search-row\"><input id=\"q\" name=\"q\" type=\"search\" "
+                           "maxlength=\"%d\" autocomplete=\"off\" "
+                           "placeholder=\"Ví dụ: đăng ký khai sinh\" value=\"",
+                           PAGE_SEARCH_CHARS);
+
+    rc |= mc_buf_put_html(b, value ? value : "");
+    rc |= mc_buf_puts(b, "\"><button type=\"submit\">Tìm</button></span></form>");
+    return rc;
 }
 
 static const char *js(const json_t *o, const char *k)
@@ -101,7 +120,7 @@ static const char *js(const json_t *o, const char *k)
 }
 
 /* A field an official has not confirmed yet says so where it is read. */
-static int verify_mark(struct mc_buf *b, const json_t *x)
+int page_verify_mark(struct mc_buf *b, const json_t *x)
 {
     if (!json_is_true(json_object_get(x, "verify")))
         return 0;
@@ -124,7 +143,7 @@ static int section_list(struct mc_buf *b, const char *title, json_t *arr, const 
     {
         rc |= mc_buf_puts(b, "<li>");
         rc |= mc_buf_put_html(b, key ? js(x, key) : json_string_value(x));
-        rc |= verify_mark(b, x);
+        rc |= page_verify_mark(b, x);
         rc |= mc_buf_puts(b, "</li>");
     }
     rc |= mc_buf_puts(b, ordered ? "</ol>" : "</ul>");
@@ -158,13 +177,14 @@ static int local_note(struct mc_buf *b, const struct kb *kb, const json_t *g, co
     return rc;
 }
 
-static int render_guide(struct mc_buf *b, const struct kb *kb, const json_t *g)
+static int render_guide(struct mc_buf *b, const struct kb *kb, const json_t *g, const char *url)
 {
     json_t *docs = json_object_get(g, "documents"), *d, *faq = json_object_get(g, "faq"), *x;
     size_t i;
     int rc = 0;
 
-    rc |= head(b, kb, js(g, "name"));
+    rc |= page_head(b, kb, js(g, "name"));
+    rc |= page_search_form(b, NULL);
     rc |= mc_buf_puts(b, "<p class=\"crumb\"><a href=\"/thu-tuc\">Thủ tục</a> › ");
     rc |= mc_buf_put_html(b, domain_name(js(g, "domain")));
     rc |= mc_buf_puts(b, "</p><h1>");
@@ -184,6 +204,7 @@ static int render_guide(struct mc_buf *b, const struct kb *kb, const json_t *g)
     rc |= mc_buf_puts(b, "</dd><dt>Nộp trực tuyến</dt><dd>");
     rc |= mc_buf_put_html(b, js(json_object_get(g, "online"), "text"));
     rc |= mc_buf_puts(b, "</dd></dl>");
+    rc |= page_office_block(b, kb);
     rc |= section_list(b, "Các bước thực hiện", json_object_get(g, "steps"), "text", true);
     rc |= mc_buf_puts(b, "<h2>Giấy tờ cần chuẩn bị</h2><ul class=\"docs\">");
     json_array_foreach(docs, i, d)
@@ -212,7 +233,7 @@ static int render_guide(struct mc_buf *b, const struct kb *kb, const json_t *g)
                 rc |= mc_buf_puts(b, ")");
             }
         }
-        rc |= verify_mark(b, d);
+        rc |= page_verify_mark(b, d);
         rc |= mc_buf_puts(b, "</li>");
     }
     rc |= mc_buf_puts(b, "</ul>");
@@ -226,7 +247,7 @@ static int render_guide(struct mc_buf *b, const struct kb *kb, const json_t *g)
             rc |= mc_buf_put_html(b, js(x, "q"));
             rc |= mc_buf_puts(b, "</dt><dd>");
             rc |= mc_buf_put_html(b, js(x, "a"));
-            rc |= verify_mark(b, x);
+            rc |= page_verify_mark(b, x);
             rc |= mc_buf_puts(b, "</dd>");
         }
         rc |= mc_buf_puts(b, "</dl>");
@@ -249,10 +270,12 @@ static int render_guide(struct mc_buf *b, const struct kb *kb, const json_t *g)
     if (json_array_size(json_object_get(g, "verify")))
         rc |= mc_buf_puts(b, ". Một số thông tin đang chờ cán bộ xác minh; hãy hỏi lại nơi nộp "
                              "hồ sơ trước khi đi.");
-    rc |=
-        mc_buf_puts(b, "</p><p class=\"noprint\"><button onclick=\"print()\">In trang này</button>"
-                       "</p>");
-    rc |= tail(b);
+    rc |= mc_buf_puts(b, "</p>");
+    if (url)
+        rc |= page_qr(b, url);
+    rc |= mc_buf_puts(b, "<p class=\"noprint\"><button onclick=\"print()\">In trang này</button>"
+                         "</p>");
+    rc |= page_tail(b);
     return rc ? -E2BIG : 0;
 }
 
@@ -262,8 +285,9 @@ static int render_index(struct mc_buf *b, const struct kb *kb, const json_t *lis
     size_t i, k;
     int rc = 0;
 
-    rc |= head(b, kb, "Thủ tục hành chính");
+    rc |= page_head(b, kb, "Thủ tục hành chính");
     rc |= mc_buf_puts(b, "<h1>Thủ tục hành chính thường gặp</h1>");
+    rc |= page_search_form(b, NULL);
     for (k = 0; k < sizeof(domains) / sizeof(domains[0]); k++) {
         bool any = false;
 
@@ -299,15 +323,16 @@ static int render_index(struct mc_buf *b, const struct kb *kb, const json_t *lis
     }
     if (k)
         rc |= mc_buf_puts(b, "</ul>");
-    rc |= tail(b);
+    rc |= page_tail(b);
     return rc ? -E2BIG : 0;
 }
 
-int page_procedure(const struct kb *kb, const char *path, char **html)
+int page_procedure(const struct kb *kb, const char *path, const char *base_url, char **html)
 {
     struct mc_buf b;
     const json_t *j; /* borrowed from the kb snapshot */
     const char *id;
+    char url[QR_TEXT_MAX + 1]; /* the longest text a QR takes */
     int rc;
 
     if (strcmp(path, "/thu-tuc") == 0 || strcmp(path, "/thu-tuc/") == 0) {
@@ -323,11 +348,34 @@ int page_procedure(const struct kb *kb, const char *path, char **html)
     } else {
         return -ENOENT;
     }
+    /* a base too long for a URL of ours makes no QR rather than a wrong one */
+    if (!base_url || !base_url[0] ||
+        snprintf(url, sizeof(url), "%s%s", base_url, path) >= (int)sizeof(url))
+        url[0] = '\0';
     mc_buf_init(&b, PAGE_MAX);
-    rc = id ? render_guide(&b, kb, j) : render_index(&b, kb, j);
+    rc = id ? render_guide(&b, kb, j, url[0] ? url : NULL) : render_index(&b, kb, j);
     if (rc) {
         mc_buf_fini(&b);
         return rc;
+    }
+    *html = mc_buf_steal(&b);
+    return *html ? 0 : -ENOMEM;
+}
+
+int page_not_found(const struct kb *kb, char **html)
+{
+    struct mc_buf b;
+    int rc = 0;
+
+    mc_buf_init(&b, PAGE_MAX);
+    rc |= page_head(&b, kb, "Không có thủ tục này");
+    rc |= mc_buf_puts(&b, "<h1>Không tìm thấy trang này</h1><p>Không có thủ tục này. "
+                          "<a href=\"/thu-tuc\">Danh sách thủ tục</a></p>");
+    rc |= page_search_form(&b, NULL);
+    rc |= page_tail(&b);
+    if (rc) {
+        mc_buf_fini(&b);
+        return -ENOMEM;
     }
     *html = mc_buf_steal(&b);
     return *html ? 0 : -ENOMEM;

@@ -63,7 +63,7 @@ static json_t *answer_json(const char *reply_text)
         t = json_string_value(json_object_get(m, "text"));
         if (!t || !t[0])
             continue;
-        if (text.len && (rc = mc_buf_append(&text, "\n", 1)))
+        if (text.len && (rc = mc_buf_append(&text, "\n", sizeof "\n" - 1)))
             break;
         n = mc_utf8_floor(t, strlen(t), gather - text.len);
         if ((rc = mc_buf_append(&text, t, n)) || text.len >= gather - 1)

@@ -107,9 +107,9 @@ static int on_list(void *ctx, const struct store_phrase *p)
 
     if (c->tsv) /* label<TAB>phrase, as data/intents/ files (a phrase has no tab nor line end) */
         return mc_buf_append(c->tsv, p->label, strlen(p->label)) ||
-                       mc_buf_append(c->tsv, "\t", 1) ||
+                       mc_buf_append(c->tsv, "\t", sizeof "\t" - 1) ||
                        mc_buf_append(c->tsv, p->text, strlen(p->text)) ||
-                       mc_buf_append(c->tsv, "\n", 1)
+                       mc_buf_append(c->tsv, "\n", sizeof "\n" - 1)
                    ? -ENOMEM
                    : 0;
     return json_array_append_new(c->arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id",

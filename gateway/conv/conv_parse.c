@@ -474,7 +474,7 @@ bool conv_parse_locality(const char *folded, size_t *start, size_t *len, bool *s
             continue; /* "nộp ở phường được không": the ward in general, no name */
         /* the name must come before any clause boundary */
         end = t[i + words - 1].p + t[i + words - 1].len;
-        if (strncmp(end, " ,", 2) == 0)
+        if (strncmp(end, " ,", sizeof " ," - 1) == 0)
             continue;
         *start = (size_t)(t[i].p - folded);
         end = strstr(t[i].p, " ,");

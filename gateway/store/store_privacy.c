@@ -50,8 +50,8 @@ void store_privacy_user_key(struct store *st, const char *channel, const char *u
         snprintf(out, cap, "h:"); /* never the clear id; matches nothing stored */
         return;
     }
-    memcpy(out, "h:", 2);
-    to_hex(mac, n, out + 2);
+    memcpy(out, "h:", sizeof "h:" - 1);
+    to_hex(mac, n, out + sizeof "h:" - 1);
 }
 
 /* Runs sql with ?1..?ni bound to ints and the next ones to texts; adds the

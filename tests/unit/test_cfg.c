@@ -130,6 +130,39 @@ static void test_string_too_long(void **state)
     expect_error(file, NULL, "admin.token: longer than");
 }
 
+/* site.public_url goes into QR codes and pages: only an http(s) address of
+ * URL-safe characters, its trailing '/' dropped so a path can follow. */
+static void test_public_url(void **state)
+{
+    char *ok1[] = {"MOTCUA_SITE_PUBLIC_URL=https://motcua.xa-tanphu.gov.vn/", NULL};
+    char *ok2[] = {"MOTCUA_SITE_PUBLIC_URL=http://10.0.0.5:8080/motcua", NULL};
+    char *bad[][2] = {{"MOTCUA_SITE_PUBLIC_URL=ftp://x.example", NULL},
+                      {"MOTCUA_SITE_PUBLIC_URL=https://", NULL},
+                      {"MOTCUA_SITE_PUBLIC_URL=https://x.example/a b", NULL},
+                      {"MOTCUA_SITE_PUBLIC_URL=https://x.example/\"><script>", NULL},
+                      {"MOTCUA_SITE_PUBLIC_URL=https://x.example/?q=1", NULL},
+                      {"MOTCUA_SITE_PUBLIC_URL=motcua.example", NULL}};
+    char long_url[CFG_PUBLIC_URL_MAX + 32], env_long[CFG_PUBLIC_URL_MAX + 64];
+    char *envl[] = {env_long, NULL};
+    struct mc_config c;
+    struct mc_err e = {{0}};
+    size_t i;
+
+    (void)state;
+    assert_int_equal(cfg_load(&c, NULL, NULL, &e), 0);
+    assert_string_equal(c.site_public_url, ""); /* default: from the request's Host */
+    assert_int_equal(cfg_load(&c, NULL, ok1, &e), 0);
+    assert_string_equal(c.site_public_url, "https://motcua.xa-tanphu.gov.vn");
+    assert_int_equal(cfg_load(&c, NULL, ok2, &e), 0);
+    assert_string_equal(c.site_public_url, "http://10.0.0.5:8080/motcua");
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_error(NULL, bad[i], "site.public_url");
+    memset(long_url, 'a', sizeof(long_url) - 1);
+    long_url[sizeof(long_url) - 1] = '\0';
+    snprintf(env_long, sizeof(env_long), "MOTCUA_SITE_PUBLIC_URL=https://%s", long_url);
+    expect_error(NULL, envl, "site.public_url");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_key),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_string_too_long),
+        cmocka_unit_test(test_public_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

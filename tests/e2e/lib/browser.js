@@ -11,7 +11,8 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
   '--disable-dev-shm-usage', '--font-render-hinting=none'];
 
-// Resolves {context, page, dir, close()}. opts: viewport, isMobile, hasTouch, deviceScaleFactor.
+// Resolves {context, page, dir, close()}. opts: viewport, isMobile, hasTouch, deviceScaleFactor,
+// javaScriptEnabled (false: the page as a browser without JavaScript sees it).
 async function launch(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
@@ -23,6 +24,7 @@ async function launch(opts = {}) {
     hasTouch: !!opts.hasTouch,
     deviceScaleFactor: opts.deviceScaleFactor || 1,
     locale: 'vi-VN',
+    javaScriptEnabled: opts.javaScriptEnabled !== false,
     timeout: 20000,
   });
   context.setDefaultTimeout(opts.timeout || 8000);
