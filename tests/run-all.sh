@@ -38,8 +38,8 @@ out=$(tests/run-unit.sh "$BUILD/tests" 2>&1); rc=$?; echo "$out"
 counts "$out" unit $rc
 
 # 1b. personal-data masking (docs/privacy.md): recall for phone and ID numbers
-#     >= 0.98 and no ordinary question changed on tests/privacy/pii.tsv; the
-#     held-out set's figure (tests/privacy/pii-holdout.tsv) is printed, not gated
+#     >= 0.98 and no ordinary question changed on tests/privacy/pii.tsv and pii-c.tsv;
+#     the held-out sets' figures (tests/privacy/pii-holdout*.tsv) are printed, not gated
 if [ ! -x "$BUILD/tests/test_mask" ]; then
   fail "privacy masking gate: $BUILD/tests/test_mask missing"
 else

@@ -65,6 +65,19 @@ test('turn records are masked: glued numbers, addresses and names never reach th
   await c.close();
 });
 
+test('turn records are masked: spoken numbers, accounts, passports, disguised e-mails, villages', async () => {
+  const c = await Client.connect(srv.wsUrl);
+  await c.hello();
+  await c.say('so cua bac la khong chin mot hai ba bon nam sau bay tam, stk 1903 5678 9012 techcombank');
+  await c.say('hộ chiếu C1234567, mail nguyenvana at gmail dot com, em ở thôn 7 xã Tân Lập');
+  await c.say('lệ phí 50.000 đồng theo Nghị định 123/2015/NĐ-CP, mã 1.001193, hotline 1900 1234');
+  const rows = sql("SELECT text FROM turn WHERE role = 'user'");
+  for (const clear of ['khong chin mot hai', '1903 5678', 'C1234567', 'nguyenvana', 'thôn 7'])
+    assert.ok(!rows.includes(clear), `${clear} in ${rows}`);
+  assert.ok(rows.includes('lệ phí 50.000 đồng theo Nghị định 123/2015/NĐ-CP, mã 1.001193, hotline 1900 1234'), rows);
+  await c.close();
+});
+
 test('WebSocket forget: every row of the session is deleted, "forgotten" comes before the close', async () => {
   const marker = 'dauvet' + crypto.randomBytes(4).toString('hex');
   const otherMarker = 'khac' + crypto.randomBytes(4).toString('hex');

@@ -40,7 +40,9 @@ def rows_tuned():
             ("hem 305 Cach Mang Thang Tam", "305"), ("ngõ 178 phố Tây Sơn, tôi muốn hỏi khai sinh", "178"),
             ("e ở số 66 đường Bạch Đằng", "66"), ("gửi về 9/1A Lê Văn Sỹ giúp tôi", "9/1A"),
             ("Địa chỉ thường trú: số 120 phố Lò Đúc", "120"), ("nhà mình ở ngách 3 ngõ 61 Lạc Trung", "3|61"),
-            ("o 27 Ly Tu Trong q1", "27"), ("tôi ở 402 đường Lê Văn Lương", "402")]
+            # "o thon 2 xa An Binh" was an ordinary question until issue 17 masked a village
+            # a citizen says they live in (docs/privacy.md)
+            ("o 27 Ly Tu Trong q1", "27"), ("o thon 2 xa An Binh", "2"), ("tôi ở 402 đường Lê Văn Lương", "402")]
     for m, s in addr:
         r.append(("address", m, s))
     names = [("tôi tên là Nguyễn Văn An", "Nguyễn|Văn|An"), ("toi ten la nguyen thi hoa", "nguyen|thi|hoa"),
@@ -68,7 +70,7 @@ def rows_tuned():
             "đăng ký khai sinh cho con thứ 3", "năm 2024 lệ phí có thay đổi không",
             "phí 1.500.000 đồng có đúng không", "giấy tờ tuỳ thân gồm những gì", "mat bao lau vay",
             "Nghị định 123/2015/NĐ-CP", "hạn chót 30/6", "tôi ở phường 3 quận 5", "số bản sao cần nộp là mấy",
-            "khai tử cần những gì ạ", "o thon 2 xa An Binh", "có 3 người con", "lệ phí 8.000 đồng",
+            "khai tử cần những gì ạ", "có 3 người con", "lệ phí 8.000 đồng",
             "tờ khai mẫu số 01", "ngày 15-08-2024 tôi nộp hồ sơ", "cho hỏi tên gì cũng được không",
             "hồ sơ gồm 02 bộ", "CT01 điền thế nào",
             "e muon lam lai cccd", "cho hỏi mất cmnd thì làm sao", "phí 20.000đ", "gọi tổng đài 1900 1234",

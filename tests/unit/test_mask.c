@@ -1,9 +1,10 @@
 /* tests/unit/test_mask.c - how well mc_mask_pii() masks personal data, measured
- * on labelled messages (tests/privacy/pii.tsv, tuned on; pii-holdout.tsv,
- * never tuned on: its figure is printed, not asserted). Prints one line per
- * set; fails when the tuned set's number recall is below 0.98, when any
- * ordinary question there (kind "none") is changed, or when the other kinds
- * fall below 0.90. Run from the repository root (run-unit.sh does). */
+ * on labelled messages (tests/privacy/pii.tsv and pii-c.tsv, tuned on;
+ * pii-holdout.tsv and pii-holdout-b.tsv, never tuned on: their figures are
+ * printed, not asserted). Prints one line per set; fails when a tuned set's
+ * number recall is below 0.98, when any ordinary question there (kind "none")
+ * is changed, or when the other kinds fall below 0.90. Run from the
+ * repository root (run-unit.sh does). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -53,13 +55,59 @@ static bool has_token(const char *s, const char *piece, size_t n)
     return false;
 }
 
-/* A number is caught when no run of 3 or more of its digits is left in out
- * (digits joined across one space, dot or dash, as they are written). */
-static bool number_caught(const char *out, const char *span)
+/* Digits spelled as words (Vietnamese with and without diacritics, English):
+ * a number read aloud ("không chín một …") is as personal as its digits. */
+static const struct {
+    const char *word;
+    char digit;
+} spelled[] = {
+    {"không", '0'}, {"khong", '0'}, {"một", '1'},  {"mốt", '1'},  {"mot", '1'},  {"hai", '2'},
+    {"ba", '3'},    {"bốn", '4'},   {"bon", '4'},  {"tư", '4'},   {"năm", '5'},  {"nam", '5'},
+    {"lăm", '5'},   {"sáu", '6'},   {"sau", '6'},  {"bảy", '7'},  {"bẩy", '7'},  {"bay", '7'},
+    {"tám", '8'},   {"tam", '8'},   {"chín", '9'}, {"chin", '9'}, {"zero", '0'}, {"one", '1'},
+    {"two", '2'},   {"three", '3'}, {"four", '4'}, {"five", '5'}, {"six", '6'},  {"seven", '7'},
+    {"eight", '8'}, {"nine", '9'},
+};
+
+/* Copies s into out (cap bytes) with each spelled digit word written as its
+ * digit, so that the digit comparison below sees spoken numbers too. */
+static void unspell(const char *s, char *out, size_t cap)
 {
+    size_t i = 0, n = 0;
+
+    while (s[i] && n + 1 < cap) {
+        bool hit = false;
+
+        if (i == 0 || is_bound((unsigned char)s[i - 1])) {
+            for (size_t w = 0; w < sizeof spelled / sizeof spelled[0]; w++) {
+                size_t wl = strlen(spelled[w].word);
+
+                if (!strncasecmp(s + i, spelled[w].word, wl) &&
+                    (is_bound((unsigned char)s[i + wl]) || !s[i + wl])) {
+                    out[n++] = spelled[w].digit;
+                    i += wl;
+                    hit = true;
+                    break;
+                }
+            }
+        }
+        if (!hit)
+            out[n++] = s[i++];
+    }
+    out[n] = '\0';
+}
+
+/* A number is caught when no run of 3 or more of its digits is left in out
+ * (digits joined across one space, dot or dash, as they are written; spelled
+ * digits count as digits, see unspell). */
+static bool number_caught(const char *out_text, const char *span_text)
+{
+    char out[1024], span[256];
     char want[64], run[64];
     size_t nw = 0, nr = 0, i;
 
+    unspell(out_text, out, sizeof out);
+    unspell(span_text, span, sizeof span);
     for (i = 0; span[i] && nw < sizeof want - 1; i++)
         if (is_digit(span[i]))
             want[nw++] = span[i];
@@ -159,17 +207,32 @@ static void score_file(const char *path, struct score *sc, bool show)
                   sc->caught[K_NAME], sc->spans[K_NAME], sc->none_changed, sc->none_rows);
 }
 
-static void test_tuned_set(void **state)
+static void check_tuned(const char *path, unsigned min_numbers, unsigned min_none)
 {
     struct score sc;
 
-    (void)state;
-    score_file("tests/privacy/pii.tsv", &sc, true);
-    assert_true(sc.spans[K_NUMBER] >= 50 && sc.none_rows >= 30);
+    score_file(path, &sc, true);
+    assert_true(sc.spans[K_NUMBER] >= min_numbers && sc.none_rows >= min_none);
     assert_true(ratio(sc.caught[K_NUMBER], sc.spans[K_NUMBER]) >= NUMBER_TARGET);
     assert_int_equal(sc.none_changed, 0);
     for (int k = K_EMAIL; k < K_NONE; k++)
         assert_true(ratio(sc.caught[k], sc.spans[k]) >= OTHER_TARGET);
+}
+
+static void test_tuned_set(void **state)
+{
+    (void)state;
+    check_tuned("tests/privacy/pii.tsv", 50, 30);
+}
+
+/* Set C (issue 17): the shapes citizens write that pii.tsv lacked (spelled
+ * digits, letters for digits, bank accounts, passports, BHXH and tax numbers,
+ * plates, obfuscated e-mails, addresses and names in more voices), written
+ * before the masker was changed for it. */
+static void test_tuned_set_c(void **state)
+{
+    (void)state;
+    check_tuned("tests/privacy/pii-c.tsv", 70, 60);
 }
 
 /* Reported only: tuning to the held-out sets would make their figures
@@ -191,6 +254,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tuned_set),
+        cmocka_unit_test(test_tuned_set_c),
         cmocka_unit_test(test_holdout_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
