@@ -156,7 +156,8 @@
       el('label', { for: 'mc-input', class: 'mc-sr' }, 'Câu hỏi của bạn'), input, sendBtn
     ]);
     var panel = el('div', { id: 'mc-panel', class: 'mc-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'mc-title', 'aria-describedby': 'mc-sub', hidden: true }, [
-      el('header', { class: 'mc-head' }, [
+      /* a div, not a header: inside the page a second banner landmark */
+      el('div', { class: 'mc-head' }, [
         el('div', { class: 'mc-head-text' }, [
           el('h2', { id: 'mc-title', class: 'mc-title' }, TITLE),
           el('p', { id: 'mc-sub', class: 'mc-sub' }, SUBTITLE)
