@@ -223,7 +223,8 @@ static int api_ask(struct gw *gw, struct lws *wsi, struct http_req *r)
         rc = respond_error(gw, wsi, r, 413, "too_long", "\"text\" is longer than 2048 bytes.");
     else if (rc == -EINVAL)
         rc = respond_error(gw, wsi, r, 400, "bad_text", "\"text\" is not valid UTF-8 text.");
-    else if (rc || kb_portal_result_json(gw->kb ? kb_portal(gw->kb) : NULL, res, &line))
+    else if (rc || kb_portal_result_json(gw->kb ? kb_portal(gw->kb) : NULL,
+                                         gw->kb ? kb_referrals(gw->kb) : NULL, res, &line))
         rc = respond_error(gw, wsi, r, 503, "internal", "Understanding failed.");
     else {
         gw->metrics.msg_in[METRICS_API]++;

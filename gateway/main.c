@@ -239,7 +239,7 @@ static int ask_batch(struct intent_index *idx, const struct kb *kb)
             status = EXIT_USAGE;
             continue;
         }
-        if (kb_portal_result_json(kb_portal(kb), r, &json)) {
+        if (kb_portal_result_json(kb_portal(kb), kb_referrals(kb), r, &json)) {
             free(r);
             return 1;
         }
@@ -306,7 +306,7 @@ static int cmd_ask(int argc, char **argv)
         char *json = NULL;
         size_t k;
 
-        if (kb_portal_result_json(kb_portal(kb), r, &json) == 0)
+        if (kb_portal_result_json(kb_portal(kb), kb_referrals(kb), r, &json) == 0)
             printf("%s\n", json);
         free(json);
         if (state && conv_respond(&cx, state, r, NULL, &reply) == 0) {

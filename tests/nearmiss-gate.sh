@@ -6,19 +6,20 @@
 #   1. tests/nearmiss/heldout.tsv - never tuned on;
 #   2. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from.
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
-# named as a known procedure without a guide, on both files. Neither file reaches
-# it yet (docs/understanding.md, "Breadth and near misses"): each is gated at its
-# measured figure rounded down - a regression fails - and a run prints "TARGET
-# NOT MET" beside it, as the conversation gate does for its frozen holdout. A
-# floor may only be raised, up to the target; then it goes.
+# named as a known procedure without a guide, on both files (a decline that
+# names the body handling it, data/referrals.tsv, is still a decline). Both
+# reach it since 2026-12-07 (docs/understanding.md, "Breadth and near misses"):
+# each is gated at its measured figure rounded down - a regression fails - and
+# a run prints "TARGET NOT MET" when a file falls below the target. A floor may
+# only be raised.
 # Exit status: score.js's own for the first file that did not pass (3 below the
 # target, 2 bad input), 1 when the binary or database is missing, else 0.
 set -u -o pipefail
 build=${1:?usage: tests/nearmiss-gate.sh BUILD}
 cd "$(dirname "$0")/.."
 TARGET=0.90
-FLOOR_HELDOUT=0.84 # measured 0.842 (2026-12-07)
-FLOOR_DEV=0.81     # measured 0.811
+FLOOR_HELDOUT=0.90 # measured 0.905 (2026-12-07, second pass; was 0.842)
+FLOOR_DEV=0.94     # measured 0.947 (was 0.811)
 
 bin=$build/motcua
 db=$build/motcua.db

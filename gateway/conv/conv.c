@@ -31,6 +31,7 @@
 #include "intent.h"
 #include "kb.h"
 #include "kb_portal.h"
+#include "kb_referral.h"
 #include "kb_gtext.h"
 #include "mc_log.h"
 
@@ -387,6 +388,13 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
         rc = turn_answer_about(t, proc, aspects);
         if (rc != -ENOENT)
             return rc;
+    }
+    /* declined, and another body handles it: say which (kb_referral.h), not
+     * "I don't understand" nor "where do you submit" for its "ở đâu" */
+    if (u->decision == INTENT_NONE) {
+        const struct kb_referral *ref = kb_referral_for(kb_referrals(t->cx->kb), u);
+        if (ref)
+            return turn_say_referral(t, ref);
     }
     if (u->decision == INTENT_CLARIFY && u->n_candidates > 0) {
         rc = turn_say_clarify(t);

@@ -15,6 +15,7 @@
 #include "intent.h"
 #include "kb.h"
 #include "kb_portal.h"
+#include "kb_referral.h"
 #include "kb_local.h"
 #include "mc_buf.h"
 
@@ -343,6 +344,27 @@ int turn_say_known(struct turn *t, const struct kb_portal_entry *e)
     if (rc)
         return rc;
     conv_out_set(&t->out, "known", kb_portal_entry_json(e));
+    conv_out_qr(&t->out, "Gặp cán bộ", "meta:gap-can-bo");
+    set_officer(t);
+    return 0;
+}
+
+/* A question the commune desk does not handle, of a kind data/referrals.tsv
+ * knows: say which body handles it rather than "I don't understand" (the
+ * citizen knows where to go next), and offer an officer. A row nobody has
+ * confirmed yet says so (issue 16: a fact without a source is not written,
+ * or is written with "verify"). Not a miss: the question was understood. */
+int turn_say_referral(struct turn *t, const struct kb_referral *r)
+{
+    conv_out_textf(&t->out,
+                   "Việc này không phải thủ tục của bộ phận một cửa xã, phường nên tôi chưa có "
+                   "hướng dẫn.\nNơi giải quyết: %s.\nLoại việc: %s. Căn cứ: %s.%s\nBấm \"Gặp cán "
+                   "bộ\" nếu bạn cần được chỉ dẫn thêm.",
+                   r->body, r->about, r->source,
+                   r->verify ? "\nThông tin này chưa được cán bộ kiểm tra lại: bạn nên hỏi cán bộ "
+                               "để chắc chắn."
+                             : "");
+    conv_out_set(&t->out, "referral", kb_referral_json(r));
     conv_out_qr(&t->out, "Gặp cán bộ", "meta:gap-can-bo");
     set_officer(t);
     return 0;

@@ -220,5 +220,9 @@ int turn_say_not_understood(struct turn *t);
  * (kb_portal_for()): what it is, who handles it, its page, an officer. */
 struct kb_portal_entry;
 int turn_say_known(struct turn *t, const struct kb_portal_entry *e);
+/* A question another body handles (kb_referral_for()): which kind of body,
+ * in plain words, and an officer; the reply carries "referral". */
+struct kb_referral;
+int turn_say_referral(struct turn *t, const struct kb_referral *r);
 
 #endif

@@ -15,6 +15,7 @@
 #include "kb_gtext.h"
 #include "kb_local.h"
 #include "kb_portal.h"
+#include "kb_referral.h"
 
 #define KB_PHRASES_MAX 100000 /* training phrases; a sanity cap */
 #define KB_ROWS_MAX 100000    /* rows of one snapshot table (units: 3,321); a sanity cap */
@@ -44,6 +45,7 @@ struct kb {
     size_t procedures_len;
     struct places_index *places;    /* built once at open: the turn path never scans a table */
     struct kb_family_set *families; /* parsed once at open, read every turn */
+    struct kb_referrals *referrals; /* who handles what we decline (kb_referral.h) */
     struct kb_portal *portal;       /* the portal's list and its name matcher (kb_portal.h) */
     struct kb_local *local;         /* the commune's layer (kb_local.h), or NULL: the one part
                                        swapped after open, between turns */
@@ -270,6 +272,9 @@ struct kb *kb_open(const char *path, struct mc_err *err)
     kb->portal = kb_portal_load(kb->db, err);
     if (!kb->portal)
         goto fail;
+    kb->referrals = kb_referrals_load(kb->db, err);
+    if (!kb->referrals)
+        goto fail;
     if (snapshot_load(kb, err))
         goto fail;
     sqlite3_finalize(st);
@@ -304,6 +309,7 @@ void kb_unref(struct kb *kb)
     free(kb->procedures_text);
     kb_family_set_free(kb->families);
     kb_portal_free(kb->portal);
+    kb_referrals_free(kb->referrals);
     places_index_free(kb->places);
     sqlite3_close(kb->db);
     free(kb);
@@ -317,6 +323,11 @@ void kb_free(struct kb *kb)
 const struct kb_portal *kb_portal(const struct kb *kb)
 {
     return kb->portal;
+}
+
+const struct kb_referrals *kb_referrals(const struct kb *kb)
+{
+    return kb->referrals;
 }
 
 const struct kb_family_set *kb_families(const struct kb *kb)

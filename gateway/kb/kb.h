@@ -29,6 +29,7 @@ struct sqlite3;
 struct intent_index;
 struct intent_spec;
 struct kb_portal;
+struct kb_referrals;
 struct places_index;
 struct kb_spec; /* opaque: an intent_spec and everything it borrows */
 struct json_t;
@@ -146,6 +147,9 @@ struct sqlite3 *kb_db(struct kb *kb);
 
 /* The portal's list of commune-level procedures (kb_portal.h); never NULL. */
 const struct kb_portal *kb_portal(const struct kb *kb);
+
+/* Who handles what the commune desk does not (kb_referral.h); never NULL. */
+const struct kb_referrals *kb_referrals(const struct kb *kb);
 
 /* The administrative units in memory (gateway/kb/places.h), built when kb was
  * opened; borrowed, valid while kb lives. Never NULL for an open kb. */

@@ -19,6 +19,7 @@
 #include "kb.h"
 #include "kb_family.h"
 #include "kb_portal.h"
+#include "kb_referral.h"
 #include "kb_units.h"
 #include "mc_buf.h"
 
@@ -1034,7 +1035,8 @@ int kb_import(const char *data_dir, const char *out_path, FILE *errs, struct mc_
     if (kb_units_import(o.db, data_dir, errs, &v.nerr) ||
         kb_units_import_offices(o.db, data_dir, errs, &v.nerr) ||
         kb_family_import(o.db, data_dir, errs, &v.nerr) ||
-        kb_portal_import(o.db, data_dir, errs, &v.nerr))
+        kb_portal_import(o.db, data_dir, errs, &v.nerr) ||
+        kb_referrals_import(o.db, data_dir, errs, &v.nerr))
         goto fail_sqlite;
     v.file = "data/catalogue.tsv";
     for (i = 0; i < nlabels; i++)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "intent.h"
+#include "kb_referral.h"
 #include "known.h"
 
 #define NF 8 /* columns of the index */
@@ -534,24 +535,29 @@ const struct kb_portal_entry *kb_portal_for(const struct kb_portal *p,
     return mine < KB_PORTAL_OVERRIDE * best.score ? &p->e[best.entry] : NULL;
 }
 
-int kb_portal_result_json(const struct kb_portal *p, const struct intent_result *r, char **out)
+int kb_portal_result_json(const struct kb_portal *p, const struct kb_referrals *refs,
+                          const struct intent_result *r, char **out)
 {
     const struct kb_portal_entry *known = kb_portal_for(p, r);
+    /* the body that handles it, only when nothing of ours is named */
+    const struct kb_referral *ref = known ? NULL : kb_referral_for(refs, r);
     char *line = NULL, *full;
-    size_t n;
+    size_t n, cap;
 
     *out = NULL;
     if (intent_result_to_json(r, &line))
         return -ENOMEM;
     n = strlen(line);
-    full = malloc(n + 32);
+    cap = n + 64 + (ref ? strlen(ref->id) : 0); /* ids are plain ASCII: no escaping */
+    full = malloc(cap);
     if (!full) {
         free(line);
         return -ENOMEM;
     }
-    /* the object's closing brace makes way for one more member */
-    snprintf(full, n + 32, "%.*s,\"known\":%s%s%s}", (int)n - 1, line, known ? "\"" : "",
-             known ? known->code : "null", known ? "\"" : "");
+    /* the object's closing brace makes way for two more members */
+    snprintf(full, cap, "%.*s,\"known\":%s%s%s,\"referral\":%s%s%s}", (int)n - 1, line,
+             known ? "\"" : "", known ? known->code : "null", known ? "\"" : "", ref ? "\"" : "",
+             ref ? ref->id : "null", ref ? "\"" : "");
     free(line);
     *out = full;
     return 0;

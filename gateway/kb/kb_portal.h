@@ -64,10 +64,13 @@ const struct kb_portal_entry *kb_portal_for(const struct kb_portal *p,
                                             const struct intent_result *u);
 
 /* intent_result_to_json() of r plus "known": the code kb_portal_for() names,
- * or null: the object of `motcua ask --batch` and POST /api/v1/ask. *out is
- * new (free()). Returns 0 or -ENOMEM. */
-MC_MUST_CHECK int kb_portal_result_json(const struct kb_portal *p, const struct intent_result *r,
-                                        char **out);
+ * or null, and "referral": when the bot declines r without naming a known
+ * procedure, the id of the body that handles it (kb_referral_for(); refs may
+ * be NULL), or null: the object of `motcua ask --batch` and POST
+ * /api/v1/ask. *out is new (free()). Returns 0 or -ENOMEM. */
+struct kb_referrals;
+MC_MUST_CHECK int kb_portal_result_json(const struct kb_portal *p, const struct kb_referrals *refs,
+                                        const struct intent_result *r, char **out);
 
 /* {"code","name","body","domain","agency","for_whom","url","reason","guide"}
  * (guide null when none), new; NULL when out of memory. */
