@@ -390,8 +390,13 @@ int turn_follow_understanding(struct turn *t, enum turn_place place)
             return rc;
     }
     /* declined, and another body handles it: say which (kb_referral.h), not
-     * "I don't understand" nor "where do you submit" for its "ở đâu" */
-    if (u->decision == INTENT_NONE) {
+     * "I don't understand" nor "where do you submit" for its "ở đâu". With a
+     * procedure in context, only for a question that names a subject of its
+     * own: a short one the guide could not answer ("quá hạn có bị phạt không"
+     * after khai sinh asks about registering late, not about the sanctions
+     * desk) goes to a person below */
+    if (u->decision == INTENT_NONE &&
+        (!proc || fold_words_count(topic, strlen(topic)) > CONV_REFERRAL_CONTEXT_WORDS)) {
         const struct kb_referral *ref = kb_referral_for(kb_referrals(t->cx->kb), u);
         if (ref)
             return turn_say_referral(t, ref);

@@ -42,6 +42,9 @@
 #define CONV_UNITS_MAX 12 /* communes offered to choose from at once */
 /* subject words an aspect question may have and still be read as the guide's own */
 #define CONV_TOPIC_IN_GUIDE_MAX 3
+/* topic words a declined question needs, with a procedure in context, to be
+ * sent to another body rather than to a person (conv.c) */
+#define CONV_REFERRAL_CONTEXT_WORDS 3
 
 struct kb;
 struct mc_config;

@@ -50,3 +50,20 @@ test('the conversation says who handles it and offers an officer', async () => {
   assert.ok(r.quick_replies.some((q) => q.payload === 'meta:gap-can-bo'), JSON.stringify(r.quick_replies));
   await c.close();
 });
+
+// With a guide in context, a short question it cannot answer is about that
+// guide ("quá hạn có bị phạt không" after khai sinh: registering late), not a
+// matter for the sanctions desk its one word suggests: no referral, an officer
+// offered. A question that names a subject of its own is still referred.
+test('in a conversation about a guide, a short follow-up is not sent to another body', async () => {
+  const c = await Client.connect(srv.wsUrl);
+  await c.hello();
+  let r = await c.say('cho hỏi đăng ký khai sinh cho con', 'k1');
+  assert.equal(r.procedure, 'khai-sinh');
+  r = await c.say('quá hạn có bị phạt không', 'k2');
+  assert.equal(r.referral, undefined, JSON.stringify(r.referral));
+  assert.ok(!r.messages.map((m) => m.text).join('\n').includes('không phải thủ tục của bộ phận một cửa'));
+  r = await c.say('ba tui bị công an giữ xe máy vì không có bằng lái, lấy lại xe ở đâu', 'k3');
+  assert.ok(r.referral && r.referral.id, 'a referral for a question of its own');
+  await c.close();
+});
