@@ -1,12 +1,13 @@
 # motcua - multi-stage image on Debian 12 (bookworm), the same packages as `make deps`; the
-# runtime stage has the libraries, curl for the healthcheck and sqlite3 for the backup of the
+# runtime stage has the libraries (cairo and Pango with fonts-dejavu-core draw the checklist's
+# picture /p/<token>.png), curl for the healthcheck and sqlite3 for the backup of the
 # state database (docs/operations.md: docker compose exec motcua sqlite3 ... ".backup ...");
 # espeak-ng reads the kiosk's answers aloud when kiosk.speech is on.
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev libjansson-dev \
-      libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev \
+      libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev libcairo2-dev libpango1.0-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -20,7 +21,8 @@ RUN make build/motcua build/motcua.db
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 libxlsxwriter4 curl sqlite3 espeak-ng \
+      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 libxlsxwriter4 curl sqlite3 \
+      libcairo2 libpango-1.0-0 libpangocairo-1.0-0 fonts-dejavu-core espeak-ng \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/motcua --create-home --shell /usr/sbin/nologin motcua
 COPY --from=build /src/build/motcua /usr/local/bin/motcua

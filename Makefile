@@ -8,17 +8,20 @@ STD      = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     = -Wall -Wextra -Werror -Wpedantic -Wstrict-prototypes -Wmissing-prototypes \
            -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare \
            -Wformat=2 -Wvla -fno-common
-PKGS     = libwebsockets libpcre2-8 sqlite3 jansson icu-uc icu-i18n openssl libqrencode xlsxwriter
+PKGS     = libwebsockets libpcre2-8 sqlite3 jansson icu-uc icu-i18n openssl libqrencode xlsxwriter \
+           pangocairo
 TESTPKGS = cmocka
 
 # Debian 12 packages, in two sets. APT_RUN: what `make run` needs to build and serve (the
 # compiler, the libraries' headers, and sqlite3 for the documented backup of the state
-# database, and espeak-ng, which reads the kiosk's answers aloud when kiosk.speech is on);
+# database; cairo, Pango and fonts-dejavu-core draw the checklist's picture /p/<token>.png;
+# espeak-ng reads the kiosk's answers aloud when kiosk.speech is on);
 # `make deps` installs only these. APT_TEST: what `make test` adds (cmocka, the
 # browser, the formatter, valgrind, promtool from prometheus, python3-yaml, and APT_DEB for the
 # Debian package's test); `make test-deps`.
 APT_RUN  = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
-           libjansson-dev libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev sqlite3 espeak-ng
+           libjansson-dev libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev sqlite3 \
+           libcairo2-dev libpango1.0-dev fonts-dejavu-core espeak-ng
 APT_TEST = libcmocka-dev chromium python3 python3-yaml clang-format valgrind prometheus $(APT_DEB)
 # `make deb` (packaging/, docs/operations.md "Installing on Debian") and its test in `make test`:
 # dpkg-buildpackage is in dpkg-dev (build-essential), debhelper runs the packaging's steps, and

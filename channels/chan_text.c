@@ -2,6 +2,7 @@
 #include "chan_text.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -156,4 +157,15 @@ bool chan_hex_decode(const char *hex, unsigned char *out, size_t n)
         out[i] = (unsigned char)(hi << 4 | lo);
     }
     return true;
+}
+
+const char *chan_share_link(const json_t *reply)
+{
+    const char *l =
+        json_string_value(json_object_get(json_object_get(reply, "checklist"), "share_link"));
+
+    if (!l || (strncmp(l, "https://", sizeof "https://" - 1) != 0 &&
+               strncmp(l, "http://", sizeof "http://" - 1) != 0))
+        return NULL;
+    return l;
 }

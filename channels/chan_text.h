@@ -34,6 +34,17 @@ MC_MUST_CHECK int chan_split_text(const char *text, size_t len, size_t max_chars
  * points; returns out. */
 char *chan_cut_chars(const char *s, size_t max_chars, char *out, size_t cap);
 
+struct json_t;
+
+/* What precedes the link to the citizen's checklist page in a text channel. */
+#define CHAN_SHARE_LEAD "Lưu danh sách hồ sơ của bạn (xem lại, in, lưu ảnh, gửi cho người thân): "
+
+/* The absolute link to the citizen's checklist page a reply carries
+ * (checklist.share_link, gateway/share.h) when it is an http(s) URL, else
+ * NULL. Borrowed from reply. Messenger and Zalo send it as a message of its
+ * own after the reply's texts: a path alone opens nothing there. */
+const char *chan_share_link(const struct json_t *reply);
+
 /* Decodes 2*n hex digits of hex into out[0..n). Returns false on a non-hex
  * digit (or a string shorter than 2*n). */
 bool chan_hex_decode(const char *hex, unsigned char *out, size_t n);

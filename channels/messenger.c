@@ -182,6 +182,7 @@ enum chan_messenger_outcome chan_messenger_classify(int status, const char *body
 json_t *chan_messenger_render(const json_t *reply, const char *user)
 {
     json_t *bodies = json_array(), *m, *qrs = NULL, *q, *last;
+    const char *link;
     struct chan_part parts[CHAN_TEXT_PARTS_MAX];
     char title[CHAN_MESSENGER_TITLE_MAX * 4 + 1];
     size_t i;
@@ -224,6 +225,11 @@ json_t *chan_messenger_render(const json_t *reply, const char *user)
                                                 text + parts[p].off, parts[p].len)))
                 goto fail;
     }
+    if ((link = chan_share_link(reply)) &&
+        json_array_append_new(bodies, json_pack("{s:{s:s},s:s,s:{s:s+}}", "recipient", "id", user,
+                                                "messaging_type", "RESPONSE", "message", "text",
+                                                CHAN_SHARE_LEAD, link)))
+        goto fail;
     if (qrs && json_array_size(qrs)) {
         if (json_array_size(bodies) == 0 && /* quick replies need a text to hang on */
             json_array_append_new(bodies, json_pack("{s:{s:s},s:s,s:{s:s}}", "recipient", "id",

@@ -193,6 +193,7 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
     struct chan_part parts[CHAN_TEXT_PARTS_MAX];
     json_t *bodies = json_array(), *m, *q, *buttons = json_array(), *opts = json_array();
     char title[CHAN_ZALO_TITLE_MAX * 4 + 1], line[160];
+    const char *link;
     struct mc_buf last; /* the numbered options, one per line */
     size_t i;
     int np, p;
@@ -215,6 +216,10 @@ json_t *chan_zalo_render(const json_t *reply, const char *user, json_t **options
                                                         text + parts[p].off, parts[p].len)))
                 goto fail;
     }
+    if ((link = chan_share_link(reply)) &&
+        json_array_append_new(bodies, json_pack("{s:{s:s},s:{s:s+}}", "recipient", "user_id", user,
+                                                "message", "text", CHAN_SHARE_LEAD, link)))
+        goto fail;
     json_array_foreach(json_object_get(reply, "quick_replies"), i, q)
     {
         const char *t = json_string_value(json_object_get(q, "title"));

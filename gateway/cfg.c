@@ -108,6 +108,8 @@ static const struct cfg_setting settings[] = {
     {"site.public_url", CFG_STR, S(site_public_url), 0, 0, "", false,
      "the site's address as citizens reach it (e.g. https://motcua.xa-tanphu.gov.vn): the QR "
      "codes of guide pages and the kiosk encode it; empty: the request's Host header"},
+    {"share.ttl_days", CFG_UINT, S(share_ttl_days), 1, 365, "30", false,
+     "days a citizen's checklist page /p/<token> lives (then 404; purged with retention)"},
     {"report.timezone", CFG_STR, S(report_timezone), 0, 0, REPORT_TZ_DEFAULT, false,
      "the reports' days: Asia/Ho_Chi_Minh (+07:00), Asia/Bangkok, UTC, or +HH:MM"},
 };

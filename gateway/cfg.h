@@ -58,6 +58,7 @@ struct mc_config {
     char privacy_id_key[CFG_STR_MAX];  /* HMAC key of platform user ids; "": from the state db */
     unsigned session_max_age_days;     /* a session token is not resumed after this */
     char site_public_url[CFG_STR_MAX]; /* "https://host[/prefix]", no trailing '/'; "": Host */
+    unsigned share_ttl_days;           /* a checklist page /p/<token> lives this long */
 };
 
 /* Fills cfg with the defaults, then the JSON file at path (NULL: none), then

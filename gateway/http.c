@@ -20,6 +20,7 @@
 #include "qr.h"
 #include "reload.h"
 #include "speech.h"
+#include "share_http.h"
 #include "webhook.h"
 #include "intent.h"
 #include "kb.h"
@@ -476,6 +477,8 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return speech_http_route(gw, wsi, r);
     if (page_http_is_route(p) && get) /* the guides, their search and 404 (page_http.h) */
         return page_http_route(gw, wsi, r);
+    if (share_http_is_route(p)) /* the citizen's checklist page /p/<token> */
+        return share_http_route(gw, wsi, r);
     if (strcmp(p, "/webhooks/messenger") == 0)
         return webhook(gw, wsi, r, true);
     if (strcmp(p, "/webhooks/zalo") == 0)

@@ -33,7 +33,9 @@ long privacy_purge_step(struct gw *gw)
         .max = PRIVACY_PURGE_ROWS,
     };
 
-    if (store_privacy_purge(gw->store, &p)) {
+    /* expired checklist pages (share.h) go with the rest of retention */
+    if (store_privacy_purge(gw->store, &p) ||
+        store_share_purge(gw->store, now, PRIVACY_PURGE_ROWS, &p.rows)) {
         mc_log(MC_LOG_WARN, "privacy.purge", "result=failed");
         return -EIO;
     }

@@ -19,6 +19,7 @@
 #include "mc_mask.h"
 #include "mc_utf8.h"
 #include "session.h"
+#include "share.h"
 #include "store.h"
 #include "speech.h"
 #include "teach.h"
@@ -217,6 +218,16 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         }
         unit = true;
         rc = handoff_request(gw, s, state, r, now_s);
+        if (rc)
+            goto out;
+    }
+    if (json_object_get(r, "checklist")) { /* the citizen's page of it, kept with the turn */
+        if (!unit && store_unit_begin(gw->store)) {
+            rc = -EIO;
+            goto out;
+        }
+        unit = true;
+        rc = share_attach(gw, s->id, channel, state, r, now_s);
         if (rc)
             goto out;
     }

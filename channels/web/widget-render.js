@@ -215,7 +215,9 @@
         el('h4', null, 'Lý do hồ sơ hay bị trả lại'),
         el('ul', null, reasons.map(function (r) { return el('li', null, r); }))
       ]) : null,
-      href && !ctx.print ? el('p', { class: 'mc-card-foot' }, guideLink(href, 'Xem hướng dẫn đầy đủ (bản in)')) : null
+      href && !ctx.print ? el('p', { class: 'mc-card-foot' }, guideLink(href, 'Xem hướng dẫn đầy đủ (bản in)')) : null,
+      /* the citizen's own page of this checklist (print, picture, share): docs/api.md */
+      /^\/p\/[A-Za-z0-9_-]+$/.test(str(c.share_url)) && !ctx.print ? el('p', { class: 'mc-card-foot mc-share' }, guideLink(ORIGIN + c.share_url, 'Lưu danh sách (in, lưu ảnh, gửi qua Zalo)')) : null
     ]);
   }
 

@@ -10,7 +10,8 @@
  *    "question"?: {kind:"document"|"condition",doc,n,total},
  *    "locality"?: {code,name,province},
  *    "officer"?: {hotline,office_name?}}
- * ("understanding" is added by the router). Quick-reply titles are at most
+ * ("understanding" is added by the router, the checklist's "share_url" and
+ * "share_link" by share.h). Quick-reply titles are at most
  * CONV_QR_TITLE_MAX characters and there are at most CONV_QR_MAX of them
  * (conv_out.h), so every channel can show them as they are.
  *

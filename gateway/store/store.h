@@ -27,7 +27,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -599,7 +599,7 @@ void store_privacy_user_key(struct store *st, const char *channel, const char *u
 /* Deletes everything of one session, in one unit: its turn records, votes,
  * handoff and handoff messages, feed rows, numbered options, its audit
  * rows' conversation reference (the officer's action stays, not whose
- * conversation), outbox rows for user (the clear id; NULL: none) and the
+ * conversation), outbox rows for user (the clear id; NULL: none), its checklist pages and the
  * session row. Returns 0 (also when there was no such session) or -EIO. */
 MC_MUST_CHECK int store_privacy_forget(struct store *st, int64_t session_id, const char *user);
 
@@ -618,5 +618,33 @@ struct store_purge {
  * no longer resumes anything). Call again while p->rows == the work left
  * (it is 0 when nothing is old). Returns 0 or -EIO. */
 MC_MUST_CHECK int store_privacy_purge(struct store *st, struct store_purge *p);
+
+/* ---- citizens' checklist pages /p/<token> (store_share.c) ---------------- */
+
+#define STORE_SHARE_TOKEN_BYTES 16 /* random bytes of a token: 128 bits, unguessable */
+/* base64url characters of a token (no padding): 4 per 3 bytes, rounded up */
+#define STORE_SHARE_TOKEN_LEN ((STORE_SHARE_TOKEN_BYTES * 4 + 2) / 3)
+#define STORE_SHARE_BODY_MAX (32 * 1024) /* bytes of one snapshot (the page's JSON) */
+_Static_assert(STORE_SHARE_TOKEN_BYTES * 8 >= 96, "a token has at least 96 random bits");
+
+/* Keeps body (a checklist snapshot, JSON text of at most STORE_SHARE_BODY_MAX
+ * bytes) for session_id until expires (unix seconds), and writes its token
+ * (STORE_SHARE_TOKEN_LEN base64url characters and a NUL) to token. The same
+ * body shared again by the same session while its page lives gets the same
+ * token (its expiry moved to expires); a new page is refused once the
+ * session made per_hour of them in the hour before now. Inside the open
+ * batch. Returns 0, -EBUSY (rate limited: no token), -E2BIG, or -EIO. */
+MC_MUST_CHECK int store_share_put(struct store *st, int64_t session_id, const char *body,
+                                  int64_t now, int64_t expires, unsigned per_hour,
+                                  char token[STORE_SHARE_TOKEN_LEN + 1]);
+
+/* The snapshot of token while it lives (expires > now): 0 with *body new
+ * (free()), -ENOENT (unknown, expired, or not a token's shape), or -EIO. */
+MC_MUST_CHECK int store_share_get(struct store *st, const char *token, int64_t now, char **body);
+
+/* Deletes up to max pages expired at now; adds the count to *rows. Returns 0
+ * or -EIO. (A forgotten session's pages go with store_privacy_forget().) */
+MC_MUST_CHECK int store_share_purge(struct store *st, int64_t now, unsigned max,
+                                    unsigned long *rows);
 
 #endif

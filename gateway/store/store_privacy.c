@@ -192,6 +192,7 @@ static const char *const forget_sql[] = {
     "UPDATE audit SET conversation = NULL WHERE conversation = CAST(?1 AS TEXT)",
     "DELETE FROM chan_options WHERE ?3 != '' AND channel = ?2 AND user_key = ?3",
     "DELETE FROM outbox WHERE ?4 != '' AND channel = ?2 AND user_key = ?4",
+    "DELETE FROM share WHERE session_id = ?1", /* the citizen's checklist pages */
     "DELETE FROM session WHERE id = ?1",
 };
 

@@ -165,6 +165,14 @@ static const char *const migrations[] = {
     "CREATE INDEX handoff_message_ts ON handoff_message (ts_ms);"
     "CREATE INDEX seen_event_ts ON seen_event (ts);"
     "CREATE INDEX audit_conversation ON audit (conversation) WHERE conversation IS NOT NULL;",
+    /* 11 -> 12: citizens' checklist pages /p/<token> (store_share.c): a snapshot of the
+     * checklist, found by its token, reused while the same session shares the same content
+     * (digest), deleted when it expires (retention) or its session is forgotten */
+    "CREATE TABLE share (token TEXT PRIMARY KEY, session_id INTEGER NOT NULL,"
+    "  digest TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL);"
+    "CREATE INDEX share_session ON share (session_id, digest);"
+    "CREATE INDEX share_expires ON share (expires);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");

@@ -358,7 +358,7 @@ describe('web widget', () => {
       await routeScript(page, {
         'message': () => ({ messages: [{ text: 'Bạn đã có giấy chứng sinh chưa?' }], question: { kind: 'document', doc: 'giay-chung-sinh', n: 1, total: 3 },
           quick_replies: [{ title: 'Có', payload: 'ans:yes' }, { title: 'Chưa có', payload: 'ans:no' }, { title: 'Không rõ', payload: 'ans:unknown' }] }),
-        'ans:yes': () => ({ messages: [{ text: 'Đăng ký khai sinh — danh sách hồ sơ\n…' }], checklist: CHECKLIST, locality: { code: '00070', name: 'Phường Hoàn Kiếm', province: 'Thành phố Hà Nội' },
+        'ans:yes': () => ({ messages: [{ text: 'Đăng ký khai sinh — danh sách hồ sơ\n…' }], checklist: { ...CHECKLIST, share_url: '/p/AbCdEfGhIjKlMnOpQrStUv' }, locality: { code: '00070', name: 'Phường Hoàn Kiếm', province: 'Thành phố Hà Nội' },
           officer: { hotline: '024 3825 1234', office_name: 'Trung tâm phục vụ hành chính công phường Hoàn Kiếm' },
           quick_replies: [{ title: 'Các bước thực hiện', payload: 'steps:khai-sinh' }] }),
         'steps:khai-sinh': () => ({ messages: [{ text: 'Bước 1/3: Xin giấy chứng sinh.' }], step: { n: 1, total: 3, text: 'Xin giấy chứng sinh.' },
@@ -381,6 +381,7 @@ describe('web widget', () => {
       assert.match(await cl.locator('.mc-cl-summary').textContent(), /còn thiếu 1 giấy tờ/);
       assert.match(await cl.locator('.mc-st-missing .mc-cl-how').textContent(), /^Cách có: /);
       assert.equal(await cl.locator('.mc-cl-reasons li').count(), 2);
+      assert.match(await cl.locator('.mc-share a').getAttribute('href'), /^http:\/\/127\.0\.0\.1:\d+\/p\/AbCdEfGhIjKlMnOpQrStUv$/, 'issue 19: "Lưu danh sách"');
       assert.equal(await countIn(page, BOT + ' .mc-bubble'), 1, 'the text twin of the checklist is not repeated');
       assert.equal(await page.locator('.mc-officer a').getAttribute('href'), 'tel:02438251234');
       assert.match(await page.locator('.mc-note').first().textContent(), /Phường Hoàn Kiếm, Thành phố Hà Nội/);

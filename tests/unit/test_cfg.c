@@ -109,6 +109,23 @@ static void test_errors_name_the_key(void **state)
     assert_int_equal(c.listen_body_timeout, 30);
 }
 
+/* issue 19: share.ttl_days bounds a citizen's checklist page (its address is
+ * site.public_url's: test_public_url) */
+static void test_share_settings(void **state)
+{
+    char *ok[] = {"MOTCUA_SHARE_TTL_DAYS=7", NULL};
+    char *bad[] = {"MOTCUA_SHARE_TTL_DAYS=0", NULL};
+    struct mc_config c;
+    struct mc_err e = {{0}};
+
+    (void)state;
+    assert_int_equal(cfg_load(&c, NULL, NULL, &e), 0);
+    assert_int_equal(c.share_ttl_days, 30);
+    assert_int_equal(cfg_load(&c, NULL, ok, &e), 0);
+    assert_int_equal(c.share_ttl_days, 7);
+    expect_error(NULL, bad, "share.ttl_days: 0 is out of range");
+}
+
 static void test_missing_file(void **state)
 {
     struct mc_config c;
@@ -170,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_file_then_env),
         cmocka_unit_test(test_errors_name_the_key),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_share_settings),
         cmocka_unit_test(test_string_too_long),
         cmocka_unit_test(test_public_url),
     };

@@ -434,6 +434,8 @@ static void test_migrates_version_5(void **state)
             /* 11: personal data (store_privacy.c) */
             "DROP TABLE privacy_key; DROP INDEX session_last_seen; DROP INDEX session_created;"
             "DROP INDEX seen_event_ts; DROP INDEX audit_conversation;"
+            /* 12: the citizens' checklist pages (store_share.c) */
+            "DROP TABLE share;"
             "DELETE FROM sqlite_sequence; PRAGMA user_version=5;",
             NULL, NULL, NULL),
         SQLITE_OK);

@@ -281,12 +281,43 @@ static void test_each_walks_a_big_batch(void **state)
     json_decref(root);
 }
 
+/* issue 19: a checklist with its page's absolute link gets it as a message of
+ * its own, before the quick replies' message; anything but http(s) is not sent */
+static void test_render_share_link(void **state)
+{
+    json_t *reply =
+        json_pack("{s:[{s:s}],s:[{s:s,s:s}],s:{s:s,s:s}}", "messages", "text", "Danh sách hồ sơ",
+                  "quick_replies", "title", "Các bước", "payload", "steps:khai-sinh", "checklist",
+                  "share_url", "/p/AbCdEfGhIjKlMnOpQrStUv", "share_link",
+                  "https://motcua.example.gov.vn/p/AbCdEfGhIjKlMnOpQrStUv");
+    json_t *bodies, *msg;
+
+    (void)state;
+    bodies = chan_messenger_render(reply, "u9");
+    assert_int_equal(json_array_size(bodies), 2);
+    msg = json_object_get(json_array_get(bodies, 1), "message");
+    assert_string_equal(json_string_value(json_object_get(msg, "text")),
+                        CHAN_SHARE_LEAD "https://motcua.example.gov.vn/p/AbCdEfGhIjKlMnOpQrStUv");
+    assert_non_null(json_object_get(msg, "quick_replies"));
+    json_decref(bodies);
+    json_object_set_new(json_object_get(reply, "checklist"), "share_link",
+                        json_string("javascript:alert(1)"));
+    bodies = chan_messenger_render(reply, "u9");
+    assert_int_equal(json_array_size(bodies), 1);
+    json_decref(bodies);
+    json_decref(reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify),       cmocka_unit_test(test_each_walks_a_big_batch),
-        cmocka_unit_test(test_signature),      cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_render_limits),  cmocka_unit_test(test_render_refuses_to_drop_text),
+        cmocka_unit_test(test_render_share_link),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_each_walks_a_big_batch),
+        cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_render_limits),
+        cmocka_unit_test(test_render_refuses_to_drop_text),
         cmocka_unit_test(test_officer_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

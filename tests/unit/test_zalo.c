@@ -242,9 +242,29 @@ static void test_follow_without_sender(void **state)
     assert_string_equal(ev.user, "6180795416226423201");
 }
 
+/* issue 19: the checklist page's absolute link, as a message of its own */
+static void test_render_share_link(void **state)
+{
+    json_t *reply = json_pack("{s:[{s:s}],s:[],s:{s:s}}", "messages", "text", "Danh sách hồ sơ",
+                              "quick_replies", "checklist", "share_link",
+                              "https://motcua.example.gov.vn/p/AbCdEfGhIjKlMnOpQrStUv");
+    json_t *opts = NULL, *bodies;
+
+    (void)state;
+    bodies = chan_zalo_render(reply, "u1", &opts);
+    assert_int_equal(json_array_size(bodies), 2);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(bodies, 1), "message"), "text")),
+                        CHAN_SHARE_LEAD "https://motcua.example.gov.vn/p/AbCdEfGhIjKlMnOpQrStUv");
+    json_decref(bodies);
+    json_decref(opts);
+    json_decref(reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_render_share_link),
         cmocka_unit_test(test_signature),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_payload_shapes),
