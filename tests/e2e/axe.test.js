@@ -11,7 +11,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startServer } = require('./lib/server');
+const { startServer, Client } = require('./lib/server');
 const { launch } = require('./lib/browser');
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -33,12 +33,13 @@ async function widgetWithAnswer(page) {
   await page.locator('.mc-card').first().waitFor();
 }
 
-// The kiosk: a domain tile, then a procedure, then its answer.
+// The kiosk: a domain tile, then a procedure, then its answer with its "Nghe" button.
 async function kioskWithAnswer(page) {
   await page.locator('[data-domain="ho-tich"]').click();
   await page.locator('#v-domain').waitFor({ state: 'visible' });
   await page.locator('.k-proc[data-procedure="khai-sinh"]').click();
   await page.locator('#k-log .mc-bot:not(.mc-local) .mc-card').first().waitFor();
+  await page.locator('.k-listen').first().waitFor(); // kiosk.speech: the answer's "Nghe"
 }
 
 const PAGES = [
@@ -52,12 +53,32 @@ const PAGES = [
   { name: 'guide search, nothing found', path: '/thu-tuc?q=thoi+tiet' },
   { name: 'guide search, query too long', path: '/thu-tuc?q=' + 'khai+sinh+'.repeat(60) },
   { name: '404 page of an unknown guide', path: '/thu-tuc/khong-co' },
+  { name: 'a citizen\'s checklist page', path: checklistPage, ready: (page) => page.locator('figure, svg').first().waitFor() },
   { name: 'officer login page', path: '/officer', ready: (page) => page.locator('#o-user').waitFor({ state: 'visible' }) },
   { name: 'admin login page', path: '/admin', ready: (page) => page.locator('#a-user').waitFor({ state: 'visible' }) },
 ];
 
 let srv;
-before(async () => { srv = await startServer({ env: { MOTCUA_LOCALITY_DEFAULT: '00008' } }); });
+// A citizen's own checklist page (/p/<token>): the birth registration's pre-check walked to its
+// checklist over a WebSocket, as the widget does; resolves the page's path.
+async function checklistPage(s) {
+  const c = await Client.connect(s.wsUrl);
+  await c.hello();
+  let r = await c.say('làm giấy khai sinh cho con', 'a0');
+  c.send({ type: 'postback', payload: 'check:' + r.procedure, id: 'a1' });
+  r = await c.nextReply();
+  for (let i = 0; i < 30 && !r.checklist; i++) {
+    c.send({ type: 'postback', payload: i % 2 ? 'ans:no' : 'ans:yes', id: 'a' + (i + 2) });
+    r = await c.nextReply();
+  }
+  await c.close();
+  assert.ok(r.checklist && r.checklist.share_url, 'the pre-check ended with a checklist page');
+  return r.checklist.share_url;
+}
+
+// kiosk.speech on: the kiosk's answers carry "Nghe" and its voice settings (espeak-ng is in
+// `make deps`), so the kiosk entry checks them too
+before(async () => { srv = await startServer({ env: { MOTCUA_LOCALITY_DEFAULT: '00008', MOTCUA_KIOSK_SPEECH: '1' } }); });
 after(async () => { if (srv) await srv.stop(); });
 
 // Runs axe in page; resolves the violations of FAIL_IMPACTS, each {id, impact, help, helpUrl, nodes}.
