@@ -3,12 +3,16 @@
 # (issue 16; tests/nearmiss/README.md): questions close to a covered procedure
 # but about something else, asked through BUILD/motcua ask --batch on the
 # knowledge database BUILD/motcua.db and scored by tests/nearmiss/score.js:
-#   1. tests/nearmiss/heldout.tsv - never tuned on;
-#   2. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from.
+#   1. tests/nearmiss/heldout-c.tsv - by another hand, scored once after the
+#      second pass (2026-12-07): the clean figure; never tuned on;
+#   2. tests/nearmiss/heldout.tsv - never tuned on (its total was looked at
+#      during the second pass: a little optimistic);
+#   3. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from.
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
 # named as a known procedure without a guide, on both files (a decline that
-# names the body handling it, data/referrals.tsv, is still a decline). Both
-# reach it since 2026-12-07 (docs/understanding.md, "Breadth and near misses"):
+# names the body handling it, data/referrals.tsv, is still a decline). dev and
+# heldout reach it since 2026-12-07, heldout-c does not (0.853)
+# (docs/understanding.md, "Breadth and near misses"):
 # each is gated at its measured figure rounded down - a regression fails - and
 # a run prints "TARGET NOT MET" when a file falls below the target. A floor may
 # only be raised.
@@ -20,6 +24,10 @@ cd "$(dirname "$0")/.."
 TARGET=0.90
 FLOOR_HELDOUT=0.90 # measured 0.905 (2026-12-07, second pass; was 0.842)
 FLOOR_DEV=0.94     # measured 0.947 (was 0.811)
+# heldout-c.tsv: written by another hand after the second pass, measured once
+# (2026-12-07: 0.853 after 6 lines too close to dev/heldout were deleted
+# unread), never read by anyone who tunes: the fresh figure
+FLOOR_HELDOUT_C=0.85
 
 bin=$build/motcua
 db=$build/motcua.db
@@ -30,11 +38,12 @@ fi
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 status=0
-echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout" \
-  "$FLOOR_HELDOUT, dev $FLOOR_DEV)"
-for f in tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv; do
+echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-c" \
+  "$FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV)"
+for f in tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv; do
   floor=$FLOOR_DEV
   [ "$f" = tests/nearmiss/heldout.tsv ] && floor=$FLOOR_HELDOUT
+  [ "$f" = tests/nearmiss/heldout-c.tsv ] && floor=$FLOOR_HELDOUT_C
   if ! grep -v '^#' "$f" | cut -f1 | "$bin" ask --db "$db" --batch >"$out"; then
     echo "  $f: motcua ask failed"
     [ "$status" -eq 0 ] && status=1
