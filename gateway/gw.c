@@ -28,6 +28,7 @@
 #include "conn.h"
 #include "proxy.h"
 #include "reload.h"
+#include "share_render.h"
 #include "speech.h"
 #include "store.h"
 #include "teach.h"
@@ -378,6 +379,11 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->privacy = privacy_new(gw, err); /* before any turn: user ids are hashed from the first */
     if (!gw->privacy)
         goto fail;
+    gw->share_render = share_render_new();
+    if (!gw->share_render) {
+        mc_err_set(err, "out of memory");
+        goto fail;
+    }
     if (cfg->kiosk_speech) {
         struct mc_err serr = {{0}};
 
@@ -408,6 +414,7 @@ void gw_free(struct gw *gw)
         return;
     feed_free(gw->feed); /* its timer lives in the context */
     speech_free(gw->speech);
+    share_render_free(gw, gw->share_render); /* joins its thread: before the context goes */
     privacy_free(gw->privacy);
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */
@@ -487,6 +494,7 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
         if (service(gw) < 0)
             break;
         (void)reload_poll(gw);
+        share_render_poll(gw);
     }
     reload_cancel(gw);
     gw->draining = true;
@@ -497,9 +505,11 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
            (unsigned long long)gw->metrics.ws_open, gw->cfg->shutdown_grace_ms);
     ws_close_all(gw);
     officer_ws_close_all(gw);
-    while ((gw->conns || gw->officer_conns) && mono_ms() < deadline)
+    while ((gw->conns || gw->officer_conns) && mono_ms() < deadline) {
         if (service(gw) < 0)
             break;
+        share_render_poll(gw);
+    }
     lws_sul_cancel(&t.sul);
     mc_log(MC_LOG_INFO, "server.stop", "websockets_left=%llu",
            (unsigned long long)gw->metrics.ws_open);

@@ -54,12 +54,13 @@ struct gw {
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
     struct privacy *privacy;               /* owned: id key and retention timer (privacy.h) */
     bool draining;                         /* SIGTERM seen: refuse new work, close WebSockets */
-    bool outbox_sender;     /* this process sends the outbox (one worker of several) */
-    int port;               /* the bound port (after listen.port 0) */
-    int listen_fd;          /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
-    struct lws *listener;   /* ... adopted into lws (closed by lws), or NULL */
-    struct reload *reload;  /* a reload building in the background, or NULL (reload.h) */
-    struct speech *speech;  /* owned: kiosk answers read aloud, or NULL when off (speech.h) */
+    bool outbox_sender;    /* this process sends the outbox (one worker of several) */
+    int port;              /* the bound port (after listen.port 0) */
+    int listen_fd;         /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
+    struct lws *listener;  /* ... adopted into lws (closed by lws), or NULL */
+    struct reload *reload; /* a reload building in the background, or NULL (reload.h) */
+    struct speech *speech; /* owned: kiosk answers read aloud, or NULL when off (speech.h) */
+    struct share_render *share_render; /* owned: checklist pictures drawn off the loop */
     struct popular popular; /* the kiosk's most-asked procedures, kept a while (popular.h) */
 };
 

@@ -21,6 +21,7 @@
 #include "reload.h"
 #include "speech.h"
 #include "share_http.h"
+#include "share_render.h"
 #include "webhook.h"
 #include "intent.h"
 #include "kb.h"
@@ -646,7 +647,8 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         conn_body_done(wsi);
-        reload_forget(gw, wsi); /* a POST /admin/reload no longer waiting */
+        reload_forget(gw, wsi);       /* a POST /admin/reload no longer waiting */
+        share_render_forget(gw, wsi); /* nor a checklist's picture */
         req_reset(r);
         return 0;
     default:

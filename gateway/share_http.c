@@ -17,6 +17,7 @@
 #include "mc_log.h"
 #include "qr.h"
 #include "share.h"
+#include "share_render.h"
 #include "store.h"
 
 #define SHARE_PAGE_MAX (256 * 1024) /* bytes of one page; a snapshot is at most 32 KiB */
@@ -307,25 +308,37 @@ int share_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)
                             NULL);
     snprintf(path, sizeof path, SHARE_PREFIX "%s", token);
     snprintf(png_path, sizeof png_path, "%s.png", path);
-    mc_buf_init(&out, png ? SHARE_PNG_MAX : SHARE_PAGE_MAX);
-    if (png)
-        rc = share_png(snap,
-                       gw->kb ? kb_commune_name(gw->kb, kb_default_locality(gw->kb, "")) : NULL,
-                       page_url(gw, wsi, path, url, sizeof url) ? url : NULL, &out);
-    else
-        rc = share_page_html(gw->kb, snap, page_url(gw, wsi, path, url, sizeof url) ? url : NULL,
-                             png_path, gw->cfg->share_ttl_days, &out);
+    if (png) { /* drawn off the loop (share_render.h) */
+        char key[sizeof token + SHARE_URL_MAX + 2];
+        bool has_url = page_url(gw, wsi, path, url, sizeof url);
+
+        snprintf(key, sizeof key, "%s %s", token, has_url ? url : "");
+        rc = share_render_answer(gw, wsi, key, snap,
+                                 gw->kb ? kb_commune_name(gw->kb, kb_default_locality(gw->kb, ""))
+                                        : NULL,
+                                 has_url ? url : NULL);
+        json_decref(snap);
+        if (rc == -EBUSY)
+            return http_respond(gw, wsi, r, 503, "application/json",
+                                LIT("{\"error\":\"busy\",\"message\":\"Too many pictures are "
+                                    "being drawn; try again in a moment.\"}"),
+                                "retry-after: 2");
+        return rc;
+    }
+    mc_buf_init(&out, SHARE_PAGE_MAX);
+    rc = share_page_html(gw->kb, snap, page_url(gw, wsi, path, url, sizeof url) ? url : NULL,
+                         png_path, gw->cfg->share_ttl_days, &out);
     json_decref(snap);
     if (rc) {
         mc_buf_fini(&out);
-        mc_log(MC_LOG_WARN, "share.render", "kind=%s rc=%d", png ? "png" : "html", rc);
+        mc_log(MC_LOG_WARN, "share.render", "kind=html rc=%d", rc);
         return http_respond(gw, wsi, r, 503, "application/json",
                             LIT("{\"error\":\"internal\",\"message\":\"Cannot draw this "
                                 "checklist.\"}"),
                             NULL);
     }
-    rc = http_respond(gw, wsi, r, 200, png ? "image/png" : "text/html; charset=utf-8", out.data,
-                      out.len, "x-robots-tag: noindex");
+    rc = http_respond(gw, wsi, r, 200, "text/html; charset=utf-8", out.data, out.len,
+                      "x-robots-tag: noindex");
     mc_buf_fini(&out);
     return rc;
 }

@@ -79,6 +79,44 @@ test('the picture is a real PNG, 1080 px wide, as tall as its content', async ()
   assert.ok(b.length > 20000 && b.length < 4 * 1024 * 1024, 'size ' + b.length);
 });
 
+// Pictures are drawn off the event loop (gateway/share_render.h), one at a time, at most 8
+// waiting: while nine different pictures are drawn (~65 ms each), /healthz is answered at once
+// (before: after all of them, ~750 ms), the requests beyond the queue get 503 busy with
+// Retry-After (before: every one drawn on the loop), and a picture asked for again comes from the
+// cache, the same bytes.
+test('pictures are drawn off the loop: other requests go on, the queue is bounded, repeats are cached', { timeout: 60000 }, async () => {
+  const urls = [];
+  for (let i = 0; i < 12; i++) {
+    const [c, r] = await precheck(srv.wsUrl);
+    await c.close();
+    urls.push(r.checklist.share_url + '.png');
+  }
+  const t0 = Date.now();
+  const pics = urls.map((u) => fetch(srv.url + u).then(async (res) => ({
+    status: res.status, retry: res.headers.get('retry-after'), body: Buffer.from(await res.arrayBuffer()), at: Date.now() - t0,
+  })));
+  await new Promise((r) => setTimeout(r, 30));
+  const h0 = Date.now();
+  const health = await fetch(srv.url + '/healthz');
+  const healthMs = Date.now() - h0;
+  assert.equal(health.status, 200);
+  const got = await Promise.all(pics);
+  const ok = got.filter((g) => g.status === 200);
+  const busy = got.filter((g) => g.status === 503);
+  const seen = got.map((g) => g.status + '@' + g.at).join(' ');
+  assert.ok(ok.length >= 9, `one drawing and eight waiting are served: ${seen}`);
+  assert.ok(busy.length >= 1, `twelve at once: those beyond the queue are refused: ${seen}`);
+  for (const b of busy) assert.equal(b.retry, '2');
+  const lastPicture = Math.max(...ok.map((g) => g.at));
+  assert.ok(healthMs < lastPicture / 2, `/healthz took ${healthMs} ms while the pictures were drawn (${seen})`);
+  // asked again: the cache's bytes (the eight most recent fit)
+  const again = await fetch(srv.url + urls[urls.length - 1]);
+  if (got[got.length - 1].status === 200) {
+    assert.equal(again.status, 200);
+    assert.ok(Buffer.from(await again.arrayBuffer()).equals(got[got.length - 1].body), 'the same picture');
+  }
+});
+
 test('the same checklist keeps its page; another session gets another token', async () => {
   const [c, r] = shared;
   c.send({ type: 'postback', payload: 'checklist', id: 'again' });
