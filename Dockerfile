@@ -8,6 +8,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev libjansson-dev \
       libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev libcairo2-dev libpango1.0-dev \
+      libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -21,7 +22,7 @@ RUN make build/motcua build/motcua.db
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 libxlsxwriter4 curl sqlite3 \
+      libwebsockets17 libpcre2-8-0 libsqlite3-0 libjansson4 libicu72 libssl3 libqrencode4 libxlsxwriter4 libpq5 curl sqlite3 \
       libcairo2 libpango-1.0-0 libpangocairo-1.0-0 fonts-dejavu-core espeak-ng \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/motcua --create-home --shell /usr/sbin/nologin motcua

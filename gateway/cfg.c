@@ -50,6 +50,10 @@ static const struct cfg_setting settings[] = {
      "knowledge database built by `motcua import` (opened read-only)"},
     {"data.state_db", CFG_STR, S(data_state_db), 0, 0, "build/state/state.db", false,
      "writable database for sessions, conversation logs and the outbox"},
+    {"data.state_url", CFG_STR, S(data_state_url), 0, 0, "", true,
+     "shared state on PostgreSQL instead of data.state_db, e.g. "
+     "postgresql://motcua@127.0.0.1:5432/motcua (docs/scaling.md: not complete yet, the server "
+     "refuses to start and lists what is missing); empty: the SQLite file data.state_db"},
     {"data.web_root", CFG_STR, S(data_web_root), 0, 0, "channels/web", false,
      "folder of the widget, demo page and kiosk files"},
     {"messenger.app_secret", CFG_STR, S(messenger_app_secret), 0, 0, "", true,
@@ -408,6 +412,11 @@ unsigned cfg_workers(const struct mc_config *cfg)
         return cfg->listen_workers;
     n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > CFG_WORKERS_MAX ? CFG_WORKERS_MAX : (unsigned)n;
+}
+
+const char *cfg_state_store(const struct mc_config *cfg)
+{
+    return cfg->data_state_url[0] ? cfg->data_state_url : cfg->data_state_db;
 }
 
 bool cfg_messenger_enabled(const struct mc_config *cfg)

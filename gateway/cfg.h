@@ -28,6 +28,7 @@ struct mc_config {
     unsigned listen_max_queued;     /* bytes queued to one WebSocket before it is closed */
     char data_knowledge_db[CFG_STR_MAX];
     char data_state_db[CFG_STR_MAX];
+    char data_state_url[CFG_STR_MAX]; /* PostgreSQL URL of the shared state; "": data_state_db */
     char data_web_root[CFG_STR_MAX];
     char messenger_app_secret[CFG_STR_MAX];
     char messenger_verify_token[CFG_STR_MAX];
@@ -80,6 +81,10 @@ bool cfg_is_secret(const char *key);
 unsigned cfg_workers(const struct mc_config *cfg);
 
 /* Channel switches: a channel whose secrets are not all set is disabled. */
+/* Where the state lives, as store_open() takes it: data.state_url when set
+ * (PostgreSQL), else the SQLite file data.state_db. Borrowed from cfg. */
+const char *cfg_state_store(const struct mc_config *cfg);
+
 bool cfg_messenger_enabled(const struct mc_config *cfg);
 bool cfg_zalo_enabled(const struct mc_config *cfg);
 

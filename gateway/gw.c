@@ -341,8 +341,8 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     mc_log(MC_LOG_INFO, "kb.loaded", "path=%s index_bytes=%zu load_ms=%.1f", cfg->data_knowledge_db,
            intent_index_memory(gw->index),
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-    gw->store = store_open(cfg->data_state_db, err);
-    if (!gw->store)
+    gw->store = store_open(cfg_state_store(cfg), err);
+    if (!gw->store || store_require_complete(gw->store, err))
         goto fail;
     if (office_apply(gw)) /* logged; the shipped office data serves meanwhile */
         mc_log(MC_LOG_WARN, "office.apply", "at=start result=shipped_data");

@@ -226,8 +226,9 @@ int master_run(const struct mc_config *cfg, unsigned workers, volatile sig_atomi
     for (i = 0; i < n; i++)
         slots[i].ready_fd = -1;
     /* create and migrate the state database once, before the workers open it together */
-    st = store_open(cfg->data_state_db, &err);
-    if (!st) {
+    st = store_open(cfg_state_store(cfg), &err);
+    if (!st || store_require_complete(st, &err)) {
+        store_free(st);
         mc_log(MC_LOG_ERROR, "server.start", "error=\"%s\"", err.text);
         fprintf(stderr, "motcua serve: %s\n", err.text);
         return 1;

@@ -142,7 +142,9 @@ void paths_resolve(struct mc_config *cfg, const char *exe, struct paths_report *
             exe_dir[0] = '\0';
     }
     r.knowledge_db = resolve_one(cfg->data_knowledge_db, KIND_FILE, exe_dir, "data.knowledge_db");
-    r.state_db = resolve_one(cfg->data_state_db, KIND_STATE, exe_dir, "data.state_db");
+    r.state_db = cfg->data_state_url[0] /* PostgreSQL: the file is not used, nor looked for */
+                     ? PATHS_AS_GIVEN
+                     : resolve_one(cfg->data_state_db, KIND_STATE, exe_dir, "data.state_db");
     r.web_root = resolve_one(cfg->data_web_root, KIND_DIR, exe_dir, "data.web_root");
     if (report)
         *report = r;

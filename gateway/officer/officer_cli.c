@@ -26,7 +26,8 @@ static void usage(FILE *out)
             "       motcua officer passwd USERNAME [--config FILE]\n"
             "       motcua officer disable USERNAME [--config FILE]\n\n"
             "Manages the accounts of the commune's officers in the state database\n"
-            "(data.state_db). add and passwd read the password from stdin, one line,\n"
+            "(data.state_db, or PostgreSQL's with data.state_url: docs/scaling.md).\n"
+            "add and passwd read the password from stdin, one line,\n"
             "at least %d characters. USERNAME: lowercase letters, digits, '.', '_', '-'.\n"
             "disable and passwd end the account's open sessions. Exit codes: 0 ok,\n"
             "1 failure, 2 bad usage or input.\n",
@@ -191,7 +192,8 @@ int officer_cli(int argc, char **argv, char *const *envp)
         if (rc)
             return rc;
     }
-    st = store_open(cfg.data_state_db, &err);
+    /* the officer functions exist on both back-ends: no store_require_complete() here */
+    st = store_open(cfg_state_store(&cfg), &err);
     if (!st) {
         fprintf(stderr, "motcua officer: %s\n", err.text);
         return EXIT_FAIL;

@@ -12,11 +12,19 @@
  * (store_unit_begin/_end) is all-or-nothing inside the batch; units nest.
  * Reads see the open batch's own writes.
  *
- * The one back-end today is the embedded SQLite file (store_sqlite.c: WAL,
- * every statement prepared once at open). The interface names no SQLite
- * type, so a back-end on a shared database server (PostgreSQL, issue 18)
- * is added behind these functions without touching the conversation or the
- * channels. A struct store belongs to the event-loop thread. */
+ * Two back-ends, chosen by what store_open() is given: a file path is the
+ * embedded SQLite database (store_sqlite.c: WAL, every statement prepared
+ * once at open), the default; a postgresql:// URL (data.state_url) is the
+ * shared state of several nodes (store_pg*.c, issue 18). Dispatch is a
+ * per-function switch at the top of each SQLite function ("on PostgreSQL:
+ * store_pg_x"), not a table of function pointers: store_sqlite.c owns the
+ * one struct store, the helpers' store_<part>.c files keep their plain
+ * SQLite code, and a reader sees at each function where the other
+ * back-end's version is. A function PostgreSQL does not implement yet fails
+ * there (its error value, logged) and store_require_complete() names it,
+ * so the server refuses to start rather than lose data (docs/scaling.md).
+ * The interface names no back-end type. A struct store belongs to the
+ * thread that opened it (the event loop's). */
 #ifndef MOTCUA_GATEWAY_STORE_H
 #define MOTCUA_GATEWAY_STORE_H
 
@@ -27,7 +35,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -40,11 +48,18 @@ struct store_stats {
 
 /* ---- the store and its transactions ---------------------------------- */
 
-/* Opens (creating if needed) the state database at path and migrates it.
- * Returns a new store (store_free()) or NULL with err set. */
+/* Opens (creating if needed) the state database at path and migrates it:
+ * a SQLite file, or a PostgreSQL database when path is a postgresql:// (or
+ * postgres://) URL. Returns a new store (store_free()) or NULL with err set. */
 struct store *store_open(const char *path, struct mc_err *err);
 
-/* Rolls back a batch that was never committed, then frees. NULL is a no-op. */
+/* 0 when st's back-end implements every function of this interface (SQLite
+ * always); else logs the ones it lacks, sets err and returns -ENOSYS: what
+ * needs them all (the server) refuses to run. */
+MC_MUST_CHECK int store_require_complete(const struct store *st, struct mc_err *err);
+
+/* Rolls back a batch that was never committed, gives back the outbox rows
+ * this handle claimed (store_outbox_due), then frees. NULL is a no-op. */
 void store_free(struct store *st);
 
 /* Whether a batch is open (something was written since the last commit). */
@@ -117,16 +132,27 @@ struct store_outbox_row {
 MC_MUST_CHECK int store_outbox_add(struct store *st, const char *channel, const char *user,
                                    const char *body, int64_t now_ms);
 
+#define STORE_OUTBOX_LEASE_MS 30000 /* a claim's life: well past one send (OUTBOX_TIMEOUT_S) */
+
 /* Fills rows with up to max queued rows due at now_ms, the oldest of each
  * citizen only (order per user), oldest first; *n is their count. Each
- * row's body is new (free()). Returns 0, -ENOMEM or -EIO. */
+ * row's body is new (free()). Every row returned is claimed by this store
+ * handle until about now_ms + STORE_OUTBOX_LEASE_MS: other handles (worker
+ * processes, nodes) skip it, and skip its citizen, until the lease ends
+ * (a handle that died gives its rows back that way; on SQLite, one
+ * machine's file, a dead process's at once), store_outbox_retry()
+ * releases it, or store_free() (a node stopping) releases all this handle's;
+ * this handle gets it again while it is due. A claim need not
+ * wait for store_commit(). On SQLite a claim the database refuses (a full
+ * disk) still returns the row: one process sends per file. Returns 0,
+ * -ENOMEM or -EIO. */
 MC_MUST_CHECK int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows,
                                    size_t max, size_t *n);
 
 /* Marks row id "sent" or "failed" after attempts tries. Returns 0 or -EIO. */
 MC_MUST_CHECK int store_outbox_done(struct store *st, int64_t id, const char *state, int attempts);
 
-/* Schedules row id again at next_try_ms. Returns 0 or -EIO. */
+/* Schedules row id again at next_try_ms, releasing its claim. Returns 0 or -EIO. */
 MC_MUST_CHECK int store_outbox_retry(struct store *st, int64_t id, int attempts,
                                      int64_t next_try_ms);
 

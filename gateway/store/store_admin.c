@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mc_log.h"
+#include "store_pg.h"
 #include "store_sqlite_int.h"
 
 /* A user record and the bot record written right after it in the same unit
@@ -43,6 +44,7 @@ int store_unanswered(struct store *st, const struct store_report_span *sp, doubl
     struct store_unanswered u;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (store_sqlite_prepare(st, unanswered_sql, &q))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, sp->from_s) | sqlite3_bind_int64(q, 2, sp->to_s) |
@@ -88,6 +90,8 @@ int store_phrase_add(struct store *st, const char *text, const char *label, cons
     sqlite3_stmt *q = NULL;
     int rc;
 
+    if (store_pg_of(st))
+        return store_pg_phrase_add(st, text, label, officer, now_s, id, rev);
     if (strlen(text) > STORE_PHRASE_TEXT_MAX || strlen(label) >= STORE_PHRASE_LABEL_MAX)
         return -E2BIG;
     if (store_unit_begin(st))
@@ -119,6 +123,8 @@ int store_phrase_delete(struct store *st, int64_t id, char label[STORE_PHRASE_LA
     sqlite3_stmt *q = NULL;
     int rc;
 
+    if (store_pg_of(st))
+        return store_pg_phrase_delete(st, id, label, rev);
     if (store_unit_begin(st))
         return -EIO;
     rc = store_sqlite_prepare(st, "DELETE FROM taught_phrase WHERE id = ?1 RETURNING label", &q);
@@ -149,6 +155,8 @@ int store_phrase_list(struct store *st, int (*fn)(void *ctx, const struct store_
     struct store_phrase p;
     int rc;
 
+    if (store_pg_of(st))
+        return store_pg_phrase_list(st, fn, ctx);
     if (store_sqlite_prepare(st,
                              "SELECT id, text, label, officer, created FROM taught_phrase "
                              "ORDER BY id",
@@ -175,6 +183,8 @@ int store_phrase_rev(struct store *st, int64_t *rev)
     sqlite3_stmt *q = NULL;
     int rc;
 
+    if (store_pg_of(st))
+        return store_pg_phrase_rev(st, rev);
     if (store_sqlite_prepare(st, "SELECT rev FROM taught_rev WHERE id = 1", &q))
         return -EIO;
     rc = sqlite3_step(q);

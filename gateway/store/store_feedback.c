@@ -55,6 +55,7 @@ int store_feedback_answer(struct store *st, int64_t session_id, const char *msg_
     sqlite3_stmt *q = NULL;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     memset(a, 0, sizeof(*a));
     rc = store_sqlite_prepare(st, msg_id ? answer_by_id_sql : answer_last_sql, &q);
     if (rc)
@@ -89,6 +90,7 @@ int store_feedback_put(struct store *st, int64_t session_id, const struct store_
     sqlite3_stmt *q = NULL;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (!vote || (strcmp(vote, "up") != 0 && strcmp(vote, "down") != 0))
         return -EINVAL;
     if (comment && strlen(comment) > STORE_FEEDBACK_COMMENT_MAX)
@@ -137,8 +139,10 @@ int store_feedback_by_procedure(struct store *st, const struct store_report_span
                                 void *ctx)
 {
     sqlite3_stmt *q = NULL;
-    int rc = prepare_span(st, by_procedure_sql, sp, max, &q);
+    int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
+    rc = prepare_span(st, by_procedure_sql, sp, max, &q);
     if (rc)
         return rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -158,8 +162,10 @@ int store_feedback_downs(struct store *st, const struct store_report_span *sp, u
 {
     struct store_feedback_row r;
     sqlite3_stmt *q = NULL;
-    int rc = prepare_span(st, downs_sql, sp, max, &q);
+    int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
+    rc = prepare_span(st, downs_sql, sp, max, &q);
     if (rc)
         return rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {

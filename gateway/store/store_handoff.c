@@ -108,9 +108,12 @@ void store_hq_free(struct store_hq *hq)
     free(hq);
 }
 
+/* NULL on PostgreSQL (no statements): every public function returns before using it there. */
 static sqlite3_stmt *stmt(struct store *st, enum hq which)
 {
-    return store_sqlite_hq(st)->q[which];
+    struct store_hq *hq = store_sqlite_hq(st);
+
+    return hq ? hq->q[which] : NULL;
 }
 
 static void done(sqlite3_stmt *q)
@@ -170,6 +173,7 @@ int store_handoff_get(struct store *st, int64_t session_id, struct store_handoff
     sqlite3_stmt *q = stmt(st, HQ_GET);
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (sqlite3_bind_int64(q, 1, session_id) != SQLITE_OK) {
         done(q);
         return -EIO;
@@ -219,6 +223,7 @@ int store_handoff_request(struct store *st, const struct store_handoff *h, int64
     sqlite3_stmt *q = stmt(st, HQ_REQUEST);
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (store_unit_begin(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, h->session_id) | bind_text(q, 2, h->channel) |
@@ -242,6 +247,7 @@ int store_handoff_claim(struct store *st, int64_t session_id, const char *office
     struct store_handoff h;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (!officer || !officer[0])
         return -EINVAL;
     if (store_unit_begin(st))
@@ -274,6 +280,7 @@ int store_handoff_end(struct store *st, int64_t session_id, const char *officer,
     const char *kind;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (!to || (strcmp(to, "bot") != 0 && strcmp(to, "closed") != 0))
         return -EINVAL;
     kind = !officer ? "cancelled" : strcmp(to, "bot") == 0 ? "released" : "closed";
@@ -313,6 +320,7 @@ int store_handoff_list(struct store *st, const char *state, unsigned max,
     struct store_handoff h;
     int rc, out = 0;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (!is_state(state))
         return -EINVAL;
     if ((pending ? sqlite3_bind_int64(q, 1, max)
@@ -397,14 +405,17 @@ static int msg_add(struct store *st, int64_t session_id, const char *from, const
 int store_handoff_message_add(struct store *st, int64_t session_id, const char *from,
                               const char *officer, const char *text, int64_t now_ms, int64_t *id)
 {
+    STORE_PG_MISSING(st, -ENOSYS);
     return msg_add(st, session_id, from, officer, text, NULL, now_ms, id);
 }
 
 int store_handoff_citizen_add(struct store *st, int64_t session_id, const char *text,
                               const char *msg_id, int64_t now_ms, int64_t *id)
 {
-    int rc = msg_id ? msg_find(st, session_id, msg_id, id) : 0;
+    int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
+    rc = msg_id ? msg_find(st, session_id, msg_id, id) : 0;
     if (rc < 0)
         return rc;
     if (rc == 1)
@@ -420,6 +431,7 @@ int store_handoff_messages(struct store *st, int64_t session_id, int64_t after_i
     sqlite3_stmt *q = stmt(st, HQ_MSG_LIST);
     int rc, out = 0;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if ((sqlite3_bind_int64(q, 1, session_id) | sqlite3_bind_int64(q, 2, after_id) |
          sqlite3_bind_int64(q, 3, max)) != SQLITE_OK) {
         done(q);
@@ -445,6 +457,7 @@ int store_feed_since(struct store *st, int64_t after_id, unsigned max,
     sqlite3_stmt *q = stmt(st, HQ_FEED_SINCE);
     int rc, out = 0;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if ((sqlite3_bind_int64(q, 1, after_id) | sqlite3_bind_int64(q, 2, max)) != SQLITE_OK) {
         done(q);
         return -EIO;
@@ -465,8 +478,10 @@ int store_feed_since(struct store *st, int64_t after_id, unsigned max,
 int store_feed_last(struct store *st, int64_t *id)
 {
     sqlite3_stmt *q = stmt(st, HQ_FEED_LAST);
-    int rc = sqlite3_step(q);
+    int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
+    rc = sqlite3_step(q);
     *id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     done(q);
     return rc == SQLITE_ROW ? 0 : -EIO;
@@ -476,6 +491,7 @@ int store_feed_prune(struct store *st, int64_t before_ms)
 {
     sqlite3_stmt *q = stmt(st, HQ_FEED_PRUNE);
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if (store_unit_begin(st))
         return -EIO;
     if (sqlite3_bind_int64(q, 1, before_ms) != SQLITE_OK) {

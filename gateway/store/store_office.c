@@ -1,9 +1,9 @@
 /* gateway/store/store_office.c - the commune's own data of store.h (SQLite
- * back-end): office field overrides, local guide notes, officials' guide
- * notes and the revision counter. Every write is a unit that also bumps
- * local_rev, so a worker that sees the counter move knows a committed change
- * is there to read. Statements are prepared per call: admins write rarely,
- * and the one frequent call (store_local_rev, polled) is a single-row read. */
+ * back-end; PostgreSQL's is store_pg_office.c): office field overrides, local guide notes,
+ * officials' guide notes and the revision counter. Every write is a unit that also bumps local_rev,
+ * so a worker that sees the counter move knows a committed change is there to read. Statements are
+ * prepared per call: admins write rarely, and the one frequent call (store_local_rev, polled) is a
+ * single-row read. */
 #include "store.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "store_pg.h"
 #include "store_sqlite_int.h"
 
 static int bind_s(sqlite3_stmt *q, int i, const char *s)
@@ -56,8 +57,11 @@ out:
 int store_local_rev(struct store *st, int64_t *rev)
 {
     sqlite3_stmt *q = NULL;
-    int rc = store_sqlite_prepare(st, "SELECT rev FROM local_rev WHERE id = 1", &q);
+    int rc;
 
+    if (store_pg_of(st))
+        return store_pg_local_rev(st, rev);
+    rc = store_sqlite_prepare(st, "SELECT rev FROM local_rev WHERE id = 1", &q);
     if (!rc) {
         rc = sqlite3_step(q) == SQLITE_ROW ? 0 : -EIO;
         *rev = rc ? 0 : sqlite3_column_int64(q, 0);
@@ -71,6 +75,8 @@ int store_office_set(struct store *st, const char *code, const char *field, cons
 {
     const char *a[5] = {code, field, value, officer, NULL};
 
+    if (store_pg_of(st))
+        return store_pg_office_set(st, code, field, value, officer, ts);
     return write_unit(st,
                       "INSERT OR REPLACE INTO office_override (code, field, value, officer, ts) "
                       "VALUES (?1, ?2, ?3, ?4, ?6)",
@@ -82,6 +88,8 @@ int store_office_unset(struct store *st, const char *code, const char *field)
     const char *a[5] = {code, field, NULL, NULL, NULL};
     int n = 0, rc;
 
+    if (store_pg_of(st))
+        return store_pg_office_unset(st, code, field);
     rc = write_unit(st, "DELETE FROM office_override WHERE code = ?1 AND field = ?2", a, -1, &n);
     return rc ? rc : n ? 0 : -ENOENT;
 }
@@ -92,6 +100,8 @@ int store_guide_local_set(struct store *st, const char *id, const char *field, c
     const char *a[5] = {id, field, text, officer, NULL};
     int n = 0, rc;
 
+    if (store_pg_of(st))
+        return store_pg_guide_local_set(st, id, field, text, officer, ts);
     if (text)
         return write_unit(st,
                           "INSERT OR REPLACE INTO guide_local (procedure, field, text, officer, "
@@ -140,6 +150,8 @@ static int each(struct store *st, const char *sql, store_local_fn fn, void *ctx)
 
 int store_office_each(struct store *st, store_local_fn fn, void *ctx)
 {
+    if (store_pg_of(st))
+        return store_pg_office_each(st, fn, ctx);
     return each(st,
                 "SELECT code, field, value, officer, ts FROM office_override ORDER BY ts, "
                 "rowid",
@@ -148,6 +160,8 @@ int store_office_each(struct store *st, store_local_fn fn, void *ctx)
 
 int store_guide_local_each(struct store *st, store_local_fn fn, void *ctx)
 {
+    if (store_pg_of(st))
+        return store_pg_guide_local_each(st, fn, ctx);
     return each(st,
                 "SELECT procedure, field, text, officer, ts FROM guide_local ORDER BY "
                 "procedure, field",
@@ -160,6 +174,8 @@ int store_guide_note_add(struct store *st, const char *id, const char *field, co
     sqlite3_stmt *q = NULL;
     int rc = -EIO;
 
+    if (store_pg_of(st))
+        return store_pg_guide_note_add(st, id, field, status, comment, officer, ts, id_out);
     if (store_unit_begin(st))
         return -EIO;
     if (store_sqlite_prepare(st,
@@ -183,12 +199,15 @@ out:
 int store_guide_notes(struct store *st, const char *id, unsigned max, store_local_fn fn, void *ctx)
 {
     sqlite3_stmt *q = NULL;
-    int rc = store_sqlite_prepare(st,
-                                  "SELECT procedure, field, comment, officer, ts, id, status "
-                                  "FROM guide_note WHERE ?1 IS NULL OR procedure = ?1 "
-                                  "ORDER BY id DESC LIMIT ?2",
-                                  &q);
+    int rc;
 
+    if (store_pg_of(st))
+        return store_pg_guide_notes(st, id, max, fn, ctx);
+    rc = store_sqlite_prepare(st,
+                              "SELECT procedure, field, comment, officer, ts, id, status "
+                              "FROM guide_note WHERE ?1 IS NULL OR procedure = ?1 "
+                              "ORDER BY id DESC LIMIT ?2",
+                              &q);
     if (rc)
         return rc;
     if (((id ? bind_s(q, 1, id) : sqlite3_bind_null(q, 1)) |

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "mc_log.h"
+#include "store_pg.h"
 #include "store_sqlite_int.h"
 
 static const char hexd[] = "0123456789abcdef";
@@ -116,6 +117,8 @@ int store_privacy_set_key(struct store *st, const unsigned char *key, size_t len
     struct store_idkey *k = store_sqlite_idkey(st);
     int rc;
 
+    if (store_pg_of(st))
+        return store_pg_privacy_set_key(st, key, len);
     if (len != STORE_ID_KEY_LEN)
         return -EINVAL;
     memcpy(k->key, key, len);
@@ -164,8 +167,11 @@ int store_privacy_db_key(struct store *st, unsigned char key[STORE_ID_KEY_LEN])
     unsigned char fresh[STORE_ID_KEY_LEN];
     char hex[2 * STORE_ID_KEY_LEN + 1];
     const char *texts[1] = {hex};
-    int rc = read_db_key(st, key);
+    int rc;
 
+    if (store_pg_of(st))
+        return store_pg_privacy_db_key(st, key);
+    rc = read_db_key(st, key);
     if (rc != -ENOENT)
         return rc;
     if (RAND_bytes(fresh, sizeof fresh) != 1)
@@ -201,9 +207,12 @@ int store_privacy_forget(struct store *st, int64_t session_id, const char *user)
     sqlite3_stmt *q = NULL;
     char channel[STORE_CHANNEL_MAX] = "", stored[SESSION_USER_KEY_MAX + 1] = "";
     const char *texts[3] = {channel, stored, user ? user : ""};
-    int rc = store_sqlite_prepare(
-        st, "SELECT channel, coalesce(user_key, '') FROM session WHERE id = ?1", &q);
+    int rc;
 
+    if (store_pg_of(st))
+        return store_pg_privacy_forget(st, session_id, user);
+    rc = store_sqlite_prepare(
+        st, "SELECT channel, coalesce(user_key, '') FROM session WHERE id = ?1", &q);
     if (rc)
         return rc;
     if (sqlite3_bind_int64(q, 1, session_id) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
@@ -247,6 +256,7 @@ int store_privacy_purge(struct store *st, struct store_purge *p)
     sqlite3_stmt *q = NULL;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     args[4] = p->token_s > 0 ? (int64_t)time(NULL) : 0;
     p->rows = 0;
     if (store_unit_begin(st))

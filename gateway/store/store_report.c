@@ -89,6 +89,7 @@ int store_report_messages(
     const char *key;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     if ((unsigned)by >= sizeof(messages_sql) / sizeof(messages_sql[0]))
         return -EINVAL;
     rc = store_sqlite_prepare(st, messages_sql[by], &q);
@@ -113,6 +114,7 @@ int store_report_prechecks(struct store *st, const struct store_report_span *sp,
     sqlite3_stmt *q = NULL;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     *started = *completed = 0;
     rc = store_sqlite_prepare(st, prechecks_sql, &q);
     if (rc || (rc = bind_span(q, sp, 0)))
@@ -176,6 +178,7 @@ int store_report_handoffs(struct store *st, const struct store_report_span *sp,
     size_t n = 0, cap = 0;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     memset(out, 0, sizeof(*out));
     rc = has_columns(st, "handoff", hcols);
     if (rc == 1)
@@ -222,6 +225,7 @@ int store_report_feedback(struct store *st, const struct store_report_span *sp, 
     sqlite3_stmt *q = NULL;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     *available = true; /* the table comes with schema 9 (store_feedback.c) */
     *up = *down = 0;
     rc = store_sqlite_prepare(st, feedback_sql, &q);

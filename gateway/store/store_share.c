@@ -156,6 +156,7 @@ int store_share_put(struct store *st, int64_t session_id, const char *body, int6
     int rc;
 
     token[0] = '\0';
+    STORE_PG_MISSING(st, -ENOSYS);
     if (strlen(body) > STORE_SHARE_BODY_MAX)
         return -E2BIG;
     digest_of(body, digest);
@@ -195,6 +196,7 @@ int store_share_get(struct store *st, const char *token, int64_t now, char **bod
     sqlite3_stmt *q = NULL;
     int rc;
 
+    STORE_PG_MISSING(st, -ENOSYS);
     *body = NULL;
     if (!is_token(token))
         return -ENOENT;
@@ -218,5 +220,7 @@ int store_share_purge(struct store *st, int64_t now, unsigned max, unsigned long
 {
     const char *texts[2] = {NULL, NULL};
     int64_t ints[2] = {now, max};
+
+    STORE_PG_MISSING(st, -ENOSYS);
     return exec_write(st, purge_sql, texts, ints, 2, rows);
 }

@@ -14,15 +14,19 @@
 #include "store_sqlite_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mc_log.h"
+#include "store_pg.h"
 
 #define STORE_BUSY_MS 2000     /* wait this long for another process's write lock */
 #define STORE_BUSY_STEP_US 50  /* ... polling this often: a worker holds it for one short pass */
@@ -173,6 +177,10 @@ static const char *const migrations[] = {
     "  expires INTEGER NOT NULL);"
     "CREATE INDEX share_session ON share (session_id, digest);"
     "CREATE INDEX share_expires ON share (expires);",
+    /* 12 -> 13: outbox claims: which store handle sends a row, until when (a lease), so
+     * worker processes and nodes (PostgreSQL) never send one row twice (store_outbox_due) */
+    "ALTER TABLE outbox ADD COLUMN claimed_by INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -194,6 +202,8 @@ enum store_q {
     Q_FIND_REPLY,
     Q_OUTBOX_ADD,
     Q_OUTBOX_DUE,
+    Q_OUTBOX_CLAIM,
+    Q_OUTBOX_RELEASE,
     Q_OUTBOX_DONE,
     Q_OUTBOX_RETRY,
     Q_OUTBOX_PENDING,
@@ -248,14 +258,26 @@ static const char *const sql[Q_COUNT] = {
                      "role = 'bot' ORDER BY id DESC LIMIT 1",
     [Q_OUTBOX_ADD] = "INSERT INTO outbox (channel, user_key, body, created, next_try) "
                      "VALUES (?1, ?2, ?3, ?4, ?4)",
-    /* the oldest queued row of each citizen, if it is due: order per user */
-    [Q_OUTBOX_DUE] = "SELECT o.id, o.channel, o.user_key, o.body, o.attempts, o.created "
+    /* the oldest queued row of each citizen, if it is due and no other handle's live claim
+     * holds it: order per user, one sender per row */
+    [Q_OUTBOX_DUE] = "SELECT o.id, o.channel, o.user_key, o.body, o.attempts, o.created, "
+                     "o.claimed_by, o.claimed_until "
                      "FROM outbox o WHERE o.state = 'queued' AND o.next_try <= ?1 AND "
+                     "(o.claimed_until <= ?1 OR o.claimed_by = ?3 OR "
+                     "NOT motcua_owner_alive(o.claimed_by)) AND "
                      "o.id = (SELECT min(p.id) FROM outbox p WHERE p.channel = o.channel "
                      "AND p.user_key = o.user_key AND p.state = 'queued') "
                      "ORDER BY o.id LIMIT ?2",
     [Q_OUTBOX_DONE] = "UPDATE outbox SET state = ?2, attempts = ?3 WHERE id = ?1",
-    [Q_OUTBOX_RETRY] = "UPDATE outbox SET attempts = ?2, next_try = ?3 WHERE id = ?1",
+    /* under the write lock the claim is checked again: of two handles, one wins */
+    [Q_OUTBOX_CLAIM] = "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1 AND "
+                       "(claimed_until <= ?4 OR claimed_by = ?2 OR "
+                       "NOT motcua_owner_alive(claimed_by))",
+    /* a handle closing gives its claims back: a restarted node resends at once */
+    [Q_OUTBOX_RELEASE] = "UPDATE outbox SET claimed_until = 0 WHERE claimed_by = ?1 AND "
+                         "state = 'queued'",
+    [Q_OUTBOX_RETRY] = "UPDATE outbox SET attempts = ?2, next_try = ?3, claimed_until = 0 "
+                       "WHERE id = ?1",
     [Q_OUTBOX_PENDING] = "SELECT count(*) FROM outbox WHERE state = 'queued'",
     [Q_EVENT_SEEN] = "INSERT OR IGNORE INTO seen_event VALUES (?1, ?2, ?3)",
     [Q_OPTIONS_GET] = "SELECT options FROM chan_options WHERE channel = ?1 AND user_key = ?2",
@@ -296,7 +318,32 @@ struct store {
     struct store_hq *hq;    /* the handoff and feed statements (store_handoff.c) */
     struct store_ckpt *ck;  /* NULL: SQLite checkpoints inside commits (the thread did not start) */
     struct store_idkey idk; /* the key of platform user ids' hashes (store_privacy.c) */
+    struct store_pg *pg;    /* not NULL: the PostgreSQL back-end serves every call (no db) */
+    int64_t owner;          /* > 0: this handle's outbox claims (new_owner) */
+    bool claimed;           /* it claimed outbox rows: store_free() releases them */
 };
+
+struct store_pg *store_pg_of(const struct store *st)
+{
+    return st->pg;
+}
+
+int store_pg_missing(const char *fn)
+{
+    mc_log(MC_LOG_ERROR, "state.not_implemented", "backend=postgresql function=%s", fn);
+    return -ENOSYS;
+}
+
+int store_require_complete(const struct store *st, struct mc_err *err)
+{
+    if (!st->pg)
+        return 0;
+    mc_log(MC_LOG_ERROR, "state.incomplete", "backend=postgresql not_implemented=\"%s\"",
+           store_pg_missing_list());
+    mc_err_set(err, "data.state_url: the PostgreSQL back-end is not complete yet (the functions "
+                    "it lacks are in the log; docs/scaling.md)");
+    return -ENOSYS;
+}
 
 sqlite3 *store_sqlite_db(struct store *st)
 {
@@ -504,6 +551,45 @@ fail_db:
     return NULL;
 }
 
+/* 32 random bits (never 0). */
+static uint32_t random32(void)
+{
+    uint32_t v = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        if (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+            v = 0;
+        close(fd);
+    }
+    if (!v) /* no /dev/urandom: still distinct per handle */
+        v = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&v ^ (uint32_t)getpid();
+    return v ? v : 1;
+}
+
+/* The owner id of a handle's outbox claims, > 0. SQLite: the process id in
+ * the high 32 bits (motcua_owner_alive), random low bits (handles of one
+ * process differ). PostgreSQL: random, 63 bits (nodes in containers share
+ * process ids). */
+static int64_t new_owner(bool pg)
+{
+    uint64_t high = pg ? random32() & 0x7fffffffu : (uint64_t)getpid();
+
+    return (int64_t)(high << 32 | random32());
+}
+
+/* SQL function motcua_owner_alive(owner): whether the process that made
+ * the claim still runs. A SQLite file is one machine's: a claim of a
+ * process that died (SIGKILL, a crash) is void at once, and its rows are
+ * sent again without waiting for the lease, as before claims existed. On
+ * PostgreSQL, nodes on other machines, the lease decides (store_pg_state.c). */
+static void owner_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    int64_t pid = argc == 1 ? sqlite3_value_int64(argv[0]) >> 32 : 0;
+
+    sqlite3_result_int(ctx, pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM));
+}
+
 struct store *store_open(const char *path, struct mc_err *err)
 {
     struct store *st;
@@ -511,8 +597,15 @@ struct store *store_open(const char *path, struct mc_err *err)
 
     st = calloc(1, sizeof(*st));
     if (!st) {
-        mc_err_set(err, "%s: out of memory", path);
+        mc_err_set(err, "%s: out of memory", store_pg_is_url(path) ? "data.state_url" : path);
         return NULL;
+    }
+    st->owner = new_owner(store_pg_is_url(path));
+    if (store_pg_is_url(path)) { /* never in a message: the URL may hold a password */
+        st->pg = store_pg_open(path, st->owner, err);
+        if (!st->pg)
+            goto fail;
+        return st;
     }
     make_parent_dir(path);
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -527,6 +620,9 @@ struct store *store_open(const char *path, struct mc_err *err)
         goto fail_sqlite;
     if (migrate(st->db, path, err))
         goto fail;
+    if (sqlite3_create_function(st->db, "motcua_owner_alive", 1, SQLITE_UTF8, NULL, owner_alive,
+                                NULL, NULL) != SQLITE_OK)
+        goto fail_sqlite;
     for (i = 0; i < Q_COUNT; i++)
         if (sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) !=
             SQLITE_OK)
@@ -553,9 +649,17 @@ void store_free(struct store *st)
 
     if (!st)
         return;
+    store_pg_free(st->pg);
     if (st->batch && st->q[Q_ROLLBACK]) {
         mc_log(MC_LOG_WARN, "state.rollback", "reason=closed_before_commit");
         sqlite3_step(st->q[Q_ROLLBACK]);
+    }
+    if (st->claimed) { /* a node stopping gives its claims back: a restart resends at once */
+        sqlite3_stmt *q = st->q[Q_OUTBOX_RELEASE];
+
+        if (sqlite3_bind_int64(q, 1, st->owner) != SQLITE_OK || sqlite3_step(q) != SQLITE_DONE)
+            mc_log(MC_LOG_WARN, "outbox.release_failed", "action=lease_expires");
+        sqlite3_reset(q);
     }
     if (st->ck) {
         sqlite3_wal_hook(st->db, NULL, NULL);
@@ -571,6 +675,8 @@ void store_free(struct store *st)
 int store_sqlite_prepare(struct store *st, const char *text, sqlite3_stmt **q)
 {
     *q = NULL;
+    if (st->pg) /* a function PostgreSQL lacks, reached anyway: an error, never a crash */
+        return store_pg_missing("store_sqlite_prepare");
     if (sqlite3_prepare_v2(st->db, text, -1, q, NULL) == SQLITE_OK)
         return 0;
     mc_log(MC_LOG_ERROR, "state.db", "prepare error=\"%s\"", sqlite3_errmsg(st->db));
@@ -581,7 +687,10 @@ int store_sqlite_prepare(struct store *st, const char *text, sqlite3_stmt **q)
 
 void store_get_stats(const struct store *st, struct store_stats *out)
 {
-    *out = st->stats;
+    if (st->pg)
+        store_pg_get_stats(st->pg, out);
+    else
+        *out = st->stats;
 }
 
 /* Runs statement q to its end. Returns 0 or -EIO. */
@@ -599,6 +708,8 @@ static int run(struct store *st, enum store_q q)
 
 bool store_in_batch(const struct store *st)
 {
+    if (st->pg)
+        return store_pg_in_batch(st->pg);
     return st->batch;
 }
 
@@ -624,6 +735,8 @@ int store_commit(struct store *st)
 {
     bool lost;
 
+    if (st->pg)
+        return store_pg_commit(st->pg);
     if (st->units)
         return -EBUSY;
     if (!st->batch && !st->broken)
@@ -645,6 +758,8 @@ int store_commit(struct store *st)
 
 int store_unit_begin(struct store *st)
 {
+    if (st->pg)
+        return store_pg_unit_begin(st->pg);
     if (batch(st) || run(st, Q_SAVEPOINT))
         return -EIO;
     st->units++;
@@ -655,6 +770,8 @@ int store_unit_end(struct store *st, bool keep)
 {
     int rc = 0;
 
+    if (st->pg)
+        return store_pg_unit_end(st->pg, keep);
     if (!st->units)
         return -EINVAL;
     st->units--;
@@ -722,6 +839,8 @@ static int load_session(struct store *st, enum store_q which, struct session *s)
 
 int store_session_by_token(struct store *st, const char *token, struct session *s)
 {
+    if (st->pg)
+        return store_pg_session_by_token(st, token, s);
     if (bind_text(st->q[Q_BY_TOKEN], 1, token) != SQLITE_OK)
         return -EIO;
     return load_session(st, Q_BY_TOKEN, s);
@@ -734,6 +853,8 @@ int store_session_by_user(struct store *st, const char *channel, const char *use
     char hk[STORE_USER_HKEY_MAX];
     int rc;
 
+    if (st->pg)
+        return store_pg_session_by_user(st, channel, user_key, s);
     store_privacy_user_key(st, channel, user_key, hk, sizeof hk);
     /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
     if ((bind_text(q, 1, channel) | bind_text(q, 2, hk)) != SQLITE_OK)
@@ -749,6 +870,8 @@ int store_session_insert(struct store *st, struct session *s)
     sqlite3_stmt *q = st->q[Q_SESSION_INSERT];
     char hk[STORE_USER_HKEY_MAX];
 
+    if (st->pg)
+        return store_pg_session_insert(st, s);
     if (batch(st))
         return -EIO;
     store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
@@ -796,6 +919,8 @@ int store_turn_save(struct store *st, struct session *s, const struct session_tu
     size_t i;
     int rc;
 
+    if (st->pg)
+        return store_pg_turn_save(st, s, t, n);
     session_user_hash(s, hash);
     if (s->user_key[0] && st->idk.set) { /* keyed: the clear id cannot be tried against it */
         char hk[STORE_USER_HKEY_MAX];
@@ -836,6 +961,8 @@ int store_history(struct store *st, int64_t session_id, unsigned max,
     sqlite3_stmt *q = st->q[Q_HISTORY];
     int rc, out = 0;
 
+    if (st->pg)
+        return store_pg_history(st, session_id, max, fn, ctx);
     if ((sqlite3_bind_int64(q, 1, session_id) | sqlite3_bind_int(q, 2, (int)max)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
@@ -870,6 +997,8 @@ char *store_find_reply(struct store *st, int64_t session_id, const char *msg_id)
 {
     sqlite3_stmt *q = st->q[Q_FIND_REPLY];
 
+    if (st->pg)
+        return store_pg_find_reply(st, session_id, msg_id);
     if ((sqlite3_bind_int64(q, 1, session_id) | bind_text(q, 2, msg_id)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return NULL;
@@ -882,6 +1011,8 @@ int store_outbox_add(struct store *st, const char *channel, const char *user, co
 {
     sqlite3_stmt *q = st->q[Q_OUTBOX_ADD];
 
+    if (st->pg)
+        return store_pg_outbox_add(st, channel, user, body, now_ms);
     if (batch(st))
         return -EIO;
     if ((bind_text(q, 1, channel) | bind_text(q, 2, user) | bind_text(q, 3, body) |
@@ -892,16 +1023,39 @@ int store_outbox_add(struct store *st, const char *channel, const char *user, co
     return run(st, Q_OUTBOX_ADD);
 }
 
+/* Claims row id for st until now_ms + STORE_OUTBOX_LEASE_MS, unless another
+ * handle's live claim holds it (checked again under the write lock). Returns
+ * 1 when claimed, 0 when another handle has it, -EIO. */
+static int outbox_claim(struct store *st, int64_t id, int64_t now_ms)
+{
+    sqlite3_stmt *q = st->q[Q_OUTBOX_CLAIM];
+
+    if ((sqlite3_bind_int64(q, 1, id) | sqlite3_bind_int64(q, 2, st->owner) |
+         sqlite3_bind_int64(q, 3, now_ms + STORE_OUTBOX_LEASE_MS) |
+         sqlite3_bind_int64(q, 4, now_ms)) != SQLITE_OK) {
+        sqlite3_clear_bindings(q);
+        return -EIO;
+    }
+    if (run(st, Q_OUTBOX_CLAIM))
+        return -EIO;
+    st->claimed = true;
+    return sqlite3_changes(st->db) == 1;
+}
+
 int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows, size_t max,
                      size_t *n)
 {
     sqlite3_stmt *q = st->q[Q_OUTBOX_DUE];
     struct store_outbox_row *r;
+    uint64_t fresh = 0; /* bit i: row i is ours for more than half a lease yet (no write) */
+    size_t i, kept, unclaimed = 0;
     int rc = SQLITE_DONE, out = 0;
 
+    if (st->pg)
+        return store_pg_outbox_due(st, now_ms, rows, max, n);
     *n = 0;
-    if ((sqlite3_bind_int64(q, 1, now_ms) | sqlite3_bind_int64(q, 2, (sqlite3_int64)max)) !=
-        SQLITE_OK) {
+    if ((sqlite3_bind_int64(q, 1, now_ms) | sqlite3_bind_int64(q, 2, (sqlite3_int64)max) |
+         sqlite3_bind_int64(q, 3, st->owner)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }
@@ -921,16 +1075,35 @@ int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *
         r->body[r->body_len] = '\0';
         r->attempts = sqlite3_column_int(q, 4);
         r->created_ms = sqlite3_column_int64(q, 5);
+        if (*n < 64 && sqlite3_column_int64(q, 6) == st->owner &&
+            sqlite3_column_int64(q, 7) - now_ms > STORE_OUTBOX_LEASE_MS / 2)
+            fresh |= (uint64_t)1 << *n;
         (*n)++;
     }
     if (!out && *n < max && rc != SQLITE_DONE)
         out = -EIO;
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
-    if (out) {
+    /* claim what is not ours yet (or soon no longer); a row another handle
+     * claimed meanwhile is dropped from the answer. A claim the database
+     * refuses (a full disk) still sends the row, as before claims: on one
+     * SQLite file a single process sends (gw's outbox_sender), the claim is
+     * its second guard, and the outcome is held in memory anyway (outbox.c). */
+    for (i = kept = 0; i < *n; i++) {
+        rc = out ? 0 : i < 64 && (fresh >> i & 1) ? 1 : outbox_claim(st, rows[i].id, now_ms);
+        if (rc < 0 && !unclaimed++)
+            mc_log(MC_LOG_WARN, "outbox.claim_failed", "row=%lld action=send_unclaimed",
+                   (long long)rows[i].id);
+        if (rc != 0) {
+            rows[kept++] = rows[i];
+            continue;
+        }
+        free(rows[i].body);
+    }
+    *n = kept;
+    if (out)
         while (*n)
             free(rows[--*n].body);
-    }
     return out;
 }
 
@@ -938,6 +1111,8 @@ int store_outbox_done(struct store *st, int64_t id, const char *state, int attem
 {
     sqlite3_stmt *q = st->q[Q_OUTBOX_DONE];
 
+    if (st->pg)
+        return store_pg_outbox_done(st, id, state, attempts);
     if (batch(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, id) | bind_text(q, 2, state) |
@@ -952,6 +1127,8 @@ int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_
 {
     sqlite3_stmt *q = st->q[Q_OUTBOX_RETRY];
 
+    if (st->pg)
+        return store_pg_outbox_retry(st, id, attempts, next_try_ms);
     if (batch(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, id) | sqlite3_bind_int(q, 2, attempts) |
@@ -967,6 +1144,8 @@ long store_outbox_pending(struct store *st)
     sqlite3_stmt *q = st->q[Q_OUTBOX_PENDING];
     long n = -1;
 
+    if (st->pg)
+        return store_pg_outbox_pending(st);
     if (sqlite3_step(q) == SQLITE_ROW)
         n = (long)sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
@@ -978,6 +1157,8 @@ int store_event_first_time(struct store *st, const char *channel, const char *ev
 {
     sqlite3_stmt *q = st->q[Q_EVENT_SEEN];
 
+    if (st->pg)
+        return store_pg_event_first_time(st, channel, event_id, now_s);
     if (batch(st))
         return -EIO;
     if ((bind_text(q, 1, channel) | bind_text(q, 2, event_id) | sqlite3_bind_int64(q, 3, now_s)) !=
@@ -994,6 +1175,8 @@ char *store_options_get(struct store *st, const char *channel, const char *user)
     sqlite3_stmt *q = st->q[Q_OPTIONS_GET];
     char hk[STORE_USER_HKEY_MAX];
 
+    if (st->pg)
+        return store_pg_options_get(st, channel, user);
     store_privacy_user_key(st, channel, user, hk, sizeof hk);
     if ((bind_text(q, 1, channel) | bind_text(q, 2, hk)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
@@ -1008,6 +1191,8 @@ int store_options_put(struct store *st, const char *channel, const char *user,
     sqlite3_stmt *q = st->q[Q_OPTIONS_PUT];
     char hk[STORE_USER_HKEY_MAX];
 
+    if (st->pg)
+        return store_pg_options_put(st, channel, user, options_json);
     if (batch(st))
         return -EIO;
     store_privacy_user_key(st, channel, user, hk, sizeof hk);
@@ -1025,6 +1210,8 @@ int store_token_get(struct store *st, const char *channel, char *access, size_t 
     sqlite3_stmt *q = st->q[Q_TOKEN_GET];
     int rc;
 
+    if (st->pg)
+        return store_pg_token_get(st, channel, access, access_cap, refresh, refresh_cap);
     if (bind_text(q, 1, channel) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
@@ -1052,6 +1239,8 @@ int store_token_put(struct store *st, const char *channel, const char *access, c
 {
     sqlite3_stmt *q = st->q[Q_TOKEN_PUT];
 
+    if (st->pg)
+        return store_pg_token_put(st, channel, access, refresh, now_s);
     if (batch(st))
         return -EIO;
     if ((bind_text(q, 1, channel) | bind_text(q, 2, access) | bind_text(q, 3, refresh) |
@@ -1074,6 +1263,8 @@ int store_officer_add(struct store *st, const struct store_officer *o)
 {
     sqlite3_stmt *q = st->q[Q_OFFICER_ADD];
 
+    if (st->pg)
+        return store_pg_officer_add(st, o);
     if (!fits(o->username, sizeof(o->username)) || !fits(o->name, sizeof(o->name)) ||
         !fits(o->role, sizeof(o->role)) || !fits(o->unit, sizeof(o->unit)) ||
         !fits(o->hash, sizeof(o->hash)))
@@ -1109,6 +1300,8 @@ int store_officer_get(struct store *st, const char *username, struct store_offic
     sqlite3_stmt *q = st->q[Q_OFFICER_GET];
     int rc;
 
+    if (st->pg)
+        return store_pg_officer_get(st, username, o);
     if (bind_text(q, 1, username) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
@@ -1145,6 +1338,8 @@ int store_officer_set_hash(struct store *st, const char *username, const char *h
 {
     sqlite3_stmt *q = st->q[Q_OFFICER_SET_HASH];
 
+    if (st->pg)
+        return store_pg_officer_set_hash(st, username, hash);
     if (batch(st))
         return -EIO;
     if ((bind_text(q, 1, username) | bind_text(q, 2, hash)) != SQLITE_OK) {
@@ -1158,6 +1353,8 @@ int store_officer_disable(struct store *st, const char *username)
 {
     sqlite3_stmt *q = st->q[Q_OFFICER_DISABLE];
 
+    if (st->pg)
+        return store_pg_officer_disable(st, username);
     if (batch(st))
         return -EIO;
     if (bind_text(q, 1, username) != SQLITE_OK) {
@@ -1174,6 +1371,8 @@ int store_officer_list(struct store *st, int (*fn)(void *ctx, const struct store
     struct store_officer o;
     int rc, out = 0;
 
+    if (st->pg)
+        return store_pg_officer_list(st, fn, ctx);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         officer_row(q, &o);
         o.hash[0] = '\0';
@@ -1192,6 +1391,8 @@ int store_officer_session_add(struct store *st, const char *token_hash, const ch
 {
     sqlite3_stmt *q = st->q[Q_OSESSION_ADD];
 
+    if (st->pg)
+        return store_pg_officer_session_add(st, token_hash, username, csrf, created, expires);
     if (batch(st))
         return -EIO;
     if ((bind_text(q, 1, token_hash) | bind_text(q, 2, username) | bind_text(q, 3, csrf) |
@@ -1208,6 +1409,8 @@ int store_officer_session_get(struct store *st, const char *token_hash, int64_t 
     sqlite3_stmt *q = st->q[Q_OSESSION_GET];
     int rc;
 
+    if (st->pg)
+        return store_pg_officer_session_get(st, token_hash, now_s, o, csrf);
     if ((bind_text(q, 1, token_hash) | sqlite3_bind_int64(q, 2, now_s)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
@@ -1229,6 +1432,8 @@ int store_officer_session_end(struct store *st, const char *token_hash, int64_t 
 {
     sqlite3_stmt *q = st->q[Q_OSESSION_END], *x = st->q[Q_OSESSION_EXPIRE];
 
+    if (st->pg)
+        return store_pg_officer_session_end(st, token_hash, now_s);
     if (batch(st))
         return -EIO;
     if (bind_text(q, 1, token_hash) != SQLITE_OK || run(st, Q_OSESSION_END)) {
@@ -1247,6 +1452,8 @@ int store_audit_add(struct store *st, int64_t ts, const char *username, const ch
 {
     sqlite3_stmt *q = st->q[Q_AUDIT_ADD];
 
+    if (st->pg)
+        return store_pg_audit_add(st, ts, username, action, conversation, ip, detail);
     if (batch(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, ts) | bind_text(q, 2, username ? username : "") |
@@ -1282,6 +1489,8 @@ int store_audit_failures(struct store *st, const char *username, const char *ip,
 {
     sqlite3_stmt *u = st->q[Q_AUDIT_FAIL_USER], *a = st->q[Q_AUDIT_FAIL_IP];
 
+    if (st->pg)
+        return store_pg_audit_failures(st, username, ip, since_s, by_user, by_ip, last_s);
     *by_user = *by_ip = 0;
     *last_s = 0;
     if ((bind_text(u, 1, username) | sqlite3_bind_int64(u, 2, since_s)) != SQLITE_OK ||
@@ -1305,6 +1514,8 @@ int store_audit_list(struct store *st, unsigned max,
     sqlite3_stmt *q = st->q[Q_AUDIT_LIST];
     int rc, out = 0;
 
+    if (st->pg)
+        return store_pg_audit_list(st, max, fn, ctx);
     if (sqlite3_bind_int(q, 1, (int)max) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;

@@ -44,6 +44,32 @@ struct store;
  * store_sqlite.c's own). Returns 0, or -EIO logged with SQLite's message. */
 MC_MUST_CHECK int store_sqlite_prepare(struct store *st, const char *sql, sqlite3_stmt **q);
 
+/* ---- the PostgreSQL back-end (store_pg.h) ------------------------------- *
+ * A store opened on a postgresql:// URL has no SQLite connection:
+ * store_sqlite_db() is NULL and store_sqlite_prepare() fails. Each public
+ * function starts with its PostgreSQL version (if (store_pg_of(st)) return
+ * store_pg_x(...)) or, not implemented there yet, STORE_PG_MISSING(st, its
+ * error value), and is named in store_pg.c's list of missing functions: a
+ * new function of store.h gets one or the other (and its contract case in
+ * tests/unit/test_store_contract*.c). */
+
+struct store_pg;
+
+/* The PostgreSQL back-end of st, or NULL when st is the SQLite file. */
+struct store_pg *store_pg_of(const struct store *st);
+
+/* Logs that fn is not implemented on PostgreSQL yet; returns -ENOSYS. */
+int store_pg_missing(const char *fn);
+
+/* Returns fail from the calling function when st is on PostgreSQL. */
+#define STORE_PG_MISSING(st, fail)                                                                 \
+    do {                                                                                           \
+        if (store_pg_of(st)) {                                                                     \
+            (void)store_pg_missing(__func__);                                                      \
+            return fail;                                                                           \
+        }                                                                                          \
+    } while (0)
+
 /* Column i of q's current row as text, "" for NULL: a NULL never reaches
  * "%s" or a JSON string. Borrowed, valid until q's next step or finalize. */
 const char *store_sqlite_text(sqlite3_stmt *q, int i);

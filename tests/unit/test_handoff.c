@@ -436,6 +436,9 @@ static void test_migrates_version_5(void **state)
             "DROP INDEX seen_event_ts; DROP INDEX audit_conversation;"
             /* 12: the citizens' checklist pages (store_share.c) */
             "DROP TABLE share;"
+            /* 13: outbox claims (issue 18) */
+            "ALTER TABLE outbox DROP COLUMN claimed_by; ALTER TABLE outbox DROP COLUMN "
+            "claimed_until;"
             "DELETE FROM sqlite_sequence; PRAGMA user_version=5;",
             NULL, NULL, NULL),
         SQLITE_OK);

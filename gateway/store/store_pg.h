@@ -1,0 +1,168 @@
+/* gateway/store/store_pg.h - the PostgreSQL back-end of store.h (issue 18),
+ * internal to gateway/store/: store_sqlite.c, which owns struct store, hands
+ * each call to these functions when the store was opened on a
+ * postgresql:// URL (store_pg_of() is not NULL), before touching SQLite.
+ *
+ * Same contract as store.h, function by function; what is not listed here
+ * is not implemented on PostgreSQL yet: those functions return their error
+ * value there (STORE_PG_MISSING in store_sqlite_int.h) and
+ * store_require_complete() lists them, so the server refuses to start on an
+ * incomplete back-end instead of losing data (docs/scaling.md).
+ *
+ * Connection: one libpq connection per store, used synchronously from the
+ * caller's (event-loop) thread: each call is one or two round trips on a
+ * local socket. That blocks the loop for a round trip per statement; the
+ * next step (issue 18) is pipeline mode on a non-blocking connection, or a
+ * store thread, keeping the rule that a reply leaves after its commit. */
+#ifndef MOTCUA_GATEWAY_STORE_PG_H
+#define MOTCUA_GATEWAY_STORE_PG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct store_pg;
+
+/* Whether target names a PostgreSQL database (postgresql:// or postgres://). */
+bool store_pg_is_url(const char *target);
+
+/* Connects to url and migrates its schema (under an advisory lock: nodes
+ * starting together migrate once); owner (> 0, random) marks the outbox
+ * rows this handle claims. Returns a new back-end (store_pg_free()) or NULL
+ * with err set (never the URL: it may hold a password). */
+struct store_pg *store_pg_open(const char *url, int64_t owner, struct mc_err *err);
+
+/* Rolls back an uncommitted batch, releases the outbox rows this handle
+ * claimed, closes. NULL is a no-op. */
+void store_pg_free(struct store_pg *pg);
+
+/* The functions of store.h not implemented here yet, comma-separated; "" when none. */
+const char *store_pg_missing_list(void);
+
+/* ---- for the store_pg_*.c files ---------------------------------------- */
+
+#define STORE_PG_PARAMS_MAX 12 /* parameters of the longest statement (a turn record) */
+
+/* One statement's parameters as text (libpq's text format). */
+struct store_pg_params {
+    const char *v[STORE_PG_PARAMS_MAX];
+    char num[STORE_PG_PARAMS_MAX][32]; /* room for the numbers' text */
+    int n;
+};
+
+void store_pg_param_text(struct store_pg_params *p, const char *s); /* NULL: SQL NULL */
+void store_pg_param_int(struct store_pg_params *p, int64_t v);
+void store_pg_param_double(struct store_pg_params *p, double v);
+
+/* Runs sql with p on pg's connection; p NULL: no parameters, and sql may be
+ * several statements (the last one's result is returned). Returns the result (new:
+ * PQclear()) when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK, else
+ * NULL, logged with the server's message. */
+PGresult *store_pg_exec(struct store_pg *pg, const char *sql, const struct store_pg_params *p);
+
+/* store_pg_exec() that keeps only the count of rows the statement changed:
+ * returns it (>= 0) or -EIO. */
+MC_MUST_CHECK long store_pg_change(struct store_pg *pg, const char *sql,
+                                   const struct store_pg_params *p);
+
+/* Opens the batch if none is open (BEGIN). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_pg_batch(struct store_pg *pg);
+
+/* The random id of this store handle, for the outbox rows it claims: asking
+ * for it marks the handle as a claimer, whose claims store_pg_free() releases. */
+int64_t store_pg_owner(struct store_pg *pg);
+
+/* Counts one saved turn in the stats. */
+void store_pg_count_turn(struct store_pg *pg);
+
+/* Column i of row r as text ("" for NULL) or as a number (0 for NULL). */
+const char *store_pg_text(const PGresult *r, int row, int i);
+int64_t store_pg_int(const PGresult *r, int row, int i);
+
+/* ---- store.h, implemented (store_pg.c: the batch; store_pg_state.c) ---- */
+
+bool store_pg_in_batch(const struct store_pg *pg);
+int store_pg_commit(struct store_pg *pg);
+int store_pg_unit_begin(struct store_pg *pg);
+int store_pg_unit_end(struct store_pg *pg, bool keep);
+void store_pg_get_stats(const struct store_pg *pg, struct store_stats *out);
+
+int store_pg_session_by_token(struct store *st, const char *token, struct session *s);
+int store_pg_session_by_user(struct store *st, const char *channel, const char *user_key,
+                             struct session *s);
+int store_pg_session_insert(struct store *st, struct session *s);
+int store_pg_turn_save(struct store *st, struct session *s, const struct session_turn *t, size_t n);
+int store_pg_history(struct store *st, int64_t session_id, unsigned max,
+                     int (*fn)(void *ctx, const char *role, const char *text, int64_t ts,
+                               const char *msg_id),
+                     void *ctx);
+char *store_pg_find_reply(struct store *st, int64_t session_id, const char *msg_id);
+int store_pg_outbox_add(struct store *st, const char *channel, const char *user, const char *body,
+                        int64_t now_ms);
+int store_pg_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows, size_t max,
+                        size_t *n);
+int store_pg_outbox_done(struct store *st, int64_t id, const char *state, int attempts);
+int store_pg_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms);
+long store_pg_outbox_pending(struct store *st);
+int store_pg_event_first_time(struct store *st, const char *channel, const char *event_id,
+                              int64_t now_s);
+char *store_pg_options_get(struct store *st, const char *channel, const char *user);
+int store_pg_options_put(struct store *st, const char *channel, const char *user,
+                         const char *options_json);
+int store_pg_token_get(struct store *st, const char *channel, char *access, size_t access_cap,
+                       char *refresh, size_t refresh_cap);
+int store_pg_token_put(struct store *st, const char *channel, const char *access,
+                       const char *refresh, int64_t now_s);
+
+/* store_pg_officer.c: officers, their sessions and the audit log */
+int store_pg_officer_add(struct store *st, const struct store_officer *o);
+int store_pg_officer_get(struct store *st, const char *username, struct store_officer *o);
+int store_pg_officer_set_hash(struct store *st, const char *username, const char *hash);
+int store_pg_officer_disable(struct store *st, const char *username);
+int store_pg_officer_list(struct store *st, int (*fn)(void *ctx, const struct store_officer *o),
+                          void *ctx);
+int store_pg_officer_session_add(struct store *st, const char *token_hash, const char *username,
+                                 const char *csrf, int64_t created, int64_t expires);
+int store_pg_officer_session_get(struct store *st, const char *token_hash, int64_t now_s,
+                                 struct store_officer *o, char csrf[STORE_OFFICER_CSRF_MAX]);
+int store_pg_officer_session_end(struct store *st, const char *token_hash, int64_t now_s);
+int store_pg_audit_add(struct store *st, int64_t ts, const char *username, const char *action,
+                       const char *conversation, const char *ip, const char *detail);
+int store_pg_audit_failures(struct store *st, const char *username, const char *ip, int64_t since_s,
+                            unsigned *by_user, unsigned *by_ip, int64_t *last_s);
+int store_pg_audit_list(struct store *st, unsigned max,
+                        int (*fn)(void *ctx, int64_t ts, const char *username, const char *action,
+                                  const char *conversation, const char *ip, const char *detail),
+                        void *ctx);
+
+/* store_pg_admin.c: the phrases admins taught */
+int store_pg_phrase_add(struct store *st, const char *text, const char *label, const char *officer,
+                        int64_t now_s, int64_t *id, int64_t *rev);
+int store_pg_phrase_delete(struct store *st, int64_t id, char label[STORE_PHRASE_LABEL_MAX],
+                           int64_t *rev);
+int store_pg_phrase_list(struct store *st, int (*fn)(void *ctx, const struct store_phrase *p),
+                         void *ctx);
+int store_pg_phrase_rev(struct store *st, int64_t *rev);
+
+/* store_pg_office.c: the commune's own data */
+int store_pg_local_rev(struct store *st, int64_t *rev);
+int store_pg_office_set(struct store *st, const char *code, const char *field, const char *value,
+                        const char *officer, int64_t ts);
+int store_pg_office_unset(struct store *st, const char *code, const char *field);
+int store_pg_guide_local_set(struct store *st, const char *id, const char *field, const char *text,
+                             const char *officer, int64_t ts);
+int store_pg_office_each(struct store *st, store_local_fn fn, void *ctx);
+int store_pg_guide_local_each(struct store *st, store_local_fn fn, void *ctx);
+int store_pg_guide_note_add(struct store *st, const char *id, const char *field, const char *status,
+                            const char *comment, const char *officer, int64_t ts, int64_t *id_out);
+int store_pg_guide_notes(struct store *st, const char *id, unsigned max, store_local_fn fn,
+                         void *ctx);
+
+/* store_pg_privacy.c: the key of platform user ids' hashes */
+int store_pg_privacy_db_key(struct store *st, unsigned char key[STORE_ID_KEY_LEN]);
+int store_pg_privacy_set_key(struct store *st, const unsigned char *key, size_t len);
+int store_pg_privacy_forget(struct store *st, int64_t session_id, const char *user);
+
+#endif

@@ -1,0 +1,449 @@
+/* gateway/store/store_pg_state.c - what one conversation needs, on
+ * PostgreSQL (store_pg.h): sessions, turn records, the resend key, the
+ * outbox, webhook de-duplication, numbered options and channel tokens. The
+ * statements are SQLite's (store_sqlite.c) in PostgreSQL's words; what
+ * differs is said where it does.
+ *
+ * Across nodes: a turn is a compare-and-swap on the session's version (the
+ * UPDATE takes the row lock, so two nodes saving one session's turn wait on
+ * each other and the second gets -EAGAIN); a de-duplication key is a
+ * primary key (a node inserting a key another node's open batch holds waits
+ * for that batch, then sees it); outbox rows are claimed with FOR UPDATE
+ * SKIP LOCKED and a lease (store_pg_outbox_due). */
+#include "store_sqlite_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_pg.h"
+
+#define SESSION_COLS "id, token, channel, coalesce(user_key, ''), last_seen, state, version"
+
+/* Fills s from row 0 of r (SESSION_COLS). Returns 0, -ENOENT or -ENOMEM. */
+static int session_row(const PGresult *r, struct session *s)
+{
+    if (PQntuples(r) < 1)
+        return -ENOENT;
+    memset(s, 0, sizeof(*s));
+    s->id = store_pg_int(r, 0, 0);
+    snprintf(s->token, sizeof(s->token), "%s", store_pg_text(r, 0, 1));
+    snprintf(s->channel, sizeof(s->channel), "%s", store_pg_text(r, 0, 2));
+    snprintf(s->user_key, sizeof(s->user_key), "%s", store_pg_text(r, 0, 3));
+    s->last_seen = store_pg_int(r, 0, 4);
+    s->resumed = true;
+    s->state = strdup(PQgetisnull(r, 0, 5) ? "{}" : PQgetvalue(r, 0, 5));
+    s->version = store_pg_int(r, 0, 6);
+    return s->state ? 0 : -ENOMEM;
+}
+
+static int load_session(struct store *st, const char *sql, const struct store_pg_params *p,
+                        struct session *s)
+{
+    PGresult *r = store_pg_exec(store_pg_of(st), sql, p);
+    int rc;
+
+    if (!r)
+        return -EIO;
+    rc = session_row(r, s);
+    PQclear(r);
+    return rc;
+}
+
+int store_pg_session_by_token(struct store *st, const char *token, struct session *s)
+{
+    struct store_pg_params p = {0};
+
+    store_pg_param_text(&p, token);
+    return load_session(st, "SELECT " SESSION_COLS " FROM session WHERE token = $1", &p, s);
+}
+
+int store_pg_session_by_user(struct store *st, const char *channel, const char *user_key,
+                             struct session *s)
+{
+    struct store_pg_params p = {0};
+    char hk[STORE_USER_HKEY_MAX];
+    int rc;
+
+    store_privacy_user_key(st, channel, user_key, hk, sizeof hk);
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, hk);
+    rc = load_session(
+        st, "SELECT " SESSION_COLS " FROM session WHERE channel = $1 AND user_key = $2", &p, s);
+    if (!rc) /* in memory the clear id: replies and handoffs are sent to it */
+        snprintf(s->user_key, sizeof(s->user_key), "%s", user_key);
+    return rc;
+}
+
+int store_pg_session_insert(struct store *st, struct session *s)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+    char hk[STORE_USER_HKEY_MAX];
+    PGresult *r;
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
+    store_pg_param_text(&p, s->token);
+    store_pg_param_text(&p, s->channel);
+    store_pg_param_text(&p, s->user_key[0] ? hk : NULL);
+    store_pg_param_int(&p, s->last_seen);
+    r = store_pg_exec(pg,
+                      "INSERT INTO session (token, channel, user_key, created, last_seen) "
+                      "VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                      &p);
+    if (!r)
+        return -EIO;
+    s->id = store_pg_int(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+static int turn_insert(struct store_pg *pg, const struct session *s, const char *hash,
+                       const struct session_turn *t)
+{
+    struct store_pg_params p = {0};
+
+    store_pg_param_int(&p, s->id);
+    store_pg_param_int(&p, s->last_seen);
+    store_pg_param_text(&p, s->channel);
+    store_pg_param_text(&p, hash);
+    store_pg_param_text(&p, t->role);
+    store_pg_param_text(&p, t->text ? t->text : "");
+    store_pg_param_text(&p, t->label);
+    if (t->label)
+        store_pg_param_double(&p, t->confidence);
+    else
+        store_pg_param_text(&p, NULL);
+    store_pg_param_text(&p, t->decision);
+    store_pg_param_text(&p, t->procedure);
+    store_pg_param_int(&p, t->latency_us);
+    store_pg_param_text(&p, t->msg_id);
+    return store_pg_change(pg,
+                           "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, "
+                           "label, confidence, decision, procedure, latency_us, msg_id) VALUES "
+                           "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                           &p) == 1
+               ? 0
+               : -EIO;
+}
+
+int store_pg_turn_save(struct store *st, struct session *s, const struct session_turn *t, size_t n)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0}, x = {0};
+    char hash[17];
+    long changed;
+    size_t i;
+    int rc = 0;
+    PGresult *r;
+
+    session_user_hash(s, hash);
+    if (s->user_key[0] && store_sqlite_idkey(st)->set) {
+        char hk[STORE_USER_HKEY_MAX];
+
+        store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
+        snprintf(hash, sizeof hash, "%.16s", hk + 2);
+    }
+    if (store_pg_unit_begin(pg))
+        return -EIO;
+    store_pg_param_int(&p, s->id);
+    store_pg_param_text(&p, s->state ? s->state : "{}");
+    store_pg_param_int(&p, s->last_seen);
+    store_pg_param_int(&p, s->version);
+    /* compare-and-swap on the version, as on SQLite; the row lock it takes
+     * orders two nodes saving the same session */
+    changed = store_pg_change(pg,
+                              "UPDATE session SET state = $2, last_seen = $3, "
+                              "version = version + 1 WHERE id = $1 AND version = $4",
+                              &p);
+    if (changed < 0)
+        rc = -EIO;
+    else if (changed != 1) {
+        store_pg_param_int(&x, s->id);
+        r = store_pg_exec(pg, "SELECT 1 FROM session WHERE id = $1", &x);
+        rc = r && PQntuples(r) == 1 ? -EAGAIN : -EIO;
+        PQclear(r);
+    }
+    for (i = 0; i < n && !rc; i++)
+        rc = turn_insert(pg, s, hash, &t[i]);
+    if (store_pg_unit_end(pg, rc == 0))
+        rc = -EIO;
+    if (!rc) {
+        s->version++;
+        store_pg_count_turn(pg);
+    }
+    return rc;
+}
+
+int store_pg_history(struct store *st, int64_t session_id, unsigned max,
+                     int (*fn)(void *ctx, const char *role, const char *text, int64_t ts,
+                               const char *msg_id),
+                     void *ctx)
+{
+    struct store_pg_params p = {0};
+    PGresult *r;
+    int i, out = 0;
+
+    store_pg_param_int(&p, session_id);
+    store_pg_param_int(&p, max);
+    r = store_pg_exec(store_pg_of(st),
+                      "SELECT role, text, ts, msg_id FROM (SELECT id, role, text, ts, msg_id "
+                      "FROM turn WHERE session_id = $1 ORDER BY id DESC LIMIT $2) t ORDER BY id",
+                      &p);
+    if (!r)
+        return -EIO;
+    for (i = 0; i < PQntuples(r) && !out; i++)
+        out = fn(ctx, store_pg_text(r, i, 0), store_pg_text(r, i, 1), store_pg_int(r, i, 2),
+                 PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3));
+    PQclear(r);
+    return out;
+}
+
+/* Runs a query of one text column; its first row's value as new text, or NULL. */
+static char *first_text(struct store *st, const char *sql, const struct store_pg_params *p)
+{
+    PGresult *r = store_pg_exec(store_pg_of(st), sql, p);
+    char *text = NULL;
+
+    if (r && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        text = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return text;
+}
+
+char *store_pg_find_reply(struct store *st, int64_t session_id, const char *msg_id)
+{
+    struct store_pg_params p = {0};
+
+    store_pg_param_int(&p, session_id);
+    store_pg_param_text(&p, msg_id);
+    return first_text(st,
+                      "SELECT text FROM turn WHERE session_id = $1 AND msg_id = $2 AND "
+                      "role = 'bot' ORDER BY id DESC LIMIT 1",
+                      &p);
+}
+
+int store_pg_outbox_add(struct store *st, const char *channel, const char *user, const char *body,
+                        int64_t now_ms)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, user);
+    store_pg_param_text(&p, body);
+    store_pg_param_int(&p, now_ms);
+    return store_pg_change(pg,
+                           "INSERT INTO outbox (channel, user_key, body, created, next_try) "
+                           "VALUES ($1, $2, $3, $4, $4)",
+                           &p) == 1
+               ? 0
+               : -EIO;
+}
+
+/* The oldest queued row of each citizen, if it is due and not claimed by
+ * another handle with a live lease, claimed for this one in the same
+ * statement. SKIP LOCKED: a row another node is claiming right now is not
+ * waited for, it is that node's. A claim made outside a batch commits at
+ * once (a statement is its own transaction): it promises nothing to anyone,
+ * it only keeps other nodes off the row until the lease ends. */
+static const char outbox_due_sql[] =
+    "WITH due AS (SELECT o.id FROM outbox o WHERE o.state = 'queued' AND o.next_try <= $1 "
+    "  AND (o.claimed_until <= $1 OR o.claimed_by = $3) "
+    "  AND o.id = (SELECT min(q.id) FROM outbox q WHERE q.channel = o.channel "
+    "    AND q.user_key = o.user_key AND q.state = 'queued') "
+    "  ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED), "
+    "claimed AS (UPDATE outbox SET claimed_by = $3, claimed_until = $1 + $4 FROM due "
+    "  WHERE outbox.id = due.id "
+    "  RETURNING outbox.id, outbox.channel, outbox.user_key, outbox.body, outbox.attempts, "
+    "    outbox.created) "
+    "SELECT * FROM claimed ORDER BY id";
+
+int store_pg_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows, size_t max,
+                        size_t *n)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+    struct store_outbox_row *o;
+    PGresult *r;
+    int i, out = 0;
+
+    *n = 0;
+    store_pg_param_int(&p, now_ms);
+    store_pg_param_int(&p, (int64_t)max);
+    store_pg_param_int(&p, store_pg_owner(pg));
+    store_pg_param_int(&p, STORE_OUTBOX_LEASE_MS);
+    r = store_pg_exec(pg, outbox_due_sql, &p);
+    if (!r)
+        return -EIO;
+    for (i = 0; i < PQntuples(r) && *n < max; i++) {
+        o = &rows[*n];
+        memset(o, 0, sizeof(*o));
+        o->id = store_pg_int(r, i, 0);
+        snprintf(o->channel, sizeof(o->channel), "%s", store_pg_text(r, i, 1));
+        snprintf(o->user, sizeof(o->user), "%s", store_pg_text(r, i, 2));
+        o->body_len = (size_t)PQgetlength(r, i, 3);
+        o->body = malloc(o->body_len + 1);
+        if (!o->body) {
+            out = -ENOMEM;
+            break;
+        }
+        memcpy(o->body, PQgetvalue(r, i, 3), o->body_len + 1);
+        o->attempts = (int)store_pg_int(r, i, 4);
+        o->created_ms = store_pg_int(r, i, 5);
+        (*n)++;
+    }
+    PQclear(r);
+    if (out) /* the claims stand: the lease gives the rows back */
+        while (*n)
+            free(rows[--*n].body);
+    return out;
+}
+
+int store_pg_outbox_done(struct store *st, int64_t id, const char *state, int attempts)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_pg_param_int(&p, id);
+    store_pg_param_text(&p, state);
+    store_pg_param_int(&p, attempts);
+    return store_pg_change(pg, "UPDATE outbox SET state = $2, attempts = $3 WHERE id = $1", &p) < 0
+               ? -EIO
+               : 0;
+}
+
+int store_pg_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_pg_param_int(&p, id);
+    store_pg_param_int(&p, attempts);
+    store_pg_param_int(&p, next_try_ms);
+    /* the claim ends: any node may try it when it is due */
+    return store_pg_change(pg,
+                           "UPDATE outbox SET attempts = $2, next_try = $3, claimed_until = 0 "
+                           "WHERE id = $1",
+                           &p) < 0
+               ? -EIO
+               : 0;
+}
+
+long store_pg_outbox_pending(struct store *st)
+{
+    PGresult *r =
+        store_pg_exec(store_pg_of(st), "SELECT count(*) FROM outbox WHERE state = 'queued'", NULL);
+    long n = r ? (long)store_pg_int(r, 0, 0) : -1;
+
+    PQclear(r);
+    return n;
+}
+
+int store_pg_event_first_time(struct store *st, const char *channel, const char *event_id,
+                              int64_t now_s)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+    long n;
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, event_id);
+    store_pg_param_int(&p, now_s);
+    n = store_pg_change(pg, "INSERT INTO seen_event VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        &p);
+    return n < 0 ? -EIO : n > 0 ? 1 : 0;
+}
+
+char *store_pg_options_get(struct store *st, const char *channel, const char *user)
+{
+    struct store_pg_params p = {0};
+    char hk[STORE_USER_HKEY_MAX];
+
+    store_privacy_user_key(st, channel, user, hk, sizeof hk);
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, hk);
+    return first_text(st, "SELECT options FROM chan_options WHERE channel = $1 AND user_key = $2",
+                      &p);
+}
+
+int store_pg_options_put(struct store *st, const char *channel, const char *user,
+                         const char *options_json)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+    char hk[STORE_USER_HKEY_MAX];
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_privacy_user_key(st, channel, user, hk, sizeof hk);
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, hk);
+    store_pg_param_text(&p, options_json);
+    return store_pg_change(pg,
+                           "INSERT INTO chan_options VALUES ($1, $2, $3) ON CONFLICT "
+                           "(channel, user_key) DO UPDATE SET options = excluded.options",
+                           &p) < 0
+               ? -EIO
+               : 0;
+}
+
+int store_pg_token_get(struct store *st, const char *channel, char *access, size_t access_cap,
+                       char *refresh, size_t refresh_cap)
+{
+    struct store_pg_params p = {0};
+    PGresult *r;
+    int rc;
+
+    store_pg_param_text(&p, channel);
+    r = store_pg_exec(store_pg_of(st),
+                      "SELECT access_token, coalesce(refresh_token, '') FROM chan_token "
+                      "WHERE channel = $1",
+                      &p);
+    if (!r)
+        return -EIO;
+    if (PQntuples(r) < 1)
+        rc = -ENOENT;
+    else if ((size_t)PQgetlength(r, 0, 0) >= access_cap ||
+             (size_t)PQgetlength(r, 0, 1) >= refresh_cap)
+        rc = -E2BIG;
+    else {
+        snprintf(access, access_cap, "%s", store_pg_text(r, 0, 0));
+        snprintf(refresh, refresh_cap, "%s", store_pg_text(r, 0, 1));
+        rc = 0;
+    }
+    PQclear(r);
+    return rc;
+}
+
+int store_pg_token_put(struct store *st, const char *channel, const char *access,
+                       const char *refresh, int64_t now_s)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, access);
+    store_pg_param_text(&p, refresh);
+    store_pg_param_int(&p, now_s);
+    return store_pg_change(pg,
+                           "INSERT INTO chan_token VALUES ($1, $2, $3, $4) ON CONFLICT (channel) "
+                           "DO UPDATE SET access_token = excluded.access_token, "
+                           "refresh_token = excluded.refresh_token, updated = excluded.updated",
+                           &p) < 0
+               ? -EIO
+               : 0;
+}

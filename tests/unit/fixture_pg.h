@@ -1,0 +1,93 @@
+/* tests/unit/fixture_pg.h - the store contract tests' two back-ends: each
+ * case runs against a fresh SQLite file (fixture.h) and, when
+ * MOTCUA_TEST_PG_URL names a PostgreSQL database (make test-pg: the
+ * throwaway cluster of tests/lib/pg.sh), against that database with its
+ * public schema dropped first. A case gets its back-end as the cmocka state
+ * (STORE_CASE); store_case_open() opens a store on it. */
+#ifndef MOTCUA_TESTS_FIXTURE_PG_H
+#define MOTCUA_TESTS_FIXTURE_PG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fixture.h"
+#include "store.h"
+
+struct store_backend {
+    const char *name;
+    bool pg;
+};
+
+static struct store_backend sqlite_backend = {"sqlite", false};
+static struct store_backend pg_backend = {"postgresql", true};
+
+/* The test cluster's URL, or NULL when none is given (PostgreSQL not run). */
+static inline const char *fixture_pg_url(void)
+{
+    const char *url = getenv("MOTCUA_TEST_PG_URL");
+
+    return url && url[0] ? url : NULL;
+}
+
+/* Where the case's database is: the fixture's file, or the test cluster. */
+static inline const char *target(void **state)
+{
+    const struct store_backend *b = *state;
+
+    return b->pg ? fixture_pg_url() : fixture_db;
+}
+
+static inline bool on_pg(void **state)
+{
+    return ((const struct store_backend *)*state)->pg;
+}
+
+static inline int store_case_setup(void **state)
+{
+    const struct store_backend *b = *state;
+    PGconn *c;
+    PGresult *r;
+    int rc = 0;
+
+    if (fixture_db_setup(NULL))
+        return -1;
+    if (!b->pg)
+        return 0;
+    c = PQconnectdb(fixture_pg_url());
+    /* a case that failed midway left its handles open, maybe in a transaction: end them */
+    r = PQexec(c, "SET client_min_messages TO warning;"
+                  "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND pid <> pg_backend_pid();"
+                  "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "reset: %s", PQerrorMessage(c));
+        rc = -1;
+    }
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}
+
+static inline int store_case_teardown(void **state)
+{
+    (void)state;
+    return fixture_db_teardown(NULL);
+}
+
+static inline struct store *store_case_open(void **state)
+{
+    struct mc_err e = {{0}};
+    struct store *st = store_open(target(state), &e);
+
+    if (!st)
+        fprintf(stderr, "store_open: %s\n", e.text);
+    assert_non_null(st);
+    return st;
+}
+
+#define STORE_CASE(f, b)                                                                           \
+    cmocka_unit_test_prestate_setup_teardown(f, store_case_setup, store_case_teardown, b)
+
+#endif
