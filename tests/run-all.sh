@@ -76,6 +76,10 @@ script "conversation gate" tests/conversation-gate.sh "$BUILD"
 #     something else are declined or named as a known procedure without a guide
 script "near-miss gate" tests/nearmiss-gate.sh "$BUILD"
 
+# 4d. the store's contract on PostgreSQL too (issue 18, docs/scaling.md): the same cases as on
+#     SQLite against a throwaway cluster (tests/lib/pg.sh), for the functions PostgreSQL has
+step "store contract on PostgreSQL" make --no-print-directory -s BUILD="$BUILD" test-pg
+
 # 5. the C sources follow .clang-format
 step "clang-format" make --no-print-directory -s check-fmt
 
