@@ -17,13 +17,14 @@ TESTPKGS = cmocka
 # database; cairo, Pango and fonts-dejavu-core draw the checklist's picture /p/<token>.png;
 # espeak-ng reads the kiosk's answers aloud when kiosk.speech is on);
 # `make deps` installs only these. APT_TEST: what `make test` adds (cmocka, the
-# browser, the formatter, valgrind, promtool from prometheus, python3-yaml, and APT_DEB for the
-# Debian package's test); `make test-deps`.
+# browser, the formatter, valgrind, promtool from prometheus, python3-yaml, postgresql-15 for the
+# throwaway clusters of the PostgreSQL tests, nginx-light for the two-node test behind the
+# cluster's nginx configuration, and APT_DEB for the Debian package's test); `make test-deps`.
 APT_RUN  = build-essential pkg-config libwebsockets-dev libpcre2-dev libsqlite3-dev \
            libjansson-dev libicu-dev libssl-dev libqrencode-dev libxlsxwriter-dev sqlite3 \
            libcairo2-dev libpango1.0-dev fonts-dejavu-core espeak-ng libpq-dev
 APT_TEST = libcmocka-dev chromium python3 python3-yaml clang-format valgrind prometheus postgresql-15 \
-           $(APT_DEB)
+           nginx-light $(APT_DEB)
 # `make deb` (packaging/, docs/operations.md "Installing on Debian") and its test in `make test`:
 # dpkg-buildpackage is in dpkg-dev (build-essential), debhelper runs the packaging's steps, and
 # systemd brings systemd-analyze, which checks the unit.
@@ -175,6 +176,7 @@ install: all
 	done
 	install -m 0644 README.md docs/operations.md $(DESTDIR)$(DOCDIR)/
 	$(INSTALL_SED) packaging/nginx/motcua.conf > $(DESTDIR)$(DOCDIR)/examples/nginx-motcua.conf
+	install -m 0644 packaging/nginx/cluster.conf $(DESTDIR)$(DOCDIR)/examples/nginx-motcua-cluster.conf
 	install -m 0644 packaging/journald/motcua.conf $(DESTDIR)$(DOCDIR)/examples/journald-motcua.conf
 	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/*
 

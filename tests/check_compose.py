@@ -43,6 +43,47 @@ else:
         var = "MOTCUA_" + key.upper().replace(".", "_")
         if var not in env:
             problems.append(f"services.motcua.environment.{var}: missing ({key})")
+# profile `cluster` (issue 18, docs/scaling.md): nginx in front of two or more nodes that share
+# their state in PostgreSQL; every node gets what the single one gets
+services = (doc or {}).get("services", {})
+cluster = {n: v for n, v in services.items() if "cluster" in (v or {}).get("profiles", [])}
+nodes = {n: v for n, v in cluster.items() if "MOTCUA_DATA_STATE_URL" in (v.get("environment") or {})}
+if len(nodes) < 2:
+    problems.append("profile cluster: needs at least two motcua nodes with MOTCUA_DATA_STATE_URL")
+for n, v in nodes.items():
+    env = v.get("environment") or {}
+    if not str(env["MOTCUA_DATA_STATE_URL"]).startswith("postgresql://"):
+        problems.append(f"services.{n}: MOTCUA_DATA_STATE_URL is not a postgresql:// URL")
+    if not env.get("MOTCUA_LISTEN_TRUSTED_PROXIES"):
+        problems.append(f"services.{n}: MOTCUA_LISTEN_TRUSTED_PROXIES missing (every citizen would be nginx)")
+    if not any("/readyz" in str(x) for x in v.get("healthcheck", {}).get("test", [])):
+        problems.append(f"services.{n}.healthcheck: must probe /readyz (not ready without its database)")
+    single = (services.get("motcua") or {}).get("environment", {})
+    for k in single:
+        if k not in env:
+            problems.append(f"services.{n}.environment.{k}: the single node has it")
+pg = cluster.get("postgres")
+if not pg:
+    problems.append("profile cluster: services.postgres missing")
+else:
+    if not any(str(v).endswith(":/var/lib/postgresql/data") for v in pg.get("volumes", [])):
+        problems.append("services.postgres.volumes: the data directory is not on a volume")
+    if not pg.get("healthcheck"):
+        problems.append("services.postgres.healthcheck: missing (nodes wait for it)")
+ngx = cluster.get("nginx")
+if not ngx:
+    problems.append("profile cluster: services.nginx missing")
+elif not any("packaging/nginx/cluster.conf" in str(v) for v in ngx.get("volumes", [])):
+    problems.append("services.nginx.volumes: packaging/nginx/cluster.conf is not mounted")
+else:
+    with open("packaging/nginx/cluster.conf", encoding="utf-8") as f:
+        conf = f.read()
+    for n in nodes:
+        if f"server {n}:8080" not in conf:
+            problems.append(f"packaging/nginx/cluster.conf: node {n} is not in the upstream")
+    for need in ("proxy_set_header Upgrade $http_upgrade", "X-Forwarded-For"):
+        if need not in conf:
+            problems.append(f"packaging/nginx/cluster.conf: missing {need!r}")
 with open("Dockerfile", encoding="utf-8") as f:
     df = f.read()
 for need in ("FROM debian:bookworm", "USER motcua", "HEALTHCHECK", "AS build", "VOLUME"):
