@@ -1,0 +1,116 @@
+/* intents/intent_int.h - what the parts of the understanding share (intent.h
+ * is its interface): intent.c reads a message (normalisation, features) and
+ * matches it, intent_build.c builds and trains the index, intent_report.c
+ * writes results as JSON and runs `motcua eval`. */
+#ifndef MOTCUA_INTENTS_INTENT_INT_H
+#define MOTCUA_INTENTS_INTENT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intent.h"
+#include "norm.h"
+
+struct lex;
+struct restore;
+struct rules;
+struct entity_set;
+struct hmap_u64;
+
+#define INTENT_LANES 8       /* floats per block of w rows, so the compiler vectorises */
+#define INTENT_FEAT_MAX 1024 /* features of one message; the rest are ignored */
+/* Model and decision constants, chosen by 5-fold cross-validation over the
+ * training phrases (bench/bench_holdout.c; docs/understanding.md). */
+#define INTENT_EPOCHS 6          /* SGD passes over the training phrases */
+#define INTENT_LR 3.0            /* SGD learning rate at the first epoch */
+#define INTENT_LR_DECAY 0.3      /* lr / (1 + decay * epoch) */
+#define INTENT_IDF_POW 0.5       /* a feature's weight is idf^pow before unit scaling */
+#define INTENT_UNKNOWN_SHARE 0.5 /* share of an unknown word's weight kept in the norm */
+#define INTENT_KNN_WEIGHT 6.0    /* nearest training phrase similarity, added per label */
+#define INTENT_KNN_MAX 16384     /* phrases the nearest-phrase score looks at (stack floats) */
+#define INTENT_KNN_COMMON 64     /* words in more than 1/64 of the phrases are skipped there */
+#define INTENT_CALIB_POW 0.8     /* calibrated confidence = p^pow (fitted on held-out folds) */
+#define INTENT_NONE_FLOOR 0.28   /* calibrated confidence under which the answer is "none" */
+/* INTENT_CLARIFY_BELOW (intent.h): a best label under it asks "did you mean" */
+#define INTENT_CLARIFY_RATIO 0.9 /* ... so does a runner-up this close from another domain */
+#define INTENT_ALT_RATIO 0.2     /* a runner-up this close to a match is offered beside it */
+#define INTENT_SOCIAL_REST_MIN 4 /* words after a greeting that make an out-of-scope request */
+#define INTENT_SOCIAL_NONE_SURE                                                                    \
+    0.8 /* ... when "none" is this sure ("cám ơn em đã chỉ tận tình" is not) */
+#define INTENT_SEED 0x9E3779B97F4A7C15ULL
+#define INTENT_CORPUS_MAX (64u << 20) /* bytes of corpus read */
+#define INTENT_EVAL_LINE 8192         /* bytes of one eval line */
+#define INTENT_EVAL_CONFUSIONS 15     /* worst confusions printed */
+
+/* Feature groups and their weights before L2 normalisation. */
+#define W_UNI 1.0f /* folded word */
+#define W_BI 1.0f  /* folded word pair */
+#define W_ACC 0.5f /* accented word, when typed or restored with marks */
+
+/* The label of the "none" class; results point at it. */
+extern const char intent_none_label[];
+
+struct intent_index {
+    char **labels; /* [n_labels], owned; class n_labels is "none" */
+    size_t n_labels;
+    uint16_t domain[INTENT_MAX_LABELS]; /* domain number of each label (spec.domains) */
+    size_t ncls;                        /* n_labels + 1 */
+    size_t stride;                      /* ncls rounded up to INTENT_LANES: the row length of w */
+    struct lex *lex;
+    struct restore *rest;
+    struct rules *rules;
+    struct entity_set *ents;
+    struct hmap_u64 *feat; /* feature key -> fid + 1 */
+    unsigned char *fkind;  /* [nfeat] enum feat_kind */
+    size_t capfeat;
+    float *w; /* [nfeat][stride] */
+    float bias[INTENT_MAX_LABELS + INTENT_LANES];
+    float *idf;              /* [nfeat] */
+    unsigned char *knn_feat; /* [nfeat] 1 for word and pair features (the nearest-phrase score) */
+    float *fw;               /* [nfeat] feature weight (idf^INTENT_IDF_POW) */
+    float fw_unknown;        /* the weight an unknown feature would have */
+    uint32_t *post_off;      /* [nfeat + 1] postings: phrases holding each feature */
+    uint32_t *post_ex;
+    float *post_w;    /* tf-idf weight of the feature in that phrase (rows unit length) */
+    uint16_t *ex_cls; /* [nex] */
+    size_t nex;
+    size_t nfeat;
+};
+
+/* Two token buffers: one pipeline stage reads one and writes the other. */
+struct analysis {
+    struct norm_tokens a, b;
+    const struct norm_tokens *final; /* a or b */
+};
+
+struct fvec {
+    uint32_t id[INTENT_FEAT_MAX];
+    float val[INTENT_FEAT_MAX];
+    size_t n;
+    double unknown_sq; /* squared weight of the features the index does not know */
+};
+
+/* Features are 64-bit hashes of their text: kind, then the folded word (or
+ * the pair of words, or the accented word). With a few tens of thousands of
+ * features a collision is improbable (~1e-10), and would only merge two
+ * features; in exchange a message is read without building any string. */
+enum feat_kind { FEAT_WORD = 1, FEAT_PAIR = 2, FEAT_ACC = 3 };
+
+/* Calls add(ctx, key, kind, weight) for each feature of t. */
+typedef int (*feat_fn)(void *ctx, uint64_t key, enum feat_kind kind, float w);
+
+/* Normalises text (len bytes) through idx's pipeline into an. */
+int intent_analyse(const struct intent_index *idx, const char *text, size_t len,
+                   struct analysis *an);
+/* Calls add(ctx, key, kind, weight) for each feature of t; stops at the first non-zero return. */
+int intent_each_feature(const struct norm_tokens *t, feat_fn add, void *ctx);
+void intent_fvec_put(struct fvec *v, uint32_t id, float w);
+/* Scales v to unit length (its unknown features' weight counted in the length). */
+void intent_fvec_normalise(struct fvec *v);
+/* z[0..n) += x * w[0..n) (n a multiple of INTENT_LANES: vectorised). */
+void intent_axpy(float *z, const float *w, float x, size_t n);
+/* The class of label in idx ("none": the last); returns 0 or -ENOENT. */
+int intent_label_index(const struct intent_index *idx, const char *label, size_t *out);
+
+#endif
