@@ -52,8 +52,8 @@ static const struct cfg_setting settings[] = {
      "writable database for sessions, conversation logs and the outbox"},
     {"data.state_url", CFG_STR, S(data_state_url), 0, 0, "", true,
      "shared state on PostgreSQL instead of data.state_db, e.g. "
-     "postgresql://motcua@127.0.0.1:5432/motcua (docs/scaling.md: not complete yet, the server "
-     "refuses to start and lists what is missing); empty: the SQLite file data.state_db"},
+     "postgresql://motcua@127.0.0.1:5432/motcua, for several nodes behind one proxy "
+     "(docs/scaling.md); empty: the SQLite file data.state_db"},
     {"data.web_root", CFG_STR, S(data_web_root), 0, 0, "channels/web", false,
      "folder of the widget, demo page and kiosk files"},
     {"messenger.app_secret", CFG_STR, S(messenger_app_secret), 0, 0, "", true,

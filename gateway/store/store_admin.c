@@ -44,7 +44,8 @@ int store_unanswered(struct store *st, const struct store_report_span *sp, doubl
     struct store_unanswered u;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_unanswered(st, sp, low_confidence, max, fn, ctx);
     if (store_sqlite_prepare(st, unanswered_sql, &q))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, sp->from_s) | sqlite3_bind_int64(q, 2, sp->to_s) |

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mc_log.h"
+#include "store_pg.h"
 
 /* "feedback":{ appears in a stored reply only as the block's key: inside a
  * message's text the quotes are escaped (\"), so the test is exact. */
@@ -55,7 +56,8 @@ int store_feedback_answer(struct store *st, int64_t session_id, const char *msg_
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_feedback_answer(st, session_id, msg_id, a);
     memset(a, 0, sizeof(*a));
     rc = store_sqlite_prepare(st, msg_id ? answer_by_id_sql : answer_last_sql, &q);
     if (rc)
@@ -90,7 +92,8 @@ int store_feedback_put(struct store *st, int64_t session_id, const struct store_
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_feedback_put(st, session_id, a, channel, vote, comment, ts);
     if (!vote || (strcmp(vote, "up") != 0 && strcmp(vote, "down") != 0))
         return -EINVAL;
     if (comment && strlen(comment) > STORE_FEEDBACK_COMMENT_MAX)
@@ -141,7 +144,8 @@ int store_feedback_by_procedure(struct store *st, const struct store_report_span
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_feedback_by_procedure(st, sp, max, fn, ctx);
     rc = prepare_span(st, by_procedure_sql, sp, max, &q);
     if (rc)
         return rc;
@@ -164,7 +168,8 @@ int store_feedback_downs(struct store *st, const struct store_report_span *sp, u
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_feedback_downs(st, sp, max, fn, ctx);
     rc = prepare_span(st, downs_sql, sp, max, &q);
     if (rc)
         return rc;

@@ -9,7 +9,8 @@
  * UPDATE sees the first one's row and changes nothing (-EBUSY).
  *
  * Feed ids come from AUTOINCREMENT, so an id is never given twice, and,
- * writers being serialised by that lock, they become visible in id order. */
+ * writers being serialised by that lock, they become visible in id order.
+ * PostgreSQL keeps both rules with its own means: store_pg_handoff.c. */
 #include "store_sqlite_int.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "mc_log.h"
+#include "store_pg.h"
 
 enum hq {
     HQ_GET,
@@ -173,7 +175,8 @@ int store_handoff_get(struct store *st, int64_t session_id, struct store_handoff
     sqlite3_stmt *q = stmt(st, HQ_GET);
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_get(st, session_id, h);
     if (sqlite3_bind_int64(q, 1, session_id) != SQLITE_OK) {
         done(q);
         return -EIO;
@@ -223,7 +226,8 @@ int store_handoff_request(struct store *st, const struct store_handoff *h, int64
     sqlite3_stmt *q = stmt(st, HQ_REQUEST);
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_request(st, h, now_s);
     if (store_unit_begin(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, h->session_id) | bind_text(q, 2, h->channel) |
@@ -247,7 +251,8 @@ int store_handoff_claim(struct store *st, int64_t session_id, const char *office
     struct store_handoff h;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_claim(st, session_id, officer, now_s);
     if (!officer || !officer[0])
         return -EINVAL;
     if (store_unit_begin(st))
@@ -280,7 +285,8 @@ int store_handoff_end(struct store *st, int64_t session_id, const char *officer,
     const char *kind;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_end(st, session_id, officer, to, now_s);
     if (!to || (strcmp(to, "bot") != 0 && strcmp(to, "closed") != 0))
         return -EINVAL;
     kind = !officer ? "cancelled" : strcmp(to, "bot") == 0 ? "released" : "closed";
@@ -320,7 +326,8 @@ int store_handoff_list(struct store *st, const char *state, unsigned max,
     struct store_handoff h;
     int rc, out = 0;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_list(st, state, max, fn, ctx);
     if (!is_state(state))
         return -EINVAL;
     if ((pending ? sqlite3_bind_int64(q, 1, max)
@@ -405,7 +412,8 @@ static int msg_add(struct store *st, int64_t session_id, const char *from, const
 int store_handoff_message_add(struct store *st, int64_t session_id, const char *from,
                               const char *officer, const char *text, int64_t now_ms, int64_t *id)
 {
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_message_add(st, session_id, from, officer, text, now_ms, id);
     return msg_add(st, session_id, from, officer, text, NULL, now_ms, id);
 }
 
@@ -414,7 +422,8 @@ int store_handoff_citizen_add(struct store *st, int64_t session_id, const char *
 {
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_citizen_add(st, session_id, text, msg_id, now_ms, id);
     rc = msg_id ? msg_find(st, session_id, msg_id, id) : 0;
     if (rc < 0)
         return rc;
@@ -431,7 +440,8 @@ int store_handoff_messages(struct store *st, int64_t session_id, int64_t after_i
     sqlite3_stmt *q = stmt(st, HQ_MSG_LIST);
     int rc, out = 0;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_handoff_messages(st, session_id, after_id, max, fn, ctx);
     if ((sqlite3_bind_int64(q, 1, session_id) | sqlite3_bind_int64(q, 2, after_id) |
          sqlite3_bind_int64(q, 3, max)) != SQLITE_OK) {
         done(q);
@@ -457,7 +467,8 @@ int store_feed_since(struct store *st, int64_t after_id, unsigned max,
     sqlite3_stmt *q = stmt(st, HQ_FEED_SINCE);
     int rc, out = 0;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_feed_since(st, after_id, max, fn, ctx);
     if ((sqlite3_bind_int64(q, 1, after_id) | sqlite3_bind_int64(q, 2, max)) != SQLITE_OK) {
         done(q);
         return -EIO;
@@ -480,7 +491,8 @@ int store_feed_last(struct store *st, int64_t *id)
     sqlite3_stmt *q = stmt(st, HQ_FEED_LAST);
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_feed_last(st, id);
     rc = sqlite3_step(q);
     *id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     done(q);
@@ -491,7 +503,8 @@ int store_feed_prune(struct store *st, int64_t before_ms)
 {
     sqlite3_stmt *q = stmt(st, HQ_FEED_PRUNE);
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_feed_prune(st, before_ms);
     if (store_unit_begin(st))
         return -EIO;
     if (sqlite3_bind_int64(q, 1, before_ms) != SQLITE_OK) {

@@ -165,4 +165,68 @@ int store_pg_privacy_db_key(struct store *st, unsigned char key[STORE_ID_KEY_LEN
 int store_pg_privacy_set_key(struct store *st, const unsigned char *key, size_t len);
 int store_pg_privacy_forget(struct store *st, int64_t session_id, const char *user);
 
+/* ---- handoff (h10a): the handoff queue and the feed (store_pg_handoff.c),
+ * retention (store_pg_privacy.c), the checklist pages (store_pg_share.c) -- */
+int store_pg_handoff_get(struct store *st, int64_t session_id, struct store_handoff *h);
+int store_pg_handoff_request(struct store *st, const struct store_handoff *h, int64_t now_s);
+int store_pg_handoff_claim(struct store *st, int64_t session_id, const char *officer,
+                           int64_t now_s);
+int store_pg_handoff_end(struct store *st, int64_t session_id, const char *officer, const char *to,
+                         int64_t now_s);
+int store_pg_handoff_list(struct store *st, const char *state, unsigned max,
+                          int (*fn)(void *ctx, const struct store_handoff *h), void *ctx);
+int store_pg_handoff_message_add(struct store *st, int64_t session_id, const char *from,
+                                 const char *officer, const char *text, int64_t now_ms,
+                                 int64_t *id);
+int store_pg_handoff_citizen_add(struct store *st, int64_t session_id, const char *text,
+                                 const char *msg_id, int64_t now_ms, int64_t *id);
+int store_pg_handoff_messages(struct store *st, int64_t session_id, int64_t after_id, unsigned max,
+                              int (*fn)(void *ctx, int64_t id, const char *from,
+                                        const char *officer, const char *text, int64_t ts_ms),
+                              void *ctx);
+int store_pg_feed_since(struct store *st, int64_t after_id, unsigned max,
+                        int (*fn)(void *ctx, int64_t id, const char *kind, int64_t session_id,
+                                  int64_t message_id, const char *officer, int64_t ts_ms),
+                        void *ctx);
+int store_pg_feed_last(struct store *st, int64_t *id);
+int store_pg_feed_prune(struct store *st, int64_t before_ms);
+int store_pg_privacy_purge(struct store *st, struct store_purge *p);
+int store_pg_share_put(struct store *st, int64_t session_id, const char *body, int64_t now,
+                       int64_t expires, unsigned per_hour, char token[STORE_SHARE_TOKEN_LEN + 1]);
+int store_pg_share_get(struct store *st, const char *token, int64_t now, char **body);
+int store_pg_share_purge(struct store *st, int64_t now, unsigned max, unsigned long *rows);
+
+/* store_share.c's helpers, shared by both back-ends so they make the same pages */
+#define STORE_SHARE_DIGEST_LEN 64 /* hex digits of a snapshot's SHA-256 */
+/* Whether t has a token's shape (STORE_SHARE_TOKEN_LEN base64url characters). */
+bool store_share_is_token(const char *t);
+/* The hex SHA-256 of body into out. */
+void store_share_digest(const char *body, char out[STORE_SHARE_DIGEST_LEN + 1]);
+/* A new random token into token. Returns 0 or -EIO (no random bytes). */
+MC_MUST_CHECK int store_share_new_token(char token[STORE_SHARE_TOKEN_LEN + 1]);
+
+/* ---- reports, unanswered questions, citizens' feedback (store_pg_report.c) ---- */
+int store_pg_report_messages(
+    struct store *st, const struct store_report_span *sp, enum store_report_by by, unsigned max,
+    int (*fn)(void *ctx, const char *key, uint64_t conversations, uint64_t messages), void *ctx);
+int store_pg_report_prechecks(struct store *st, const struct store_report_span *sp,
+                              uint64_t *started, uint64_t *completed);
+int store_pg_report_handoffs(struct store *st, const struct store_report_span *sp,
+                             struct store_report_handoffs *out);
+int store_pg_report_feedback(struct store *st, const struct store_report_span *sp, bool *available,
+                             uint64_t *up, uint64_t *down);
+int store_pg_unanswered(struct store *st, const struct store_report_span *sp, double low_confidence,
+                        unsigned max, int (*fn)(void *ctx, const struct store_unanswered *u),
+                        void *ctx);
+int store_pg_feedback_answer(struct store *st, int64_t session_id, const char *msg_id,
+                             struct store_feedback_answer *a);
+int store_pg_feedback_put(struct store *st, int64_t session_id,
+                          const struct store_feedback_answer *a, const char *channel,
+                          const char *vote, const char *comment, int64_t ts);
+int store_pg_feedback_by_procedure(
+    struct store *st, const struct store_report_span *sp, unsigned max,
+    int (*fn)(void *ctx, const char *procedure, uint64_t up, uint64_t down), void *ctx);
+int store_pg_feedback_downs(struct store *st, const struct store_report_span *sp, unsigned max,
+                            int (*fn)(void *ctx, const struct store_feedback_row *row), void *ctx);
+
 #endif

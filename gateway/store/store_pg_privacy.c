@@ -2,14 +2,15 @@
  * (store_pg.h): the key of platform user ids' hashes kept in the database,
  * shared by every node (the first node to start creates it), the rewrite of
  * ids stored in clear before a key was set, and the erasure of one session;
- * store_privacy.c's statements, same returns. Retention (purge) is not here
- * yet. The hashing itself, store_privacy_user_key(), is the same code
- * for both back-ends. */
+ * store_privacy.c's statements, same returns; and retention (purge). The
+ * hashing itself, store_privacy_user_key(), is the same code for both
+ * back-ends. */
 #include "store_sqlite_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
@@ -183,6 +184,93 @@ int store_pg_privacy_forget(struct store *st, int64_t session_id, const char *us
         }
         rc = store_pg_change(pg, forget_sql[i].sql, &p) < 0 ? -EIO : 0;
     }
+    if (store_pg_unit_end(pg, rc == 0))
+        rc = -EIO;
+    return rc;
+}
+
+/* What store_privacy_purge() deletes or changes, in store_privacy.c's order,
+ * each with its parameters: a the cut-off (s), m the rows per statement, b
+ * the cut-off (ms), t the tokens' cut-off (s), n now (s). Rows are picked by
+ * their key where SQLite uses rowid. */
+static const struct {
+    const char *sql;
+    const char *params;
+} purge_sql[] = {
+    {"DELETE FROM feedback WHERE turn_id IN "
+     "(SELECT id FROM turn WHERE ts < $1 ORDER BY ts LIMIT $2)",
+     "am"},
+    {"DELETE FROM turn WHERE id IN (SELECT id FROM turn WHERE ts < $1 ORDER BY ts LIMIT $2)", "am"},
+    {"DELETE FROM feedback WHERE (session_id, turn_id) IN "
+     "(SELECT session_id, turn_id FROM feedback WHERE ts < $1 LIMIT $2)",
+     "am"},
+    {"DELETE FROM handoff_message WHERE id IN "
+     "(SELECT id FROM handoff_message WHERE ts_ms < $1 LIMIT $2)",
+     "bm"},
+    {"DELETE FROM feed WHERE id IN (SELECT id FROM feed WHERE ts_ms < $1 LIMIT $2)", "bm"},
+    {"DELETE FROM seen_event WHERE (channel, event_id) IN "
+     "(SELECT channel, event_id FROM seen_event WHERE ts < $1 LIMIT $2)",
+     "am"},
+    /* a sent reply needs its recipient no more; a failed one is kept as long as the rest */
+    {"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'sent' LIMIT $1)", "m"},
+    {"DELETE FROM outbox WHERE id IN "
+     "(SELECT id FROM outbox WHERE state = 'failed' AND created < $1 LIMIT $2)",
+     "bm"},
+    /* an officer answers only a handoff he holds (from a request, which sets the id again) */
+    {"UPDATE handoff SET user_key = '' WHERE session_id IN (SELECT session_id FROM handoff "
+     "WHERE state IN ('bot', 'closed') AND user_key <> '' LIMIT $1)",
+     "m"},
+    /* 32 hex digits as SQLite's hex(randomblob(16)); gen_random_uuid() draws from
+     * the server's strong random source (122 random bits) */
+    {"UPDATE session SET token = replace(gen_random_uuid()::text, '-', ''), created = $1 "
+     "WHERE id IN (SELECT id FROM session WHERE created < $2 LIMIT $3)",
+     "ntm"},
+};
+
+int store_pg_privacy_purge(struct store *st, struct store_purge *pp)
+{
+    struct store_pg *pg = store_pg_of(st);
+    int64_t now = pp->token_s > 0 ? (int64_t)time(NULL) : 0;
+    struct store_pg_params p = {0};
+    int64_t ids[64];
+    PGresult *r;
+    size_t i, nid = 0;
+    const char *c;
+    long n;
+    int rc = 0;
+
+    pp->rows = 0;
+    if (store_pg_unit_begin(pg))
+        return -EIO;
+    for (i = 0; !rc && i < sizeof purge_sql / sizeof purge_sql[0]; i++) {
+        memset(&p, 0, sizeof(p));
+        for (c = purge_sql[i].params; *c; c++)
+            store_pg_param_int(&p, *c == 'a'   ? pp->before_s
+                                   : *c == 'b' ? pp->before_s * 1000
+                                   : *c == 't' ? pp->token_s
+                                   : *c == 'n' ? now
+                                               : (int64_t)pp->max);
+        n = store_pg_change(pg, purge_sql[i].sql, &p);
+        if (n < 0)
+            rc = -EIO;
+        else
+            pp->rows += (unsigned long)n;
+    }
+    /* idle sessions go with everything they still hold, as if forgotten */
+    if (!rc) {
+        memset(&p, 0, sizeof(p));
+        store_pg_param_int(&p, pp->before_s);
+        store_pg_param_int(&p, pp->max < 64 ? pp->max : 64);
+        r = store_pg_exec(pg, "SELECT id FROM session WHERE last_seen < $1 LIMIT $2", &p);
+        if (!r)
+            rc = -EIO;
+        for (nid = 0; r && nid < 64 && (int)nid < PQntuples(r); nid++)
+            ids[nid] = store_pg_int(r, (int)nid, 0);
+        PQclear(r);
+    }
+    for (i = 0; !rc && i < nid; i++)
+        rc = store_pg_privacy_forget(st, ids[i], NULL);
+    pp->rows += nid;
     if (store_pg_unit_end(pg, rc == 0))
         rc = -EIO;
     return rc;

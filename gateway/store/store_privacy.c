@@ -256,7 +256,8 @@ int store_privacy_purge(struct store *st, struct store_purge *p)
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_privacy_purge(st, p);
     args[4] = p->token_s > 0 ? (int64_t)time(NULL) : 0;
     p->rows = 0;
     if (store_unit_begin(st))

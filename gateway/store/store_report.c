@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mc_log.h"
+#include "store_pg.h"
 #include "store_sqlite_int.h"
 
 #define REPORT_WAITS_MAX (1024 * 1024) /* handoffs whose wait is kept for the median */
@@ -89,7 +90,8 @@ int store_report_messages(
     const char *key;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_report_messages(st, sp, by, max, fn, ctx);
     if ((unsigned)by >= sizeof(messages_sql) / sizeof(messages_sql[0]))
         return -EINVAL;
     rc = store_sqlite_prepare(st, messages_sql[by], &q);
@@ -114,7 +116,8 @@ int store_report_prechecks(struct store *st, const struct store_report_span *sp,
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_report_prechecks(st, sp, started, completed);
     *started = *completed = 0;
     rc = store_sqlite_prepare(st, prechecks_sql, &q);
     if (rc || (rc = bind_span(q, sp, 0)))
@@ -178,7 +181,8 @@ int store_report_handoffs(struct store *st, const struct store_report_span *sp,
     size_t n = 0, cap = 0;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_report_handoffs(st, sp, out);
     memset(out, 0, sizeof(*out));
     rc = has_columns(st, "handoff", hcols);
     if (rc == 1)
@@ -225,7 +229,8 @@ int store_report_feedback(struct store *st, const struct store_report_span *sp, 
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_report_feedback(st, sp, available, up, down);
     *available = true; /* the table comes with schema 9 (store_feedback.c) */
     *up = *down = 0;
     rc = store_sqlite_prepare(st, feedback_sql, &q);

@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include "mc_log.h"
+#include "store_pg.h"
 #include "store_sqlite_int.h"
 
 #define SHARE_HOUR_S 3600
@@ -62,14 +63,16 @@ static void base64url(const unsigned char *b, size_t n, char *out)
     out[o] = '\0';
 }
 
-static bool is_token(const char *t)
+bool store_share_is_token(const char *t)
 {
     return strlen(t) == STORE_SHARE_TOKEN_LEN &&
            strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
                STORE_SHARE_TOKEN_LEN;
 }
 
-static void digest_of(const char *body, char out[2 * SHA256_DIGEST_LENGTH + 1])
+_Static_assert(STORE_SHARE_DIGEST_LEN == 2 * SHA256_DIGEST_LENGTH, "a digest in hex");
+
+void store_share_digest(const char *body, char out[STORE_SHARE_DIGEST_LEN + 1])
 {
     static const char hexd[] = "0123456789abcdef";
     unsigned char d[SHA256_DIGEST_LENGTH];
@@ -80,6 +83,16 @@ static void digest_of(const char *body, char out[2 * SHA256_DIGEST_LENGTH + 1])
         out[2 * i + 1] = hexd[d[i] & 15];
     }
     out[2 * sizeof d] = '\0';
+}
+
+int store_share_new_token(char token[STORE_SHARE_TOKEN_LEN + 1])
+{
+    unsigned char raw[STORE_SHARE_TOKEN_BYTES];
+
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return -EIO;
+    base64url(raw, sizeof raw, token);
+    return 0;
 }
 
 /* The live page of (session, digest) into token: 0, -ENOENT, or -EIO. */
@@ -95,7 +108,8 @@ static int find_page(struct store *st, int64_t session_id, const char *digest, i
         sqlite3_bind_text(q, 2, digest, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_int64(q, 3, now) != SQLITE_OK)
         rc = fail(q);
-    else if ((rc = sqlite3_step(q)) == SQLITE_ROW && is_token(store_sqlite_text(q, 0))) {
+    else if ((rc = sqlite3_step(q)) == SQLITE_ROW &&
+             store_share_is_token(store_sqlite_text(q, 0))) {
         memcpy(token, store_sqlite_text(q, 0), STORE_SHARE_TOKEN_LEN + 1);
         rc = 0;
     } else {
@@ -150,16 +164,16 @@ static long recent_pages(struct store *st, int64_t session_id, int64_t since)
 int store_share_put(struct store *st, int64_t session_id, const char *body, int64_t now,
                     int64_t expires, unsigned per_hour, char token[STORE_SHARE_TOKEN_LEN + 1])
 {
-    char digest[2 * SHA256_DIGEST_LENGTH + 1];
-    unsigned char raw[STORE_SHARE_TOKEN_BYTES];
+    char digest[STORE_SHARE_DIGEST_LEN + 1];
     long made;
     int rc;
 
+    if (store_pg_of(st))
+        return store_pg_share_put(st, session_id, body, now, expires, per_hour, token);
     token[0] = '\0';
-    STORE_PG_MISSING(st, -ENOSYS);
     if (strlen(body) > STORE_SHARE_BODY_MAX)
         return -E2BIG;
-    digest_of(body, digest);
+    store_share_digest(body, digest);
     rc = find_page(st, session_id, digest, now, token);
     if (rc == 0) { /* the same checklist again: the same page, kept as long as a new one */
         const char *texts[2] = {token, NULL};
@@ -177,9 +191,8 @@ int store_share_put(struct store *st, int64_t session_id, const char *body, int6
         return -EIO;
     if ((unsigned long)made >= per_hour)
         return -EBUSY;
-    if (RAND_bytes(raw, sizeof raw) != 1)
+    if (store_share_new_token(token))
         return -EIO;
-    base64url(raw, sizeof raw, token);
     {
         const char *texts[6] = {token, NULL, digest, body, NULL, NULL};
         int64_t ints[6] = {0, session_id, 0, 0, now, expires};
@@ -196,9 +209,10 @@ int store_share_get(struct store *st, const char *token, int64_t now, char **bod
     sqlite3_stmt *q = NULL;
     int rc;
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_share_get(st, token, now, body);
     *body = NULL;
-    if (!is_token(token))
+    if (!store_share_is_token(token))
         return -ENOENT;
     rc = store_sqlite_prepare(st, get_sql, &q);
     if (rc)
@@ -221,6 +235,7 @@ int store_share_purge(struct store *st, int64_t now, unsigned max, unsigned long
     const char *texts[2] = {NULL, NULL};
     int64_t ints[2] = {now, max};
 
-    STORE_PG_MISSING(st, -ENOSYS);
+    if (store_pg_of(st))
+        return store_pg_share_purge(st, now, max, rows);
     return exec_write(st, purge_sql, texts, ints, 2, rows);
 }

@@ -336,7 +336,7 @@ int store_pg_missing(const char *fn)
 
 int store_require_complete(const struct store *st, struct mc_err *err)
 {
-    if (!st->pg)
+    if (!st->pg || !store_pg_missing_list()[0])
         return 0;
     mc_log(MC_LOG_ERROR, "state.incomplete", "backend=postgresql not_implemented=\"%s\"",
            store_pg_missing_list());

@@ -1,0 +1,238 @@
+// tests/e2e/cluster.test.js - issue 18: two gateway nodes on one PostgreSQL state, alone and
+// behind nginx with the cluster's own configuration (packaging/nginx/cluster.conf), all on
+// loopback: a throwaway PostgreSQL cluster (tests/lib/pg.sh: initdb in a temporary folder, a
+// Unix socket there, stopped by PID) and nginx (Debian nginx-light, `make test-deps`) started and
+// stopped by the test.
+//   - a WebSocket conversation alternating between the nodes keeps its context;
+//   - a Messenger conversation whose webhooks alternate between the nodes keeps one
+//     conversation, each event answered once (de-duplication is global: a redelivery to the
+//     other node is not answered again);
+//   - through nginx, reconnecting clients land on both nodes and keep their conversations;
+//   - a node SIGKILLed under load: its clients reconnect through nginx to the other node and
+//     resend what was not answered; every message is answered, every acknowledged turn is in
+//     the database once, and no queued reply is lost or sent twice.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+const { startServer, Client, tempDir, ROOT, SLOW } = require('./lib/server');
+const { startFake } = require('./lib/fake_platform');
+
+const APP_SECRET = 'cluster-app-secret';
+const T = { timeout: 120000 };
+let pg; // { url, dir, proc }
+let fake; // Graph API fake shared by the nodes
+const nodes = [];
+let ngx; // { port, proc }
+
+// ---- the throwaway PostgreSQL: tests/lib/pg.sh holding the cluster while its stdin is open
+function startPg() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('bash', [path.join(ROOT, 'tests/lib/pg.sh'), 'bash', '-c', 'echo "URL $MOTCUA_TEST_PG_URL"; read -r _'],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    const t = setTimeout(() => { proc.kill('SIGTERM'); reject(new Error('PostgreSQL did not start: ' + err)); }, 60000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /URL (\S+)/.exec(out);
+      if (m) { clearTimeout(t); resolve({ url: m[1], proc }); }
+    });
+    proc.stderr.on('data', (d) => (err += d));
+    proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`pg.sh exited ${code}: ${err}`)); });
+  });
+}
+function stopPg() {
+  if (!pg) return Promise.resolve();
+  return new Promise((resolve) => {
+    pg.proc.removeAllListeners('exit');
+    pg.proc.on('exit', resolve);
+    pg.proc.stdin.end('\n'); // `read` returns, pg.sh's trap stops the server by PID
+    setTimeout(() => pg.proc.kill('SIGTERM'), 20000).unref();
+  });
+}
+function sql(q) {
+  const host = /[?&]host=([^&]+)/.exec(pg.url)[1]; // postgresql://motcua@/motcua?host=DIR
+  return execFileSync('psql', ['-h', host, '-U', 'motcua', '-d', 'motcua', '-Atc', q], { encoding: 'utf8' }).trim();
+}
+
+function nodeEnv() {
+  return {
+    MOTCUA_DATA_STATE_URL: pg.url,
+    MOTCUA_MESSENGER_APP_SECRET: APP_SECRET, MOTCUA_MESSENGER_VERIFY_TOKEN: 'verify',
+    MOTCUA_MESSENGER_PAGE_TOKEN: 'PAGE-TOKEN', MOTCUA_MESSENGER_GRAPH_URL: fake.url + '/v25.0',
+    MOTCUA_LISTEN_TRUSTED_PROXIES: '127.0.0.1',
+  };
+}
+
+// ---- nginx with packaging/nginx/cluster.conf, its upstream pointed at our two nodes
+async function startNginx(a, b) {
+  const dir = tempDir('motcua-nginx-');
+  const port = await freePort();
+  const conf = fs.readFileSync(path.join(ROOT, 'packaging/nginx/cluster.conf'), 'utf8')
+    .replace('server motcua-a:8080', `server 127.0.0.1:${a.port}`)
+    .replace('server motcua-b:8080', `server 127.0.0.1:${b.port}`)
+    .replace('listen 8080;', `listen 127.0.0.1:${port};`);
+  assert.ok(conf.includes(`127.0.0.1:${a.port}`) && conf.includes(`127.0.0.1:${b.port}`), 'the upstream was rewritten');
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  for (const d of ['body', 'proxy']) fs.mkdirSync(path.join(dir, d));
+  const proc = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g',
+    `daemon off; master_process on; pid ${dir}/nginx.pid; error_log stderr warn; ` +
+    `user ${process.getuid() === 0 ? 'nobody nogroup' : process.env.USER || 'nobody'};`],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.status === 200) return { port, proc, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, logs: () => err };
+    } catch (_) { /* not yet */ }
+    if (proc.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('nginx did not start: ' + err);
+}
+function freePort() {
+  return new Promise((resolve) => {
+    const s = require('node:net').createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+before(async () => {
+  pg = await startPg();
+  fake = await startFake({ status: 200, body: { recipient_id: 'x', message_id: 'm' } });
+  nodes.push(await startServer({ env: nodeEnv() }));
+  nodes.push(await startServer({ env: nodeEnv() }));
+  ngx = await startNginx(nodes[0], nodes[1]);
+});
+after(async () => {
+  if (ngx) { ngx.proc.kill('SIGQUIT'); await new Promise((r) => { ngx.proc.on('exit', r); setTimeout(r, 5000).unref(); }); }
+  for (const n of nodes) await n.stop().catch(() => {});
+  if (fake) await fake.close();
+  await stopPg();
+});
+
+test('a WebSocket conversation alternating between the nodes keeps its context', T, async () => {
+  const [a, b] = nodes;
+  let c = await Client.connect(a.wsUrl);
+  const w = await c.hello();
+  let r = await c.say('cho hỏi đăng ký khai sinh cho con', 'x1');
+  assert.equal(r.procedure, 'khai-sinh');
+  await c.close();
+  c = await Client.connect(b.wsUrl);
+  const w2 = await c.hello(w.session);
+  assert.equal(w2.session, w.session, 'node B resumes the session node A made');
+  assert.ok(w2.history.length >= 2, 'with its history');
+  r = await c.say('cần giấy tờ gì', 'x2');
+  assert.equal(r.procedure, 'khai-sinh', 'a bare follow-up on node B is about the procedure asked on node A');
+  await c.close();
+  c = await Client.connect(a.wsUrl);
+  await c.hello(w.session);
+  r = await c.say('lệ phí bao nhiêu', 'x3');
+  assert.equal(r.procedure, 'khai-sinh');
+  // a message resent to the other node with the same id is answered from the record, not run again
+  await c.close();
+  c = await Client.connect(b.wsUrl);
+  await c.hello(w.session);
+  const again = await c.say('lệ phí bao nhiêu', 'x3');
+  assert.deepEqual(again.messages, r.messages);
+  await c.close();
+  assert.equal(sql(`SELECT count(*) FROM turn t JOIN session s ON s.id = t.session_id WHERE s.token = '${w.session}' AND t.role = 'user'`), '3');
+});
+
+function messenger(user, mid, text) {
+  const body = JSON.stringify({ object: 'page', entry: [{ id: 'PAGE', time: Date.now(), messaging: [
+    { sender: { id: user }, recipient: { id: 'PAGE' }, timestamp: Date.now(), message: { mid, text } }] }] });
+  const sig = 'sha256=' + crypto.createHmac('sha256', APP_SECRET).update(body).digest('hex');
+  return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig } };
+}
+async function deliver(node, d) {
+  const r = await fetch(node.url + '/webhooks/messenger', { method: 'POST', body: d.body, headers: d.headers });
+  assert.equal(r.status, 200);
+}
+const sentTo = (user) => fake.requests.filter((q) => q.json && q.json.recipient && q.json.recipient.id === user);
+
+test('a Messenger conversation whose webhooks alternate between the nodes is one conversation', T, async () => {
+  const [a, b] = nodes;
+  const user = 'psid-cluster-1';
+  await deliver(a, messenger(user, 'mid-1', 'cho hỏi đăng ký khai sinh cho con'));
+  await fake.until(() => sentTo(user).length >= 1, 15000 * SLOW);
+  const first = sentTo(user).length;
+  await deliver(b, messenger(user, 'mid-2', 'cần giấy tờ gì'));
+  await fake.until(() => sentTo(user).length > first, 15000 * SLOW);
+  const texts = sentTo(user).map((q) => (q.json.message && q.json.message.text) || '').join('\n');
+  assert.match(texts, /[Kk]hai sinh/);
+  // a platform redelivery of mid-2 to node A is not answered again: de-duplication is global
+  // (counted once every message of the answers so far has left the outbox)
+  for (let i = 0; i < 100 && sql('SELECT count(*) FROM outbox') !== '0'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(sql('SELECT count(*) FROM outbox'), '0', 'the outbox drained');
+  const before = sentTo(user).length;
+  await deliver(a, messenger(user, 'mid-2', 'cần giấy tờ gì'));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(sentTo(user).length, before, 'no second answer to a redelivered event');
+  assert.equal(sql(`SELECT count(*) FROM turn WHERE role = 'user' AND session_id IN (SELECT id FROM session WHERE channel = 'messenger')`), '2');
+});
+
+test('through nginx, reconnecting clients land on both nodes and keep their conversations', T, async () => {
+  const turnsOn = (n) => (n.logs().match(/event=turn channel=/g) || []).length;
+  const before = nodes.map(turnsOn);
+  for (let i = 0; i < 6; i++) {
+    let c = await Client.connect(ngx.wsUrl);
+    const w = await c.hello();
+    let r = await c.say('đăng ký tạm trú', 'n' + i + 'a');
+    assert.equal(r.procedure, 'tam-tru');
+    await c.close();
+    c = await Client.connect(ngx.wsUrl);
+    await c.hello(w.session);
+    r = await c.say('nộp ở đâu', 'n' + i + 'b');
+    assert.equal(r.procedure, 'tam-tru', 'the follow-up keeps its procedure on whichever node it lands');
+    await c.close();
+  }
+  const after = nodes.map(turnsOn);
+  assert.ok(after[0] > before[0] && after[1] > before[1], `both nodes served turns: ${before} -> ${after}`);
+});
+
+test('a node SIGKILLed under load: its clients go on through nginx, nothing lost or repeated', T, async () => {
+  const CLIENTS = 6, PER = 30, KILL_AT = 40;
+  const answered = new Map(); // id -> count of replies
+  let sent = 0, killed = null;
+  async function client(k) {
+    let c = await Client.connect(ngx.wsUrl);
+    const w = await c.hello();
+    for (let i = 0; i < PER; i++) {
+      const id = `k${k}-${i}`;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          c.send({ type: 'message', text: i % 2 ? 'cần giấy tờ gì' : 'đăng ký khai sinh', id });
+          if (++sent === KILL_AT && !killed) killed = nodes[0].stop('SIGKILL');
+          const r = await c.nextReply(4000 * SLOW);
+          assert.equal(r.type, 'reply', JSON.stringify(r));
+          answered.set(r.reply_to, (answered.get(r.reply_to) || 0) + 1);
+          break;
+        } catch (e) {
+          assert.ok(attempt < 5, `client ${k}: ${id} never answered: ${e.message}`);
+          try { c.ws.terminate(); } catch (_) { /* gone */ }
+          await new Promise((r) => setTimeout(r, 300));
+          c = await Client.connect(ngx.wsUrl); // nginx leaves the dead node out
+          await c.hello(w.session); // and resends the same id: answered once
+        }
+      }
+    }
+    await c.close();
+    return w.session;
+  }
+  const sessions = await Promise.all(Array.from({ length: CLIENTS }, (_, k) => client(k)));
+  assert.ok(killed, 'the node was killed mid-load');
+  for (let k = 0; k < CLIENTS; k++)
+    for (let i = 0; i < PER; i++) assert.ok(answered.get(`k${k}-${i}`) >= 1, `k${k}-${i} answered`);
+  for (const s of sessions) {
+    const n = sql(`SELECT count(*) FROM turn t JOIN session s ON s.id = t.session_id WHERE s.token = '${s}' AND t.role = 'user'`);
+    assert.equal(n, String(PER), `session ${s}: each acknowledged message recorded once`);
+  }
+  await killed;
+  nodes[0] = await startServer({ env: nodeEnv() }); // the cluster back to two for after()
+});
