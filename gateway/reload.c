@@ -106,7 +106,8 @@ static struct reload *start_job(struct gw *gw, struct lws *const *waiters, size_
         answer_all(gw, waiters, n, 500, "reload_failed", "out of memory");
         return NULL;
     }
-    memcpy(r->waiters, waiters, n * sizeof(*waiters));
+    if (n) /* a SIGHUP's build has no waiters (waiters may be NULL) */
+        memcpy(r->waiters, waiters, n * sizeof(*waiters));
     r->n_waiters = n;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     r->ctx = gw->ctx;
