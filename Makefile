@@ -268,11 +268,12 @@ test-asan: deps test-deps
 	  tests/run-unit.sh $(ASAN_BUILD)/tests || rc=1; \
 	echo "e2e against the sanitized server:"; \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	  MOTCUA_BIN=$(abspath $(ASAN_BUILD)/motcua) MOTCUA_DB=$(abspath $(ASAN_BUILD)/motcua.db) \
 	  timeout 1200 tests/node-test.sh --test-reporter=dot \
 	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js tests/e2e/reload.test.js \
 	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js tests/e2e/office.test.js tests/e2e/admin.test.js \
-	    tests/e2e/guides.test.js || rc=1; \
+	    tests/e2e/guides.test.js tests/e2e/share.test.js || rc=1; \
 	exit $$rc
 
 # libFuzzer harnesses (fuzz/, docs/fuzzing.md), built with clang into $(FUZZ_BUILD) and run
