@@ -415,6 +415,7 @@ void gw_free(struct gw *gw)
     feed_free(gw->feed); /* its timer lives in the context */
     speech_free(gw->speech);
     share_render_free(gw, gw->share_render); /* joins its thread: before the context goes */
+    gw->share_render = NULL; /* the context's last CLOSED_HTTP callbacks ask it to forget */
     privacy_free(gw->privacy);
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */

@@ -136,6 +136,8 @@ int reload_answer(struct gw *gw, struct lws *wsi)
 {
     struct reload *r = gw->reload;
 
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, RELOAD_ANSWER_TIMEOUT_S);
+
     if (!r) {
         gw->reload = start_job(gw, &wsi, 1);
         return 0; /* answered already when it could not start */

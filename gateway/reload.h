@@ -16,6 +16,9 @@
 #include <stdbool.h>
 
 #define RELOAD_WAITERS_MAX 8 /* POST /admin/reload requests waiting on builds */
+/* seconds a POST /admin/reload may wait for its build (two builds: the one in
+ * flight, then its own); lws's own 20 s would drop it under a sanitizer */
+#define RELOAD_ANSWER_TIMEOUT_S 300
 
 struct gw;
 struct lws;

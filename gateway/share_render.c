@@ -193,6 +193,7 @@ int share_render_answer(struct gw *gw, struct lws *wsi, const char *key, const j
         return -1;
     }
     sr->queue[sr->n++] = j;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, SHARE_RENDER_WAIT_S);
     start_next(gw, sr);
     return 0;
 }

@@ -15,8 +15,9 @@
 
 #include <stdbool.h>
 
-#define SHARE_RENDER_QUEUE 8 /* requests waiting for a picture, per worker */
-#define SHARE_RENDER_CACHE 8 /* pictures kept, per worker (each up to ~0.5 MB) */
+#define SHARE_RENDER_QUEUE 8   /* requests waiting for a picture, per worker */
+#define SHARE_RENDER_CACHE 8   /* pictures kept, per worker (each up to ~0.5 MB) */
+#define SHARE_RENDER_WAIT_S 60 /* seconds a request may wait for its picture (lws: 20) */
 
 struct gw;
 struct lws;
