@@ -20,6 +20,7 @@
 #include "qr.h"
 #include "reload.h"
 #include "speech.h"
+#include "store.h"
 #include "share_http.h"
 #include "share_render.h"
 #include "webhook.h"
@@ -434,6 +435,9 @@ static int route(struct gw *gw, struct lws *wsi, struct http_req *r)
         if (!paths_web_root_ok(gw->cfg->data_web_root)) /* would serve 404 for every page */
             return respond_error(gw, wsi, r, 503, "web_root_missing",
                                  "data.web_root has no index.html: no page can be served.");
+        if (gw->store && !store_ready(gw->store)) /* PostgreSQL unreachable (docs/scaling.md) */
+            return respond_error(gw, wsi, r, 503, "state_unreachable",
+                                 "The state database cannot be reached.");
         if (gw->metrics.state_unwritable) /* set by the outbox (outbox.c check_state) */
             return respond_error(gw, wsi, r, 503, "state_unwritable",
                                  "The state database cannot be written.");

@@ -65,6 +65,11 @@ void store_free(struct store *st);
 /* Whether a batch is open (something was written since the last commit). */
 bool store_in_batch(const struct store *st);
 
+/* Whether the state database can be reached now (/readyz): always for the
+ * SQLite file; on PostgreSQL, whether the connection is up, a lost one being
+ * reset here (between batches, at most once a second). */
+bool store_ready(struct store *st);
+
 /* Commits the open batch; 0 when none is open. Returns 0, or -EIO: the whole
  * batch was rolled back (nothing of it is stored). -EBUSY if a unit is still
  * open (a programmer error). */

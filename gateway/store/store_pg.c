@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mc_log.h"
 
@@ -144,10 +145,12 @@ static const char missing[] = "";
 
 struct store_pg {
     PGconn *conn;
-    bool batch;     /* BEGIN sent, COMMIT not yet */
-    unsigned units; /* savepoints open */
-    int64_t owner;  /* random, > 0: this handle's outbox claims */
-    bool claimed;   /* it claimed outbox rows: store_pg_free() releases them */
+    int64_t retry_ms; /* a lost connection is not tried again before this (monotonic) */
+    bool lost;        /* the connection was lost and is not back yet (logged once) */
+    bool batch;       /* BEGIN sent, COMMIT not yet */
+    unsigned units;   /* savepoints open */
+    int64_t owner;    /* random, > 0: this handle's outbox claims */
+    bool claimed;     /* it claimed outbox rows: store_pg_free() releases them */
     struct store_stats stats;
 };
 
@@ -186,13 +189,66 @@ void store_pg_param_double(struct store_pg_params *p, double v)
     p->n++;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libpq's notices (e.g. "relation already exists, skipping") are not errors. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Whether pg's connection can take a statement. A connection lost (the
+ * server restarted, a failover, the network) is reset at most every
+ * STORE_PG_RETRY_MS, and only between batches: a batch open when it was
+ * lost went with it, so its statements fail until store_pg_commit() reports
+ * it failed (-EIO) and the replies that waited for it become errors, which
+ * clients resend. A reset blocks for one connection attempt (the URL's
+ * connect_timeout, STORE_PG_CONNECT_TIMEOUT by default). */
+static bool usable(struct store_pg *pg)
+{
+    int64_t now;
+
+    if (PQstatus(pg->conn) == CONNECTION_OK)
+        return true;
+    now = mono_ms();
+    if (pg->batch || now < pg->retry_ms)
+        return false;
+    pg->retry_ms = now + STORE_PG_RETRY_MS;
+    if (!pg->lost)
+        mc_log(MC_LOG_ERROR, "state.unreachable", "backend=postgresql readyz=503 error=\"%.160s\"",
+               PQerrorMessage(pg->conn));
+    pg->lost = true;
+    PQreset(pg->conn);
+    if (PQstatus(pg->conn) != CONNECTION_OK)
+        return false;
+    PQsetNoticeProcessor(pg->conn, quiet_notice, NULL);
+    pg->lost = false;
+    mc_log(MC_LOG_INFO, "state.reconnected", "backend=postgresql");
+    return true;
+}
+
+bool store_pg_ready(struct store_pg *pg)
+{
+    return usable(pg);
+}
+
 PGresult *store_pg_exec(struct store_pg *pg, const char *sql, const struct store_pg_params *p)
 {
-    /* no parameters: the simple protocol, which also runs a migration's several statements */
-    PGresult *r =
-        p ? PQexecParams(pg->conn, sql, p->n, NULL, p->v, NULL, NULL, 0) : PQexec(pg->conn, sql);
-    ExecStatusType s = PQresultStatus(r);
+    PGresult *r;
+    ExecStatusType s;
 
+    if (!usable(pg))
+        return NULL; /* logged once by usable() */
+    /* no parameters: the simple protocol, which also runs a migration's several statements */
+    r = p ? PQexecParams(pg->conn, sql, p->n, NULL, p->v, NULL, NULL, 0) : PQexec(pg->conn, sql);
+    s = PQresultStatus(r);
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
         return r;
     mc_log(MC_LOG_ERROR, "state.db", "backend=postgresql error=\"%.200s\"",
@@ -277,13 +333,6 @@ fail:
     return -EIO;
 }
 
-/* libpq's notices (e.g. "relation already exists, skipping") are not errors. */
-static void quiet_notice(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
 struct store_pg *store_pg_open(const char *url, int64_t owner, struct mc_err *err)
 {
     struct store_pg *pg = calloc(1, sizeof(*pg));
@@ -293,7 +342,13 @@ struct store_pg *store_pg_open(const char *url, int64_t owner, struct mc_err *er
         return NULL;
     }
     pg->owner = owner;
-    pg->conn = PQconnectdb(url);
+    {
+        /* a default connect_timeout the URL may override (later keywords win) */
+        const char *const keys[] = {"connect_timeout", "dbname", NULL};
+        const char *const vals[] = {STORE_PG_CONNECT_TIMEOUT, url, NULL};
+
+        pg->conn = PQconnectdbParams(keys, vals, 1);
+    }
     if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
         mc_err_set(err, "data.state_url: cannot connect: %.120s",
                    pg->conn ? PQerrorMessage(pg->conn) : "out of memory");

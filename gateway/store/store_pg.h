@@ -38,6 +38,13 @@ struct store_pg *store_pg_open(const char *url, int64_t owner, struct mc_err *er
  * claimed, closes. NULL is a no-op. */
 void store_pg_free(struct store_pg *pg);
 
+#define STORE_PG_RETRY_MS 1000       /* a lost connection is tried again at most this often */
+#define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, libpq's connect_timeout unless the URL sets it */
+
+/* Whether the connection can take statements now; a lost one is reset here
+ * (between batches, at most every STORE_PG_RETRY_MS). */
+bool store_pg_ready(struct store_pg *pg);
+
 /* The functions of store.h not implemented here yet, comma-separated; "" when none. */
 const char *store_pg_missing_list(void);
 

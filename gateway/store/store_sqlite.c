@@ -713,6 +713,11 @@ bool store_in_batch(const struct store *st)
     return st->batch;
 }
 
+bool store_ready(struct store *st)
+{
+    return !st->pg || store_pg_ready(st->pg);
+}
+
 /* Opens the batch if none is open. A batch that SQLite rolled back on its
  * own (an I/O error, a full disk) is marked broken first: the writes it held
  * are gone, so its commit must fail even if later writes succeed. */

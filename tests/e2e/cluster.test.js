@@ -236,3 +236,61 @@ test('a node SIGKILLed under load: its clients go on through nginx, nothing lost
   await killed;
   nodes[0] = await startServer({ env: nodeEnv() }); // the cluster back to two for after()
 });
+
+// PostgreSQL stopped under load and started again: the nodes say so on /readyz (503
+// state_unreachable), the turns that could not be committed come back to their clients as
+// errors (never as answers that are not recorded), and once the database is back the nodes
+// reconnect by themselves, /readyz is 200 again and the clients' resent messages are answered;
+// every message a client saw answered is in the database exactly once.
+test('PostgreSQL restarted under load: not ready, then back, no acknowledged turn lost', T, async (t) => {
+  const dir = /[?&]host=([^&]+)/.exec(pg.url)[1];
+  const ctl = (...args) => execFileSync('runuser', ['-u', 'nobody', '--', '/usr/lib/postgresql/15/bin/pg_ctl', '-D', path.join(dir, 'data'), ...args], { stdio: 'ignore' });
+  const ready = async (n) => (await fetch(n.url + '/readyz').catch(() => ({ status: 0 }))).status;
+  const CLIENTS = 4, PER = 24, STOP_AT = 20;
+  let sent = 0, stopped = null, errors = 0;
+  const seenDown = new Set();
+  const answered = new Map();
+  async function client(k) {
+    const node = nodes[k % 2];
+    const c = await Client.connect(node.wsUrl);
+    const w = await c.hello();
+    for (let i = 0; i < PER; i++) {
+      const id = `pg${k}-${i}`;
+      for (let attempt = 0; ; attempt++) {
+        c.send({ type: 'message', text: i % 2 ? 'cần giấy tờ gì' : 'đăng ký kết hôn', id });
+        if (++sent === STOP_AT && !stopped) {
+          stopped = (async () => {
+            ctl('-m', 'fast', '-w', 'stop');
+            for (let t = 0; t < 50 && seenDown.size < 2; t++) {
+              for (const n of nodes) if ((await ready(n)) === 503) seenDown.add(n.port);
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            ctl('-l', path.join(dir, 'server.log'), '-w', '-o', fs.readFileSync(path.join(dir, 'pg_ctl.opts'), 'utf8').trim(), 'start');
+          })();
+        }
+        const r = await c.nextReply(8000 * SLOW);
+        if (r.type === 'reply') { answered.set(r.reply_to, (answered.get(r.reply_to) || 0) + 1); break; }
+        errors++;
+        assert.equal(r.type, 'error', JSON.stringify(r));
+        assert.ok(attempt < 60, `client ${k}: ${id} never answered after the database came back`);
+        await new Promise((res) => setTimeout(res, 250)); // then resend the same id
+      }
+    }
+    await c.close();
+    return w.session;
+  }
+  const sessions = await Promise.all(Array.from({ length: CLIENTS }, (_, k) => client(k)));
+  await stopped;
+  assert.equal(seenDown.size, 2, 'both nodes said not ready while the database was down');
+  for (const n of nodes) {
+    let st = 0;
+    for (let t = 0; t < 50 && st !== 200; t++) { st = await ready(n); if (st !== 200) await new Promise((r) => setTimeout(r, 200)); }
+    assert.equal(st, 200, `node ${n.port} ready again`);
+    assert.match(n.logs(), /event=state\.reconnected/);
+  }
+  t.diagnostic(`error frames while the database was down: ${errors}`);
+  for (const s of sessions) {
+    const n = sql(`SELECT count(*) FROM turn t JOIN session s ON s.id = t.session_id WHERE s.token = '${s}' AND t.role = 'user'`);
+    assert.equal(n, String(PER), `session ${s}: each answered message recorded once`);
+  }
+});

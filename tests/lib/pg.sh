@@ -27,6 +27,8 @@ fi
 chmod 0700 "$dir"
 
 cleanup() {
+  # the server may have been restarted (tests/e2e/cluster.test.js): its PID now
+  [ -f "$dir/data/postmaster.pid" ] && pid=$(head -1 "$dir/data/postmaster.pid")
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -INT "$pid" 2>/dev/null # "fast" shutdown: roll back, close, exit
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -40,10 +42,11 @@ trap 'exit 130' INT TERM
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U motcua --auth=trust -E UTF8 --locale=C.UTF-8 \
   >"$dir/initdb.log" 2>&1 || { echo "pg.sh: initdb failed:" >&2; cat "$dir/initdb.log" >&2; exit 1; }
 # a test cluster: small, no TCP, durability off (a crash loses only a test's data)
-"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-  -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off \
-      -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 \
-      -c shared_buffers=16MB" start >/dev/null ||
+# the server's options, kept for a test that stops and starts it again (pg_ctl -o "$(cat ...)")
+opts="-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off \
+  -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 -c shared_buffers=16MB"
+printf '%s\n' "$opts" >"$dir/pg_ctl.opts"
+"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" start >/dev/null ||
   { echo "pg.sh: the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1; }
 pid=$(head -1 "$dir/data/postmaster.pid")
 "${as[@]}" "$bin/createdb" -h "$dir" -U motcua motcua || { echo "pg.sh: createdb failed" >&2; exit 1; }
