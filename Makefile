@@ -238,7 +238,8 @@ bench-server: all node-deps
 	@MOTCUA_BIN=$(abspath $(BUILD)/motcua) MOTCUA_DB=$(abspath $(DB)) node bench/ws_load.js
 
 # The WebSocket benchmark with its peers (docs/performance.md): a C load generator, a C echo
-# server and a Node.js ws echo server beside `motcua serve`; ~3 minutes, not part of `make test`.
+# server and a Node.js ws echo server beside `motcua serve`, and motcua on PostgreSQL (1 and 2
+# nodes) when postgresql-15 is installed; ~3.5 minutes, not part of `make test`.
 WSBENCH_BIN = $(BUILD)/bench-ws/ws_loadgen $(BUILD)/bench-ws/ws_echo
 
 $(BUILD)/bench-ws/%: bench/%.c bench/ws_proto.c bench/ws_proto.h

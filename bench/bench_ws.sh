@@ -15,9 +15,22 @@
 # listen.workers for the load runs; 0, the default, is one per core; the idle run always uses 1,
 # since it reads one process's RSS), BASELINE (another motcua binary, e.g. a build of the previous
 # commit: measured as a fourth server in the same rounds, so before and after share the run's
-# load). Bounded: about 3 minutes (4 with BASELINE).
+# load). Bounded: about 3 minutes (4 with BASELINE); 3.5 with PostgreSQL.
+#
+# PostgreSQL (PG, default 1 when postgresql-15 is installed; PG=0 skips it): the script runs itself
+# again under tests/lib/pg.sh (a throwaway cluster on a Unix socket, fsync back on,
+# synchronous_commit off as SQLite's synchronous=NORMAL: a crash may lose the last commits, never
+# corrupt) and measures two more servers in the same rounds: pg1, one motcua node on it, and pg2,
+# two nodes on the same database, the generator sending every second connection to the second
+# node (--port2). With MOTCUA_TEST_PG_URL already set, that database is used as it is.
+# Every motcua's state.stats lines at stop give the database time per turn.
 set -u
 cd "$(dirname "$0")/.."
+PG=${PG:-$([ -x /usr/lib/postgresql/15/bin/initdb ] && echo 1 || echo 0)}
+if [ "$PG" = 1 ] && [ -z "${MOTCUA_TEST_PG_URL:-}" ]; then
+  PG_OPTS="-c fsync=on -c full_page_writes=on -c synchronous_commit=off -c shared_buffers=128MB" \
+    exec tests/lib/pg.sh "$0" "$@"
+fi
 BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-3}
@@ -28,6 +41,9 @@ LEVELS="100 1000"
 SERVERS="cecho node motcua"
 BASELINE=${BASELINE:-}
 [ -n "$BASELINE" ] && SERVERS="$SERVERS base"
+IDLE_SERVERS=$SERVERS # the idle RSS does not depend on where the state lives
+[ "$PG" = 1 ] && SERVERS="$SERVERS pg1 pg2"
+MOTCUAS="motcua${BASELINE:+ base}$([ "$PG" = 1 ] && echo " pg1 pg2")" # servers with state.stats
 GEN=$BUILD/bench-ws/ws_loadgen
 ECHO=$BUILD/bench-ws/ws_echo
 MOTCUA=$BUILD/motcua
@@ -87,12 +103,15 @@ start() {
   case $kind in
     cecho) "$ECHO" --port 0 --max-conns $((IDLE_CONNS + 100)) >"$log" 2>&1 & ;;
     node) node bench/ws_echo_node.js 0 >"$log" 2>&1 & ;;
-    motcua | base)
+    motcua | base | pg)
       mkdir -p "$tmp/$name"
       # the generator sends far faster than a person: no rate limit (a baseline binary older
       # than session.messages_per_minute would refuse the unknown setting)
       extra=()
-      [ "$kind" = base ] || extra=(MOTCUA_SESSION_MESSAGES_PER_MINUTE=0)
+      # and no handoff: a message asking for an officer hands its session to a person, whose
+      # answer a generator never gets (the bot stays silent), and that connection's lockstep stops
+      [ "$kind" = base ] || extra=(MOTCUA_SESSION_MESSAGES_PER_MINUTE=0 MOTCUA_HANDOFF_ENABLED=0)
+      [ "$kind" = pg ] && extra+=(MOTCUA_DATA_STATE_URL="$MOTCUA_TEST_PG_URL")
       # idle RSS is read from one PID: one process (workers 1); the load runs use WORKERS
       MOTCUA_LISTEN_WORKERS=$([ "${name#idle-}" != "$name" ] && echo 1 || echo "$WORKERS") \
       MOTCUA_LISTEN_HOST=127.0.0.1 MOTCUA_LISTEN_PORT=0 \
@@ -106,7 +125,7 @@ start() {
   PID[$name]=$!
   started+=($!)
   for i in $(seq $((START_TIMEOUT * 20))); do
-    p=$(sed -n -e 's/^port=\([0-9]*\).*/\1/p' -e 's/.*event=server\.listen host=[^ ]* port=\([0-9]*\).*/\1/p' "$log" | head -1)
+    p=$(sed -n -e 's/^port=\([0-9]*\).*/\1/p' -e 's/.*event=server\.listen host=[^ ]* port=\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1)
     [ -n "$p" ] && break
     kill -0 "${PID[$name]}" 2>/dev/null || break
     sleep 0.05
@@ -119,21 +138,35 @@ start() {
   PORT[$name]=$p
 }
 
-mode_of() { case $1 in motcua | base) echo motcua ;; *) echo echo ;; esac; }
+mode_of() { case $1 in motcua | base | pg*) echo motcua ;; *) echo echo ;; esac; }
+kind_of() { case $1 in pg*) echo pg ;; *) echo "$1" ;; esac; }
+procs_of() { case $1 in pg2) echo pg2a pg2b ;; *) echo "$1" ;; esac; } # its processes
+ports_of() { # the generator's port arguments for server $1
+  case $1 in
+    pg2) echo --port "${PORT[pg2a]}" --port2 "${PORT[pg2b]}" ;;
+    *) echo --port "${PORT[$1]}" ;;
+  esac
+}
 label() {
   case $1 in
     cecho) echo "C epoll echo (bench/ws_echo.c)" ;;
     node) echo "Node.js ws echo ($(sed -n 's/.* ws=\([^ ]*\) node=\(.*\)/ws \1, node \2/p' "$tmp/node.log"))" ;;
     motcua) echo "motcua serve, full path" ;;
     base) echo "motcua serve, baseline (BASELINE)" ;;
+    pg1) echo "motcua, 1 node, PostgreSQL" ;;
+    pg2) echo "motcua, 2 nodes, PostgreSQL (--port2)" ;;
   esac
 }
 
 echo "bench-ws: $ROUNDS rounds x {100, 1000} connections x $(echo $SERVERS | wc -w) servers, interleaved, $DURATION s each;" \
   "motcua listen.workers=$WORKERS (0: one per core);" \
   "$(nproc) cores (shared with whatever else runs); texts: $texts_note"
-for s in $SERVERS; do start "$s" "$s"; done
+for s in $SERVERS; do
+  for p in $(procs_of "$s"); do start "$p" "$(kind_of "$s")"; done
+done
 echo "bench-ws: servers cecho=${PORT[cecho]} node=${PORT[node]} motcua=${PORT[motcua]}${BASELINE:+ base=${PORT[base]} ($BASELINE)} (127.0.0.1)"
+[ "$PG" = 1 ] && echo "bench-ws: PostgreSQL $("/usr/lib/postgresql/15/bin/postgres" --version | awk '{print $3}') (throwaway cluster, Unix socket, fsync on, synchronous_commit off): pg1=${PORT[pg1]} pg2=${PORT[pg2a]}+${PORT[pg2b]}, one database"
+echo "bench-ws: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 results=$tmp/results.txt
 : >"$results"
@@ -143,7 +176,7 @@ for r in $(seq "$ROUNDS"); do
     k=$(( (r - 1) % ${#order[@]} ))
     for j in "${!order[@]}"; do
       s=${order[$(( (k + j) % ${#order[@]} ))]}
-      line=$("$GEN" --mode "$(mode_of "$s")" --port "${PORT[$s]}" --conns "$n" --msgs 1000000 \
+      line=$("$GEN" --mode "$(mode_of "$s")" $(ports_of "$s") --conns "$n" --msgs 1000000 \
         --duration "$DURATION" --timeout $((DURATION + 30)) "${texts_args[@]}" 2>"$tmp/gen.err")
       rc=$?
       if [ -z "$line" ]; then
@@ -156,12 +189,15 @@ for r in $(seq "$ROUNDS"); do
     done
   done
 done
-for s in $SERVERS; do stop_pid "${PID[$s]}"; done
+echo "bench-ws: load average after the rounds: $(cut -d' ' -f1-3 /proc/loadavg)"
+for s in $SERVERS; do
+  for p in $(procs_of "$s"); do stop_pid "${PID[$p]}"; done
+done
 
 # idle RSS per connection: a fresh instance of each server, IDLE_CONNS WebSockets after hello
 idle=$tmp/idle.txt
 : >"$idle"
-for s in $SERVERS; do
+for s in $IDLE_SERVERS; do
   start "idle-$s" "$s"
   sleep 0.3
   line=$("$GEN" --mode "$(mode_of "$s")" --port "${PORT[idle-$s]}" --conns "$IDLE_CONNS" --idle \
@@ -204,8 +240,31 @@ for n in $LEVELS; do
   fi
 done
 echo
+if [ "$PG" = 1 ]; then
+  for n in $LEVELS; do
+    a=$(stat motcua "$n" rate) p1=$(stat pg1 "$n" rate) p2=$(stat pg2 "$n" rate)
+    awk -v n="$n" -v a="$a" -v p1="$p1" -v p2="$p2" -v ap="$(stat motcua "$n" p99_ms)" \
+      -v p1p="$(stat pg1 "$n" p99_ms)" -v p2p="$(stat pg2 "$n" p99_ms)" 'BEGIN {
+      printf "PostgreSQL at %s connections: 2 nodes / 1 node = %.3fx msgs/s (p99 %.2f vs %.2f ms); 1 node PostgreSQL / SQLite = %.3fx (p99 %.2f vs %.2f ms)\n",
+        n, (p1 > 0 ? p2 / p1 : 0), p2p, p1p, (a > 0 ? p1 / a : 0), p1p, ap }'
+  done
+fi
+echo
+# database time per turn: each motcua process logs, at stop, the event loop's time in the state
+# store (motcua_state_seconds of /metrics): the turns' own calls and the group commits
+echo "database time per turn (whole run, both connection counts, all processes of the server):"
+printf '  %-42s %9s %9s %12s %12s %12s\n' server turns commits "turn calls" commits total
+for s in $MOTCUAS; do
+  for p in $(procs_of "$s"); do grep -h 'event=state.stats' "$tmp/$p.log"; done | awk -v l="$(label "$s")" '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } }
+    END { t = v["served_turns"]; if (t == 0) { printf "  %-42s no database time in its state.stats (an older build?)\n", l; exit }
+      printf "  %-42s %9d %9d %9.1f µs %9.1f µs %9.1f µs a turn (%.1f turns a commit)\n", l, t, v["commits"],
+        v["state_turn_us"] / t, v["state_commit_us"] / t, (v["state_turn_us"] + v["state_commit_us"]) / t,
+        (v["commits"] > 0 ? v["turns"] / v["commits"] : 0) }'
+done
+echo
 echo "idle: server RSS growth per open WebSocket after hello ($IDLE_CONNS connections, fresh server):"
-for s in $SERVERS; do
+for s in $IDLE_SERVERS; do
   l=$(grep "^server=$s " "$idle")
   printf '  %-42s %7s bytes/connection (open %s of %s, RSS %s -> %s KiB, setup %s s)\n' "$(label "$s")" \
     "$(echo "$l" | field bytes_per_conn)" "$(echo "$l" | field open)" "$(echo "$l" | field conns)" \

@@ -89,9 +89,10 @@ struct gen {
     enum mode mode;
     const char *host, *path;
     unsigned port, conns, msgs, window, pid;
+    unsigned port2; /* --port2: every second connection goes there (two nodes, one load) */
     double timeout_s, duration_s, settle_s;
     bool idle;
-    struct sockaddr_in addr;
+    struct sockaddr_in addr, addr2;
     int ep;
     struct conn *c;
     struct text *texts;
@@ -651,6 +652,13 @@ static int parse_handshake(struct conn *c)
     return 1;
 }
 
+/* The port of connection c: with --port2, odd connections go to the second
+ * server, so two nodes share one load half and half (bench-ws, docs/performance.md). */
+static unsigned conn_port(const struct gen *g, const struct conn *c)
+{
+    return g->port2 && c->idx % 2 ? g->port2 : g->port;
+}
+
 static int send_handshake(struct gen *g, struct conn *c)
 {
     unsigned char nonce[16];
@@ -668,7 +676,7 @@ static int send_handshake(struct gen *g, struct conn *c)
     n = snprintf(req, sizeof(req),
                  "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                 g->path, g->host, g->port, c->key);
+                 g->path, g->host, conn_port(g, c), c->key);
     if (n < 0 || (size_t)n >= sizeof(req) || ws_buf_reserve(&c->tx, (size_t)n, RX_MAX) != 0)
         return -E2BIG;
     memcpy(c->tx.p + c->tx.len, req, (size_t)n);
@@ -690,7 +698,8 @@ static void conn_start(struct gen *g, struct conn *c)
         return;
     }
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (connect(c->fd, (const struct sockaddr *)&g->addr, sizeof(g->addr)) != 0 &&
+    if (connect(c->fd, (const struct sockaddr *)(conn_port(g, c) == g->port ? &g->addr : &g->addr2),
+                sizeof(g->addr)) != 0 &&
         errno != EINPROGRESS) {
         conn_fail(g, c, &g->err_connect, strerror(errno));
         return;
@@ -845,7 +854,8 @@ static int raise_nofile(unsigned conns)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: ws_loadgen [--host 127.0.0.1] --port P [--path /ws] [--conns N] [--msgs M]\n"
+            "usage: ws_loadgen [--host 127.0.0.1] --port P [--port2 P2] [--path /ws] [--conns N]\n"
+            "                  [--msgs M]\n"
             "                  [--texts FILE] [--timeout S] [--duration S] [--mode motcua|echo]\n"
             "                  [--window W] [--idle --pid PID [--settle S]]\n"
             "Lockstep WebSocket load on a loopback server; prints one line of figures.\n");
@@ -872,6 +882,8 @@ static int parse_args(struct gen *g, int argc, char **argv, const char **texts)
             g->host = v;
         else if (strcmp(a, "--port") == 0)
             bad = parse_uint(v, 1, 65535, &g->port);
+        else if (strcmp(a, "--port2") == 0)
+            bad = parse_uint(v, 1, 65535, &g->port2);
         else if (strcmp(a, "--path") == 0)
             g->path = v;
         else if (strcmp(a, "--conns") == 0)
@@ -912,6 +924,8 @@ static int parse_args(struct gen *g, int argc, char **argv, const char **texts)
     }
     g->addr.sin_family = AF_INET;
     g->addr.sin_port = htons((uint16_t)g->port);
+    g->addr2 = g->addr;
+    g->addr2.sin_port = htons((uint16_t)(g->port2 ? g->port2 : g->port));
     if (inet_pton(AF_INET, g->host, &g->addr.sin_addr) != 1 ||
         (ntohl(g->addr.sin_addr.s_addr) >> 24) != 127) {
         fprintf(stderr, "ws_loadgen: %s: refused, only loopback IPv4 addresses (127.x.x.x)\n",

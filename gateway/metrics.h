@@ -82,6 +82,13 @@ struct metrics {
                                                        the last is over the highest bound */
     uint64_t turn_us_sum;                           /* server time of all turns, microseconds */
     uint64_t turn_count;
+    /* time the event loop waited on the state store (SQLite or PostgreSQL),
+     * microseconds: the turns' own store calls (session load, resend key,
+     * taught-phrase revision, state and records save), and the group
+     * commits, counted apart since one commit serves many turns */
+    uint64_t state_turn_us_sum;
+    uint64_t state_commit_us_sum;
+    uint64_t state_commit_count;
     int64_t started; /* unix seconds */
     int64_t pid;     /* this process: /metrics is per worker process (listen.workers) */
 };
@@ -96,6 +103,9 @@ void metrics_count_decision(struct metrics *m, int decision, bool answered_from_
 /* Counts one turn (a message or postback through the router, answered or
  * refused) that took us microseconds of server time. */
 void metrics_observe_turn(struct metrics *m, uint64_t us);
+
+/* Counts one group commit that took us microseconds. */
+void metrics_observe_commit(struct metrics *m, uint64_t us);
 
 /* Appends the Prometheus exposition to out. Returns 0 or the mc_buf error. */
 MC_MUST_CHECK int metrics_render(const struct metrics *m, struct mc_buf *out);

@@ -65,6 +65,13 @@ static int deliver(json_t **reply, char **text_out)
     return *reply ? 0 : -ENOMEM;
 }
 
+/* Adds the time since t0 to the turns' state-store time (motcua_state_seconds
+ * op="turn"): what the loop waited on SQLite or PostgreSQL for this turn. */
+static void state_spent(struct gw *gw, int64_t t0)
+{
+    gw->metrics.state_turn_us_sum += (uint64_t)(now_us() - t0);
+}
+
 static int load_session(struct gw *gw, const char *channel, const char *token, const char *user_key,
                         struct session *s)
 {
@@ -100,7 +107,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     enum handoff_step step = HANDOFF_BOT;
     const char *input = text ? text : payload;
     struct timespec wall;
-    int64_t t0 = now_us(), now_s, now_ms;
+    int64_t t0 = now_us(), ts, now_s, now_ms;
     int rc;
 
     clock_gettime(CLOCK_REALTIME, &wall); /* one clock for the turn: ms orders the transcript */
@@ -112,7 +119,11 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         return -EINVAL;
     }
     if (msg_id) {
-        char *again = store_find_reply(gw->store, s->id, msg_id);
+        char *again;
+
+        ts = now_us();
+        again = store_find_reply(gw->store, s->id, msg_id);
+        state_spent(gw, ts);
 
         if (again && text_out) { /* a resend after a reconnect: same answer, no second turn */
             *text_out = again;
@@ -260,7 +271,9 @@ answered:
     old_state = s->state;
     old_seen = s->last_seen;
     s->state = state_text;
+    ts = now_us();
     rc = session_save_turn(gw->store, s, t, 2); /* one unit: state, both records */
+    state_spent(gw, ts);
     if (rc) {
         s->state = old_state;
         s->last_seen = old_seen;
@@ -279,8 +292,10 @@ answered:
         r = NULL;
     }
 out:
+    ts = now_us();
     if (unit && store_unit_end(gw->store, rc == 0) && !rc)
         rc = -EIO;
+    state_spent(gw, ts);
     if (rc && rc != -EINVAL && rc != -EAGAIN)
         mc_err_set(err, "internal error %d", rc);
     if (rc && changed)
@@ -305,13 +320,20 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
     unsigned tries;
     int rc;
 
-    if (text) /* a phrase taught on another worker counts from the next message (teach.h) */
-        (void)teach_refresh(gw);
+    if (text) { /* a phrase taught on another worker counts from the next message (teach.h) */
+        int64_t ts = now_us();
+
+        (void)teach_refresh(gw); /* one query of the store's revision; rarely a rebuild */
+        state_spent(gw, ts);
+    }
     rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);
 
     for (tries = 1; rc == -EAGAIN && tries < GW_TURN_TRIES; tries++) {
+        int64_t ts = now_us();
+
         rc = s->user_key[0] ? store_session_by_user(gw->store, s->channel, s->user_key, &fresh)
                             : store_session_by_token(gw->store, s->token, &fresh);
+        state_spent(gw, ts);
         if (rc)
             break;
         mc_log(MC_LOG_INFO, "turn.retry", "channel=%s reason=session_changed", s->channel);
@@ -339,6 +361,7 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
     struct session s = {0};
     int rc = load_session(gw, channel, session_token, user_key, &s);
 
+    state_spent(gw, t0); /* the load is the store's alone */
     if (rc) {
         mc_err_set(err, rc == -ENOENT ? "session: unknown or expired, send hello again"
                                       : "session: state database failed");

@@ -119,6 +119,28 @@ test('a wrong answer is an error: echo mode against motcua gets "welcome", not i
   }
 });
 
+test('--port2 sends every second connection to a second server (bench-ws: two nodes)', async () => {
+  const echo2 = await startEcho();
+  let stopped = false;
+  try {
+    let { code, stderr, r } = await gen(['--mode', 'echo', '--port', String(echo.port),
+      '--port2', String(echo2.port), '--conns', '10', '--msgs', '20', '--timeout', '5']);
+    assert.equal(code, 0, stderr);
+    assert.equal(r.ready, 10);
+    assert.equal(r.messages, 200);
+    assert.equal(await echo2.stop(), 0);
+    stopped = true;
+    // the second server gone: exactly its half of the connections fails
+    ({ code, r } = await gen(['--mode', 'echo', '--port', String(echo.port),
+      '--port2', String(echo2.port), '--conns', '10', '--msgs', '20', '--timeout', '5']));
+    assert.notEqual(code, 0);
+    assert.equal(r.ready, 5);
+    assert.equal(r.messages, 100);
+  } finally {
+    if (!stopped) await echo2.stop();
+  }
+});
+
 test('only loopback: another address is refused before any connection', async () => {
   const { code, stderr } = await gen(['--host', '192.0.2.1', '--port', '80']);
   assert.equal(code, 2);

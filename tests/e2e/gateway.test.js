@@ -54,8 +54,15 @@ test('metrics: turn-latency histogram counts every turn', async () => {
     for (const t of ['đăng ký khai sinh cần gì', 'lệ phí bao nhiêu', 'cảm ơn'])
       assert.equal((await c.say(t)).type, 'reply');
     await c.close();
-    const h = turnHistogram(await (await fetch(s.url + '/metrics')).text());
+    const body = await (await fetch(s.url + '/metrics')).text();
+    const h = turnHistogram(body);
     assert.equal(h.count, 3);
+    // motcua_state_seconds: the store's share of those turns, and the group commits
+    const st = (name, op) => Number(body.match(new RegExp(`^motcua_state_seconds_${name}\\{op="${op}"\\} ([0-9.]+)$`, 'm'))[1]);
+    assert.match(body, /^# TYPE motcua_state_seconds summary$/m);
+    assert.equal(st('count', 'turn'), 3);
+    assert.ok(st('sum', 'turn') > 0 && st('sum', 'turn') < h.sum, `state ${st('sum', 'turn')} of ${h.sum} s`);
+    assert.ok(st('count', 'commit') >= 1 && st('sum', 'commit') > 0, 'each turn was committed');
     assert.ok(h.sum > 0 && h.sum < 3, `sum ${h.sum}`);
     assert.ok(h.buckets.length >= 2);
     assert.equal(h.buckets[h.buckets.length - 1].le, '+Inf');

@@ -9,6 +9,8 @@
 # PostgreSQL refuses to run as root: as root the cluster belongs to
 # "nobody". The trap stops the server and removes the folder however CMD
 # ends. Exits with CMD's status. Needs postgresql-15 (make test-deps).
+# PG_OPTS: more "-c name=value" settings, after (so over) the test ones
+# (bench/bench_ws.sh turns fsync back on).
 set -u
 [ $# -ge 1 ] || { echo "usage: tests/lib/pg.sh CMD [ARG...]" >&2; exit 2; }
 
@@ -44,7 +46,7 @@ trap 'exit 130' INT TERM
 # a test cluster: small, no TCP, durability off (a crash loses only a test's data)
 # the server's options, kept for a test that stops and starts it again (pg_ctl -o "$(cat ...)")
 opts="-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off \
-  -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 -c shared_buffers=16MB"
+  -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 -c shared_buffers=16MB ${PG_OPTS:-}"
 printf '%s\n' "$opts" >"$dir/pg_ctl.opts"
 "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" start >/dev/null ||
   { echo "pg.sh: the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1; }

@@ -76,6 +76,30 @@ static void test_turn_histogram(void **state)
     mc_buf_fini(&b);
 }
 
+/* motcua_state_seconds: one summary, the turns' store time counted per turn
+ * (its _count is the turns'), the commits per commit. */
+static void test_state_summary(void **state)
+{
+    struct metrics m;
+    struct mc_buf b;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    metrics_observe_turn(&m, 900);
+    metrics_observe_turn(&m, 1100);
+    m.state_turn_us_sum = 250;
+    metrics_observe_commit(&m, 1500);
+    metrics_observe_commit(&m, 500);
+    mc_buf_init(&b, 64 * 1024);
+    assert_int_equal(metrics_render(&m, &b), 0);
+    assert_non_null(strstr(b.data, "# TYPE motcua_state_seconds summary\n"
+                                   "motcua_state_seconds_sum{op=\"turn\"} 0.000250\n"
+                                   "motcua_state_seconds_count{op=\"turn\"} 2\n"
+                                   "motcua_state_seconds_sum{op=\"commit\"} 0.002000\n"
+                                   "motcua_state_seconds_count{op=\"commit\"} 2\n"));
+    mc_buf_fini(&b);
+}
+
 /* promtool check metrics: the understanding time is one summary (_sum and
  * _count under its TYPE), and a "none" answered from the conversation is
  * counted as "context". */
@@ -118,9 +142,8 @@ static void test_channels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_render),
-        cmocka_unit_test(test_turn_histogram),
-        cmocka_unit_test(test_understanding),
+        cmocka_unit_test(test_render),        cmocka_unit_test(test_turn_histogram),
+        cmocka_unit_test(test_understanding), cmocka_unit_test(test_state_summary),
         cmocka_unit_test(test_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
