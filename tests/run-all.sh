@@ -79,6 +79,8 @@ script "near-miss gate" tests/nearmiss-gate.sh "$BUILD"
 # 4d. the store's contract on PostgreSQL too (issue 18, docs/scaling.md): the same cases as on
 #     SQLite against a throwaway cluster (tests/lib/pg.sh), for the functions PostgreSQL has
 step "store contract on PostgreSQL" make --no-print-directory -s BUILD="$BUILD" test-pg
+# (the e2e files on PostgreSQL, `make test-e2e-pg`, are not a step: about 9.5 minutes on the
+#  2-core machine, as long as the SQLite e2e run; docs/scaling.md)
 
 # 5. the C sources follow .clang-format
 step "clang-format" make --no-print-directory -s check-fmt

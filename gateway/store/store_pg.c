@@ -278,6 +278,20 @@ static int run(struct store_pg *pg, const char *sql)
     return r ? 0 : -EIO;
 }
 
+long store_pg_change_alone(struct store_pg *pg, const char *sql, const struct store_pg_params *p)
+{
+    long n;
+
+    if (store_pg_batch(pg) || run(pg, "SAVEPOINT alone"))
+        return -EIO;
+    n = store_pg_change(pg, sql, p);
+    if (n < 0 && run(pg, "ROLLBACK TO SAVEPOINT alone"))
+        return -EIO; /* the transaction stays in error: its commit fails */
+    if (run(pg, "RELEASE SAVEPOINT alone"))
+        return -EIO;
+    return n;
+}
+
 const char *store_pg_text(const PGresult *r, int row, int i)
 {
     return PQgetisnull(r, row, i) ? "" : PQgetvalue(r, row, i);

@@ -74,6 +74,17 @@ PGresult *store_pg_exec(struct store_pg *pg, const char *sql, const struct store
 MC_MUST_CHECK long store_pg_change(struct store_pg *pg, const char *sql,
                                    const struct store_pg_params *p);
 
+/* store_pg_change() in the batch (opened if none is) under its own savepoint:
+ * a statement that fails is undone alone and the batch goes on, as a failed
+ * statement on SQLite, where the transaction survives it. Without this, one
+ * refused write leaves the whole transaction in error: every later statement
+ * of the pass fails and its commit undoes the turns of every conversation in
+ * it. For the writes whose failure their callers survive (held in memory,
+ * retried): the outbox's outcomes and the channel tokens. Returns the changed
+ * row count (>= 0) or -EIO. */
+MC_MUST_CHECK long store_pg_change_alone(struct store_pg *pg, const char *sql,
+                                         const struct store_pg_params *p);
+
 /* Opens the batch if none is open (BEGIN). Returns 0 or -EIO. */
 MC_MUST_CHECK int store_pg_batch(struct store_pg *pg);
 

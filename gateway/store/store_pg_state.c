@@ -38,11 +38,27 @@ static int session_row(const PGresult *r, struct session *s)
     return s->state ? 0 : -ENOMEM;
 }
 
+/* Reads a session (sql: a SELECT of SESSION_COLS). Inside an open batch the
+ * read takes the row's lock (FOR UPDATE), held until the batch commits: a
+ * turn run on what was read then saves without losing the compare-and-swap
+ * to another node meanwhile. That is the read of turn_with_retry() (router.c)
+ * after a lost compare-and-swap (its unit opened the batch): without the lock
+ * another node's next turn could change the row between the read and the
+ * save again and again, and a busy session shared by two nodes failed after
+ * GW_TURN_TRIES ("changed by another worker"). On SQLite the batch's write
+ * lock keeps other processes out the same way. */
 static int load_session(struct store *st, const char *sql, const struct store_pg_params *p,
                         struct session *s)
 {
-    PGresult *r = store_pg_exec(store_pg_of(st), sql, p);
+    struct store_pg *pg = store_pg_of(st);
+    char locked[256];
+    PGresult *r;
     int rc;
+
+    if (store_pg_in_batch(pg) &&
+        (size_t)snprintf(locked, sizeof locked, "%s FOR UPDATE", sql) < sizeof locked)
+        sql = locked;
+    r = store_pg_exec(pg, sql, p);
 
     if (!r)
         return -EIO;
@@ -310,12 +326,11 @@ int store_pg_outbox_done(struct store *st, int64_t id, const char *state, int at
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0};
 
-    if (store_pg_batch(pg))
-        return -EIO;
     store_pg_param_int(&p, id);
     store_pg_param_text(&p, state);
     store_pg_param_int(&p, attempts);
-    return store_pg_change(pg, "UPDATE outbox SET state = $2, attempts = $3 WHERE id = $1", &p) < 0
+    return store_pg_change_alone(pg, "UPDATE outbox SET state = $2, attempts = $3 WHERE id = $1",
+                                 &p) < 0
                ? -EIO
                : 0;
 }
@@ -325,16 +340,15 @@ int store_pg_outbox_retry(struct store *st, int64_t id, int attempts, int64_t ne
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0};
 
-    if (store_pg_batch(pg))
-        return -EIO;
     store_pg_param_int(&p, id);
     store_pg_param_int(&p, attempts);
     store_pg_param_int(&p, next_try_ms);
     /* the claim ends: any node may try it when it is due */
-    return store_pg_change(pg,
-                           "UPDATE outbox SET attempts = $2, next_try = $3, claimed_until = 0 "
-                           "WHERE id = $1",
-                           &p) < 0
+    return store_pg_change_alone(
+               pg,
+               "UPDATE outbox SET attempts = $2, next_try = $3, claimed_until = 0 "
+               "WHERE id = $1",
+               &p) < 0
                ? -EIO
                : 0;
 }
@@ -433,17 +447,16 @@ int store_pg_token_put(struct store *st, const char *channel, const char *access
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0};
 
-    if (store_pg_batch(pg))
-        return -EIO;
     store_pg_param_text(&p, channel);
     store_pg_param_text(&p, access);
     store_pg_param_text(&p, refresh);
     store_pg_param_int(&p, now_s);
-    return store_pg_change(pg,
-                           "INSERT INTO chan_token VALUES ($1, $2, $3, $4) ON CONFLICT (channel) "
-                           "DO UPDATE SET access_token = excluded.access_token, "
-                           "refresh_token = excluded.refresh_token, updated = excluded.updated",
-                           &p) < 0
+    return store_pg_change_alone(
+               pg,
+               "INSERT INTO chan_token VALUES ($1, $2, $3, $4) ON CONFLICT (channel) "
+               "DO UPDATE SET access_token = excluded.access_token, "
+               "refresh_token = excluded.refresh_token, updated = excluded.updated",
+               &p) < 0
                ? -EIO
                : 0;
 }

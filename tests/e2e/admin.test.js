@@ -12,8 +12,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { startServer, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client, stateQuery } = require('./lib/server');
 const { addAccount, apiLogin } = require('./lib/console');
 
 const PW = 'mật-khẩu-quản-trị-1';
@@ -172,8 +171,7 @@ test('taught, the question is answered at once on both workers; listed, exported
   assert.match(tsv.headers.get('content-type'), /^text\/tab-separated-values/);
   const lines = (await tsv.text()).split('\n').filter((l) => l && !l.startsWith('#'));
   assert.deepEqual(lines, ['khai-tu\t' + MISS]);
-  const audit = execFileSync('sqlite3', [path.join(dir, 'state.db'),
-    "SELECT username || ' ' || action || ' ' || detail FROM audit WHERE action = 'teach'"], { encoding: 'utf8' }).trim();
+  const audit = stateQuery(dir, "SELECT username || ' ' || action || ' ' || detail FROM audit WHERE action = 'teach'");
   assert.equal(audit, `lan.nt teach phrase=${j.id} label=khai-tu`);
 });
 
@@ -274,8 +272,7 @@ test('deleted, the question is not understood again, on both workers', async () 
   assert.equal((await r.json()).error, 'unknown_phrase');
   r = await api('DELETE', '/api/v1/admin/phrases/abc', admin);
   assert.equal(r.status, 404);
-  const audit = execFileSync('sqlite3', [path.join(dir, 'state.db'),
-    "SELECT username || ' ' || action || ' ' || detail FROM audit WHERE action = 'unteach'"], { encoding: 'utf8' }).trim();
+  const audit = stateQuery(dir, "SELECT username || ' ' || action || ' ' || detail FROM audit WHERE action = 'unteach'");
   assert.equal(audit, `lan.nt unteach phrase=${id} label=khai-tu`);
   assert.equal((await (await api('GET', '/api/v1/admin/phrases', admin)).json()).phrases.length, 0);
 });

@@ -11,8 +11,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { startServer, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client, stateQuery } = require('./lib/server');
 const { addAccount, apiLogin } = require('./lib/console');
 const { startFake } = require('./lib/fake_platform');
 
@@ -24,7 +23,7 @@ let srv, dir, fake, adminCookie, officerCookie;
 
 const add = (user, role) => addAccount(dir, user, role, PW);
 const login = async (username) => (await apiLogin(srv.url, username, PW)).cookie;
-const sql = (q) => execFileSync('sqlite3', [path.join(dir, 'state.db'), q], { encoding: 'utf8' }).trim();
+const sql = (q) => stateQuery(dir, q);
 const get = (p, cookie) => fetch(srv.url + p, { headers: cookie ? { cookie } : {} });
 const report = async () => (await get(`/api/v1/reports?from=${today(-1)}&to=${today(1)}`, adminCookie)).json();
 const adminFeedback = async (q = `from=${today(-1)}&to=${today(1)}`) => get('/api/v1/admin/feedback?' + q, adminCookie);
@@ -189,7 +188,7 @@ test('Messenger: the pre-check ends with "Có giúp được bạn không?" as q
   standing.down++;
   // a stale tap (the latest answer did not ask) stores nothing
   out = await messenger(psid, 'Có', 'feedback:up');
-  assert.equal(sql(`SELECT count(*) || vote FROM feedback WHERE session_id = ${sid}`), '1down');
+  assert.equal(sql(`SELECT count(*) || max(vote) FROM feedback WHERE session_id = ${sid}`), '1down');
 });
 
 test('the report\'s feedback figures equal the votes sent', async () => {

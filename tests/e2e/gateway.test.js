@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, run, Client, tempDir } = require('./lib/server');
+const { startServer, run, Client, tempDir, stateRows } = require('./lib/server');
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -306,11 +306,7 @@ test('secrets never reach the log', async () => {
   assert.ok(!s.logs().includes(secret));
   assert.ok(!s.logs().includes('0912345678'));
   // the conversation record keeps the turn, with the numbers masked
-  const { execFileSync } = require('node:child_process');
-  const rows = JSON.parse(execFileSync('/usr/bin/python3', ['-c',
-    'import sqlite3,sys,json; c=sqlite3.connect(sys.argv[1]); ' +
-    'print(json.dumps(c.execute("select role,text,label,decision,latency_us,user_hash,channel from turn").fetchall()))',
-    path.join(s.dir, 'state.db')]).toString());
+  const rows = stateRows(s, 'select role,text,label,decision,latency_us,user_hash,channel from turn');
   const user = rows.find((r) => r[0] === 'user');
   assert.ok(user, 'user turn recorded');
   assert.ok(!rows.some((r) => String(r[1]).includes('0912345678') || String(r[1]).includes('001203004005')));

@@ -11,15 +11,14 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
-const { startServer, run, Client, tempDir } = require('./lib/server');
+const { startServer, run, Client, tempDir, stateQuery, PG } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
 
 let srv, dir;
 
 function sql(q) {
-  return execFileSync('sqlite3', [path.join(dir, 'state.db'), q], { encoding: 'utf8' }).trim();
+  return stateQuery(dir, q);
 }
 
 function sessionId(token) {
@@ -27,22 +26,24 @@ function sessionId(token) {
 }
 
 // What another process does when an officer claims and writes (store.h:
-// the change and its feed row in one transaction).
+// the change and its feed row in one transaction; on PostgreSQL, another node holding the
+// feed's advisory lock as gateway/store/store_pg_handoff.c does).
+const BEGIN = PG ? 'BEGIN; SELECT pg_advisory_xact_lock(1836020853, 6);' : 'BEGIN IMMEDIATE;';
 function officerClaimsAndWrites(sid, text) {
   const now = Date.now();
-  sql(`BEGIN IMMEDIATE;
+  sql(`${BEGIN}
     UPDATE handoff SET state = 'officer', officer = 'lan.nt', updated = ${Math.floor(now / 1000)}
       WHERE session_id = ${sid} AND state = 'pending';
     INSERT INTO feed (kind, session_id, message_id, officer, ts_ms) VALUES ('claimed', ${sid}, 0, 'lan.nt', ${now});
     INSERT INTO handoff_message (session_id, sender, officer, text, ts_ms) VALUES (${sid}, 'officer', 'lan.nt', '${text}', ${now});
     INSERT INTO feed (kind, session_id, message_id, officer, ts_ms)
-      VALUES ('message', ${sid}, last_insert_rowid(), 'lan.nt', ${now});
+      VALUES ('message', ${sid}, (SELECT max(id) FROM handoff_message WHERE session_id = ${sid}), 'lan.nt', ${now});
     COMMIT;`);
 }
 
 function officerCloses(sid) {
   const now = Date.now();
-  sql(`BEGIN IMMEDIATE;
+  sql(`${BEGIN}
     UPDATE handoff SET state = 'closed', updated = ${Math.floor(now / 1000)} WHERE session_id = ${sid};
     INSERT INTO feed (kind, session_id, message_id, officer, ts_ms) VALUES ('closed', ${sid}, 0, 'lan.nt', ${now});
     COMMIT;`);
@@ -215,7 +216,7 @@ test('Messenger: the request is answered in the channel, later messages reach th
   const m = await startServer({ dir: d, env: { MOTCUA_MESSENGER_APP_SECRET: secret,
     MOTCUA_MESSENGER_VERIFY_TOKEN: 'v', MOTCUA_MESSENGER_PAGE_TOKEN: 'PT', MOTCUA_MESSENGER_GRAPH_URL: fake.url + '/v25.0' } });
   const sends = () => fake.requests.filter((r) => r.url.startsWith('/v25.0/me/messages'));
-  const db = (q) => execFileSync('sqlite3', [path.join(d, 'state.db'), q], { encoding: 'utf8' }).trim();
+  const db = (q) => stateQuery(d, q);
   let n = 0;
   const post = async (text, extra = {}) => {
     const body = JSON.stringify({ object: 'page', entry: [{ id: 'PAGE', time: Date.now(), messaging: [{ sender: { id: 'psid-h' },
@@ -261,8 +262,7 @@ test('handoff.enabled false (motcua.json): the officer answer as before, nothing
     assert.equal(r.type, 'reply');
     assert.equal(r.procedure, 'khai-sinh');
     await c.close();
-    assert.equal(execFileSync('sqlite3', [path.join(d, 'state.db'), 'SELECT count(*) FROM handoff'],
-      { encoding: 'utf8' }).trim(), '0');
+    assert.equal(stateQuery(d, 'SELECT count(*) FROM handoff'), '0');
   } finally {
     await old.stop();
   }

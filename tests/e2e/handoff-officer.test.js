@@ -10,9 +10,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const WebSocket = require('ws');
-const { startServer, run, Client, tempDir } = require('./lib/server');
+const { startServer, run, Client, tempDir, stateQuery } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
 
 const PW = 'mật-khẩu-đủ-dài-1';
@@ -22,7 +21,7 @@ let srv, dir, graph;
 
 function db() { return path.join(dir, 'state.db'); }
 function sql(statement) {
-  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', db(), statement], { encoding: 'utf8' });
+  return stateQuery(db(), statement) + '\n';
 }
 
 async function add(user, role, name, extra = []) {

@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { startServer, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client, stateQuery } = require('./lib/server');
 const { addAccount, apiLogin } = require('./lib/console');
 const { launch } = require('./lib/browser');
 
@@ -91,8 +91,7 @@ async function bothServe(rev) {
   }, 3000, `office.apply rev=${rev} on both workers`);
 }
 
-const revNow = async () => Number(require('node:child_process').execFileSync('sqlite3',
-  [path.join(dir, 'state.db'), 'SELECT rev FROM local_rev'], { encoding: 'utf8' }).trim());
+const revNow = async () => Number(stateQuery(dir, 'SELECT rev FROM local_rev'));
 
 before(async () => {
   dir = tempDir('motcua-office-');

@@ -6,8 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { startServer, run, tempDir } = require('./lib/server');
+const { startServer, run, tempDir, stateQuery } = require('./lib/server');
 
 const PW = 'mật-khẩu-đủ-dài-1';
 let srv, dir;
@@ -36,8 +35,7 @@ function cookieOf(r) {
 }
 
 function audit(d) {
-  return execFileSync('sqlite3', [path.join(d, 'state.db'),
-    'SELECT username, action, coalesce(detail, \'\') FROM audit ORDER BY id'], { encoding: 'utf8' });
+  return stateQuery(d, 'SELECT username, action, coalesce(detail, \'\') FROM audit ORDER BY id') + '\n';
 }
 
 before(async () => {

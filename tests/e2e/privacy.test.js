@@ -11,13 +11,12 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { startServer, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client, stateQuery, PG } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
 
 const APP_SECRET = 'fb-app-secret-privacy';
 let srv, dir, fake;
-const sql = (q) => execFileSync('sqlite3', ['-batch', path.join(dir, 'state.db')], { input: q, encoding: 'utf8' }).trim();
+const sql = (q) => stateQuery(dir, q);
 const env = () => ({
   MOTCUA_MESSENGER_APP_SECRET: APP_SECRET, MOTCUA_MESSENGER_VERIFY_TOKEN: 'v',
   MOTCUA_MESSENGER_PAGE_TOKEN: 'PAGE', MOTCUA_MESSENGER_GRAPH_URL: fake.url + '/v25.0',
@@ -38,10 +37,13 @@ after(async () => {
 // token or the marker text anywhere.
 function traces(sid, token, marker) {
   const found = [];
-  const tables = sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").split('\n');
+  // the catalogue differs by back-end (the PostgreSQL pass, make test-e2e-pg); the rest is plain SQL
+  const tables = sql(PG ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+    : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").split('\n');
   assert.ok(tables.length >= 10, 'the tables of the state database');
   for (const t of tables) {
-    const cols = sql(`SELECT name FROM pragma_table_info('${t}')`).split('\n');
+    const cols = sql(PG ? `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${t}'`
+      : `SELECT name FROM pragma_table_info('${t}')`).split('\n');
     const conds = [];
     for (const c of cols) {
       conds.push(`CAST("${c}" AS TEXT) = '${token}'`, `CAST("${c}" AS TEXT) LIKE '%${marker}%'`);
@@ -183,15 +185,16 @@ test('retention: records older than privacy.retention_days go at start; an old t
   srv = null;
   sql(`
     INSERT INTO session (token, channel, created, last_seen) VALUES ('${'a'.repeat(32)}', 'web', ${old}, ${old});
-    INSERT INTO turn (session_id, ts, channel, role, text) VALUES (last_insert_rowid(), ${old}, 'web', 'user', 'cu-qua-han');
+    INSERT INTO turn (session_id, ts, channel, role, text) VALUES ((SELECT id FROM session WHERE token = '${'a'.repeat(32)}'), ${old}, 'web', 'user', 'cu-qua-han');
     INSERT INTO session (token, channel, created, last_seen) VALUES ('${'b'.repeat(32)}', 'web', ${now - 400 * day}, ${recent});
-    INSERT INTO turn (session_id, ts, channel, role, text) VALUES (last_insert_rowid(), ${recent}, 'web', 'user', 'con-moi');
+    INSERT INTO turn (session_id, ts, channel, role, text) VALUES ((SELECT id FROM session WHERE token = '${'b'.repeat(32)}'), ${recent}, 'web', 'user', 'con-moi');
     INSERT INTO seen_event VALUES ('messenger', 'old-event', ${old});
     INSERT INTO seen_event VALUES ('messenger', 'new-event', ${recent});`);
   srv = await startServer({ dir, env: env() });
   let left;
   for (let i = 0; i < 50; i++) {
-    left = sql(`SELECT (SELECT count(*) FROM session WHERE token = '${'a'.repeat(32)}') || (SELECT count(*) FROM turn WHERE text = 'cu-qua-han') || (SELECT count(*) FROM seen_event WHERE event_id = 'old-event') || (SELECT count(*) FROM session WHERE token = '${'b'.repeat(32)}')`);
+    left = [`session WHERE token = '${'a'.repeat(32)}'`, "turn WHERE text = 'cu-qua-han'", "seen_event WHERE event_id = 'old-event'",
+      `session WHERE token = '${'b'.repeat(32)}'`].map((w) => sql('SELECT count(*) FROM ' + w)).join('');
     if (left === '0000') break;
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -215,7 +218,7 @@ test('Zalo: numbered options kept under the hashed id; "xóa dữ liệu của t
     MOTCUA_ZALO_APP_SECRET: 'zalo-app-secret', MOTCUA_ZALO_API_URL: zfake.url,
     MOTCUA_ZALO_OAUTH_URL: zfake.url + '/v4/oa/access_token',
   } });
-  const zsql = (q) => execFileSync('sqlite3', ['-batch', path.join(zdir, 'state.db')], { input: q, encoding: 'utf8' }).trim();
+  const zsql = (q) => stateQuery(zdir, q);
   const zsends = () => zfake.requests.filter((r) => r.url === '/v3.0/oa/message/cs');
   let n = 0;
   const say = async (user, text) => {

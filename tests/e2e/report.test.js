@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { startServer, run, tempDir, Client } = require('./lib/server');
+const { startServer, run, tempDir, Client, stateQuery, PG } = require('./lib/server');
 const { addAccount, apiLogin } = require('./lib/console');
 
 const PW = 'mật-khẩu-báo-cáo-1';
@@ -23,8 +23,8 @@ const localHour = (ms) => new Date(ms + OFFSET_MS).getUTCHours();
 const add = (user, role) => addAccount(dir, user, role, PW);
 const login = async (username) => (await apiLogin(srv.url, username, PW)).cookie;
 
-const hasTable = (name) => execFileSync('sqlite3', [path.join(dir, 'state.db'),
-  `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '${name}'`], { encoding: 'utf8' }).trim() === '1';
+const hasTable = (name) => stateQuery(dir, PG ? `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '${name}'`
+  : `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '${name}'`) === '1';
 
 const get = (p, cookie) => fetch(srv.url + p, { headers: cookie ? { cookie } : {} });
 

@@ -9,15 +9,16 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { startServer, tempDir, Client } = require('./lib/server');
+const { startServer, tempDir, Client, stateQuery, PG } = require('./lib/server');
 const { launch } = require('./lib/browser');
 const crypto = require('node:crypto');
 const { startFake } = require('./lib/fake_platform');
 
 const TOKEN = /^\/p\/[A-Za-z0-9_-]{22}$/; // 16 random bytes, base64url without padding
 let srv, dir;
-const sql = (q) => execFileSync('sqlite3', ['-batch', path.join(dir, 'state.db')], { input: q, encoding: 'utf8' }).trim();
+const sql = (q) => stateQuery(dir, q);
+// now in Unix seconds, in the back-end's SQL (the PostgreSQL pass, make test-e2e-pg)
+const NOW = PG ? 'extract(epoch FROM now())::bigint' : "strftime('%s','now')";
 const html = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 before(async () => {
@@ -167,7 +168,7 @@ test('a forgotten session takes its pages along', async () => {
 test('an expired page is 404 at once and purged by retention at the next start', async () => {
   const url = shared[1].checklist.share_url;
   const token = url.slice(3);
-  sql(`UPDATE share SET expires = strftime('%s','now') - 1 WHERE token = '${token}'`);
+  sql(`UPDATE share SET expires = ${NOW} - 1 WHERE token = '${token}'`);
   assert.equal((await fetch(srv.url + url)).status, 404);
   assert.equal((await fetch(srv.url + url + '.png')).status, 404);
   await shared[0].close();
@@ -193,7 +194,7 @@ test('site.public_url makes the absolute link and the QR; share.ttl_days sets th
     assert.ok(body.includes('Trung tâm phục vụ hành chính công phường Ngọc Hà'), 'the office block');
     assert.match(body, /25 Liễu Giai[^<]*<span class="verify">\(đang chờ cán bộ xác minh\)<\/span>/);
     assert.match(body, /Hướng dẫn (này chưa được cán bộ rà soát|được cán bộ rà soát ngày \d{4}-\d\d-\d\d)/);
-    const left = Number(execFileSync('sqlite3', [path.join(d2, 'state.db'), "SELECT expires - strftime('%s','now') FROM share"], { encoding: 'utf8' }));
+    const left = Number(stateQuery(d2, `SELECT expires - ${NOW} FROM share`));
     assert.ok(left > 6.9 * 86400 && left <= 7 * 86400, 'expires in 7 days: ' + left);
     await c.close();
   } finally {

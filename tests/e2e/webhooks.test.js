@@ -7,8 +7,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { startServer, tempDir } = require('./lib/server');
+const { startServer, tempDir, stateRows, stateQuery, PG } = require('./lib/server');
 const { startFake, graphError, zaloError, startZaloOAuth, zaloFollow } = require('./lib/fake_platform');
 
 const APP_SECRET = 'test-app-secret';
@@ -181,7 +180,11 @@ test('Messenger: replies queued when the server is killed are sent after restart
   const up = await startFake({ status: 200, body: { message_id: 'ok' } });
   srv = await startServer({ dir, env: messengerEnv(up) });
   try {
-    await up.until((q) => sends(q).length >= 1, 15000);
+    // the SQLite file is one machine's: the dead process's claim is void at once. On
+    // PostgreSQL (make test-e2e-pg) a claim the killed server made before its retry was
+    // committed holds until its lease ends (STORE_OUTBOX_LEASE_MS, 30 s: another machine's
+    // node may be alive), then the row is sent
+    await up.until((q) => sends(q).length >= 1, PG ? 15000 + 30000 : 15000);
     assert.equal(sends(up.requests)[0].json.recipient.id, 'psid-restart');
   } finally { await srv.stop(); await up.close(); }
 });
@@ -236,11 +239,7 @@ test('Zalo: signatures, replies, duplicates, follow, images and echoes', async (
     assert.equal(r.status, 200);
     await fake.until((q) => zsends(q).length > n2);
     await sleep(300);
-    const { execFileSync } = require('node:child_process');
-    const lastUser = JSON.parse(execFileSync('/usr/bin/python3', ['-c',
-      'import sqlite3,sys,json; c=sqlite3.connect(sys.argv[1]); ' +
-      'print(json.dumps(c.execute("select text, label from turn where role=\'user\' order by id desc limit 2").fetchall()))',
-      require('node:path').join(srv.dir, 'state.db')]).toString());
+    const lastUser = stateRows(srv, "select text, label from turn where role='user' order by id desc limit 2");
     assert.deepEqual(lastUser.map((x) => x[1]), [null, null]); // "1" and the tap: both payloads
     for (const [text] of lastUser) assert.match(text, /^[a-z]+(:[a-z0-9:-]+)?$/);
     const m = zsends(fake.requests).length;
@@ -290,13 +289,27 @@ test('Zalo: expired token is refreshed and the reply retried; closed window is n
   } finally { await srv.stop(); await fake.close(); await oauth.close(); }
 });
 
-// Runs one SQL statement on a database the server has open (WAL), from
-// Python's sqlite3 (python3 is a build dependency); returns the rows.
+// Runs one SELECT on the server's state, whichever the back-end (lib/server.js); the rows.
 function sql(db, statement) {
-  const py = 'import json, sqlite3, sys\n' +
-    'c = sqlite3.connect(sys.argv[1], timeout=10)\n' +
-    'rows = c.execute(sys.argv[2]).fetchall()\nc.commit()\nprint(json.dumps(rows))';
-  return JSON.parse(execFileSync('python3', ['-c', py, db, statement]).toString());
+  return stateRows(db, statement);
+}
+// Makes the state database refuse EVENT (INSERT, UPDATE) on TABLE, as a full disk would,
+// with a trigger NAME; unblock() drops it. The trigger's SQL is the back-end's own. On
+// PostgreSQL an outbox UPDATE refused is the outcome's only (UPDATE OF state, attempts): a
+// claim the database refuses there is not sent (another node may hold the row), where the
+// SQLite file's single sender sends it anyway (store_outbox_due).
+function block(db, name, event, table) {
+  if (PG) {
+    const ev = table === 'outbox' && event === 'UPDATE' ? 'UPDATE OF state, attempts' : event;
+    stateQuery(db, "CREATE OR REPLACE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS " +
+      `$$BEGIN RAISE EXCEPTION 'disk full'; END$$; CREATE TRIGGER ${name} BEFORE ${ev} ON ${table} ` +
+      'FOR EACH ROW EXECUTE FUNCTION test_disk_full();');
+  } else {
+    stateQuery(db, `CREATE TRIGGER ${name} BEFORE ${event} ON ${table} BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
+  }
+}
+function unblock(db, name, table) {
+  stateQuery(db, PG ? `DROP TRIGGER ${name} ON ${table};` : `DROP TRIGGER ${name};`);
 }
 async function untilLog(srv, re, ms = 15000) {
   const t0 = Date.now();
@@ -314,14 +327,14 @@ test('Zalo: a refreshed token that cannot be saved is kept in memory, logged and
   const db = path.join(srv.dir, 'state.db');
   try {
     // the state database refuses the write, as a full disk would
-    sql(db, "CREATE TRIGGER block_token BEFORE INSERT ON chan_token BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    block(db, 'block_token', 'INSERT', 'chan_token');
     const r = await postZalo(srv, zaloEvent('1201', 'user_send_text', 'xin chào'));
     assert.equal(r.status, 200);
     await fake.until((q) => zsends(q).some((x) => x.answered === 200 && x.headers.access_token === 'zalo-token-2'), 15000);
     await untilLog(srv, /level=error event=outbox\.token_save_failed channel=zalo/);
     assert.deepEqual(sql(db, "SELECT count(*) FROM chan_token"), [[0]], 'nothing was written yet');
     // the disk recovers: the next pump saves the tokens it kept
-    sql(db, 'DROP TRIGGER block_token');
+    unblock(db, 'block_token', 'chan_token');
     await untilLog(srv, /event=outbox\.token_saved channel=zalo/);
     assert.deepEqual(sql(db, "SELECT access_token, refresh_token FROM chan_token WHERE channel = 'zalo'"),
       [['zalo-token-2', 'refresh-2']]);
@@ -425,7 +438,7 @@ test('Outbox: a state database that refuses the outcome causes no resend storm; 
   const db = path.join(srv.dir, 'state.db');
   try {
     assert.equal(await readyz(srv), 200);
-    sql(db, "CREATE TRIGGER block_outbox BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    block(db, 'block_outbox', 'UPDATE', 'outbox');
     for (let i = 0; i < 8; i++) assert.equal((await postMessenger(srv, messengerEvent('psid-disk' + i, 'xin chào'))).status, 200);
     await fake.until((q) => new Set(sends(q).map((x) => x.json.recipient.id)).size >= 8, 10000);
     await sleep(3000);
@@ -436,7 +449,7 @@ test('Outbox: a state database that refuses the outcome causes no resend storm; 
     assert.match(srv.logs(), /level=error event=outbox\.state_write_failed/);
     assert.ok(await metric(srv, /motcua_state_write_failures_total (\d+)/) >= 1);
     assert.equal(await metric(srv, /motcua_state_unwritable (\d+)/), 1);
-    sql(db, 'DROP TRIGGER block_outbox');
+    unblock(db, 'block_outbox', 'outbox');
     await until(async () => (await readyz(srv)) === 200, 40000, '/readyz back to 200');
     assert.deepEqual(sql(db, "SELECT count(*) FROM outbox WHERE state = 'queued'"), [[0]]);
     assert.equal(sends(fake.requests).length, distinct, 'nothing resent once the outcome was written');
@@ -449,7 +462,7 @@ test('Outbox: a platform that is down gets backed-off probes, not a storm (8 rep
   const db = path.join(srv.dir, 'state.db');
   try {
     // the worst case of the report: the platform down and the disk full
-    sql(db, "CREATE TRIGGER block_outbox BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    block(db, 'block_outbox', 'UPDATE', 'outbox');
     const t0 = Date.now();
     for (let i = 0; i < 8; i++) assert.equal((await postMessenger(srv, messengerEvent('psid-down' + i, 'xin chào'))).status, 200);
     await sleep(3000 - (Date.now() - t0));

@@ -10,9 +10,8 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { execFileSync } = require('node:child_process');
 const path = require('node:path');
-const { startServer, Client } = require('./lib/server');
+const { startServer, Client, stateQuery } = require('./lib/server');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,18 +114,15 @@ test('two workers: both serve, sessions and resends hold across them, signals re
     }
   }));
   await Promise.all(conns.map((k) => k.close()));
-  const db = path.join(srv.dir, 'state.db');
-  const rows = execFileSync('sqlite3', ['-batch', db],
-    { input: `SELECT role || ' ' || msg_id FROM turn WHERE session_id = (SELECT id FROM session WHERE token = '${shared}') ORDER BY id;`, encoding: 'utf8' })
-    .trim().split('\n');
+  const rows = stateQuery(srv, `SELECT role || ' ' || msg_id FROM turn WHERE session_id = (SELECT id FROM session WHERE token = '${shared}') ORDER BY id;`)
+    .split('\n');
   assert.equal(rows.length, 60, 'thirty turns, two records each');
   for (let i = 0; i < rows.length; i += 2) {
     const id = rows[i].split(' ')[1];
     assert.deepEqual([rows[i], rows[i + 1]], [`user ${id}`, `bot ${id}`], 'records of one turn are adjacent');
   }
   assert.equal(new Set(rows.map((x) => x.split(' ')[1])).size, 30, 'no turn stored twice');
-  const version = execFileSync('sqlite3', ['-batch', db],
-    { input: `SELECT version FROM session WHERE token = '${shared}';`, encoding: 'utf8' }).trim();
+  const version = stateQuery(srv, `SELECT version FROM session WHERE token = '${shared}';`);
   assert.equal(version, '30', 'the session row saw thirty turns');
 
   // a worker that dies is restarted, and the server keeps answering

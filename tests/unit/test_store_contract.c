@@ -9,7 +9,8 @@
  * duplicates, in order per citizen; a claim whose lease ended (a dead
  * node's) comes back (on SQLite, one machine, a dead process's at once), and
  * a handle closed gives its claims back; a batch rolled back leaves nothing,
- * a unit undone neither; options and channel tokens. Officers, phrases and
+ * a unit undone neither; options and channel tokens; a refused write fails
+ * alone; a session read in an open batch is held. Officers, phrases and
  * the commune's data: test_store_contract_admin.c. */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "fixture_pg.h"
 #include "session.h"
@@ -141,6 +143,47 @@ static void test_turn_compare_and_swap(void **state)
     session_fini(&other);
     store_free(a);
     store_free(b);
+}
+
+/* A session read inside an open batch is the handle's until it commits: the
+ * turn run on it saves without losing the compare-and-swap to another node
+ * meanwhile (router.c's retry after a lost one reads this way). On
+ * PostgreSQL the read takes the row lock: another node's save waits (here:
+ * gives up after its lock_timeout) instead of changing the row in between;
+ * without it a busy session shared by two nodes lost GW_TURN_TRIES times in
+ * a row. On SQLite the batch's write lock holds the whole file (not run: the
+ * other handle would wait for its busy timeout). */
+static void test_session_read_in_batch_is_held(void **state)
+{
+    struct store *a, *b;
+    struct session s, mine, other;
+    struct session_turn t[2];
+    struct mc_err e = {{0}};
+    char url[1024];
+
+    if (!on_pg(state))
+        return;
+    a = store_case_open(state);
+    assert_int_equal(session_create(a, "web", &s), 0);
+    assert_int_equal(store_commit(a), 0);
+    snprintf(url, sizeof url, "%s&options=-c%%20lock_timeout%%3D200", target(state));
+    b = store_open(url, &e);
+    assert_non_null(b);
+    assert_int_equal(session_load_token(b, s.token, &other), 0);    /* no batch: no lock */
+    assert_int_equal(store_options_put(a, "zalo", "u1", "[1]"), 0); /* a's batch is open */
+    assert_int_equal(session_load_token(a, s.token, &mine), 0);     /* read in it: held */
+    two_records(t, "m-b", "{}");
+    assert_int_equal(session_save_turn(b, &other, t, 2), -EIO); /* waited, gave up */
+    assert_int_equal(store_commit(b), 0);
+    two_records(t, "m-a", "{}");
+    assert_int_equal(session_save_turn(a, &mine, t, 2), 0); /* a's turn did not lose */
+    assert_int_equal(store_commit(a), 0);
+    assert_null(store_find_reply(a, s.id, "m-b"));
+    session_fini(&s);
+    session_fini(&mine);
+    session_fini(&other);
+    store_free(b);
+    store_free(a);
 }
 
 static void test_dedup_is_global(void **state)
@@ -421,12 +464,85 @@ static void test_options_and_tokens(void **state)
     store_free(b);
 }
 
+/* Runs sql on the case's database from another connection (the back-end's own SQL). */
+static void raw(void **state, const char *sql)
+{
+    if (on_pg(state)) {
+        PGconn *c = PQconnectdb(fixture_pg_url());
+        PGresult *r = PQexec(c, sql);
+
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fprintf(stderr, "raw: %s", PQerrorMessage(c));
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        sqlite3 *db = NULL;
+
+        assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 2000);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+}
+
+/* A write the database refuses (a trigger standing for a full disk or a
+ * constraint) fails alone: the other writes of the batch commit, as on
+ * SQLite, where the transaction survives a failed statement. The outbox's
+ * outcomes and the channel tokens are such writes: their callers hold them
+ * in memory and go on (outbox.c). On PostgreSQL a failed statement used to
+ * leave the whole transaction in error: the pass's commit undid everything. */
+static void test_refused_write_fails_alone(void **state)
+{
+    struct store *a = store_case_open(state), *b;
+    struct store_outbox_row r[2];
+    size_t n;
+    char *o;
+
+    assert_int_equal(store_outbox_add(a, "zalo", "u1", "{\"n\":1}", 1000), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(store_outbox_due(a, 1000, r, 2, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_commit(a), 0);
+    if (on_pg(state))
+        raw(state, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$BEGIN RAISE EXCEPTION 'disk full'; END$$;"
+                   "CREATE TRIGGER no_token BEFORE INSERT ON chan_token "
+                   "FOR EACH ROW EXECUTE FUNCTION refuse();"
+                   "CREATE TRIGGER no_outcome BEFORE UPDATE OF state, attempts ON outbox "
+                   "FOR EACH ROW EXECUTE FUNCTION refuse();");
+    else
+        raw(state, "CREATE TRIGGER no_token BEFORE INSERT ON chan_token "
+                   "BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
+                   "CREATE TRIGGER no_outcome BEFORE UPDATE OF state, attempts ON outbox "
+                   "BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+    assert_int_equal(store_options_put(a, "zalo", "u1", "[1]"), 0);
+    assert_int_equal(store_token_put(a, "zalo", "acc-2", "ref-2", 10), -EIO);
+    assert_int_equal(store_outbox_done(a, r[0].id, "sent", 1), -EIO);
+    assert_int_equal(store_outbox_retry(a, r[0].id, 1, 2000), -EIO);
+    assert_int_equal(store_options_put(a, "zalo", "u2", "[2]"), 0); /* the batch goes on */
+    assert_int_equal(store_commit(a), 0);
+    free_rows(r, n);
+    b = store_case_open(state);
+    o = store_options_get(b, "zalo", "u2");
+    assert_non_null(o); /* both options, before and after the refused writes, committed */
+    free(o);
+    o = store_options_get(b, "zalo", "u1");
+    assert_non_null(o);
+    free(o);
+    assert_int_equal(store_outbox_pending(b), 1); /* the refused outcome changed nothing */
+    store_free(b);
+    store_free(a);
+}
+
 #define CASES(b)                                                                                   \
     {                                                                                              \
         STORE_CASE(test_sessions_and_turns, b), STORE_CASE(test_turn_compare_and_swap, b),         \
             STORE_CASE(test_dedup_is_global, b), STORE_CASE(test_outbox_claimed_once, b),          \
             STORE_CASE(test_outbox_two_processes, b), STORE_CASE(test_outbox_lease_returns, b),    \
             STORE_CASE(test_rollback_leaves_nothing, b), STORE_CASE(test_options_and_tokens, b),   \
+            STORE_CASE(test_refused_write_fails_alone, b),                                         \
+            STORE_CASE(test_session_read_in_batch_is_held, b),                                     \
     }
 
 int main(void)

@@ -8,7 +8,8 @@
 // server still running and checks those that ended without stop(), so a
 // leak report from any server fails the file under `make test-asan`.
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -92,12 +93,66 @@ process.on('exit', () => {
   for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
 });
 
+// ---- the PostgreSQL pass (make test-e2e-pg, issue 18): tests/lib/pg.sh sets
+// MOTCUA_TEST_PG_URL; every state file a test names (a server's dir/state.db, or the
+// MOTCUA_DATA_STATE_DB it gives a command) then maps to its own database on that cluster,
+// named from the file's path, so a restart with opts.dir, or an `officer add` on the same
+// file, reaches the same database. A test that sets MOTCUA_DATA_STATE_URL itself keeps it.
+const PG_URL = process.env.MOTCUA_TEST_PG_URL || '';
+const PG = PG_URL !== '';
+const pgCreated = new Set();
+
+// psql on the test cluster; `url` is a whole postgresql:// URL (default: the cluster's
+// first database). Unaligned, no headers, '|' between columns: the sqlite3 CLI's list mode.
+function psql(sql, url = PG_URL) {
+  return execFileSync('psql', ['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', url],
+    { input: sql, encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+}
+
+// The URL of the database standing for the SQLite file `file`, created on first use.
+function pgUrlFor(file) {
+  const name = 'e2e_' + crypto.createHash('sha1').update(path.resolve(file)).digest('hex').slice(0, 20);
+  if (!pgCreated.has(name)) {
+    if (psql(`SELECT 1 FROM pg_database WHERE datname = '${name}'`) !== '1') psql(`CREATE DATABASE ${name}`);
+    pgCreated.add(name);
+  }
+  return PG_URL.replace(/^(postgresql:\/\/[^/]*\/)[^?]*/, `$1${name}`);
+}
+
+// On the PostgreSQL pass, adds MOTCUA_DATA_STATE_URL for env's state file (unless set).
+function withPgState(env) {
+  if (!PG || env.MOTCUA_DATA_STATE_URL !== undefined || !env.MOTCUA_DATA_STATE_DB) return env;
+  return { ...env, MOTCUA_DATA_STATE_URL: pgUrlFor(env.MOTCUA_DATA_STATE_DB) };
+}
+
+// Runs SQL on a server's state, whichever the back-end: `where` is a server from
+// startServer(), its state folder, or a state file's path. Returns the rows as the
+// sqlite3 CLI prints them (columns joined by '|', one row a line, trimmed). The SQL
+// must mean the same on both engines (no sqlite_master, rowid or strftime).
+function stateQuery(where, sql) {
+  const file = typeof where === 'string' ? (where.endsWith('.db') ? where : path.join(where, 'state.db'))
+    : path.join(where.dir, 'state.db');
+  if (PG) return psql(sql, pgUrlFor(file));
+  return execFileSync('sqlite3', ['-batch', '-cmd', '.timeout 5000', file], { input: sql, encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+}
+
+// The rows of one SELECT on a server's state (`where` as for stateQuery), each an array of
+// its column values as JSON gives them (numbers, strings, null), whichever the back-end.
+function stateRows(where, sql) {
+  const file = typeof where === 'string' ? (where.endsWith('.db') ? where : path.join(where, 'state.db'))
+    : path.join(where.dir, 'state.db');
+  let out;
+  if (PG) out = psql(`SELECT coalesce(json_agg(to_json(q)), '[]') FROM (${sql.replace(/;\s*$/, '')}) q`, pgUrlFor(file));
+  else out = execFileSync('sqlite3', ['-batch', '-json', '-cmd', '.timeout 5000', file], { input: sql, encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+  return JSON.parse(out || '[]').map((r) => Object.values(r));
+}
+
 // Starts a server; resolves {port, url, proc, dir, logs(), stop(signal)}.
 // opts.env adds MOTCUA_* settings; opts.dir reuses a state folder (restart);
 // opts.cwd is the working folder (default: the test's).
 function startServer(opts = {}) {
   const dir = opts.dir || tempDir();
-  const env = {
+  const env = withPgState({
     ...baseEnv(),
     MOTCUA_LISTEN_HOST: '127.0.0.1',
     MOTCUA_LISTEN_PORT: '0',
@@ -109,7 +164,7 @@ function startServer(opts = {}) {
     // sets it (limits.test.js)
     MOTCUA_SESSION_MESSAGES_PER_MINUTE: '0',
     ...(opts.env || {}),
-  };
+  });
   const proc = spawn(BIN, ['serve', ...(opts.args || [])], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
@@ -170,7 +225,7 @@ function startServer(opts = {}) {
 // if it had to be killed (opts.timeout, 20 s) or reported a sanitizer error.
 function run(args, opts = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn(BIN, args, { env: { ...baseEnv(), ...(opts.env || {}) } });
+    const p = spawn(BIN, args, { env: withPgState({ ...baseEnv(), ...(opts.env || {}) }) });
     let stdout = '', stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
@@ -250,4 +305,4 @@ class Client {
   close() { this.ws.close(); return this.closed; }
 }
 
-module.exports = { startServer, run, Client, tempDir, checkAllServers, assertNoSanitizerReport, ROOT, BIN, DB, SLOW };
+module.exports = { startServer, run, Client, tempDir, checkAllServers, assertNoSanitizerReport, stateQuery, stateRows, PG, ROOT, BIN, DB, SLOW };
