@@ -71,6 +71,20 @@ out:
     return rc;
 }
 
+void kb_import_line_err(FILE *errs, int *nerr, const char *file, size_t line, const char *fmt, ...)
+{
+    va_list ap;
+
+    (*nerr)++;
+    if (!errs || *nerr > KB_IMPORT_MAX_ERRORS)
+        return;
+    fprintf(errs, "%s:%zu: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(errs, fmt, ap);
+    va_end(ap);
+    fputc('\n', errs);
+}
+
 /* ---- listing --------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)

@@ -5,12 +5,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "intent.h"
+#include "kb_import.h"
 #include "kb_referral.h"
 #include "known.h"
 
@@ -35,21 +35,9 @@ struct pctx {
     int *nerr;
 };
 
-static void perr(struct pctx *c, size_t line, const char *fmt, ...) MC_PRINTF(3, 4);
-
-static void perr(struct pctx *c, size_t line, const char *fmt, ...)
-{
-    va_list ap;
-
-    (*c->nerr)++;
-    if (*c->nerr > 50)
-        return;
-    fprintf(c->errs, "data/portal_index.tsv:%zu: ", line);
-    va_start(ap, fmt);
-    vfprintf(c->errs, fmt, ap);
-    va_end(ap);
-    fputc('\n', c->errs);
-}
+/* One problem of the file at line (kb_import_line_err()). */
+#define PERR(c, line, ...)                                                                         \
+    kb_import_line_err((c)->errs, (c)->nerr, "data/portal_index.tsv", (line), __VA_ARGS__)
 
 static void rows_free(struct rows *rs)
 {
@@ -131,7 +119,7 @@ static int read_rows(const char *data_dir, struct pctx *c, struct rows *rs)
 
         lineno++;
         if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-            perr(c, lineno, "line longer than %d bytes", LINE_MAX_LEN);
+            PERR(c, lineno, "line longer than %d bytes", LINE_MAX_LEN);
             int ch;
             while ((ch = fgetc(in)) != EOF && ch != '\n')
                 ;
@@ -148,28 +136,28 @@ static int read_rows(const char *data_dir, struct pctx *c, struct rows *rs)
                 if (strcmp(f[j], header[j]) != 0)
                     break;
             if (nf != NF || j != NF)
-                perr(c, lineno,
+                PERR(c, lineno,
                      "the header must be: code body domain name agency for_whom url "
                      "reason (TAB-separated)");
             continue;
         }
         if (nf != NF) {
-            perr(c, lineno, "%zu fields, expected %d (TAB-separated)", nf > NF ? nf : nf, NF);
+            PERR(c, lineno, "%zu fields, expected %d (TAB-separated)", nf > NF ? nf : nf, NF);
             continue;
         }
         if (!is_code(f[0]))
-            perr(c, lineno, "code \"%s\" does not look like a portal code (e.g. 1.001193)", f[0]);
+            PERR(c, lineno, "code \"%s\" does not look like a portal code (e.g. 1.001193)", f[0]);
         for (j = 1; j < 7; j++)
             if (!f[j][0])
-                perr(c, lineno, "%s is empty (write \"-\" when the portal says nothing)",
+                PERR(c, lineno, "%s is empty (write \"-\" when the portal says nothing)",
                      header[j]);
         if (f[6][0] && !kb_portal_is_url(f[6]))
-            perr(c, lineno, "url is not a well-formed https URL");
+            PERR(c, lineno, "url is not a well-formed https URL");
         for (i = 0; i < rs->n; i++)
             if (strcmp(rs->r[i].f[0], f[0]) == 0)
-                perr(c, lineno, "code %s is listed twice (first on line %zu)", f[0], rs->r[i].line);
+                PERR(c, lineno, "code %s is listed twice (first on line %zu)", f[0], rs->r[i].line);
         if (rs->n == KB_PORTAL_ROWS_MAX) {
-            perr(c, lineno, "more than %d rows", KB_PORTAL_ROWS_MAX);
+            PERR(c, lineno, "more than %d rows", KB_PORTAL_ROWS_MAX);
             break;
         }
         if (rs->n == cap) {
@@ -192,7 +180,7 @@ static int read_rows(const char *data_dir, struct pctx *c, struct rows *rs)
         rs->n++;
     }
     if (!seen_header && lineno)
-        perr(c, lineno, "no header line");
+        PERR(c, lineno, "no header line");
     fclose(in);
     return 0;
 nomem:
@@ -278,7 +266,7 @@ int kb_portal_import(sqlite3 *db, const char *data_dir, FILE *errs, int *nerr)
             continue;
         sqlite3_bind_text(chk, 1, rs.r[i].f[0], -1, SQLITE_STATIC);
         if (sqlite3_step(chk) == SQLITE_ROW && sqlite3_column_type(chk, 0) != SQLITE_NULL)
-            perr(&c, rs.r[i].line,
+            PERR(&c, rs.r[i].line,
                  "code %s is covered by the guide \"%s\": remove the reason it has none",
                  rs.r[i].f[0], (const char *)sqlite3_column_text(chk, 0));
         sqlite3_reset(chk);

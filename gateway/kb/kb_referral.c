@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "intent.h"
+#include "kb_import.h"
 #include "mc_buf.h"
 #include "rx.h"
 
@@ -34,21 +34,9 @@ struct pctx {
     int *nerr;
 };
 
-static void perr(struct pctx *c, size_t line, const char *fmt, ...) MC_PRINTF(3, 4);
-
-static void perr(struct pctx *c, size_t line, const char *fmt, ...)
-{
-    va_list ap;
-
-    (*c->nerr)++;
-    if (!c->errs || *c->nerr > 50)
-        return;
-    fprintf(c->errs, "data/referrals.tsv:%zu: ", line);
-    va_start(ap, fmt);
-    vfprintf(c->errs, fmt, ap);
-    va_end(ap);
-    fputc('\n', c->errs);
-}
+/* One problem of the file at line (kb_import_line_err()). */
+#define PERR(c, line, ...)                                                                         \
+    kb_import_line_err((c)->errs, (c)->nerr, "data/referrals.tsv", (line), __VA_ARGS__)
 
 void kb_referrals_free(struct kb_referrals *s)
 {
@@ -107,31 +95,31 @@ static int add_row(struct kb_referrals *s, struct pctx *c, size_t line, char **f
 
     for (j = 0; j < NF; j++) {
         if (!f[j][0]) {
-            perr(c, line, "%s is empty", header[j]);
+            PERR(c, line, "%s is empty", header[j]);
             return 0;
         }
         if (strlen(f[j]) >= KB_REFERRAL_FIELD_MAX) {
-            perr(c, line, "%s is longer than %d bytes", header[j], KB_REFERRAL_FIELD_MAX - 1);
+            PERR(c, line, "%s is longer than %d bytes", header[j], KB_REFERRAL_FIELD_MAX - 1);
             return 0;
         }
     }
     if (!is_id(f[0])) {
-        perr(c, line, "id \"%.60s\" must be lower-case ASCII words joined by hyphens", f[0]);
+        PERR(c, line, "id \"%.60s\" must be lower-case ASCII words joined by hyphens", f[0]);
         return 0;
     }
     if (strcmp(f[5], "yes") != 0 && strcmp(f[5], "no") != 0) {
-        perr(c, line, "verify must be yes or no, not \"%.20s\"", f[5]);
+        PERR(c, line, "verify must be yes or no, not \"%.20s\"", f[5]);
         return 0;
     }
     if (s->n >= KB_REFERRAL_ROWS_MAX) {
-        perr(c, line, "more than %d rows", KB_REFERRAL_ROWS_MAX);
+        PERR(c, line, "more than %d rows", KB_REFERRAL_ROWS_MAX);
         return 0;
     }
     r = &s->r[s->n];
     memset(r, 0, sizeof(*r));
     r->re = rx_compile(f[1], 0, why, sizeof(why));
     if (!r->re) {
-        perr(c, line, "pattern: %s", why);
+        PERR(c, line, "pattern: %s", why);
         return 0;
     }
     for (j = 0; j < NF; j++) {
@@ -181,14 +169,14 @@ int kb_referrals_parse(const char *text, FILE *errs, int *nerr, struct kb_referr
             continue;
         nf = split(line, f);
         if (nf != NF) {
-            perr(&c, lineno, "%zu columns, expected %d (TAB-separated)", nf, NF);
+            PERR(&c, lineno, "%zu columns, expected %d (TAB-separated)", nf, NF);
             continue;
         }
         if (!have_header) {
             have_header = true;
             for (j = 0; j < NF; j++)
                 if (strcmp(f[j], header[j]) != 0) {
-                    perr(&c, lineno, "header must be id, pattern, body, about, source, verify");
+                    PERR(&c, lineno, "header must be id, pattern, body, about, source, verify");
                     break;
                 }
             continue;

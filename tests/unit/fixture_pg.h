@@ -8,6 +8,7 @@
 #define MOTCUA_TESTS_FIXTURE_PG_H
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,5 +90,28 @@ static inline struct store *store_case_open(void **state)
 
 #define STORE_CASE(f, b)                                                                           \
     cmocka_unit_test_prestate_setup_teardown(f, store_case_setup, store_case_teardown, b)
+
+/* Runs sql on a back-end's database from a connection of its own (its own
+ * SQL: triggers, rows no function of the part under test writes). */
+static inline void fixture_raw(bool pg, const char *sql)
+{
+    if (pg) {
+        PGconn *c = PQconnectdb(fixture_pg_url());
+        PGresult *r = PQexec(c, sql);
+
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fprintf(stderr, "raw: %s", PQerrorMessage(c));
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        sqlite3 *db = NULL;
+
+        assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 2000);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+}
 
 #endif

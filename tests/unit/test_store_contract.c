@@ -464,28 +464,6 @@ static void test_options_and_tokens(void **state)
     store_free(b);
 }
 
-/* Runs sql on the case's database from another connection (the back-end's own SQL). */
-static void raw(void **state, const char *sql)
-{
-    if (on_pg(state)) {
-        PGconn *c = PQconnectdb(fixture_pg_url());
-        PGresult *r = PQexec(c, sql);
-
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            fprintf(stderr, "raw: %s", PQerrorMessage(c));
-        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db = NULL;
-
-        assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 2000);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(db);
-    }
-}
-
 /* A write the database refuses (a trigger standing for a full disk or a
  * constraint) fails alone: the other writes of the batch commit, as on
  * SQLite, where the transaction survives a failed statement. The outbox's
@@ -505,17 +483,19 @@ static void test_refused_write_fails_alone(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(store_commit(a), 0);
     if (on_pg(state))
-        raw(state, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
-                   "$$BEGIN RAISE EXCEPTION 'disk full'; END$$;"
-                   "CREATE TRIGGER no_token BEFORE INSERT ON chan_token "
-                   "FOR EACH ROW EXECUTE FUNCTION refuse();"
-                   "CREATE TRIGGER no_outcome BEFORE UPDATE OF state, attempts ON outbox "
-                   "FOR EACH ROW EXECUTE FUNCTION refuse();");
+        fixture_raw(on_pg(state),
+                    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$BEGIN RAISE EXCEPTION 'disk full'; END$$;"
+                    "CREATE TRIGGER no_token BEFORE INSERT ON chan_token "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse();"
+                    "CREATE TRIGGER no_outcome BEFORE UPDATE OF state, attempts ON outbox "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse();");
     else
-        raw(state, "CREATE TRIGGER no_token BEFORE INSERT ON chan_token "
-                   "BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
-                   "CREATE TRIGGER no_outcome BEFORE UPDATE OF state, attempts ON outbox "
-                   "BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+        fixture_raw(on_pg(state),
+                    "CREATE TRIGGER no_token BEFORE INSERT ON chan_token "
+                    "BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
+                    "CREATE TRIGGER no_outcome BEFORE UPDATE OF state, attempts ON outbox "
+                    "BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
     assert_int_equal(store_options_put(a, "zalo", "u1", "[1]"), 0);
     assert_int_equal(store_token_put(a, "zalo", "acc-2", "ref-2", 10), -EIO);
     assert_int_equal(store_outbox_done(a, r[0].id, "sent", 1), -EIO);

@@ -27,29 +27,6 @@
 
 static const struct store_report_span week = {D0, D0 + 3 * DAY, VN};
 
-/* Runs sql on the back-end's database directly: rows no public function of
- * this part writes (the handoff tables: another part's). */
-static void raw(bool pg, const char *sql)
-{
-    if (pg) {
-        PGconn *c = PQconnectdb(fixture_pg_url());
-        PGresult *r = PQexec(c, sql);
-
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            fprintf(stderr, "raw: %s", PQerrorMessage(c));
-        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *db = NULL;
-
-        assert_int_equal(sqlite3_open(fixture_db, &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 2000);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(db);
-    }
-}
-
 struct data {
     struct session s[5];
     struct store_feedback_answer a1, a1_last, a2, a3, a4;
@@ -130,7 +107,7 @@ static void fill(struct store *a, struct store *b, bool pg, struct data *d)
              (long long)d->s[0].id, D0 * 1000 + 30500, (long long)d->s[0].id, D0 * 1000 + 99000,
              (long long)d->s[1].id, (D0 + 10) * 1000 + 90000, (long long)d->s[2].id,
              (D0 + 21) * 1000);
-    raw(pg, sql);
+    fixture_raw(pg, sql);
 
     assert_int_equal(store_feedback_answer(a, d->s[0].id, "m1", &d->a1), 0);
     assert_int_equal(store_feedback_answer(a, d->s[0].id, NULL, &d->a1_last), 0);
@@ -299,9 +276,10 @@ static void test_report_answers(void **state)
     /* keys in bytes' order whatever the columns' collation (on PostgreSQL
      * the database's locale; an ICU one puts "Zalo" after "web") */
     if (on_pg(state))
-        raw(true, "ALTER TABLE turn ALTER COLUMN channel TYPE text COLLATE \"und-x-icu\";"
-                  "ALTER TABLE turn ALTER COLUMN procedure TYPE text COLLATE \"und-x-icu\";"
-                  "ALTER TABLE feedback ALTER COLUMN procedure TYPE text COLLATE \"und-x-icu\"");
+        fixture_raw(true,
+                    "ALTER TABLE turn ALTER COLUMN channel TYPE text COLLATE \"und-x-icu\";"
+                    "ALTER TABLE turn ALTER COLUMN procedure TYPE text COLLATE \"und-x-icu\";"
+                    "ALTER TABLE feedback ALTER COLUMN procedure TYPE text COLLATE \"und-x-icu\"");
     fill(a, b, on_pg(state), &d);
     /* read inside an open batch: a reply that is not JSON fails no statement,
      * so the batch's write survives */
@@ -351,7 +329,7 @@ static void test_two_nodes(void **state)
              "(1003, %lld, %lld, 'web', 'bot', '{}', NULL)",
              (long long)s1.id, D0, (long long)s2.id, D0, (long long)s1.id, D0, (long long)s2.id,
              D0);
-    raw(true, sql);
+    fixture_raw(true, sql);
     assert_int_equal(store_unanswered(b, &week, 0.6, 5, first_candidates, cand), 1);
     assert_string_equal(cand, "[{\"label\":\"cccd\"}]");
 
