@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 
 #include "kb_import.h"
 #include "kb_portal.h"

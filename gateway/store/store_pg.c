@@ -133,8 +133,8 @@ static const char *const migrations[] = {
     "CREATE INDEX share_session ON share (session_id, digest);"
     "CREATE INDEX share_expires ON share (expires);",
     /* 12 -> 13: outbox claims: which store handle sends a row, until when (a lease) */
-    "ALTER TABLE outbox ADD COLUMN claimed_by bigint NOT NULL DEFAULT 0;"
-    "ALTER TABLE outbox ADD COLUMN claimed_until bigint NOT NULL DEFAULT 0;",
+    ("ALTER TABLE outbox ADD COLUMN claimed_by bigint NOT NULL DEFAULT 0;" /* (): one element */
+     "ALTER TABLE outbox ADD COLUMN claimed_until bigint NOT NULL DEFAULT 0;"),
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version, as store_sqlite.c");

@@ -179,8 +179,8 @@ static const char *const migrations[] = {
     "CREATE INDEX share_expires ON share (expires);",
     /* 12 -> 13: outbox claims: which store handle sends a row, until when (a lease), so
      * worker processes and nodes (PostgreSQL) never send one row twice (store_outbox_due) */
-    "ALTER TABLE outbox ADD COLUMN claimed_by INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;",
+    ("ALTER TABLE outbox ADD COLUMN claimed_by INTEGER NOT NULL DEFAULT 0;" /* (): one element */
+     "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;"),
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");
