@@ -323,3 +323,24 @@ test('POST /admin/reload answers after the swap without holding other requests',
     await srv.stop();
   }
 });
+
+// At most RELOAD_WAITERS_MAX (8) requests wait for the next build: with one build running, the
+// ninth beyond it is refused at once with 503 reload_busy (JSON), never left hanging; every
+// accepted one is answered 200 once the build after it is in use.
+test('POST /admin/reload: the ones beyond the waiting list get 503 reload_busy', async () => {
+  const srv = await startServer({ env: { MOTCUA_ADMIN_TOKEN: TOKEN } });
+  try {
+    const post = () => fetch(srv.url + '/admin/reload', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, connection: 'close' } })
+      .then(async (r) => ({ status: r.status, body: await r.json() }));
+    const got = await Promise.all(Array.from({ length: 12 }, post));
+    const busy = got.filter((g) => g.status === 503);
+    const ok = got.filter((g) => g.status === 200);
+    assert.equal(ok.length + busy.length, 12, JSON.stringify(got.map((g) => g.status)));
+    assert.ok(ok.length >= 9, `the running build's request and 8 waiting are answered: ${got.map((g) => g.status)}`);
+    assert.ok(busy.length >= 1, `twelve at once while one builds: the rest are refused: ${got.map((g) => g.status)}`);
+    for (const b of busy) assert.equal(b.body.error, 'reload_busy');
+    assert.equal((await fetch(srv.url + '/readyz')).status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
