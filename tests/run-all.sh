@@ -79,8 +79,18 @@ script "near-miss gate" tests/nearmiss-gate.sh "$BUILD"
 # 4d. the store's contract on PostgreSQL too (issue 18, docs/scaling.md): the same cases as on
 #     SQLite against a throwaway cluster (tests/lib/pg.sh), for the functions PostgreSQL has
 step "store contract on PostgreSQL" make --no-print-directory -s BUILD="$BUILD" test-pg
-# (the e2e files on PostgreSQL, `make test-e2e-pg`, are not a step: about 9.5 minutes on the
-#  2-core machine, as long as the SQLite e2e run; docs/scaling.md)
+
+# 4e. the whole e2e suite again with the state on PostgreSQL (issue 18, `make test-e2e-pg`,
+#     docs/scaling.md "The e2e suite on PostgreSQL"): every server of every file gets its own
+#     database on one throwaway cluster; the files left out say why in tests/e2e-pg.sh
+if ! command -v /usr/lib/postgresql/15/bin/initdb >/dev/null; then
+  fail "e2e on PostgreSQL: postgresql-15 is not installed (make test-deps)"
+else
+  out=$(MOTCUA_BIN="$PWD/$BUILD/motcua" MOTCUA_DB="$PWD/$BUILD/motcua.db" \
+        timeout 1500 tests/e2e-pg.sh --test-reporter=tap 2>&1); rc=$? # a hang guard
+  printf '%s\n' "$out" | grep -E '^(not ok|e2e-pg:)|^\s+(error|expected|actual|message):' | head -200
+  counts "$out" e2e-pg $rc
+fi
 
 # 5. the C sources follow .clang-format
 step "clang-format" make --no-print-directory -s check-fmt
