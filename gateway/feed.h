@@ -10,6 +10,8 @@
  *   - to officers' sockets (/officer/ws) through the sink that the officer
  *     module registers with feed_set_officer_sink(): every event.
  * It works the same whether the writer was this worker or another process.
+ * On a PostgreSQL state a committed row also wakes every worker of every
+ * node at once (notify.h), which then polls without waiting for the timer.
  * Only committed rows are pushed: a worker never reads the feed while its
  * own batch is open.
  *

@@ -21,6 +21,7 @@
 #include "kb.h"
 #include "kb_units.h"
 #include "mc_log.h"
+#include "notify.h"
 #include "office.h"
 #include "officer_ws.h"
 #include "outbox.h"
@@ -217,6 +218,7 @@ static const struct lws_protocols protocols[] = {
     {"motcua-v1", gw_callback, sizeof(struct gw_conn), GW_WS_RX_CHUNK, 0, NULL, GW_WS_TX_MAX},
     {OUTBOX_PROTOCOL, gw_outbox_callback, 0, 4096, 0, NULL, 0},
     {GW_LISTEN_PROTOCOL, gw_listen_callback, 0, 0, 0, NULL, 0},
+    {NOTIFY_PROTOCOL, notify_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}, /* LWS_PROTOCOL_LIST_TERM is newer than 4.1.6 */
 };
 
@@ -376,6 +378,8 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
     gw->feed = feed_new(gw, err); /* before anything registers a sink (feed.h) */
     if (!gw->feed)
         goto fail;
+    if (notify_new(gw, &gw->notify, err)) /* after the feed: a notification polls it */
+        goto fail;
     gw->privacy = privacy_new(gw, err); /* before any turn: user ids are hashed from the first */
     if (!gw->privacy)
         goto fail;
@@ -412,6 +416,9 @@ void gw_free(struct gw *gw)
 {
     if (!gw)
         return;
+    /* its timer lives in the context, whose close of its socket then finds none */
+    notify_free(gw->notify);
+    gw->notify = NULL;
     feed_free(gw->feed); /* its timer lives in the context */
     speech_free(gw->speech);
     share_render_free(gw, gw->share_render); /* joins its thread: before the context goes */

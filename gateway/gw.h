@@ -24,6 +24,7 @@ struct session;
 struct json_t;
 struct outbox;
 struct feed;
+struct notify;
 
 /* distinct client addresses tracked for the per-IP cap: as many as the default
  * listen.max_connections, so behind a proxy every connection can be a citizen of its own */
@@ -52,6 +53,7 @@ struct gw {
     struct ws_conn *held;                  /* connections with frames waiting for the next commit */
     struct officer_ws_conn *officer_conns; /* open /officer/ws connections (officer_ws.h) */
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
+    struct notify *notify;                 /* owned: cross-node events (notify.h), NULL on SQLite */
     struct privacy *privacy;               /* owned: id key and retention timer (privacy.h) */
     bool draining;                         /* SIGTERM seen: refuse new work, close WebSockets */
     bool outbox_sender;    /* this process sends the outbox (one worker of several) */

@@ -349,11 +349,12 @@ static int serve_metrics(struct gw *gw, struct lws *wsi, struct http_req *r)
     return rc;
 }
 
-/* POST /admin/reload, Authorization: Bearer <admin.token>. */
+/* POST /admin/reload[?all=1], Authorization: Bearer <admin.token>. */
 static int admin_reload(struct gw *gw, struct lws *wsi, struct http_req *r)
 {
     size_t n = strlen(gw->cfg->admin_token);
     const char *given;
+    int all;
 
     if (!n)
         return respond_error(gw, wsi, r, 404, "admin_disabled", "Set admin.token to enable.");
@@ -363,6 +364,12 @@ static int admin_reload(struct gw *gw, struct lws *wsi, struct http_req *r)
         CRYPTO_memcmp(given, gw->cfg->admin_token, n) != 0) {
         return respond_error(gw, wsi, r, 401, "unauthorized", "Bearer token required.");
     }
+    all = reload_all_asked(wsi);
+    if (all < 0)
+        return respond_error(gw, wsi, r, 400, "bad_query", "all must be 1 or 0.");
+    if (all && store_notify_reload(gw->store) == -EIO) /* SQLite: -ENOTSUP, this node only */
+        return respond_error(gw, wsi, r, 503, "state_unreachable",
+                             "Cannot ask the other nodes to reload; nothing was reloaded.");
     /* built off the loop; reload.c answers once the new knowledge is in use */
     if (reload_answer(gw, wsi) == -EBUSY)
         return respond_error(gw, wsi, r, 503, "reload_busy",

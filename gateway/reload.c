@@ -149,6 +149,16 @@ int reload_answer(struct gw *gw, struct lws *wsi)
     return 0;
 }
 
+int reload_all_asked(struct lws *wsi)
+{
+    char v[8];
+    const char *a = lws_get_urlarg_by_name(wsi, "all=", v, (int)sizeof(v));
+
+    if (!a || strcmp(a, "0") == 0)
+        return 0;
+    return strcmp(a, "1") == 0 ? 1 : -EINVAL;
+}
+
 static bool drop(struct lws **w, size_t *n, struct lws *wsi)
 {
     size_t i;

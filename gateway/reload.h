@@ -43,6 +43,11 @@ bool reload_poll(struct gw *gw);
  * caller answers). Loop thread. */
 int reload_answer(struct gw *gw, struct lws *wsi);
 
+/* Whether the POST /admin/reload on wsi asks every node to reload (?all=1;
+ * the caller notifies them, store_notify_reload()): 1, 0 (no "all", or
+ * all=0), or -EINVAL for another value. */
+int reload_all_asked(struct lws *wsi);
+
 /* The connection of wsi is closing: a reload answer it waits for is dropped
  * (the build goes on). Cheap when it waits for none. Loop thread. */
 void reload_forget(struct gw *gw, struct lws *wsi);

@@ -678,4 +678,51 @@ MC_MUST_CHECK int store_share_get(struct store *st, const char *token, int64_t n
 MC_MUST_CHECK int store_share_purge(struct store *st, int64_t now, unsigned max,
                                     unsigned long *rows);
 
+/* ---- cross-node events: LISTEN/NOTIFY (store_pg_listen.c) --------------
+ * On PostgreSQL every write that another node must see at once notifies in
+ * its own transaction (delivered only when it commits): a feed row
+ * (STORE_EVENT_FEED), a taught phrase added or deleted (STORE_EVENT_TEACH);
+ * store_notify_reload() asks every node to reload its knowledge. Each store
+ * handle may hold one listener, a second connection that only LISTENs,
+ * driven without blocking by the caller's event loop (gateway/notify.c).
+ * On SQLite there is none: the polls are the only way (docs/scaling.md). */
+
+#define STORE_EVENT_FEED 1u   /* feed rows were committed: store_feed_since() has more */
+#define STORE_EVENT_TEACH 2u  /* the taught phrases changed: store_phrase_rev() moved */
+#define STORE_EVENT_RELOAD 4u /* another process asked every node to reload */
+#define STORE_EVENT_LISTENING                                                                      \
+    8u /* LISTEN took effect (after a (re)connection): read once                                   \
+          what was committed before, whose notifications are lost */
+
+struct store_listen;
+
+/* Sets *out to a new listener on st's database (store_listen_free(); st
+ * must outlive it), not yet connected, or to NULL when st is SQLite.
+ * Returns 0, or -ENOMEM with err set. */
+MC_MUST_CHECK int store_listen_new(struct store *st, struct store_listen **out, struct mc_err *err);
+
+/* Advances the connection without waiting: starts one when there is none,
+ * and goes one step when its socket is ready. Returns the socket (> 0,
+ * borrowed: libpq owns it) once connected and LISTEN sent, 0 while still
+ * connecting (call again shortly), or -EIO when the attempt failed or took
+ * longer than STORE_PG_CONNECT_TIMEOUT (closed; the next call starts another). */
+MC_MUST_CHECK int store_listen_connect(struct store_listen *l);
+
+/* Reads what the socket holds (call when it is readable) and sets *events to
+ * the STORE_EVENT_* bits received. Returns 0, or -EIO when the connection is
+ * lost (store_listen_close() it and connect again later). */
+MC_MUST_CHECK int store_listen_read(struct store_listen *l, unsigned *events);
+
+/* Closes the connection (its socket too); the next store_listen_connect()
+ * starts again. NULL is a no-op. */
+void store_listen_close(struct store_listen *l);
+
+/* Closes and frees. NULL is a no-op. */
+void store_listen_free(struct store_listen *l);
+
+/* Asks every node on st's database to reload its knowledge (STORE_EVENT_RELOAD
+ * on their listeners, not on this process's own). In an open batch, sent
+ * when it commits. Returns 0, -ENOTSUP on SQLite, or -EIO. */
+MC_MUST_CHECK int store_notify_reload(struct store *st);
+
 #endif

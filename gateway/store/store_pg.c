@@ -480,3 +480,8 @@ int store_pg_unit_end(struct store_pg *pg, bool keep)
         rc = -EIO;
     return rc; /* a failure leaves the transaction in error: its commit fails */
 }
+
+PGconn *store_pg_conn(struct store_pg *pg)
+{
+    return pg->conn;
+}

@@ -247,4 +247,16 @@ int store_pg_feedback_by_procedure(
 int store_pg_feedback_downs(struct store *st, const struct store_report_span *sp, unsigned max,
                             int (*fn)(void *ctx, const struct store_feedback_row *row), void *ctx);
 
+/* ---- cross-node events (store_pg_listen.c; store.h's "cross-node events") ----
+ * The channels: a write that notifies runs pg_notify() in its own statement,
+ * inside its transaction (store_pg_handoff.c: feed rows; store_pg_admin.c:
+ * the taught phrases' revision). */
+#define STORE_PG_CHANNEL_FEED "motcua_feed"
+#define STORE_PG_CHANNEL_TEACH "motcua_teach"
+#define STORE_PG_CHANNEL_RELOAD "motcua_reload"
+
+/* pg's main connection, borrowed (the listener copies its parameters and
+ * tells this process's own notifications by its backend pid). */
+PGconn *store_pg_conn(struct store_pg *pg);
+
 #endif

@@ -1,8 +1,8 @@
 /* gateway/store/store_pg_admin.c - the phrases admins taught, on PostgreSQL
  * (store_pg.h): store_admin.c's statements, same returns. Every add and
  * delete bumps taught_rev in the same unit, so a phrase taught on one node
- * reaches every node at its next store_phrase_rev() poll (LISTEN/NOTIFY
- * would make it at once: docs/scaling.md, next steps). */
+ * reaches every node: at once through the notification the bump sends
+ * (store_pg_listen.c), and at its next store_phrase_rev() poll otherwise. */
 #include "store_sqlite_int.h"
 
 #include <errno.h>
@@ -15,7 +15,11 @@
 static int bump_rev(struct store_pg *pg, int64_t *rev)
 {
     PGresult *r =
-        store_pg_exec(pg, "UPDATE taught_rev SET rev = rev + 1 WHERE id = 1 RETURNING rev", NULL);
+        store_pg_exec(pg,
+                      /* every node rebuilds when this commits (store_pg_listen.c) */
+                      "WITH u AS (UPDATE taught_rev SET rev = rev + 1 WHERE id = 1 RETURNING rev) "
+                      "SELECT rev, pg_notify('" STORE_PG_CHANNEL_TEACH "', rev::text) FROM u",
+                      NULL);
     int rc = r && PQntuples(r) == 1 ? 0 : -EIO;
 
     if (!rc)

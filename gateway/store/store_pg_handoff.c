@@ -118,9 +118,12 @@ static int feed_add(struct store_pg *pg, const char *kind, int64_t session_id, i
     store_pg_param_int(&p, message_id);
     param_text(&p, officer);
     store_pg_param_int(&p, ts_ms);
+    /* the notification is part of the row's transaction: delivered to the other nodes when
+     * it commits, dropped with the unit if it is undone (store_pg_listen.c) */
     return store_pg_change(pg,
-                           "INSERT INTO feed (kind, session_id, message_id, officer, ts_ms) "
-                           "VALUES ($1, $2, $3, $4, $5)",
+                           "WITH f AS (INSERT INTO feed (kind, session_id, message_id, officer, "
+                           "ts_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id) "
+                           "SELECT pg_notify('" STORE_PG_CHANNEL_FEED "', '') FROM f",
                            &p) == 1
                ? 0
                : -EIO;

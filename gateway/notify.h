@@ -1,0 +1,52 @@
+/* gateway/notify.h - cross-node events pushed by PostgreSQL (LISTEN/NOTIFY).
+ *
+ * On a PostgreSQL state (data.state_url) every worker of every node keeps
+ * one listening connection (store.h, "cross-node events"), its socket
+ * watched by the worker's lws loop like any other: a notification wakes the
+ * loop at once, and
+ *   - a feed row committed anywhere: the feed is read and pushed now
+ *     (feed_poll(), the same path as the poll's);
+ *   - a phrase taught or deleted anywhere: the index is rebuilt now
+ *     (teach_refresh(), as the poll does);
+ *   - a reload asked of all nodes (POST /admin/reload?all=1 on any node):
+ *     this worker's own reload starts, built off the loop (reload_start()).
+ * The polls stay as they were, the fallback: a lost listening connection is
+ * connected again (NOTIFY_RETRY_MS, doubling up to NOTIFY_RETRY_MAX_MS), and
+ * once LISTEN takes effect again the feed and the phrases are read once, for
+ * what was committed while it was down (those notifications are lost).
+ * On SQLite there is no listener: notify_new() gives NULL and nothing
+ * changes. docs/scaling.md. */
+#ifndef MOTCUA_GATEWAY_NOTIFY_H
+#define MOTCUA_GATEWAY_NOTIFY_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mc_err.h"
+
+#define NOTIFY_PROTOCOL "motcua-notify" /* the lws protocol of the adopted socket */
+#define NOTIFY_RETRY_MS 1000            /* first wait after a lost or failed connection */
+#define NOTIFY_RETRY_MAX_MS 16000       /* the longest wait between attempts */
+#define NOTIFY_CONNECT_STEP_MS 10       /* how often a connection in progress is advanced */
+
+struct gw;
+struct notify;
+
+/* Starts listening for gw's store (gw->ctx and gw->feed must exist).
+ * Returns 0 with *out a new listener (notify_free()) or NULL on SQLite, or
+ * -ENOMEM with err set. */
+MC_MUST_CHECK int notify_new(struct gw *gw, struct notify **out, struct mc_err *err);
+
+/* Stops listening and frees; the adopted socket is closed with the lws
+ * context. Call before the context is destroyed. NULL is a no-op. */
+void notify_free(struct notify *n);
+
+/* Whether the listening connection is up (LISTEN in effect). */
+bool notify_is_listening(const struct notify *n);
+
+/* The lws callback of NOTIFY_PROTOCOL (gw.c's protocol list). */
+int notify_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len);
+
+#endif

@@ -1,0 +1,259 @@
+// tests/e2e/cluster-notify.test.js - issue 18, cross-node events: two gateway nodes on one
+// throwaway PostgreSQL cluster (tests/lib/pg.sh: initdb in a temporary folder, a Unix socket
+// there, stopped by PID), all on loopback. What one node commits, the other learns through
+// LISTEN/NOTIFY at once instead of at its next poll (FEED_POLL_MS and the gateway's tick, both
+// 250 ms):
+//   - a citizen's message on node B reaches an officer's WebSocket on node A in well under the
+//     poll period (measured, median and worst bounded);
+//   - a phrase taught on node A is built into node B's index at once, with no turn on B, and
+//     answers there;
+//   - POST /admin/reload?all=1 on one node reloads both (the asking node once), a plain one
+//     only itself, a bad value is 400;
+//   - the listening connections killed (pg_terminate_backend): both nodes fall back on the
+//     poll, reconnect by themselves, and events are pushed at once again.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const WebSocket = require('ws');
+const { spawn, execFileSync } = require('node:child_process');
+const { startServer, run, Client, tempDir, ROOT, SLOW } = require('./lib/server');
+const { apiLogin } = require('./lib/console');
+
+const POLL_MS = 250; // gateway/feed.h FEED_POLL_MS and gw.c GW_TICK_US: the fallback's period
+const PUSH_MEDIAN_MS = 60 * SLOW; // a pushed event, typically; a polled one averages POLL_MS / 2
+const PUSH_WORST_MS = 150 * SLOW; // every pushed event; the poll's worst case is POLL_MS
+const PW = 'mật-khẩu-cụm-nút-1';
+const TOKEN = 'cluster-notify-admin-token';
+const MISS = 'ông ngoại tui về với ông bà rồi, giấy tờ lo sao'; // admin.test.js: missed today
+const T = { timeout: 120000 };
+let pg; // { url, proc }
+const nodes = [];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- the throwaway PostgreSQL, as in cluster.test.js: pg.sh holds it while its stdin is open
+function startPg() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('bash', [path.join(ROOT, 'tests/lib/pg.sh'), 'bash', '-c', 'echo "URL $MOTCUA_TEST_PG_URL"; read -r _'],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    const t = setTimeout(() => { proc.kill('SIGTERM'); reject(new Error('PostgreSQL did not start: ' + err)); }, 60000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /URL (\S+)/.exec(out);
+      if (m) { clearTimeout(t); resolve({ url: m[1], proc }); }
+    });
+    proc.stderr.on('data', (d) => (err += d));
+    proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`pg.sh exited ${code}: ${err}`)); });
+  });
+}
+function stopPg() {
+  if (!pg) return Promise.resolve();
+  return new Promise((resolve) => {
+    pg.proc.removeAllListeners('exit');
+    pg.proc.on('exit', resolve);
+    pg.proc.stdin.end('\n');
+    setTimeout(() => pg.proc.kill('SIGTERM'), 20000).unref();
+  });
+}
+function sql(q) {
+  const host = /[?&]host=([^&]+)/.exec(pg.url)[1];
+  return execFileSync('psql', ['-h', host, '-U', 'motcua', '-d', 'motcua', '-Atc', q], { encoding: 'utf8' }).trim();
+}
+
+const count = (n, re) => (n.logs().match(re) || []).length;
+async function waitFor(pred, ms, what) {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await sleep(5);
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// An /officer/ws client on node n with a login cookie; frames queued like Client's.
+function officerSocket(n, cookie) {
+  const c = Object.create(Client.prototype);
+  c.ws = new WebSocket(n.url.replace('http', 'ws') + '/officer/ws', { headers: { cookie } });
+  c.frames = [];
+  c.waiters = [];
+  c.closed = new Promise((resolve) => c.ws.on('close', (code) => resolve({ code })));
+  c.ws.on('message', (data) => {
+    const f = JSON.parse(data.toString());
+    const w = c.waiters.shift();
+    if (w) w.resolve(f); else c.frames.push(f);
+  });
+  c.opened = new Promise((resolve, reject) => { c.ws.on('open', resolve); c.ws.on('error', reject); });
+  return c;
+}
+async function until(c, pred, ms = 5000 * SLOW) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = await c.next(Math.max(1, end - Date.now()));
+    if (pred(f)) return f;
+  }
+}
+function api(n, method, p, who, body) {
+  const headers = { cookie: who.cookie };
+  if (method !== 'GET') headers['x-csrf-token'] = who.csrf;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(n.url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+before(async () => {
+  pg = await startPg();
+  const dir = tempDir();
+  for (const [user, role] of [['lan.nt', 'admin'], ['minh.tv', 'officer']]) {
+    const r = await run(['officer', 'add', user, '--name', 'Cán bộ ' + user, '--role', role],
+      { env: { MOTCUA_DATA_STATE_URL: pg.url, MOTCUA_DATA_STATE_DB: path.join(dir, 'unused.db') }, input: PW + '\n' });
+    assert.equal(r.code, 0, r.stderr);
+  }
+  for (let i = 0; i < 2; i++) {
+    nodes.push(await startServer({ env: { MOTCUA_DATA_STATE_URL: pg.url, MOTCUA_ADMIN_TOKEN: TOKEN } }));
+  }
+  for (const n of nodes) await waitFor(() => count(n, /event=notify\.listening/g) >= 1, 10000 * SLOW, 'LISTEN');
+});
+after(async () => {
+  for (const n of nodes) await n.stop().catch(() => {});
+  await stopPg();
+});
+
+// A citizen on node B handed to an officer on node A; resolves what the next tests need.
+let handed; // { citizen, live, id }
+async function handOver() {
+  if (handed) return handed;
+  const [a, b] = nodes;
+  const minh = await apiLogin(a.url, 'minh.tv', PW);
+  const live = officerSocket(a, minh.cookie);
+  await live.opened;
+  const citizen = await Client.connect(b.wsUrl);
+  await citizen.hello();
+  await citizen.tap('handoff:request');
+  const pending = await until(live, (x) => x.type === 'pending');
+  const id = pending.conversation.id;
+  const r = await api(a, 'POST', `/api/v1/officer/conversations/${id}/claim`, minh);
+  assert.equal(r.status, 200);
+  const f = await until(citizen, (x) => x.type === 'handoff'); // A's claim, pushed to B's citizen
+  assert.equal(f.state, 'officer');
+  handed = { citizen, live, id };
+  return handed;
+}
+
+// Sends one citizen message on node B; resolves the ms until A's officer socket had it.
+async function citizenToOfficer(h, tag) {
+  const t0 = performance.now();
+  h.citizen.send({ type: 'message', text: 'Cho tôi hỏi thêm ' + tag, id: tag });
+  const m = await until(h.live, (x) => x.type === 'message' && x.message.from === 'citizen', 5000 * SLOW);
+  const ms = performance.now() - t0;
+  assert.equal(m.conversation_id, h.id);
+  assert.match(m.message.text, new RegExp(tag));
+  await until(h.citizen, (x) => x.reply_to === tag); // "delivered"
+  return ms;
+}
+
+test('a citizen message on node B reaches an officer WebSocket on node A at once', T, async () => {
+  const h = await handOver();
+  const ms = [];
+  for (let i = 0; i < 10; i++) {
+    await sleep(Math.random() * POLL_MS); // at every phase of the poll's timer
+    ms.push(await citizenToOfficer(h, 'q' + i));
+  }
+  const med = median(ms), worst = Math.max(...ms);
+  console.log(`# feed B->A latency ms: median=${med.toFixed(1)} worst=${worst.toFixed(1)} ` +
+    `all=[${ms.map((x) => x.toFixed(1)).join(' ')}] (poll period ${POLL_MS} ms)`);
+  assert.ok(med < PUSH_MEDIAN_MS, `median ${med.toFixed(1)} ms, not well under the ${POLL_MS} ms poll`);
+  assert.ok(worst < PUSH_WORST_MS, `worst ${worst.toFixed(1)} ms, not under the ${POLL_MS} ms poll`);
+});
+
+test('a phrase taught on node A takes effect on node B at once, without a turn there', T, async () => {
+  const [a, b] = nodes;
+  const admin = await apiLogin(a.url, 'lan.nt', PW);
+  const lat = [];
+  let id = null;
+  const rebuilt = async (seen) => {
+    await waitFor(() => count(b, /event=teach\.refresh rev=/g) > seen, 5000 * SLOW, 'node B rebuilding');
+    const line = b.logs().match(/ts=(\S+) level=info event=teach\.refresh rev=\d+ build_ms=([\d.]+)/g).pop();
+    const [, ts, build] = /ts=(\S+) .* build_ms=([\d.]+)/.exec(line);
+    return Date.parse(ts) - Number(build); // when B started rebuilding
+  };
+  // taught four times (forgotten in between): each revision rebuilt on B by itself
+  for (let i = 0; i < 4; i++) {
+    if (id !== null) { // forgotten: not timed (A answers after its own rebuild, long after its commit)
+      const seen = count(b, /event=teach\.refresh rev=/g);
+      assert.equal((await api(a, 'DELETE', `/api/v1/admin/phrases/${id}`, admin)).status, 200);
+      await rebuilt(seen);
+    }
+    await sleep(Math.random() * POLL_MS);
+    const seen = count(b, /event=teach\.refresh rev=/g);
+    const r = await api(a, 'POST', '/api/v1/admin/phrases', admin, { text: MISS, label: 'khai-tu' });
+    const t0 = Date.now(); // A answers right after its commit: the notification leaves then
+    assert.equal(r.status, 201, await r.clone().text());
+    id = (await r.json()).id;
+    lat.push((await rebuilt(seen)) - t0);
+  }
+  const worst = Math.max(...lat);
+  console.log(`# teach A->B: B starts rebuilding ms after A's answer: [${lat.join(' ')}] (poll period ${POLL_MS} ms)`);
+  assert.ok(worst < PUSH_WORST_MS - 50, `worst ${worst} ms: B waited for its poll`);
+  const c = await Client.connect(b.wsUrl);
+  await c.hello();
+  const reply = await c.say(MISS, 'taught-1');
+  assert.equal(reply.procedure, 'khai-tu', 'node B answers with what node A taught');
+  await c.close();
+});
+
+test('POST /admin/reload?all=1 on one node reloads both; without it, only that node', T, async () => {
+  const [a, b] = nodes;
+  const reloads = (n) => count(n, /event=kb\.reload path=/g);
+  const post = (n, q) => fetch(n.url + '/admin/reload' + q, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  let ra = reloads(a), rb = reloads(b);
+  let r = await post(a, '?all=1');
+  assert.equal(r.status, 200);
+  assert.deepEqual(await r.json(), { reloaded: true });
+  await waitFor(() => reloads(b) > rb, 10000 * SLOW, 'node B reloading');
+  await sleep(1000);
+  assert.equal(reloads(a), ra + 1, 'the asking node reloads once (its own notification ignored)');
+  assert.equal(reloads(b), rb + 1);
+  assert.match(b.logs(), /event=kb\.reload by=notification/);
+
+  ra = reloads(a); rb = reloads(b);
+  r = await post(b, '');
+  assert.equal(r.status, 200);
+  await sleep(1000);
+  assert.equal(reloads(b), rb + 1);
+  assert.equal(reloads(a), ra, 'a plain reload is this node only');
+
+  r = await post(a, '?all=yes');
+  assert.equal(r.status, 400);
+  assert.equal((await r.json()).error, 'bad_query');
+  const c = await Client.connect(a.wsUrl); // still serving
+  await c.hello();
+  assert.equal((await c.say('đăng ký khai sinh', 'after-reload')).procedure, 'khai-sinh');
+  await c.close();
+});
+
+test('listening connections killed: the poll carries on, they reconnect, pushes resume', T, async () => {
+  const h = await handOver();
+  const [a, b] = nodes;
+  const downs = nodes.map((n) => count(n, /event=notify\.down/g));
+  const ups = nodes.map((n) => count(n, /event=notify\.listening/g));
+  assert.equal(sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'motcua-listen'"), '2');
+  assert.equal(sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'motcua-listen'"), '2');
+  // committed while nobody listens: no notification reaches A, its poll (or catch-up) does
+  const slow = await citizenToOfficer(h, 'down1');
+  assert.ok(slow < 2 * POLL_MS + 1000 * SLOW, `${slow} ms`);
+  for (const [i, n] of [a, b].entries()) {
+    await waitFor(() => count(n, /event=notify\.down/g) > downs[i], 5000 * SLOW, 'notify.down');
+    await waitFor(() => count(n, /event=notify\.listening/g) > ups[i], 10000 * SLOW, 'reconnection');
+  }
+  assert.equal(sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'motcua-listen'"), '2');
+  const ms = [];
+  for (let i = 0; i < 5; i++) {
+    await sleep(Math.random() * POLL_MS);
+    ms.push(await citizenToOfficer(h, 'up' + i));
+  }
+  console.log(`# after reconnection, feed B->A ms: [${ms.map((x) => x.toFixed(1)).join(' ')}]`);
+  assert.ok(Math.max(...ms) < PUSH_WORST_MS, 'pushed at once again');
+  await h.citizen.close();
+  h.live.ws.close();
+});

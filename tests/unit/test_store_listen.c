@@ -1,0 +1,196 @@
+/* tests/unit/test_store_listen.c - cross-node events (store.h, "cross-node
+ * events") on each back-end (fixture_pg.h). On PostgreSQL: a listener
+ * connects without blocking and says when LISTEN took effect; a feed row and
+ * a taught phrase notify only when their batch commits, never when their
+ * unit is undone; a reload asked by another handle arrives, one asked by the
+ * listener's own handle does not; a listener whose connection is killed
+ * reports it and connects again. On SQLite there is no listener and a
+ * reload of all nodes is refused (-ENOTSUP). */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "fixture_pg.h"
+#include "session.h"
+#include "store.h"
+
+#define WAIT_MS 3000 /* a notification or a connection takes far less on a local socket */
+
+/* Connects l, as the event loop would: a step whenever asked. The socket. */
+static int connect_listener(struct store_listen *l)
+{
+    int fd = 0, i;
+
+    for (i = 0; i < WAIT_MS && fd == 0; i++) {
+        fd = store_listen_connect(l);
+        if (fd == 0)
+            (void)poll(NULL, 0, 1);
+    }
+    assert_true(fd > 0);
+    return fd;
+}
+
+/* The events that reach l within ms (0: what is there now), read as the loop
+ * does: when the socket is readable. */
+static unsigned events_within(struct store_listen *l, int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    unsigned all = 0, ev;
+
+    while (poll(&p, 1, ms) > 0) {
+        assert_int_equal(store_listen_read(l, &ev), 0);
+        all |= ev;
+        ms = 50; /* what came with it, then stop */
+    }
+    return all;
+}
+
+static struct store_listen *listening(struct store *st, int *fd)
+{
+    struct mc_err e = {{0}};
+    struct store_listen *l = NULL;
+
+    assert_int_equal(store_listen_new(st, &l, &e), 0);
+    assert_non_null(l);
+    *fd = connect_listener(l);
+    assert_true(events_within(l, *fd, WAIT_MS) & STORE_EVENT_LISTENING);
+    return l;
+}
+
+static int64_t new_session(struct store *st, const char *token)
+{
+    struct session s;
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.token, sizeof(s.token), "%s", token);
+    snprintf(s.channel, sizeof(s.channel), "%s", "web");
+    s.last_seen = 1;
+    assert_int_equal(store_session_insert(st, &s), 0);
+    assert_int_equal(store_commit(st), 0);
+    return s.id;
+}
+
+static void ask(struct store *st, int64_t sid)
+{
+    struct store_handoff h;
+
+    memset(&h, 0, sizeof(h));
+    h.session_id = sid;
+    snprintf(h.channel, sizeof(h.channel), "%s", "web");
+    assert_int_equal(store_handoff_request(st, &h, 100), 0);
+}
+
+static void test_sqlite_has_no_listener(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct store_listen *l = (struct store_listen *)&l; /* must be set to NULL */
+    struct mc_err e = {{0}};
+
+    assert_int_equal(store_listen_new(st, &l, &e), 0);
+    assert_null(l);
+    assert_int_equal(store_notify_reload(st), -ENOTSUP);
+    store_listen_free(NULL);
+    store_free(st);
+}
+
+static void test_feed_notifies_on_commit_only(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    int64_t s1 = new_session(a, "t-n1"), s2 = new_session(a, "t-n2");
+    int fd;
+    struct store_listen *l = listening(b, &fd);
+
+    /* a unit undone: its notification goes with it */
+    assert_int_equal(store_unit_begin(a), 0);
+    ask(a, s1);
+    assert_int_equal(store_unit_end(a, false), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(events_within(l, fd, 300), 0);
+    /* a row in an open batch: nothing until it commits, then the feed */
+    ask(a, s2);
+    assert_int_equal(events_within(l, fd, 300), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(events_within(l, fd, WAIT_MS), STORE_EVENT_FEED);
+    store_listen_free(l);
+    store_free(a);
+    store_free(b);
+}
+
+static void test_teach_and_reload(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    int64_t id = 0, rev = 0;
+    int fd;
+    struct store_listen *l = listening(b, &fd);
+
+    assert_int_equal(store_phrase_add(a, "câu dạy thử", "khai-sinh", "lan", 1, &id, &rev), 0);
+    assert_int_equal(events_within(l, fd, 300), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(events_within(l, fd, WAIT_MS), STORE_EVENT_TEACH);
+    /* another handle's reload arrives; the listener's own handle's does not */
+    assert_int_equal(store_notify_reload(a), 0);
+    assert_int_equal(events_within(l, fd, WAIT_MS), STORE_EVENT_RELOAD);
+    assert_int_equal(store_notify_reload(b), 0);
+    assert_int_equal(events_within(l, fd, 300), 0);
+    store_listen_free(l);
+    store_free(a);
+    store_free(b);
+}
+
+static void test_killed_listener_reconnects(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct pollfd p;
+    unsigned ev = 0;
+    int fd, rc = 0, i;
+    struct store_listen *l = listening(b, &fd);
+
+    fixture_raw(true, "DO $$ BEGIN PERFORM pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND application_name = 'motcua-listen'; "
+                      "END $$");
+    p.fd = fd;
+    p.events = POLLIN;
+    for (i = 0; i < 10 && rc == 0; i++) /* the server's goodbye, then the end of the socket */
+        if (poll(&p, 1, WAIT_MS) > 0)
+            rc = store_listen_read(l, &ev);
+    assert_int_equal(rc, -EIO);
+    store_listen_close(l);
+    fd = connect_listener(l);
+    assert_true(events_within(l, fd, WAIT_MS) & STORE_EVENT_LISTENING);
+    assert_int_equal(store_notify_reload(a), 0);
+    assert_int_equal(events_within(l, fd, WAIT_MS), STORE_EVENT_RELOAD);
+    store_listen_free(l);
+    store_free(a);
+    store_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest on_sqlite[] = {
+        STORE_CASE(test_sqlite_has_no_listener, &sqlite_backend)};
+    const struct CMUnitTest on_postgresql[] = {
+        STORE_CASE(test_feed_notifies_on_commit_only, &pg_backend),
+        STORE_CASE(test_teach_and_reload, &pg_backend),
+        STORE_CASE(test_killed_listener_reconnects, &pg_backend),
+    };
+    int failed;
+
+    printf("store contract listen: sqlite\n");
+    failed = cmocka_run_group_tests_name("store contract listen: sqlite", on_sqlite, NULL, NULL);
+    if (fixture_pg_url()) {
+        printf("store contract listen: postgresql\n");
+        failed += cmocka_run_group_tests_name("store contract listen: postgresql", on_postgresql,
+                                              NULL, NULL);
+    } else {
+        printf("store contract listen: postgresql not run (MOTCUA_TEST_PG_URL unset; make "
+               "test-pg)\n");
+    }
+    return failed;
+}
