@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ask_clause.h"
 #include "entity.h"
 #include "hmap.h"
 #include "lexicon.h"
@@ -291,7 +292,7 @@ static void decide(const struct intent_index *idx, const struct scored *s, size_
 }
 
 static int match_once(const struct intent_index *idx, const char *text, size_t len,
-                      struct intent_result *out)
+                      struct intent_result *out, double *none_class)
 {
     struct analysis an;
     struct fvec v;
@@ -364,6 +365,8 @@ static int match_once(const struct intent_index *idx, const char *text, size_t l
     for (i = 0; i < ns; i++)
         s[i].p = pow(s[i].p, INTENT_CALIB_POW);
     z[idx->n_labels] = pow(z[idx->n_labels], INTENT_CALIB_POW);
+    if (none_class)
+        *none_class = z[idx->n_labels];
     for (i = 0, k = 0; i < ns && k < INTENT_MAX_CANDIDATES; i++) {
         if (s[i].cls == idx->n_labels)
             continue;
@@ -456,6 +459,39 @@ static size_t social_rest(const char *text, size_t len)
     return len;
 }
 
+/* A message that tells what was already done before it asks ("đăng ký kết
+ * hôn ở xã rồi, giờ ... muốn ly hôn thì nộp ở đâu") is matched on the
+ * procedure of its background. Its request, the words after the last time
+ * pivot (ask_clause.h), is read alone: when that reading is surely out of
+ * scope - the none class itself, not merely a lack of any label, since an
+ * elliptic request ("giờ xin cấp lại thì làm sao") names nothing - the
+ * message is declined (docs/understanding.md, "The request after the
+ * background"). A request that names a procedure, or nothing, keeps the
+ * whole message's answer, and so does a whole message read with near
+ * certainty: a follow-up of the background procedure ("đăng ký hộ kinh
+ * doanh xong thì có mã số thuế không") leaves the label sure, a request
+ * about something else dilutes it. The officer stays the officer. rest is
+ * scratch. */
+static int decline_background(const struct intent_index *idx, const char *text, size_t len,
+                              struct intent_result *out, struct intent_result *rest)
+{
+    double p_none = 0;
+    size_t off;
+
+    if (strcmp(out->label, "gap-can-bo") == 0 || out->confidence >= INTENT_ASK_WHOLE_SURE)
+        return 0;
+    off = ask_clause(text, len, INTENT_ASK_MIN_WORDS, NULL);
+    if (off == 0 || match_once(idx, text + off, len - off, rest, &p_none) != 0)
+        return 0;
+    if (rest->decision != INTENT_NONE || p_none < INTENT_ASK_NONE_SURE)
+        return 0;
+    out->label = intent_none_label;
+    out->confidence = p_none;
+    out->decision = INTENT_NONE;
+    out->n_alternatives = 0;
+    return 0;
+}
+
 /* A message labelled as a greeting or thanks that has more in it ("chào ad,
  * cho hỏi tối nay rạp nào chiếu phim") is decided by that request: the text
  * after the greeting is matched again, and its answer (a procedure, a meta
@@ -467,14 +503,16 @@ int intent_match(const struct intent_index *idx, const char *text, size_t len,
 {
     struct intent_result rest; /* ~9 KiB: the second reading, on the stack like the first's */
     size_t off, i;
-    int rc = match_once(idx, text, len, out);
+    int rc = match_once(idx, text, len, out, NULL);
 
-    if (rc || out->decision == INTENT_NONE || !is_social(out->label))
+    if (rc || out->decision == INTENT_NONE)
         return rc;
+    if (!is_social(out->label))
+        return decline_background(idx, text, len, out, &rest);
     off = social_rest(text, len);
     if (off == 0 || off >= len)
         return 0;
-    if (match_once(idx, text + off, len - off, &rest) == 0 &&
+    if (match_once(idx, text + off, len - off, &rest, NULL) == 0 &&
         !(rest.decision != INTENT_NONE && is_social(rest.label)) && rest.words >= 2 &&
         (rest.decision != INTENT_NONE || rest.aspects ||
          (rest.words >= INTENT_SOCIAL_REST_MIN && rest.confidence >= INTENT_SOCIAL_NONE_SURE))) {

@@ -7,7 +7,10 @@
 #      second pass (2026-12-07): the clean figure; never tuned on;
 #   2. tests/nearmiss/heldout.tsv - never tuned on (its total was looked at
 #      during the second pass: a little optimistic);
-#   3. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from.
+#   3. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from;
+#   4. tests/nearmiss/dev-b.tsv   - a second tuning set in other voices (rural,
+#      angry, Zalo run-on, fragments, stories, mixed subjects), written before
+#      the third pass (2026-12-07) and measured before any change: 0.825.
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
 # named as a known procedure without a guide, on both files (a decline that
 # names the body handling it, data/referrals.tsv, is still a decline). dev and
@@ -23,11 +26,12 @@ build=${1:?usage: tests/nearmiss-gate.sh BUILD}
 cd "$(dirname "$0")/.."
 TARGET=0.90
 FLOOR_HELDOUT=0.90 # measured 0.905 (2026-12-07, second pass; was 0.842)
-FLOOR_DEV=0.94     # measured 0.947 (was 0.811)
+FLOOR_DEV=0.95     # measured 0.953 (third pass; 0.947 after the second, 0.811 before)
 # heldout-c.tsv: written by another hand after the second pass, measured once
 # (2026-12-07: 0.853 after 6 lines too close to dev/heldout were deleted
 # unread), never read by anyone who tunes: the fresh figure
 FLOOR_HELDOUT_C=0.85
+FLOOR_DEV_B=0.85 # measured 0.860 (98/114) after the third pass (0.825 before it)
 
 bin=$build/motcua
 db=$build/motcua.db
@@ -39,11 +43,13 @@ out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 status=0
 echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-c" \
-  "$FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV)"
-for f in tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv; do
+  "$FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B)"
+for f in tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
+  tests/nearmiss/dev-b.tsv; do
   floor=$FLOOR_DEV
   [ "$f" = tests/nearmiss/heldout.tsv ] && floor=$FLOOR_HELDOUT
   [ "$f" = tests/nearmiss/heldout-c.tsv ] && floor=$FLOOR_HELDOUT_C
+  [ "$f" = tests/nearmiss/dev-b.tsv ] && floor=$FLOOR_DEV_B
   if ! grep -v '^#' "$f" | cut -f1 | "$bin" ask --db "$db" --batch >"$out"; then
     echo "  $f: motcua ask failed"
     [ "$status" -eq 0 ] && status=1
