@@ -211,7 +211,8 @@ test-unit: $(UNIT_BIN)
 # The store's contract on PostgreSQL too (docs/scaling.md): a throwaway cluster (tests/lib/pg.sh:
 # initdb in a temporary folder, a Unix socket there, stopped by PID) for the store unit tests that
 # read MOTCUA_TEST_PG_URL; a step of `make test` (tests/run-all.sh). The server on two nodes is
-# tests/e2e/cluster.test.js, in the e2e run.
+# tests/e2e/cluster.test.js and cluster-outbox.test.js (a node killed under webhook load), in the
+# e2e run.
 PG_UNIT = $(BUILD)/tests/test_store_contract $(BUILD)/tests/test_store_contract_admin
 PG_UNIT += $(BUILD)/tests/test_store_contract_handoff
 PG_UNIT += $(BUILD)/tests/test_store_contract_report

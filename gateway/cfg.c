@@ -96,6 +96,11 @@ static const struct cfg_setting settings[] = {
      "megabytes of spoken answers kept beside the state database (least recently used go first)"},
     {"outbox.give_up_seconds", CFG_UINT, S(outbox_give_up_seconds), 10, 7 * 86400, "3600", false,
      "Messenger/Zalo: give up delivering a reply after this long"},
+    {"outbox.lease_seconds", CFG_UINT, S(outbox_lease_seconds), CFG_OUTBOX_LEASE_MIN_S, 3600, "30",
+     false,
+     "several nodes on PostgreSQL: a reply a node claimed and did not send (the node died) goes "
+     "to another node after this long; at least a send's timeout (10 s) plus 5 s, or two nodes "
+     "could send one reply"},
     {"shutdown.grace_ms", CFG_UINT, S(shutdown_grace_ms), 100, 30000, "3000", false,
      "SIGTERM: time to finish writes before exit"},
     {"officer.session_hours", CFG_UINT, S(officer_session_hours), 1, 720, "12", false,

@@ -13,6 +13,9 @@
 
 #define CFG_STR_MAX 512    /* bytes; paths, URLs, tokens and secrets */
 #define CFG_WORKERS_MAX 64 /* listen.workers: processes sharing the port */
+/* outbox.lease_seconds' least value: a send's own timeout (OUTBOX_TIMEOUT_S, 10 s) plus 5 s
+ * for the loop's tick and the outcome's commit (outbox.c checks the relation) */
+#define CFG_OUTBOX_LEASE_MIN_S 15
 /* bytes of site.public_url: with a guide's path it must fit a QR (QR_TEXT_MAX) */
 #define CFG_PUBLIC_URL_MAX 200
 
@@ -52,6 +55,7 @@ struct mc_config {
     unsigned kiosk_speech;           /* 1: kiosk replies read aloud (speech.h) */
     unsigned kiosk_speech_cache_mb;  /* bound of the audio cache folder */
     unsigned outbox_give_up_seconds; /* Messenger/Zalo: stop retrying a reply after this */
+    unsigned outbox_lease_seconds;   /* a claim on an outbox row lasts this long (store.h) */
     unsigned shutdown_grace_ms;      /* SIGTERM: time to finish writes before exit */
     unsigned officer_session_hours;  /* an officer's login lasts this long */
     unsigned handoff_enabled; /* 1: "gặp cán bộ" puts the citizen in the officers' queue */

@@ -42,6 +42,12 @@ static uint64_t next_rand(struct outbox *ob)
     return ob->rng;
 }
 
+/* The lease must outlive a send: a claim is renewed at each pump, but while a
+ * node's loop or database stalls nothing is renewed, and a row whose lease
+ * ended under a request still out would be sent by another node as well. */
+_Static_assert(CFG_OUTBOX_LEASE_MIN_S >= OUTBOX_TIMEOUT_S + 5,
+               "outbox.lease_seconds' least value exceeds a send's timeout");
+
 struct outbox *outbox_new(struct gw *gw, struct mc_err *err)
 {
     struct outbox *ob = calloc(1, sizeof(*ob));
@@ -53,6 +59,10 @@ struct outbox *outbox_new(struct gw *gw, struct mc_err *err)
     ob->gw = gw;
     ob->st = gw->store;
     ob->rng = (uint64_t)ob_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+    store_outbox_set_lease(ob->st, (int64_t)gw->cfg->outbox_lease_seconds * 1000);
+    /* owner: the outbox rows' claimed_by while this process sends them */
+    mc_log(MC_LOG_INFO, "outbox.ready", "owner=%lld lease_s=%u",
+           (long long)store_outbox_owner(ob->st), gw->cfg->outbox_lease_seconds);
     ob_tokens_load(ob);
     return ob;
 }
@@ -205,7 +215,7 @@ static void platform_failed(struct outbox *ob, struct ob_slot *s)
 {
     struct ob_circuit *c = &ob->circuit[channel_index(s->channel)];
 
-    ob_circuit_failure(c, ob_now_ms(), next_rand(ob));
+    ob_circuit_failure(c, ob_now_ms(), s->started_ms, next_rand(ob));
     ob->gw->metrics.outbox_circuit_open++;
     mc_log(MC_LOG_WARN, "outbox.circuit_open", "channel=%s failures=%d wait_ms=%lld", s->channel,
            c->failures, (long long)(c->open_until_ms - ob_now_ms()));
@@ -370,8 +380,32 @@ int ob_slot_connect(struct outbox *ob, struct ob_slot *s, const char *url)
         }
         return 0;
     }
+    s->started_ms = ob_now_ms();
     lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, OUTBOX_TIMEOUT_S);
     return 0;
+}
+
+/* Ends requests out for longer than OUTBOX_TIMEOUT_S. lws replaces the
+ * timeout set at connect with its context's (20 s) once the request is
+ * written: measured, a platform that never answers held a send 20 s. The
+ * lease (outbox.lease_seconds) is sized on OUTBOX_TIMEOUT_S, so the pump
+ * (every tick) enforces it; the close comes back as "no answer", retried. */
+static void expire_slow(struct outbox *ob)
+{
+    int64_t now = ob_now_ms();
+    size_t i;
+
+    for (i = 0; i < OUTBOX_INFLIGHT_MAX; i++) {
+        struct ob_slot *s = &ob->slots[i];
+
+        if (!s->busy || !s->wsi || s->expired ||
+            now - s->started_ms < (int64_t)OUTBOX_TIMEOUT_S * 1000)
+            continue;
+        s->expired = true;
+        mc_log(MC_LOG_WARN, "outbox.timeout", "channel=%s row=%lld after_ms=%lld", s->channel,
+               (long long)s->row, (long long)(now - s->started_ms));
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, LWS_TO_KILL_ASYNC);
+    }
 }
 
 int ob_slot_set_body(struct ob_slot *s, const char *body, size_t len)
@@ -455,6 +489,7 @@ void outbox_pump(struct outbox *ob)
     if (!ob || !ob->gw->ctx)
         return;
     check_state(ob);
+    expire_slow(ob);
     ob_tokens_save_again(ob);
     if (!ob->refreshing && ob_now_ms() >= ob->refresh_not_before)
         ob_refresh_early(ob);

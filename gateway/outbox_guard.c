@@ -16,8 +16,11 @@ int64_t ob_backoff_ms(int n, uint64_t rnd, int64_t cap_ms)
     return wait + (int64_t)(rnd % (uint64_t)(wait / 2 + 1)); /* jitter: 1x..1.5x */
 }
 
-void ob_circuit_failure(struct ob_circuit *c, int64_t now_ms, uint64_t rnd)
+void ob_circuit_failure(struct ob_circuit *c, int64_t now_ms, int64_t started_ms, uint64_t rnd)
 {
+    if (c->failures > 0 && started_ms < c->opened_ms)
+        return; /* out before the circuit opened: the failure already counted */
+    c->opened_ms = now_ms;
     if (c->failures < 1000)
         c->failures++;
     c->open_until_ms = now_ms + ob_backoff_ms(c->failures, rnd, OB_BACKOFF_CAP_MS);

@@ -28,10 +28,15 @@ int64_t ob_backoff_ms(int n, uint64_t rnd, int64_t cap_ms);
 struct ob_circuit {
     int failures;          /* temporary failures in a row; 0 = closed */
     int64_t open_until_ms; /* nothing is sent before this */
+    int64_t opened_ms;     /* when the last counted failure opened it */
     bool proven;           /* a request succeeded since start or the last failure */
 };
 
-void ob_circuit_failure(struct ob_circuit *c, int64_t now_ms, uint64_t rnd);
+/* A temporary failure of a request started at started_ms. Requests that were
+ * already out when the circuit opened fail together in one outage: counted
+ * once, not one longer wait each (eight 503s at once would otherwise close
+ * the platform for minutes). */
+void ob_circuit_failure(struct ob_circuit *c, int64_t now_ms, int64_t started_ms, uint64_t rnd);
 void ob_circuit_success(struct ob_circuit *c);
 /* Whether one more request may start, given the requests in flight to the
  * platform: all once a request has succeeded; until then (at start, or

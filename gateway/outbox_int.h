@@ -43,7 +43,9 @@ struct ob_slot {
     const char *ctype;
     char hdr_name[32]; /* one extra request header ("access_token:") */
     char hdr_value[CFG_STR_MAX];
-    int status; /* HTTP status, 0 until known */
+    int status;         /* HTTP status, 0 until known */
+    int64_t started_ms; /* connected at: the pump ends it after OUTBOX_TIMEOUT_S */
+    bool expired;       /* past its time: closed, its end awaited */
     struct mc_buf resp;
 };
 

@@ -137,12 +137,14 @@ struct store_outbox_row {
 MC_MUST_CHECK int store_outbox_add(struct store *st, const char *channel, const char *user,
                                    const char *body, int64_t now_ms);
 
-#define STORE_OUTBOX_LEASE_MS 30000 /* a claim's life: well past one send (OUTBOX_TIMEOUT_S) */
+/* a claim's life unless store_outbox_set_lease() says otherwise: well past one send
+ * (OUTBOX_TIMEOUT_S); the setting outbox.lease_seconds */
+#define STORE_OUTBOX_LEASE_MS 30000
 
 /* Fills rows with up to max queued rows due at now_ms, the oldest of each
  * citizen only (order per user), oldest first; *n is their count. Each
  * row's body is new (free()). Every row returned is claimed by this store
- * handle until about now_ms + STORE_OUTBOX_LEASE_MS: other handles (worker
+ * handle until about now_ms + its lease (store_outbox_lease()): other handles (worker
  * processes, nodes) skip it, and skip its citizen, until the lease ends
  * (a handle that died gives its rows back that way; on SQLite, one
  * machine's file, a dead process's at once), store_outbox_retry()
@@ -724,5 +726,22 @@ void store_listen_free(struct store_listen *l);
  * on their listeners, not on this process's own). In an open batch, sent
  * when it commits. Returns 0, -ENOTSUP on SQLite, or -EIO. */
 MC_MUST_CHECK int store_notify_reload(struct store *st);
+
+/* ---- outbox claims: the lease and the owner (issue 18) ------------------ */
+
+/* Sets how long this handle's claims on outbox rows last (store_outbox_due),
+ * in ms; 0 or less: STORE_OUTBOX_LEASE_MS. It must exceed the longest send
+ * (outbox.h: OUTBOX_TIMEOUT_S) with a margin: a claim is renewed at each
+ * pump, but a node whose loop or database stalls renews nothing while its
+ * request is out, and another node taking the row then would send it too
+ * (the setting's bounds, cfg.h CFG_OUTBOX_LEASE_MIN_S, enforce it). */
+void store_outbox_set_lease(struct store *st, int64_t lease_ms);
+
+/* This handle's lease in ms. */
+int64_t store_outbox_lease(const struct store *st);
+
+/* The owner id this handle writes to outbox.claimed_by, > 0 (logged at start
+ * so an operator can tell which node holds a row). */
+int64_t store_outbox_owner(const struct store *st);
 
 #endif

@@ -293,7 +293,7 @@ int store_pg_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_ro
     store_pg_param_int(&p, now_ms);
     store_pg_param_int(&p, (int64_t)max);
     store_pg_param_int(&p, store_pg_owner(pg));
-    store_pg_param_int(&p, STORE_OUTBOX_LEASE_MS);
+    store_pg_param_int(&p, store_outbox_lease(st));
     r = store_pg_exec(pg, outbox_due_sql, &p);
     if (!r)
         return -EIO;

@@ -321,11 +321,27 @@ struct store {
     struct store_pg *pg;    /* not NULL: the PostgreSQL back-end serves every call (no db) */
     int64_t owner;          /* > 0: this handle's outbox claims (new_owner) */
     bool claimed;           /* it claimed outbox rows: store_free() releases them */
+    int64_t lease_ms;       /* a claim's life (store_outbox_set_lease) */
 };
 
 struct store_pg *store_pg_of(const struct store *st)
 {
     return st->pg;
+}
+
+void store_outbox_set_lease(struct store *st, int64_t lease_ms)
+{
+    st->lease_ms = lease_ms > 0 ? lease_ms : STORE_OUTBOX_LEASE_MS;
+}
+
+int64_t store_outbox_lease(const struct store *st)
+{
+    return st->lease_ms;
+}
+
+int64_t store_outbox_owner(const struct store *st)
+{
+    return st->owner;
 }
 
 int store_pg_missing(const char *fn)
@@ -601,6 +617,7 @@ struct store *store_open(const char *path, struct mc_err *err)
         return NULL;
     }
     st->owner = new_owner(store_pg_is_url(path));
+    st->lease_ms = STORE_OUTBOX_LEASE_MS;
     if (store_pg_is_url(path)) { /* never in a message: the URL may hold a password */
         st->pg = store_pg_open(path, st->owner, err);
         if (!st->pg)
@@ -1028,7 +1045,7 @@ int store_outbox_add(struct store *st, const char *channel, const char *user, co
     return run(st, Q_OUTBOX_ADD);
 }
 
-/* Claims row id for st until now_ms + STORE_OUTBOX_LEASE_MS, unless another
+/* Claims row id for st until now_ms + its lease, unless another
  * handle's live claim holds it (checked again under the write lock). Returns
  * 1 when claimed, 0 when another handle has it, -EIO. */
 static int outbox_claim(struct store *st, int64_t id, int64_t now_ms)
@@ -1036,8 +1053,8 @@ static int outbox_claim(struct store *st, int64_t id, int64_t now_ms)
     sqlite3_stmt *q = st->q[Q_OUTBOX_CLAIM];
 
     if ((sqlite3_bind_int64(q, 1, id) | sqlite3_bind_int64(q, 2, st->owner) |
-         sqlite3_bind_int64(q, 3, now_ms + STORE_OUTBOX_LEASE_MS) |
-         sqlite3_bind_int64(q, 4, now_ms)) != SQLITE_OK) {
+         sqlite3_bind_int64(q, 3, now_ms + st->lease_ms) | sqlite3_bind_int64(q, 4, now_ms)) !=
+        SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }
@@ -1081,7 +1098,7 @@ int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *
         r->attempts = sqlite3_column_int(q, 4);
         r->created_ms = sqlite3_column_int64(q, 5);
         if (*n < 64 && sqlite3_column_int64(q, 6) == st->owner &&
-            sqlite3_column_int64(q, 7) - now_ms > STORE_OUTBOX_LEASE_MS / 2)
+            sqlite3_column_int64(q, 7) - now_ms > st->lease_ms / 2)
             fresh |= (uint64_t)1 << *n;
         (*n)++;
     }

@@ -171,20 +171,21 @@ test('Messenger: 500 twice then 200 delivers once and keeps order', async () => 
 test('Messenger: replies queued when the server is killed are sent after restart', async () => {
   const down = await startFake({ status: 503, body: 'unavailable' });
   const dir = tempDir();
-  let srv = await startServer({ dir, env: messengerEnv(down) });
+  const lease = { MOTCUA_OUTBOX_LEASE_SECONDS: '15' }; // the least lease: the PostgreSQL pass waits 15 s, not 30
+  let srv = await startServer({ dir, env: { ...messengerEnv(down), ...lease } });
   const r = await postMessenger(srv, messengerEvent('psid-restart', 'làm lại căn cước bị mất'));
   assert.equal(r.status, 200);
   await down.until((q) => sends(q).length >= 1);
   await srv.stop('SIGKILL');
   await down.close();
   const up = await startFake({ status: 200, body: { message_id: 'ok' } });
-  srv = await startServer({ dir, env: messengerEnv(up) });
+  srv = await startServer({ dir, env: { ...messengerEnv(up), ...lease } });
   try {
     // the SQLite file is one machine's: the dead process's claim is void at once. On
     // PostgreSQL (make test-e2e-pg) a claim the killed server made before its retry was
-    // committed holds until its lease ends (STORE_OUTBOX_LEASE_MS, 30 s: another machine's
-    // node may be alive), then the row is sent
-    await up.until((q) => sends(q).length >= 1, PG ? 15000 + 30000 : 15000);
+    // committed holds until its lease ends (outbox.lease_seconds, here 15 s: another
+    // machine's node may be alive), then the row is sent
+    await up.until((q) => sends(q).length >= 1, PG ? 15000 + 15000 : 15000);
     assert.equal(sends(up.requests)[0].json.recipient.id, 'psid-restart');
   } finally { await srv.stop(); await up.close(); }
 });

@@ -126,6 +126,26 @@ static void test_share_settings(void **state)
     expect_error(NULL, bad, "share.ttl_days: 0 is out of range");
 }
 
+/* issue 18: outbox.lease_seconds must exceed a send's timeout (OUTBOX_TIMEOUT_S,
+ * 10 s) with a margin, or two live nodes could send one reply: 14 is refused */
+static void test_outbox_lease(void **state)
+{
+    char *ok[] = {"MOTCUA_OUTBOX_LEASE_SECONDS=15", NULL};
+    char *short_lease[] = {"MOTCUA_OUTBOX_LEASE_SECONDS=14", NULL};
+    char *send_timeout[] = {"MOTCUA_OUTBOX_LEASE_SECONDS=10", NULL};
+    struct mc_config c;
+    struct mc_err e = {{0}};
+
+    (void)state;
+    assert_int_equal(cfg_load(&c, NULL, NULL, &e), 0);
+    assert_int_equal(c.outbox_lease_seconds, 30);
+    assert_int_equal(cfg_load(&c, NULL, ok, &e), 0);
+    assert_int_equal(c.outbox_lease_seconds, 15);
+    expect_error(NULL, short_lease, "outbox.lease_seconds: 14 is out of range");
+    expect_error(NULL, send_timeout, "outbox.lease_seconds: 10 is out of range");
+    expect_error("{\"outbox\": {\"lease_seconds\": 3601}}", NULL, "out of range");
+}
+
 static void test_missing_file(void **state)
 {
     struct mc_config c;
@@ -188,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_key),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_share_settings),
+        cmocka_unit_test(test_outbox_lease),
         cmocka_unit_test(test_string_too_long),
         cmocka_unit_test(test_public_url),
     };

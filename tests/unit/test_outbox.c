@@ -36,11 +36,11 @@ static void test_circuit(void **state)
     assert_false(ob_circuit_allows(&c, now, 1));
     ob_circuit_success(&c);
     assert_true(ob_circuit_allows(&c, now, 7)); /* proven: all */
-    ob_circuit_failure(&c, now, 0);
+    ob_circuit_failure(&c, now, now - 10, 0);
     assert_false(ob_circuit_allows(&c, now + 999, 0));
     assert_true(ob_circuit_allows(&c, now + 1000, 0));
     assert_false(ob_circuit_allows(&c, now + 1000, 1)); /* one probe at a time */
-    ob_circuit_failure(&c, now + 1000, 0);
+    ob_circuit_failure(&c, now + 1000, now + 1000, 0);
     assert_int_equal(c.open_until_ms, now + 1000 + 2000);
     ob_circuit_success(&c);
     assert_true(ob_circuit_allows(&c, now, 3));
@@ -49,9 +49,20 @@ static void test_circuit(void **state)
     for (t = 0; t < 60000; t++)
         if (ob_circuit_allows(&c, t, 0)) {
             sends++;
-            ob_circuit_failure(&c, t, (uint64_t)t * 2654435761u);
+            ob_circuit_failure(&c, t, t, (uint64_t)t * 2654435761u);
         }
     assert_true(sends >= 5 && sends <= 7); /* 0, ~1, ~3, ~7, ~15, ~31 s */
+    /* eight requests out together, all failing (a 503 burst): one failure, a
+     * 1 s wait, not 2^7 s; the probe after it that fails counts again */
+    memset(&c, 0, sizeof(c));
+    ob_circuit_success(&c);
+    for (t = 0; t < 8; t++)
+        ob_circuit_failure(&c, now + t, now - 500, 0);
+    assert_int_equal(c.failures, 1);
+    assert_int_equal(c.open_until_ms, now + 1000);
+    ob_circuit_failure(&c, now + 1500, now + 1200, 0);
+    assert_int_equal(c.failures, 2);
+    assert_int_equal(c.open_until_ms, now + 1500 + 2000);
 }
 
 /* A row whose outcome cannot be written is held: not sent again, written

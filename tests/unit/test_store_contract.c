@@ -395,6 +395,37 @@ static void test_outbox_lease_returns(void **state)
     store_free(a);
 }
 
+/* outbox.lease_seconds: a handle's claims last its own lease (here 15 s, the
+ * setting's least value), not STORE_OUTBOX_LEASE_MS; the owner ids differ. */
+static void test_outbox_lease_set(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct store_outbox_row r[4];
+    size_t n;
+
+    assert_true(store_outbox_owner(a) > 0 && store_outbox_owner(b) > 0);
+    assert_true(store_outbox_owner(a) != store_outbox_owner(b));
+    assert_int_equal(store_outbox_lease(a), STORE_OUTBOX_LEASE_MS);
+    store_outbox_set_lease(a, 0);
+    assert_int_equal(store_outbox_lease(a), STORE_OUTBOX_LEASE_MS);
+    store_outbox_set_lease(a, 15000);
+    assert_int_equal(store_outbox_lease(a), 15000);
+    assert_int_equal(store_outbox_add(a, "messenger", "u1", "{\"n\":1}", 1000), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(store_outbox_due(a, 1000, r, 4, &n), 0);
+    assert_int_equal(n, 1);
+    free_rows(r, n);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(store_outbox_due(b, 1000 + 15000 - 1, r, 4, &n), 0);
+    assert_int_equal(n, 0); /* a's claim still runs (a is alive: this process) */
+    assert_int_equal(store_outbox_due(b, 1000 + 15000, r, 4, &n), 0);
+    assert_int_equal(n, 1); /* a's 15 s ended, though b's own lease is 30 s */
+    free_rows(r, n);
+    assert_int_equal(store_commit(b), 0);
+    store_free(a);
+    store_free(b);
+}
+
 static void test_rollback_leaves_nothing(void **state)
 {
     struct store *st = store_case_open(state);
@@ -520,8 +551,8 @@ static void test_refused_write_fails_alone(void **state)
         STORE_CASE(test_sessions_and_turns, b), STORE_CASE(test_turn_compare_and_swap, b),         \
             STORE_CASE(test_dedup_is_global, b), STORE_CASE(test_outbox_claimed_once, b),          \
             STORE_CASE(test_outbox_two_processes, b), STORE_CASE(test_outbox_lease_returns, b),    \
-            STORE_CASE(test_rollback_leaves_nothing, b), STORE_CASE(test_options_and_tokens, b),   \
-            STORE_CASE(test_refused_write_fails_alone, b),                                         \
+            STORE_CASE(test_outbox_lease_set, b), STORE_CASE(test_rollback_leaves_nothing, b),     \
+            STORE_CASE(test_options_and_tokens, b), STORE_CASE(test_refused_write_fails_alone, b), \
             STORE_CASE(test_session_read_in_batch_is_held, b),                                     \
     }
 

@@ -26,15 +26,24 @@ async function startFake(defaultResponse = { status: 200, body: { ok: true } }) 
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      const rec = { method: req.method, url: req.url, headers: req.headers, body };
+      const rec = { method: req.method, url: req.url, headers: req.headers, body, at: Date.now() };
       try { rec.json = JSON.parse(body); } catch (_) { rec.json = null; }
       const r = fake.script.length ? fake.script.shift()
         : fake.answer ? fake.answer(rec) : fake.defaultResponse;
       rec.answered = r.status;
       fake.requests.push(rec);
       const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body || {});
-      res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      // a slow platform: r.delayMs holds the answer (the request is recorded at once; its
+      // sender may be gone by the time the answer is written: rec.answeredAt stays unset, and
+      // rec.closedAt says when the sender closed)
+      const answer = () => {
+        if (res.destroyed || res.socket === null) return;
+        rec.answeredAt = Date.now();
+        res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      res.on('close', () => { if (rec.answeredAt === undefined) rec.closedAt = Date.now(); }); // the sender gave up
+      if (r.delayMs) setTimeout(answer, r.delayMs).unref(); else answer();
       fake.waiters = fake.waiters.filter((w) => !w());
     });
   });
