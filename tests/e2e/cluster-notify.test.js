@@ -15,10 +15,9 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const WebSocket = require('ws');
-const { spawn, execFileSync } = require('node:child_process');
-const { startServer, run, Client, tempDir, ROOT, SLOW } = require('./lib/server');
-const { apiLogin } = require('./lib/console');
+const { startServer, run, Client, tempDir, SLOW } = require('./lib/server');
+const { apiLogin, officerSocket: consoleSocket } = require('./lib/console');
+const { startPg } = require('./lib/pg');
 
 const POLL_MS = 250; // gateway/feed.h FEED_POLL_MS and gw.c GW_TICK_US: the fallback's period
 const PUSH_MEDIAN_MS = 60 * SLOW; // a pushed event, typically; a polled one averages POLL_MS / 2
@@ -32,35 +31,7 @@ const nodes = [];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// ---- the throwaway PostgreSQL, as in cluster.test.js: pg.sh holds it while its stdin is open
-function startPg() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('bash', [path.join(ROOT, 'tests/lib/pg.sh'), 'bash', '-c', 'echo "URL $MOTCUA_TEST_PG_URL"; read -r _'],
-      { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    const t = setTimeout(() => { proc.kill('SIGTERM'); reject(new Error('PostgreSQL did not start: ' + err)); }, 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /URL (\S+)/.exec(out);
-      if (m) { clearTimeout(t); resolve({ url: m[1], proc }); }
-    });
-    proc.stderr.on('data', (d) => (err += d));
-    proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`pg.sh exited ${code}: ${err}`)); });
-  });
-}
-function stopPg() {
-  if (!pg) return Promise.resolve();
-  return new Promise((resolve) => {
-    pg.proc.removeAllListeners('exit');
-    pg.proc.on('exit', resolve);
-    pg.proc.stdin.end('\n');
-    setTimeout(() => pg.proc.kill('SIGTERM'), 20000).unref();
-  });
-}
-function sql(q) {
-  const host = /[?&]host=([^&]+)/.exec(pg.url)[1];
-  return execFileSync('psql', ['-h', host, '-U', 'motcua', '-d', 'motcua', '-Atc', q], { encoding: 'utf8' }).trim();
-}
+const sql = (q) => pg.sql(q);
 
 const count = (n, re) => (n.logs().match(re) || []).length;
 async function waitFor(pred, ms, what) {
@@ -72,21 +43,7 @@ async function waitFor(pred, ms, what) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// An /officer/ws client on node n with a login cookie; frames queued like Client's.
-function officerSocket(n, cookie) {
-  const c = Object.create(Client.prototype);
-  c.ws = new WebSocket(n.url.replace('http', 'ws') + '/officer/ws', { headers: { cookie } });
-  c.frames = [];
-  c.waiters = [];
-  c.closed = new Promise((resolve) => c.ws.on('close', (code) => resolve({ code })));
-  c.ws.on('message', (data) => {
-    const f = JSON.parse(data.toString());
-    const w = c.waiters.shift();
-    if (w) w.resolve(f); else c.frames.push(f);
-  });
-  c.opened = new Promise((resolve, reject) => { c.ws.on('open', resolve); c.ws.on('error', reject); });
-  return c;
-}
+const officerSocket = (n, cookie) => consoleSocket(n.url, cookie);
 async function until(c, pred, ms = 5000 * SLOW) {
   const end = Date.now() + ms;
   for (;;) {
@@ -116,7 +73,7 @@ before(async () => {
 });
 after(async () => {
   for (const n of nodes) await n.stop().catch(() => {});
-  await stopPg();
+  if (pg) await pg.stop();
 });
 
 // A citizen on node B handed to an officer on node A; resolves what the next tests need.

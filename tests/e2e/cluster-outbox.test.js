@@ -33,10 +33,9 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const path = require('node:path');
-const { spawn, execFileSync } = require('node:child_process');
-const { startServer, ROOT, SLOW } = require('./lib/server');
+const { startServer, SLOW } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
+const { startPg } = require('./lib/pg');
 
 const APP_SECRET = 'cluster-outbox-secret';
 const LEASE_S = 15;
@@ -50,35 +49,7 @@ let pg, fake;
 const nodes = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function startPg() { // tests/lib/pg.sh holds the cluster while its stdin is open
-  return new Promise((resolve, reject) => {
-    const proc = spawn('bash', [path.join(ROOT, 'tests/lib/pg.sh'), 'bash', '-c', 'echo "URL $MOTCUA_TEST_PG_URL"; read -r _'],
-      { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    const t = setTimeout(() => { proc.kill('SIGTERM'); reject(new Error('PostgreSQL did not start: ' + err)); }, 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /URL (\S+)/.exec(out);
-      if (m) { clearTimeout(t); resolve({ url: m[1], proc }); }
-    });
-    proc.stderr.on('data', (d) => (err += d));
-    proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`pg.sh exited ${code}: ${err}`)); });
-  });
-}
-function stopPg() {
-  if (!pg) return Promise.resolve();
-  return new Promise((resolve) => {
-    pg.proc.removeAllListeners('exit');
-    pg.proc.on('exit', resolve);
-    pg.proc.stdin.end('\n'); // `read` returns, pg.sh's trap stops the server by PID
-    setTimeout(() => pg.proc.kill('SIGTERM'), 20000).unref();
-  });
-}
-function rows(q) { // psql's unaligned rows, fields split on '|' (bodies are JSON: no '|' in them is assumed)
-  const host = /[?&]host=([^&]+)/.exec(pg.url)[1];
-  const out = execFileSync('psql', ['-h', host, '-U', 'motcua', '-d', 'motcua', '-AtF', '\x1f', '-c', q], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l !== '').map((l) => l.split('\x1f'));
-}
+const rows = (q) => pg.rows(q); // psql's unaligned rows, fields split on \x1f (bodies are JSON)
 
 // node A and node B differ by their page token: the fake sees which node sent each request
 const nodeEnv = (token) => ({
@@ -120,7 +91,7 @@ before(async () => {
 after(async () => {
   for (const n of nodes) await n.stop().catch(() => {});
   if (fake) await fake.close();
-  await stopPg();
+  if (pg) await pg.stop();
 });
 
 test('a node SIGKILLed under webhook load: no acknowledged turn lost, no queued reply lost, twice only if the dead node had claimed it', { timeout: 90000 }, async (t) => {

@@ -20,6 +20,7 @@ const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
 const { startServer, Client, tempDir, ROOT, SLOW } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
+const { startPg } = require('./lib/pg');
 
 const APP_SECRET = 'cluster-app-secret';
 const T = { timeout: 120000 };
@@ -28,35 +29,7 @@ let fake; // Graph API fake shared by the nodes
 const nodes = [];
 let ngx; // { port, proc }
 
-// ---- the throwaway PostgreSQL: tests/lib/pg.sh holding the cluster while its stdin is open
-function startPg() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('bash', [path.join(ROOT, 'tests/lib/pg.sh'), 'bash', '-c', 'echo "URL $MOTCUA_TEST_PG_URL"; read -r _'],
-      { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    const t = setTimeout(() => { proc.kill('SIGTERM'); reject(new Error('PostgreSQL did not start: ' + err)); }, 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /URL (\S+)/.exec(out);
-      if (m) { clearTimeout(t); resolve({ url: m[1], proc }); }
-    });
-    proc.stderr.on('data', (d) => (err += d));
-    proc.on('exit', (code) => { clearTimeout(t); reject(new Error(`pg.sh exited ${code}: ${err}`)); });
-  });
-}
-function stopPg() {
-  if (!pg) return Promise.resolve();
-  return new Promise((resolve) => {
-    pg.proc.removeAllListeners('exit');
-    pg.proc.on('exit', resolve);
-    pg.proc.stdin.end('\n'); // `read` returns, pg.sh's trap stops the server by PID
-    setTimeout(() => pg.proc.kill('SIGTERM'), 20000).unref();
-  });
-}
-function sql(q) {
-  const host = /[?&]host=([^&]+)/.exec(pg.url)[1]; // postgresql://motcua@/motcua?host=DIR
-  return execFileSync('psql', ['-h', host, '-U', 'motcua', '-d', 'motcua', '-Atc', q], { encoding: 'utf8' }).trim();
-}
+const sql = (q) => pg.sql(q);
 
 function nodeEnv() {
   return {
@@ -113,7 +86,7 @@ after(async () => {
   if (ngx) { ngx.proc.kill('SIGQUIT'); await new Promise((r) => { ngx.proc.on('exit', r); setTimeout(r, 5000).unref(); }); }
   for (const n of nodes) await n.stop().catch(() => {});
   if (fake) await fake.close();
-  await stopPg();
+  if (pg) await pg.stop();
 });
 
 test('a WebSocket conversation alternating between the nodes keeps its context', T, async () => {

@@ -13,6 +13,7 @@ const path = require('node:path');
 const WebSocket = require('ws');
 const { startServer, run, Client, tempDir, stateQuery } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
+const { officerSocket: consoleSocket } = require('./lib/console');
 
 const PW = 'mật-khẩu-đủ-dài-1';
 const APP_SECRET = 'test-app-secret';
@@ -59,21 +60,7 @@ async function officer(username) {
   return o;
 }
 
-// An /officer/ws client with a cookie; frames queued like Client's.
-function officerSocket(cookie) {
-  const c = Object.create(Client.prototype);
-  c.ws = new WebSocket(srv.url.replace('http', 'ws') + '/officer/ws', cookie ? { headers: { cookie } } : {});
-  c.frames = [];
-  c.waiters = [];
-  c.closed = new Promise((resolve) => c.ws.on('close', (code) => resolve({ code })));
-  c.ws.on('message', (data) => {
-    const f = JSON.parse(data.toString());
-    const w = c.waiters.shift();
-    if (w) w.resolve(f); else c.frames.push(f);
-  });
-  c.opened = new Promise((resolve, reject) => { c.ws.on('open', resolve); c.ws.on('error', reject); });
-  return c;
-}
+const officerSocket = (cookie) => consoleSocket(srv.url, cookie);
 
 // The next frame of c for which pred holds (others are skipped).
 async function until(c, pred, ms = 5000) {
