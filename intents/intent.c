@@ -299,7 +299,7 @@ static int match_once(const struct intent_index *idx, const char *text, size_t l
     struct lookup_ctx lc;
     struct scored s[INTENT_MAX_CANDIDATES + 1];
     float zf[INTENT_MAX_LABELS + INTENT_LANES];
-    double z[INTENT_MAX_LABELS + 1], mx, sum, p_none;
+    double z[INTENT_MAX_LABELS + 1], ruled[INTENT_MAX_LABELS + 1], mx, sum, p_none;
     size_t i, c, ncls = idx->ncls, k, ns;
     int rc;
 
@@ -343,10 +343,13 @@ static int match_once(const struct intent_index *idx, const char *text, size_t l
     for (c = 0; c < ncls; c++)
         z[c] = zf[c];
     knn_scores(idx, &v, z);
+    memcpy(ruled, z, ncls * sizeof(*z));
     rc = rules_apply(idx->rules, an.final->fold, an.final->fold_len, an.final->acc,
                      an.final->acc_len, z, &out->aspects);
     if (rc)
         return rc;
+    for (c = 0; c < ncls; c++)
+        ruled[c] = z[c] - ruled[c]; /* what the rules said of each class */
     aspect_spans(idx, an.final, out);
     mx = z[0];
     for (c = 1; c < ncls; c++)
@@ -387,6 +390,15 @@ static int match_once(const struct intent_index *idx, const char *text, size_t l
     }
     out->label = out->candidates[0].label;
     out->confidence = out->candidates[0].confidence;
+    if (out->words <= INTENT_FRAGMENT_WORDS && ruled[idx->n_labels] > 0 && ruled[s[0].cls] <= 0) {
+        /* a fragment: no room for a second subject beside the out-of-scope
+         * topic a none rule found, and no rule spoke for the label */
+        out->confidence =
+            z[idx->n_labels] > 1.0 - out->confidence ? z[idx->n_labels] : 1.0 - out->confidence;
+        out->label = intent_none_label;
+        out->decision = INTENT_NONE;
+        return 0;
+    }
     decide(idx, s, ns, out);
     return 0;
 }

@@ -48,6 +48,10 @@ struct hmap_u64;
  * background procedure read 0.97-1.0 on the training phrases, requests about
  * something else 0.60-0.90 on the near-miss dev sets) */
 #define INTENT_ASK_WHOLE_SURE 0.92
+/* a message of at most this many words is a fragment: a topic that a none
+ * rule found there is its subject, unless a rule also spoke for the best
+ * label ("ly hôn", "thuế hộ kinh doanh"; docs/understanding.md, "Fragments") */
+#define INTENT_FRAGMENT_WORDS 4
 #define INTENT_SEED 0x9E3779B97F4A7C15ULL
 #define INTENT_CORPUS_MAX (64u << 20) /* bytes of corpus read */
 #define INTENT_EVAL_LINE 8192         /* bytes of one eval line */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hmap.h"
+#include "rules_sets.h"
 #include "rx.h"
 
 #define RULES_MAX_TRIGGERS 64 /* first words collected from one pattern */
@@ -527,33 +528,47 @@ static int index_rule(struct rules *rs, size_t k, const char *pat)
 /* Compiles "\\G(?:pat)", the pattern anchored where matching starts. */
 static pcre2_code *compile_anchored(const char *pat, unsigned opts, char *why, size_t whylen)
 {
-    char buf[RULES_MAX_LINE + 16];
-    int n = snprintf(buf, sizeof(buf), "\\G(?:%s)", pat);
+    char *buf = malloc(RULES_SETS_PATTERN_MAX + 16);
+    pcre2_code *code = NULL;
+    int n;
 
-    if (n < 0 || (size_t)n >= sizeof(buf)) {
-        snprintf(why, whylen, "pattern too long");
+    if (!buf) {
+        snprintf(why, whylen, "out of memory");
         return NULL;
     }
-    return rx_compile(buf, opts, why, whylen);
+    n = snprintf(buf, RULES_SETS_PATTERN_MAX + 16, "\\G(?:%s)", pat);
+    if (n < 0 || (size_t)n >= RULES_SETS_PATTERN_MAX + 16)
+        snprintf(why, whylen, "pattern too long");
+    else
+        code = rx_compile(buf, opts, why, whylen);
+    free(buf);
+    return code;
 }
 
-static int parse_rule(struct rules *rs, char *line, unsigned lineno, const char *const *labels,
-                      char *why, size_t whylen)
+static int parse_rule(struct rules *rs, struct rules_sets *sets, char *pat, char *line,
+                      unsigned lineno, const char *const *labels, char *why, size_t whylen)
 {
     char *f[4], *s = line, *end;
     size_t nf = 0, i;
     struct rule *r;
     double w;
+    int rc;
 
     f[nf++] = s;
     while (nf < 4 && (s = strchr(s, '\t')) != NULL) {
         *s++ = '\0';
         f[nf++] = s;
     }
+    if (nf >= 2 && f[0][0] == '$') /* a named set: rules_sets.h */
+        return rules_sets_define(sets, f[0] + 1, f[1], why, whylen);
     if (nf < 3) {
         snprintf(why, whylen, "expected label<TAB>pattern<TAB>weight[<TAB>note]");
         return -EINVAL;
     }
+    rc = rules_sets_expand(sets, f[1], pat, RULES_SETS_PATTERN_MAX, why, whylen);
+    if (rc)
+        return rc;
+    f[1] = pat;
     if (rs->n == rs->cap) {
         size_t nc = rs->cap ? rs->cap * 2 : 64;
         struct rule *q = realloc(rs->r, nc * sizeof(*q));
@@ -616,15 +631,18 @@ struct rules *rules_new(const char *text, size_t len, const char *const *labels,
                         struct mc_err *err)
 {
     struct rules *rs;
-    char line[RULES_MAX_LINE + 1], why[200];
+    char line[RULES_MAX_LINE + 1], why[200], *pat = NULL;
+    struct rules_sets *sets = NULL;
     struct mc_lines it;
     size_t ll;
     int rc;
 
     rs = calloc(1, sizeof(*rs));
-    if (!rs) {
+    sets = rules_sets_new();
+    pat = malloc(RULES_SETS_PATTERN_MAX);
+    if (!rs || !sets || !pat) {
         mc_err_set(err, "rules.tsv: out of memory");
-        return NULL;
+        goto fail;
     }
     rs->n_labels = n_labels;
     rs->trig = hmap_str_new();
@@ -647,7 +665,7 @@ struct rules *rules_new(const char *text, size_t len, const char *const *labels,
             goto fail;
         }
         why[0] = '\0';
-        rc = parse_rule(rs, line, it.lineno, labels, why, sizeof(why));
+        rc = parse_rule(rs, sets, pat, line, it.lineno, labels, why, sizeof(why));
         if (rc == -ENOMEM) {
             mc_err_set(err, "rules.tsv: out of memory");
             goto fail;
@@ -657,8 +675,12 @@ struct rules *rules_new(const char *text, size_t len, const char *const *labels,
             goto fail;
         }
     }
+    rules_sets_free(sets);
+    free(pat);
     return rs;
 fail:
+    rules_sets_free(sets);
+    free(pat);
     rules_free(rs);
     return NULL;
 }

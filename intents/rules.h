@@ -7,7 +7,8 @@
  * aspects, and where their phrases are, only from here. A pattern written in
  * plain ASCII runs on the folded view ("dang ki khai tu"), one with any
  * Vietnamese letter on the accented view ("đăng ký khai tử"); both views are
- * lower-case, abbreviations expanded. Patterns are compiled once, with
+ * lower-case, abbreviations expanded. A line "$name<TAB>a|b" defines a
+ * named set that later patterns use as ${name} (rules_sets.h). Patterns are compiled once, with
  * PCRE2_UTF | PCRE2_UCP (so \b and \w know Vietnamese letters) and JIT.
  * weight is added to the label's score when the pattern matches (negative
  * weights count against it); for an aspect it is ignored.

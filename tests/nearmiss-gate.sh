@@ -14,7 +14,7 @@
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
 # named as a known procedure without a guide, on both files (a decline that
 # names the body handling it, data/referrals.tsv, is still a decline). dev and
-# heldout reach it since 2026-12-07, heldout-c does not (0.853)
+# heldout reach it since 2026-12-07, heldout-c does not (0.863)
 # (docs/understanding.md, "Breadth and near misses"):
 # each is gated at its measured figure rounded down - a regression fails - and
 # a run prints "TARGET NOT MET" when a file falls below the target. A floor may
@@ -26,11 +26,12 @@ build=${1:?usage: tests/nearmiss-gate.sh BUILD}
 cd "$(dirname "$0")/.."
 TARGET=0.90
 FLOOR_HELDOUT=0.90 # measured 0.905 (2026-12-07, second pass; was 0.842)
-FLOOR_DEV=0.95     # measured 0.953 (third pass; 0.947 after the second, 0.811 before)
+FLOOR_DEV=0.97     # measured 0.979 (fourth pass; 0.953 after the third, 0.811 before the second)
 # heldout-c.tsv: written by another hand after the second pass, measured once
 # (2026-12-07: 0.853 after 6 lines too close to dev/heldout were deleted
-# unread), never read by anyone who tunes: the fresh figure
-FLOOR_HELDOUT_C=0.85
+# unread), never read by anyone who tunes: the fresh figure; 0.863 after the
+# fourth pass (foreigners' own papers, fragments)
+FLOOR_HELDOUT_C=0.86
 FLOOR_DEV_B=0.85 # measured 0.860 (98/114) after the third pass (0.825 before it)
 
 bin=$build/motcua

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "rules.h"
+#include "rules_sets.h"
 #include "rx.h"
 
 #define RULES_TSV "data/lexicon/rules.tsv"
@@ -226,8 +227,8 @@ static void project_rules_load(struct project_rules *p)
             ;
         for (k = i; k < j && p->names[k] != '\t'; k++)
             ;
-        if (k == j || p->names[i] == '#' || p->names[i] == '@')
-            continue;
+        if (k == j || p->names[i] == '#' || p->names[i] == '@' || p->names[i] == '$')
+            continue; /* a comment, an aspect or a named set */
         p->names[k] = '\0';
         if (strcmp(p->names + i, "none") == 0)
             continue;
@@ -330,9 +331,12 @@ static void test_every_project_phrase_fires(void **state)
     double *s, *want;
     unsigned asp, want_asp;
     char why[200], *line, *save = NULL, *copy;
+    static char expanded[RULES_SETS_PATTERN_MAX];
+    struct rules_sets *sets = rules_sets_new();
     bool fired;
 
     (void)state;
+    assert_non_null(sets);
     project_rules_load(&p);
     s = calloc(p.n_labels + 1, sizeof(*s));
     want = calloc(p.n_labels + 1, sizeof(*want));
@@ -341,12 +345,21 @@ static void test_every_project_phrase_fires(void **state)
     for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *pat, *w, *end;
 
+        if (line[0] == '$' && (pat = strchr(line, '\t')) != NULL) { /* a named set */
+            *pat++ = '\0';
+            if ((w = strchr(pat, '\t')) != NULL)
+                *w = '\0';
+            assert_int_equal(rules_sets_define(sets, line + 1, pat, why, sizeof(why)), 0);
+            continue;
+        }
         if (line[0] == '#' || !(pat = strchr(line, '\t')) || !(w = strchr(pat + 1, '\t')))
             continue;
         *pat++ = '\0';
         *w++ = '\0';
         assert_true(n < RULES_MAX);
-        code[n] = rx_compile(pat, 0, why, sizeof(why));
+        assert_int_equal(rules_sets_expand(sets, pat, expanded, sizeof(expanded), why, sizeof(why)),
+                         0);
+        code[n] = rx_compile(expanded, 0, why, sizeof(why));
         assert_non_null(code[n]);
         weight[n] = strtod(w, &end);
         target[n] = (int)p.n_labels; /* none */
@@ -415,6 +428,7 @@ static void test_every_project_phrase_fires(void **state)
     free(copy);
     free(s);
     free(want);
+    rules_sets_free(sets);
     project_rules_free(&p);
 }
 
