@@ -3,8 +3,12 @@
 # (issue 16; tests/nearmiss/README.md): questions close to a covered procedure
 # but about something else, asked through BUILD/motcua ask --batch on the
 # knowledge database BUILD/motcua.db and scored by tests/nearmiss/score.js:
+#   0. tests/nearmiss/heldout-d.tsv - by a fourth hand that never saw the bot,
+#      written before the third and fourth passes, scored once after them
+#      (2026-12-07): the clean figure now; nobody reads its lines or misses;
 #   1. tests/nearmiss/heldout-c.tsv - by another hand, scored once after the
-#      second pass (2026-12-07): the clean figure; never tuned on;
+#      second pass (2026-12-07); three of its lines were seen during the
+#      fourth pass (README), so no longer quite clean;
 #   2. tests/nearmiss/heldout.tsv - never tuned on (its total was looked at
 #      during the second pass: a little optimistic);
 #   3. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from;
@@ -14,7 +18,7 @@
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
 # named as a known procedure without a guide, on both files (a decline that
 # names the body handling it, data/referrals.tsv, is still a decline). dev and
-# heldout reach it since 2026-12-07, heldout-c does not (0.863)
+# heldout reach it since 2026-12-07, heldout-c (0.863) and heldout-d (0.836) do not
 # (docs/understanding.md, "Breadth and near misses"):
 # each is gated at its measured figure rounded down - a regression fails - and
 # a run prints "TARGET NOT MET" when a file falls below the target. A floor may
@@ -33,6 +37,10 @@ FLOOR_DEV=0.97     # measured 0.979 (fourth pass; 0.953 after the third, 0.811 b
 # fourth pass (foreigners' own papers, fragments)
 FLOOR_HELDOUT_C=0.86
 FLOOR_DEV_B=0.85 # measured 0.860 (98/114) after the third pass (0.825 before it)
+# heldout-d.tsv: 190 lines written before the third pass, 16 deleted unread by the
+# leak check (too close to training text, ../shared/eval, tests/data or
+# heldout-c), scored once after the fourth pass: 0.836 (97/116)
+FLOOR_HELDOUT_D=0.83
 
 bin=$build/motcua
 db=$build/motcua.db
@@ -43,20 +51,24 @@ fi
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 status=0
-echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-c" \
-  "$FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B)"
-for f in tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
+echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-d" \
+  "$FLOOR_HELDOUT_D, heldout-c $FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B)"
+for f in tests/nearmiss/heldout-d.tsv tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
   tests/nearmiss/dev-b.tsv; do
   floor=$FLOOR_DEV
   [ "$f" = tests/nearmiss/heldout.tsv ] && floor=$FLOOR_HELDOUT
   [ "$f" = tests/nearmiss/heldout-c.tsv ] && floor=$FLOOR_HELDOUT_C
+  [ "$f" = tests/nearmiss/heldout-d.tsv ] && floor=$FLOOR_HELDOUT_D
   [ "$f" = tests/nearmiss/dev-b.tsv ] && floor=$FLOOR_DEV_B
   if ! grep -v '^#' "$f" | cut -f1 | "$bin" ask --db "$db" --batch >"$out"; then
     echo "  $f: motcua ask failed"
     [ "$status" -eq 0 ] && status=1
     continue
   fi
-  node tests/nearmiss/score.js "$out" "$f" --min-decline "$floor" --target "$TARGET" | sed 's/^/  /'
+  show=${NEARMISS_SHOW:-}
+  case "$f" in *heldout*) show= ;; esac # a held-out file's misses are never printed: nobody reads them
+  NEARMISS_SHOW=$show node tests/nearmiss/score.js "$out" "$f" --min-decline "$floor" --target "$TARGET" |
+    sed 's/^/  /'
   rc=${PIPESTATUS[0]}
   [ "$rc" -ne 0 ] && [ "$status" -eq 0 ] && status=$rc
 done
