@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "feed.h"
+#include "gw_commit.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_units.h"
@@ -219,6 +220,7 @@ static const struct lws_protocols protocols[] = {
     {OUTBOX_PROTOCOL, gw_outbox_callback, 0, 4096, 0, NULL, 0},
     {GW_LISTEN_PROTOCOL, gw_listen_callback, 0, 0, 0, NULL, 0},
     {NOTIFY_PROTOCOL, notify_callback, 0, 0, 0, NULL, 0},
+    {GW_COMMIT_PROTOCOL, gw_commit_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}, /* LWS_PROTOCOL_LIST_TERM is newer than 4.1.6 */
 };
 
@@ -372,6 +374,11 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
                    cfg->listen_port);
         goto fail;
     }
+    gw->commit = gw_commit_new(gw);
+    if (!gw->commit) {
+        mc_err_set(err, "out of memory");
+        goto fail;
+    }
     gw->outbox = outbox_new(gw, err);
     if (!gw->outbox)
         goto fail;
@@ -424,6 +431,8 @@ void gw_free(struct gw *gw)
     share_render_free(gw, gw->share_render); /* joins its thread: before the context goes */
     gw->share_render = NULL; /* the context's last CLOSED_HTTP callbacks ask it to forget */
     privacy_free(gw->privacy);
+    gw_commit_free(gw->commit); /* its timer lives in the context */
+    gw->commit = NULL;
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */
     outbox_free(gw->outbox);
@@ -437,11 +446,12 @@ void gw_free(struct gw *gw)
          * /metrics requests would each reach one worker of several) */
         mc_log(MC_LOG_INFO, "state.stats",
                "commits=%llu turns=%llu failed_commits=%llu served_turns=%llu "
-               "state_turn_us=%llu state_commit_us=%llu",
+               "state_turn_us=%llu state_commit_us=%llu round_trips=%llu",
                (unsigned long long)st.commits, (unsigned long long)st.turns,
                (unsigned long long)st.failures, (unsigned long long)gw->metrics.turn_count,
                (unsigned long long)gw->metrics.state_turn_us_sum,
-               (unsigned long long)gw->metrics.state_commit_us_sum);
+               (unsigned long long)gw->metrics.state_commit_us_sum,
+               (unsigned long long)st.round_trips);
     }
     store_free(gw->store);
     proxy_list_free(gw->proxies);
@@ -482,13 +492,16 @@ static int64_t mono_ms(void)
 int gw_flush(struct gw *gw)
 {
     bool batch = store_in_batch(gw->store); /* most passes of the loop commit nothing */
-    int64_t t0 = batch ? mono_us() : 0;
-    int rc = store_commit(gw->store);
+    int64_t t0;
+    int rc;
 
+    gw_commit_release(gw, true); /* earlier batches in flight first: replies keep their order */
+    t0 = batch ? mono_us() : 0;
+    rc = store_commit(gw->store);
     if (batch)
         metrics_observe_commit(&gw->metrics, (uint64_t)(mono_us() - t0));
 
-    ws_release_held(gw, rc);
+    ws_release_held(gw, UINT64_MAX, rc);
     return rc;
 }
 
@@ -498,8 +511,7 @@ static int service(struct gw *gw)
 {
     int n = lws_service(gw->ctx, 0);
 
-    if (gw_flush(gw)) /* the held replies became error frames; the loop goes on */
-        mc_log(MC_LOG_WARN, "state.flush", "result=failed replies=errors");
+    gw_commit_pass(gw); /* PostgreSQL: sent, released when it lands (gw_commit.h) */
     return n;
 }
 
@@ -537,6 +549,7 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
             break;
         share_render_poll(gw);
     }
+    gw_commit_release(gw, true); /* what is still in flight lands before the store closes */
     lws_sul_cancel(&t.sul);
     mc_log(MC_LOG_INFO, "server.stop", "websockets_left=%llu",
            (unsigned long long)gw->metrics.ws_open);

@@ -51,6 +51,7 @@ struct gw {
     struct proxy_list *proxies;            /* owned: listen.trusted_proxies (proxy.h) */
     struct ws_conn *conns;                 /* open WebSocket connections (intrusive list) */
     struct ws_conn *held;                  /* connections with frames waiting for the next commit */
+    struct gw_commit *commit;              /* owned: commits in flight (gw_commit.h) */
     struct officer_ws_conn *officer_conns; /* open /officer/ws connections (officer_ws.h) */
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
     struct notify *notify;                 /* owned: cross-node events (notify.h), NULL on SQLite */

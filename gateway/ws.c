@@ -14,6 +14,7 @@
 
 #include "feedback.h"
 #include "gw.h"
+#include "gw_commit.h"
 #include "conn.h"
 #include "handoff.h"
 #include "mc_log.h"
@@ -36,7 +37,7 @@ enum ws_kind {
 struct ws_frame {
     struct ws_frame *next;
     size_t len;
-    bool held;                        /* waits for the store's commit */
+    uint64_t held;                    /* the batch whose commit it waits for (0: none) */
     unsigned char kind;               /* enum ws_kind */
     char reply_to[WS_MSG_ID_MAX + 1]; /* the message id it answers, or "" */
     unsigned char buf[];              /* LWS_PRE bytes of headroom, then len bytes of JSON */
@@ -48,6 +49,7 @@ struct ws_sess {
     unsigned refs;
     struct ws_rate rate; /* shared by the tabs of one session */
     bool stale;          /* a commit failed: read it back before the next turn */
+    uint64_t ticket;     /* the store batch that holds its last turn (store_batch_ticket()) */
     struct session s;
 };
 
@@ -111,7 +113,7 @@ static struct ws_frame *frame_alloc(size_t n, enum ws_kind kind, const char *rep
         return NULL;
     f->next = NULL;
     f->len = n;
-    f->held = false;
+    f->held = 0;
     f->kind = (unsigned char)kind;
     snprintf(f->reply_to, sizeof(f->reply_to), "%s", reply_to ? reply_to : "");
     return f;
@@ -216,7 +218,7 @@ static int q_push(struct gw *gw, struct ws_conn *c, struct ws_frame *f)
         return 0;
     }
     c->q_bytes += f->len;
-    f->held = store_in_batch(gw->store);
+    f->held = store_batch_ticket(gw->store);
     if (c->q_tail)
         c->q_tail->next = f;
     else
@@ -246,17 +248,24 @@ static json_t *error_json(const char *code, const char *msg, const char *reply_t
     return j;
 }
 
-void ws_release_held(struct gw *gw, int rc)
+void ws_release_held(struct gw *gw, uint64_t ticket, int rc)
 {
-    struct ws_conn *c;
+    struct ws_conn *c, *next;
     struct ws_frame *f, *prev, *e;
+    bool later, mine;
 
-    while ((c = gw->held)) {
-        held_unlink(gw, c);
+    for (c = gw->held; c; c = next) {
+        next = c->held_next;
+        later = mine = false; /* frames of a later batch, still in flight; of this one */
         for (prev = NULL, f = c->q_head; f; prev = f, f = f->next) {
             if (!f->held)
                 continue;
-            f->held = false;
+            if (f->held > ticket) {
+                later = true;
+                continue;
+            }
+            f->held = 0;
+            mine = true;
             if (!rc || f->kind == WS_PLAIN)
                 continue;
             /* the turn (or the new session) is not stored: say so instead */
@@ -279,9 +288,12 @@ void ws_release_held(struct gw *gw, int rc)
             free(f);
             f = e;
         }
-        if (rc && c->sess)
+        if (!later)
+            held_unlink(gw, c);
+        if (rc && mine && c->sess)
             c->sess->stale = true;
-        lws_callback_on_writable(c->wsi);
+        if (mine)
+            lws_callback_on_writable(c->wsi);
     }
 }
 
@@ -422,8 +434,14 @@ static int on_message(struct gw *gw, struct ws_conn *c, const char *text, const 
     }
     if (!postback && privacy_is_forget_words(text)) /* typed, as on Messenger/Zalo */
         return on_forget(gw, c);
+    /* its last turn's commit still in flight (PostgreSQL): a resend of that
+     * message must find its answer, so it waits for it (rare: a person types
+     * slower than a commit) */
+    gw_commit_wait_for(gw, c->sess->ticket);
     rc = gw_handle_turn(gw, &c->sess->s, postback ? NULL : text, postback ? text : NULL, id, &reply,
                         &err);
+    if (!rc)
+        c->sess->ticket = store_batch_ticket(gw->store);
     if (rc == -EINVAL)
         return send_error(gw, c, "bad_input", err.text, id);
     if (rc) {
@@ -440,6 +458,7 @@ static int on_message(struct gw *gw, struct ws_conn *c, const char *text, const 
     if (rc)
         return send_error(gw, c, "internal", busy_text, id);
     gw->metrics.msg_out[metrics_channel_of(c->channel)]++;
+    gw_commit_release(gw, false); /* the previous pass's replies, if their commit landed */
     return 0;
 }
 

@@ -8,7 +8,8 @@
  * The session stays in memory while its connection is open (shared by the
  * connections that resumed the same token) and is written through on each
  * turn. A frame queued while the store has an open batch is held until
- * gw_flush() has committed it: a reply never leaves before its turn is
+ * that batch is committed (gw_flush(), or the loop's commit sent without
+ * waiting, gw.c): a reply never leaves before its turn is
  * durable, and frames behind a held one wait their turn, so order is kept. */
 #ifndef MOTCUA_GATEWAY_WS_H
 #define MOTCUA_GATEWAY_WS_H
@@ -65,11 +66,12 @@ struct ws_conn {
 int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, void *in,
                 size_t len);
 
-/* After the store's batch was committed (rc 0) or rolled back (rc -EIO):
- * lets every held frame go, or, on failure, replaces each held reply or
- * welcome by an error frame and drops the in-memory sessions concerned (the
- * next turn reads them back). Empties gw->held. */
-void ws_release_held(struct gw *gw, int rc);
+/* After the store's batches up to ticket (store_batch_ticket()) were
+ * committed (rc 0) or rolled back (rc -EIO): lets their held frames go, or,
+ * on failure, replaces each held reply or welcome by an error frame and
+ * drops the in-memory sessions concerned (the next turn reads them back).
+ * Frames of later batches stay held; UINT64_MAX: every batch. */
+void ws_release_held(struct gw *gw, uint64_t ticket, int rc);
 
 /* Queues a copy of frame (a JSON object; the caller keeps it) on every open
  * connection of session session_id in this process (a citizen may have two

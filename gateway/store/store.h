@@ -41,9 +41,10 @@
 struct store;
 
 struct store_stats {
-    uint64_t commits;  /* batches committed */
-    uint64_t turns;    /* turns written (store_turn_save calls that succeeded) */
-    uint64_t failures; /* batches that failed to commit (rolled back) */
+    uint64_t commits;     /* batches committed */
+    uint64_t turns;       /* turns written (store_turn_save calls that succeeded) */
+    uint64_t failures;    /* batches that failed to commit (rolled back) */
+    uint64_t round_trips; /* PostgreSQL: statements sent and answered together count once */
 };
 
 /* ---- the store and its transactions ---------------------------------- */
@@ -743,5 +744,42 @@ int64_t store_outbox_lease(const struct store *st);
 /* The owner id this handle writes to outbox.claimed_by, > 0 (logged at start
  * so an operator can tell which node holds a row). */
 int64_t store_outbox_owner(const struct store *st);
+
+/* ---- the group commit without waiting (issue 18) ----------------------
+ * On PostgreSQL a batch's COMMIT can be sent without waiting for it: the
+ * event loop goes on, the next batch opens on a second connection, and the
+ * replies that waited for the first are released when its answer arrives.
+ * SQLite commits a local file: store_commit() as before, never in flight. */
+
+/* One finished commit: its batch's ticket, 0 or -EIO, how long it took. */
+struct store_commit_done {
+    uint64_t ticket;
+    int rc;
+    uint64_t us;
+};
+
+/* The open batch's ticket (> 0, growing by one a batch: what waits for
+ * this batch's commit carries it), or 0 when no batch is open. */
+uint64_t store_batch_ticket(const struct store *st);
+
+/* Whether store_commit_send() leaves commits in flight (PostgreSQL). */
+bool store_commits_async(const struct store *st);
+
+/* Sends the open batch's COMMIT without waiting for its answer (nothing to
+ * do without a batch); its result comes from store_commit_poll(). Returns 0,
+ * -EBUSY (a unit is open) or -ENOTSUP (SQLite: use store_commit()). */
+MC_MUST_CHECK int store_commit_send(struct store *st);
+
+/* The socket descriptor of the connection carrying the commit of ticket
+ * (borrowed: the store's; watch a duplicate of it), or -1. */
+int store_commit_socket(const struct store *st, uint64_t ticket);
+
+/* How many commits are in flight (sent, answer not yet reported). */
+unsigned store_commits_in_flight(const struct store *st);
+
+/* Writes up to max finished commits into done, oldest batch first (a later
+ * one is never reported before an earlier one); wait: waits for every one
+ * in flight. Returns how many it wrote. */
+size_t store_commit_poll(struct store *st, bool wait, struct store_commit_done *done, size_t max);
 
 #endif

@@ -6,10 +6,25 @@
  * or a test reads the same rows on either back-end.
  *
  * The batch is one transaction, opened by the first write after a commit
- * (BEGIN) and ended by store_pg_commit(); units are savepoints. PostgreSQL
- * aborts a transaction at its first failed statement outside a savepoint:
- * the commit then finds it in error and rolls it back (-EIO), as SQLite's
- * "broken" batch. */
+ * (BEGIN) and ended by store_pg_commit() or store_pg_commit_send(); units are
+ * savepoints. PostgreSQL aborts a transaction at its first failed statement
+ * outside a savepoint: the commit then finds it in error and rolls it back
+ * (-EIO), as SQLite's "broken" batch.
+ *
+ * Round trips (issue 18): BEGIN, SAVEPOINT, RELEASE and ROLLBACK TO never
+ * need their answer at once, so they are queued (store_pg_link.c, pipeline
+ * mode) and go with the next statement that does, or with the COMMIT.
+ *
+ * Two connections (links): store_pg_commit_send() sends the batch's COMMIT
+ * and the next batch opens on the other link while it is in flight. Its
+ * answer is read by store_pg_commit_poll(), oldest batch first. A link whose
+ * COMMIT is still in flight is waited for before it takes a statement again,
+ * so at most two batches are open at once: one committing, one being built.
+ * Rows the committing batch wrote are locked until its COMMIT lands: a write
+ * of the same row (a session's compare-and-swap, the FOR UPDATE read after a
+ * lost one) waits for it on the server, and sees it once committed, which
+ * keeps a session's turns in order; reads see the last committed state, as
+ * they would from another node (docs/scaling.md). */
 #include "store_pg.h"
 
 #include <errno.h>
@@ -144,13 +159,15 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 static const char missing[] = "";
 
 struct store_pg {
-    PGconn *conn;
-    int64_t retry_ms; /* a lost connection is not tried again before this (monotonic) */
-    bool lost;        /* the connection was lost and is not back yet (logged once) */
-    bool batch;       /* BEGIN sent, COMMIT not yet */
-    unsigned units;   /* savepoints open */
-    int64_t owner;    /* random, > 0: this handle's outbox claims */
-    bool claimed;     /* it claimed outbox rows: store_pg_free() releases them */
+    struct store_pg_link *link[2]; /* [1]: opened at the first commit sent without waiting */
+    unsigned cur;                  /* the link the batch runs on */
+    char *url;                     /* for link[1]; never logged: it may hold a password */
+    int64_t open_retry_ms;         /* link[1] failed to open: not tried before this */
+    bool batch;                    /* BEGIN sent, COMMIT not yet */
+    unsigned units;                /* savepoints open */
+    uint64_t ticket;               /* the open batch's (tickets grow by one a batch) */
+    int64_t owner;                 /* random, > 0: this handle's outbox claims */
+    bool claimed;                  /* it claimed outbox rows: store_pg_free() releases them */
     struct store_stats stats;
 };
 
@@ -189,72 +206,55 @@ void store_pg_param_double(struct store_pg_params *p, double v)
     p->n++;
 }
 
-static int64_t mono_ms(void)
+/* The link the batch runs on, once it can take a statement: a COMMIT still in
+ * flight on it is waited for (its result stays for store_pg_commit_poll()),
+ * and a connection lost (the server restarted, a failover, the network) is
+ * reset at most every STORE_PG_RETRY_MS, and only between batches: a batch
+ * open when it was lost went with it, so its statements fail until its
+ * commit reports it failed (-EIO) and the replies that waited for it become
+ * errors, which clients resend. A reset blocks for one connection attempt
+ * (the URL's connect_timeout, STORE_PG_CONNECT_TIMEOUT by default). */
+static struct store_pg_link *usable(struct store_pg *pg)
 {
-    struct timespec ts;
+    struct store_pg_link *l = pg->link[pg->cur];
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* libpq's notices (e.g. "relation already exists, skipping") are not errors. */
-static void quiet_notice(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
-/* Whether pg's connection can take a statement. A connection lost (the
- * server restarted, a failover, the network) is reset at most every
- * STORE_PG_RETRY_MS, and only between batches: a batch open when it was
- * lost went with it, so its statements fail until store_pg_commit() reports
- * it failed (-EIO) and the replies that waited for it become errors, which
- * clients resend. A reset blocks for one connection attempt (the URL's
- * connect_timeout, STORE_PG_CONNECT_TIMEOUT by default). */
-static bool usable(struct store_pg *pg)
-{
-    int64_t now;
-
-    if (PQstatus(pg->conn) == CONNECTION_OK)
-        return true;
-    now = mono_ms();
-    if (pg->batch || now < pg->retry_ms)
-        return false;
-    pg->retry_ms = now + STORE_PG_RETRY_MS;
-    if (!pg->lost)
-        mc_log(MC_LOG_ERROR, "state.unreachable", "backend=postgresql readyz=503 error=\"%.160s\"",
-               PQerrorMessage(pg->conn));
-    pg->lost = true;
-    PQreset(pg->conn);
-    if (PQstatus(pg->conn) != CONNECTION_OK)
-        return false;
-    PQsetNoticeProcessor(pg->conn, quiet_notice, NULL);
-    pg->lost = false;
-    mc_log(MC_LOG_INFO, "state.reconnected", "backend=postgresql");
-    return true;
+    (void)store_pg_link_commit_finish(l, true);
+    return store_pg_link_usable(l, !pg->batch) ? l : NULL;
 }
 
 bool store_pg_ready(struct store_pg *pg)
 {
-    return usable(pg);
+    struct store_pg_link *l = pg->link[pg->cur];
+
+    if (!store_pg_link_commit_finish(l, false)) /* in flight: not waited for by /readyz */
+        return store_pg_link_status(l) != PQTRANS_UNKNOWN;
+    return usable(pg) != NULL;
 }
 
 PGresult *store_pg_exec(struct store_pg *pg, const char *sql, const struct store_pg_params *p)
 {
-    PGresult *r;
-    ExecStatusType s;
+    struct store_pg_link *l = usable(pg);
 
-    if (!usable(pg))
-        return NULL; /* logged once by usable() */
-    /* no parameters: the simple protocol, which also runs a migration's several statements */
-    r = p ? PQexecParams(pg->conn, sql, p->n, NULL, p->v, NULL, NULL, 0) : PQexec(pg->conn, sql);
-    s = PQresultStatus(r);
-    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
-        return r;
-    mc_log(MC_LOG_ERROR, "state.db", "backend=postgresql error=\"%.200s\"",
-           r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
-    PQclear(r);
-    return NULL;
+    return l ? store_pg_link_exec(l, sql, p) : NULL; /* a lost link: logged once by usable() */
+}
+
+int store_pg_queue(struct store_pg *pg, const char *sql, const struct store_pg_params *p)
+{
+    struct store_pg_link *l = usable(pg);
+
+    return l ? store_pg_link_queue(l, sql, p) : -EIO;
+}
+
+int store_pg_sync(struct store_pg *pg, long *changed, unsigned n)
+{
+    struct store_pg_link *l = usable(pg);
+    unsigned i;
+
+    if (l)
+        return store_pg_link_sync(l, changed, n);
+    for (i = 0; i < n; i++)
+        changed[i] = -1;
+    return -EIO;
 }
 
 long store_pg_change(struct store_pg *pg, const char *sql, const struct store_pg_params *p)
@@ -282,12 +282,13 @@ long store_pg_change_alone(struct store_pg *pg, const char *sql, const struct st
 {
     long n;
 
-    if (store_pg_batch(pg) || run(pg, "SAVEPOINT alone"))
+    /* the savepoint goes with the statement, its end with the next one */
+    if (store_pg_batch(pg) || store_pg_queue(pg, "SAVEPOINT alone", NULL))
         return -EIO;
     n = store_pg_change(pg, sql, p);
-    if (n < 0 && run(pg, "ROLLBACK TO SAVEPOINT alone"))
+    if (n < 0 && store_pg_queue(pg, "ROLLBACK TO SAVEPOINT alone", NULL))
         return -EIO; /* the transaction stays in error: its commit fails */
-    if (run(pg, "RELEASE SAVEPOINT alone"))
+    if (store_pg_queue(pg, "RELEASE SAVEPOINT alone", NULL))
         return -EIO;
     return n;
 }
@@ -356,20 +357,13 @@ struct store_pg *store_pg_open(const char *url, int64_t owner, struct mc_err *er
         return NULL;
     }
     pg->owner = owner;
-    {
-        /* a default connect_timeout the URL may override (later keywords win) */
-        const char *const keys[] = {"connect_timeout", "dbname", NULL};
-        const char *const vals[] = {STORE_PG_CONNECT_TIMEOUT, url, NULL};
-
-        pg->conn = PQconnectdbParams(keys, vals, 1);
-    }
-    if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
-        mc_err_set(err, "data.state_url: cannot connect: %.120s",
-                   pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
+    pg->url = strdup(url);
+    if (!pg->url) {
+        mc_err_set(err, "data.state_url: out of memory");
         goto fail;
     }
-    PQsetNoticeProcessor(pg->conn, quiet_notice, NULL);
-    if (migrate(pg, err))
+    pg->link[0] = store_pg_link_open(url, err);
+    if (!pg->link[0] || migrate(pg, err))
         goto fail;
     return pg;
 
@@ -380,13 +374,20 @@ fail:
 
 void store_pg_free(struct store_pg *pg)
 {
+    unsigned i;
+
     if (!pg)
         return;
-    if (pg->batch) {
+    for (i = 0; i < 2; i++) /* commits in flight land; nobody is left to hear how */
+        if (pg->link[i])
+            (void)store_pg_link_commit_finish(pg->link[i], true);
+    if (pg->batch && pg->link[pg->cur]) {
         mc_log(MC_LOG_WARN, "state.rollback", "backend=postgresql reason=closed_before_commit");
+        pg->units = 0;
         (void)run(pg, "ROLLBACK");
+        pg->batch = false;
     }
-    if (pg->claimed) { /* a node stopping gives its claims back: a restart resends at once */
+    if (pg->claimed && pg->link[pg->cur]) { /* a node stopping gives its claims back */
         struct store_pg_params p = {0};
 
         store_pg_param_int(&p, pg->owner);
@@ -396,7 +397,12 @@ void store_pg_free(struct store_pg *pg)
                             &p) < 0)
             mc_log(MC_LOG_WARN, "outbox.release_failed", "backend=postgresql action=lease_expires");
     }
-    PQfinish(pg->conn);
+    for (i = 0; i < 2; i++)
+        store_pg_link_free(pg->link[i]);
+    if (pg->url) {
+        memset(pg->url, 0, strlen(pg->url)); /* a password leaves memory with the handle */
+        free(pg->url);
+    }
     free(pg);
 }
 
@@ -416,52 +422,153 @@ bool store_pg_in_batch(const struct store_pg *pg)
     return pg->batch;
 }
 
+uint64_t store_pg_batch_ticket(const struct store_pg *pg)
+{
+    return pg->batch ? pg->ticket : 0;
+}
+
 void store_pg_get_stats(const struct store_pg *pg, struct store_stats *out)
 {
+    unsigned i;
+
     *out = pg->stats;
+    for (i = 0; i < 2; i++)
+        if (pg->link[i])
+            out->round_trips += store_pg_link_round_trips(pg->link[i]);
 }
 
 int store_pg_batch(struct store_pg *pg)
 {
     if (pg->batch)
         return 0;
-    if (run(pg, "BEGIN"))
+    if (store_pg_queue(pg, "BEGIN", NULL)) /* goes with the batch's first statement */
         return -EIO;
     pg->batch = true;
+    pg->ticket++;
     return 0;
+}
+
+/* Counts and logs one finished commit. */
+static void commit_counted(struct store_pg *pg, int rc)
+{
+    if (!rc) {
+        pg->stats.commits++;
+        return;
+    }
+    pg->stats.failures++;
+    mc_log(MC_LOG_ERROR, "state.commit_failed", "backend=postgresql action=rolled_back");
 }
 
 int store_pg_commit(struct store_pg *pg)
 {
-    PGresult *r;
-    bool ok;
+    struct store_pg_link *l = pg->link[pg->cur];
+    uint64_t us;
+    int rc = -EIO;
 
     if (pg->units)
         return -EBUSY;
     if (!pg->batch)
         return 0;
     pg->batch = false;
-    /* COMMIT of a transaction in error answers "ROLLBACK", not an error */
-    ok = PQtransactionStatus(pg->conn) == PQTRANS_INTRANS;
-    if (ok) {
-        r = store_pg_exec(pg, "COMMIT", NULL);
-        ok = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
-        PQclear(r);
+    /* straight to the link: usable() might reset a lost connection, and a
+     * COMMIT on a fresh one would answer "COMMIT" for a batch that is gone */
+    (void)store_pg_link_commit_send(l, pg->ticket); /* a failure is its result: -EIO */
+    (void)store_pg_link_commit_finish(l, true);
+    (void)store_pg_link_commit_take(l, &rc, &us);
+    commit_counted(pg, rc);
+    return rc;
+}
+
+/* The link the next batch opens on after a COMMIT was sent on the current
+ * one: the other, opened the first time (blocking, once; a failure is
+ * tried again after STORE_PG_RETRY_MS), unless it is lost; then the same one,
+ * whose COMMIT the next statement waits for. */
+static void next_link(struct store_pg *pg)
+{
+    struct store_pg_link *o = pg->link[!pg->cur];
+    struct mc_err err = {{0}};
+    struct timespec ts;
+    int64_t now;
+
+    if (!o) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        if (now < pg->open_retry_ms)
+            return;
+        o = pg->link[!pg->cur] = store_pg_link_open(pg->url, &err);
+        if (!o) {
+            pg->open_retry_ms = now + STORE_PG_RETRY_MS;
+            mc_log(MC_LOG_WARN, "state.second_link",
+                   "backend=postgresql result=failed "
+                   "commits=waited error=\"%s\"",
+                   err.text);
+            return;
+        }
     }
-    if (ok) {
-        pg->stats.commits++;
+    if (store_pg_link_committing(o) && !store_pg_link_commit_finish(o, false)) {
+        pg->cur = !pg->cur; /* still committing: the first statement waits for it */
+        return;
+    }
+    if (store_pg_link_usable(o, true))
+        pg->cur = !pg->cur;
+}
+
+int store_pg_commit_send(struct store_pg *pg)
+{
+    if (pg->units)
+        return -EBUSY;
+    if (!pg->batch)
         return 0;
+    pg->batch = false;
+    (void)store_pg_link_commit_send(pg->link[pg->cur], pg->ticket); /* failed: done, -EIO */
+    next_link(pg);
+    return 0;
+}
+
+unsigned store_pg_commits_in_flight(const struct store_pg *pg)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < 2; i++)
+        n += pg->link[i] && store_pg_link_committing(pg->link[i]);
+    return n;
+}
+
+int store_pg_commit_socket(const struct store_pg *pg, uint64_t ticket)
+{
+    unsigned i;
+
+    for (i = 0; i < 2; i++)
+        if (pg->link[i] && ticket && store_pg_link_committing(pg->link[i]) == ticket)
+            return store_pg_link_socket(pg->link[i]);
+    return -1;
+}
+
+size_t store_pg_commit_poll(struct store_pg *pg, bool wait, struct store_commit_done *done,
+                            size_t max)
+{
+    struct store_pg_link *l;
+    uint64_t a, b;
+    size_t n = 0;
+
+    while (n < max) {
+        a = pg->link[0] ? store_pg_link_committing(pg->link[0]) : 0;
+        b = pg->link[1] ? store_pg_link_committing(pg->link[1]) : 0;
+        if (!a && !b)
+            break;
+        l = pg->link[a && (!b || a < b) ? 0 : 1]; /* the older batch first */
+        if (!store_pg_link_commit_finish(l, wait))
+            break; /* a later one waits its turn: replies leave in batch order */
+        done[n].ticket = store_pg_link_commit_take(l, &done[n].rc, &done[n].us);
+        commit_counted(pg, done[n].rc);
+        n++;
     }
-    if (PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
-        (void)run(pg, "ROLLBACK");
-    pg->stats.failures++;
-    mc_log(MC_LOG_ERROR, "state.commit_failed", "backend=postgresql action=rolled_back");
-    return -EIO;
+    return n;
 }
 
 int store_pg_unit_begin(struct store_pg *pg)
 {
-    if (store_pg_batch(pg) || run(pg, "SAVEPOINT unit"))
+    if (store_pg_batch(pg) || store_pg_queue(pg, "SAVEPOINT unit", NULL))
         return -EIO;
     pg->units++;
     return 0;
@@ -474,14 +581,29 @@ int store_pg_unit_end(struct store_pg *pg, bool keep)
     if (!pg->units)
         return -EINVAL;
     pg->units--;
-    if (!keep)
-        rc = run(pg, "ROLLBACK TO SAVEPOINT unit");
-    if (run(pg, "RELEASE SAVEPOINT unit"))
+    /* both go with the next statement or the COMMIT: a failure there leaves
+     * the transaction in error, and its commit fails */
+    if (!keep && store_pg_queue(pg, "ROLLBACK TO SAVEPOINT unit", NULL))
         rc = -EIO;
-    return rc; /* a failure leaves the transaction in error: its commit fails */
+    if (store_pg_queue(pg, "RELEASE SAVEPOINT unit", NULL))
+        rc = -EIO;
+    return rc;
 }
 
 PGconn *store_pg_conn(struct store_pg *pg)
 {
-    return pg->conn;
+    return store_pg_link_conn(pg->link[0]); /* always open: its parameters are the handle's */
+}
+
+bool store_pg_own_backend(struct store_pg *pg, int pid)
+{
+    PGconn *c;
+    unsigned i;
+
+    for (i = 0; i < 2; i++) {
+        c = store_pg_link_conn(pg->link[i]);
+        if (pid > 0 && c && PQstatus(c) == CONNECTION_OK && PQbackendPID(c) == pid)
+            return true;
+    }
+    return false;
 }

@@ -9,11 +9,12 @@
  * store_require_complete() lists them, so the server refuses to start on an
  * incomplete back-end instead of losing data (docs/scaling.md).
  *
- * Connection: one libpq connection per store, used synchronously from the
- * caller's (event-loop) thread: each call is one or two round trips on a
- * local socket. That blocks the loop for a round trip per statement; the
- * next step (issue 18) is pipeline mode on a non-blocking connection, or a
- * store thread, keeping the rule that a reply leaves after its commit. */
+ * Connections: two libpq connections per store ("links", store_pg_link.c),
+ * used from the caller's (event-loop) thread. Statements whose answer is
+ * not needed at once (BEGIN, SAVEPOINT, RELEASE) are queued in libpq's
+ * pipeline mode and go with the next one that needs its answer; a batch's
+ * COMMIT is sent without waiting (store_pg_commit_send()) and the next batch
+ * opens on the other link meanwhile (store_pg.c says why that keeps order). */
 #ifndef MOTCUA_GATEWAY_STORE_PG_H
 #define MOTCUA_GATEWAY_STORE_PG_H
 
@@ -85,7 +86,20 @@ MC_MUST_CHECK long store_pg_change(struct store_pg *pg, const char *sql,
 MC_MUST_CHECK long store_pg_change_alone(struct store_pg *pg, const char *sql,
                                          const struct store_pg_params *p);
 
-/* Opens the batch if none is open (BEGIN). Returns 0 or -EIO. */
+/* Queues sql with p (copied by libpq): it is sent with the next statement
+ * that needs its answer (store_pg_exec(), store_pg_change(), store_pg_sync())
+ * or with the COMMIT, in one round trip. Its failure is seen there: that
+ * statement fails too (the server skips what follows a failed statement up
+ * to the sync) and the transaction is in error. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_pg_queue(struct store_pg *pg, const char *sql,
+                                 const struct store_pg_params *p);
+
+/* Sends what is queued and reads every answer: changed[i] gets the rows the
+ * i-th of the last n statements queued changed (-1: it failed or was
+ * skipped). Returns 0 when every statement succeeded, else -EIO. */
+MC_MUST_CHECK int store_pg_sync(struct store_pg *pg, long *changed, unsigned n);
+
+/* Opens the batch if none is open (BEGIN, queued). Returns 0 or -EIO. */
 MC_MUST_CHECK int store_pg_batch(struct store_pg *pg);
 
 /* The random id of this store handle, for the outbox rows it claims: asking
@@ -99,10 +113,52 @@ void store_pg_count_turn(struct store_pg *pg);
 const char *store_pg_text(const PGresult *r, int row, int i);
 int64_t store_pg_int(const PGresult *r, int row, int i);
 
+/* ---- one connection (store_pg_link.c) ---------------------------------- */
+
+#define STORE_PG_QUEUE_MAX 32 /* statements queued before they go out anyway: a unit's few */
+
+struct store_pg_link;
+
+/* Connects to url. Returns a new link (store_pg_link_free()) or NULL with err set. */
+struct store_pg_link *store_pg_link_open(const char *url, struct mc_err *err);
+void store_pg_link_free(struct store_pg_link *l); /* NULL: no-op */
+/* Whether l can take a statement; a lost connection is reset when may_reset
+ * (no batch open on it), at most every STORE_PG_RETRY_MS. */
+bool store_pg_link_usable(struct store_pg_link *l, bool may_reset);
+/* store_pg_exec(), store_pg_queue(), store_pg_sync() on l. */
+PGresult *store_pg_link_exec(struct store_pg_link *l, const char *sql,
+                             const struct store_pg_params *p);
+MC_MUST_CHECK int store_pg_link_queue(struct store_pg_link *l, const char *sql,
+                                      const struct store_pg_params *p);
+MC_MUST_CHECK int store_pg_link_sync(struct store_pg_link *l, long *changed, unsigned n);
+PGTransactionStatusType store_pg_link_status(const struct store_pg_link *l);
+/* Sends COMMIT (after what is queued) without waiting for its answer, on a
+ * non-blocking connection; ticket names the batch. Returns 0, or -EIO: the
+ * commit is then finished already, failed. */
+int store_pg_link_commit_send(struct store_pg_link *l, uint64_t ticket);
+/* The ticket of the COMMIT in flight (or finished, not taken) on l; 0: none. */
+uint64_t store_pg_link_committing(const struct store_pg_link *l);
+/* Reads the COMMIT's answer; block: waits for it, else takes what arrived.
+ * Returns whether it is finished (true when there is none). A failed one is
+ * rolled back. */
+bool store_pg_link_commit_finish(struct store_pg_link *l, bool block);
+/* The finished commit's ticket, its result (0 or -EIO) and how long it took;
+ * 0 when none is finished. l is then free of it. */
+uint64_t store_pg_link_commit_take(struct store_pg_link *l, int *rc, uint64_t *us);
+uint64_t store_pg_link_round_trips(const struct store_pg_link *l);
+int store_pg_link_socket(const struct store_pg_link *l); /* PQsocket() */
+PGconn *store_pg_link_conn(struct store_pg_link *l);     /* borrowed; NULL: l is NULL */
+
 /* ---- store.h, implemented (store_pg.c: the batch; store_pg_state.c) ---- */
 
 bool store_pg_in_batch(const struct store_pg *pg);
+uint64_t store_pg_batch_ticket(const struct store_pg *pg);
 int store_pg_commit(struct store_pg *pg);
+int store_pg_commit_send(struct store_pg *pg);
+unsigned store_pg_commits_in_flight(const struct store_pg *pg);
+int store_pg_commit_socket(const struct store_pg *pg, uint64_t ticket);
+size_t store_pg_commit_poll(struct store_pg *pg, bool wait, struct store_commit_done *done,
+                            size_t max);
 int store_pg_unit_begin(struct store_pg *pg);
 int store_pg_unit_end(struct store_pg *pg, bool keep);
 void store_pg_get_stats(const struct store_pg *pg, struct store_stats *out);
@@ -255,8 +311,12 @@ int store_pg_feedback_downs(struct store *st, const struct store_report_span *sp
 #define STORE_PG_CHANNEL_TEACH "motcua_teach"
 #define STORE_PG_CHANNEL_RELOAD "motcua_reload"
 
-/* pg's main connection, borrowed (the listener copies its parameters and
- * tells this process's own notifications by its backend pid). */
+/* pg's first connection, borrowed (the listener copies its parameters;
+ * store_pg_own_backend() tells this process's own notifications). */
 PGconn *store_pg_conn(struct store_pg *pg);
+
+/* Whether pid is the backend of one of pg's connections (a notification
+ * this process sent itself, on whichever link its batch ran). */
+bool store_pg_own_backend(struct store_pg *pg, int pid);
 
 #endif

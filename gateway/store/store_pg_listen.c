@@ -197,19 +197,10 @@ fail:
     return -EIO;
 }
 
-/* The main connection's backend: notifications it sent are this node's own. */
-static int own_pid(struct store_listen *l)
-{
-    PGconn *c = store_pg_conn(store_pg_of(l->st));
-
-    return c && PQstatus(c) == CONNECTION_OK ? PQbackendPID(c) : 0;
-}
-
 int store_listen_read(struct store_listen *l, unsigned *events)
 {
     PGnotify *nt;
     PGresult *r;
-    int self;
 
     *events = 0;
     if (!l->connected || !PQconsumeInput(l->conn) || PQflush(l->conn) < 0)
@@ -230,13 +221,13 @@ int store_listen_read(struct store_listen *l, unsigned *events)
         }
         PQclear(r);
     }
-    self = own_pid(l);
     while ((nt = PQnotifies(l->conn)) != NULL) {
         if (strcmp(nt->relname, STORE_PG_CHANNEL_FEED) == 0)
             *events |= STORE_EVENT_FEED;
         else if (strcmp(nt->relname, STORE_PG_CHANNEL_TEACH) == 0)
             *events |= STORE_EVENT_TEACH;
-        else if (strcmp(nt->relname, STORE_PG_CHANNEL_RELOAD) == 0 && nt->be_pid != self)
+        else if (strcmp(nt->relname, STORE_PG_CHANNEL_RELOAD) == 0 &&
+                 !store_pg_own_backend(store_pg_of(l->st), nt->be_pid))
             *events |= STORE_EVENT_RELOAD; /* its own request this node reloads already */
         PQfreemem(nt);
     }

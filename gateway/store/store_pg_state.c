@@ -117,6 +117,7 @@ int store_pg_session_insert(struct store *st, struct session *s)
     return 0;
 }
 
+/* Queues the INSERT of one turn record. */
 static int turn_insert(struct store_pg *pg, const struct session *s, const char *hash,
                        const struct session_turn *t)
 {
@@ -137,25 +138,32 @@ static int turn_insert(struct store_pg *pg, const struct session *s, const char 
     store_pg_param_text(&p, t->procedure);
     store_pg_param_int(&p, t->latency_us);
     store_pg_param_text(&p, t->msg_id);
-    return store_pg_change(pg,
-                           "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, "
-                           "label, confidence, decision, procedure, latency_us, msg_id) VALUES "
-                           "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                           &p) == 1
-               ? 0
-               : -EIO;
+    return store_pg_queue(pg,
+                          "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, "
+                          "label, confidence, decision, procedure, latency_us, msg_id) VALUES "
+                          "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                          &p);
 }
 
+#define TURN_RECORDS_MAX 8 /* records one turn saves (a message and its answer: 2) */
+
+/* One round trip: the unit's SAVEPOINT, the compare-and-swap and the records
+ * go together in a pipeline, and the answers decide. The records are written
+ * even when the compare-and-swap misses; the unit's rollback then undoes
+ * them, which costs only on that rare path, while the common one saves the
+ * round trip of asking first. */
 int store_pg_turn_save(struct store *st, struct session *s, const struct session_turn *t, size_t n)
 {
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0}, x = {0};
+    long changed[1 + TURN_RECORDS_MAX];
     char hash[17];
-    long changed;
     size_t i;
     int rc = 0;
     PGresult *r;
 
+    if (n > TURN_RECORDS_MAX)
+        return -E2BIG;
     session_user_hash(s, hash);
     if (s->user_key[0] && store_sqlite_idkey(st)->set) {
         char hk[STORE_USER_HKEY_MAX];
@@ -171,20 +179,23 @@ int store_pg_turn_save(struct store *st, struct session *s, const struct session
     store_pg_param_int(&p, s->version);
     /* compare-and-swap on the version, as on SQLite; the row lock it takes
      * orders two nodes saving the same session */
-    changed = store_pg_change(pg,
-                              "UPDATE session SET state = $2, last_seen = $3, "
-                              "version = version + 1 WHERE id = $1 AND version = $4",
-                              &p);
-    if (changed < 0)
+    if (store_pg_queue(pg,
+                       "UPDATE session SET state = $2, last_seen = $3, "
+                       "version = version + 1 WHERE id = $1 AND version = $4",
+                       &p))
         rc = -EIO;
-    else if (changed != 1) {
+    for (i = 0; i < n && !rc; i++)
+        rc = turn_insert(pg, s, hash, &t[i]);
+    if (!rc && store_pg_sync(pg, changed, (unsigned)n + 1) && changed[0] != 0)
+        rc = -EIO;
+    if (!rc && changed[0] != 1) {
+        (void)store_pg_unit_end(pg, false); /* the records went in: undone */
         store_pg_param_int(&x, s->id);
         r = store_pg_exec(pg, "SELECT 1 FROM session WHERE id = $1", &x);
         rc = r && PQntuples(r) == 1 ? -EAGAIN : -EIO;
         PQclear(r);
+        return rc;
     }
-    for (i = 0; i < n && !rc; i++)
-        rc = turn_insert(pg, s, hash, &t[i]);
     if (store_pg_unit_end(pg, rc == 0))
         rc = -EIO;
     if (!rc) {

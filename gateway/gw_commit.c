@@ -1,0 +1,177 @@
+/* gateway/gw_commit.c - see gw_commit.h. A commit in flight is watched by
+ * adopting a duplicate of its connection's socket into lws as a raw
+ * descriptor: poll() wakes the loop when the answer arrives, and the watch
+ * is closed (with the duplicate only: libpq keeps its own descriptor) once
+ * the commit is reported. A commit finished otherwise (the store waited for
+ * it before reusing the connection) is seen by the poll between turns or at
+ * the end of the pass; GW_COMMIT_POLL_US bounds how late in any case. */
+#include "gw_commit.h"
+
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "gw.h"
+#include "mc_log.h"
+#include "store.h"
+#include "ws.h"
+
+#define GW_COMMIT_WATCH_MAX 2  /* commits in flight at once: the store's two connections */
+#define GW_COMMIT_POLL_US 5000 /* a commit in flight is looked at this often, at least */
+#define GW_COMMIT_DONE_BATCH 4 /* commits reported per call of store_commit_poll() */
+
+struct gw_commit {
+    lws_sorted_usec_list_t sul; /* first: the callback recovers the struct from it */
+    struct gw *gw;
+    uint64_t landed; /* the latest batch whose commit was reported */
+    struct {
+        struct lws *wsi; /* the adopted duplicate of the socket, or NULL */
+        uint64_t ticket; /* the batch whose COMMIT it carries */
+    } watch[GW_COMMIT_WATCH_MAX];
+};
+
+struct gw_commit *gw_commit_new(struct gw *gw)
+{
+    struct gw_commit *gc = calloc(1, sizeof(*gc));
+
+    if (gc)
+        gc->gw = gw;
+    return gc;
+}
+
+/* Stops watching slot i (lws closes the duplicate on its next service). */
+static void unwatch(struct gw_commit *gc, unsigned i)
+{
+    if (gc->watch[i].wsi) {
+        lws_set_opaque_user_data(gc->watch[i].wsi, NULL);
+        lws_set_timeout(gc->watch[i].wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    gc->watch[i].wsi = NULL;
+    gc->watch[i].ticket = 0;
+}
+
+void gw_commit_free(struct gw_commit *gc)
+{
+    unsigned i;
+
+    if (!gc)
+        return;
+    lws_sul_cancel(&gc->sul);
+    for (i = 0; i < GW_COMMIT_WATCH_MAX; i++)
+        unwatch(gc, i);
+    free(gc);
+}
+
+void gw_commit_release(struct gw *gw, bool wait)
+{
+    struct store_commit_done d[GW_COMMIT_DONE_BATCH];
+    size_t i, n;
+    unsigned j;
+
+    if (!store_commits_in_flight(gw->store))
+        return;
+    while ((n = store_commit_poll(gw->store, wait, d, GW_COMMIT_DONE_BATCH)) > 0)
+        for (i = 0; i < n; i++) {
+            if (gw->commit && d[i].ticket > gw->commit->landed)
+                gw->commit->landed = d[i].ticket;
+            metrics_observe_commit(&gw->metrics, d[i].us);
+            ws_release_held(gw, d[i].ticket, d[i].rc);
+            if (d[i].rc) /* the held replies became error frames; the loop goes on */
+                mc_log(MC_LOG_WARN, "state.flush", "result=failed replies=errors");
+            for (j = 0; gw->commit && j < GW_COMMIT_WATCH_MAX; j++)
+                if (gw->commit->watch[j].ticket && gw->commit->watch[j].ticket <= d[i].ticket)
+                    unwatch(gw->commit, j);
+        }
+}
+
+void gw_commit_wait_for(struct gw *gw, uint64_t ticket)
+{
+    if (ticket && gw->commit && ticket > gw->commit->landed)
+        gw_commit_release(gw, true);
+}
+
+static void wake(lws_sorted_usec_list_t *sul)
+{
+    struct gw_commit *gc = lws_container_of(sul, struct gw_commit, sul);
+
+    gw_commit_release(gc->gw, false);
+    if (store_commits_in_flight(gc->gw->store))
+        lws_sul_schedule(gc->gw->ctx, 0, &gc->sul, wake, GW_COMMIT_POLL_US);
+}
+
+/* Watches the socket of the commit of ticket; without a free slot or a
+ * descriptor, the poll between turns and the timer see it land. */
+static void watch(struct gw_commit *gc, uint64_t ticket)
+{
+    lws_sock_file_fd_type u;
+    unsigned i;
+    int fd;
+
+    for (i = 0; i < GW_COMMIT_WATCH_MAX && gc->watch[i].wsi; i++)
+        ;
+    if (i == GW_COMMIT_WATCH_MAX)
+        return;
+    fd = store_commit_socket(gc->gw->store, ticket);
+    if (fd < 0 || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        return;
+    u.filefd = fd;
+    gc->watch[i].wsi =
+        lws_adopt_descriptor_vhost(lws_get_vhost_by_name(gc->gw->ctx, "default"),
+                                   LWS_ADOPT_RAW_FILE_DESC, u, GW_COMMIT_PROTOCOL, NULL);
+    if (!gc->watch[i].wsi)
+        return; /* lws closed fd */
+    gc->watch[i].ticket = ticket;
+    lws_set_opaque_user_data(gc->watch[i].wsi, gc);
+}
+
+void gw_commit_pass(struct gw *gw)
+{
+    uint64_t ticket = store_batch_ticket(gw->store);
+
+    if (!store_commits_async(gw->store)) {
+        if (gw_flush(gw)) /* the held replies became error frames; the loop goes on */
+            mc_log(MC_LOG_WARN, "state.flush", "result=failed replies=errors");
+        return;
+    }
+    if (ticket && store_commit_send(gw->store))
+        mc_log(MC_LOG_WARN, "state.flush", "result=unit_open"); /* a unit outlived its callback */
+    gw_commit_release(gw, false);
+    if (!store_commits_in_flight(gw->store) && !store_in_batch(gw->store) && gw->held) {
+        /* their batch was committed by a store_commit() of its own (the
+         * retention purge's), which reports to nobody: let them go, as
+         * gw_flush() with nothing to commit always did */
+        ws_release_held(gw, UINT64_MAX, 0);
+        return;
+    }
+    if (!store_commits_in_flight(gw->store) || !gw->commit)
+        return;
+    if (ticket && store_commit_socket(gw->store, ticket) >= 0)
+        watch(gw->commit, ticket);
+    lws_sul_schedule(gw->ctx, 0, &gw->commit->sul, wake, GW_COMMIT_POLL_US);
+}
+
+int gw_commit_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len)
+{
+    struct gw_commit *gc = lws_get_opaque_user_data(wsi);
+    unsigned i;
+
+    (void)user, (void)in, (void)len;
+    switch (reason) {
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (!gc)
+            return -1; /* no longer watched: readable at the end of a lost connection */
+        gw_commit_release(gc->gw, false);
+        break;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        for (i = 0; gc && i < GW_COMMIT_WATCH_MAX; i++)
+            if (gc->watch[i].wsi == wsi)
+                gc->watch[i].wsi = NULL, gc->watch[i].ticket = 0;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
