@@ -34,6 +34,7 @@
 #include "speech.h"
 #include "store.h"
 #include "teach.h"
+#include "teach_build.h"
 #include "ws.h"
 
 #define GW_TICK_US (250 * LWS_US_PER_MS) /* housekeeping; also bounds how late a signal is seen */
@@ -435,6 +436,7 @@ void gw_free(struct gw *gw)
     gw->commit = NULL;
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */
+    teach_build_free(gw, false);      /* after the context's last CLOSED_HTTP; may read the index */
     outbox_free(gw->outbox);
     intent_index_free(gw->index);
     kb_free(gw->kb);
@@ -469,7 +471,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     struct gw_tick *t = lws_container_of(sul, struct gw_tick, sul);
 
     gw_pump_outbox(t->gw);
-    (void)teach_refresh(t->gw); /* another worker taught or deleted a phrase: logged on failure */
+    teach_build_refresh(t->gw); /* another worker taught or deleted a phrase: built off the loop */
     lws_sul_schedule(t->gw->ctx, 0, &t->sul, tick, GW_TICK_US);
 }
 
@@ -533,9 +535,11 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
         if (service(gw) < 0)
             break;
         (void)reload_poll(gw);
+        (void)teach_build_poll(gw);
         share_render_poll(gw);
     }
     reload_cancel(gw);
+    teach_build_free(gw, true); /* the requests waiting on it are answered 503 */
     gw->draining = true;
     if (gw->listener) /* new connections go to the workers still running */
         lws_set_timeout(gw->listener, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);

@@ -25,6 +25,7 @@ struct json_t;
 struct outbox;
 struct feed;
 struct notify;
+struct teach_build;
 
 /* distinct client addresses tracked for the per-IP cap: as many as the default
  * listen.max_connections, so behind a proxy every connection can be a citizen of its own */
@@ -62,6 +63,7 @@ struct gw {
     int listen_fd;         /* listen.workers > 1: this worker's SO_REUSEPORT socket, or -1 */
     struct lws *listener;  /* ... adopted into lws (closed by lws), or NULL */
     struct reload *reload; /* a reload building in the background, or NULL (reload.h) */
+    struct teach_build *teach_build; /* taught-phrase builds off the loop (teach_build.h) */
     struct speech *speech; /* owned: kiosk answers read aloud, or NULL when off (speech.h) */
     struct share_render *share_render; /* owned: checklist pictures drawn off the loop */
     struct popular popular; /* the kiosk's most-asked procedures, kept a while (popular.h) */

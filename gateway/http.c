@@ -36,6 +36,7 @@
 #include "office.h"
 #include "feedback_http.h"
 #include "report_http.h"
+#include "teach_build.h"
 #include "teach_http.h"
 
 #define HTTP_CHUNK (32 * 1024) /* bytes written per WRITEABLE callback */
@@ -659,6 +660,7 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         conn_body_done(wsi);
         reload_forget(gw, wsi);       /* a POST /admin/reload no longer waiting */
+        teach_build_forget(gw, wsi);  /* nor a taught phrase's answer */
         share_render_forget(gw, wsi); /* nor a checklist's picture */
         req_reset(r);
         return 0;

@@ -14,7 +14,7 @@
 #include "mc_log.h"
 #include "reload.h"
 #include "store.h"
-#include "teach.h"
+#include "teach_build.h"
 
 struct notify {
     lws_sorted_usec_list_t sul; /* first: the timer callback recovers the struct from it */
@@ -84,7 +84,7 @@ static void act(struct notify *n, unsigned ev)
     if (ev & STORE_EVENT_FEED)
         feed_poll(gw);
     if (ev & STORE_EVENT_TEACH)
-        (void)teach_refresh(gw); /* logged on failure; the next poll tries again */
+        teach_build_refresh(gw); /* built off the loop; logged on failure, the next poll retries */
     if (ev & STORE_EVENT_RELOAD) {
         mc_log(MC_LOG_INFO, "kb.reload", "by=notification");
         reload_start(gw); /* built off the loop, as SIGHUP and POST /admin/reload */

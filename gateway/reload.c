@@ -16,6 +16,7 @@
 #include "mc_log.h"
 #include "office.h"
 #include "teach.h"
+#include "teach_build.h"
 
 struct reload {
     struct lws_context *ctx; /* woken when the build is done */
@@ -189,8 +190,8 @@ bool reload_poll(struct gw *gw)
 
     if (!r)
         return false;
-    if (!atomic_load(&r->done))
-        return true;
+    if (!atomic_load(&r->done) || teach_build_busy(gw))
+        return true; /* a phrase build may read gw's index: swapped after it */
     pthread_join(r->thread, NULL);
     gw->reload = NULL;
     again = r->again;
@@ -215,6 +216,7 @@ bool reload_poll(struct gw *gw)
                (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 +
                    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6);
         answer_all(gw, r->waiters, r->n_waiters, 200, NULL, NULL);
+        teach_build_refresh(gw); /* a phrase taught while it built (its rev is older) */
     }
     job_free(r);
     if (again)

@@ -22,7 +22,7 @@
 #include "share.h"
 #include "store.h"
 #include "speech.h"
-#include "teach.h"
+#include "teach_build.h"
 
 #define GW_TURN_TRIES 4 /* runs of one turn when other workers keep changing its session */
 
@@ -320,10 +320,10 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
     unsigned tries;
     int rc;
 
-    if (text) { /* a phrase taught on another worker counts from the next message (teach.h) */
+    if (text) { /* a phrase taught on another worker counts once built here (teach_build.h) */
         int64_t ts = now_us();
 
-        (void)teach_refresh(gw); /* one query of the store's revision; rarely a rebuild */
+        teach_build_refresh(gw); /* one query of the store's revision; a rebuild off the loop */
         state_spent(gw, ts);
     }
     rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);

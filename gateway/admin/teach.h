@@ -6,11 +6,13 @@
  * a revision bumped by every add and delete. A worker's index is built from
  * the knowledge base's phrases plus the taught ones (teach_build_index), and
  * the worker remembers the revision it was built at (gw->taught_rev). Before
- * each turn and on its housekeeping tick, teach_refresh() compares it with
- * the stored revision and, when another process changed the phrases,
- * rebuilds the index and swaps it in: between turns, as a reload swaps the
- * knowledge snapshot. The worker that answers the POST swaps in the index it
- * already built for the conflict check.
+ * each turn, on its housekeeping tick and on a notification,
+ * teach_build_refresh() compares it with the stored revision and, when
+ * another process changed the phrases, rebuilds the index off the loop and
+ * swaps it in between turns (teach_build.h), as a reload swaps the knowledge
+ * snapshot. The worker that answers the POST swaps in the index it already
+ * built for the conflict check. teach_refresh() builds on the calling
+ * thread: at start only, before the loop serves.
  *
  * A phrase is refused (teach_check_near, teach_check_index) when it would
  * break what the bot already understands - docs/admin.md, "Conflicts":
@@ -131,7 +133,8 @@ struct intent_index *teach_build_index(struct kb *kb, struct store *st, int64_t 
                                        struct mc_err *err);
 
 /* Rebuilds gw's index when the stored revision differs from
- * gw->taught_rev, and swaps it in. Call between turns only. Returns 0, or
+ * gw->taught_rev, and swaps it in, on the calling thread (gw_new(); the loop
+ * uses teach_build_refresh()). Returns 0, or
  * -EIO (logged; the index in use stays). */
 int teach_refresh(struct gw *gw);
 

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "store.h"
 #include "teach.h"
+#include "teach_build.h"
 #include "unanswered.h"
 
 #define ARG_MAX 40                /* bytes of one query argument and its name: a date is 10 */
@@ -162,32 +163,6 @@ static int api_tsv(struct gw *gw, struct lws *wsi, struct http_req *r)
 
 /* ---- POST /phrases ----------------------------------------------------------- */
 
-/* A 409 naming the phrase it conflicts with. */
-static int conflict(struct gw *gw, struct lws *wsi, struct http_req *r,
-                    const struct teach_conflict *c)
-{
-    char msg[TEACH_TEXT_MAX + 256];
-
-    if (c->verdict == TEACH_DUPLICATE)
-        snprintf(msg, sizeof(msg), "Câu này đã có trong dữ liệu của thủ tục \"%s\": \"%s\".",
-                 c->label, c->text);
-    else if (c->verdict == TEACH_NEAR_OTHER)
-        snprintf(msg, sizeof(msg),
-                 "Câu này gần giống câu \"%s\" đã được gán cho \"%s\" (giống %.0f%%): "
-                 "không thể gán cho thủ tục khác.",
-                 c->text, c->label, c->similarity * 100);
-    else
-        snprintf(msg, sizeof(msg),
-                 "Nếu dạy câu này, chatbot sẽ hiểu sai câu \"%s\" (của \"%s\", sẽ thành \"%s\").",
-                 c->text, c->label, c->answer);
-    return officer_http_respond(gw, wsi, r, 409,
-                                json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:f}}", "error", "conflict",
-                                          "reason", teach_verdict_name(c->verdict), "message", msg,
-                                          "conflict", "text", c->text, "label", c->label, "answer",
-                                          c->answer, "similarity", c->similarity),
-                                NULL);
-}
-
 /* 0 when text is one line of printable text; else the 400 was sent. */
 static int check_text(const char *text, size_t len, const char **why)
 {
@@ -207,15 +182,9 @@ static int api_teach(struct gw *gw, struct lws *wsi, struct http_req *r,
 {
     json_error_t jerr;
     json_t *req, *jt, *jl;
-    struct teach_phrases *tp = NULL;
-    struct intent_index *trial = NULL;
-    struct teach_conflict c;
-    struct mc_err err = {{0}};
-    char detail[128], fold[TEACH_FOLD_MAX], label[TEACH_LABEL_MAX], *text = NULL;
-    const struct intent_example *all;
+    char fold[TEACH_FOLD_MAX], label[TEACH_LABEL_MAX], *text = NULL;
     const char *why = NULL;
-    int64_t id, rev, now = (int64_t)time(NULL);
-    size_t n, len;
+    size_t len;
     int rc;
 
     if (!r->json_body)
@@ -251,57 +220,15 @@ static int api_teach(struct gw *gw, struct lws *wsi, struct http_req *r,
                : rc          ? error(gw, wsi, r, 400, "bad_text", "text: không đọc được.")
                              : error(gw, wsi, r, 400, "empty_text", "text: chưa có câu hỏi.");
     }
-    (void)teach_refresh(gw); /* the index the check compares with is the phrases' latest */
-    tp = teach_phrases_load(gw->kb, gw->store, &rev, &err);
-    if (!tp)
-        goto fail_internal;
-    if (!teach_label_ok(gw->kb, tp, label)) {
-        rc = error(gw, wsi, r, 400, "unknown_label",
-                   "label: không có thủ tục hay câu trả lời này (xem GET /api/v1/procedures), "
-                   "hoặc \"none\".");
-        goto out;
-    }
-    all = teach_phrases_get(tp, &n);
-    if (teach_check_near(all, n, text, label, &c))
-        goto fail_internal;
-    if (c.verdict == TEACH_OK) {
-        trial = teach_phrases_index(tp, text, label, &err);
-        if (!trial || teach_check_index(all, n, text, gw->index, trial, &c))
-            goto fail_internal;
-    }
-    if (c.verdict != TEACH_OK) {
-        mc_log(MC_LOG_INFO, "admin.teach", "user=%s label=%s result=%s", o->username, label,
-               teach_verdict_name(c.verdict));
-        rc = conflict(gw, wsi, r, &c);
-        goto out;
-    }
-    rc = store_phrase_add(gw->store, text, label, o->username, now, &id, &rev);
-    snprintf(detail, sizeof(detail), "phrase=%lld label=%s", (long long)id, label);
-    if (rc || store_audit_add(gw->store, now, o->username, "teach", NULL, r->peer, detail) ||
-        gw_flush(gw)) {
-        rc = db_error(gw, wsi, r);
-        goto out;
-    }
-    /* this worker answers with the phrase from now on; a change another
-     * process made meanwhile (rev skipped one) is picked up by the refresh */
-    teach_swap(gw, trial, rev == gw->taught_rev + 1 ? rev : gw->taught_rev);
-    trial = NULL;
-    mc_log(MC_LOG_INFO, "admin.teach", "user=%s id=%lld label=%s rev=%lld", o->username,
-           (long long)id, label, (long long)rev);
-    rc = officer_http_respond(gw, wsi, r, 201,
-                              json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)id, "text", text,
-                                        "label", label, "officer", o->username, "created",
-                                        (json_int_t)now),
-                              NULL);
-    goto out;
-fail_internal:
-    mc_log(MC_LOG_ERROR, "admin.teach", "error=\"%s\"", err.text[0] ? err.text : "out of memory");
-    rc = error(gw, wsi, r, 503, "internal", "The phrase could not be checked.");
-out:
-    intent_index_free(trial);
-    teach_phrases_free(tp);
+    /* checked and built off the loop (teach_build.h); the answer comes when done */
+    rc = teach_build_teach(gw, wsi, text, label, o->username, r->peer);
     free(text);
-    return rc;
+    if (rc == -EBUSY)
+        return officer_http_respond(gw, wsi, r, 503,
+                                    json_pack("{s:s,s:s}", "error", "teach_busy", "message",
+                                              "Đang dạy nhiều câu khác; thử lại sau giây lát."),
+                                    "retry-after: 1");
+    return rc ? error(gw, wsi, r, 503, "internal", "Out of memory.") : 0;
 }
 
 /* ---- DELETE /phrases/{id} ---------------------------------------------------- */
@@ -319,11 +246,15 @@ static int api_delete(struct gw *gw, struct lws *wsi, struct http_req *r,
     if (rc || store_audit_add(gw->store, now, o->username, "unteach", NULL, r->peer, detail) ||
         gw_flush(gw))
         return db_error(gw, wsi, r);
-    (void)teach_refresh(gw); /* rebuilt without it before the answer: in effect now */
     mc_log(MC_LOG_INFO, "admin.unteach", "user=%s id=%lld label=%s rev=%lld", o->username,
            (long long)id, label, (long long)rev);
-    return officer_http_respond(
-        gw, wsi, r, 200, json_pack("{s:I,s:s}", "deleted", (json_int_t)id, "label", label), NULL);
+    /* answered once rebuilt without it, off the loop: in effect from the 200 */
+    rc = teach_build_deleted(gw, wsi, id, label);
+    if (rc == -EBUSY) /* deleted and committed: in effect after the builds waiting */
+        return officer_http_respond(
+            gw, wsi, r, 200, json_pack("{s:I,s:s}", "deleted", (json_int_t)id, "label", label),
+            NULL);
+    return rc ? error(gw, wsi, r, 503, "internal", "Out of memory.") : 0;
 }
 
 static bool method_ok(const char *path, int method)

@@ -13,7 +13,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startServer, tempDir } = require('./lib/server');
+const { startServer, tempDir, SLOW } = require('./lib/server');
 const { launch } = require('./lib/browser');
 const F = require('./lib/officer_flow');
 
@@ -235,6 +235,15 @@ test('the console story: report of the turns sent, teach the missed question, of
   assert.match(await a.textContent('#t-msg'), /Đã dạy/);
   await a.locator('#t-rows tr', { hasText: A.MISS }).waitFor(); // "Các câu đã dạy"
   assert.match(await a.locator('#t-rows tr', { hasText: A.MISS }).textContent(), /[Ll]ý lịch tư pháp.*hoa\.pt/);
+
+  // every worker uses the phrase: the one that taught it before its 201, the other once its own
+  // build off the loop is done (docs/admin.md, "Teaching"), logged as teach.refresh at that rev
+  const rev = Number(/event=admin\.teach user=hoa\.pt id=\d+ label=\S+ rev=(\d+)/.exec(srv.logs())[1]);
+  const learnt = new RegExp(`event=teach\\.refresh rev=(\\d+)`, 'g');
+  for (const end = Date.now() + 10000 * SLOW; ![...srv.logs().matchAll(learnt)].some((m) => Number(m[1]) >= rev);) {
+    if (Date.now() > end) assert.fail('the other worker did not take the phrase:\n' + srv.logs().slice(-2000));
+    await new Promise((r) => setTimeout(r, 50));
+  }
 
   // the same question from another citizen's widget: answered with that procedure. (In a
   // conversation already about another procedure, "… cần giấy gì" is read as a question about

@@ -1,0 +1,417 @@
+/* gateway/admin/teach_build.c - see teach_build.h. The requests waiting,
+ * the job a thread runs, then the loop's side: start, finish, answer. */
+#include "teach_build.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gw.h"
+#include "http.h"
+#include "intent.h"
+#include "mc_log.h"
+#include "officer_http.h"
+#include "store.h"
+#include "teach.h"
+
+struct pending {
+    struct lws *wsi; /* NULL once its connection closed */
+    bool post;       /* a teach; else a DELETE done (id, label) */
+    int64_t id;
+    char text[TEACH_TEXT_MAX + 1];
+    char label[TEACH_LABEL_MAX];
+    char officer[STORE_OFFICER_USER_MAX];
+    char peer[48];
+};
+
+struct job {
+    struct lws_context *ctx; /* woken when the thread is done */
+    struct teach_phrases *tp;
+    int64_t rev;                    /* the taught phrases' revision tp was read at */
+    const struct intent_index *cur; /* the index of tp: gw's (read only) or own */
+    struct intent_index *own;       /* built by the thread when gw's was older than tp */
+    struct intent_index *trial;     /* ... with the new phrase (a teach) */
+    struct pending req;             /* the teach, when req.post */
+    struct teach_conflict c;
+    int rc;
+    struct mc_err err;
+    struct timespec t0;
+    pthread_t thread;
+    atomic_bool done;
+    struct pending waiters[TEACH_BUILD_WAITERS_MAX]; /* DELETEs answered when it is in use */
+    size_t n_waiters;
+};
+
+struct teach_build {
+    struct job *job;
+    bool again; /* a refresh was asked while the job built */
+    struct pending queue[TEACH_BUILD_WAITERS_MAX];
+    size_t n_queue;
+};
+
+/* ---- the thread ---------------------------------------------------------- */
+
+static void *work(void *arg)
+{
+    struct job *j = arg;
+    const struct intent_example *all;
+    size_t n;
+
+    if (!j->cur) {
+        j->own = teach_phrases_index(j->tp, NULL, NULL, &j->err);
+        j->cur = j->own;
+        j->rc = j->own ? 0 : -EIO;
+    }
+    if (!j->rc && j->req.post) {
+        all = teach_phrases_get(j->tp, &n);
+        j->rc = teach_check_near(all, n, j->req.text, j->req.label, &j->c);
+        if (!j->rc && j->c.verdict == TEACH_OK) {
+            j->trial = teach_phrases_index(j->tp, j->req.text, j->req.label, &j->err);
+            j->rc =
+                j->trial ? teach_check_index(all, n, j->req.text, j->cur, j->trial, &j->c) : -EIO;
+        }
+    }
+    atomic_store(&j->done, true);
+    lws_cancel_service(j->ctx); /* the loop finishes it on its next pass */
+    return NULL;
+}
+
+/* ---- answers -------------------------------------------------------------- */
+
+/* Answers the request waiting on wsi with j (consumed); a connection that
+ * cannot take it is closed (outside its callback: no -1 to return). */
+static void respond(struct gw *gw, struct lws *wsi, unsigned status, json_t *j, const char *hdr)
+{
+    struct http_req *r = wsi ? gw_http_req(wsi) : NULL;
+
+    if (!r) {
+        json_decref(j);
+        return;
+    }
+    if (officer_http_respond(gw, wsi, r, status, j, hdr))
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void respond_error(struct gw *gw, struct lws *wsi, unsigned status, const char *code,
+                          const char *message)
+{
+    respond(gw, wsi, status, json_pack("{s:s,s:s}", "error", code, "message", message), NULL);
+}
+
+static void answer_deleted(struct gw *gw, const struct pending *p)
+{
+    respond(gw, p->wsi, 200,
+            json_pack("{s:I,s:s}", "deleted", (json_int_t)p->id, "label", p->label), NULL);
+}
+
+/* A 409 naming the phrase it conflicts with. */
+static void answer_conflict(struct gw *gw, struct lws *wsi, const struct teach_conflict *c)
+{
+    char msg[TEACH_TEXT_MAX + 256];
+
+    if (c->verdict == TEACH_DUPLICATE)
+        snprintf(msg, sizeof(msg), "Câu này đã có trong dữ liệu của thủ tục \"%s\": \"%s\".",
+                 c->label, c->text);
+    else if (c->verdict == TEACH_NEAR_OTHER)
+        snprintf(msg, sizeof(msg),
+                 "Câu này gần giống câu \"%s\" đã được gán cho \"%s\" (giống %.0f%%): "
+                 "không thể gán cho thủ tục khác.",
+                 c->text, c->label, c->similarity * 100);
+    else
+        snprintf(msg, sizeof(msg),
+                 "Nếu dạy câu này, chatbot sẽ hiểu sai câu \"%s\" (của \"%s\", sẽ thành \"%s\").",
+                 c->text, c->label, c->answer);
+    respond(gw, wsi, 409,
+            json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:f}}", "error", "conflict", "reason",
+                      teach_verdict_name(c->verdict), "message", msg, "conflict", "text", c->text,
+                      "label", c->label, "answer", c->answer, "similarity", c->similarity),
+            NULL);
+}
+
+static void answer_waiters(struct gw *gw, struct job *j, bool busy)
+{
+    size_t i;
+
+    for (i = 0; i < j->n_waiters; i++)
+        if (busy)
+            respond_error(gw, j->waiters[i].wsi, 503, "shutting_down", "The server is stopping.");
+        else
+            answer_deleted(gw, &j->waiters[i]);
+    j->n_waiters = 0;
+}
+
+/* ---- the loop's side -------------------------------------------------------- */
+
+static struct teach_build *builder(struct gw *gw)
+{
+    if (!gw->teach_build)
+        gw->teach_build = calloc(1, sizeof(*gw->teach_build));
+    return gw->teach_build;
+}
+
+static void job_free(struct job *j)
+{
+    if (!j)
+        return;
+    intent_index_free(j->own);
+    intent_index_free(j->trial);
+    teach_phrases_free(j->tp);
+    free(j);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* The next job from the queue into *out: the first teach, with the DELETEs
+ * queued (their phrases are gone from what it reads). *out is NULL when
+ * there is nothing to build (the DELETEs are answered). Returns 0 or
+ * -ENOMEM (the queue stays: the next poll or request tries again). */
+static int take(struct gw *gw, struct teach_build *b, struct job **out)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    size_t i, k;
+    int64_t rev;
+
+    *out = NULL;
+    if (!j)
+        return -ENOMEM;
+    for (i = k = 0; i < b->n_queue; i++) {
+        if (!j->req.post && b->queue[i].post)
+            j->req = b->queue[i];
+        else if (!j->req.post && !b->queue[i].post)
+            j->waiters[j->n_waiters++] = b->queue[i];
+        else
+            b->queue[k++] = b->queue[i];
+    }
+    b->n_queue = k;
+    if (!j->req.post && store_phrase_rev(gw->store, &rev) == 0 && rev == gw->taught_rev) {
+        answer_waiters(gw, j, false); /* in use already: nothing to build */
+        b->again = false;
+        job_free(j);
+        return 0;
+    }
+    b->again = false;
+    *out = j;
+    return 0;
+}
+
+/* Starts the next build when none runs and one is needed. */
+static void start(struct gw *gw)
+{
+    struct teach_build *b = gw->teach_build;
+    struct job *j;
+
+    while (b && !b->job && (b->n_queue || b->again) && gw->kb && gw->store && gw->ctx) {
+        if (take(gw, b, &j))
+            return;
+        if (!j)
+            continue; /* answered without a build; there may be a teach after */
+        j->ctx = gw->ctx;
+        clock_gettime(CLOCK_MONOTONIC, &j->t0);
+        j->tp = teach_phrases_load(gw->kb, gw->store, &j->rev, &j->err);
+        if (j->tp && j->req.post && !teach_label_ok(gw->kb, j->tp, j->req.label)) {
+            respond_error(gw, j->req.wsi, 400, "unknown_label",
+                          "label: không có thủ tục hay câu trả lời này (xem GET "
+                          "/api/v1/procedures), hoặc \"none\".");
+            j->req.post = false; /* what is left is a refresh */
+        }
+        if (j->tp && !j->req.post && j->rev == gw->taught_rev) {
+            answer_waiters(gw, j, false);
+            job_free(j);
+            continue;
+        }
+        /* gw's index serves as the check's "before" only when built from tp */
+        j->cur = j->rev == gw->taught_rev ? gw->index : NULL;
+        if (j->tp && pthread_create(&j->thread, NULL, work, j) == 0) {
+            b->job = j;
+            return;
+        }
+        mc_log(MC_LOG_ERROR, "teach.build", "error=\"%s\" kept=previous",
+               j->err.text[0] ? j->err.text : "cannot start the build thread");
+        if (j->req.post)
+            respond_error(gw, j->req.wsi, 503, "internal", "The phrase could not be checked.");
+        answer_waiters(gw, j, false); /* deleted and committed; the next refresh rebuilds */
+        job_free(j);
+        return; /* not again now: the next request or refresh tries */
+    }
+}
+
+static void finish_teach(struct gw *gw, struct job *j)
+{
+    struct pending *p = &j->req;
+    int64_t id = 0, rev = 0, now = (int64_t)time(NULL);
+    char detail[128];
+    int rc;
+
+    if (j->rc) {
+        mc_log(MC_LOG_ERROR, "admin.teach", "error=\"%s\"",
+               j->err.text[0] ? j->err.text : "out of memory");
+        respond_error(gw, p->wsi, 503, "internal", "The phrase could not be checked.");
+        return;
+    }
+    if (j->c.verdict != TEACH_OK) {
+        mc_log(MC_LOG_INFO, "admin.teach", "user=%s label=%s result=%s", p->officer, p->label,
+               teach_verdict_name(j->c.verdict));
+        answer_conflict(gw, p->wsi, &j->c);
+        return;
+    }
+    rc = store_phrase_add(gw->store, p->text, p->label, p->officer, now, &id, &rev);
+    snprintf(detail, sizeof(detail), "phrase=%lld label=%s", (long long)id, p->label);
+    if (rc || store_audit_add(gw->store, now, p->officer, "teach", NULL, p->peer, detail) ||
+        gw_flush(gw)) { /* the group-commit rule: committed before the 201 */
+        respond_error(gw, p->wsi, 503, "internal", "The state database failed.");
+        return;
+    }
+    /* this worker answers with the phrase from now on; a change another
+     * process made meanwhile (rev skipped one) is picked up by one more build */
+    teach_swap(gw, j->trial, rev == j->rev + 1 ? rev : j->rev);
+    j->trial = NULL;
+    if (rev != j->rev + 1)
+        gw->teach_build->again = true;
+    mc_log(MC_LOG_INFO, "admin.teach", "user=%s id=%lld label=%s rev=%lld build_ms=%.0f",
+           p->officer, (long long)id, p->label, (long long)rev, ms_since(&j->t0));
+    respond(gw, p->wsi, 201,
+            json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)id, "text", p->text, "label",
+                      p->label, "officer", p->officer, "created", (json_int_t)now),
+            NULL);
+}
+
+bool teach_build_poll(struct gw *gw)
+{
+    struct teach_build *b = gw->teach_build;
+    struct job *j = b ? b->job : NULL;
+
+    if (!j)
+        return false;
+    if (!atomic_load(&j->done))
+        return true;
+    pthread_join(j->thread, NULL);
+    b->job = NULL;
+    if (j->own) { /* gw's index was older than the phrases read: a refresh */
+        teach_swap(gw, j->own, j->rev);
+        j->own = NULL;
+        mc_log(MC_LOG_INFO, "teach.refresh", "rev=%lld build_ms=%.1f background=1",
+               (long long)j->rev, ms_since(&j->t0));
+    } else if (j->rc && !j->req.post) {
+        mc_log(MC_LOG_ERROR, "teach.refresh", "error=\"%s\" kept=previous", j->err.text);
+        gw->taught_rev = j->rev; /* the same revision would fail the same way: not every turn */
+    }
+    j->cur = NULL; /* may have been freed by the swap */
+    if (j->req.post)
+        finish_teach(gw, j);
+    answer_waiters(gw, j, false);
+    job_free(j);
+    start(gw);
+    return b->job != NULL;
+}
+
+bool teach_build_busy(const struct gw *gw)
+{
+    return gw->teach_build && gw->teach_build->job;
+}
+
+static int enqueue(struct gw *gw, struct lws *wsi, const struct pending *p)
+{
+    struct teach_build *b = builder(gw);
+
+    if (!b)
+        return -ENOMEM;
+    if (b->n_queue == TEACH_BUILD_WAITERS_MAX)
+        return -EBUSY;
+    b->queue[b->n_queue++] = *p;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, TEACH_BUILD_ANSWER_TIMEOUT_S);
+    start(gw);
+    return 0;
+}
+
+int teach_build_teach(struct gw *gw, struct lws *wsi, const char *text, const char *label,
+                      const char *officer, const char *peer)
+{
+    struct pending p = {.wsi = wsi, .post = true};
+
+    snprintf(p.text, sizeof(p.text), "%s", text);
+    snprintf(p.label, sizeof(p.label), "%s", label);
+    snprintf(p.officer, sizeof(p.officer), "%s", officer);
+    snprintf(p.peer, sizeof(p.peer), "%s", peer);
+    return enqueue(gw, wsi, &p);
+}
+
+int teach_build_deleted(struct gw *gw, struct lws *wsi, int64_t id, const char *label)
+{
+    struct pending p = {.wsi = wsi, .id = id};
+
+    snprintf(p.label, sizeof(p.label), "%s", label);
+    return enqueue(gw, wsi, &p);
+}
+
+void teach_build_refresh(struct gw *gw)
+{
+    struct teach_build *b = gw->teach_build;
+    int64_t rev;
+
+    if (b && b->job) {
+        b->again = true; /* coalesced: one more build after this one */
+        return;
+    }
+    if (!gw->kb || !gw->store || store_phrase_rev(gw->store, &rev) || rev == gw->taught_rev)
+        return;
+    b = builder(gw);
+    if (!b)
+        return; /* the next refresh tries again */
+    b->again = true;
+    start(gw);
+}
+
+void teach_build_forget(struct gw *gw, struct lws *wsi)
+{
+    struct teach_build *b = gw->teach_build;
+    size_t i;
+
+    if (!b)
+        return;
+    for (i = 0; i < b->n_queue; i++)
+        if (b->queue[i].wsi == wsi) { /* not built for nobody; the others keep their order */
+            memmove(&b->queue[i], &b->queue[i + 1], (b->n_queue - i - 1) * sizeof(b->queue[0]));
+            b->n_queue--;
+            break;
+        }
+    if (!b->job)
+        return;
+    if (b->job->req.wsi == wsi)
+        b->job->req.wsi = NULL;
+    for (i = 0; i < b->job->n_waiters; i++)
+        if (b->job->waiters[i].wsi == wsi)
+            b->job->waiters[i].wsi = NULL;
+}
+
+void teach_build_free(struct gw *gw, bool answer)
+{
+    struct teach_build *b = gw->teach_build;
+    size_t i;
+
+    if (!b)
+        return;
+    if (b->job) {
+        pthread_join(b->job->thread, NULL);
+        if (answer && b->job->req.post)
+            respond_error(gw, b->job->req.wsi, 503, "shutting_down", "The server is stopping.");
+        if (answer)
+            answer_waiters(gw, b->job, true);
+        job_free(b->job);
+    }
+    for (i = 0; answer && i < b->n_queue; i++)
+        respond_error(gw, b->queue[i].wsi, 503, "shutting_down", "The server is stopping.");
+    free(b);
+    gw->teach_build = NULL;
+}

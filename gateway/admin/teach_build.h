@@ -1,0 +1,79 @@
+/* gateway/admin/teach_build.h - the understanding index of taught phrases,
+ * built off the event loop (issue 15's teaching, after reload.h).
+ *
+ * An index for ~200 procedures takes about half a second to build; built
+ * on the loop (a POST of a phrase, a refresh after another process taught
+ * or deleted one, a DELETE) it held every turn and WebSocket of the process
+ * that long. Here the loop reads what the build needs (the knowledge
+ * base's spec and the taught phrases, teach_phrases_load(): the databases
+ * are the loop's), one thread builds and checks, and the loop swaps the
+ * result in and answers between two turns (teach_build_poll()):
+ *   - POST /phrases: the thread runs the conflict checks (teach.h) and builds
+ *     the index with the phrase; the loop stores and commits it, swaps the
+ *     index in, then answers 201 (or 409, 503): the 201 still promises this
+ *     worker answers with the phrase. Teaches wait in a list of
+ *     TEACH_BUILD_WAITERS_MAX and are checked one after the other, each
+ *     against the phrases the one before stored;
+ *   - DELETE /phrases/{id}: stored and committed first, answered 200 once an
+ *     index read after the delete is in use;
+ *   - a refresh (the tick, a notification, a turn seeing a newer revision)
+ *     starts a build, or, while one runs, asks for one more after it: any
+ *     number of them coalesce into that one.
+ * The thread owns what it reads (the loaded phrases, its own indexes). It
+ * reads gw's index for the conflict check only when that index was built
+ * at the loaded revision; nothing frees that index while a build runs (the
+ * builder is the only one swapping taught indexes, and reload_poll() waits
+ * for teach_build_busy()). A turn on another worker meanwhile is answered
+ * with the index in use: a phrase taught elsewhere counts once that
+ * worker's build is done (about the build time), not from its next message.
+ * Loop thread only. */
+#ifndef MOTCUA_GATEWAY_ADMIN_TEACH_BUILD_H
+#define MOTCUA_GATEWAY_ADMIN_TEACH_BUILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TEACH_BUILD_WAITERS_MAX 8 /* POSTs and DELETEs waiting on the builder */
+/* seconds a POST or DELETE may wait for its answer (the builds before it and
+ * its own); lws's own 20 s would drop it under a sanitizer */
+#define TEACH_BUILD_ANSWER_TIMEOUT_S 300
+
+struct gw;
+struct lws;
+struct teach_build; /* opaque: the builder of one process */
+
+/* Queues the teaching of text (checked: one line, foldable) with label for
+ * the POST on wsi by officer from peer; the answer comes later (201, 400
+ * unknown_label, 409 conflict, 503). Returns 0, -EBUSY when
+ * TEACH_BUILD_WAITERS_MAX requests wait already, or -ENOMEM (the caller
+ * answers both). */
+int teach_build_teach(struct gw *gw, struct lws *wsi, const char *text, const char *label,
+                      const char *officer, const char *peer);
+
+/* The DELETE on wsi removed phrase id (label) and committed: answers it 200
+ * once an index without it is in use. Returns 0, -EBUSY or -ENOMEM. */
+int teach_build_deleted(struct gw *gw, struct lws *wsi, int64_t id, const char *label);
+
+/* Starts a rebuild when the stored revision differs from gw->taught_rev,
+ * or asks for one after the build in flight. One revision query when idle,
+ * none while a build runs. */
+void teach_build_refresh(struct gw *gw);
+
+/* Swaps in a finished build, answers its requests, starts the next one.
+ * Cheap when nothing finished: call it every loop pass. Returns true while
+ * a build is in flight. */
+bool teach_build_poll(struct gw *gw);
+
+/* Whether a build is in flight (and may read gw->index). */
+bool teach_build_busy(const struct gw *gw);
+
+/* The connection of wsi is closing: nothing will be written to it (a POST
+ * already being checked is still stored when accepted). */
+void teach_build_forget(struct gw *gw, struct lws *wsi);
+
+/* Waits for a build in flight, answers every waiting request 503 (when
+ * answer) and frees the builder (shutdown: answer before the context goes,
+ * not after). */
+void teach_build_free(struct gw *gw, bool answer);
+
+#endif
