@@ -212,24 +212,9 @@ enum store_q {
     Q_OPTIONS_PUT,
     Q_TOKEN_GET,
     Q_TOKEN_PUT,
-    Q_OFFICER_ADD,
-    Q_OFFICER_GET,
-    Q_OFFICER_SET_HASH,
-    Q_OFFICER_DISABLE,
-    Q_OFFICER_END_ALL,
-    Q_OFFICER_LIST,
-    Q_OSESSION_ADD,
-    Q_OSESSION_GET,
-    Q_OSESSION_END,
-    Q_OSESSION_EXPIRE,
-    Q_AUDIT_ADD,
-    Q_AUDIT_FAIL_USER,
-    Q_AUDIT_FAIL_IP,
-    Q_AUDIT_LIST,
     Q_COUNT
 };
 
-#define OFFICER_COLS "username, name, role, unit, hash, disabled, created"
 #define SESSION_COLS "id, token, channel, coalesce(user_key, ''), last_seen, state, version"
 
 /* Every statement the store runs; nothing else is ever prepared. */
@@ -285,27 +270,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_TOKEN_GET] = "SELECT access_token, coalesce(refresh_token, '') FROM chan_token "
                     "WHERE channel = ?1",
     [Q_TOKEN_PUT] = "INSERT OR REPLACE INTO chan_token VALUES (?1, ?2, ?3, ?4)",
-    [Q_OFFICER_ADD] = "INSERT OR IGNORE INTO officer (username, name, role, unit, hash, created) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_OFFICER_GET] = "SELECT " OFFICER_COLS " FROM officer WHERE username = ?1",
-    [Q_OFFICER_SET_HASH] = "UPDATE officer SET hash = ?2 WHERE username = ?1",
-    [Q_OFFICER_DISABLE] = "UPDATE officer SET disabled = 1 WHERE username = ?1",
-    [Q_OFFICER_END_ALL] = "DELETE FROM officer_session WHERE username = ?1",
-    [Q_OFFICER_LIST] = "SELECT " OFFICER_COLS " FROM officer ORDER BY username",
-    [Q_OSESSION_ADD] = "INSERT INTO officer_session VALUES (?1, ?2, ?3, ?4, ?5)",
-    [Q_OSESSION_GET] = "SELECT o.username, o.name, o.role, o.unit, '', o.disabled, o.created, "
-                       "s.csrf FROM officer_session s JOIN officer o ON o.username = s.username "
-                       "WHERE s.token_hash = ?1 AND s.expires > ?2 AND o.disabled = 0",
-    [Q_OSESSION_END] = "DELETE FROM officer_session WHERE token_hash = ?1",
-    [Q_OSESSION_EXPIRE] = "DELETE FROM officer_session WHERE expires <= ?1",
-    [Q_AUDIT_ADD] = "INSERT INTO audit (ts, username, action, conversation, ip, detail) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_AUDIT_FAIL_USER] = "SELECT count(*), coalesce(max(ts), 0) FROM audit "
-                          "WHERE action = 'login_failed' AND username = ?1 AND ts >= ?2",
-    [Q_AUDIT_FAIL_IP] = "SELECT count(*), coalesce(max(ts), 0) FROM audit "
-                        "WHERE action = 'login_failed' AND ip = ?1 AND ts >= ?2",
-    [Q_AUDIT_LIST] = "SELECT ts, username, action, conversation, ip, detail FROM (SELECT * FROM "
-                     "audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
 };
 
 struct store {
@@ -316,6 +280,7 @@ struct store {
     unsigned units; /* savepoints open */
     struct store_stats stats;
     struct store_hq *hq;    /* the handoff and feed statements (store_handoff.c) */
+    struct store_oq *oq;    /* the officers' and audit statements (store_officer.c) */
     struct store_ckpt *ck;  /* NULL: SQLite checkpoints inside commits (the thread did not start) */
     struct store_idkey idk; /* the key of platform user ids' hashes (store_privacy.c) */
     struct store_pg *pg;    /* not NULL: the PostgreSQL back-end serves every call (no db) */
@@ -369,6 +334,11 @@ sqlite3 *store_sqlite_db(struct store *st)
 struct store_hq *store_sqlite_hq(struct store *st)
 {
     return st->hq;
+}
+
+struct store_oq *store_sqlite_oq(struct store *st)
+{
+    return st->oq;
 }
 
 struct store_idkey *store_sqlite_idkey(struct store *st)
@@ -647,6 +617,9 @@ struct store *store_open(const char *path, struct mc_err *err)
     st->hq = store_hq_open(st->db);
     if (!st->hq)
         goto fail_sqlite;
+    st->oq = store_oq_open(st->db);
+    if (!st->oq)
+        goto fail_sqlite;
     st->ck = ckpt_start(st->db, path);
     if (!st->ck)
         mc_log(MC_LOG_WARN, "state.checkpointer", "path=%s result=not_started fallback=inline",
@@ -685,6 +658,7 @@ void store_free(struct store *st)
     for (i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->q[i]);
     store_hq_free(st->hq);
+    store_oq_free(st->oq);
     sqlite3_close(st->db);
     free(st);
 }
@@ -738,7 +712,7 @@ bool store_ready(struct store *st)
 /* Opens the batch if none is open. A batch that SQLite rolled back on its
  * own (an I/O error, a full disk) is marked broken first: the writes it held
  * are gone, so its commit must fail even if later writes succeed. */
-static int batch(struct store *st)
+int store_sqlite_batch(struct store *st)
 {
     if (st->batch && sqlite3_get_autocommit(st->db)) {
         st->broken = true;
@@ -782,7 +756,7 @@ int store_unit_begin(struct store *st)
 {
     if (st->pg)
         return store_pg_unit_begin(st->pg);
-    if (batch(st) || run(st, Q_SAVEPOINT))
+    if (store_sqlite_batch(st) || run(st, Q_SAVEPOINT))
         return -EIO;
     st->units++;
     return 0;
@@ -811,17 +785,6 @@ const char *store_sqlite_text(sqlite3_stmt *q, int i)
     const char *t = (const char *)sqlite3_column_text(q, i);
 
     return t ? t : "";
-}
-
-/* Binds text, or NULL when s is NULL. Returns an SQLite result code. */
-static int bind_opt(sqlite3_stmt *q, int i, const char *s)
-{
-    return s ? sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(q, i);
-}
-
-static int bind_text(sqlite3_stmt *q, int i, const char *s)
-{
-    return sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
 }
 
 /* Binds text without copying it: only for a statement that run() steps and
@@ -863,7 +826,7 @@ int store_session_by_token(struct store *st, const char *token, struct session *
 {
     if (st->pg)
         return store_pg_session_by_token(st, token, s);
-    if (bind_text(st->q[Q_BY_TOKEN], 1, token) != SQLITE_OK)
+    if (store_sqlite_bind_text(st->q[Q_BY_TOKEN], 1, token) != SQLITE_OK)
         return -EIO;
     return load_session(st, Q_BY_TOKEN, s);
 }
@@ -879,7 +842,7 @@ int store_session_by_user(struct store *st, const char *channel, const char *use
         return store_pg_session_by_user(st, channel, user_key, s);
     store_privacy_user_key(st, channel, user_key, hk, sizeof hk);
     /* binds are OR-ed: SQLITE_OK is 0, so any failed one makes the sum non-zero */
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, hk)) != SQLITE_OK)
+    if ((store_sqlite_bind_text(q, 1, channel) | store_sqlite_bind_text(q, 2, hk)) != SQLITE_OK)
         return -EIO;
     rc = load_session(st, Q_BY_USER, s);
     if (!rc) /* in memory the clear id: replies and handoffs are sent to it */
@@ -894,12 +857,12 @@ int store_session_insert(struct store *st, struct session *s)
 
     if (st->pg)
         return store_pg_session_insert(st, s);
-    if (batch(st))
+    if (store_sqlite_batch(st))
         return -EIO;
     store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
-    if ((bind_text(q, 1, s->token) | bind_text(q, 2, s->channel) |
-         bind_opt(q, 3, s->user_key[0] ? hk : NULL) | sqlite3_bind_int64(q, 4, s->last_seen)) !=
-            SQLITE_OK ||
+    if ((store_sqlite_bind_text(q, 1, s->token) | store_sqlite_bind_text(q, 2, s->channel) |
+         store_sqlite_bind_opt(q, 3, s->user_key[0] ? hk : NULL) |
+         sqlite3_bind_int64(q, 4, s->last_seen)) != SQLITE_OK ||
         run(st, Q_SESSION_INSERT))
         return -EIO;
     s->id = sqlite3_last_insert_rowid(st->db);
@@ -912,12 +875,13 @@ static int turn_insert(struct store *st, const struct session *s, const char *ha
     sqlite3_stmt *q = st->q[Q_TURN_INSERT];
 
     if ((sqlite3_bind_int64(q, 1, s->id) | sqlite3_bind_int64(q, 2, s->last_seen) |
-         bind_text(q, 3, s->channel) | bind_text(q, 4, hash) |
+         store_sqlite_bind_text(q, 3, s->channel) | store_sqlite_bind_text(q, 4, hash) |
          sqlite3_bind_text(q, 5, t->role, -1, SQLITE_STATIC) |
-         bind_static(q, 6, t->text ? t->text : "") | bind_opt(q, 7, t->label) |
+         bind_static(q, 6, t->text ? t->text : "") | store_sqlite_bind_opt(q, 7, t->label) |
          (t->label ? sqlite3_bind_double(q, 8, t->confidence) : sqlite3_bind_null(q, 8)) |
-         bind_opt(q, 9, t->decision) | bind_opt(q, 10, t->procedure) |
-         sqlite3_bind_int64(q, 11, t->latency_us) | bind_opt(q, 12, t->msg_id)) != SQLITE_OK) {
+         store_sqlite_bind_opt(q, 9, t->decision) | store_sqlite_bind_opt(q, 10, t->procedure) |
+         sqlite3_bind_int64(q, 11, t->latency_us) | store_sqlite_bind_opt(q, 12, t->msg_id)) !=
+        SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }
@@ -1021,7 +985,8 @@ char *store_find_reply(struct store *st, int64_t session_id, const char *msg_id)
 
     if (st->pg)
         return store_pg_find_reply(st, session_id, msg_id);
-    if ((sqlite3_bind_int64(q, 1, session_id) | bind_text(q, 2, msg_id)) != SQLITE_OK) {
+    if ((sqlite3_bind_int64(q, 1, session_id) | store_sqlite_bind_text(q, 2, msg_id)) !=
+        SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return NULL;
     }
@@ -1035,10 +1000,10 @@ int store_outbox_add(struct store *st, const char *channel, const char *user, co
 
     if (st->pg)
         return store_pg_outbox_add(st, channel, user, body, now_ms);
-    if (batch(st))
+    if (store_sqlite_batch(st))
         return -EIO;
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, user) | bind_text(q, 3, body) |
-         sqlite3_bind_int64(q, 4, now_ms)) != SQLITE_OK) {
+    if ((store_sqlite_bind_text(q, 1, channel) | store_sqlite_bind_text(q, 2, user) |
+         store_sqlite_bind_text(q, 3, body) | sqlite3_bind_int64(q, 4, now_ms)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }
@@ -1135,9 +1100,9 @@ int store_outbox_done(struct store *st, int64_t id, const char *state, int attem
 
     if (st->pg)
         return store_pg_outbox_done(st, id, state, attempts);
-    if (batch(st))
+    if (store_sqlite_batch(st))
         return -EIO;
-    if ((sqlite3_bind_int64(q, 1, id) | bind_text(q, 2, state) |
+    if ((sqlite3_bind_int64(q, 1, id) | store_sqlite_bind_text(q, 2, state) |
          sqlite3_bind_int(q, 3, attempts)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
@@ -1151,7 +1116,7 @@ int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_
 
     if (st->pg)
         return store_pg_outbox_retry(st, id, attempts, next_try_ms);
-    if (batch(st))
+    if (store_sqlite_batch(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, id) | sqlite3_bind_int(q, 2, attempts) |
          sqlite3_bind_int64(q, 3, next_try_ms)) != SQLITE_OK) {
@@ -1181,10 +1146,10 @@ int store_event_first_time(struct store *st, const char *channel, const char *ev
 
     if (st->pg)
         return store_pg_event_first_time(st, channel, event_id, now_s);
-    if (batch(st))
+    if (store_sqlite_batch(st))
         return -EIO;
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, event_id) | sqlite3_bind_int64(q, 3, now_s)) !=
-            SQLITE_OK ||
+    if ((store_sqlite_bind_text(q, 1, channel) | store_sqlite_bind_text(q, 2, event_id) |
+         sqlite3_bind_int64(q, 3, now_s)) != SQLITE_OK ||
         run(st, Q_EVENT_SEEN)) {
         sqlite3_clear_bindings(q);
         return -EIO;
@@ -1200,7 +1165,7 @@ char *store_options_get(struct store *st, const char *channel, const char *user)
     if (st->pg)
         return store_pg_options_get(st, channel, user);
     store_privacy_user_key(st, channel, user, hk, sizeof hk);
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, hk)) != SQLITE_OK) {
+    if ((store_sqlite_bind_text(q, 1, channel) | store_sqlite_bind_text(q, 2, hk)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return NULL;
     }
@@ -1215,11 +1180,11 @@ int store_options_put(struct store *st, const char *channel, const char *user,
 
     if (st->pg)
         return store_pg_options_put(st, channel, user, options_json);
-    if (batch(st))
+    if (store_sqlite_batch(st))
         return -EIO;
     store_privacy_user_key(st, channel, user, hk, sizeof hk);
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, hk) | bind_text(q, 3, options_json)) !=
-        SQLITE_OK) {
+    if ((store_sqlite_bind_text(q, 1, channel) | store_sqlite_bind_text(q, 2, hk) |
+         store_sqlite_bind_text(q, 3, options_json)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }
@@ -1234,7 +1199,7 @@ int store_token_get(struct store *st, const char *channel, char *access, size_t 
 
     if (st->pg)
         return store_pg_token_get(st, channel, access, access_cap, refresh, refresh_cap);
-    if (bind_text(q, 1, channel) != SQLITE_OK) {
+    if (store_sqlite_bind_text(q, 1, channel) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }
@@ -1263,294 +1228,12 @@ int store_token_put(struct store *st, const char *channel, const char *access, c
 
     if (st->pg)
         return store_pg_token_put(st, channel, access, refresh, now_s);
-    if (batch(st))
+    if (store_sqlite_batch(st))
         return -EIO;
-    if ((bind_text(q, 1, channel) | bind_text(q, 2, access) | bind_text(q, 3, refresh) |
-         sqlite3_bind_int64(q, 4, now_s)) != SQLITE_OK) {
+    if ((store_sqlite_bind_text(q, 1, channel) | store_sqlite_bind_text(q, 2, access) |
+         store_sqlite_bind_text(q, 3, refresh) | sqlite3_bind_int64(q, 4, now_s)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }
     return run(st, Q_TOKEN_PUT);
-}
-
-/* ---- officers ------------------------------------------------------------ */
-
-/* Whether s is NUL-terminated within its array of cap bytes. */
-static bool fits(const char *s, size_t cap)
-{
-    return memchr(s, '\0', cap) != NULL;
-}
-
-int store_officer_add(struct store *st, const struct store_officer *o)
-{
-    sqlite3_stmt *q = st->q[Q_OFFICER_ADD];
-
-    if (st->pg)
-        return store_pg_officer_add(st, o);
-    if (!fits(o->username, sizeof(o->username)) || !fits(o->name, sizeof(o->name)) ||
-        !fits(o->role, sizeof(o->role)) || !fits(o->unit, sizeof(o->unit)) ||
-        !fits(o->hash, sizeof(o->hash)))
-        return -E2BIG;
-    if (batch(st))
-        return -EIO;
-    if ((bind_text(q, 1, o->username) | bind_text(q, 2, o->name) | bind_text(q, 3, o->role) |
-         bind_text(q, 4, o->unit) | bind_text(q, 5, o->hash) |
-         sqlite3_bind_int64(q, 6, o->created)) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    if (run(st, Q_OFFICER_ADD))
-        return -EIO;
-    return sqlite3_changes(st->db) == 1 ? 0 : -EEXIST;
-}
-
-/* Fills o from the current row of q (columns in OFFICER_COLS order). */
-static void officer_row(sqlite3_stmt *q, struct store_officer *o)
-{
-    memset(o, 0, sizeof(*o));
-    snprintf(o->username, sizeof(o->username), "%s", store_sqlite_text(q, 0));
-    snprintf(o->name, sizeof(o->name), "%s", store_sqlite_text(q, 1));
-    snprintf(o->role, sizeof(o->role), "%s", store_sqlite_text(q, 2));
-    snprintf(o->unit, sizeof(o->unit), "%s", store_sqlite_text(q, 3));
-    snprintf(o->hash, sizeof(o->hash), "%s", store_sqlite_text(q, 4));
-    o->disabled = sqlite3_column_int(q, 5) != 0;
-    o->created = sqlite3_column_int64(q, 6);
-}
-
-int store_officer_get(struct store *st, const char *username, struct store_officer *o)
-{
-    sqlite3_stmt *q = st->q[Q_OFFICER_GET];
-    int rc;
-
-    if (st->pg)
-        return store_pg_officer_get(st, username, o);
-    if (bind_text(q, 1, username) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        officer_row(q, o);
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
-    }
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc;
-}
-
-/* Runs an UPDATE of one officer (bound already), then ends its sessions. */
-static int officer_change(struct store *st, enum store_q which, const char *username)
-{
-    sqlite3_stmt *end = st->q[Q_OFFICER_END_ALL];
-
-    if (run(st, which))
-        return -EIO;
-    if (sqlite3_changes(st->db) != 1)
-        return -ENOENT;
-    if (bind_text(end, 1, username) != SQLITE_OK) {
-        sqlite3_clear_bindings(end);
-        return -EIO;
-    }
-    return run(st, Q_OFFICER_END_ALL);
-}
-
-int store_officer_set_hash(struct store *st, const char *username, const char *hash)
-{
-    sqlite3_stmt *q = st->q[Q_OFFICER_SET_HASH];
-
-    if (st->pg)
-        return store_pg_officer_set_hash(st, username, hash);
-    if (batch(st))
-        return -EIO;
-    if ((bind_text(q, 1, username) | bind_text(q, 2, hash)) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    return officer_change(st, Q_OFFICER_SET_HASH, username);
-}
-
-int store_officer_disable(struct store *st, const char *username)
-{
-    sqlite3_stmt *q = st->q[Q_OFFICER_DISABLE];
-
-    if (st->pg)
-        return store_pg_officer_disable(st, username);
-    if (batch(st))
-        return -EIO;
-    if (bind_text(q, 1, username) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    return officer_change(st, Q_OFFICER_DISABLE, username);
-}
-
-int store_officer_list(struct store *st, int (*fn)(void *ctx, const struct store_officer *o),
-                       void *ctx)
-{
-    sqlite3_stmt *q = st->q[Q_OFFICER_LIST];
-    struct store_officer o;
-    int rc, out = 0;
-
-    if (st->pg)
-        return store_pg_officer_list(st, fn, ctx);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        officer_row(q, &o);
-        o.hash[0] = '\0';
-        out = fn(ctx, &o);
-        if (out)
-            break;
-    }
-    if (!out && rc != SQLITE_DONE)
-        out = -EIO;
-    sqlite3_reset(q);
-    return out;
-}
-
-int store_officer_session_add(struct store *st, const char *token_hash, const char *username,
-                              const char *csrf, int64_t created, int64_t expires)
-{
-    sqlite3_stmt *q = st->q[Q_OSESSION_ADD];
-
-    if (st->pg)
-        return store_pg_officer_session_add(st, token_hash, username, csrf, created, expires);
-    if (batch(st))
-        return -EIO;
-    if ((bind_text(q, 1, token_hash) | bind_text(q, 2, username) | bind_text(q, 3, csrf) |
-         sqlite3_bind_int64(q, 4, created) | sqlite3_bind_int64(q, 5, expires)) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    return run(st, Q_OSESSION_ADD);
-}
-
-int store_officer_session_get(struct store *st, const char *token_hash, int64_t now_s,
-                              struct store_officer *o, char csrf[STORE_OFFICER_CSRF_MAX])
-{
-    sqlite3_stmt *q = st->q[Q_OSESSION_GET];
-    int rc;
-
-    if (st->pg)
-        return store_pg_officer_session_get(st, token_hash, now_s, o, csrf);
-    if ((bind_text(q, 1, token_hash) | sqlite3_bind_int64(q, 2, now_s)) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        officer_row(q, o);
-        snprintf(csrf, STORE_OFFICER_CSRF_MAX, "%s", store_sqlite_text(q, 7));
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
-    }
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc;
-}
-
-int store_officer_session_end(struct store *st, const char *token_hash, int64_t now_s)
-{
-    sqlite3_stmt *q = st->q[Q_OSESSION_END], *x = st->q[Q_OSESSION_EXPIRE];
-
-    if (st->pg)
-        return store_pg_officer_session_end(st, token_hash, now_s);
-    if (batch(st))
-        return -EIO;
-    if (bind_text(q, 1, token_hash) != SQLITE_OK || run(st, Q_OSESSION_END)) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    if (sqlite3_bind_int64(x, 1, now_s) != SQLITE_OK) {
-        sqlite3_clear_bindings(x);
-        return -EIO;
-    }
-    return run(st, Q_OSESSION_EXPIRE);
-}
-
-int store_audit_add(struct store *st, int64_t ts, const char *username, const char *action,
-                    const char *conversation, const char *ip, const char *detail)
-{
-    sqlite3_stmt *q = st->q[Q_AUDIT_ADD];
-
-    if (st->pg)
-        return store_pg_audit_add(st, ts, username, action, conversation, ip, detail);
-    if (batch(st))
-        return -EIO;
-    if ((sqlite3_bind_int64(q, 1, ts) | bind_text(q, 2, username ? username : "") |
-         bind_text(q, 3, action) | bind_opt(q, 4, conversation) | bind_opt(q, 5, ip) |
-         bind_opt(q, 6, detail)) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    return run(st, Q_AUDIT_ADD);
-}
-
-/* Steps a bound count(*), max(ts) query. */
-static int count_since(struct store *st, enum store_q which, unsigned *n, int64_t *last)
-{
-    sqlite3_stmt *q = st->q[which];
-    int rc = sqlite3_step(q);
-
-    if (rc == SQLITE_ROW) {
-        *n = (unsigned)sqlite3_column_int64(q, 0);
-        if (sqlite3_column_int64(q, 1) > *last)
-            *last = sqlite3_column_int64(q, 1);
-        rc = 0;
-    } else {
-        rc = -EIO;
-    }
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc;
-}
-
-int store_audit_failures(struct store *st, const char *username, const char *ip, int64_t since_s,
-                         unsigned *by_user, unsigned *by_ip, int64_t *last_s)
-{
-    sqlite3_stmt *u = st->q[Q_AUDIT_FAIL_USER], *a = st->q[Q_AUDIT_FAIL_IP];
-
-    if (st->pg)
-        return store_pg_audit_failures(st, username, ip, since_s, by_user, by_ip, last_s);
-    *by_user = *by_ip = 0;
-    *last_s = 0;
-    if ((bind_text(u, 1, username) | sqlite3_bind_int64(u, 2, since_s)) != SQLITE_OK ||
-        count_since(st, Q_AUDIT_FAIL_USER, by_user, last_s)) {
-        sqlite3_clear_bindings(u);
-        return -EIO;
-    }
-    if ((bind_text(a, 1, ip) | sqlite3_bind_int64(a, 2, since_s)) != SQLITE_OK ||
-        count_since(st, Q_AUDIT_FAIL_IP, by_ip, last_s)) {
-        sqlite3_clear_bindings(a);
-        return -EIO;
-    }
-    return 0;
-}
-
-int store_audit_list(struct store *st, unsigned max,
-                     int (*fn)(void *ctx, int64_t ts, const char *username, const char *action,
-                               const char *conversation, const char *ip, const char *detail),
-                     void *ctx)
-{
-    sqlite3_stmt *q = st->q[Q_AUDIT_LIST];
-    int rc, out = 0;
-
-    if (st->pg)
-        return store_pg_audit_list(st, max, fn, ctx);
-    if (sqlite3_bind_int(q, 1, (int)max) != SQLITE_OK) {
-        sqlite3_clear_bindings(q);
-        return -EIO;
-    }
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        out = fn(ctx, sqlite3_column_int64(q, 0), store_sqlite_text(q, 1), store_sqlite_text(q, 2),
-                 store_sqlite_text(q, 3), store_sqlite_text(q, 4), store_sqlite_text(q, 5));
-        if (out)
-            break;
-    }
-    if (!out && rc != SQLITE_DONE)
-        out = -EIO;
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return out;
 }

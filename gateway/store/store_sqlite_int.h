@@ -35,9 +35,26 @@ struct store_hq *store_hq_open(sqlite3 *db);
 /* Finalises them. NULL is a no-op. */
 void store_hq_free(struct store_hq *hq);
 
+struct store_oq; /* the officers' and audit statements (store_officer.c) */
+
+/* The store's officer statements; borrowed, valid until store_free(). */
+struct store_oq *store_sqlite_oq(struct store *st);
+
+/* Prepares the officers' and audit statements on db (migrated already).
+ * Returns a new set (store_oq_free()) or NULL (sqlite3_errmsg(db) says why,
+ * or out of memory). */
+struct store_oq *store_oq_open(sqlite3 *db);
+
+/* Finalises them. NULL is a no-op. */
+void store_oq_free(struct store_oq *oq);
+
 #include "mc_err.h"
 
 struct store;
+
+/* Opens the batch (BEGIN IMMEDIATE) unless one is open: what a write outside
+ * a unit does first. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_sqlite_batch(struct store *st);
 
 /* Prepares sql on the store's connection into *q (new: sqlite3_finalize()),
  * for a statement run now and finalized by the caller (the ones kept open are
@@ -73,5 +90,17 @@ int store_pg_missing(const char *fn);
 /* Column i of q's current row as text, "" for NULL: a NULL never reaches
  * "%s" or a JSON string. Borrowed, valid until q's next step or finalize. */
 const char *store_sqlite_text(sqlite3_stmt *q, int i);
+
+/* Binds text (copied), or NULL when s is NULL. Returns an SQLite result code. */
+static inline int store_sqlite_bind_opt(sqlite3_stmt *q, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(q, i);
+}
+
+/* Binds text (copied). Returns an SQLite result code. */
+static inline int store_sqlite_bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+    return sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+}
 
 #endif
