@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "ask_clause.h"
+#include "ask_split.h"
 #include "entity.h"
 #include "hmap.h"
 #include "lexicon.h"
@@ -504,6 +505,43 @@ static int decline_background(const struct intent_index *idx, const char *text, 
     return 0;
 }
 
+/* Whether r answers one question surely: a match, confident enough that the
+ * other question of the message cannot be what it is about. */
+static bool half_sure(const struct intent_result *r)
+{
+    return r->decision == INTENT_MATCH && r->confidence >= INTENT_SPLIT_SURE &&
+           !is_social(r->label);
+}
+
+/* Two questions in one message ("cấp lại căn cước bị mất thì làm sao, và
+ * tiện hỏi luôn báo mất điện thoại bị trộm ở đâu"): when the whole message
+ * is declined or unsure, each side of the seam (ask_split.h) is read alone,
+ * and when one side is surely a procedure and the other surely out of
+ * scope, the message answers the covered question (docs/understanding.md,
+ * "Two questions in one message"). Two covered sides, or none, keep the
+ * whole message's reading. a and b are scratch. */
+static int answer_covered_half(const struct intent_index *idx, const char *text, size_t len,
+                               struct intent_result *out, struct intent_result *a,
+                               struct intent_result *b)
+{
+    size_t off, end = 0, i;
+
+    if (out->decision == INTENT_MATCH)
+        return 0;
+    off = ask_split(text, len, INTENT_SPLIT_MIN_WORDS, &end);
+    if (off == 0 || match_once(idx, text, end, a, NULL) != 0 ||
+        match_once(idx, text + off, len - off, b, NULL) != 0)
+        return 0;
+    if (half_sure(a) && b->decision == INTENT_NONE) {
+        *out = *a;
+    } else if (half_sure(b) && a->decision == INTENT_NONE) {
+        for (i = 0; i < b->n_entities; i++)
+            b->entities[i].start += off;
+        *out = *b;
+    }
+    return 0;
+}
+
 /* A message labelled as a greeting or thanks that has more in it ("chào ad,
  * cho hỏi tối nay rạp nào chiếu phim") is decided by that request: the text
  * after the greeting is matched again, and its answer (a procedure, a meta
@@ -514,9 +552,14 @@ int intent_match(const struct intent_index *idx, const char *text, size_t len,
                  struct intent_result *out)
 {
     struct intent_result rest; /* ~9 KiB: the second reading, on the stack like the first's */
+    struct intent_result other;
     size_t off, i;
     int rc = match_once(idx, text, len, out, NULL);
 
+    if (rc)
+        return rc;
+    if (out->decision != INTENT_MATCH)
+        rc = answer_covered_half(idx, text, len, out, &rest, &other);
     if (rc || out->decision == INTENT_NONE)
         return rc;
     if (!is_social(out->label))

@@ -52,6 +52,11 @@ struct hmap_u64;
  * rule found there is its subject, unless a rule also spoke for the best
  * label ("ly hôn", "thuế hộ kinh doanh"; docs/understanding.md, "Fragments") */
 #define INTENT_FRAGMENT_WORDS 4
+/* two questions in one message (ask_split.h): each side has at least this
+ * many words, and the covered side is answered when its best label is at
+ * least this sure and the other side is out of scope */
+#define INTENT_SPLIT_MIN_WORDS 4
+#define INTENT_SPLIT_SURE 0.9
 #define INTENT_SEED 0x9E3779B97F4A7C15ULL
 #define INTENT_CORPUS_MAX (64u << 20) /* bytes of corpus read */
 #define INTENT_EVAL_LINE 8192         /* bytes of one eval line */

@@ -14,7 +14,10 @@
 #   3. tests/nearmiss/dev.tsv     - the part the team may read and fix causes from;
 #   4. tests/nearmiss/dev-b.tsv   - a second tuning set in other voices (rural,
 #      angry, Zalo run-on, fragments, stories, mixed subjects), written before
-#      the third pass (2026-12-07) and measured before any change: 0.825.
+#      the third pass (2026-12-07) and measured before any change: 0.825;
+#   5. tests/nearmiss/dev-c.tsv   - a third tuning set (fifth pass, 2026-12-07):
+#      mixed-subject stories, two questions in one message, voice-typed text
+#      without punctuation, written before that pass changed anything: 0.809.
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
 # named as a known procedure without a guide, on both files (a decline that
 # names the body handling it, data/referrals.tsv, is still a decline). dev and
@@ -36,11 +39,12 @@ FLOOR_DEV=0.97     # measured 0.979 (fourth pass; 0.953 after the third, 0.811 b
 # unread), never read by anyone who tunes: the fresh figure; 0.863 after the
 # fourth pass (foreigners' own papers, fragments)
 FLOOR_HELDOUT_C=0.86
-FLOOR_DEV_B=0.85 # measured 0.860 (98/114) after the third pass (0.825 before it)
+FLOOR_DEV_B=0.90 # measured 0.904 (103/114) after the fifth pass (0.860 after the third, 0.825 before it)
+FLOOR_DEV_C=0.91 # measured 0.915 (43/47) after the fifth pass (0.809 before it)
 # heldout-d.tsv: 190 lines written before the third pass, 16 deleted unread by the
 # leak check (too close to training text, ../shared/eval, tests/data or
 # heldout-c), scored once after the fourth pass: 0.836 (97/116)
-FLOOR_HELDOUT_D=0.83
+FLOOR_HELDOUT_D=0.83 # unchanged by the fifth pass (0.836)
 
 bin=$build/motcua
 db=$build/motcua.db
@@ -52,14 +56,16 @@ out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 status=0
 echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-d" \
-  "$FLOOR_HELDOUT_D, heldout-c $FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B)"
+  "$FLOOR_HELDOUT_D, heldout-c $FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B," \
+  "dev-c $FLOOR_DEV_C)"
 for f in tests/nearmiss/heldout-d.tsv tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
-  tests/nearmiss/dev-b.tsv; do
+  tests/nearmiss/dev-b.tsv tests/nearmiss/dev-c.tsv; do
   floor=$FLOOR_DEV
   [ "$f" = tests/nearmiss/heldout.tsv ] && floor=$FLOOR_HELDOUT
   [ "$f" = tests/nearmiss/heldout-c.tsv ] && floor=$FLOOR_HELDOUT_C
   [ "$f" = tests/nearmiss/heldout-d.tsv ] && floor=$FLOOR_HELDOUT_D
   [ "$f" = tests/nearmiss/dev-b.tsv ] && floor=$FLOOR_DEV_B
+  [ "$f" = tests/nearmiss/dev-c.tsv ] && floor=$FLOOR_DEV_C
   if ! grep -v '^#' "$f" | cut -f1 | "$bin" ask --db "$db" --batch >"$out"; then
     echo "  $f: motcua ask failed"
     [ "$status" -eq 0 ] && status=1

@@ -205,6 +205,48 @@ static void test_project_foreigners(void **state)
     free(p.names);
 }
 
+/* Two subjects (rules.tsv, "two subjects"): a topic that never is one of our
+ * procedures weighs at least 5 for none, so that it outweighs a covered word
+ * the message shares; the same words in our own procedures' matters stay
+ * under it (docs/understanding.md, "Two subjects"). */
+static void test_project_two_subjects(void **state)
+{
+    static const char *const topic[] = {
+        "tiem nha toi co ho kinh doanh gio muon dang ky nhan hieu cho ten tiem",
+        "me toi co the bhyt roi muon mua them bao hiem suc khoe cua cong ty bao hiem",
+        "em co tam tru roi ma chu tro doi duoi em di truoc han hop dong",
+        "chi toi da chuyen ho khau theo chong nay bi chong danh thuong xuyen",
+        "da dang ky thuong tru roi gio muon xin cho con vao truong mau giao tu thuc",
+        "chung thuc ban sao bang xong muon nop ho so thi cong chuc",
+        "lam bang lai lan dau",
+    };
+    static const char *const ours[] = {
+        "htx kia lay ten trung nhan hieu ben em da dang ky bao ho",
+        "giay chung nhan an toan thuc pham cho bep an truong mam non",
+        "da thanh ly hop dong thue dat voi nha may roi xoa dang ky the nao",
+        "me toi muon de lai so tiet kiem cho em ut sau khi mat lam giay gi",
+        "ban xe roi ma xe bi phat nguoi giay to van ten minh",
+        "doi bang lai xe het han o dau",
+    };
+    struct project p;
+    size_t i;
+
+    (void)state;
+    project_load(&p);
+    for (i = 0; i < sizeof(topic) / sizeof(topic[0]); i++)
+        if (project_score(&p, topic[i], "none") < 5.0)
+            fail_msg("\"%s\": none %g, want >= 5", topic[i], project_score(&p, topic[i], "none"));
+    for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+        if (project_score(&p, ours[i], "none") >= 5.0)
+            fail_msg("\"%s\": none %g, want < 5", ours[i], project_score(&p, ours[i], "none"));
+    /* a first licence is not a renewal */
+    assert_true(project_score(&p, "lam bang lai lan dau", "doi-bang-lai") < 0.0);
+    assert_true(project_score(&p, "doi bang lai xe het han o dau", "doi-bang-lai") > 0.0);
+    rules_free(p.r);
+    free(p.text);
+    free(p.names);
+}
+
 static const char *const frag_labels[] = {"ghi-chu-ly-hon", "ket-hon"};
 
 static const struct intent_example frag_examples[] = {
@@ -261,9 +303,8 @@ static void test_fragment_declined(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_define_and_expand),
-        cmocka_unit_test(test_rules_use_sets),
-        cmocka_unit_test(test_project_foreigners),
+        cmocka_unit_test(test_define_and_expand),  cmocka_unit_test(test_rules_use_sets),
+        cmocka_unit_test(test_project_foreigners), cmocka_unit_test(test_project_two_subjects),
         cmocka_unit_test(test_fragment_declined),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
