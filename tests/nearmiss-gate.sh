@@ -3,9 +3,12 @@
 # (issue 16; tests/nearmiss/README.md): questions close to a covered procedure
 # but about something else, asked through BUILD/motcua ask --batch on the
 # knowledge database BUILD/motcua.db and scored by tests/nearmiss/score.js:
+#   e. tests/nearmiss/heldout-e.tsv - by a fifth hand that never saw the bot,
+#      written while the fifth pass ran, scored once after it (2026-12-07): the
+#      clean figure now; nobody reads its lines or misses;
 #   0. tests/nearmiss/heldout-d.tsv - by a fourth hand that never saw the bot,
 #      written before the third and fourth passes, scored once after them
-#      (2026-12-07): the clean figure now; nobody reads its lines or misses;
+#      (2026-12-07); its total was watched during the fifth pass (README);
 #   1. tests/nearmiss/heldout-c.tsv - by another hand, scored once after the
 #      second pass (2026-12-07); three of its lines were seen during the
 #      fourth pass (README), so no longer quite clean;
@@ -21,7 +24,7 @@
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
 # named as a known procedure without a guide, on both files (a decline that
 # names the body handling it, data/referrals.tsv, is still a decline). dev and
-# heldout reach it since 2026-12-07, heldout-c (0.863) and heldout-d (0.836) do not
+# heldout reach it since 2026-12-07, heldout-c (0.863), heldout-d (0.836) and heldout-e (0.829) do not
 # (docs/understanding.md, "Breadth and near misses"):
 # each is gated at its measured figure rounded down - a regression fails - and
 # a run prints "TARGET NOT MET" when a file falls below the target. A floor may
@@ -44,7 +47,10 @@ FLOOR_DEV_C=0.91 # measured 0.915 (43/47) after the fifth pass (0.809 before it)
 # heldout-d.tsv: 190 lines written before the third pass, 16 deleted unread by the
 # leak check (too close to training text, ../shared/eval, tests/data or
 # heldout-c), scored once after the fourth pass: 0.836 (97/116)
-FLOOR_HELDOUT_D=0.83 # unchanged by the fifth pass (0.836)
+FLOOR_HELDOUT_D=0.83 # unchanged by the fifth pass (0.836); its total was watched during it
+# heldout-e.tsv: 190 lines written during the fifth pass by a hand that never saw the
+# bot, 38 deleted unread by the leak check, scored once after it: 0.829 (87/105)
+FLOOR_HELDOUT_E=0.82
 
 bin=$build/motcua
 db=$build/motcua.db
@@ -55,15 +61,16 @@ fi
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 status=0
-echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-d" \
-  "$FLOOR_HELDOUT_D, heldout-c $FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B," \
+echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-e" \
+  "$FLOOR_HELDOUT_E, heldout-d $FLOOR_HELDOUT_D, heldout-c $FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B," \
   "dev-c $FLOOR_DEV_C)"
-for f in tests/nearmiss/heldout-d.tsv tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
+for f in tests/nearmiss/heldout-e.tsv tests/nearmiss/heldout-d.tsv tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
   tests/nearmiss/dev-b.tsv tests/nearmiss/dev-c.tsv; do
   floor=$FLOOR_DEV
   [ "$f" = tests/nearmiss/heldout.tsv ] && floor=$FLOOR_HELDOUT
   [ "$f" = tests/nearmiss/heldout-c.tsv ] && floor=$FLOOR_HELDOUT_C
   [ "$f" = tests/nearmiss/heldout-d.tsv ] && floor=$FLOOR_HELDOUT_D
+  [ "$f" = tests/nearmiss/heldout-e.tsv ] && floor=$FLOOR_HELDOUT_E
   [ "$f" = tests/nearmiss/dev-b.tsv ] && floor=$FLOOR_DEV_B
   [ "$f" = tests/nearmiss/dev-c.tsv ] && floor=$FLOOR_DEV_C
   if ! grep -v '^#' "$f" | cut -f1 | "$bin" ask --db "$db" --batch >"$out"; then
