@@ -35,6 +35,7 @@
 #include "store.h"
 #include "teach.h"
 #include "teach_build.h"
+#include "webhook_hold.h"
 #include "ws.h"
 
 #define GW_TICK_US (250 * LWS_US_PER_MS) /* housekeeping; also bounds how late a signal is seen */
@@ -504,6 +505,7 @@ int gw_flush(struct gw *gw)
         metrics_observe_commit(&gw->metrics, (uint64_t)(mono_us() - t0));
 
     ws_release_held(gw, UINT64_MAX, rc);
+    webhook_hold_release(gw, UINT64_MAX, rc);
     return rc;
 }
 

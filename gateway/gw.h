@@ -53,6 +53,7 @@ struct gw {
     struct ws_conn *conns;                 /* open WebSocket connections (intrusive list) */
     struct ws_conn *held;                  /* connections with frames waiting for the next commit */
     struct gw_commit *commit;              /* owned: commits in flight (gw_commit.h) */
+    struct http_req *webhook_held;         /* webhook answers awaiting a commit (webhook_hold.h) */
     struct officer_ws_conn *officer_conns; /* open /officer/ws connections (officer_ws.h) */
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
     struct notify *notify;                 /* owned: cross-node events (notify.h), NULL on SQLite */

@@ -24,6 +24,7 @@
 #include "share_http.h"
 #include "share_render.h"
 #include "webhook.h"
+#include "webhook_hold.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_portal.h"
@@ -398,6 +399,10 @@ static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool mess
     } else {
         webhook_zalo_post(gw, r->body.data ? r->body.data : "", r->body.len, r->sig, &res);
     }
+    if (res.ticket) { /* PostgreSQL: answered once its batch's commit is reported */
+        webhook_hold(gw, wsi, r, res.ticket);
+        return 0;
+    }
     return respond(gw, wsi, r, res.status, res.ctype, res.body, strlen(res.body), NULL);
 }
 
@@ -536,6 +541,7 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
     char clen[32];
     unsigned long long n;
 
+    webhook_hold_forget(gw, r); /* never held here (lws waits for its answer); kept safe anyway */
     req_init(r);
     r->method = method_of(wsi);
     if (conn_request(gw, wsi)) { /* this client (behind the proxy) is at listen.max_per_ip */
@@ -641,6 +647,8 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
         }
         return route(gw, wsi, r) ? -1 : 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (r->active && r->held_done)
+            return webhook_hold_answer(gw, wsi, r) ? -1 : 0;
         if (!r->active || !r->resp || r->resp_sent >= r->resp_len)
             return 0;
         n = r->resp_len - r->resp_sent;
@@ -662,6 +670,7 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
         reload_forget(gw, wsi);       /* a POST /admin/reload no longer waiting */
         teach_build_forget(gw, wsi);  /* nor a taught phrase's answer */
         share_render_forget(gw, wsi); /* nor a checklist's picture */
+        webhook_hold_forget(gw, r);   /* nor a webhook's commit (before r is freed) */
         req_reset(r);
         return 0;
     default:

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mc_buf.h"
 
@@ -38,6 +39,12 @@ struct http_req {
     bool json_body;          /* Content-Type: application/json (officer endpoints) */
     unsigned char *resp;     /* LWS_PRE + response body, owned */
     size_t resp_len, resp_sent;
+    /* a webhook's answer held for its batch's commit (webhook_hold.h) */
+    uint64_t held;                          /* the batch's ticket while held, else 0 */
+    bool held_done;                         /* its commit was reported: answer on WRITEABLE */
+    int held_rc;                            /* ... with this result (0: committed) */
+    struct lws *held_wsi;                   /* its connection */
+    struct http_req *held_prev, *held_next; /* gw->webhook_held while held */
 };
 
 /* HTTP_PUT and HTTP_DELETE only reach the routes that take them; elsewhere 405 */

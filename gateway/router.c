@@ -18,6 +18,7 @@
 #include "mc_log.h"
 #include "mc_mask.h"
 #include "mc_utf8.h"
+#include "notify.h"
 #include "session.h"
 #include "share.h"
 #include "store.h"
@@ -320,10 +321,14 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
     unsigned tries;
     int rc;
 
-    if (text) { /* a phrase taught on another worker counts once built here (teach_build.h) */
+    /* a phrase taught on another worker counts once built here (teach_build.h): one query of
+     * the store's revision, a rebuild off the loop. Not while LISTEN is in effect: the taught
+     * revision's notification is delivered on its commit and starts the same rebuild (notify.c),
+     * so the query would only repeat it (docs/scaling.md, "Cross-node events"). */
+    if (text && !notify_is_listening(gw->notify)) {
         int64_t ts = now_us();
 
-        teach_build_refresh(gw); /* one query of the store's revision; a rebuild off the loop */
+        teach_build_refresh(gw);
         state_spent(gw, ts);
     }
     rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);

@@ -216,12 +216,27 @@ static int one_event(void *ctx, const struct chan_event *e)
     return handle_event(w->gw, w->channel, e);
 }
 
+void webhook_committed(struct gw *gw, int rc, struct webhook_result *out)
+{
+    out->ticket = 0;
+    if (rc) {
+        gw->metrics.errors[METRICS_ERR_INTERNAL]++;
+        mc_log(MC_LOG_ERROR, "webhook.failed", "rc=%d", rc);
+        set_error(out, 500, "internal", "Could not queue the reply; deliver again.");
+        return;
+    }
+    set(out, 200, "text/plain", "EVENT_RECEIVED");
+}
+
 /* All events of one delivery in one unit of the store's batch: either every
  * reply is queued and every event marked seen, or nothing is and the
  * platform's redelivery gets a clean second chance. The batch is committed
- * (gw_flush) before the platform hears 200, so an acknowledged event is
- * never lost to a crash. A Messenger body (one != NULL: a Zalo event) is
- * walked event by event, however many it holds: Meta batches up to 1000. */
+ * before the platform hears 200, so an acknowledged event is never lost to
+ * a crash: on SQLite now (gw_flush); on PostgreSQL the answer waits for the
+ * loop's group commit, sent without waiting at the end of the pass
+ * (out->ticket, webhook_hold.h), and the outbox is pumped once it landed.
+ * A Messenger body (one != NULL: a Zalo event) is walked event by event,
+ * however many it holds: Meta batches up to 1000. */
 static void handle_all(struct gw *gw, const char *channel, const char *body, size_t len,
                        const struct chan_event *one, struct webhook_result *out)
 {
@@ -239,14 +254,16 @@ static void handle_all(struct gw *gw, const char *channel, const char *body, siz
         set_error(out, 400, "bad_event", "Not a Messenger page event.");
         return;
     }
-    if (rc || gw_flush(gw)) {
-        gw->metrics.errors[METRICS_ERR_INTERNAL]++;
-        mc_log(MC_LOG_ERROR, "webhook.failed", "channel=%s rc=%d", channel, rc);
-        set_error(out, 500, "internal", "Could not queue the reply; deliver again.");
-        return;
+    if (!rc && store_commits_async(gw->store) && store_in_batch(gw->store)) {
+        out->ticket = store_batch_ticket(gw->store); /* answered by webhook_hold_answer() */
+        if (out->ticket)
+            return;
     }
-    set(out, 200, "text/plain", "EVENT_RECEIVED");
-    gw_pump_outbox(gw);
+    if (!rc)
+        rc = gw_flush(gw);
+    webhook_committed(gw, rc, out);
+    if (!rc)
+        gw_pump_outbox(gw);
 }
 
 void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const char *signature,

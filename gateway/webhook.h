@@ -7,6 +7,7 @@
 #define MOTCUA_GATEWAY_WEBHOOK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mc_err.h"
 
@@ -16,6 +17,7 @@ struct webhook_result {
     unsigned status;   /* HTTP status to answer */
     const char *ctype; /* content type of body */
     char body[256];    /* short answer (challenge, "EVENT_RECEIVED", or JSON error) */
+    uint64_t ticket;   /* non-zero: not answered yet, its batch's commit decides (webhook_hold.h) */
 };
 
 /* GET /webhooks/messenger?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…
@@ -30,5 +32,9 @@ void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const c
 /* POST /webhooks/zalo with the raw body and X-ZEvent-Signature. */
 void webhook_zalo_post(struct gw *gw, const char *body, size_t len, const char *signature,
                        struct webhook_result *out);
+
+/* The answer to a delivery whose batch's commit gave rc: 200 when 0, else
+ * 500 (logged and counted; the platform delivers again). */
+void webhook_committed(struct gw *gw, int rc, struct webhook_result *out);
 
 #endif

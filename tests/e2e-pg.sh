@@ -14,6 +14,7 @@ skip=(
   cluster.test.js        # already on PostgreSQL in the normal pass (its own cluster, two nodes)
   cluster-notify.test.js # the same: its own cluster, two nodes and their notifications
   cluster-outbox.test.js # the same: its own cluster, two nodes, a node killed under webhook load
+  webhooks-commit.test.js # the same: its own cluster, commits made slow or failing by triggers
   crash.test.js          # SQLite's durability: kills a server and reads the file's WAL with sqlite3
   crash-mixed.test.js    # the same with PRAGMA integrity_check and rowid order of the SQLite file
   deploy.test.js         # the packaged install with its own SQLite paths; not the store
