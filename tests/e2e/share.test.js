@@ -174,8 +174,11 @@ test('an expired page is 404 at once and purged by retention at the next start',
   await shared[0].close();
   await srv.stop();
   srv = await startServer({ dir });
-  for (let i = 0; i < 50 && sql(`SELECT count(*) FROM share WHERE token = '${token}'`) !== '0'; i++)
-    await new Promise((res) => setTimeout(res, 100));
+  // the purge's rows are visible to another client as soon as its commit lands, a moment before
+  // the server, back from that commit, logs it: wait for both
+  const purged = () => sql(`SELECT count(*) FROM share WHERE token = '${token}'`) === '0' &&
+    /event=privacy\.purge rows=\d+/.test(srv.logs());
+  for (let i = 0; i < 50 && !purged(); i++) await new Promise((res) => setTimeout(res, 100));
   assert.equal(sql(`SELECT count(*) FROM share WHERE token = '${token}'`), '0', 'purged');
   assert.match(srv.logs(), /event=privacy\.purge rows=\d+/);
 });
