@@ -36,32 +36,15 @@
 #include <unistd.h>
 
 #include "ws_proto.h"
+#include "ws_text.h"
 
-#define CONNS_MAX 60000          /* connections; the loopback ephemeral port range is ~28k */
-#define MSGS_MAX 10000000u       /* messages per connection */
-#define LAT_MAX (16u << 20)      /* latencies kept, 8 bytes each; sending stops there */
-#define RX_MAX (1024 * 1024)     /* bytes; one frame or reassembled message from the server */
-#define HS_MAX 8192              /* bytes; the server's handshake response */
-#define TEXT_MAX 2000            /* bytes of one load text (motcua takes <= 2 KiB of text) */
-#define TEXTS_MAX 100000         /* lines read from --texts */
-#define TEXTS_FILE_MAX (8 << 20) /* bytes of --texts */
-#define WINDOW_DEFAULT 256       /* connections in connect/handshake/hello at once */
-#define FD_HEADROOM 64           /* descriptors beyond the connections: epoll, stdio, files */
-
-static const char *const builtin_texts[] = {
-    "đăng ký khai sinh cho con cần giấy tờ gì",
-    "lam lai cccd bi mat",
-    "dk tam tru can j ad",
-    "bố tôi mất rồi làm giấy tờ gì",
-    "lệ phí bao nhiêu",
-    "thủ tục tách thửa đất",
-    "xin chào",
-    "giờ làm việc của phường",
-    "cam on ad nhieu",
-    "nộp hồ sơ online thế nào",
-    "đăng ký kết hôn cần mang gì",
-    "xin giấy xác nhận tình trạng hôn nhân",
-};
+#define CONNS_MAX 60000      /* connections; the loopback ephemeral port range is ~28k */
+#define MSGS_MAX 10000000u   /* messages per connection */
+#define LAT_MAX (16u << 20)  /* latencies kept, 8 bytes each; sending stops there */
+#define RX_MAX (1024 * 1024) /* bytes; one frame or reassembled message from the server */
+#define HS_MAX 8192          /* bytes; the server's handshake response */
+#define WINDOW_DEFAULT 256   /* connections in connect/handshake/hello at once */
+#define FD_HEADROOM 64       /* descriptors beyond the connections: epoll, stdio, files */
 
 enum conn_state { C_IDLE, C_CONNECTING, C_HANDSHAKE, C_HELLO, C_READY, C_BUSY, C_DONE, C_FAILED };
 enum mode { MODE_MOTCUA, MODE_ECHO };
@@ -80,11 +63,6 @@ struct conn {
     unsigned char frag_op; /* opcode of the fragmented message, 0 when none */
 };
 
-struct text {
-    char *json; /* the text, escaped for a JSON string */
-    size_t len;
-};
-
 struct gen {
     enum mode mode;
     const char *host, *path;
@@ -95,8 +73,7 @@ struct gen {
     struct sockaddr_in addr, addr2;
     int ep;
     struct conn *c;
-    struct text *texts;
-    size_t ntexts;
+    struct ws_texts texts; /* what the connections send, in turn */
     uint64_t *lat;
     size_t nlat, lat_cap;
     unsigned next_connect, in_setup, ready, finished, failed;
@@ -148,106 +125,6 @@ static int parse_secs(const char *s, double min, double max, double *out)
         return -EINVAL;
     *out = v;
     return 0;
-}
-
-/* Appends the JSON-string form of s[0..len) to b (no quotes). */
-static int json_escape(struct ws_buf *b, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if (ws_buf_reserve(b, 6, TEXT_MAX * 6 + 1) != 0)
-            return -E2BIG;
-        if (ch == '"' || ch == '\\') {
-            b->p[b->len++] = '\\';
-            b->p[b->len++] = ch;
-        } else if (ch < 0x20) {
-            memcpy(b->p + b->len, "\\u00", sizeof "\\u00" - 1);
-            b->len += sizeof "\\u00" - 1;
-            b->p[b->len++] = (unsigned char)hex[ch >> 4];
-            b->p[b->len++] = (unsigned char)hex[ch & 15];
-        } else {
-            b->p[b->len++] = ch;
-        }
-    }
-    return 0;
-}
-
-static int text_add(struct gen *g, const char *s, size_t len)
-{
-    struct ws_buf b = {0};
-    struct text *t;
-
-    if (len == 0 || len > TEXT_MAX || g->ntexts >= TEXTS_MAX)
-        return 0; /* skipped: empty, too long for one chat message, or enough already */
-    if (json_escape(&b, s, len) != 0 || ws_buf_reserve(&b, 1, TEXT_MAX * 6 + 1) != 0) {
-        ws_buf_fini(&b);
-        return -ENOMEM;
-    }
-    b.p[b.len] = '\0';
-    t = realloc(g->texts, (g->ntexts + 1) * sizeof(*t));
-    if (!t) {
-        ws_buf_fini(&b);
-        return -ENOMEM;
-    }
-    g->texts = t;
-    g->texts[g->ntexts].json = (char *)b.p;
-    g->texts[g->ntexts].len = b.len;
-    g->ntexts++;
-    return 0;
-}
-
-/* Loads the first tab-separated column of each line of path; falls back to the built-in texts
- * when path is NULL or cannot be read (said on stderr). Returns 0 or -ENOMEM. */
-static int texts_load(struct gen *g, const char *path)
-{
-    FILE *f = NULL;
-    char *data = NULL;
-    size_t n = 0, i, start;
-    int rc = 0;
-
-    if (path) {
-        f = fopen(path, "rb");
-        if (!f)
-            fprintf(stderr, "ws_loadgen: %s: cannot read, using the built-in texts\n", path);
-    }
-    if (f) {
-        data = malloc(TEXTS_FILE_MAX);
-        if (!data) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        n = fread(data, 1, TEXTS_FILE_MAX, f);
-        for (start = 0, i = 0; i <= n; i++) {
-            if (i == n || data[i] == '\n') {
-                size_t end = start;
-
-                while (end < i && data[end] != '\t' && data[end] != '\r')
-                    end++;
-                if (text_add(g, data + start, end - start) != 0) {
-                    rc = -ENOMEM;
-                    goto out;
-                }
-                start = i + 1;
-            }
-        }
-    }
-    if (g->ntexts == 0) {
-        for (i = 0; i < sizeof(builtin_texts) / sizeof(builtin_texts[0]); i++) {
-            if (text_add(g, builtin_texts[i], strlen(builtin_texts[i])) != 0) {
-                rc = -ENOMEM;
-                goto out;
-            }
-        }
-    }
-out:
-    free(data);
-    if (f)
-        fclose(f);
-    return rc;
 }
 
 static int base64(const unsigned char *in, size_t len, char *out, size_t cap)
@@ -344,7 +221,7 @@ static const char hello_json[] = "{\"type\":\"hello\",\"session\":null,\"channel
 
 static int send_message(struct gen *g, struct conn *c)
 {
-    const struct text *t = &g->texts[((size_t)c->idx * 7 + c->done) % g->ntexts];
+    const struct ws_text *t = &g->texts.t[((size_t)c->idx * 7 + c->done) % g->texts.n];
     char id[24];
     struct ws_buf m = {0};
     int n = snprintf(id, sizeof(id), "m%u", c->done + 1), rc = -ENOMEM;
@@ -366,100 +243,6 @@ static int send_message(struct gen *g, struct conn *c)
 out:
     ws_buf_fini(&m);
     return rc;
-}
-
-/* JSON scanning, just enough to read a top-level string member of a frame we trust to be JSON.
- * Returns a pointer to the first byte after v[..] (a string, object, array or scalar), or NULL. */
-static const char *json_skip_string(const char *p, const char *end)
-{
-    for (p++; p < end; p++) {
-        if (*p == '\\')
-            p++;
-        else if (*p == '"')
-            return p + 1;
-    }
-    return NULL;
-}
-
-static const char *json_skip_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-static const char *json_skip_value(const char *p, const char *end)
-{
-    int depth = 0;
-
-    p = json_skip_ws(p, end);
-    do {
-        if (p >= end)
-            return NULL;
-        if (*p == '"') {
-            p = json_skip_string(p, end);
-            if (!p)
-                return NULL;
-            continue;
-        }
-        if (*p == '{' || *p == '[')
-            depth++;
-        else if (*p == '}' || *p == ']')
-            depth--;
-        else if (depth == 0) { /* a scalar: up to the next delimiter */
-            while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ')
-                p++;
-            return p;
-        }
-        p++;
-    } while (depth > 0);
-    return p;
-}
-
-/* Copies the top-level string member name of the JSON object in s into out. Returns true if
- * found (escapes are copied as they are: the values we read are plain ASCII words). */
-static bool json_get_string(const char *s, size_t len, const char *name, char *out, size_t cap)
-{
-    const char *p = s, *end = s + len, *k, *v;
-    size_t nl = strlen(name);
-
-    p = json_skip_ws(p, end);
-    if (p >= end || *p != '{')
-        return false;
-    for (p++;;) {
-        const char *ke;
-
-        p = json_skip_ws(p, end);
-        if (p >= end || *p != '"')
-            return false;
-        k = p + 1;
-        ke = json_skip_string(p, end); /* just after the key's closing quote */
-        if (!ke)
-            return false;
-        p = json_skip_ws(ke, end);
-        if (p >= end || *p != ':')
-            return false;
-        v = json_skip_ws(p + 1, end);
-        if ((size_t)(ke - k - 1) == nl && memcmp(k, name, nl) == 0) {
-            const char *e;
-
-            if (v >= end || *v != '"')
-                return false;
-            e = json_skip_string(v, end);
-            if (!e || (size_t)(e - v - 2) >= cap)
-                return false;
-            memcpy(out, v + 1, (size_t)(e - v - 2));
-            out[e - v - 2] = '\0';
-            return true;
-        }
-        p = json_skip_value(v, end);
-        if (!p)
-            return false;
-        p = json_skip_ws(p, end);
-        if (p >= end || *p != ',')
-            return false;
-        p++;
-    }
 }
 
 static void record_latency(struct gen *g, uint64_t ns)
@@ -497,7 +280,7 @@ static int on_message(struct gen *g, struct conn *c, const unsigned char *p, siz
     if (is_echo) {
         answered = true;
         bad = len != c->last.len || memcmp(p, c->last.p, len) != 0;
-    } else if (!json_get_string((const char *)p, len, "type", type, sizeof(type))) {
+    } else if (!ws_json_get_string((const char *)p, len, "type", type, sizeof(type))) {
         bad = answered = true;
     } else if (c->st == C_HELLO) {
         answered = strcmp(type, "welcome") == 0 || strcmp(type, "error") == 0;
@@ -507,8 +290,9 @@ static int on_message(struct gen *g, struct conn *c, const unsigned char *p, siz
         bad = strcmp(type, "error") == 0;
         if (answered && !bad) {
             snprintf(want, sizeof(want), "m%u", c->done + 1);
-            bad = !json_get_string((const char *)p, len, "reply_to", reply_to, sizeof(reply_to)) ||
-                  strcmp(reply_to, want) != 0;
+            bad =
+                !ws_json_get_string((const char *)p, len, "reply_to", reply_to, sizeof(reply_to)) ||
+                strcmp(reply_to, want) != 0;
         }
     }
     if (c->st == C_HELLO) {
@@ -985,7 +769,7 @@ int main(int argc, char **argv)
     if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
         seed = now_ns();
     g.rng = seed | 1;
-    if (texts_load(&g, texts) != 0)
+    if (ws_texts_load(&g.texts, texts) != 0)
         goto out;
     g.c = calloc(g.conns, sizeof(*g.c));
     g.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -1081,9 +865,7 @@ out:
             ws_buf_fini(&c->last);
         }
     }
-    for (i = 0; i < g.ntexts; i++)
-        free(g.texts[i].json);
-    free(g.texts);
+    ws_texts_free(&g.texts);
     free(g.c);
     free(g.lat);
     if (g.ep >= 0)
