@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "ask_clause.h"
+#include "fixture_intent.h"
 #include "intent.h"
 
 /* The request as a string ("" when there is no pivot). */
@@ -75,40 +76,29 @@ static const struct intent_example examples[] = {
 
 static void test_decline_background(void **state)
 {
-    struct intent_spec s;
-    struct mc_err err = {{0}};
-    struct intent_index *idx;
+    struct intent_index *idx =
+        fixture_intent_index(labels, 2, examples, sizeof(examples) / sizeof(examples[0]), NULL);
     struct intent_result *r = test_malloc(sizeof(*r));
-    const char *m;
 
     (void)state;
-    memset(&s, 0, sizeof(s));
-    s.labels = labels;
-    s.n_labels = 2;
-    s.examples = examples;
-    s.n_examples = sizeof(examples) / sizeof(examples[0]);
-    idx = intent_index_new(&s, &err);
-    assert_non_null(idx);
     /* the background is a marriage, the request is football: declined */
-    m = "đăng ký kết hôn ở xã xong rồi, giờ muốn xem bóng đá trực tiếp tối qua ở đâu";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    /* the background is a marriage, the request is football: declined */
-    m = "đăng ký kết hôn ở xã cần giấy tờ gì, xong giờ muốn xem bóng đá trực tiếp";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_NONE);
-    assert_string_equal(r->label, "none");
+    fixture_intent_expect(
+        idx, r, "đăng ký kết hôn ở xã xong rồi, giờ muốn xem bóng đá trực tiếp tối qua ở đâu",
+        INTENT_NONE, "none");
+    fixture_intent_expect(
+        idx, r, "đăng ký kết hôn ở xã cần giấy tờ gì, xong giờ muốn xem bóng đá trực tiếp",
+        INTENT_NONE, "none");
     assert_true(r->confidence >= 0.95);
-    m = "làm giấy đăng ký kết hôn ở xã xong rồi giờ muốn xem bóng đá trực tiếp ở đâu";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_NONE);
+    fixture_intent_expect(
+        idx, r, "làm giấy đăng ký kết hôn ở xã xong rồi giờ muốn xem bóng đá trực tiếp ở đâu",
+        INTENT_NONE, NULL);
     /* a request about the background procedure keeps it */
-    m = "đăng ký kết hôn xong giờ đăng ký khai sinh cho con";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_MATCH);
-    assert_string_equal(r->label, "khai-sinh");
+    fixture_intent_expect(idx, r, "đăng ký kết hôn xong giờ đăng ký khai sinh cho con",
+                          INTENT_MATCH, "khai-sinh");
     /* an elliptic request names nothing: the background answers */
-    m = "sắp cưới muốn đăng ký kết hôn, giờ thì làm sao ạ";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
+    assert_int_equal(intent_match(idx, "sắp cưới muốn đăng ký kết hôn, giờ thì làm sao ạ",
+                                  strlen("sắp cưới muốn đăng ký kết hôn, giờ thì làm sao ạ"), r),
+                     0);
     assert_string_equal(r->label, "ket-hon");
     intent_index_free(idx);
     test_free(r);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "ask_split.h"
+#include "fixture_intent.h"
 #include "intent.h"
 
 /* The second question as a string ("" when there is no seam); *first gets
@@ -79,31 +80,21 @@ static const struct intent_example examples[] = {
 
 static void test_covered_half_answered(void **state)
 {
-    struct intent_spec s;
-    struct mc_err err = {{0}};
-    struct intent_index *idx;
+    struct intent_index *idx =
+        fixture_intent_index(labels, 2, examples, sizeof(examples) / sizeof(examples[0]), NULL);
     struct intent_result *r = test_malloc(sizeof(*r));
-    const char *m;
 
     (void)state;
-    memset(&s, 0, sizeof(s));
-    s.labels = labels;
-    s.n_labels = 2;
-    s.examples = examples;
-    s.n_examples = sizeof(examples) / sizeof(examples[0]);
-    idx = intent_index_new(&s, &err);
-    assert_non_null(idx);
     /* football drowns the birth when read whole; each question alone: the
      * birth is answered */
-    m = "xem bóng đá trực tiếp tối nay ở sân vận động nào, giá vé bao nhiêu, và tiện hỏi đăng ký "
-        "khai sinh cho con";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_MATCH);
-    assert_string_equal(r->label, "khai-sinh");
+    fixture_intent_expect(idx, r,
+                          "xem bóng đá trực tiếp tối nay ở sân vận động nào, giá vé bao nhiêu, và "
+                          "tiện hỏi đăng ký khai sinh cho con",
+                          INTENT_MATCH, "khai-sinh");
     /* both questions out of scope: declined */
-    m = "xem bóng đá trực tiếp tối nay ở đâu, và tiện hỏi giá vàng hôm nay bao nhiêu";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_NONE);
+    fixture_intent_expect(
+        idx, r, "xem bóng đá trực tiếp tối nay ở đâu, và tiện hỏi giá vàng hôm nay bao nhiêu",
+        INTENT_NONE, NULL);
     intent_index_free(idx);
     test_free(r);
 }

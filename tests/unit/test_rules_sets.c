@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_intent.h"
 #include "intent.h"
 #include "rules.h"
 #include "rules_sets.h"
@@ -263,38 +264,20 @@ static void test_fragment_declined(void **state)
 {
     static const char rules[] = "none\t\\b(?:ly hon|toa an)\\b\t1.0\n"
                                 "ghi-chu-ly-hon\t\\b(?:ghi chu|ghi vao so)\\b\t2.0\n";
-    struct intent_spec s;
-    struct mc_err err = {{0}};
-    struct intent_index *idx;
+    struct intent_index *idx = fixture_intent_index(
+        frag_labels, 2, frag_examples, sizeof(frag_examples) / sizeof(frag_examples[0]), rules);
     struct intent_result *r = test_malloc(sizeof(*r));
-    const char *m;
 
     (void)state;
-    memset(&s, 0, sizeof(s));
-    s.labels = frag_labels;
-    s.n_labels = 2;
-    s.examples = frag_examples;
-    s.n_examples = sizeof(frag_examples) / sizeof(frag_examples[0]);
-    s.rules = rules;
-    s.rules_len = strlen(rules);
-    idx = intent_index_new(&s, &err);
-    assert_non_null(idx);
     /* a fragment whose only rule evidence is a none topic: declined */
-    m = "ly hôn";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_NONE);
-    assert_string_equal(r->label, "none");
-    m = "đơn ly hôn";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_NONE);
+    fixture_intent_expect(idx, r, "ly hôn", INTENT_NONE, "none");
+    fixture_intent_expect(idx, r, "đơn ly hôn", INTENT_NONE, NULL);
     /* a rule spoke for the label: kept */
-    m = "ghi chú ly hôn";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
-    assert_int_equal(r->decision, INTENT_MATCH);
-    assert_string_equal(r->label, "ghi-chu-ly-hon");
+    fixture_intent_expect(idx, r, "ghi chú ly hôn", INTENT_MATCH, "ghi-chu-ly-hon");
     /* longer than a fragment: the model decides as before */
-    m = "ly hôn ở nước ngoài rồi về ghi sổ ở đâu";
-    assert_int_equal(intent_match(idx, m, strlen(m), r), 0);
+    assert_int_equal(intent_match(idx, "ly hôn ở nước ngoài rồi về ghi sổ ở đâu",
+                                  strlen("ly hôn ở nước ngoài rồi về ghi sổ ở đâu"), r),
+                     0);
     assert_string_equal(r->label, "ghi-chu-ly-hon");
     intent_index_free(idx);
     test_free(r);
