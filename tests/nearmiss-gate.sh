@@ -3,6 +3,9 @@
 # (issue 16; tests/nearmiss/README.md): questions close to a covered procedure
 # but about something else, asked through BUILD/motcua ask --batch on the
 # knowledge database BUILD/motcua.db and scored by tests/nearmiss/score.js:
+#   f. tests/nearmiss/heldout-f.tsv - by a sixth hand that never saw the bot,
+#      written at the start of the sixth session before any change, scored
+#      once then (2026-12-07: 0.924); nobody reads its lines or misses;
 #   e. tests/nearmiss/heldout-e.tsv - by a fifth hand that never saw the bot,
 #      written while the fifth pass ran, scored once after it (2026-12-07): the
 #      clean figure now; nobody reads its lines or misses;
@@ -24,7 +27,8 @@
 # The target (issue 16): >= 0.90 of the out-of-coverage questions declined or
 # named as a known procedure without a guide, on both files (a decline that
 # names the body handling it, data/referrals.tsv, is still a decline). dev and
-# heldout reach it since 2026-12-07, heldout-c (0.863), heldout-d (0.836) and heldout-e (0.829) do not
+# heldout reach it since 2026-12-07, and so does heldout-f (0.924, measured before the sixth
+# session changed anything); heldout-c (0.863), heldout-d (0.836) and heldout-e (0.829) do not
 # (docs/understanding.md, "Breadth and near misses"):
 # each is gated at its measured figure rounded down - a regression fails - and
 # a run prints "TARGET NOT MET" when a file falls below the target. A floor may
@@ -51,6 +55,9 @@ FLOOR_HELDOUT_D=0.83 # unchanged by the fifth pass (0.836); its total was watche
 # heldout-e.tsv: 190 lines written during the fifth pass by a hand that never saw the
 # bot, 38 deleted unread by the leak check, scored once after it: 0.829 (87/105)
 FLOOR_HELDOUT_E=0.82
+# heldout-f.tsv: 190 lines written before the sixth session changed anything, 58 deleted
+# unread by the leak check, scored once on 86c1228: 0.924 (85/92)
+FLOOR_HELDOUT_F=0.92
 
 bin=$build/motcua
 db=$build/motcua.db
@@ -61,16 +68,17 @@ fi
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 status=0
-echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-e" \
-  "$FLOOR_HELDOUT_E, heldout-d $FLOOR_HELDOUT_D, heldout-c $FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B," \
+echo "near-miss gate: target out of coverage declined or named >= $TARGET (floors: heldout-f" \
+  "$FLOOR_HELDOUT_F, heldout-e $FLOOR_HELDOUT_E, heldout-d $FLOOR_HELDOUT_D, heldout-c $FLOOR_HELDOUT_C, heldout $FLOOR_HELDOUT, dev $FLOOR_DEV, dev-b $FLOOR_DEV_B," \
   "dev-c $FLOOR_DEV_C)"
-for f in tests/nearmiss/heldout-e.tsv tests/nearmiss/heldout-d.tsv tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
+for f in tests/nearmiss/heldout-f.tsv tests/nearmiss/heldout-e.tsv tests/nearmiss/heldout-d.tsv tests/nearmiss/heldout-c.tsv tests/nearmiss/heldout.tsv tests/nearmiss/dev.tsv \
   tests/nearmiss/dev-b.tsv tests/nearmiss/dev-c.tsv; do
   floor=$FLOOR_DEV
   [ "$f" = tests/nearmiss/heldout.tsv ] && floor=$FLOOR_HELDOUT
   [ "$f" = tests/nearmiss/heldout-c.tsv ] && floor=$FLOOR_HELDOUT_C
   [ "$f" = tests/nearmiss/heldout-d.tsv ] && floor=$FLOOR_HELDOUT_D
   [ "$f" = tests/nearmiss/heldout-e.tsv ] && floor=$FLOOR_HELDOUT_E
+  [ "$f" = tests/nearmiss/heldout-f.tsv ] && floor=$FLOOR_HELDOUT_F
   [ "$f" = tests/nearmiss/dev-b.tsv ] && floor=$FLOOR_DEV_B
   [ "$f" = tests/nearmiss/dev-c.tsv ] && floor=$FLOOR_DEV_C
   if ! grep -v '^#' "$f" | cut -f1 | "$bin" ask --db "$db" --batch >"$out"; then
