@@ -37,6 +37,7 @@ struct feed {
     struct feed_row rows[FEED_BATCH_MAX]; /* read first, then pushed: no statement stays open
                                              while sinks run */
     size_t n;
+    bool deferred; /* a poll asked during an open batch (PostgreSQL): run after its COMMIT */
 };
 
 /* A message loaded for an event; copied, the store lends it only for its
@@ -185,10 +186,19 @@ void feed_poll(struct gw *gw)
 
     if (!f)
         return;
-    /* never push a row of our own batch before it is durable: commit it now
-     * (as a webhook does before it answers) */
-    if (store_in_batch(gw->store) && gw_flush(gw))
-        return;
+    /* never push a row of our own batch before it is durable: on SQLite
+     * commit it now; on PostgreSQL read once the pass's COMMIT is sent, not
+     * waiting for it on the loop (the rows it carries are pushed when its
+     * notification, or the next tick, reads them committed) */
+    if (store_in_batch(gw->store)) {
+        if (store_commits_async(gw->store)) {
+            f->deferred = true;
+            return;
+        }
+        if (gw_flush(gw))
+            return;
+    }
+    f->deferred = false;
     do {
         f->n = 0;
         rc = store_feed_since(gw->store, f->last, FEED_BATCH_MAX, on_row, f);
@@ -206,6 +216,12 @@ void feed_poll(struct gw *gw)
         if (store_feed_prune(gw->store, wall_ms() - FEED_KEEP_MS)) /* committed by the loop */
             mc_log(MC_LOG_WARN, "feed.prune", "result=failed");
     }
+}
+
+void feed_poll_deferred(struct gw *gw)
+{
+    if (gw->feed && gw->feed->deferred && !store_in_batch(gw->store))
+        feed_poll(gw);
 }
 
 static void tick(lws_sorted_usec_list_t *sul)

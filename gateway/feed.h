@@ -73,8 +73,15 @@ void feed_free(struct feed *f);
 void feed_set_officer_sink(struct gw *gw, void (*fn)(struct gw *gw, const struct feed_event *ev));
 
 /* Reads and pushes the feed rows written since the last poll now, without
- * waiting for the timer. An open batch of the store is committed first
- * (gw_flush()), so no row is pushed before it is durable. */
+ * waiting for the timer. No row is pushed before it is durable: on SQLite
+ * an open batch of the store is committed first (gw_flush()); on
+ * PostgreSQL, whose reads would see the open batch's own rows and whose
+ * COMMIT the loop does not wait for, the poll is put off until the pass's
+ * COMMIT is sent (feed_poll_deferred()), and reads what is committed. */
 void feed_poll(struct gw *gw);
+
+/* The poll put off by feed_poll() during an open batch, if any: called by
+ * the loop once that batch's COMMIT is sent (gw_commit_pass()). */
+void feed_poll_deferred(struct gw *gw);
 
 #endif

@@ -35,7 +35,7 @@
 #include "store.h"
 #include "teach.h"
 #include "teach_build.h"
-#include "webhook_hold.h"
+#include "http_hold.h"
 #include "ws.h"
 
 #define GW_TICK_US (250 * LWS_US_PER_MS) /* housekeeping; also bounds how late a signal is seen */
@@ -505,7 +505,7 @@ int gw_flush(struct gw *gw)
         metrics_observe_commit(&gw->metrics, (uint64_t)(mono_us() - t0));
 
     ws_release_held(gw, UINT64_MAX, rc);
-    webhook_hold_release(gw, UINT64_MAX, rc);
+    http_hold_release(gw, UINT64_MAX, rc);
     return rc;
 }
 
@@ -550,7 +550,8 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
            (unsigned long long)gw->metrics.ws_open, gw->cfg->shutdown_grace_ms);
     ws_close_all(gw);
     officer_ws_close_all(gw);
-    while ((gw->conns || gw->officer_conns) && mono_ms() < deadline) {
+    /* and the HTTP answers held for a commit: written once it lands */
+    while ((gw->conns || gw->officer_conns || gw->http_holding) && mono_ms() < deadline) {
         if (service(gw) < 0)
             break;
         share_render_poll(gw);

@@ -53,7 +53,8 @@ struct gw {
     struct ws_conn *conns;                 /* open WebSocket connections (intrusive list) */
     struct ws_conn *held;                  /* connections with frames waiting for the next commit */
     struct gw_commit *commit;              /* owned: commits in flight (gw_commit.h) */
-    struct http_req *webhook_held;         /* webhook answers awaiting a commit (webhook_hold.h) */
+    struct http_req *http_held;            /* HTTP answers awaiting a commit (http_hold.h) */
+    unsigned http_holding;                 /* ... and those released, not yet written */
     struct officer_ws_conn *officer_conns; /* open /officer/ws connections (officer_ws.h) */
     struct feed *feed;                     /* owned: the handoff feed this worker pushes (feed.h) */
     struct notify *notify;                 /* owned: cross-node events (notify.h), NULL on SQLite */
@@ -114,7 +115,8 @@ MC_MUST_CHECK int gw_handle_turn(struct gw *gw, struct session *s, const char *t
                                  struct mc_err *err);
 
 /* Commits the store's open batch (group commit: called once per pass of the
- * event loop, and by a webhook before it answers), then lets the frames held
+ * event loop on SQLite, and by an HTTP write before it answers there:
+ * http_hold.h), then lets the frames held
  * for it go out, or turns them into error frames if the commit failed.
  * Returns 0 or -EIO. */
 MC_MUST_CHECK int gw_flush(struct gw *gw);

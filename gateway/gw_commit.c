@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "feed.h"
 #include "gw.h"
 #include "mc_log.h"
 #include "store.h"
-#include "webhook_hold.h"
+#include "http_hold.h"
 #include "ws.h"
 
 #define GW_COMMIT_WATCH_MAX 2  /* commits in flight at once: the store's two connections */
@@ -79,7 +80,7 @@ void gw_commit_release(struct gw *gw, bool wait)
                 gw->commit->landed = d[i].ticket;
             metrics_observe_commit(&gw->metrics, d[i].us);
             ws_release_held(gw, d[i].ticket, d[i].rc);
-            webhook_hold_release(gw, d[i].ticket, d[i].rc);
+            http_hold_release(gw, d[i].ticket, d[i].rc);
             if (d[i].rc) /* the held replies became error frames; the loop goes on */
                 mc_log(MC_LOG_WARN, "state.flush", "result=failed replies=errors");
             for (j = 0; gw->commit && j < GW_COMMIT_WATCH_MAX; j++)
@@ -140,13 +141,14 @@ void gw_commit_pass(struct gw *gw)
     if (ticket && store_commit_send(gw->store))
         mc_log(MC_LOG_WARN, "state.flush", "result=unit_open"); /* a unit outlived its callback */
     gw_commit_release(gw, false);
+    feed_poll_deferred(gw); /* a poll put off while the batch was open (feed.h) */
     if (!store_commits_in_flight(gw->store) && !store_in_batch(gw->store) &&
-        (gw->held || gw->webhook_held)) {
+        (gw->held || gw->http_held)) {
         /* their batch was committed by a store_commit() of its own (the
          * retention purge's), which reports to nobody: let them go, as
          * gw_flush() with nothing to commit always did */
         ws_release_held(gw, UINT64_MAX, 0);
-        webhook_hold_release(gw, UINT64_MAX, 0);
+        http_hold_release(gw, UINT64_MAX, 0);
         return;
     }
     if (!store_commits_in_flight(gw->store) || !gw->commit)

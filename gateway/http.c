@@ -24,7 +24,7 @@
 #include "share_http.h"
 #include "share_render.h"
 #include "webhook.h"
-#include "webhook_hold.h"
+#include "http_hold.h"
 #include "intent.h"
 #include "kb.h"
 #include "kb_portal.h"
@@ -399,9 +399,15 @@ static int webhook(struct gw *gw, struct lws *wsi, struct http_req *r, bool mess
     } else {
         webhook_zalo_post(gw, r->body.data ? r->body.data : "", r->body.len, r->sig, &res);
     }
-    if (res.ticket) { /* PostgreSQL: answered once its batch's commit is reported */
-        webhook_hold(gw, wsi, r, res.ticket);
-        return 0;
+    if (res.commit) { /* the 200 once committed; PostgreSQL: held, the loop goes on */
+        struct webhook_result failed;
+        struct http_hold_answer ok = {res.status, res.ctype, res.body, strlen(res.body), NULL};
+        struct http_hold_answer no;
+
+        webhook_failed(&failed);
+        no = (struct http_hold_answer){failed.status, failed.ctype, failed.body,
+                                       strlen(failed.body), NULL};
+        return http_hold_commit(gw, wsi, r, &ok, &no, webhook_commit_done);
     }
     return respond(gw, wsi, r, res.status, res.ctype, res.body, strlen(res.body), NULL);
 }
@@ -541,7 +547,7 @@ static int on_request(struct gw *gw, struct lws *wsi, struct http_req *r, const 
     char clen[32];
     unsigned long long n;
 
-    webhook_hold_forget(gw, r); /* never held here (lws waits for its answer); kept safe anyway */
+    http_hold_forget(gw, r); /* never held here (lws waits for its answer); kept safe anyway */
     req_init(r);
     r->method = method_of(wsi);
     if (conn_request(gw, wsi)) { /* this client (behind the proxy) is at listen.max_per_ip */
@@ -647,8 +653,8 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
         }
         return route(gw, wsi, r) ? -1 : 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (r->active && r->held_done)
-            return webhook_hold_answer(gw, wsi, r) ? -1 : 0;
+        if (r->active && http_hold_is_due(r))
+            return http_hold_write(gw, wsi, r) ? -1 : 0;
         if (!r->active || !r->resp || r->resp_sent >= r->resp_len)
             return 0;
         n = r->resp_len - r->resp_sent;
@@ -670,7 +676,7 @@ int http_callback(struct gw *gw, struct lws *wsi, int reason, struct http_req *r
         reload_forget(gw, wsi);       /* a POST /admin/reload no longer waiting */
         teach_build_forget(gw, wsi);  /* nor a taught phrase's answer */
         share_render_forget(gw, wsi); /* nor a checklist's picture */
-        webhook_hold_forget(gw, r);   /* nor a webhook's commit (before r is freed) */
+        http_hold_forget(gw, r);      /* nor an answer held for a commit (before r is freed) */
         req_reset(r);
         return 0;
     default:

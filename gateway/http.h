@@ -20,6 +20,7 @@
 
 struct lws;
 struct gw;
+struct http_hold_saved;
 
 struct http_req {
     bool active; /* fields below are initialised */
@@ -39,12 +40,13 @@ struct http_req {
     bool json_body;          /* Content-Type: application/json (officer endpoints) */
     unsigned char *resp;     /* LWS_PRE + response body, owned */
     size_t resp_len, resp_sent;
-    /* a webhook's answer held for its batch's commit (webhook_hold.h) */
+    /* an answer held for its batch's commit (http_hold.h) */
     uint64_t held;                          /* the batch's ticket while held, else 0 */
     bool held_done;                         /* its commit was reported: answer on WRITEABLE */
     int held_rc;                            /* ... with this result (0: committed) */
     struct lws *held_wsi;                   /* its connection */
-    struct http_req *held_prev, *held_next; /* gw->webhook_held while held */
+    struct http_req *held_prev, *held_next; /* gw->http_held while held */
+    struct http_hold_saved *held_answer;    /* owned: the answers made, or NULL */
 };
 
 /* HTTP_PUT and HTTP_DELETE only reach the routes that take them; elsewhere 405 */

@@ -216,25 +216,29 @@ static int one_event(void *ctx, const struct chan_event *e)
     return handle_event(w->gw, w->channel, e);
 }
 
-void webhook_committed(struct gw *gw, int rc, struct webhook_result *out)
+void webhook_failed(struct webhook_result *out)
 {
-    out->ticket = 0;
+    out->commit = false;
+    set_error(out, 500, "internal", "Could not queue the reply; deliver again.");
+}
+
+void webhook_commit_done(struct gw *gw, int rc)
+{
     if (rc) {
         gw->metrics.errors[METRICS_ERR_INTERNAL]++;
         mc_log(MC_LOG_ERROR, "webhook.failed", "rc=%d", rc);
-        set_error(out, 500, "internal", "Could not queue the reply; deliver again.");
         return;
     }
-    set(out, 200, "text/plain", "EVENT_RECEIVED");
+    gw_pump_outbox(gw); /* the replies are committed: they may go now */
 }
 
 /* All events of one delivery in one unit of the store's batch: either every
  * reply is queued and every event marked seen, or nothing is and the
  * platform's redelivery gets a clean second chance. The batch is committed
  * before the platform hears 200, so an acknowledged event is never lost to
- * a crash: on SQLite now (gw_flush); on PostgreSQL the answer waits for the
- * loop's group commit, sent without waiting at the end of the pass
- * (out->ticket, webhook_hold.h), and the outbox is pumped once it landed.
+ * a crash: out->commit asks the caller to answer through http_hold_commit()
+ * (SQLite: committed at once; PostgreSQL: held until the loop's group
+ * commit lands), and the outbox is pumped once it did.
  * A Messenger body (one != NULL: a Zalo event) is walked event by event,
  * however many it holds: Meta batches up to 1000. */
 static void handle_all(struct gw *gw, const char *channel, const char *body, size_t len,
@@ -254,16 +258,13 @@ static void handle_all(struct gw *gw, const char *channel, const char *body, siz
         set_error(out, 400, "bad_event", "Not a Messenger page event.");
         return;
     }
-    if (!rc && store_commits_async(gw->store) && store_in_batch(gw->store)) {
-        out->ticket = store_batch_ticket(gw->store); /* answered by webhook_hold_answer() */
-        if (out->ticket)
-            return;
+    if (rc) {
+        webhook_commit_done(gw, rc);
+        webhook_failed(out);
+        return;
     }
-    if (!rc)
-        rc = gw_flush(gw);
-    webhook_committed(gw, rc, out);
-    if (!rc)
-        gw_pump_outbox(gw);
+    set(out, 200, "text/plain", "EVENT_RECEIVED");
+    out->commit = true; /* the 200 once committed: http_hold_commit() */
 }
 
 void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const char *signature,

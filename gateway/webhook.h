@@ -6,8 +6,8 @@
 #ifndef MOTCUA_GATEWAY_WEBHOOK_H
 #define MOTCUA_GATEWAY_WEBHOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "mc_err.h"
 
@@ -17,7 +17,8 @@ struct webhook_result {
     unsigned status;   /* HTTP status to answer */
     const char *ctype; /* content type of body */
     char body[256];    /* short answer (challenge, "EVENT_RECEIVED", or JSON error) */
-    uint64_t ticket;   /* non-zero: not answered yet, its batch's commit decides (webhook_hold.h) */
+    bool commit;       /* the delivery is in the open batch: status/body answer it once
+                          committed, webhook_failed() when not (http_hold.h) */
 };
 
 /* GET /webhooks/messenger?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…
@@ -33,8 +34,12 @@ void webhook_messenger_post(struct gw *gw, const char *body, size_t len, const c
 void webhook_zalo_post(struct gw *gw, const char *body, size_t len, const char *signature,
                        struct webhook_result *out);
 
-/* The answer to a delivery whose batch's commit gave rc: 200 when 0, else
- * 500 (logged and counted; the platform delivers again). */
-void webhook_committed(struct gw *gw, int rc, struct webhook_result *out);
+/* The answer to a delivery whose batch's commit failed: 500 (the platform
+ * delivers again; the de-duplication rows went with the batch). */
+void webhook_failed(struct webhook_result *out);
+
+/* A delivery's commit was reported with rc: a failure is logged and counted;
+ * a success lets the outbox send its replies. */
+void webhook_commit_done(struct gw *gw, int rc);
 
 #endif

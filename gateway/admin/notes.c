@@ -124,6 +124,24 @@ static int list_notes(struct gw *gw, struct lws *wsi, struct http_req *r)
     return officer_http_respond(gw, wsi, r, 200, json_pack("{s:o}", "notes", arr), NULL);
 }
 
+/* The note and its audit row, one unit: both or neither go with the batch. */
+static int note_add(struct gw *gw, const struct http_req *r, const struct store_officer *o,
+                    const char *id, const char *field, const char *status, const char *comment,
+                    int64_t now, const char *detail, int64_t *nid)
+{
+    int rc = store_unit_begin(gw->store);
+
+    if (rc)
+        return rc;
+    rc = store_guide_note_add(gw->store, id, field, status, comment ? comment : "", o->username,
+                              now, nid);
+    if (!rc)
+        rc = store_audit_add(gw->store, now, o->username, "guide_note", NULL, r->peer, detail);
+    if (store_unit_end(gw->store, rc == 0) && !rc)
+        rc = -EIO;
+    return rc;
+}
+
 static int add_note(struct gw *gw, struct lws *wsi, struct http_req *r,
                     const struct store_officer *o)
 {
@@ -159,10 +177,7 @@ static int add_note(struct gw *gw, struct lws *wsi, struct http_req *r,
                  "comment: say what is wrong, so it can be corrected in data/");
     } else {
         snprintf(detail, sizeof(detail), "%.64s %.63s %s", id, field, status);
-        if (store_guide_note_add(gw->store, id, field, status, comment ? comment : "", o->username,
-                                 now, &nid) ||
-            store_audit_add(gw->store, now, o->username, "guide_note", NULL, r->peer, detail) ||
-            gw_flush(gw)) {
+        if (note_add(gw, r, o, id, field, status, comment, now, detail, &nid)) {
             rc = officer_http_error(gw, wsi, r, 503, "internal", "The state database failed.");
         } else {
             char at[32];
@@ -170,12 +185,13 @@ static int add_note(struct gw *gw, struct lws *wsi, struct http_req *r,
             iso_time(now, at);
             mc_log(MC_LOG_INFO, "guide.note", "user=%s procedure=%s field=%s status=%s",
                    o->username, id, field, status);
-            rc = officer_http_respond(gw, wsi, r, 201,
-                                      json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
-                                                (json_int_t)nid, "procedure", id, "field", field,
-                                                "status", status, "comment", comment ? comment : "",
-                                                "by", o->username, "at", at),
-                                      NULL);
+            /* the 201 once committed (http_hold.h) */
+            rc = officer_http_respond_committed(
+                gw, wsi, r, 201,
+                json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)nid, "procedure", id,
+                          "field", field, "status", status, "comment", comment ? comment : "", "by",
+                          o->username, "at", at),
+                NULL, NULL);
         }
     }
     json_decref(body);
@@ -203,14 +219,17 @@ static int local_row(void *ctx, const struct store_local_row *row)
 }
 
 /* {"procedure","fee_note":{text,by,at,shown}|null,"time_note":…} */
-static int show_local(struct gw *gw, struct lws *wsi, struct http_req *r, const char *id)
+/* committed: answered once the batch is (after a write, http_hold.h) */
+static int show_local(struct gw *gw, struct lws *wsi, struct http_req *r, const char *id,
+                      bool committed)
 {
     static const char *const kinds[] = {KB_LOCAL_FEE, KB_LOCAL_TIME};
     struct local_find f = {
         id, json_pack("{s:s,s:n,s:n}", "procedure", id, KB_LOCAL_FEE, KB_LOCAL_TIME)};
     size_t i;
 
-    office_poll(gw); /* "shown" as this worker says it now */
+    if (!committed)
+        office_poll(gw); /* "shown" as this worker says it now (a write applied it already) */
     if (!f.out || store_guide_local_each(gw->store, local_row, &f)) {
         json_decref(f.out);
         return officer_http_error(gw, wsi, r, 503, "internal", "The state database failed.");
@@ -222,7 +241,8 @@ static int show_local(struct gw *gw, struct lws *wsi, struct http_req *r, const 
         if (json_is_object(x) && shown)
             json_object_set_new(x, "shown", json_string(shown));
     }
-    return officer_http_respond(gw, wsi, r, 200, f.out, NULL);
+    return committed ? officer_http_respond_committed(gw, wsi, r, 200, f.out, NULL, NULL)
+                     : officer_http_respond(gw, wsi, r, 200, f.out, NULL);
 }
 
 static int put_local(struct gw *gw, struct lws *wsi, struct http_req *r,
@@ -283,12 +303,15 @@ static int put_local(struct gw *gw, struct lws *wsi, struct http_req *r,
     if (!rc)
         rc = store_audit_add(gw->store, now, o->username, "guide_local", NULL, r->peer, id);
     json_decref(body);
-    if (store_unit_end(gw->store, rc == 0) || rc || gw_flush(gw))
+    if (store_unit_end(gw->store, rc == 0) || rc)
         return officer_http_error(gw, wsi, r, 503, "internal", "The state database failed.");
+    /* this worker's layer from the open batch, so the answer shows the note;
+     * should the commit fail, the next office_poll() sees the revision it
+     * applied is not the stored one and applies the stored data again */
     if (office_apply(gw))
         mc_log(MC_LOG_WARN, "office.apply", "after=guide_local procedure=%s", id);
     mc_log(MC_LOG_INFO, "guide.local", "user=%s procedure=%s", o->username, id);
-    return show_local(gw, wsi, r, id);
+    return show_local(gw, wsi, r, id, true);
 }
 
 int notes_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)
@@ -320,5 +343,5 @@ int notes_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return rc;
     if (!kb_is_procedure(gw->kb, id))
         return unknown_procedure(gw, wsi, r);
-    return get ? show_local(gw, wsi, r, id) : put_local(gw, wsi, r, &o, id);
+    return get ? show_local(gw, wsi, r, id, false) : put_local(gw, wsi, r, &o, id);
 }

@@ -1,8 +1,9 @@
 /* gateway/admin/office_http.c - the HTTP side of office.h: the console's
  * office API (admins, same origin, CSRF on writes) and the public commune
- * name the kiosk and the widget show. A write is committed (gw_flush) and
- * this worker's layer rebuilt before the answer, so the admin who saved sees
- * it at once; the other workers pick it up at their next poll. */
+ * name the kiosk and the widget show. A write rebuilds this worker's layer
+ * from the open batch and is answered once that batch is committed
+ * (http_hold.h), so the admin who saved sees it at once; the other workers
+ * pick it up at their next poll. */
 #include "office.h"
 #include "popular.h"
 
@@ -170,14 +171,14 @@ static bool code_ok(const char *s, size_t n)
     return true;
 }
 
-/* Commits the write, rebuilds this worker's layer, answers with the office. */
+/* Rebuilds this worker's layer, answers with the office once the write is
+ * committed. Should the commit fail, the next office_poll() sees the
+ * revision applied is not the stored one and applies the stored data. */
 static int after_write(struct gw *gw, struct lws *wsi, struct http_req *r, const char *code)
 {
     struct listing l = {json_object()};
     json_t *item;
 
-    if (gw_flush(gw))
-        return officer_http_error(gw, wsi, r, 503, "internal", "The state database failed.");
     if (office_apply(gw))
         mc_log(MC_LOG_WARN, "office.apply", "after=write code=%s", code);
     if (!l.overrides || store_office_each(gw->store, list_row, &l)) {
@@ -186,7 +187,7 @@ static int after_write(struct gw *gw, struct lws *wsi, struct http_req *r, const
     }
     item = office_item(gw, code, l.overrides);
     json_decref(l.overrides);
-    return officer_http_respond(gw, wsi, r, 200, item, NULL);
+    return officer_http_respond_committed(gw, wsi, r, 200, item, NULL, NULL);
 }
 
 static int put_office(struct gw *gw, struct lws *wsi, struct http_req *r,

@@ -1,7 +1,9 @@
 /* gateway/officer/officer_http.c - see officer_http.h. Accounts and
  * sessions (login, logout, me) first, then the handoff conversations. A
  * state change, its outbox rows (Messenger/Zalo) and its audit row are one
- * unit of the store's batch, committed (gw_flush) before the answer. */
+ * unit of the store's batch, answered once it is committed
+ * (officer_http_respond_committed: on PostgreSQL the request is held for the
+ * loop's group commit, http_hold.h; SQLite commits at once). */
 #include "officer_http.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 
 #include "gw.h"
 #include "http.h"
+#include "http_hold.h"
 #include "mc_log.h"
 #include "officer_assist.h"
 #include "officer_reply.h"
@@ -38,6 +41,32 @@ int officer_http_respond(struct gw *gw, struct lws *wsi, struct http_req *r, uns
                       extra_hdr);
     free(text);
     return rc;
+}
+
+int officer_http_respond_committed(struct gw *gw, struct lws *wsi, struct http_req *r,
+                                   unsigned status, json_t *j, const char *extra_hdr,
+                                   void (*done)(struct gw *gw, int rc))
+{
+    static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    struct http_hold_answer ok = {status, "application/json; charset=utf-8", text,
+                                  text ? strlen(text) : 0, extra_hdr};
+    int rc;
+
+    json_decref(j);
+    if (!text) { /* written but unanswerable: the pass's commit keeps it, as a reply lost */
+        ok = (struct http_hold_answer){503, "application/json", oom, sizeof oom - 1, NULL};
+        return http_hold_commit(gw, wsi, r, &ok, NULL, NULL);
+    }
+    rc = http_hold_commit(gw, wsi, r, &ok, NULL, done);
+    free(text);
+    return rc;
+}
+
+void officer_http_pump_when_committed(struct gw *gw, int rc)
+{
+    if (!rc)
+        gw_pump_outbox(gw);
 }
 
 int officer_http_error(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
@@ -160,25 +189,35 @@ static int api_login(struct gw *gw, struct lws *wsi, struct http_req *r)
     json_decref(req);
     if (!ok) {
         mc_log(MC_LOG_INFO, "officer.login_failed", "user=%s peer=%s", user, r->peer);
+        /* the failure counts toward the back-off only once committed */
         if (store_audit_add(gw->store, now, user, "login_failed", NULL, r->peer,
-                            rc == 0 && o.disabled ? "disabled" : NULL) ||
-            gw_flush(gw))
+                            rc == 0 && o.disabled ? "disabled" : NULL))
             return db_error(gw, wsi, r);
-        return officer_http_error(gw, wsi, r, 401, "bad_credentials",
-                                  "Sai tên đăng nhập hoặc mật khẩu.");
+        return officer_http_respond_committed(gw, wsi, r, 401,
+                                              json_pack("{s:s,s:s}", "error", "bad_credentials",
+                                                        "message",
+                                                        "Sai tên đăng nhập hoặc mật khẩu."),
+                                              NULL, NULL);
     }
     if (officer_new_token(token) || officer_new_token(csrf))
         return officer_http_error(gw, wsi, r, 503, "internal", "No randomness.");
     officer_token_hash(token, token_hash);
-    if (store_officer_session_add(gw->store, token_hash, o.username, csrf, now,
-                                  now + (int64_t)hours * 3600) ||
-        store_audit_add(gw->store, now, o.username, "login", NULL, r->peer, NULL) || gw_flush(gw))
+    if (store_unit_begin(gw->store))
+        return db_error(gw, wsi, r);
+    rc = store_officer_session_add(gw->store, token_hash, o.username, csrf, now,
+                                   now + (int64_t)hours * 3600);
+    if (!rc)
+        rc = store_audit_add(gw->store, now, o.username, "login", NULL, r->peer, NULL);
+    if (store_unit_end(gw->store, rc == 0) || rc)
         return db_error(gw, wsi, r);
     mc_log(MC_LOG_INFO, "officer.login", "user=%s peer=%s", o.username, r->peer);
+    /* the cookie goes only with the 200, once the session is committed */
     cookie_header(r, token, hours * 3600, hdr, sizeof(hdr));
-    res = json_pack("{s:s,s:o}", "csrf_token", csrf, "officer", officer_json(&o));
     OPENSSL_cleanse(token, sizeof(token));
-    return officer_http_respond(gw, wsi, r, 200, res, hdr);
+    res = json_pack("{s:s,s:o}", "csrf_token", csrf, "officer", officer_json(&o));
+    rc = officer_http_respond_committed(gw, wsi, r, 200, res, hdr, NULL);
+    OPENSSL_cleanse(hdr, sizeof(hdr));
+    return rc;
 }
 
 /* The session of a request: 0 with *o and csrf, or an answer already sent
@@ -213,12 +252,17 @@ static int api_logout(struct gw *gw, struct lws *wsi, struct http_req *r)
     rc = authorize(gw, wsi, r, &o, token_hash, &sent);
     if (sent)
         return rc;
-    if (store_officer_session_end(gw->store, token_hash, now) ||
-        store_audit_add(gw->store, now, o.username, "logout", NULL, r->peer, NULL) || gw_flush(gw))
+    if (store_unit_begin(gw->store))
+        return db_error(gw, wsi, r);
+    rc = store_officer_session_end(gw->store, token_hash, now);
+    if (!rc)
+        rc = store_audit_add(gw->store, now, o.username, "logout", NULL, r->peer, NULL);
+    if (store_unit_end(gw->store, rc == 0) || rc)
         return db_error(gw, wsi, r);
     mc_log(MC_LOG_INFO, "officer.logout", "user=%s", o.username);
     cookie_header(r, "", 0, hdr, sizeof(hdr));
-    return officer_http_respond(gw, wsi, r, 200, json_pack("{s:b}", "logged_out", 1), hdr);
+    return officer_http_respond_committed(gw, wsi, r, 200, json_pack("{s:b}", "logged_out", 1), hdr,
+                                          NULL);
 }
 
 /* GET /api/v1/officer/me: the officer and the session's CSRF token (a page
@@ -372,7 +416,10 @@ static int api_action(struct gw *gw, struct lws *wsi, struct http_req *r,
         return officer_http_error(gw, wsi, r, res.status, res.code, res.message);
     j = res.body;
     res.body = NULL;
-    return officer_http_respond(gw, wsi, r, 200, j, NULL);
+    /* the officer and the citizen hear of it only once it is committed: the
+     * outbox after the commit, the web citizen from the feed (committed rows) */
+    return officer_http_respond_committed(gw, wsi, r, 200, j, NULL,
+                                          res.pump ? officer_http_pump_when_committed : NULL);
 }
 
 enum officer_http_conv_path officer_http_conversation_path(const char *rest, int64_t *id,

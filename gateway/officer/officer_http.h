@@ -60,6 +60,19 @@ bool officer_http_has_csrf(const struct http_req *r, const char *csrf);
 int officer_http_respond(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
                          struct json_t *j, const char *extra_hdr);
 
+/* As officer_http_respond(), once what the request wrote in the store's
+ * batch is committed (http_hold.h: on PostgreSQL the request is held and the
+ * loop goes on). A commit that fails answers 500 {"error":"internal"}
+ * instead, without extra_hdr (no cookie for a session that was not saved).
+ * done: as http_hold_commit(). Steals j. Returns as http_respond. */
+int officer_http_respond_committed(struct gw *gw, struct lws *wsi, struct http_req *r,
+                                   unsigned status, struct json_t *j, const char *extra_hdr,
+                                   void (*done)(struct gw *gw, int rc));
+
+/* A done of officer_http_respond_committed(): the outbox sends what the
+ * action queued once it is committed. */
+void officer_http_pump_when_committed(struct gw *gw, int rc);
+
 /* {"error": code, "message": message} with status. */
 int officer_http_error(struct gw *gw, struct lws *wsi, struct http_req *r, unsigned status,
                        const char *code, const char *message);

@@ -108,7 +108,8 @@ static void conv_id(const struct store_handoff *h, char out[24])
     snprintf(out, 24, "%lld", (long long)h->session_id);
 }
 
-/* {"conversation": …} of session_id as stored now (after a commit). */
+/* {"conversation": …} of session_id as stored now (the open batch's own
+ * writes included: the answer is sent once they are committed). */
 static int answer_conversation(struct gw *gw, int64_t session_id, struct officer_reply_result *res)
 {
     struct store_handoff now;
@@ -145,10 +146,9 @@ int officer_reply_claim(struct gw *gw, const struct store_officer *o, const stru
         return fail(res, 409, "claimed", "Cán bộ khác đã nhận cuộc trò chuyện này.");
     if (rc == -ENOENT)
         return fail(res, 409, "not_pending", "Cuộc trò chuyện không còn chờ cán bộ.");
-    if (rc || gw_flush(gw))
+    if (rc)
         return fail_db(res);
-    if (is_platform(h) && !qrc)
-        gw_pump_outbox(gw);
+    res->pump = is_platform(h) && !qrc;
     mc_log(MC_LOG_INFO, "officer.claim", "user=%s conversation=%s", o->username, id);
     return answer_conversation(gw, h->session_id, res);
 }
@@ -196,13 +196,13 @@ int officer_reply_end(struct gw *gw, const struct store_officer *o, const struct
         return fail(res, 409, "not_holder", "Cuộc trò chuyện này do cán bộ khác phụ trách.");
     if (rc == -ENOENT)
         return fail(res, 409, "not_held", "Cuộc trò chuyện chưa có cán bộ nhận.");
-    if (rc || gw_flush(gw))
+    if (rc)
         return fail_db(res);
     if (qrc == -ETIME)
         mc_log(MC_LOG_WARN, "officer.notice_skipped", "conversation=%s channel=%s reason=window",
                id, h->channel);
-    else if (is_platform(h))
-        gw_pump_outbox(gw);
+    else
+        res->pump = is_platform(h);
     mc_log(MC_LOG_INFO, close ? "officer.close" : "officer.release", "user=%s conversation=%s",
            o->username, id);
     return answer_conversation(gw, h->session_id, res);
@@ -308,13 +308,12 @@ int officer_reply_message(struct gw *gw, const struct store_officer *o,
              "Hãy đóng cuộc trò chuyện.");
         goto out;
     }
-    if (rc || gw_flush(gw)) {
+    if (rc) {
         rc = -1;
         fail_db(res);
         goto out;
     }
-    if (is_platform(h))
-        gw_pump_outbox(gw);
+    res->pump = is_platform(h);
     mc_log(MC_LOG_INFO, "officer.message", "user=%s conversation=%s kind=%s", o->username, id,
            detail[0] ? "share" : "text");
     m = json_pack("{s:I,s:s,s:s,s:I,s:s}", "id", (json_int_t)mid, "from", "officer", "text", text,

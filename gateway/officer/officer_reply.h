@@ -4,9 +4,12 @@
  *
  * Each action is one unit of the store's batch with its audit row and, on
  * Messenger and Zalo, its outbox rows rendered within the platform's
- * messaging window (channels/messenger.h, zalo.h); it is committed
- * (gw_flush) before the function returns 0. Web and kiosk citizens get the
- * message from the feed (feed.h). Event-loop thread only. */
+ * messaging window (channels/messenger.h, zalo.h). It is left in the open
+ * batch: the caller answers once it is committed
+ * (officer_http_respond_committed(), http_hold.h), and only then does the
+ * outbox send it (res->pump); web and kiosk citizens get the message from
+ * the feed (feed.h), which reads committed rows only. Event-loop thread
+ * only. */
 #ifndef MOTCUA_GATEWAY_OFFICER_REPLY_H
 #define MOTCUA_GATEWAY_OFFICER_REPLY_H
 
@@ -25,6 +28,7 @@ struct officer_reply_result {
     const char *code;    /* static: the error code */
     const char *message; /* static: what the officer reads (Vietnamese) */
     struct json_t *body; /* on success: the answer, new (json_decref()) */
+    bool pump;           /* on success: outbox rows were queued, to send once committed */
 };
 
 /* o takes h (pending -> officer). Returns 0 (res->body {"conversation"}) or

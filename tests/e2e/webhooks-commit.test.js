@@ -1,5 +1,5 @@
 // tests/e2e/webhooks-commit.test.js - a webhook's acknowledgement waits for its commit
-// without blocking the event loop (issue 18, gateway/webhook_hold.h). On PostgreSQL the
+// without blocking the event loop (issue 18, gateway/http_hold.h). On PostgreSQL the
 // loop sends its group COMMIT without waiting: the platform's 200 must still come only once
 // the delivery's turn is committed, and a commit that fails must answer 500 (the platform
 // delivers again) rather than 200. A commit is made slow, or made to fail, by a constraint
