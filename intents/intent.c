@@ -292,6 +292,37 @@ static void decide(const struct intent_index *idx, const struct scored *s, size_
         out->n_alternatives++;
 }
 
+/* A match or clarify whose message is largely about a subject that no label
+ * uses and out-of-scope text does ("chó" in a message that otherwise reads
+ * as a residence registration) is declined: the shared words made it look
+ * like the guide, its subject is something else (intent_topic.c;
+ * docs/understanding.md, "Subject words no guide uses"). Only labels with a
+ * guide text are judged (for a clarify: every label offered). The candidates
+ * stay, and a declined message still goes through the known-procedure
+ * lookup (gateway/kb/kb_portal.h) as every "none" does. */
+static void decline_unexplained(const struct intent_index *idx, const struct norm_tokens *t,
+                                const struct scored *s, size_t ns, double p_none,
+                                struct intent_result *out)
+{
+    size_t cls[INTENT_MAX_CANDIDATES], n = 0, i;
+    double share;
+
+    for (i = 0; i < ns && n < INTENT_MAX_CANDIDATES; i++) {
+        if (s[i].cls == idx->n_labels)
+            continue;
+        cls[n++] = s[i].cls;
+        if (out->decision == INTENT_MATCH)
+            break;
+    }
+    share = intent_topic_unexplained(idx, t, cls, n);
+    if (share < INTENT_TOPIC_SHARE)
+        return;
+    out->confidence = p_none > share ? p_none : share;
+    out->label = intent_none_label;
+    out->decision = INTENT_NONE;
+    out->n_alternatives = 0;
+}
+
 static int match_once(const struct intent_index *idx, const char *text, size_t len,
                       struct intent_result *out, double *none_class)
 {
@@ -401,6 +432,7 @@ static int match_once(const struct intent_index *idx, const char *text, size_t l
         return 0;
     }
     decide(idx, s, ns, out);
+    decline_unexplained(idx, an.final, s, ns, z[idx->n_labels], out);
     return 0;
 }
 

@@ -52,6 +52,11 @@ struct intent_spec {
     size_t rules_len;
     const char *corpus; /* accented guide text, for restoration (may be NULL) */
     size_t corpus_len;
+    /* [n_labels] each label's own text (a guide's name, steps, documents,
+     * FAQ), borrowed; with its phrases, the words a message about it may
+     * use (docs/understanding.md, "Subject words no guide uses").
+     * NULL, or a NULL entry: the label is never declined for its words. */
+    const char *const *label_texts;
 };
 
 struct intent_index; /* opaque */

@@ -91,8 +91,11 @@ static int learn_text(struct build *b, const char *s, size_t len)
     return restore_learn(b->idx->rest, &b->an.b);
 }
 
-/* Teaches the restorer from the corpus, one sentence at a time. */
-static int learn_corpus(struct build *b, const char *c, size_t len)
+typedef int (*sentence_fn)(struct build *b, const char *s, size_t len, size_t cls);
+
+/* Calls fn on each sentence of c[0..len) (cut at . ; ? ! : ( ) and new
+ * lines) that is valid UTF-8 and short enough to normalise. */
+static int each_sentence(struct build *b, const char *c, size_t len, sentence_fn fn, size_t cls)
 {
     size_t i = 0, j;
     int rc;
@@ -105,13 +108,33 @@ static int learn_corpus(struct build *b, const char *c, size_t len)
              j++)
             ;
         if (j - i > 1 && j - i <= NORM_MAX_INPUT && mc_utf8_is_valid(c + i, j - i)) {
-            rc = learn_text(b, c + i, j - i);
+            rc = fn(b, c + i, j - i, cls);
             if (rc)
                 return rc;
         }
         i = j + 1;
     }
     return 0;
+}
+
+/* The restorer learns from one sentence of the corpus. */
+static int learn_sentence(struct build *b, const char *s, size_t len, size_t cls)
+{
+    (void)cls;
+    return learn_text(b, s, len);
+}
+
+/* One sentence of a label's own text joins its subject vocabulary, read
+ * through the same pipeline as a message. */
+static int learn_label_sentence(struct build *b, const char *s, size_t len, size_t cls)
+{
+    int rc = intent_analyse(b->idx, s, len, &b->an);
+
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc)
+        return 0; /* a sentence that does not normalise teaches nothing */
+    return intent_topic_add(b->idx, b->an.final, cls);
 }
 
 struct exp_ctx {
@@ -334,6 +357,7 @@ void intent_index_free(struct intent_index *idx)
     free(idx->post_ex);
     free(idx->post_w);
     free(idx->ex_cls);
+    intent_topic_free(idx);
     free(idx);
 }
 
@@ -405,7 +429,7 @@ struct intent_index *intent_index_new(const struct intent_spec *spec, struct mc_
 
     /* 1. the restorer learns from the corpus, the expansions and accented phrases */
     if (spec->corpus && spec->corpus_len) {
-        rc = learn_corpus(b, spec->corpus, spec->corpus_len);
+        rc = each_sentence(b, spec->corpus, spec->corpus_len, learn_sentence, 0);
         if (rc)
             goto fail_rc;
     }
@@ -462,7 +486,22 @@ struct intent_index *intent_index_new(const struct intent_spec *spec, struct mc_
         rc = add_row(b, cls);
         if (rc)
             goto fail_rc;
+        rc = intent_topic_add(idx, b->an.final, cls);
+        if (rc)
+            goto fail_rc;
     }
+    for (i = 0; spec->label_texts && i < spec->n_labels; i++) {
+        if (!spec->label_texts[i])
+            continue;
+        idx->topic_checked[i] = true;
+        rc = each_sentence(b, spec->label_texts[i], strlen(spec->label_texts[i]),
+                           learn_label_sentence, i);
+        if (rc)
+            goto fail_rc;
+    }
+    rc = intent_topic_finish(idx);
+    if (rc)
+        goto fail_rc;
     idx->w = calloc(idx->nfeat * idx->stride + 1, sizeof(*idx->w));
     if (!idx->w)
         goto fail_nomem;
@@ -511,5 +550,5 @@ size_t intent_index_memory(const struct intent_index *idx)
            idx->nfeat * (idx->stride * sizeof(*idx->w) + sizeof(*idx->fw) + sizeof(*idx->idf) + 1 +
                          sizeof(*idx->post_off)) +
            idx->post_off[idx->nfeat] * (sizeof(*idx->post_ex) + sizeof(*idx->post_w)) +
-           idx->nex * sizeof(*idx->ex_cls);
+           idx->nex * sizeof(*idx->ex_cls) + intent_topic_memory(idx);
 }

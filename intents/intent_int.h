@@ -17,6 +17,7 @@ struct restore;
 struct rules;
 struct entity_set;
 struct hmap_u64;
+struct intent_topic_build;
 
 #define INTENT_LANES 8       /* floats per block of w rows, so the compiler vectorises */
 #define INTENT_FEAT_MAX 1024 /* features of one message; the rest are ignored */
@@ -57,6 +58,14 @@ struct hmap_u64;
  * least this sure and the other side is out of scope */
 #define INTENT_SPLIT_MIN_WORDS 4
 #define INTENT_SPLIT_SURE 0.9
+/* subject words no guide uses (intent_topic.c): a word no label uses and at
+ * least this many out-of-scope phrases do is a subject the desk does not
+ * handle; a match or clarify on labels with a text is declined when such
+ * subjects carry this share of the message's known words' weight (chosen on
+ * cross-validation and the near-miss dev sets: docs/understanding.md,
+ * "Subject words no guide uses") */
+#define INTENT_TOPIC_NONE_MIN 3
+#define INTENT_TOPIC_SHARE 0.4
 #define INTENT_SEED 0x9E3779B97F4A7C15ULL
 #define INTENT_CORPUS_MAX (64u << 20) /* bytes of corpus read */
 #define INTENT_EVAL_LINE 8192         /* bytes of one eval line */
@@ -95,6 +104,12 @@ struct intent_index {
     uint16_t *ex_cls; /* [nex] */
     size_t nex;
     size_t nfeat;
+    /* subject vocabulary (intent_topic.c) */
+    struct hmap_u64 *topic;                 /* word key -> row + 1 */
+    float *topic_w;                         /* [rows] IDF over labels with a text; < 0: subject */
+    size_t topic_rows;                      /* words known */
+    struct intent_topic_build *topic_build; /* build scratch, NULL after */
+    bool topic_checked[INTENT_MAX_LABELS];  /* the label was given a text */
 };
 
 /* Two token buffers: one pipeline stage reads one and writes the other. */
@@ -129,6 +144,17 @@ void intent_fvec_put(struct fvec *v, uint32_t id, float w);
 void intent_fvec_normalise(struct fvec *v);
 /* z[0..n) += x * w[0..n) (n a multiple of INTENT_LANES: vectorised). */
 void intent_axpy(float *z, const float *w, float x, size_t n);
+/* Adds the content words of t to the vocabulary of class cls. Returns 0 or -ENOMEM. */
+int intent_topic_add(struct intent_index *idx, const struct norm_tokens *t, size_t cls);
+/* Weighs the vocabulary once every text is added and frees the build's
+ * scratch. Returns 0 or -ENOMEM. */
+int intent_topic_finish(struct intent_index *idx);
+/* The share (0..1) of the weight of t's known words that subjects no label
+ * uses carry; 0 when one of the labels cls[0..n) was given no text. */
+double intent_topic_unexplained(const struct intent_index *idx, const struct norm_tokens *t,
+                                const size_t *cls, size_t n);
+void intent_topic_free(struct intent_index *idx);
+size_t intent_topic_memory(const struct intent_index *idx);
 /* The class of label in idx ("none": the last); returns 0 or -ENOENT. */
 int intent_label_index(const struct intent_index *idx, const char *label, size_t *out);
 

@@ -14,6 +14,7 @@
 #include "kb_family.h"
 #include "kb_gtext.h"
 #include "kb_local.h"
+#include "kb_ltext.h"
 #include "kb_portal.h"
 #include "kb_referral.h"
 
@@ -477,6 +478,7 @@ int kb_list_procedures_json(const struct kb *kb, char **json)
 struct spec_store {
     char **labels;
     char **domains; /* [n_labels] label.domain */
+    char **texts;   /* [n_labels] a guide's own words (kb_ltext.h), NULL for a meta label */
     size_t n_labels;
     struct intent_example *ex;
     char **ex_strs; /* 2 per example: label, text */
@@ -491,9 +493,11 @@ static void spec_store_fini(struct spec_store *s)
     for (i = 0; i < s->n_labels; i++) {
         free(s->labels[i]);
         free(s->domains[i]);
+        free(s->texts[i]);
     }
     free(s->labels);
     free(s->domains);
+    free(s->texts);
     for (i = 0; i < 2 * s->n_ex; i++)
         free(s->ex_strs[i]);
     free(s->ex_strs);
@@ -551,9 +555,10 @@ static int spec_store_load(struct spec_store *s, sqlite3 *db, struct mc_err *err
     }
     s->labels = calloc(nl ? nl : 1, sizeof(*s->labels));
     s->domains = calloc(nl ? nl : 1, sizeof(*s->domains));
+    s->texts = calloc(nl ? nl : 1, sizeof(*s->texts));
     s->ex = calloc(np ? np : 1, sizeof(*s->ex));
     s->ex_strs = calloc(2 * (np ? np : 1), sizeof(*s->ex_strs));
-    if (!s->labels || !s->domains || !s->ex || !s->ex_strs)
+    if (!s->labels || !s->domains || !s->texts || !s->ex || !s->ex_strs)
         goto fail_nomem;
     if (sqlite3_prepare_v2(db, "SELECT id, domain FROM label ORDER BY rowid", -1, &st, NULL) !=
         SQLITE_OK)
@@ -563,6 +568,21 @@ static int spec_store_load(struct spec_store *s, sqlite3 *db, struct mc_err *err
         s->domains[s->n_labels] = dup_col(st, 1);
         s->n_labels++;
         if (!s->labels[s->n_labels - 1] || !s->domains[s->n_labels - 1])
+            goto fail_nomem;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.body FROM label l LEFT JOIN procedure p ON p.id = l.id "
+                           "ORDER BY l.rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto fail_sqlite;
+    for (i = 0; i < s->n_labels && sqlite3_step(st) == SQLITE_ROW; i++) {
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            continue; /* a meta label: no guide to say what it is about */
+        s->texts[i] = kb_ltext_new((const char *)sqlite3_column_text(st, 0),
+                                   (size_t)sqlite3_column_bytes(st, 0));
+        if (!s->texts[i])
             goto fail_nomem;
     }
     sqlite3_finalize(st);
@@ -615,6 +635,7 @@ static void spec_store_view(const struct spec_store *s, struct intent_spec *spec
     spec->rules_len = strlen(s->rules);
     spec->corpus = s->corpus;
     spec->corpus_len = strlen(s->corpus);
+    spec->label_texts = (const char *const *)s->texts;
 }
 
 static struct intent_index *build_index(sqlite3 *db, struct mc_err *err)
