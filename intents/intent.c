@@ -60,7 +60,7 @@ int intent_analyse(const struct intent_index *idx, const char *text, size_t len,
     return 0;
 }
 
-static uint64_t feat_mix(uint64_t h, uint64_t kind)
+uint64_t intent_mix(uint64_t h, uint64_t kind)
 {
     h ^= kind * 0x9E3779B97F4A7C15ULL;
     h ^= h >> 31;
@@ -97,18 +97,18 @@ int intent_each_feature(const struct norm_tokens *t, feat_fn add, void *ctx)
     for (i = 0; i < t->n_tok; i++) {
         const struct norm_token *k = &t->tok[i];
         h = next;
-        rc = add(ctx, feat_mix(h, FEAT_WORD), FEAT_WORD, W_UNI);
+        rc = add(ctx, intent_mix(h, FEAT_WORD), FEAT_WORD, W_UNI);
         if (rc)
             return rc;
         if (i + 1 < t->n_tok) {
             next = word_hash(t, &t->tok[i + 1]);
-            rc = add(ctx, feat_mix(h * 0x100000001B3ULL + next, FEAT_PAIR), FEAT_PAIR, W_BI);
+            rc = add(ctx, intent_mix(h * 0x100000001B3ULL + next, FEAT_PAIR), FEAT_PAIR, W_BI);
             if (rc)
                 return rc;
         }
         if ((accented || (k->flags & (NORM_TOK_MARKED | NORM_TOK_RESTORED))) &&
             !(k->flags & NORM_TOK_DIGIT)) {
-            rc = add(ctx, feat_mix(hmap_hash(t->acc + k->acc, k->acc_len), FEAT_ACC), FEAT_ACC,
+            rc = add(ctx, intent_mix(hmap_hash(t->acc + k->acc, k->acc_len), FEAT_ACC), FEAT_ACC,
                      W_ACC);
             if (rc)
                 return rc;

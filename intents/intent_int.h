@@ -139,6 +139,10 @@ int intent_analyse(const struct intent_index *idx, const char *text, size_t len,
                    struct analysis *an);
 /* Calls add(ctx, key, kind, weight) for each feature of t; stops at the first non-zero return. */
 int intent_each_feature(const struct norm_tokens *t, feat_fn add, void *ctx);
+/* A 64-bit hash h of a token, mixed with what kind of key it is (word, pair,
+ * accented form...) so equal hashes of different kinds do not collide; never
+ * UINT64_MAX, which hmap_u64 reserves. */
+uint64_t intent_mix(uint64_t h, uint64_t kind);
 void intent_fvec_put(struct fvec *v, uint32_t id, float w);
 /* Scales v to unit length (its unknown features' weight counted in the length). */
 void intent_fvec_normalise(struct fvec *v);

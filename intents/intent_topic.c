@@ -45,15 +45,6 @@ struct intent_topic_build {
     size_t cap;      /* rows allocated */
 };
 
-static uint64_t topic_mix(uint64_t h, uint64_t kind)
-{
-    h ^= kind * 0x9E3779B97F4A7C15ULL;
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 29;
-    return h == UINT64_MAX ? h - 1 : h; /* hmap_u64 reserves UINT64_MAX */
-}
-
 static bool topic_is_word(const struct norm_token *k)
 {
     return (k->flags & NORM_TOK_ALPHA) && !(k->flags & NORM_TOK_DIGIT) && k->fold_len > 0;
@@ -62,8 +53,8 @@ static bool topic_is_word(const struct norm_token *k)
 static uint64_t topic_key(const struct norm_tokens *t, const struct norm_token *k, bool acc)
 {
     if (acc)
-        return topic_mix(hmap_hash(t->acc + k->acc, k->acc_len), TOPIC_KEY_ACC);
-    return topic_mix(hmap_hash(t->fold + k->fold, k->fold_len), TOPIC_KEY_FOLD);
+        return intent_mix(hmap_hash(t->acc + k->acc, k->acc_len), TOPIC_KEY_ACC);
+    return intent_mix(hmap_hash(t->fold + k->fold, k->fold_len), TOPIC_KEY_FOLD);
 }
 
 static int topic_use(struct intent_index *idx, uint64_t key, size_t cls)
