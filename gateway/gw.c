@@ -540,22 +540,26 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
         (void)teach_build_poll(gw);
         share_render_poll(gw);
     }
+    gw->draining = true; /* from here no build starts, and answers close their connection */
     reload_cancel(gw);
-    teach_build_free(gw, true); /* the requests waiting on it are answered 503 */
-    gw->draining = true;
-    if (gw->listener) /* new connections go to the workers still running */
+    teach_build_drain(gw); /* teaches not started: 503; the one building finishes below */
+    if (gw->listener)      /* new connections go to the workers still running */
         lws_set_timeout(gw->listener, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);
     deadline = mono_ms() + gw->cfg->shutdown_grace_ms;
     mc_log(MC_LOG_INFO, "server.drain", "websockets=%llu grace_ms=%u",
            (unsigned long long)gw->metrics.ws_open, gw->cfg->shutdown_grace_ms);
     ws_close_all(gw);
     officer_ws_close_all(gw);
-    /* and the HTTP answers held for a commit: written once it lands */
-    while ((gw->conns || gw->officer_conns || gw->http_holding) && mono_ms() < deadline) {
+    /* and the HTTP answers held for a commit (written once it lands), and a teach being built
+     * (answered once built, then held for its commit) */
+    while ((gw->conns || gw->officer_conns || gw->http_holding || teach_build_busy(gw)) &&
+           mono_ms() < deadline) {
         if (service(gw) < 0)
             break;
+        (void)teach_build_poll(gw); /* a teach accepted before the stop gets its answer */
         share_render_poll(gw);
     }
+    teach_build_free(gw, true);  /* a build that outlived the grace: waited for, answered 503 */
     gw_commit_release(gw, true); /* what is still in flight lands before the store closes */
     lws_sul_cancel(&t.sul);
     mc_log(MC_LOG_INFO, "server.stop", "websockets_left=%llu",

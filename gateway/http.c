@@ -16,6 +16,7 @@
 #include "http_path.h"
 #include "conn.h"
 #include "page_http.h"
+#include "notify.h"
 #include "paths.h"
 #include "qr.h"
 #include "reload.h"
@@ -369,7 +370,7 @@ static int admin_reload(struct gw *gw, struct lws *wsi, struct http_req *r)
     all = reload_all_asked(wsi);
     if (all < 0)
         return respond_error(gw, wsi, r, 400, "bad_query", "all must be 1 or 0.");
-    if (all && store_notify_reload(gw->store) == -EIO) /* SQLite: -ENOTSUP, this node only */
+    if (all && notify_reload_all(gw) == -EIO) /* SQLite: -ENOTSUP, this node only */
         return respond_error(gw, wsi, r, 503, "state_unreachable",
                              "Cannot ask the other nodes to reload; nothing was reloaded.");
     /* built off the loop; reload.c answers once the new knowledge is in use */

@@ -12,6 +12,7 @@
 #include "feed.h"
 #include "gw.h"
 #include "mc_log.h"
+#include "office.h"
 #include "reload.h"
 #include "store.h"
 #include "teach_build.h"
@@ -20,13 +21,49 @@ struct notify {
     lws_sorted_usec_list_t sul; /* first: the timer callback recovers the struct from it */
     struct gw *gw;
     struct store_listen *l;
-    struct lws *wsi;  /* the adopted socket while connected, else NULL */
-    unsigned wait_ms; /* before the next attempt after a failure */
-    bool listening;   /* LISTEN in effect */
-    bool down_logged; /* event=notify.down logged since the last notify.listening */
+    lws_sorted_usec_list_t poll_sul; /* the reload revision's poll (poll_tick) */
+    struct lws *wsi;                 /* the adopted socket while connected, else NULL */
+    unsigned wait_ms;                /* before the next attempt after a failure */
+    int64_t reload_rev;              /* the reload revision this worker last acted on */
+    bool have_rev;                   /* reload_rev read (else the next read is taken as seen) */
+    bool listening;                  /* LISTEN in effect */
+    bool down_logged;                /* event=notify.down logged since the last notify.listening */
 };
 
 static void step(lws_sorted_usec_list_t *sul);
+
+/* Reloads once when the committed reload revision moved past the one this
+ * worker acted on: a notification (by=notification), or one it may have
+ * missed while not listening (by=catch_up, by=poll). A failed read changes
+ * nothing: the next poll, catch-up or notification reads again. */
+static void reload_if_moved(struct notify *n, const char *by)
+{
+    int64_t rev;
+
+    if (n->gw->draining || store_reload_rev(n->gw->store, &rev))
+        return;
+    if (!n->have_rev || rev <= n->reload_rev) { /* the first read: what start loaded */
+        if (!n->have_rev)
+            n->reload_rev = rev;
+        n->have_rev = true;
+        return;
+    }
+    n->reload_rev = rev;
+    mc_log(MC_LOG_INFO, "kb.reload", "by=%s rev=%lld", by, (long long)rev);
+    reload_start(n->gw); /* built off the loop, as SIGHUP and POST /admin/reload */
+}
+
+/* While LISTEN is not in effect a reload of all nodes would be missed: look
+ * at its revision as the feed's poll looks at the feed. One SELECT a period,
+ * none while listening (the notification and the catch-up say it). */
+static void poll_tick(lws_sorted_usec_list_t *sul)
+{
+    struct notify *n = lws_container_of(sul, struct notify, poll_sul);
+
+    if (!n->listening)
+        reload_if_moved(n, "poll");
+    lws_sul_schedule(n->gw->ctx, 0, &n->poll_sul, poll_tick, NOTIFY_POLL_MS * LWS_US_PER_MS);
+}
 
 static void schedule(struct notify *n, unsigned ms)
 {
@@ -79,16 +116,18 @@ static void act(struct notify *n, unsigned ev)
         n->listening = true;
         n->down_logged = false;
         n->wait_ms = NOTIFY_RETRY_MS;
-        ev |= STORE_EVENT_FEED | STORE_EVENT_TEACH; /* what was committed while it was down */
+        /* what was committed while it was down */
+        ev |= STORE_EVENT_FEED | STORE_EVENT_TEACH | STORE_EVENT_OFFICE;
+        reload_if_moved(n, "catch_up");
     }
     if (ev & STORE_EVENT_FEED)
         feed_poll(gw);
     if (ev & STORE_EVENT_TEACH)
         teach_build_refresh(gw); /* built off the loop; logged on failure, the next poll retries */
-    if (ev & STORE_EVENT_RELOAD) {
-        mc_log(MC_LOG_INFO, "kb.reload", "by=notification");
-        reload_start(gw); /* built off the loop, as SIGHUP and POST /admin/reload */
-    }
+    if (ev & STORE_EVENT_OFFICE)
+        office_poll(gw); /* the layer rebuilt if the revision moved; the next poll retries */
+    if (ev & STORE_EVENT_RELOAD)
+        reload_if_moved(n, "notification");
 }
 
 int notify_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -135,9 +174,28 @@ int notify_new(struct gw *gw, struct notify **out, struct mc_err *err)
     n->gw = gw;
     n->l = l;
     n->wait_ms = NOTIFY_RETRY_MS;
+    reload_if_moved(n, "start"); /* taken as seen: this worker has just loaded */
     schedule(n, 0);
+    lws_sul_schedule(gw->ctx, 0, &n->poll_sul, poll_tick, NOTIFY_POLL_MS * LWS_US_PER_MS);
     *out = n;
     return 0;
+}
+
+int notify_reload_all(struct gw *gw)
+{
+    struct notify *n = gw->notify;
+    int64_t rev;
+    int rc;
+
+    if (gw->draining)
+        return -ECANCELED; /* this process will not reload: it does not ask the others either */
+    rc = store_notify_reload(gw->store, &rev);
+
+    if (!rc && n && (!n->have_rev || rev > n->reload_rev)) {
+        n->reload_rev = rev; /* this worker reloads for the request: not again for the revision */
+        n->have_rev = true;
+    }
+    return rc;
 }
 
 void notify_free(struct notify *n)
@@ -145,6 +203,7 @@ void notify_free(struct notify *n)
     if (!n)
         return;
     lws_sul_cancel(&n->sul);
+    lws_sul_cancel(&n->poll_sul);
     store_listen_free(n->l); /* the adopted dup goes with the context (callback sees no notify) */
     free(n);
 }

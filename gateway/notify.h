@@ -8,12 +8,20 @@
  *     (feed_poll(), the same path as the poll's);
  *   - a phrase taught or deleted anywhere: the index is rebuilt now
  *     (teach_refresh(), as the poll does);
+ *   - the commune's office data changed anywhere: its layer is rebuilt now
+ *     (office_poll(), as the feed's timer does);
  *   - a reload asked of all nodes (POST /admin/reload?all=1 on any node):
  *     this worker's own reload starts, built off the loop (reload_start()).
  * The polls stay as they were, the fallback: a lost listening connection is
  * connected again (NOTIFY_RETRY_MS, doubling up to NOTIFY_RETRY_MAX_MS), and
- * once LISTEN takes effect again the feed and the phrases are read once, for
- * what was committed while it was down (those notifications are lost).
+ * once LISTEN takes effect again the feed, the phrases and the office data
+ * are read once, for what was committed while it was down (those
+ * notifications are lost). A reload of all nodes is durable: a revision in
+ * the database (store_reload_rev()) that each worker compares with the one
+ * it last acted on, at that catch-up and every NOTIFY_POLL_MS while not
+ * listening, and reloads once when it moved; a worker takes the revision it
+ * finds at start as seen (it has just loaded), and its own request's as
+ * seen (it reloads for the request).
  * On SQLite there is no listener: notify_new() gives NULL and nothing
  * changes. docs/scaling.md. */
 #ifndef MOTCUA_GATEWAY_NOTIFY_H
@@ -29,6 +37,7 @@
 #define NOTIFY_RETRY_MS 1000            /* first wait after a lost or failed connection */
 #define NOTIFY_RETRY_MAX_MS 16000       /* the longest wait between attempts */
 #define NOTIFY_CONNECT_STEP_MS 10       /* how often a connection in progress is advanced */
+#define NOTIFY_POLL_MS 250 /* the reload revision's poll while not listening: the feed's period */
 
 struct gw;
 struct notify;
@@ -41,6 +50,13 @@ MC_MUST_CHECK int notify_new(struct gw *gw, struct notify **out, struct mc_err *
 /* Stops listening and frees; the adopted socket is closed with the lws
  * context. Call before the context is destroyed. NULL is a no-op. */
 void notify_free(struct notify *n);
+
+/* Asks every node to reload (POST /admin/reload?all=1): the reload revision
+ * bumped and notified in the open batch (store_notify_reload()), its new value
+ * taken as seen by this worker, which reloads for the request itself.
+ * Returns 0, -ENOTSUP on SQLite (this process only), -ECANCELED while the
+ * server drains (nothing asked: its own reload is refused too), or -EIO. */
+MC_MUST_CHECK int notify_reload_all(struct gw *gw);
 
 /* Whether the listening connection is up (LISTEN in effect). */
 bool notify_is_listening(const struct notify *n);

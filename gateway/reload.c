@@ -46,6 +46,8 @@ static void answer(struct gw *gw, struct lws *wsi, unsigned status, const char *
 
     if (!r)
         return;
+    if (gw->draining) /* stopping: the whole answer now, then close (the drain may end first) */
+        r->close_after = true;
     if (status == 200)
         n = snprintf(body, sizeof(body), "{\"reloaded\":true}");
     else
@@ -127,6 +129,8 @@ static struct reload *start_job(struct gw *gw, struct lws *const *waiters, size_
 
 void reload_start(struct gw *gw)
 {
+    if (gw->draining)
+        return; /* stopping: no build would be swapped in (a notification in the drain) */
     if (gw->reload)
         gw->reload->again = true;
     else
@@ -137,6 +141,10 @@ int reload_answer(struct gw *gw, struct lws *wsi)
 {
     struct reload *r = gw->reload;
 
+    if (gw->draining) { /* stopping: a build started now would never be swapped in */
+        answer(gw, wsi, 503, "shutting_down", "The server is stopping.");
+        return 0;
+    }
     lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, RELOAD_ANSWER_TIMEOUT_S);
 
     if (!r) {

@@ -36,7 +36,9 @@ bool reload_poll(struct gw *gw);
 
 /* Starts a reload for the HTTP request on wsi (POST /admin/reload) and
  * answers it once a build that began after the request is swapped in (200
- * {"reloaded":true}) or failed (500 reload_failed). A build already in
+ * {"reloaded":true}) or failed (500 reload_failed); while the server drains,
+ * 503 shutting_down at once (no build starts then: reload_start() does
+ * nothing either). A build already in
  * flight opened its snapshot before this request, so the request waits for
  * the next one. Returns 0 (the answer will come; it may already be queued),
  * -1 to close, or -EBUSY when RELOAD_WAITERS_MAX requests wait already (the

@@ -32,6 +32,7 @@ struct pending {
 
 struct job {
     struct lws_context *ctx; /* woken when the thread is done */
+    unsigned delay_ms;       /* test only: TEACH_BUILD_TEST_DELAY_ENV */
     struct teach_phrases *tp;
     int64_t rev;                    /* the taught phrases' revision tp was read at */
     const struct intent_index *cur; /* the index of tp: gw's (read only) or own */
@@ -63,6 +64,12 @@ static void *work(void *arg)
     const struct intent_example *all;
     size_t n;
 
+    if (j->delay_ms) { /* test only: a build slow enough to be caught in the act */
+        struct timespec d = {(time_t)(j->delay_ms / 1000), (long)(j->delay_ms % 1000) * 1000000L};
+
+        while (nanosleep(&d, &d) != 0 && errno == EINTR) /* the rest, after a signal */
+            ;
+    }
     if (!j->cur) {
         j->own = teach_phrases_index(j->tp, NULL, NULL, &j->err);
         j->cur = j->own;
@@ -94,6 +101,8 @@ static void respond(struct gw *gw, struct lws *wsi, unsigned status, json_t *j, 
         json_decref(j);
         return;
     }
+    if (gw->draining) /* stopping: the whole answer now, then close (the drain may end first) */
+        r->close_after = true;
     if (officer_http_respond(gw, wsi, r, status, j, hdr))
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
@@ -134,16 +143,24 @@ static void answer_conflict(struct gw *gw, struct lws *wsi, const struct teach_c
             NULL);
 }
 
-static void answer_waiters(struct gw *gw, struct job *j, bool busy)
+static void answer_waiters(struct gw *gw, struct job *j)
 {
     size_t i;
 
     for (i = 0; i < j->n_waiters; i++)
-        if (busy)
-            respond_error(gw, j->waiters[i].wsi, 503, "shutting_down", "The server is stopping.");
-        else
-            answer_deleted(gw, &j->waiters[i]);
+        answer_deleted(gw, &j->waiters[i]);
     j->n_waiters = 0;
+}
+
+/* The server stops before p is done: a teach was not stored (503, sent again
+ * later); a DELETE was committed before it waited, so it is answered as done
+ * (this worker's index no longer matters, the others rebuild by themselves). */
+static void answer_stopping(struct gw *gw, const struct pending *p)
+{
+    if (p->post)
+        respond_error(gw, p->wsi, 503, "shutting_down", "The server is stopping.");
+    else
+        answer_deleted(gw, p);
 }
 
 /* ---- the loop's side -------------------------------------------------------- */
@@ -196,7 +213,7 @@ static int take(struct gw *gw, struct teach_build *b, struct job **out)
     }
     b->n_queue = k;
     if (!j->req.post && store_phrase_rev(gw->store, &rev) == 0 && rev == gw->taught_rev) {
-        answer_waiters(gw, j, false); /* in use already: nothing to build */
+        answer_waiters(gw, j); /* in use already: nothing to build */
         b->again = false;
         job_free(j);
         return 0;
@@ -206,18 +223,35 @@ static int take(struct gw *gw, struct teach_build *b, struct job **out)
     return 0;
 }
 
-/* Starts the next build when none runs and one is needed. */
+/* The test-only delay of a build (TEACH_BUILD_TEST_DELAY_ENV), 0 without it. */
+static unsigned test_delay_ms(void)
+{
+    const char *v = getenv(TEACH_BUILD_TEST_DELAY_ENV);
+    unsigned long ms;
+    char *end;
+
+    if (!v || !v[0])
+        return 0;
+    errno = 0;
+    ms = strtoul(v, &end, 10);
+    return errno || *end || ms > TEACH_BUILD_TEST_DELAY_MAX_MS ? 0 : (unsigned)ms;
+}
+
+/* Starts the next build when none runs and one is needed; none once the
+ * server drains (teach_build_drain()). */
 static void start(struct gw *gw)
 {
     struct teach_build *b = gw->teach_build;
     struct job *j;
 
-    while (b && !b->job && (b->n_queue || b->again) && gw->kb && gw->store && gw->ctx) {
+    while (b && !gw->draining && !b->job && (b->n_queue || b->again) && gw->kb && gw->store &&
+           gw->ctx) {
         if (take(gw, b, &j))
             return;
         if (!j)
             continue; /* answered without a build; there may be a teach after */
         j->ctx = gw->ctx;
+        j->delay_ms = test_delay_ms();
         clock_gettime(CLOCK_MONOTONIC, &j->t0);
         j->tp = teach_phrases_load(gw->kb, gw->store, &j->rev, &j->err);
         if (j->tp && j->req.post && !teach_label_ok(gw->kb, j->tp, j->req.label)) {
@@ -227,7 +261,7 @@ static void start(struct gw *gw)
             j->req.post = false; /* what is left is a refresh */
         }
         if (j->tp && !j->req.post && j->rev == gw->taught_rev) {
-            answer_waiters(gw, j, false);
+            answer_waiters(gw, j);
             job_free(j);
             continue;
         }
@@ -241,7 +275,7 @@ static void start(struct gw *gw)
                j->err.text[0] ? j->err.text : "cannot start the build thread");
         if (j->req.post)
             respond_error(gw, j->req.wsi, 503, "internal", "The phrase could not be checked.");
-        answer_waiters(gw, j, false); /* deleted and committed; the next refresh rebuilds */
+        answer_waiters(gw, j); /* deleted and committed; the next refresh rebuilds */
         job_free(j);
         return; /* not again now: the next request or refresh tries */
     }
@@ -310,7 +344,7 @@ bool teach_build_poll(struct gw *gw)
     j->cur = NULL; /* may have been freed by the swap */
     if (j->req.post)
         finish_teach(gw, j);
-    answer_waiters(gw, j, false);
+    answer_waiters(gw, j);
     job_free(j);
     start(gw);
     return b->job != NULL;
@@ -395,6 +429,19 @@ void teach_build_forget(struct gw *gw, struct lws *wsi)
             b->job->waiters[i].wsi = NULL;
 }
 
+void teach_build_drain(struct gw *gw)
+{
+    struct teach_build *b = gw->teach_build;
+    size_t i;
+
+    if (!b)
+        return;
+    for (i = 0; i < b->n_queue; i++) /* not started: no teach was checked or stored */
+        answer_stopping(gw, &b->queue[i]);
+    b->n_queue = 0;
+    b->again = false;
+}
+
 void teach_build_free(struct gw *gw, bool answer)
 {
     struct teach_build *b = gw->teach_build;
@@ -405,13 +452,13 @@ void teach_build_free(struct gw *gw, bool answer)
     if (b->job) {
         pthread_join(b->job->thread, NULL);
         if (answer && b->job->req.post)
-            respond_error(gw, b->job->req.wsi, 503, "shutting_down", "The server is stopping.");
+            answer_stopping(gw, &b->job->req);
         if (answer)
-            answer_waiters(gw, b->job, true);
+            answer_waiters(gw, b->job);
         job_free(b->job);
     }
     for (i = 0; answer && i < b->n_queue; i++)
-        respond_error(gw, b->queue[i].wsi, 503, "shutting_down", "The server is stopping.");
+        answer_stopping(gw, &b->queue[i]);
     free(b);
     gw->teach_build = NULL;
 }

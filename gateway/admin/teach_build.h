@@ -37,6 +37,12 @@
 /* seconds a POST or DELETE may wait for its answer (the builds before it and
  * its own); lws's own 20 s would drop it under a sanitizer */
 #define TEACH_BUILD_ANSWER_TIMEOUT_S 300
+/* Test only (tests/e2e/teach-busy.test.js): each build waits this many ms
+ * before it starts, so a test can hold the builder busy (the waiting list
+ * full, a SIGTERM while a teach builds). Unset or 0 in any real deployment;
+ * a value that is not a number up to TEACH_BUILD_TEST_DELAY_MAX_MS is 0. */
+#define TEACH_BUILD_TEST_DELAY_ENV "MOTCUA_TEST_TEACH_DELAY_MS"
+#define TEACH_BUILD_TEST_DELAY_MAX_MS 10000
 
 struct gw;
 struct lws;
@@ -71,9 +77,16 @@ bool teach_build_busy(const struct gw *gw);
  * already being checked is still stored when accepted). */
 void teach_build_forget(struct gw *gw, struct lws *wsi);
 
-/* Waits for a build in flight, answers every waiting request 503 (when
- * answer) and frees the builder (shutdown: answer before the context goes,
- * not after). */
+/* The server drains (gw->draining set): the requests queued and not yet
+ * started are answered now (a teach 503 shutting_down, nothing stored; a
+ * DELETE, committed already, 200), and no build starts from now on; the one in flight goes on, and
+ * teach_build_poll() still finishes and answers it (201, 409) while the drain lasts. Answers given
+ * while draining are written whole at once and close their connection. */
+void teach_build_drain(struct gw *gw);
+
+/* Waits for a build in flight, answers every waiting request (when answer:
+ * a teach 503 shutting_down, a DELETE 200) and frees the builder (shutdown: answer before the
+ * context goes, not after). */
 void teach_build_free(struct gw *gw, bool answer);
 
 #endif

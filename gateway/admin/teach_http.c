@@ -289,6 +289,17 @@ int teach_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)
         return error(gw, wsi, r, 403, "csrf", "X-CSRF-Token is missing or wrong.");
     if (!gw->kb || !gw->index)
         return error(gw, wsi, r, 503, "not_ready", "The knowledge base is not loaded.");
+    if (!get && gw->draining) {
+        /* stopping: a teach would be built and stored while the process goes away, and its
+         * answer might never leave; nothing is done, the client sends it again (another
+         * node, or this one restarted). Answered whole, then closed: the drain may end
+         * before a WRITEABLE */
+        r->close_after = true;
+        return officer_http_respond(gw, wsi, r, 503,
+                                    json_pack("{s:s,s:s}", "error", "shutting_down", "message",
+                                              "The server is stopping; nothing was changed."),
+                                    "retry-after: 1");
+    }
     if (strcmp(r->path, unanswered_path) == 0)
         return api_unanswered(gw, wsi, r);
     if (strcmp(r->path, tsv_path) == 0)

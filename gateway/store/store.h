@@ -35,7 +35,7 @@
 #include "mc_err.h"
 #include "session.h"
 
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 #define STORE_CHANNEL_MAX 16 /* bytes with the NUL; "messenger" is the longest */
 
 struct store;
@@ -445,8 +445,10 @@ MC_MUST_CHECK int store_report_feedback(struct store *st, const struct store_rep
  * of a guide, and officials' notes on guide fields. Each write is a unit of
  * the open batch and bumps one revision counter in the same unit, which
  * every worker polls (store_local_rev) to rebuild its layer (kb_local.h)
- * once the batch is committed. Rare writes: statements are prepared per
- * call. Values are JSON text for office fields, plain text for notes. */
+ * once the batch is committed; on PostgreSQL the bump also notifies
+ * (STORE_EVENT_OFFICE), so other nodes need not wait for their poll. Rare
+ * writes: statements are prepared per call. Values are JSON text for office fields, plain text for
+ * notes. */
 
 #define STORE_LOCAL_KEY_MAX 64 /* bytes with the NUL: a ward code, guide id or field name */
 
@@ -684,18 +686,22 @@ MC_MUST_CHECK int store_share_purge(struct store *st, int64_t now, unsigned max,
 /* ---- cross-node events: LISTEN/NOTIFY (store_pg_listen.c) --------------
  * On PostgreSQL every write that another node must see at once notifies in
  * its own transaction (delivered only when it commits): a feed row
- * (STORE_EVENT_FEED), a taught phrase added or deleted (STORE_EVENT_TEACH);
- * store_notify_reload() asks every node to reload its knowledge. Each store
- * handle may hold one listener, a second connection that only LISTENs,
- * driven without blocking by the caller's event loop (gateway/notify.c).
+ * (STORE_EVENT_FEED), a taught phrase added or deleted (STORE_EVENT_TEACH),
+ * the commune's office data changed (STORE_EVENT_OFFICE: store_local_rev()
+ * moved); store_notify_reload() asks every node to reload its knowledge and
+ * bumps a durable revision (store_reload_rev()) a node that missed the
+ * notification compares with the one it last acted on. Each store handle
+ * may hold one listener, a second connection that only LISTENs, driven
+ * without blocking by the caller's event loop (gateway/notify.c).
  * On SQLite there is none: the polls are the only way (docs/scaling.md). */
 
 #define STORE_EVENT_FEED 1u   /* feed rows were committed: store_feed_since() has more */
 #define STORE_EVENT_TEACH 2u  /* the taught phrases changed: store_phrase_rev() moved */
 #define STORE_EVENT_RELOAD 4u /* another process asked every node to reload */
 #define STORE_EVENT_LISTENING                                                                      \
-    8u /* LISTEN took effect (after a (re)connection): read once                                   \
-          what was committed before, whose notifications are lost */
+    8u                         /* LISTEN took effect (after a (re)connection): read once           \
+                                  what was committed before, whose notifications are lost */
+#define STORE_EVENT_OFFICE 16u /* the commune's office data changed: store_local_rev() moved */
 
 struct store_listen;
 
@@ -723,10 +729,20 @@ void store_listen_close(struct store_listen *l);
 /* Closes and frees. NULL is a no-op. */
 void store_listen_free(struct store_listen *l);
 
-/* Asks every node on st's database to reload its knowledge (STORE_EVENT_RELOAD
- * on their listeners, not on this process's own). In an open batch, sent
- * when it commits. Returns 0, -ENOTSUP on SQLite, or -EIO. */
-MC_MUST_CHECK int store_notify_reload(struct store *st);
+/* Asks every node on st's database to reload its knowledge: bumps the reload
+ * revision and notifies (STORE_EVENT_RELOAD on the other processes'
+ * listeners, not on this one's), both in the open batch (opened if none is)
+ * and so seen by others only when it commits. Sets *rev to the new revision,
+ * which this process takes as seen: it reloads for its own request. The
+ * revisions only grow, and a value is never given twice, even by a batch
+ * that rolled back. Returns 0, -ENOTSUP on SQLite (no other node: the
+ * caller reloads itself only), or -EIO. */
+MC_MUST_CHECK int store_notify_reload(struct store *st, int64_t *rev);
+
+/* The committed reload revision (store_notify_reload()): a node compares it
+ * with the one it last acted on when its listener was down (it may have
+ * missed the notification). Returns 0, -ENOTSUP on SQLite, or -EIO. */
+MC_MUST_CHECK int store_reload_rev(struct store *st, int64_t *rev);
 
 /* ---- outbox claims: the lease and the owner (issue 18) ------------------ */
 

@@ -1,9 +1,10 @@
 /* gateway/store/store_office.c - the commune's own data of store.h (SQLite
  * back-end; PostgreSQL's is store_pg_office.c): office field overrides, local guide notes,
  * officials' guide notes and the revision counter. Every write is a unit that also bumps local_rev,
- * so a worker that sees the counter move knows a committed change is there to read. Statements are
- * prepared per call: admins write rarely, and the one frequent call (store_local_rev, polled) is a
- * single-row read. */
+ * so a worker that sees the counter move knows a committed change is there to read (on SQLite by
+ * its poll only: one file, no notifications; PostgreSQL's bump also notifies the other nodes).
+ * Statements are prepared per call: admins write rarely, and the one frequent call
+ * (store_local_rev, polled) is a single-row read. */
 #include "store.h"
 
 #include <errno.h>

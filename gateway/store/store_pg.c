@@ -150,6 +150,12 @@ static const char *const migrations[] = {
     /* 12 -> 13: outbox claims: which store handle sends a row, until when (a lease) */
     ("ALTER TABLE outbox ADD COLUMN claimed_by bigint NOT NULL DEFAULT 0;" /* (): one element */
      "ALTER TABLE outbox ADD COLUMN claimed_until bigint NOT NULL DEFAULT 0;"),
+    /* 13 -> 14: the revision of reloads asked of every node; its values come from a
+     * sequence, never given twice even by a transaction that rolled back, so a node that
+     * took a value as its own never mistakes another node's later request for it */
+    "CREATE SEQUENCE reload_rev_seq;"
+    "CREATE TABLE reload_rev (id integer PRIMARY KEY CHECK (id = 1), rev bigint NOT NULL);"
+    "INSERT INTO reload_rev VALUES (1, 0);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version, as store_sqlite.c");

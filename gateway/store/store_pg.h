@@ -306,10 +306,12 @@ int store_pg_feedback_downs(struct store *st, const struct store_report_span *sp
 /* ---- cross-node events (store_pg_listen.c; store.h's "cross-node events") ----
  * The channels: a write that notifies runs pg_notify() in its own statement,
  * inside its transaction (store_pg_handoff.c: feed rows; store_pg_admin.c:
- * the taught phrases' revision). */
+ * the taught phrases' revision; store_pg_office.c: the office data's
+ * revision; store_pg_listen.c: the reload revision). */
 #define STORE_PG_CHANNEL_FEED "motcua_feed"
 #define STORE_PG_CHANNEL_TEACH "motcua_teach"
 #define STORE_PG_CHANNEL_RELOAD "motcua_reload"
+#define STORE_PG_CHANNEL_OFFICE "motcua_office"
 
 /* pg's first connection, borrowed (the listener copies its parameters;
  * store_pg_own_backend() tells this process's own notifications). */

@@ -1,12 +1,13 @@
 /* gateway/store/store_pg_listen.c - cross-node events on PostgreSQL
  * (store.h, "cross-node events"): the listening side.
  *
- * The senders are the writes themselves: a feed row and a taught phrase's
- * revision call pg_notify() in the statement that writes them
- * (store_pg_handoff.c, store_pg_admin.c), so the notification belongs to the
- * writing transaction and PostgreSQL delivers it only when that commits
- * (and never when its unit is rolled back to its savepoint): a node woken
- * by it always finds the row.
+ * The senders are the writes themselves: a feed row, a taught phrase's
+ * revision, the office data's revision and the reload revision call
+ * pg_notify() in the statement that writes them (store_pg_handoff.c,
+ * store_pg_admin.c, store_pg_office.c, store_notify_reload() below), so the
+ * notification belongs to the writing transaction and PostgreSQL delivers
+ * it only when that commits (and never when its unit is rolled back to its
+ * savepoint): a node woken by it always finds the row.
  *
  * The listener is a second connection per store handle, made with the main
  * connection's own parameters (PQconninfo: no URL kept), that only ever
@@ -31,7 +32,7 @@
 #define STORE_PG_LISTEN_NAME "motcua-listen" /* its application_name */
 #define LISTEN_SQL                                                                                 \
     "LISTEN " STORE_PG_CHANNEL_FEED "; LISTEN " STORE_PG_CHANNEL_TEACH                             \
-    "; LISTEN " STORE_PG_CHANNEL_RELOAD
+    "; LISTEN " STORE_PG_CHANNEL_RELOAD "; LISTEN " STORE_PG_CHANNEL_OFFICE
 
 struct store_listen {
     struct store *st;    /* borrowed: its connection's parameters, its backend pid */
@@ -226,6 +227,8 @@ int store_listen_read(struct store_listen *l, unsigned *events)
             *events |= STORE_EVENT_FEED;
         else if (strcmp(nt->relname, STORE_PG_CHANNEL_TEACH) == 0)
             *events |= STORE_EVENT_TEACH;
+        else if (strcmp(nt->relname, STORE_PG_CHANNEL_OFFICE) == 0)
+            *events |= STORE_EVENT_OFFICE;
         else if (strcmp(nt->relname, STORE_PG_CHANNEL_RELOAD) == 0 &&
                  !store_pg_own_backend(store_pg_of(l->st), nt->be_pid))
             *events |= STORE_EVENT_RELOAD; /* its own request this node reloads already */
@@ -234,15 +237,48 @@ int store_listen_read(struct store_listen *l, unsigned *events)
     return PQstatus(l->conn) == CONNECTION_OK ? 0 : -EIO;
 }
 
-int store_notify_reload(struct store *st)
+int store_notify_reload(struct store *st, int64_t *rev)
 {
     struct store_pg *pg = store_pg_of(st);
     PGresult *r;
+    int rc = -EIO;
 
+    *rev = 0;
     if (!pg)
         return -ENOTSUP;
-    /* in an open batch it leaves with that batch's commit (this pass of the loop) */
-    r = store_pg_exec(pg, "SELECT pg_notify('" STORE_PG_CHANNEL_RELOAD "', '')", NULL);
+    /* a unit of the batch: the revision and the notification leave with its commit (this
+     * pass of the loop), or neither does; a failure undoes this unit alone */
+    if (store_pg_unit_begin(pg))
+        return -EIO;
+    r = store_pg_exec(
+        pg,
+        "WITH u AS (UPDATE reload_rev SET rev = greatest(rev + 1, nextval('reload_rev_seq')) "
+        "WHERE id = 1 RETURNING rev) "
+        "SELECT rev, pg_notify('" STORE_PG_CHANNEL_RELOAD "', rev::text) FROM u",
+        NULL);
+    if (r && PQntuples(r) == 1) {
+        *rev = store_pg_int(r, 0, 0);
+        rc = 0;
+    }
     PQclear(r);
-    return r ? 0 : -EIO;
+    if (store_pg_unit_end(pg, rc == 0))
+        rc = -EIO;
+    return rc;
+}
+
+int store_reload_rev(struct store *st, int64_t *rev)
+{
+    struct store_pg *pg = store_pg_of(st);
+    PGresult *r;
+    int rc;
+
+    *rev = 0;
+    if (!pg)
+        return -ENOTSUP;
+    r = store_pg_exec(pg, "SELECT rev FROM reload_rev WHERE id = 1", NULL);
+    rc = r && PQntuples(r) == 1 ? 0 : -EIO;
+    if (!rc)
+        *rev = store_pg_int(r, 0, 0);
+    PQclear(r);
+    return rc;
 }

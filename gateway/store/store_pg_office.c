@@ -2,7 +2,10 @@
  * (store_pg.h): office field overrides, local guide notes, officials' guide
  * notes and the revision every node polls; store_office.c's statements, same
  * returns. Every write is a unit that also bumps local_rev when it changed a
- * row, so a node that sees the revision move reads a committed change. */
+ * row, so a node that sees the revision move reads a committed change. The
+ * bump notifies motcua_office in its own statement: the other nodes learn
+ * of the change when it commits (and never when its unit is undone), without
+ * waiting for their poll (store_pg_listen.c). */
 #include "store_sqlite_int.h"
 
 #include <errno.h>
@@ -17,14 +20,24 @@ static int write_unit(struct store *st, const char *sql, const struct store_pg_p
                       long *changed)
 {
     struct store_pg *pg = store_pg_of(st);
+    PGresult *r;
+    bool bumped = false;
     long n;
     int rc = -EIO;
 
     if (store_pg_unit_begin(pg))
         return -EIO;
     n = store_pg_change(pg, sql, p);
-    if (n >= 0 && (n == 0 || store_pg_change(pg, "UPDATE local_rev SET rev = rev + 1 WHERE id = 1",
-                                             NULL) == 1)) {
+    if (n > 0) {
+        r = store_pg_exec(pg,
+                          "WITH u AS (UPDATE local_rev SET rev = rev + 1 WHERE id = 1 "
+                          "RETURNING rev) "
+                          "SELECT rev, pg_notify('" STORE_PG_CHANNEL_OFFICE "', rev::text) FROM u",
+                          NULL);
+        bumped = r && PQntuples(r) == 1;
+        PQclear(r);
+    }
+    if (n == 0 || (n > 0 && bumped)) {
         rc = 0;
         if (changed)
             *changed = n;

@@ -181,6 +181,11 @@ static const char *const migrations[] = {
      * worker processes and nodes (PostgreSQL) never send one row twice (store_outbox_due) */
     ("ALTER TABLE outbox ADD COLUMN claimed_by INTEGER NOT NULL DEFAULT 0;" /* (): one element */
      "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;"),
+    /* 13 -> 14: the revision of reloads asked of every node (POST /admin/reload?all=1), so a
+     * node whose LISTEN was down when it was asked still reloads (store_reload_rev). Used on
+     * PostgreSQL only (one SQLite file has no other node): kept here so both schemas match */
+    "CREATE TABLE reload_rev (id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL);"
+    "INSERT INTO reload_rev VALUES (1, 0);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
                "one migration per schema version");

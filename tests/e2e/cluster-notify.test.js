@@ -7,10 +7,14 @@
 //     poll period (measured, median and worst bounded);
 //   - a phrase taught on node A is built into node B's index at once, with no turn on B, and
 //     answers there;
+//   - the commune's office data changed on node A is applied on node B at once, with no turn
+//     there, and B answers with it;
 //   - POST /admin/reload?all=1 on one node reloads both (the asking node once), a plain one
 //     only itself, a bad value is 400;
 //   - the listening connections killed (pg_terminate_backend): both nodes fall back on the
-//     poll, reconnect by themselves, and events are pushed at once again.
+//     poll, reconnect by themselves, and events are pushed at once again; a reload of all
+//     nodes asked while they are down still reloads the other node, once (the durable
+//     reload revision).
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -159,6 +163,33 @@ test('a phrase taught on node A takes effect on node B at once, without a turn t
   await c.close();
 });
 
+test("the commune's office data changed on node A is applied on node B at once", T, async () => {
+  const [a, b] = nodes;
+  const admin = await apiLogin(a.url, 'lan.nt', PW);
+  const applied = () => count(b, /event=office\.apply rev=/g);
+  const lat = [];
+  let phone;
+  for (let i = 0; i < 5; i++) {
+    await sleep(Math.random() * POLL_MS); // at every phase of B's poll
+    const seen = applied();
+    phone = `0243 800 ${String(100 + i)}`;
+    const r = await api(a, 'PUT', '/api/v1/admin/office/00008', admin, { phone });
+    const t0 = Date.now(); // A answers after its commit: the notification left then
+    assert.equal(r.status, 200, await r.clone().text());
+    await waitFor(() => applied() > seen, 5000 * SLOW, 'node B applying the office data');
+    const line = b.logs().match(/ts=(\S+) level=info event=office\.apply rev=\d+/g).pop();
+    lat.push(Date.parse(/ts=(\S+)/.exec(line)[1]) - t0);
+  }
+  const worst = Math.max(...lat);
+  console.log(`# office A->B: B applied ms after A's answer: [${lat.join(' ')}] (poll period ${POLL_MS} ms)`);
+  assert.ok(worst < PUSH_WORST_MS - 50, `worst ${worst} ms: B waited for its poll`);
+  const c = await Client.connect(b.wsUrl);
+  await c.hello();
+  const reply = await c.say('giờ làm việc', 'office-1');
+  assert.ok(reply.messages.some((m) => m.text.includes(phone)), 'node B answers with the new phone');
+  await c.close();
+});
+
 test('POST /admin/reload?all=1 on one node reloads both; without it, only that node', T, async () => {
   const [a, b] = nodes;
   const reloads = (n) => count(n, /event=kb\.reload path=/g);
@@ -213,4 +244,35 @@ test('listening connections killed: the poll carries on, they reconnect, pushes 
   assert.ok(Math.max(...ms) < PUSH_WORST_MS, 'pushed at once again');
   await h.citizen.close();
   h.live.ws.close();
+});
+
+// A reload of all nodes asked while the other node's LISTEN is down (its notification lost):
+// the reload revision, bumped with the notification, is read by that node while it is not
+// listening (its poll) or when LISTEN takes effect again (its catch-up): it reloads, once.
+test('?all=1 asked while the listeners are down still reloads the other node, once', T, async () => {
+  const [a, b] = nodes;
+  const reloads = (n) => count(n, /event=kb\.reload path=/g);
+  const ups = nodes.map((n) => count(n, /event=notify\.listening/g));
+  const downs = nodes.map((n) => count(n, /event=notify\.down/g));
+  const ra = reloads(a), rb = reloads(b);
+  assert.equal(sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'motcua-listen'"), '2');
+  for (const [i, n] of [a, b].entries()) {
+    await waitFor(() => count(n, /event=notify\.down/g) > downs[i], 5000 * SLOW, 'notify.down');
+  }
+  const r = await fetch(a.url + '/admin/reload?all=1', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(r.status, 200);
+  await waitFor(() => reloads(b) > rb, 20000 * SLOW, 'node B reloading without the notification');
+  for (const [i, n] of [a, b].entries()) {
+    await waitFor(() => count(n, /event=notify\.listening/g) > ups[i], 20000 * SLOW, 'reconnection');
+  }
+  await sleep(1000); // a second reload, if any, would come with the poll or the catch-up
+  assert.equal(reloads(b), rb + 1, 'node B reloads once');
+  assert.equal(reloads(a), ra + 1, 'the asking node reloads once, for its request');
+  const how = /event=kb\.reload by=(poll|catch_up) rev=\d+/.exec(b.logs());
+  assert.ok(how, 'node B reloaded for the revision it missed');
+  console.log(`# missed reload: node B reloaded by=${how[1]}`);
+  const c = await Client.connect(b.wsUrl); // still serving
+  await c.hello();
+  assert.equal((await c.say('đăng ký khai sinh', 'after-missed-reload')).procedure, 'khai-sinh');
+  await c.close();
 });

@@ -439,6 +439,8 @@ static void test_migrates_version_5(void **state)
             /* 13: outbox claims (issue 18) */
             "ALTER TABLE outbox DROP COLUMN claimed_by; ALTER TABLE outbox DROP COLUMN "
             "claimed_until;"
+            /* 14: the reload revision of every node (issue 18) */
+            "DROP TABLE reload_rev;"
             "DELETE FROM sqlite_sequence; PRAGMA user_version=5;",
             NULL, NULL, NULL),
         SQLITE_OK);
