@@ -122,6 +122,18 @@ int handoff_route(struct gw *gw, const struct session *s, const char *text, cons
         *step = HANDOFF_CANCEL;
         return 0;
     }
+    if (msg_id) {
+        /* the turn's save checks the resend key (store_turn_save), but a
+         * message for the officer is no turn: checked here, before it is
+         * delivered (one read, only while an officer has the conversation) */
+        char *again = store_find_reply(gw->store, s->id, msg_id);
+
+        if (again) {
+            free(again);
+            *step = HANDOFF_ANSWERED;
+            return 0;
+        }
+    }
     *step = HANDOFF_DELIVERED;
     if (!text)
         return 0; /* a button's payload means nothing to an officer */

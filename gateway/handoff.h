@@ -53,14 +53,17 @@ bool handoff_is_delivered(const char *reply_text);
 enum handoff_step {
     HANDOFF_BOT,       /* the bot answers as usual */
     HANDOFF_DELIVERED, /* a message for the officer: stored, answered "delivered" */
-    HANDOFF_CANCEL     /* back to the bot: handoff_cancel_reply() */
+    HANDOFF_CANCEL,    /* back to the bot: handoff_cancel_reply() */
+    HANDOFF_ANSWERED   /* a resend of a message the bot answered: answered from its record */
 };
 
 /* Decides the step of one input on session s (handoff.enabled is on). A
  * text while "pending" or "officer" that is not a cancel is masked and
  * stored as the citizen's handoff message (once per msg_id: a resend is
  * delivered again, not stored twice); a payload then is delivered and not
- * stored (it means nothing to an officer). Returns 0 with *step set, or
+ * stored (it means nothing to an officer). A message whose msg_id the bot
+ * answered before the officer took over (a resend after a reconnect) is
+ * HANDOFF_ANSWERED, never delivered. Returns 0 with *step set, or
  * -EIO/-ENOMEM. */
 MC_MUST_CHECK int handoff_route(struct gw *gw, const struct session *s, const char *text,
                                 const char *payload, const char *msg_id, int64_t now_ms,

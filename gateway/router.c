@@ -73,6 +73,26 @@ static void state_spent(struct gw *gw, int64_t t0)
     gw->metrics.state_turn_us_sum += (uint64_t)(now_us() - t0);
 }
 
+/* The answer already recorded for msg_id in s, handed out as handle_turn()
+ * hands a reply. Returns 0, -ENOENT (none), -EIO or -ENOMEM. */
+static int from_record(struct gw *gw, const struct session *s, const char *msg_id, json_t **reply,
+                       char **text_out)
+{
+    int64_t ts = now_us();
+    char *again = store_find_reply(gw->store, s->id, msg_id);
+
+    state_spent(gw, ts);
+    if (!again)
+        return -ENOENT;
+    if (text_out) {
+        *text_out = again;
+        return 0;
+    }
+    *reply = json_loads(again, 0, NULL);
+    free(again);
+    return *reply ? 0 : -EIO;
+}
+
 static int load_session(struct gw *gw, const char *channel, const char *token, const char *user_key,
                         struct session *s)
 {
@@ -105,6 +125,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     int64_t old_seen;
     bool changed = false; /* s->doc holds this turn's state */
     bool unit = false;    /* a handoff change joins the turn's unit */
+    bool resent = false;  /* msg_id was answered already: the record's answer is sent */
     enum handoff_step step = HANDOFF_BOT;
     const char *input = text ? text : payload;
     struct timespec wall;
@@ -119,30 +140,20 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         mc_err_set(err, "text: not valid UTF-8");
         return -EINVAL;
     }
-    if (msg_id) {
-        char *again;
-
-        ts = now_us();
-        again = store_find_reply(gw->store, s->id, msg_id);
-        state_spent(gw, ts);
-
-        if (again && text_out) { /* a resend after a reconnect: same answer, no second turn */
-            *text_out = again;
-            rc = 0;
-            goto out;
-        }
-        if (again) {
-            *reply = json_loads(again, 0, NULL);
-            free(again);
-            rc = *reply ? 0 : -EIO;
-            goto out;
-        }
-    }
+    /* a message resent with the same id (after a reconnect) is not looked
+     * up here: the save checks its resend key in its own statement
+     * (store_turn_save, -EALREADY below), which saves the loop a round trip
+     * a turn on PostgreSQL (docs/scaling.md, "The event loop and the database") */
     if (gw->cfg->handoff_enabled) {
         /* while an officer has the conversation the bot never answers */
         rc = handoff_route(gw, s, text, payload, msg_id, now_ms, &step);
         if (rc)
             goto out;
+        if (step == HANDOFF_ANSWERED) {
+            rc = from_record(gw, s, msg_id, reply, text_out);
+            rc = rc == -ENOENT ? -EIO : rc; /* it was there a moment ago */
+            goto out;
+        }
         if (step == HANDOFF_DELIVERED) {
             rc = deliver(reply, text_out);
             goto out;
@@ -278,7 +289,8 @@ answered:
     if (rc) {
         s->state = old_state;
         s->last_seen = old_seen;
-        rc = rc == -EAGAIN ? -EAGAIN : -EIO;
+        resent = rc == -EALREADY; /* the turn's unit is undone below, then answered */
+        rc = rc == -EAGAIN || resent ? rc : -EIO;
         goto out;
     }
     state_text = old_state; /* freed below */
@@ -297,10 +309,16 @@ out:
     if (unit && store_unit_end(gw->store, rc == 0) && !rc)
         rc = -EIO;
     state_spent(gw, ts);
-    if (rc && rc != -EINVAL && rc != -EAGAIN)
+    if (rc && rc != -EINVAL && rc != -EAGAIN && !resent)
         mc_err_set(err, "internal error %d", rc);
     if (rc && changed)
         session_drop_doc(s); /* holds a turn that was not saved: parse s->state again */
+    if (resent) {            /* a resend after a reconnect: the same answer, no second turn */
+        rc = from_record(gw, s, msg_id, reply, text_out);
+        if (rc)
+            mc_err_set(err, "resend: answer not found (%d)", rc);
+        rc = rc ? -EIO : 0;
+    }
     json_decref(r);
     free(u);
     free(reply_text);
@@ -312,7 +330,7 @@ out:
 /* Runs the turn; when another worker process saved a turn of the same
  * session since s was read (-EAGAIN from the store's compare-and-swap),
  * reads s back and runs it again, so the two never interleave and a resend
- * the other worker answered is found (store_find_reply) instead of run. */
+ * the other worker answered is found (the save's resend key) instead of run. */
 static int turn_with_retry(struct gw *gw, struct session *s, const char *text, const char *payload,
                            const char *msg_id, json_t **reply, char **text_out, struct mc_err *err)
 {

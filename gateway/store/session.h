@@ -62,9 +62,10 @@ void session_apply_idle(struct session *s, int64_t now, unsigned idle_seconds);
 
 /* Saves one turn: sets s->last_seen to now, then writes s->state and the n
  * records of t as one unit of the store's open batch (durable at the next
- * store_commit()). Returns 0, -EAGAIN (another process saved a turn of this
- * session since s was read: reload and run the turn again) or -EIO; nothing
- * is written unless 0. */
+ * store_commit()). Returns 0, -EALREADY (the session has answered the msg_id
+ * of t already: a resend, answer it from store_find_reply()), -EAGAIN
+ * (another process saved a turn of this session since s was read: reload and
+ * run the turn again) or -EIO; nothing is written unless 0. */
 MC_MUST_CHECK int session_save_turn(struct store *st, struct session *s,
                                     const struct session_turn *t, size_t n);
 

@@ -103,10 +103,14 @@ MC_MUST_CHECK int store_session_insert(struct store *st, struct session *s);
 /* One turn as one unit: s->state and s->last_seen, then the n records of t
  * in order (a bot record with msg_id is the resend key). The write is a
  * compare-and-swap on s->version (bumped on success): several processes may
- * serve one session. Returns 0, -EAGAIN when the stored session is no longer
- * the version s was read at (another worker saved a turn: reload it and run
- * the turn again), or -EIO (no such session, or the database failed);
- * nothing is written unless 0. */
+ * serve one session. The same statement checks the resend key: when the
+ * session already has a bot record answering the msg_id of t's bot record,
+ * nothing is written and -EALREADY returned (a resend: answer it with
+ * store_find_reply(), run nothing twice), whatever the version. Returns 0,
+ * -EALREADY, -EAGAIN when the stored session is no longer the version s was
+ * read at (another worker saved a turn: reload it and run the turn again),
+ * or -EIO (no such session, or the database failed); nothing is written
+ * unless 0. Costs no round trip more than the save (docs/scaling.md). */
 MC_MUST_CHECK int store_turn_save(struct store *st, struct session *s, const struct session_turn *t,
                                   size_t n);
 

@@ -157,6 +157,7 @@ int store_pg_turn_save(struct store *st, struct session *s, const struct session
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0}, x = {0};
     long changed[1 + TURN_RECORDS_MAX];
+    const char *msg_id = store_turn_msg_id(t, n);
     char hash[17];
     size_t i;
     int rc = 0;
@@ -177,11 +178,16 @@ int store_pg_turn_save(struct store *st, struct session *s, const struct session
     store_pg_param_text(&p, s->state ? s->state : "{}");
     store_pg_param_int(&p, s->last_seen);
     store_pg_param_int(&p, s->version);
+    store_pg_param_text(&p, msg_id);
     /* compare-and-swap on the version, as on SQLite; the row lock it takes
-     * orders two nodes saving the same session */
+     * orders two nodes saving the same session. The resend key is checked
+     * here, not by a SELECT of its own before the turn: a message already
+     * answered leaves the row unchanged (docs/scaling.md) */
     if (store_pg_queue(pg,
                        "UPDATE session SET state = $2, last_seen = $3, "
-                       "version = version + 1 WHERE id = $1 AND version = $4",
+                       "version = version + 1 WHERE id = $1 AND version = $4 AND NOT EXISTS "
+                       "(SELECT 1 FROM turn WHERE session_id = $1 AND msg_id = $5 "
+                       "AND role = 'bot')",
                        &p))
         rc = -EIO;
     for (i = 0; i < n && !rc; i++)
@@ -190,9 +196,17 @@ int store_pg_turn_save(struct store *st, struct session *s, const struct session
         rc = -EIO;
     if (!rc && changed[0] != 1) {
         (void)store_pg_unit_end(pg, false); /* the records went in: undone */
+        /* which condition missed: a statement of its own, so it sees what
+         * another node committed while the UPDATE waited for the row lock */
         store_pg_param_int(&x, s->id);
-        r = store_pg_exec(pg, "SELECT 1 FROM session WHERE id = $1", &x);
-        rc = r && PQntuples(r) == 1 ? -EAGAIN : -EIO;
+        store_pg_param_text(&x, msg_id);
+        r = store_pg_exec(pg,
+                          "SELECT EXISTS (SELECT 1 FROM turn WHERE session_id = $1 "
+                          "AND msg_id = $2 AND role = 'bot') FROM session WHERE id = $1",
+                          &x);
+        rc = !r || PQntuples(r) != 1                    ? -EIO
+             : strcmp(store_pg_text(r, 0, 0), "t") == 0 ? -EALREADY
+                                                        : -EAGAIN;
         PQclear(r);
         return rc;
     }

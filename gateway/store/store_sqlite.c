@@ -235,9 +235,11 @@ static const char *const sql[Q_COUNT] = {
     [Q_SESSION_INSERT] = "INSERT INTO session (token, channel, user_key, created, last_seen) "
                          "VALUES (?1, ?2, ?3, ?4, ?4)",
     /* compare-and-swap on the version: a worker holding an older copy of the
-     * session changes nothing and reloads (see store_turn_save) */
+     * session changes nothing and reloads (see store_turn_save); and the
+     * resend key: a message (?5) answered already changes nothing either */
     [Q_SESSION_SAVE] = "UPDATE session SET state = ?2, last_seen = ?3, version = version + 1 "
-                       "WHERE id = ?1 AND version = ?4",
+                       "WHERE id = ?1 AND version = ?4 AND NOT EXISTS (SELECT 1 FROM turn "
+                       "WHERE session_id = ?1 AND msg_id = ?5 AND role = 'bot')",
     [Q_SESSION_EXISTS] = "SELECT 1 FROM session WHERE id = ?1",
     [Q_TURN_INSERT] = "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, label, "
                       "confidence, decision, procedure, latency_us, msg_id) VALUES "
@@ -903,6 +905,26 @@ static bool session_exists(struct store *st, int64_t id)
     return found;
 }
 
+/* Whether session id has a bot record answering msg_id (NULL: none). */
+static bool is_answered(struct store *st, int64_t id, const char *msg_id)
+{
+    char *text = msg_id ? store_find_reply(st, id, msg_id) : NULL;
+    bool found = text != NULL;
+
+    free(text);
+    return found;
+}
+
+const char *store_turn_msg_id(const struct session_turn *t, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (t[i].msg_id && strcmp(t[i].role, "bot") == 0)
+            return t[i].msg_id;
+    return NULL;
+}
+
 int store_turn_save(struct store *st, struct session *s, const struct session_turn *t, size_t n)
 {
     sqlite3_stmt *q = st->q[Q_SESSION_SAVE];
@@ -922,17 +944,20 @@ int store_turn_save(struct store *st, struct session *s, const struct session_tu
     if (store_unit_begin(st))
         return -EIO;
     if ((sqlite3_bind_int64(q, 1, s->id) | bind_static(q, 2, s->state ? s->state : "{}") |
-         sqlite3_bind_int64(q, 3, s->last_seen) | sqlite3_bind_int64(q, 4, s->version)) !=
-        SQLITE_OK) {
+         sqlite3_bind_int64(q, 3, s->last_seen) | sqlite3_bind_int64(q, 4, s->version) |
+         store_sqlite_bind_opt(q, 5, store_turn_msg_id(t, n))) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         rc = -EIO;
     } else {
         rc = run(st, Q_SESSION_SAVE);
     }
-    /* another worker saved a turn since s was read: never records on top of
-     * a state we did not see; no such session: never records without it */
+    /* the message was answered already (a resend): nothing written; another
+     * worker saved a turn since s was read: never records on top of a state
+     * we did not see; no such session: never records without it */
     if (!rc && sqlite3_changes(st->db) != 1)
-        rc = session_exists(st, s->id) ? -EAGAIN : -EIO;
+        rc = is_answered(st, s->id, store_turn_msg_id(t, n)) ? -EALREADY
+             : session_exists(st, s->id)                     ? -EAGAIN
+                                                             : -EIO;
     for (i = 0; i < n && !rc; i++)
         rc = turn_insert(st, s, hash, &t[i]);
     if (store_unit_end(st, rc == 0))

@@ -87,6 +87,12 @@ int store_pg_missing(const char *fn);
         }                                                                                          \
     } while (0)
 
+struct session_turn;
+
+/* The message id a turn's bot record answers (the resend key both back-ends'
+ * store_turn_save() check), borrowed from t; NULL when it has none. */
+const char *store_turn_msg_id(const struct session_turn *t, size_t n);
+
 /* Column i of q's current row as text, "" for NULL: a NULL never reaches
  * "%s" or a JSON string. Borrowed, valid until q's next step or finalize. */
 const char *store_sqlite_text(sqlite3_stmt *q, int i);

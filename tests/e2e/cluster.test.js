@@ -4,6 +4,8 @@
 // Unix socket there, stopped by PID) and nginx (Debian nginx-light, `make test-deps`) started and
 // stopped by the test.
 //   - a WebSocket conversation alternating between the nodes keeps its context;
+//   - a message resent with its id is answered from the record on either node, by a node whose
+//     copy of the session is stale too, however many answers ago, and never run twice;
 //   - a Messenger conversation whose webhooks alternate between the nodes keeps one
 //     conversation, each event answered once (de-duplication is global: a redelivery to the
 //     other node is not answered again);
@@ -115,6 +117,45 @@ test('a WebSocket conversation alternating between the nodes keeps its context',
   assert.deepEqual(again.messages, r.messages);
   await c.close();
   assert.equal(sql(`SELECT count(*) FROM turn t JOIN session s ON s.id = t.session_id WHERE s.token = '${w.session}' AND t.role = 'user'`), '3');
+});
+
+// The resend key is checked by the turn's save (no SELECT of its own before the turn): a message
+// resent with its id is answered from the record whether the node holds the session current in
+// memory, holds a copy the other node has moved past, or resumed it, and however old the answer.
+test('a resend is answered from the record on either node, however old, never run twice', T, async () => {
+  const [a, b] = nodes;
+  const texts = ['cho hỏi đăng ký khai sinh cho con', 'cần giấy tờ gì', 'lệ phí bao nhiêu',
+    'nộp ở đâu', 'đăng ký tạm trú', 'thời gian bao lâu'];
+  const OLD = 12; // answers before the resent ones: more than a client keeps unanswered (20 frames)
+  let cA = await Client.connect(a.wsUrl);
+  const w = await cA.hello();
+  const first = [];
+  for (let i = 0; i < OLD; i++) first.push(await cA.say(texts[i % texts.length], 'r' + i));
+  const cB = await Client.connect(b.wsUrl);
+  await cB.hello(w.session); // node B reads the session now...
+  const late = await cA.say('cấp lại căn cước', 'r-late'); // ...and node A moves past B's copy
+  // resent to B: B's stale copy misses the compare-and-swap and the save finds the answer
+  let again = await cB.say('cấp lại căn cước', 'r-late');
+  assert.deepEqual(again.messages, late.messages);
+  // the oldest, OLD answers ago, on B (which answered nothing of this session)
+  again = await cB.say(texts[0], 'r0');
+  assert.deepEqual(again.messages, first[0].messages);
+  await cB.close();
+  // on A, the node that answered it, after a reconnect; then on A's session as held in memory
+  await cA.close();
+  cA = await Client.connect(a.wsUrl);
+  await cA.hello(w.session);
+  again = await cA.say(texts[1], 'r1');
+  assert.deepEqual(again.messages, first[1].messages);
+  again = await cA.say('cấp lại căn cước', 'r-late');
+  assert.deepEqual(again.messages, late.messages);
+  const next = await cA.say('cần giấy tờ gì', 'r-next'); // and the conversation goes on
+  assert.ok(next.messages.length > 0);
+  await cA.close();
+  const turns = sql(`SELECT count(*) FROM turn t JOIN session s ON s.id = t.session_id WHERE s.token = '${w.session}' AND t.role = 'user'`);
+  assert.equal(turns, String(OLD + 2), 'every resend answered from the record, none run again');
+  const late2 = sql(`SELECT count(*) FROM turn t JOIN session s ON s.id = t.session_id WHERE s.token = '${w.session}' AND t.msg_id = 'r-late'`);
+  assert.equal(late2, '2', 'r-late recorded once (its message and its answer)');
 });
 
 function messenger(user, mid, text) {

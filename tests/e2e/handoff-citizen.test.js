@@ -2,7 +2,8 @@
 // officer (issue 14) with the real server and a WebSocket client: asking for
 // an officer queues the conversation; while it waits or an officer holds it
 // the bot is silent and each message is answered `delivered` (a resend once,
-// stored once, masked); an officer's claim and message written by another
+// stored once, masked; a resend of a message the bot answered before gets
+// that answer again, not delivered); an officer's claim and message written by another
 // process (the sqlite3 CLI, as another worker would), and through the officer
 // API with two workers, reach the citizen through the feed; cancel, and a
 // release or close by the officer, give the bot back; a reconnect's welcome
@@ -89,6 +90,13 @@ test('ask for an officer, silence with delivered, a resend once, the officer thr
   assert.deepEqual(f, { type: 'delivered', reply_to: 'm1' });
   await silent(c, 300);
   assert.equal(sql(`SELECT count(*) FROM handoff_message WHERE session_id = ${sid} AND msg_id = 'm1'`), '1');
+  // a resend of a message the bot answered before the request: its answer again, not delivered
+  f = await c.say('làm giấy khai sinh cho con', 'k1');
+  assert.equal(f.type, 'reply', JSON.stringify(f));
+  assert.equal(f.reply_to, 'k1');
+  assert.equal(f.procedure, 'khai-sinh');
+  assert.equal(sql(`SELECT count(*) FROM handoff_message WHERE session_id = ${sid} AND msg_id = 'k1'`), '0');
+  assert.equal(sql(`SELECT count(*) FROM turn WHERE session_id = ${sid} AND msg_id = 'k1'`), '2');
   const stored = sql(`SELECT text FROM handoff_message WHERE session_id = ${sid} AND sender = 'citizen'`);
   assert.ok(!stored.includes('0912345678'), 'the phone number is masked: ' + stored);
   assert.ok(stored.includes('bệnh viện'), stored);
