@@ -114,4 +114,31 @@ static inline void fixture_raw(bool pg, const char *sql)
     }
 }
 
+/* A contract file's main: runs its cases on SQLite always, and on
+ * PostgreSQL when `make test-pg` gave a cluster (MOTCUA_TEST_PG_URL), saying
+ * which ran ("<name>: sqlite", "<name>: postgresql", or why not). Returns
+ * the number of failures. */
+#define store_contract_run(name, on_sqlite, on_postgresql)                                         \
+    store_contract_run_n(name, on_sqlite, sizeof(on_sqlite) / sizeof((on_sqlite)[0]),              \
+                         on_postgresql, sizeof(on_postgresql) / sizeof((on_postgresql)[0]))
+
+static inline int store_contract_run_n(const char *name, const struct CMUnitTest *on_sqlite,
+                                       size_t n_sqlite, const struct CMUnitTest *on_postgresql,
+                                       size_t n_postgresql)
+{
+    char group[128];
+    int failed;
+
+    snprintf(group, sizeof(group), "%s: sqlite", name);
+    printf("%s\n", group);
+    failed = _cmocka_run_group_tests(group, on_sqlite, n_sqlite, NULL, NULL);
+    if (!fixture_pg_url()) {
+        printf("%s: postgresql not run (MOTCUA_TEST_PG_URL unset; make test-pg)\n", name);
+        return failed;
+    }
+    snprintf(group, sizeof(group), "%s: postgresql", name);
+    printf("%s\n", group);
+    return failed + _cmocka_run_group_tests(group, on_postgresql, n_postgresql, NULL, NULL);
+}
+
 #endif

@@ -560,16 +560,5 @@ int main(void)
 {
     const struct CMUnitTest on_sqlite[] = CASES(&sqlite_backend);
     const struct CMUnitTest on_postgresql[] = CASES(&pg_backend);
-    int failed;
-
-    printf("store contract: sqlite\n");
-    failed = cmocka_run_group_tests_name("store contract: sqlite", on_sqlite, NULL, NULL);
-    if (fixture_pg_url()) {
-        printf("store contract: postgresql\n");
-        failed +=
-            cmocka_run_group_tests_name("store contract: postgresql", on_postgresql, NULL, NULL);
-    } else {
-        printf("store contract: postgresql not run (MOTCUA_TEST_PG_URL unset; make test-pg)\n");
-    }
-    return failed;
+    return store_contract_run("store contract", on_sqlite, on_postgresql);
 }

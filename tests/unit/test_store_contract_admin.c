@@ -359,17 +359,5 @@ int main(void)
 {
     const struct CMUnitTest on_sqlite[] = CASES(&sqlite_backend);
     const struct CMUnitTest on_postgresql[] = CASES(&pg_backend);
-    int failed;
-
-    printf("store contract admin: sqlite\n");
-    failed = cmocka_run_group_tests_name("store contract admin: sqlite", on_sqlite, NULL, NULL);
-    if (fixture_pg_url()) {
-        printf("store contract admin: postgresql\n");
-        failed += cmocka_run_group_tests_name("store contract admin: postgresql", on_postgresql,
-                                              NULL, NULL);
-    } else {
-        printf(
-            "store contract admin: postgresql not run (MOTCUA_TEST_PG_URL unset; make test-pg)\n");
-    }
-    return failed;
+    return store_contract_run("store contract admin", on_sqlite, on_postgresql);
 }

@@ -248,17 +248,5 @@ int main(void)
         STORE_CASE(test_failed_commit_is_its_batch_only, &pg_backend),
         STORE_CASE(test_lost_connection_fails_the_batch, &pg_backend),
     };
-    int failed;
-
-    printf("store contract commit: sqlite\n");
-    failed = cmocka_run_group_tests_name("store contract commit: sqlite", on_sqlite, NULL, NULL);
-    if (fixture_pg_url()) {
-        printf("store contract commit: postgresql\n");
-        failed += cmocka_run_group_tests_name("store contract commit: postgresql", on_postgresql,
-                                              NULL, NULL);
-    } else {
-        printf("store contract commit: postgresql not run (MOTCUA_TEST_PG_URL unset; "
-               "make test-pg)\n");
-    }
-    return failed;
+    return store_contract_run("store contract commit", on_sqlite, on_postgresql);
 }

@@ -517,17 +517,5 @@ int main(void)
 {
     const struct CMUnitTest on_sqlite[] = CASES(&sqlite_backend);
     const struct CMUnitTest on_postgresql[] = CASES(&pg_backend);
-    int failed;
-
-    printf("store contract handoff: sqlite\n");
-    failed = cmocka_run_group_tests_name("store contract handoff: sqlite", on_sqlite, NULL, NULL);
-    if (fixture_pg_url()) {
-        printf("store contract handoff: postgresql\n");
-        failed += cmocka_run_group_tests_name("store contract handoff: postgresql", on_postgresql,
-                                              NULL, NULL);
-    } else {
-        printf("store contract handoff: postgresql not run (MOTCUA_TEST_PG_URL unset; make "
-               "test-pg)\n");
-    }
-    return failed;
+    return store_contract_run("store contract handoff", on_sqlite, on_postgresql);
 }

@@ -429,17 +429,5 @@ int main(void)
         STORE_CASE(test_same_answers, &pg_backend),
         STORE_CASE(test_two_nodes, &pg_backend),
     };
-    int failed;
-
-    printf("store contract report: sqlite\n");
-    failed = cmocka_run_group_tests_name("store contract report: sqlite", on_sqlite, NULL, NULL);
-    if (fixture_pg_url()) {
-        printf("store contract report: postgresql\n");
-        failed += cmocka_run_group_tests_name("store contract report: postgresql", on_postgresql,
-                                              NULL, NULL);
-    } else {
-        printf(
-            "store contract report: postgresql not run (MOTCUA_TEST_PG_URL unset; make test-pg)\n");
-    }
-    return failed;
+    return store_contract_run("store contract report", on_sqlite, on_postgresql);
 }

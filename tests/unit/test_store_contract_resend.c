@@ -201,17 +201,5 @@ int main(void)
         STORE_CASE(test_resend_found_however_old, &pg_backend),
         STORE_CASE(test_resend_while_commit_in_flight, &pg_backend),
     };
-    int failed;
-
-    printf("store contract resend: sqlite\n");
-    failed = cmocka_run_group_tests_name("store contract resend: sqlite", on_sqlite, NULL, NULL);
-    if (fixture_pg_url()) {
-        printf("store contract resend: postgresql\n");
-        failed += cmocka_run_group_tests_name("store contract resend: postgresql", on_postgresql,
-                                              NULL, NULL);
-    } else {
-        printf("store contract resend: postgresql not run (MOTCUA_TEST_PG_URL unset; "
-               "make test-pg)\n");
-    }
-    return failed;
+    return store_contract_run("store contract resend", on_sqlite, on_postgresql);
 }

@@ -263,17 +263,5 @@ int main(void)
         STORE_CASE(test_reload_rev_is_durable, &pg_backend),
         STORE_CASE(test_killed_listener_reconnects, &pg_backend),
     };
-    int failed;
-
-    printf("store contract listen: sqlite\n");
-    failed = cmocka_run_group_tests_name("store contract listen: sqlite", on_sqlite, NULL, NULL);
-    if (fixture_pg_url()) {
-        printf("store contract listen: postgresql\n");
-        failed += cmocka_run_group_tests_name("store contract listen: postgresql", on_postgresql,
-                                              NULL, NULL);
-    } else {
-        printf("store contract listen: postgresql not run (MOTCUA_TEST_PG_URL unset; make "
-               "test-pg)\n");
-    }
-    return failed;
+    return store_contract_run("store contract listen", on_sqlite, on_postgresql);
 }
