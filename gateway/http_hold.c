@@ -11,11 +11,11 @@
 #include "gw.h"
 #include "http.h"
 #include "store.h"
+#include "teach_build.h"
 
 /* What a commit that failed answers by default: what a webhook answers then,
  * and the WebSocket's "internal" error frame; the client tries again. */
-static const char default_failed[] =
-    "{\"error\":\"internal\",\"message\":\"The change could not be saved; try again.\"}";
+static const char default_failed[] = HTTP_HOLD_FAILED_BODY;
 
 /* The answers of a held request: one allocation, freed with the hold. */
 struct http_hold_saved {
@@ -133,6 +133,7 @@ void http_hold_release(struct gw *gw, uint64_t ticket, int rc)
 {
     struct http_req *r, *next;
 
+    teach_build_committed(gw, ticket, rc);
     for (r = gw->http_held; r; r = next) {
         next = r->held_next;
         if (r->held > ticket)

@@ -26,6 +26,11 @@
 #include "mc_err.h"
 
 #define HTTP_HOLD_HDR_MAX 320 /* bytes; the one extra header of a held answer (Set-Cookie) */
+/* What a write whose commit failed answers (500) by default: a webhook, an
+ * officer's action, the console's writes and teaching say the same; the
+ * client tries again. */
+#define HTTP_HOLD_FAILED_BODY                                                                      \
+    "{\"error\":\"internal\",\"message\":\"The change could not be saved; try again.\"}"
 
 struct gw;
 struct http_req;
@@ -54,7 +59,11 @@ MC_MUST_CHECK int http_hold_commit(struct gw *gw, struct lws *wsi, struct http_r
                                    void (*done)(struct gw *gw, int rc));
 
 /* The commits of every batch up to ticket were reported with rc (0:
- * committed): their held requests are asked to write their answer. */
+ * committed): their held requests are asked to write their answer. Every
+ * commit's report passes here (gw_commit_release(), gw_flush()), so the
+ * taught phrases and deletions waiting for theirs, which teach_build.h holds
+ * itself (their answer also waits for an index), are told first
+ * (teach_build_committed(): it only records the result). */
 void http_hold_release(struct gw *gw, uint64_t ticket, int rc);
 
 /* r's connection is closing or taking a new request: it is no longer held,

@@ -16,6 +16,7 @@ skip=(
   cluster-outbox.test.js # the same: its own cluster, two nodes, a node killed under webhook load
   webhooks-commit.test.js # the same: its own cluster, commits made slow or failing by triggers
   officer-commit.test.js  # the same: its own cluster, officers' commits made slow or failing
+  teach-commit.test.js    # the same: its own cluster, teaching's commits made slow or failing
   crash.test.js          # SQLite's durability: kills a server and reads the file's WAL with sqlite3
   crash-mixed.test.js    # the same with PRAGMA integrity_check and rowid order of the SQLite file
   deploy.test.js         # the packaged install with its own SQLite paths; not the store

@@ -14,6 +14,7 @@
 
 #include "gw.h"
 #include "http.h"
+#include "http_hold.h"
 #include "intent.h"
 #include "mc_log.h"
 #include "officer_http.h"
@@ -28,6 +29,9 @@ struct pending {
     char label[TEACH_LABEL_MAX];
     char officer[STORE_OFFICER_USER_MAX];
     char peer[48];
+    uint64_t ticket; /* its batch, while its commit is awaited on PostgreSQL; else 0 */
+    bool landed;     /* its commit was reported (or done at once) ... */
+    int commit_rc;   /* ... with this result (0: committed) */
 };
 
 struct job {
@@ -45,6 +49,8 @@ struct job {
     struct timespec t0;
     pthread_t thread;
     atomic_bool done;
+    bool committing;            /* built; req's phrase written, its commit awaited */
+    int64_t id, new_rev, added; /* ... the phrase's id, the revision it made, when */
     struct pending waiters[TEACH_BUILD_WAITERS_MAX]; /* DELETEs answered when it is in use */
     size_t n_waiters;
 };
@@ -54,6 +60,10 @@ struct teach_build {
     bool again; /* a refresh was asked while the job built */
     struct pending queue[TEACH_BUILD_WAITERS_MAX];
     size_t n_queue;
+    /* DELETEs written, their commit awaited; with the queue, at most
+     * TEACH_BUILD_WAITERS_MAX, so either fits in the queue once committed */
+    struct pending committing[TEACH_BUILD_WAITERS_MAX];
+    size_t n_committing;
 };
 
 /* ---- the thread ---------------------------------------------------------- */
@@ -104,6 +114,20 @@ static void respond(struct gw *gw, struct lws *wsi, unsigned status, json_t *j, 
     if (gw->draining) /* stopping: the whole answer now, then close (the drain may end first) */
         r->close_after = true;
     if (officer_http_respond(gw, wsi, r, status, j, hdr))
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* A write whose commit failed: the 500 every held write answers then (http_hold.h). */
+static void respond_failed(struct gw *gw, struct lws *wsi)
+{
+    static const char body[] = HTTP_HOLD_FAILED_BODY;
+    struct http_req *r = wsi ? gw_http_req(wsi) : NULL;
+
+    if (!r)
+        return;
+    if (gw->draining)
+        r->close_after = true;
+    if (http_respond(gw, wsi, r, 500, "application/json", body, sizeof body - 1, NULL))
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
@@ -180,6 +204,79 @@ static void job_free(struct job *j)
     intent_index_free(j->trial);
     teach_phrases_free(j->tp);
     free(j);
+}
+
+/* ---- commits ----------------------------------------------------------------- */
+
+/* p's writes are in the store's open batch: on PostgreSQL its commit is sent
+ * by the loop's pass and awaited (p->ticket, marked by
+ * teach_build_committed()); on SQLite, or with no batch of ours open, it is
+ * committed now (gw_flush()), as every write there is. */
+static void await_commit(struct gw *gw, struct pending *p)
+{
+    uint64_t ticket = store_batch_ticket(gw->store);
+
+    p->landed = false;
+    p->commit_rc = 0;
+    if (store_commits_async(gw->store) && store_in_batch(gw->store) && ticket) {
+        p->ticket = ticket;
+        return;
+    }
+    p->ticket = 0; /* the report of the flush below is not taken for p: it is read here */
+    p->commit_rc = gw_flush(gw);
+    p->landed = true;
+}
+
+static void mark(struct pending *p, uint64_t ticket, int rc)
+{
+    if (p->ticket && !p->landed && p->ticket <= ticket) {
+        p->landed = true;
+        p->commit_rc = rc;
+    }
+}
+
+void teach_build_committed(struct gw *gw, uint64_t ticket, int rc)
+{
+    struct teach_build *b = gw->teach_build;
+    size_t i;
+
+    if (!b)
+        return;
+    for (i = 0; i < b->n_committing; i++)
+        mark(&b->committing[i], ticket, rc);
+    if (b->job && b->job->committing)
+        mark(&b->job->req, ticket, rc);
+}
+
+/* The DELETEs whose commit was reported: a committed one waits in the queue
+ * for an index without its phrase (while draining no build starts: answered
+ * 200 at once, as teach_build_drain() does); one not saved is answered 500,
+ * nothing changed. Returns whether one was queued (start() has work). */
+static bool settle_deletes(struct gw *gw, struct teach_build *b)
+{
+    bool queued = false;
+    size_t i, k;
+
+    for (i = k = 0; i < b->n_committing; i++) {
+        struct pending *p = &b->committing[i];
+
+        if (!p->landed) {
+            if (k != i)
+                b->committing[k] = *p;
+            k++;
+        } else if (p->commit_rc) {
+            mc_log(MC_LOG_WARN, "admin.unteach", "id=%lld result=not_saved", (long long)p->id);
+            respond_failed(gw, p->wsi);
+        } else if (gw->draining || b->n_queue == TEACH_BUILD_WAITERS_MAX) {
+            answer_deleted(gw, p); /* full cannot be: the two hold TEACH_BUILD_WAITERS_MAX */
+        } else {
+            p->ticket = 0;
+            b->queue[b->n_queue++] = *p;
+            queued = true;
+        }
+    }
+    b->n_committing = k;
+    return queued;
 }
 
 static double ms_since(const struct timespec *t0)
@@ -281,10 +378,13 @@ static void start(struct gw *gw)
     }
 }
 
+/* j's check is done: a conflict or an error is answered; an accepted
+ * phrase is written in the open batch (j->committing), and answered by
+ * finish_commit() once that is committed: never before it. */
 static void finish_teach(struct gw *gw, struct job *j)
 {
     struct pending *p = &j->req;
-    int64_t id = 0, rev = 0, now = (int64_t)time(NULL);
+    int64_t now = (int64_t)time(NULL);
     char detail[128];
     int rc;
 
@@ -300,11 +400,30 @@ static void finish_teach(struct gw *gw, struct job *j)
         answer_conflict(gw, p->wsi, &j->c);
         return;
     }
-    rc = store_phrase_add(gw->store, p->text, p->label, p->officer, now, &id, &rev);
-    snprintf(detail, sizeof(detail), "phrase=%lld label=%s", (long long)id, p->label);
-    if (rc || store_audit_add(gw->store, now, p->officer, "teach", NULL, p->peer, detail) ||
-        gw_flush(gw)) { /* the group-commit rule: committed before the 201 */
+    rc = store_phrase_add(gw->store, p->text, p->label, p->officer, now, &j->id, &j->new_rev);
+    snprintf(detail, sizeof(detail), "phrase=%lld label=%s", (long long)j->id, p->label);
+    if (rc || store_audit_add(gw->store, now, p->officer, "teach", NULL, p->peer, detail)) {
         respond_error(gw, p->wsi, 503, "internal", "The state database failed.");
+        return;
+    }
+    j->added = now;
+    j->committing = true; /* before the flush of SQLite: its report must find the job waiting */
+    await_commit(gw, p);
+}
+
+/* The commit of j's phrase was reported. Committed: the trial index (with
+ * the phrase) goes in use, then the 201, so the 201 promises both; a
+ * client gone meanwhile changes nothing of that. Failed: rolled back, the
+ * index in use stays without it, 500. */
+static void finish_commit(struct gw *gw, struct job *j)
+{
+    struct pending *p = &j->req;
+    int64_t rev = j->new_rev;
+
+    if (p->commit_rc) {
+        mc_log(MC_LOG_WARN, "admin.teach", "user=%s label=%s result=not_saved", p->officer,
+               p->label);
+        respond_failed(gw, p->wsi);
         return;
     }
     /* this worker answers with the phrase from now on; a change another
@@ -314,24 +433,34 @@ static void finish_teach(struct gw *gw, struct job *j)
     if (rev != j->rev + 1)
         gw->teach_build->again = true;
     mc_log(MC_LOG_INFO, "admin.teach", "user=%s id=%lld label=%s rev=%lld build_ms=%.0f",
-           p->officer, (long long)id, p->label, (long long)rev, ms_since(&j->t0));
+           p->officer, (long long)j->id, p->label, (long long)rev, ms_since(&j->t0));
     respond(gw, p->wsi, 201,
-            json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)id, "text", p->text, "label",
-                      p->label, "officer", p->officer, "created", (json_int_t)now),
+            json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)j->id, "text", p->text, "label",
+                      p->label, "officer", p->officer, "created", (json_int_t)j->added),
             NULL);
 }
 
 bool teach_build_poll(struct gw *gw)
 {
     struct teach_build *b = gw->teach_build;
-    struct job *j = b ? b->job : NULL;
+    struct job *j;
 
+    if (!b)
+        return false;
+    if (settle_deletes(gw, b))
+        start(gw);
+    j = b->job;
     if (!j)
         return false;
+    if (j->committing) { /* built and written: its answer waits for the commit */
+        if (!j->req.landed)
+            return true;
+        finish_commit(gw, j);
+        goto next;
+    }
     if (!atomic_load(&j->done))
         return true;
     pthread_join(j->thread, NULL);
-    b->job = NULL;
     if (j->own) { /* gw's index was older than the phrases read: a refresh */
         teach_swap(gw, j->own, j->rev);
         j->own = NULL;
@@ -342,9 +471,18 @@ bool teach_build_poll(struct gw *gw)
         gw->taught_rev = j->rev; /* the same revision would fail the same way: not every turn */
     }
     j->cur = NULL; /* may have been freed by the swap */
-    if (j->req.post)
-        finish_teach(gw, j);
+    /* the DELETEs were committed before this build read the phrases: the
+     * index in use now is without them, whatever becomes of the teach */
     answer_waiters(gw, j);
+    if (j->req.post) {
+        finish_teach(gw, j);
+        if (j->committing && !j->req.landed)
+            return true; /* PostgreSQL: answered by a later poll, the loop goes on */
+        if (j->committing)
+            finish_commit(gw, j);
+    }
+next:
+    b->job = NULL;
     job_free(j);
     start(gw);
     return b->job != NULL;
@@ -352,7 +490,7 @@ bool teach_build_poll(struct gw *gw)
 
 bool teach_build_busy(const struct gw *gw)
 {
-    return gw->teach_build && gw->teach_build->job;
+    return gw->teach_build && (gw->teach_build->job || gw->teach_build->n_committing);
 }
 
 static int enqueue(struct gw *gw, struct lws *wsi, const struct pending *p)
@@ -361,7 +499,7 @@ static int enqueue(struct gw *gw, struct lws *wsi, const struct pending *p)
 
     if (!b)
         return -ENOMEM;
-    if (b->n_queue == TEACH_BUILD_WAITERS_MAX)
+    if (b->n_queue + b->n_committing >= TEACH_BUILD_WAITERS_MAX)
         return -EBUSY;
     b->queue[b->n_queue++] = *p;
     lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, TEACH_BUILD_ANSWER_TIMEOUT_S);
@@ -383,10 +521,23 @@ int teach_build_teach(struct gw *gw, struct lws *wsi, const char *text, const ch
 
 int teach_build_deleted(struct gw *gw, struct lws *wsi, int64_t id, const char *label)
 {
-    struct pending p = {.wsi = wsi, .id = id};
+    struct teach_build *b = builder(gw);
+    struct pending *p;
 
-    snprintf(p.label, sizeof(p.label), "%s", label);
-    return enqueue(gw, wsi, &p);
+    if (!b)
+        return -ENOMEM;
+    if (b->n_queue + b->n_committing >= TEACH_BUILD_WAITERS_MAX)
+        return -EBUSY;
+    p = &b->committing[b->n_committing++];
+    memset(p, 0, sizeof(*p));
+    p->wsi = wsi;
+    p->id = id;
+    snprintf(p->label, sizeof(p->label), "%s", label);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, TEACH_BUILD_ANSWER_TIMEOUT_S);
+    await_commit(gw, p); /* SQLite: committed now, and settled below */
+    if (settle_deletes(gw, b))
+        start(gw);
+    return 0;
 }
 
 void teach_build_refresh(struct gw *gw)
@@ -420,6 +571,14 @@ void teach_build_forget(struct gw *gw, struct lws *wsi)
             b->n_queue--;
             break;
         }
+    for (i = 0; i < b->n_committing; i++)
+        if (b->committing[i].wsi == wsi) { /* its commit lands all the same; the next refresh
+                                            * builds without the phrase for this worker */
+            memmove(&b->committing[i], &b->committing[i + 1],
+                    (b->n_committing - i - 1) * sizeof(b->committing[0]));
+            b->n_committing--;
+            break;
+        }
     if (!b->job)
         return;
     if (b->job->req.wsi == wsi)
@@ -445,18 +604,29 @@ void teach_build_drain(struct gw *gw)
 void teach_build_free(struct gw *gw, bool answer)
 {
     struct teach_build *b = gw->teach_build;
+    struct job *j = b ? b->job : NULL;
     size_t i;
 
     if (!b)
         return;
-    if (b->job) {
-        pthread_join(b->job->thread, NULL);
-        if (answer && b->job->req.post)
-            answer_stopping(gw, &b->job->req);
-        if (answer)
-            answer_waiters(gw, b->job);
-        job_free(b->job);
+    if (answer && ((j && j->committing && !j->req.landed) || b->n_committing) && gw_flush(gw))
+        /* stopping: what is in flight or still in the batch is waited for, so
+         * each gets its result rather than a guess (the flush reports it) */
+        mc_log(MC_LOG_WARN, "state.flush", "result=failed replies=errors");
+    if (j && j->committing) { /* built and joined already */
+        if (answer && j->req.landed)
+            finish_commit(gw, j);
+    } else if (j) {
+        pthread_join(j->thread, NULL);
+        if (answer && j->req.post)
+            answer_stopping(gw, &j->req);
     }
+    if (j && answer)
+        answer_waiters(gw, j);
+    job_free(j);
+    b->job = NULL;
+    if (answer)
+        (void)settle_deletes(gw, b); /* draining: 200 or 500, none queued */
     for (i = 0; answer && i < b->n_queue; i++)
         answer_stopping(gw, &b->queue[i]);
     free(b);

@@ -9,13 +9,22 @@
  * are the loop's), one thread builds and checks, and the loop swaps the
  * result in and answers between two turns (teach_build_poll()):
  *   - POST /phrases: the thread runs the conflict checks (teach.h) and builds
- *     the index with the phrase; the loop stores and commits it, swaps the
- *     index in, then answers 201 (or 409, 503): the 201 still promises this
- *     worker answers with the phrase. Teaches wait in a list of
+ *     the index with the phrase; the loop writes it in the store's open
+ *     batch, and once that batch's commit is reported swaps the index in,
+ *     then answers 201 (or 409, 503; 500 when the commit failed: the index
+ *     stays without it). So the 201 still promises the phrase is saved and
+ *     this worker answers with it, and no turn is ever understood with a
+ *     phrase that may yet be rolled back. Teaches wait in a list of
  *     TEACH_BUILD_WAITERS_MAX and are checked one after the other, each
- *     against the phrases the one before stored;
- *   - DELETE /phrases/{id}: stored and committed first, answered 200 once an
- *     index read after the delete is in use;
+ *     against the phrases the one before stored: the next build starts once
+ *     the commit before it is reported, never reading around it;
+ *   - DELETE /phrases/{id}: written in the open batch, then, once its commit
+ *     is reported, answered 200 when an index read after the delete is in
+ *     use (500 when the commit failed: nothing changed);
+ *   - the commits: on PostgreSQL the loop never waits for them (gw_commit.h);
+ *     their results come through teach_build_committed() and are acted on by
+ *     the next teach_build_poll(). On SQLite they are done at once
+ *     (gw_flush()), as before;
  *   - a refresh (the tick, a notification, a turn seeing a newer revision)
  *     starts a build, or, while one runs, asks for one more after it: any
  *     number of them coalesce into that one.
@@ -56,8 +65,10 @@ struct teach_build; /* opaque: the builder of one process */
 int teach_build_teach(struct gw *gw, struct lws *wsi, const char *text, const char *label,
                       const char *officer, const char *peer);
 
-/* The DELETE on wsi removed phrase id (label) and committed: answers it 200
- * once an index without it is in use. Returns 0, -EBUSY or -ENOMEM. */
+/* The DELETE on wsi removed phrase id (label) in the store's open batch:
+ * answers it 200 once that is committed and an index without it is in use,
+ * 500 when the commit failed. Returns 0, -EBUSY (nothing kept: the caller
+ * answers once committed) or -ENOMEM. */
 int teach_build_deleted(struct gw *gw, struct lws *wsi, int64_t id, const char *label);
 
 /* Starts a rebuild when the stored revision differs from gw->taught_rev,
@@ -70,7 +81,15 @@ void teach_build_refresh(struct gw *gw);
  * a build is in flight. */
 bool teach_build_poll(struct gw *gw);
 
-/* Whether a build is in flight (and may read gw->index). */
+/* The commits of every batch up to ticket were reported with rc (0:
+ * committed; http_hold_release() calls it): the teach or DELETEs waiting for
+ * theirs are marked, and acted on by the next teach_build_poll() (between
+ * two turns, not in the middle of whatever reported the commit). */
+void teach_build_committed(struct gw *gw, uint64_t ticket, int rc);
+
+/* Whether a build is in flight (and may read gw->index), or a teach or a
+ * DELETE waits for its commit (the drain waits for its answer, a reload
+ * swaps after it). */
 bool teach_build_busy(const struct gw *gw);
 
 /* The connection of wsi is closing: nothing will be written to it (a POST
@@ -85,8 +104,9 @@ void teach_build_forget(struct gw *gw, struct lws *wsi);
 void teach_build_drain(struct gw *gw);
 
 /* Waits for a build in flight, answers every waiting request (when answer:
- * a teach 503 shutting_down, a DELETE 200) and frees the builder (shutdown: answer before the
- * context goes, not after). */
+ * a teach 503 shutting_down, a DELETE 200; a teach or DELETE whose commit is
+ * awaited, its commit waited for and its result) and frees the builder
+ * (shutdown: answer before the context goes, not after). */
 void teach_build_free(struct gw *gw, bool answer);
 
 #endif

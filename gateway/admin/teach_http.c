@@ -243,17 +243,17 @@ static int api_delete(struct gw *gw, struct lws *wsi, struct http_req *r,
     if (rc == -ENOENT)
         return error(gw, wsi, r, 404, "unknown_phrase", "Không có câu đã dạy này.");
     snprintf(detail, sizeof(detail), "phrase=%lld label=%s", (long long)id, rc ? "" : label);
-    if (rc || store_audit_add(gw->store, now, o->username, "unteach", NULL, r->peer, detail) ||
-        gw_flush(gw))
+    if (rc || store_audit_add(gw->store, now, o->username, "unteach", NULL, r->peer, detail))
         return db_error(gw, wsi, r);
     mc_log(MC_LOG_INFO, "admin.unteach", "user=%s id=%lld label=%s rev=%lld", o->username,
            (long long)id, label, (long long)rev);
-    /* answered once rebuilt without it, off the loop: in effect from the 200 */
+    /* in the open batch: answered once committed (the loop never waits for
+     * it) and rebuilt without it, off the loop: in effect from the 200 */
     rc = teach_build_deleted(gw, wsi, id, label);
-    if (rc == -EBUSY) /* deleted and committed: in effect after the builds waiting */
-        return officer_http_respond(
+    if (rc == -EBUSY) /* too many waiting: answered once committed, in effect after them */
+        return officer_http_respond_committed(
             gw, wsi, r, 200, json_pack("{s:I,s:s}", "deleted", (json_int_t)id, "label", label),
-            NULL);
+            NULL, NULL);
     return rc ? error(gw, wsi, r, 503, "internal", "Out of memory.") : 0;
 }
 
