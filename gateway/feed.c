@@ -15,6 +15,7 @@
 #include "handoff.h"
 #include "mc_buf.h"
 #include "mc_log.h"
+#include "notify.h"
 #include "office.h"
 #include "store.h"
 #include "ws.h"
@@ -37,7 +38,8 @@ struct feed {
     struct feed_row rows[FEED_BATCH_MAX]; /* read first, then pushed: no statement stays open
                                              while sinks run */
     size_t n;
-    bool deferred; /* a poll asked during an open batch (PostgreSQL): run after its COMMIT */
+    bool deferred;   /* a poll asked during an open batch (PostgreSQL): run after its COMMIT */
+    int64_t poll_ms; /* when the timer last read the feed and the office data (monotonic ms) */
 };
 
 /* A message loaded for an event; copied, the store lends it only for its
@@ -227,9 +229,16 @@ void feed_poll_deferred(struct gw *gw)
 static void tick(lws_sorted_usec_list_t *sul)
 {
     struct feed *f = lws_container_of(sul, struct feed, sul);
+    int64_t now = mono_ms();
 
-    feed_poll(f->gw);
-    office_poll(f->gw); /* the commune's office data, changed on any worker (office.h) */
+    /* while listening the notifications push both at once: the timer is only a safety net
+     * then, and reads seldom (notify.h); it wakes every period to resume at once on a loss */
+    if (notify_is_poll_due(f->gw->notify, f->poll_ms, now)) {
+        f->poll_ms = now;
+        f->gw->metrics.state_poll_reads += 2;
+        feed_poll(f->gw);
+        office_poll(f->gw); /* the commune's office data, changed on any worker (office.h) */
+    }
     lws_sul_schedule(f->gw->ctx, 0, &f->sul, tick, FEED_POLL_MS * LWS_US_PER_MS);
 }
 

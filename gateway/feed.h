@@ -11,7 +11,9 @@
  *     module registers with feed_set_officer_sink(): every event.
  * It works the same whether the writer was this worker or another process.
  * On a PostgreSQL state a committed row also wakes every worker of every
- * node at once (notify.h), which then polls without waiting for the timer.
+ * node at once (notify.h), which then polls without waiting for the timer;
+ * while that LISTEN is in effect the timer reads only every
+ * NOTIFY_IDLE_POLL_MS, a safety net.
  * Only committed rows are pushed: a worker never reads the feed while its
  * own batch is open.
  *
@@ -27,7 +29,7 @@
 
 #include "mc_err.h"
 
-#define FEED_POLL_MS 250          /* how often a worker reads new feed rows */
+#define FEED_POLL_MS 250          /* how often a worker reads new feed rows (not listening) */
 #define FEED_BATCH_MAX 256        /* rows read per poll; the rest on the next */
 #define FEED_KEEP_MS (10 * 60000) /* feed rows older than this are deleted */
 

@@ -64,6 +64,7 @@ struct gw_conn {
 struct gw_tick {
     lws_sorted_usec_list_t sul; /* first: the callback recovers the struct from it */
     struct gw *gw;
+    int64_t teach_ms; /* when the phrases' revision was last polled (monotonic ms) */
 };
 
 static bool is_ws_reason(int reason)
@@ -449,12 +450,13 @@ void gw_free(struct gw *gw)
          * /metrics requests would each reach one worker of several) */
         mc_log(MC_LOG_INFO, "state.stats",
                "commits=%llu turns=%llu failed_commits=%llu served_turns=%llu "
-               "state_turn_us=%llu state_commit_us=%llu round_trips=%llu",
+               "state_turn_us=%llu state_commit_us=%llu round_trips=%llu poll_reads=%llu",
                (unsigned long long)st.commits, (unsigned long long)st.turns,
                (unsigned long long)st.failures, (unsigned long long)gw->metrics.turn_count,
                (unsigned long long)gw->metrics.state_turn_us_sum,
                (unsigned long long)gw->metrics.state_commit_us_sum,
-               (unsigned long long)st.round_trips);
+               (unsigned long long)st.round_trips,
+               (unsigned long long)gw->metrics.state_poll_reads);
     }
     store_free(gw->store);
     proxy_list_free(gw->proxies);
@@ -465,15 +467,6 @@ void gw_pump_outbox(struct gw *gw)
 {
     if (gw->outbox_sender)
         outbox_pump(gw->outbox);
-}
-
-static void tick(lws_sorted_usec_list_t *sul)
-{
-    struct gw_tick *t = lws_container_of(sul, struct gw_tick, sul);
-
-    gw_pump_outbox(t->gw);
-    teach_build_refresh(t->gw); /* another worker taught or deleted a phrase: built off the loop */
-    lws_sul_schedule(t->gw->ctx, 0, &t->sul, tick, GW_TICK_US);
 }
 
 static int64_t mono_us(void)
@@ -490,6 +483,22 @@ static int64_t mono_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    struct gw_tick *t = lws_container_of(sul, struct gw_tick, sul);
+    int64_t now = mono_ms();
+
+    gw_pump_outbox(t->gw);
+    /* another worker taught or deleted a phrase: built off the loop; while listening the
+     * notification says so, and this read is only the safety net (notify.h) */
+    if (notify_is_poll_due(t->gw->notify, t->teach_ms, now)) {
+        t->teach_ms = now;
+        t->gw->metrics.state_poll_reads++;
+        teach_build_refresh(t->gw);
+    }
+    lws_sul_schedule(t->gw->ctx, 0, &t->sul, tick, GW_TICK_US);
 }
 
 int gw_flush(struct gw *gw)

@@ -144,9 +144,10 @@ void gw_commit_pass(struct gw *gw)
     feed_poll_deferred(gw); /* a poll put off while the batch was open (feed.h) */
     if (!store_commits_in_flight(gw->store) && !store_in_batch(gw->store) &&
         (gw->held || gw->http_held)) {
-        /* their batch was committed by a store_commit() of its own (the
-         * retention purge's), which reports to nobody: let them go, as
-         * gw_flush() with nothing to commit always did */
+        /* their batch was committed by a store_commit() outside this
+         * pass's send (one that reports to nobody, e.g. a CLI-style
+         * synchronous commit): let them go, as gw_flush() with nothing to
+         * commit always did */
         ws_release_held(gw, UINT64_MAX, 0);
         http_hold_release(gw, UINT64_MAX, 0);
         return;

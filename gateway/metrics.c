@@ -83,10 +83,16 @@ static int render_turns(const struct metrics *m, struct mc_buf *out)
                         "motcua_state_seconds_sum{op=\"turn\"} %.6f\n"
                         "motcua_state_seconds_count{op=\"turn\"} %llu\n"
                         "motcua_state_seconds_sum{op=\"commit\"} %.6f\n"
-                        "motcua_state_seconds_count{op=\"commit\"} %llu\n",
+                        "motcua_state_seconds_count{op=\"commit\"} %llu\n"
+                        "# HELP motcua_state_poll_reads_total Reads of the state store by the "
+                        "fallback polls (feed, taught phrases, office data, reload): every "
+                        "250 ms each while LISTEN is not in effect, every 5 s while it is.\n"
+                        "# TYPE motcua_state_poll_reads_total counter\n"
+                        "motcua_state_poll_reads_total %llu\n",
                         (double)m->state_turn_us_sum / 1e6, (unsigned long long)m->turn_count,
                         (double)m->state_commit_us_sum / 1e6,
-                        (unsigned long long)m->state_commit_count);
+                        (unsigned long long)m->state_commit_count,
+                        (unsigned long long)m->state_poll_reads);
     return rc;
 }
 

@@ -89,6 +89,11 @@ struct metrics {
     uint64_t state_turn_us_sum;
     uint64_t state_commit_us_sum;
     uint64_t state_commit_count;
+    /* reads of the state store by the fallback polls' timers (the feed, the
+     * phrases' and the office data's revisions, the reload revision): one
+     * per poll, each a SELECT on the loop; few while LISTEN is in effect
+     * (notify.h), none of the reads a notification asks for */
+    uint64_t state_poll_reads;
     int64_t started; /* unix seconds */
     int64_t pid;     /* this process: /metrics is per worker process (listen.workers) */
 };

@@ -60,8 +60,10 @@ static void poll_tick(lws_sorted_usec_list_t *sul)
 {
     struct notify *n = lws_container_of(sul, struct notify, poll_sul);
 
-    if (!n->listening)
+    if (!n->listening) {
+        n->gw->metrics.state_poll_reads++;
         reload_if_moved(n, "poll");
+    }
     lws_sul_schedule(n->gw->ctx, 0, &n->poll_sul, poll_tick, NOTIFY_POLL_MS * LWS_US_PER_MS);
 }
 
@@ -211,4 +213,9 @@ void notify_free(struct notify *n)
 bool notify_is_listening(const struct notify *n)
 {
     return n && n->listening;
+}
+
+bool notify_is_poll_due(const struct notify *n, int64_t last_ms, int64_t now_ms)
+{
+    return !notify_is_listening(n) || now_ms - last_ms >= NOTIFY_IDLE_POLL_MS;
 }

@@ -12,7 +12,8 @@
  *     (office_poll(), as the feed's timer does);
  *   - a reload asked of all nodes (POST /admin/reload?all=1 on any node):
  *     this worker's own reload starts, built off the loop (reload_start()).
- * The polls stay as they were, the fallback: a lost listening connection is
+ * The polls stay, the fallback: every 250 ms while not listening, every
+ * NOTIFY_IDLE_POLL_MS while listening (a safety net); a lost listening connection is
  * connected again (NOTIFY_RETRY_MS, doubling up to NOTIFY_RETRY_MAX_MS), and
  * once LISTEN takes effect again the feed, the phrases and the office data
  * are read once, for what was committed while it was down (those
@@ -30,6 +31,7 @@
 #include <libwebsockets.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mc_err.h"
 
@@ -38,6 +40,13 @@
 #define NOTIFY_RETRY_MAX_MS 16000       /* the longest wait between attempts */
 #define NOTIFY_CONNECT_STEP_MS 10       /* how often a connection in progress is advanced */
 #define NOTIFY_POLL_MS 250 /* the reload revision's poll while not listening: the feed's period */
+/* The fallback polls' period while LISTEN is in effect (notify_is_poll_due()): a safety net
+ * only, for a notification lost while the listener looked up (a connection dead without a
+ * word until TCP notices). Each such read is a synchronous SELECT on the loop; at 5 s a worker
+ * makes 0.6 a second instead of 12, and an event whose notification is lost still arrives
+ * within 5 s, about what an officer takes to look at the console. */
+#define NOTIFY_IDLE_POLL_MS 5000
+_Static_assert(NOTIFY_IDLE_POLL_MS >= NOTIFY_POLL_MS, "listening never polls more often");
 
 struct gw;
 struct notify;
@@ -60,6 +69,15 @@ MC_MUST_CHECK int notify_reload_all(struct gw *gw);
 
 /* Whether the listening connection is up (LISTEN in effect). */
 bool notify_is_listening(const struct notify *n);
+
+/* Whether a fallback poll (the feed's, the phrases' or the office data's
+ * revision) whose timer last read at last_ms should read now (both monotonic
+ * ms): always while LISTEN is not in effect (n NULL on SQLite, the listener
+ * down or connecting), so the 250 ms polls resume on the next tick after a
+ * loss; once every NOTIFY_IDLE_POLL_MS while it is, the notifications
+ * carrying the events. The timers keep waking every 250 ms (no I/O) to see
+ * a loss at once. */
+bool notify_is_poll_due(const struct notify *n, int64_t last_ms, int64_t now_ms);
 
 /* The lws callback of NOTIFY_PROTOCOL (gw.c's protocol list). */
 int notify_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

@@ -22,6 +22,7 @@
 struct privacy {
     lws_sorted_usec_list_t sul; /* first: the timer callback recovers the struct from it */
     struct gw *gw;
+    uint64_t ticket; /* the batch of the last step that changed rows (0: none to wait for) */
 };
 
 long privacy_purge_step(struct gw *gw)
@@ -48,8 +49,21 @@ long privacy_purge_step(struct gw *gw)
 static void tick(lws_sorted_usec_list_t *sul)
 {
     struct privacy *p = lws_container_of(sul, struct privacy, sul);
-    long n = p->gw->outbox_sender ? privacy_purge_step(p->gw) : 0;
+    long n = 0;
 
+    /* A step writes in the open batch and the pass's COMMIT carries it, sent without
+     * waiting on PostgreSQL. Until that COMMIT lands its rows stay locked, and the next
+     * step would pick the same oldest rows and wait for those locks on the loop for as
+     * long as the COMMIT takes: it looks again every PRIVACY_BUSY_US instead, with no I/O. */
+    if (p->ticket && store_commit_socket(p->gw->store, p->ticket) >= 0) {
+        lws_sul_schedule(p->gw->ctx, 0, &p->sul, tick, PRIVACY_BUSY_US);
+        return;
+    }
+    p->ticket = 0;
+    if (p->gw->outbox_sender)
+        n = privacy_purge_step(p->gw);
+    if (n > 0)
+        p->ticket = store_batch_ticket(p->gw->store); /* sent at the end of this pass */
     lws_sul_schedule(p->gw->ctx, 0, &p->sul, tick, n > 0 ? PRIVACY_BUSY_US : PRIVACY_IDLE_US);
 }
 

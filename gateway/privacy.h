@@ -18,7 +18,9 @@ struct privacy;
 
 /* Sets the store's id key (privacy.id_key, or the one kept in the state
  * database, created on first start) and schedules the retention timer (it
- * purges only in the worker that sends the outbox: one writer is enough).
+ * purges only in the worker that sends the outbox: one writer is enough;
+ * its steps write in the open batch, committed by the loop's group COMMIT,
+ * and a step waits for the previous one's COMMIT to land before it runs).
  * Returns a new privacy (privacy_free()) or NULL with err set. */
 struct privacy *privacy_new(struct gw *gw, struct mc_err *err);
 

@@ -15,8 +15,10 @@ skip=(
   cluster-notify.test.js # the same: its own cluster, two nodes and their notifications
   cluster-outbox.test.js # the same: its own cluster, two nodes, a node killed under webhook load
   webhooks-commit.test.js # the same: its own cluster, commits made slow or failing by triggers
+  outbox-uncommitted.test.js # the same: its own cluster, commits failing by a trigger under load
   officer-commit.test.js  # the same: its own cluster, officers' commits made slow or failing
   teach-commit.test.js    # the same: its own cluster, teaching's commits made slow or failing
+  purge-commit.test.js    # the same: its own cluster, the retention purge's commit made slow
   crash.test.js          # SQLite's durability: kills a server and reads the file's WAL with sqlite3
   crash-mixed.test.js    # the same with PRAGMA integrity_check and rowid order of the SQLite file
   deploy.test.js         # the packaged install with its own SQLite paths; not the store

@@ -10,7 +10,8 @@
  * durable, nor may anything that depends on it leave the process (a reply,
  * a webhook's 200), before store_commit() has returned 0. A unit
  * (store_unit_begin/_end) is all-or-nothing inside the batch; units nest.
- * Reads see the open batch's own writes.
+ * Reads see the open batch's own writes, except store_outbox_due(): what it
+ * returns is sent at once, so never a row of a batch not yet committed.
  *
  * Two back-ends, chosen by what store_open() is given: a file path is the
  * embedded SQLite database (store_sqlite.c: WAL, every statement prepared
@@ -147,7 +148,12 @@ MC_MUST_CHECK int store_outbox_add(struct store *st, const char *channel, const 
 #define STORE_OUTBOX_LEASE_MS 30000
 
 /* Fills rows with up to max queued rows due at now_ms, the oldest of each
- * citizen only (order per user), oldest first; *n is their count. Each
+ * citizen only (order per user), oldest first; *n is their count. A row
+ * the open batch added is never among them, nor anything after it of its
+ * citizen: it is not committed, and a reply sent from it would answer a turn
+ * whose commit may yet fail (the platform then redelivers: two answers). It is
+ * due once its batch has committed; a row whose COMMIT is in flight (the
+ * other PostgreSQL connection) is not seen before it lands. Each
  * row's body is new (free()). Every row returned is claimed by this store
  * handle until about now_ms + its lease (store_outbox_lease()): other handles (worker
  * processes, nodes) skip it, and skip its citizen, until the lease ends

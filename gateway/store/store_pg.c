@@ -174,6 +174,7 @@ struct store_pg {
     uint64_t ticket;               /* the open batch's (tickets grow by one a batch) */
     int64_t owner;                 /* random, > 0: this handle's outbox claims */
     bool claimed;                  /* it claimed outbox rows: store_pg_free() releases them */
+    int64_t outbox_floor; /* the smallest outbox id the open batch added (INT64_MAX: none) */
     struct store_stats stats;
 };
 
@@ -451,7 +452,19 @@ int store_pg_batch(struct store_pg *pg)
         return -EIO;
     pg->batch = true;
     pg->ticket++;
+    pg->outbox_floor = INT64_MAX;
     return 0;
+}
+
+void store_pg_outbox_added(struct store_pg *pg, int64_t id)
+{
+    if (pg->batch && id < pg->outbox_floor)
+        pg->outbox_floor = id;
+}
+
+int64_t store_pg_outbox_floor(const struct store_pg *pg)
+{
+    return pg->batch ? pg->outbox_floor : INT64_MAX;
 }
 
 /* Counts and logs one finished commit. */

@@ -106,6 +106,15 @@ MC_MUST_CHECK int store_pg_batch(struct store_pg *pg);
  * for it marks the handle as a claimer, whose claims store_pg_free() releases. */
 int64_t store_pg_owner(struct store_pg *pg);
 
+/* The outbox rows the open batch added are not committed, so never due:
+ * store_pg_outbox_added() notes one's id; store_pg_outbox_floor() is the
+ * smallest id the batch added (INT64_MAX when no batch or none). Ids come
+ * from one sequence, so a row of an earlier batch (of this handle: its
+ * COMMIT may be in flight; of another node, committed) is below it or,
+ * another node's, only put off until this batch ends. */
+void store_pg_outbox_added(struct store_pg *pg, int64_t id);
+int64_t store_pg_outbox_floor(const struct store_pg *pg);
+
 /* Counts one saved turn in the stats. */
 void store_pg_count_turn(struct store_pg *pg);
 

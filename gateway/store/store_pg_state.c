@@ -272,6 +272,7 @@ int store_pg_outbox_add(struct store *st, const char *channel, const char *user,
 {
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0};
+    PGresult *r;
 
     if (store_pg_batch(pg))
         return -EIO;
@@ -279,12 +280,17 @@ int store_pg_outbox_add(struct store *st, const char *channel, const char *user,
     store_pg_param_text(&p, user);
     store_pg_param_text(&p, body);
     store_pg_param_int(&p, now_ms);
-    return store_pg_change(pg,
-                           "INSERT INTO outbox (channel, user_key, body, created, next_try) "
-                           "VALUES ($1, $2, $3, $4, $4)",
-                           &p) == 1
-               ? 0
-               : -EIO;
+    r = store_pg_exec(pg,
+                      "INSERT INTO outbox (channel, user_key, body, created, next_try) "
+                      "VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                      &p);
+    if (!r || PQntuples(r) != 1) {
+        PQclear(r);
+        return -EIO;
+    }
+    store_pg_outbox_added(pg, store_pg_int(r, 0, 0)); /* not due before its commit */
+    PQclear(r);
+    return 0;
 }
 
 /* The oldest queued row of each citizen, if it is due and not claimed by
@@ -292,12 +298,13 @@ int store_pg_outbox_add(struct store *st, const char *channel, const char *user,
  * statement. SKIP LOCKED: a row another node is claiming right now is not
  * waited for, it is that node's. A claim made outside a batch commits at
  * once (a statement is its own transaction): it promises nothing to anyone,
- * it only keeps other nodes off the row until the lease ends. */
+ * it only keeps other nodes off the row until the lease ends. $5: the open
+ * batch's smallest row id (store_pg_outbox_floor): its rows are not committed. */
 static const char outbox_due_sql[] =
     "WITH due AS (SELECT o.id FROM outbox o WHERE o.state = 'queued' AND o.next_try <= $1 "
     "  AND (o.claimed_until <= $1 OR o.claimed_by = $3) "
     "  AND o.id = (SELECT min(q.id) FROM outbox q WHERE q.channel = o.channel "
-    "    AND q.user_key = o.user_key AND q.state = 'queued') "
+    "    AND q.user_key = o.user_key AND q.state = 'queued') AND o.id < $5 "
     "  ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED), "
     "claimed AS (UPDATE outbox SET claimed_by = $3, claimed_until = $1 + $4 FROM due "
     "  WHERE outbox.id = due.id "
@@ -319,6 +326,7 @@ int store_pg_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_ro
     store_pg_param_int(&p, (int64_t)max);
     store_pg_param_int(&p, store_pg_owner(pg));
     store_pg_param_int(&p, store_outbox_lease(st));
+    store_pg_param_int(&p, store_pg_outbox_floor(pg)); /* the open batch's rows: not yet */
     r = store_pg_exec(pg, outbox_due_sql, &p);
     if (!r)
         return -EIO;

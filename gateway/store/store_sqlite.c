@@ -258,7 +258,7 @@ static const char *const sql[Q_COUNT] = {
                      "(o.claimed_until <= ?1 OR o.claimed_by = ?3 OR "
                      "NOT motcua_owner_alive(o.claimed_by)) AND "
                      "o.id = (SELECT min(p.id) FROM outbox p WHERE p.channel = o.channel "
-                     "AND p.user_key = o.user_key AND p.state = 'queued') "
+                     "AND p.user_key = o.user_key AND p.state = 'queued') AND o.id < ?4 "
                      "ORDER BY o.id LIMIT ?2",
     [Q_OUTBOX_DONE] = "UPDATE outbox SET state = ?2, attempts = ?3 WHERE id = ?1",
     /* under the write lock the claim is checked again: of two handles, one wins */
@@ -294,6 +294,7 @@ struct store {
     int64_t owner;          /* > 0: this handle's outbox claims (new_owner) */
     bool claimed;           /* it claimed outbox rows: store_free() releases them */
     int64_t lease_ms;       /* a claim's life (store_outbox_set_lease) */
+    int64_t outbox_floor;   /* the first outbox row the open batch added (INT64_MAX: none) */
 };
 
 struct store_pg *store_pg_of(const struct store *st)
@@ -731,6 +732,7 @@ int store_sqlite_batch(struct store *st)
     if (run(st, Q_BEGIN))
         return -EIO;
     st->batch = true;
+    st->outbox_floor = INT64_MAX;
     return 0;
 }
 
@@ -1037,7 +1039,13 @@ int store_outbox_add(struct store *st, const char *channel, const char *user, co
         sqlite3_clear_bindings(q);
         return -EIO;
     }
-    return run(st, Q_OUTBOX_ADD);
+    if (run(st, Q_OUTBOX_ADD))
+        return -EIO;
+    /* the write lock is held since BEGIN IMMEDIATE: every row of another
+     * batch has a smaller id, and this batch's rows never go below its first */
+    if (st->outbox_floor == INT64_MAX)
+        st->outbox_floor = sqlite3_last_insert_rowid(st->db);
+    return 0;
 }
 
 /* Claims row id for st until now_ms + its lease, unless another
@@ -1071,8 +1079,11 @@ int store_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *
     if (st->pg)
         return store_pg_outbox_due(st, now_ms, rows, max, n);
     *n = 0;
+    /* the open batch's own rows are not committed: a reply sent from them
+     * could answer a turn whose commit then fails (issue 18) */
     if ((sqlite3_bind_int64(q, 1, now_ms) | sqlite3_bind_int64(q, 2, (sqlite3_int64)max) |
-         sqlite3_bind_int64(q, 3, st->owner)) != SQLITE_OK) {
+         sqlite3_bind_int64(q, 3, st->owner) |
+         sqlite3_bind_int64(q, 4, st->batch ? st->outbox_floor : INT64_MAX)) != SQLITE_OK) {
         sqlite3_clear_bindings(q);
         return -EIO;
     }

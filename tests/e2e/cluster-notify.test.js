@@ -14,7 +14,11 @@
 //   - the listening connections killed (pg_terminate_backend): both nodes fall back on the
 //     poll, reconnect by themselves, and events are pushed at once again; a reload of all
 //     nodes asked while they are down still reloads the other node, once (the durable
-//     reload revision).
+//     reload revision);
+//   - while listening, an idle node's fallback polls read only every NOTIFY_IDLE_POLL_MS (a
+//     few reads in seconds, counted by motcua_state_poll_reads_total); with its listener
+//     killed and kept from reconnecting they read every 250 ms again, and a citizen's
+//     message still reaches the officer within a poll period.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -22,8 +26,10 @@ const path = require('node:path');
 const { startServer, run, Client, tempDir, SLOW } = require('./lib/server');
 const { apiLogin, officerSocket: consoleSocket } = require('./lib/console');
 const { startPg } = require('./lib/pg');
+const { execFileSync } = require('node:child_process');
 
 const POLL_MS = 250; // gateway/feed.h FEED_POLL_MS and gw.c GW_TICK_US: the fallback's period
+const IDLE_POLL_MS = 5000; // gateway/notify.h NOTIFY_IDLE_POLL_MS: the same polls while listening
 const PUSH_MEDIAN_MS = 60 * SLOW; // a pushed event, typically; a polled one averages POLL_MS / 2
 const PUSH_WORST_MS = 150 * SLOW; // every pushed event; the poll's worst case is POLL_MS
 const PW = 'mật-khẩu-cụm-nút-1';
@@ -275,4 +281,71 @@ test('?all=1 asked while the listeners are down still reloads the other node, on
   await c.hello();
   assert.equal((await c.say('đăng ký khai sinh', 'after-missed-reload')).procedure, 'khai-sinh');
   await c.close();
+});
+
+// The fallback polls' reads of one node (gateway/metrics.h state_poll_reads; one worker a node).
+async function pollReads(n) {
+  const body = await (await fetch(n.url + '/metrics')).text();
+  const m = /^motcua_state_poll_reads_total (\d+)$/m.exec(body);
+  assert.ok(m, 'motcua_state_poll_reads_total in /metrics');
+  return Number(m[1]);
+}
+
+// The database's own switch, from another database: while it is off no new connection to it
+// is accepted (superusers included), so a killed listener stays down; open ones serve on.
+const postgresSql = (q) => execFileSync('psql', ['-h', pg.host, '-U', 'motcua', '-d', 'postgres', '-Atc', q],
+  { encoding: 'utf8' }).trim();
+const allowConnections = (on) => postgresSql(`ALTER DATABASE motcua ALLOW_CONNECTIONS ${on}`);
+
+test('idle and listening, the polls read seldom; with LISTEN down, every 250 ms again', T, async () => {
+  const WINDOW_MS = 6000; // longer than IDLE_POLL_MS: the safety net reads at least once
+  // listening and idle: three polls (the feed, the office data's and the phrases' revisions)
+  // once every IDLE_POLL_MS, against 3 * WINDOW_MS / POLL_MS = 72 reads at 250 ms
+  const r0 = await Promise.all(nodes.map(pollReads));
+  await sleep(WINDOW_MS);
+  const idle = (await Promise.all(nodes.map(pollReads))).map((x, i) => x - r0[i]);
+  const most = 3 * (Math.ceil(WINDOW_MS / IDLE_POLL_MS) + 1);
+  console.log(`# idle and listening, poll reads in ${WINDOW_MS} ms: [${idle.join(' ')}] ` +
+    `(at most ${most}; ${3 * WINDOW_MS / POLL_MS} at ${POLL_MS} ms)`);
+  for (const x of idle) {
+    assert.ok(x <= most, `${x} poll reads in ${WINDOW_MS} ms while listening`);
+    assert.ok(x >= 3, `${x} poll reads in ${WINDOW_MS} ms: the safety net did not read`);
+  }
+
+  handed = null; // the last test closed its sockets
+  const h = await handOver();
+  const downs = nodes.map((n) => count(n, /event=notify\.down/g));
+  const ups = nodes.map((n) => count(n, /event=notify\.listening/g));
+  const ms = [];
+  let down, elapsed;
+  allowConnections(false);
+  try {
+    assert.equal(postgresSql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'motcua-listen'"), '2');
+    for (const [i, n] of nodes.entries()) {
+      await waitFor(() => count(n, /event=notify\.down/g) > downs[i], 5000 * SLOW, 'notify.down');
+    }
+    const d0 = await Promise.all(nodes.map(pollReads));
+    const t0 = Date.now();
+    for (let i = 0; i < 4; i++) {
+      await sleep(Math.random() * POLL_MS); // at every phase of the poll's timer
+      ms.push(await citizenToOfficer(h, 'polled' + i));
+    }
+    elapsed = Date.now() - t0;
+    down = (await Promise.all(nodes.map(pollReads))).map((x, i) => x - d0[i]);
+    assert.deepEqual(nodes.map((n) => count(n, /event=notify\.listening/g)), ups, 'LISTEN stayed down');
+  } finally {
+    allowConnections(true);
+  }
+  console.log(`# listener down: poll reads in ${elapsed} ms: [${down.join(' ')}]; ` +
+    `feed B->A ms: [${ms.map((x) => x.toFixed(1)).join(' ')}]`);
+  // four polls a period (the feed, the office data, the phrases, the reload revision)
+  for (const x of down) assert.ok(x >= 2 * elapsed / POLL_MS, `${x} poll reads in ${elapsed} ms, listener down`);
+  assert.ok(Math.max(...ms) < POLL_MS + 250 * SLOW, `worst ${Math.max(...ms).toFixed(1)} ms: not the 250 ms poll`);
+  for (const [i, n] of nodes.entries()) {
+    await waitFor(() => count(n, /event=notify\.listening/g) > ups[i], 30000 * SLOW, 'reconnection');
+  }
+  const again = await citizenToOfficer(h, 'pushed-again');
+  assert.ok(again < PUSH_WORST_MS, `${again} ms: pushed at once again`);
+  await h.citizen.close();
+  h.live.ws.close();
 });

@@ -10,7 +10,8 @@
  * node's) comes back (on SQLite, one machine, a dead process's at once), and
  * a handle closed gives its claims back; a batch rolled back leaves nothing,
  * a unit undone neither; options and channel tokens; a refused write fails
- * alone; a session read in an open batch is held. Officers, phrases and
+ * alone; a session read in an open batch is held; an outbox row of the
+ * open batch is not due before its commit. Officers, phrases and
  * the commune's data: test_store_contract_admin.c. */
 #include <errno.h>
 #include <setjmp.h>
@@ -253,6 +254,57 @@ static void test_outbox_claimed_once(void **state)
     assert_int_equal(store_outbox_pending(a), 3);
     store_free(a);
     store_free(b);
+}
+
+/* Issue 18: a reply is sent only after its turn is committed. The outbox's
+ * pump may run while a batch is open (a timer or a socket callback of the
+ * same lws pass, after a webhook or an officer queued rows in it): the rows
+ * of that batch are not due until it commits, nor anything after them of
+ * their citizen; the committed rows before them are. */
+static void test_outbox_uncommitted_not_due(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct store_outbox_row r[8];
+    size_t n;
+
+    assert_int_equal(store_outbox_add(st, "zalo", "u1", "{\"n\":1}", 1000), 0);
+    assert_int_equal(store_commit(st), 0);
+    /* a batch never committed: a crash, a COMMIT that fails */
+    assert_int_equal(store_outbox_add(st, "messenger", "u2", "{\"lost\":2}", 1000), 0);
+    assert_int_equal(store_outbox_add(st, "zalo", "u1", "{\"lost\":3}", 1000), 0);
+    assert_true(store_in_batch(st));
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 1); /* the committed row only */
+    assert_string_equal(r[0].body, "{\"n\":1}");
+    free_rows(r, n);
+    store_free(st); /* rolled back */
+    st = store_case_open(state);
+    assert_int_equal(store_outbox_pending(st), 1);
+
+    /* the same rows again, committed this time */
+    assert_int_equal(store_outbox_add(st, "messenger", "u2", "{\"n\":2}", 1000), 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(r[0].body, "{\"n\":1}");
+    assert_int_equal(store_outbox_done(st, r[0].id, "sent", 1), 0); /* outcomes: the same batch */
+    free_rows(r, n);
+    assert_int_equal(store_outbox_add(st, "zalo", "u1", "{\"n\":3}", 1000), 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 0); /* u1's first is sent, its next and u2's are not committed */
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0].body, "{\"n\":2}");
+    assert_string_equal(r[1].body, "{\"n\":3}");
+    free_rows(r, n);
+    /* a batch opened by an outcome alone holds back nothing */
+    assert_int_equal(store_outbox_retry(st, r[0].id, 1, 1000), 0);
+    assert_true(store_in_batch(st));
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 2);
+    free_rows(r, n);
+    assert_int_equal(store_commit(st), 0);
+    store_free(st);
 }
 
 #define RACE_ROWS 300 /* rows two processes drain at once */
@@ -554,6 +606,7 @@ static void test_refused_write_fails_alone(void **state)
             STORE_CASE(test_outbox_lease_set, b), STORE_CASE(test_rollback_leaves_nothing, b),     \
             STORE_CASE(test_options_and_tokens, b), STORE_CASE(test_refused_write_fails_alone, b), \
             STORE_CASE(test_session_read_in_batch_is_held, b),                                     \
+            STORE_CASE(test_outbox_uncommitted_not_due, b),                                        \
     }
 
 int main(void)

@@ -6,7 +6,8 @@
  * server for the first batch's row lock, then sees it), and results come
  * oldest first; a COMMIT that fails reports -EIO for its batch only and
  * leaves nothing of it; a connection lost with a batch open fails that batch
- * and the store reconnects. SQLite: nothing is in flight, store_commit()
+ * and the store reconnects; an outbox row is due only once its COMMIT has
+ * landed (neither in the open batch nor in flight). SQLite: nothing is in flight, store_commit()
  * as before. */
 #include <errno.h>
 #include <setjmp.h>
@@ -237,6 +238,73 @@ static void test_lost_connection_fails_the_batch(void **state)
     store_free(st);
 }
 
+static void free_rows(struct store_outbox_row *r, size_t n)
+{
+    while (n)
+        free(r[--n].body);
+}
+
+/* Issue 18: a reply is sent only after its turn is committed. The outbox's
+ * pump reads due rows on the connection of the open batch (the timer and
+ * the socket callbacks of an lws pass interleave with the units that queue
+ * replies) or, while a COMMIT is in flight, on the other one: neither the
+ * open batch's rows nor those of a COMMIT not yet landed are due, and the
+ * rows of a COMMIT that fails never are. */
+static void test_outbox_due_sees_committed_only(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct store_commit_done d[4];
+    struct store_outbox_row r[8];
+    size_t n, got = 0;
+    uint64_t t1, t2;
+
+    fixture_raw(true, "CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$BEGIN IF NEW.body LIKE '%slow%' THEN PERFORM pg_sleep(0.8); END IF;"
+                      " IF NEW.body LIKE '%fail%' THEN RAISE EXCEPTION 'disk full'; END IF;"
+                      " RETURN NULL; END$$;"
+                      "CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON outbox "
+                      "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit();");
+    assert_int_equal(store_outbox_add(st, "zalo", "u1", "{\"slow\":1}", 1000), 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 0); /* in the open batch */
+    t1 = store_batch_ticket(st);
+    assert_int_equal(store_commit_send(st), 0); /* lands in 0.8 s */
+    assert_int_equal(store_outbox_add(st, "messenger", "u2", "{\"n\":2}", 1000), 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 0); /* u1's COMMIT in flight, u2's batch open */
+    assert_int_equal(store_commit_poll(st, false, d, 4), 0); /* it was in flight all along */
+    t2 = store_batch_ticket(st);
+    assert_int_equal(store_commit_send(st), 0);
+    while (got < 2)
+        got += store_commit_poll(st, true, d + got, 4 - got);
+    assert_int_equal(d[0].ticket, t1);
+    assert_int_equal(d[0].rc, 0);
+    assert_int_equal(d[1].ticket, t2);
+    assert_int_equal(d[1].rc, 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 2); /* both committed: due */
+    assert_string_equal(r[0].body, "{\"slow\":1}");
+    assert_string_equal(r[1].body, "{\"n\":2}");
+    assert_int_equal(store_outbox_done(st, r[0].id, "sent", 1), 0);
+    assert_int_equal(store_outbox_done(st, r[1].id, "sent", 1), 0);
+    free_rows(r, n);
+    assert_int_equal(store_commit(st), 0);
+
+    /* a COMMIT that fails: its row is never due, before, during or after */
+    assert_int_equal(store_outbox_add(st, "zalo", "u3", "{\"fail\":3}", 1000), 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_commit_send(st), 0);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_commit_poll(st, true, d, 4), 1);
+    assert_int_equal(d[0].rc, -EIO);
+    assert_int_equal(store_outbox_due(st, 5000, r, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_outbox_pending(st), 0);
+    store_free(st);
+}
+
 int main(void)
 {
     /* what is in flight exists on PostgreSQL only; SQLite's case says nothing is */
@@ -247,6 +315,7 @@ int main(void)
         STORE_CASE(test_two_batches_in_flight, &pg_backend),
         STORE_CASE(test_failed_commit_is_its_batch_only, &pg_backend),
         STORE_CASE(test_lost_connection_fails_the_batch, &pg_backend),
+        STORE_CASE(test_outbox_due_sees_committed_only, &pg_backend),
     };
     return store_contract_run("store contract commit", on_sqlite, on_postgresql);
 }
