@@ -233,7 +233,8 @@ static void tick(lws_sorted_usec_list_t *sul)
 
     /* while listening the notifications push both at once: the timer is only a safety net
      * then, and reads seldom (notify.h); it wakes every period to resume at once on a loss */
-    if (notify_is_poll_due(f->gw->notify, f->poll_ms, now)) {
+    /* a poll can come back a period later: never wait on the loop for a COMMIT in flight */
+    if (notify_is_poll_due(f->gw->notify, f->poll_ms, now) && !store_would_wait(f->gw->store)) {
         f->poll_ms = now;
         f->gw->metrics.state_poll_reads += 2;
         feed_poll(f->gw);

@@ -493,7 +493,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     gw_pump_outbox(t->gw);
     /* another worker taught or deleted a phrase: built off the loop; while listening the
      * notification says so, and this read is only the safety net (notify.h) */
-    if (notify_is_poll_due(t->gw->notify, t->teach_ms, now)) {
+    if (notify_is_poll_due(t->gw->notify, t->teach_ms, now) && !store_would_wait(t->gw->store)) {
         t->teach_ms = now;
         t->gw->metrics.state_poll_reads++;
         teach_build_refresh(t->gw);

@@ -495,6 +495,8 @@ void outbox_pump(struct outbox *ob)
         ob_refresh_early(ob);
     if (ob_hold_count(&ob->holds) >= OB_HOLDS_MAX)
         return; /* the state database takes no outcome: send nothing more */
+    if (store_would_wait(ob->st))
+        return; /* both connections committing: the next pump (tick or commit) reads */
     if (store_outbox_due(ob->st, ob_now_ms(), rows, OB_DUE_BATCH, &n)) {
         mc_log(MC_LOG_ERROR, "outbox.db", "op=due");
         return;

@@ -800,6 +800,15 @@ MC_MUST_CHECK int store_commit_send(struct store *st);
  * (borrowed: the store's; watch a duplicate of it), or -1. */
 int store_commit_socket(const struct store *st, uint64_t ticket);
 
+/* Whether a statement now would wait for a COMMIT in flight: on PostgreSQL
+ * each store has two connections, so when both carry a COMMIT whose answer
+ * has not arrived (a slow fsync, a lock, a distant server), the next
+ * statement waits on the loop for the older one. Work that can come back
+ * later (the outbox's pump, the fallback polls) asks this first and skips
+ * its turn instead; a citizen's turn and an officer's action need the store
+ * now and do not ask. Never waits itself. SQLite: false. */
+bool store_would_wait(struct store *st);
+
 /* How many commits are in flight (sent, answer not yet reported). */
 unsigned store_commits_in_flight(const struct store *st);
 

@@ -29,6 +29,11 @@ size_t store_commit_poll(struct store *st, bool wait, struct store_commit_done *
     return store_pg_of(st) ? store_pg_commit_poll(store_pg_of(st), wait, done, max) : 0;
 }
 
+bool store_would_wait(struct store *st)
+{
+    return store_pg_of(st) ? store_pg_would_wait(store_pg_of(st)) : false;
+}
+
 unsigned store_commits_in_flight(const struct store *st)
 {
     return store_pg_of(st) ? store_pg_commits_in_flight(store_pg_of(st)) : 0;

@@ -544,6 +544,16 @@ int store_pg_commit_send(struct store_pg *pg)
     return 0;
 }
 
+bool store_pg_would_wait(struct store_pg *pg)
+{
+    struct store_pg_link *l = pg->link[pg->cur];
+
+    /* an open batch runs on this link: it is not committing. Otherwise a
+     * COMMIT still in flight here (the other link took the batch after it,
+     * and sent its own) is what usable() would wait for */
+    return !pg->batch && l && store_pg_link_committing(l) && !store_pg_link_commit_finish(l, false);
+}
+
 unsigned store_pg_commits_in_flight(const struct store_pg *pg)
 {
     unsigned i, n = 0;

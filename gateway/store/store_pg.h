@@ -165,6 +165,7 @@ uint64_t store_pg_batch_ticket(const struct store_pg *pg);
 int store_pg_commit(struct store_pg *pg);
 int store_pg_commit_send(struct store_pg *pg);
 unsigned store_pg_commits_in_flight(const struct store_pg *pg);
+bool store_pg_would_wait(struct store_pg *pg);
 int store_pg_commit_socket(const struct store_pg *pg, uint64_t ticket);
 size_t store_pg_commit_poll(struct store_pg *pg, bool wait, struct store_commit_done *done,
                             size_t max);
