@@ -30,6 +30,9 @@ function sessionId(token) {
 // the change and its feed row in one transaction; on PostgreSQL, another node holding the
 // feed's advisory lock as gateway/store/store_pg_handoff.c does).
 const BEGIN = PG ? 'BEGIN; SELECT pg_advisory_xact_lock(1836020853, 6);' : 'BEGIN IMMEDIATE;';
+// and, as that node's feed INSERT does, the notification that wakes the others at once (the
+// fallback poll reads only every few seconds while they listen: docs/scaling.md)
+const END = PG ? "SELECT pg_notify('motcua_feed', ''); COMMIT;" : 'COMMIT;';
 function officerClaimsAndWrites(sid, text) {
   const now = Date.now();
   sql(`${BEGIN}
@@ -39,7 +42,7 @@ function officerClaimsAndWrites(sid, text) {
     INSERT INTO handoff_message (session_id, sender, officer, text, ts_ms) VALUES (${sid}, 'officer', 'lan.nt', '${text}', ${now});
     INSERT INTO feed (kind, session_id, message_id, officer, ts_ms)
       VALUES ('message', ${sid}, (SELECT max(id) FROM handoff_message WHERE session_id = ${sid}), 'lan.nt', ${now});
-    COMMIT;`);
+    ${END}`);
 }
 
 function officerCloses(sid) {
@@ -47,7 +50,7 @@ function officerCloses(sid) {
   sql(`${BEGIN}
     UPDATE handoff SET state = 'closed', updated = ${Math.floor(now / 1000)} WHERE session_id = ${sid};
     INSERT INTO feed (kind, session_id, message_id, officer, ts_ms) VALUES ('closed', ${sid}, 0, 'lan.nt', ${now});
-    COMMIT;`);
+    ${END}`);
 }
 
 // No frame arrives within ms (the bot stays silent).
