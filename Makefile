@@ -211,14 +211,15 @@ test-unit: $(UNIT_BIN)
 # The store's contract on PostgreSQL too (docs/scaling.md): a throwaway cluster (tests/lib/pg.sh:
 # initdb in a temporary folder, a Unix socket there, stopped by PID) for the store unit tests that
 # read MOTCUA_TEST_PG_URL; a step of `make test` (tests/run-all.sh). The server on two nodes is
-# tests/e2e/cluster.test.js and cluster-outbox.test.js (a node killed under webhook load), in the
-# e2e run.
+# tests/e2e/cluster.test.js, cluster-outbox.test.js (a node killed under webhook load) and
+# cluster-race.test.js (two nodes saving one session at once), in the e2e run.
 PG_UNIT = $(BUILD)/tests/test_store_contract $(BUILD)/tests/test_store_contract_admin
 PG_UNIT += $(BUILD)/tests/test_store_contract_handoff
 PG_UNIT += $(BUILD)/tests/test_store_contract_report
 PG_UNIT += $(BUILD)/tests/test_store_listen
 PG_UNIT += $(BUILD)/tests/test_store_contract_commit
 PG_UNIT += $(BUILD)/tests/test_store_contract_resend
+PG_UNIT += $(BUILD)/tests/test_store_contract_queue
 test-pg: $(PG_UNIT)
 	@command -v /usr/lib/postgresql/15/bin/initdb >/dev/null || { echo "test-pg: postgresql-15 is not installed (make test-deps)"; exit 1; }
 	@tests/lib/pg.sh sh -c 'rc=0; for t in $(PG_UNIT); do $$t >$$t.pg.log 2>&1 || { rc=1; cat $$t.pg.log; }; \

@@ -109,10 +109,15 @@ MC_MUST_CHECK int gw_handle_message(struct gw *gw, const char *channel, const ch
  * the turn run again. The turn's writes join the store's open batch: the
  * reply must not leave before gw_flush(). Returns as gw_handle_message, with
  * *reply_text the reply as compact JSON object text (new, free()), the very
- * text stored as the turn's resend key. */
+ * text stored as the turn's resend key. save: when not NULL, the turn's save
+ * may be queued without waiting for its answer (store_turn_queue(): *save
+ * > 0, s advanced as if it hit); the caller then asks store_turn_verdict()
+ * once the batch's commit is reported, and on a miss drops the reply, reads
+ * s back and runs the turn again (ws.c). *save is 0 when the save was
+ * waited for. */
 MC_MUST_CHECK int gw_handle_turn(struct gw *gw, struct session *s, const char *text,
                                  const char *payload, const char *msg_id, char **reply_text,
-                                 struct mc_err *err);
+                                 uint64_t *save, struct mc_err *err);
 
 /* Commits the store's open batch (group commit: called once per pass of the
  * event loop on SQLite, and by an HTTP write before it answers there:

@@ -104,6 +104,12 @@ static void wake(lws_sorted_usec_list_t *sul)
         lws_sul_schedule(gc->gw->ctx, 0, &gc->sul, wake, GW_COMMIT_POLL_US);
 }
 
+void gw_commit_soon(struct gw *gw)
+{
+    if (gw->commit && gw->ctx) /* the timer's run ends lws_service(), and so the pass */
+        lws_sul_schedule(gw->ctx, 0, &gw->commit->sul, wake, GW_COMMIT_POLL_US);
+}
+
 /* Watches the socket of the commit of ticket; without a free slot or a
  * descriptor, the poll between turns and the timer see it land. */
 static void watch(struct gw_commit *gc, uint64_t ticket)

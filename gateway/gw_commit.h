@@ -35,6 +35,11 @@ void gw_commit_release(struct gw *gw, bool wait);
 /* Waits for the commit of ticket if it is still in flight (0: nothing). */
 void gw_commit_wait_for(struct gw *gw, uint64_t ticket);
 
+/* Makes the loop end its pass within GW_COMMIT_POLL_US: a batch opened
+ * outside a callback (turns run again after a missed save) is committed
+ * then, not at the next tick. */
+void gw_commit_soon(struct gw *gw);
+
 /* The lws callback of GW_COMMIT_PROTOCOL. */
 int gw_commit_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len);

@@ -109,9 +109,12 @@ static int load_session(struct gw *gw, const char *channel, const char *token, c
  * conv_handle only on success and dropped when the save fails. */
 /* The reply is handed out as JSON (*reply) or, when text_out is set, as the
  * JSON text already written for the turn record (*text_out), so a WebSocket
- * reply is serialised once, not twice. */
+ * reply is serialised once, not twice. save: when not NULL, the save may be
+ * queued without waiting for its verdict (store_turn_queue()); *save is then
+ * its id, else left 0. */
 static int handle_turn(struct gw *gw, struct session *s, const char *text, const char *payload,
-                       const char *msg_id, json_t **reply, char **text_out, struct mc_err *err)
+                       const char *msg_id, json_t **reply, char **text_out, uint64_t *save,
+                       struct mc_err *err)
 {
     /* the kiosk stands in the commune's centre: answers say "here", not "go there" */
     struct conv_ctx cx = {gw->kb, gw->cfg, gw->index, strcmp(s->channel, "kiosk") == 0};
@@ -284,7 +287,11 @@ answered:
     old_seen = s->last_seen;
     s->state = state_text;
     ts = now_us();
-    rc = session_save_turn(gw->store, s, t, 2); /* one unit: state, both records */
+    rc = -ENOTSUP;
+    if (save && !unit) /* a unit of its own would need undoing on a miss: waited for */
+        rc = session_queue_turn(gw->store, s, t, 2, save); /* no answer read: no round trip */
+    if (rc == -ENOTSUP)
+        rc = session_save_turn(gw->store, s, t, 2); /* one unit: state, both records */
     state_spent(gw, ts);
     if (rc) {
         s->state = old_state;
@@ -332,7 +339,8 @@ out:
  * reads s back and runs it again, so the two never interleave and a resend
  * the other worker answered is found (the save's resend key) instead of run. */
 static int turn_with_retry(struct gw *gw, struct session *s, const char *text, const char *payload,
-                           const char *msg_id, json_t **reply, char **text_out, struct mc_err *err)
+                           const char *msg_id, json_t **reply, char **text_out, uint64_t *save,
+                           struct mc_err *err)
 {
     struct session fresh;
     bool resumed = s->resumed;
@@ -349,7 +357,7 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
         teach_build_refresh(gw);
         state_spent(gw, ts);
     }
-    rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);
+    rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, save, err);
 
     for (tries = 1; rc == -EAGAIN && tries < GW_TURN_TRIES; tries++) {
         int64_t ts = now_us();
@@ -363,7 +371,7 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
         session_fini(s);
         *s = fresh; /* steals fresh.state */
         s->resumed = resumed;
-        rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, err);
+        rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, save, err);
     }
     if (rc == -EAGAIN || rc == -ENOENT) {
         mc_err_set(err, "session: changed by another worker %u times", GW_TURN_TRIES);
@@ -390,7 +398,7 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
                                       : "session: state database failed");
         rc = rc == -ENOENT ? -EINVAL : -EIO;
     } else {
-        rc = turn_with_retry(gw, &s, text, payload, msg_id, reply, NULL, err);
+        rc = turn_with_retry(gw, &s, text, payload, msg_id, reply, NULL, NULL, err);
     }
     session_fini(&s);
     metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
@@ -398,10 +406,14 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
 }
 
 int gw_handle_turn(struct gw *gw, struct session *s, const char *text, const char *payload,
-                   const char *msg_id, char **reply_text, struct mc_err *err)
+                   const char *msg_id, char **reply_text, uint64_t *save, struct mc_err *err)
 {
     int64_t t0 = now_us();
-    int rc = turn_with_retry(gw, s, text, payload, msg_id, NULL, reply_text, err);
+    int rc;
+
+    if (save)
+        *save = 0;
+    rc = turn_with_retry(gw, s, text, payload, msg_id, NULL, reply_text, save, err);
 
     metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
     return rc;

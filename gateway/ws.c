@@ -3,6 +3,7 @@
  * because a citizen's phone that sent one bad frame should not lose the
  * conversation. */
 #include "ws.h"
+#include "ws_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -23,35 +24,16 @@
 #include "store.h"
 #include "ws_parse.h"
 
-static const char busy_text[] = "Máy chủ đang bận, bạn thử lại sau ít phút.";
+const char ws_busy_text[] = "Máy chủ đang bận, bạn thử lại sau ít phút.";
 static const char rate_text[] =
     "Bạn gửi hơi nhanh, xin chờ một chút rồi gửi tiếp nhé. Tin vừa rồi chưa được xử lý.";
 
-enum ws_kind {
-    WS_PLAIN,   /* an error frame: stands whatever the commit does */
-    WS_WELCOME, /* depends on the batch (a new session) */
-    WS_REPLY,   /* depends on the batch (the turn) */
-    WS_DROP     /* could not be replaced after a failed commit: close */
-};
-
-struct ws_frame {
-    struct ws_frame *next;
-    size_t len;
-    uint64_t held;                    /* the batch whose commit it waits for (0: none) */
-    unsigned char kind;               /* enum ws_kind */
-    char reply_to[WS_MSG_ID_MAX + 1]; /* the message id it answers, or "" */
-    unsigned char buf[];              /* LWS_PRE bytes of headroom, then len bytes of JSON */
-};
-
-/* The in-memory session of one or more connections (the same token resumed
- * twice shares one, so two tabs never overwrite each other's state). */
-struct ws_sess {
-    unsigned refs;
-    struct ws_rate rate; /* shared by the tabs of one session */
-    bool stale;          /* a commit failed: read it back before the next turn */
-    uint64_t ticket;     /* the store batch that holds its last turn (store_batch_ticket()) */
-    struct session s;
-};
+void ws_frame_free(struct ws_frame *f)
+{
+    if (f)
+        free(f->input);
+    free(f);
+}
 
 static void sess_unref(struct ws_conn *c)
 {
@@ -94,7 +76,7 @@ static void q_free(struct ws_conn *c)
 
     for (f = c->q_head; f; f = n) {
         n = f->next;
-        free(f);
+        ws_frame_free(f);
     }
     c->q_head = c->q_tail = NULL;
     c->q_len = 0;
@@ -114,6 +96,10 @@ static struct ws_frame *frame_alloc(size_t n, enum ws_kind kind, const char *rep
     f->next = NULL;
     f->len = n;
     f->held = 0;
+    f->save = 0;
+    f->input = NULL;
+    f->postback = false;
+    f->conn = NULL;
     f->kind = (unsigned char)kind;
     snprintf(f->reply_to, sizeof(f->reply_to), "%s", reply_to ? reply_to : "");
     return f;
@@ -143,8 +129,8 @@ static struct ws_frame *frame_new(json_t *j, enum ws_kind kind, const char *repl
 static int q_push(struct gw *gw, struct ws_conn *c, struct ws_frame *f);
 
 /* Queues a JSON value as one text frame (steals j). */
-static int q_push_json(struct gw *gw, struct ws_conn *c, json_t *j, enum ws_kind kind,
-                       const char *reply_to)
+int ws_push_json(struct gw *gw, struct ws_conn *c, json_t *j, enum ws_kind kind,
+                 const char *reply_to)
 {
     struct ws_frame *f = frame_new(j, kind, reply_to);
 
@@ -155,8 +141,11 @@ static int q_push_json(struct gw *gw, struct ws_conn *c, json_t *j, enum ws_kind
 
 /* Queues the reply frame of a turn: {"type":"reply","reply_to":id, then the
  * members of body, the reply object's JSON text exactly as the turn record
- * stores it (router.c), spliced rather than parsed and written again. */
-static int q_push_reply(struct gw *gw, struct ws_conn *c, const char *body, const char *id)
+ * stores it (router.c), spliced rather than parsed and written again. save:
+ * the turn's save not waited for (0: none), whose input the frame keeps to
+ * run it again on a miss (without it a miss becomes an error frame). */
+int ws_push_reply(struct gw *gw, struct ws_conn *c, const char *body, const char *id, uint64_t save,
+                  const char *input, bool postback)
 {
     static const char head[] = "{\"type\":\"reply\"";
     static const char key[] = ",\"reply_to\":";
@@ -195,6 +184,9 @@ static int q_push_reply(struct gw *gw, struct ws_conn *c, const char *body, cons
         *p++ = ',';
     memcpy(p, body + 1, nb - 1); /* the members and the closing brace */
     free(qid);
+    f->save = save;
+    f->input = save ? strdup(input) : NULL;
+    f->postback = postback;
     return q_push(gw, c, f);
 }
 
@@ -203,7 +195,7 @@ static int q_push_reply(struct gw *gw, struct ws_conn *c, const char *body, cons
 static int q_push(struct gw *gw, struct ws_conn *c, struct ws_frame *f)
 {
     if (c->overflow) { /* closing already: memory stays bounded */
-        free(f);
+        ws_frame_free(f);
         return 0;
     }
     if (c->q_bytes > 0 && (c->q_bytes >= gw->cfg->listen_max_queued ||
@@ -213,7 +205,7 @@ static int q_push(struct gw *gw, struct ws_conn *c, struct ws_frame *f)
         mc_log(MC_LOG_WARN, "ws.slow_reader", "peer=%s queued_bytes=%zu frames=%u", c->peer,
                c->q_bytes, c->q_len);
         c->overflow = true;
-        free(f);
+        ws_frame_free(f);
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return 0;
     }
@@ -251,30 +243,40 @@ static json_t *error_json(const char *code, const char *msg, const char *reply_t
 void ws_release_held(struct gw *gw, uint64_t ticket, int rc)
 {
     struct ws_conn *c, *next;
-    struct ws_frame *f, *prev, *e;
+    struct ws_frame *f, *prev, *e, *nf, *reruns = NULL;
     bool later, mine;
 
     for (c = gw->held; c; c = next) {
         next = c->held_next;
         later = mine = false; /* frames of a later batch, still in flight; of this one */
-        for (prev = NULL, f = c->q_head; f; prev = f, f = f->next) {
-            if (!f->held)
-                continue;
-            if (f->held > ticket) {
-                later = true;
+        for (prev = NULL, f = c->q_head; f; f = nf) {
+            nf = f->next;
+            if (!f->held || f->held > ticket) {
+                later = later || f->held;
+                prev = f;
                 continue;
             }
             f->held = 0;
             mine = true;
-            if (!rc || f->kind == WS_PLAIN)
+            /* a save not waited for: its verdict (read before the COMMIT's
+             * answer) says whether the turn is stored; a miss runs it again */
+            if (!rc && f->save &&
+                !ws_turn_verdict(c, prev, f, store_turn_verdict(gw->store, f->save), &reruns))
                 continue;
+            if (!rc || f->kind == WS_PLAIN) {
+                prev = f;
+                continue;
+            }
             /* the turn (or the new session) is not stored: say so instead */
             gw->metrics.errors[METRICS_ERR_INTERNAL]++;
             if (f->kind == WS_WELCOME)
                 c->hello = false;
-            e = frame_new(error_json("internal", busy_text, f->reply_to), WS_PLAIN, NULL);
+            if (c->sess && c->sess->save == f->save)
+                c->sess->save = 0;
+            e = frame_new(error_json("internal", ws_busy_text, f->reply_to), WS_PLAIN, NULL);
             if (!e) {
                 f->kind = WS_DROP;
+                prev = f;
                 continue;
             }
             c->q_bytes = c->q_bytes - f->len + e->len;
@@ -285,8 +287,8 @@ void ws_release_held(struct gw *gw, uint64_t ticket, int rc)
                 c->q_head = e;
             if (c->q_tail == f)
                 c->q_tail = e;
-            free(f);
-            f = e;
+            ws_frame_free(f);
+            prev = e;
         }
         if (!later)
             held_unlink(gw, c);
@@ -295,10 +297,13 @@ void ws_release_held(struct gw *gw, uint64_t ticket, int rc)
         if (mine)
             lws_callback_on_writable(c->wsi);
     }
+    /* the missed turns run again now, in their order, each waiting for its
+     * save (the rare path: another node saved the session meanwhile) */
+    ws_turn_rerun_all(gw, reruns);
 }
 
-static int send_error(struct gw *gw, struct ws_conn *c, const char *code, const char *msg,
-                      const char *reply_to)
+int ws_send_error(struct gw *gw, struct ws_conn *c, const char *code, const char *msg,
+                  const char *reply_to)
 {
     json_t *j = error_json(code, msg, reply_to); /* NULL: -ENOMEM closes the connection */
 
@@ -313,7 +318,7 @@ static int send_error(struct gw *gw, struct ws_conn *c, const char *code, const 
         gw->metrics.errors[METRICS_ERR_INTERNAL]++;
     else
         gw->metrics.errors[METRICS_ERR_BAD_FRAME]++;
-    return q_push_json(gw, c, j, WS_PLAIN, NULL);
+    return ws_push_json(gw, c, j, WS_PLAIN, NULL);
 }
 
 /* Another open connection's in-memory session of token on channel, or NULL. */
@@ -366,7 +371,7 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
         }
     }
     if (rc)
-        return send_error(gw, c, "internal", busy_text, NULL);
+        return ws_send_error(gw, c, "internal", ws_busy_text, NULL);
     c->sess = ws;
     if (ws->s.resumed)
         history = session_history(gw->store, &ws->s, gw->cfg->session_history_max);
@@ -394,12 +399,12 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
            ws->s.resumed);
     /* from now on the session exists: an idle gap resets it like a resumed one */
     ws->s.resumed = true;
-    return q_push_json(gw, c, welcome, WS_WELCOME, NULL);
+    return ws_push_json(gw, c, welcome, WS_WELCOME, NULL);
 }
 
 /* Reads the connection's session back after a failed commit. Returns 0,
  * -ENOENT (it was never stored: hello again) or -EIO/-ENOMEM. */
-static int sess_reload(struct gw *gw, struct ws_conn *c)
+int ws_sess_reload(struct gw *gw, struct ws_conn *c)
 {
     struct session s = {0};
     int rc = session_load_token(gw->store, c->session, &s);
@@ -419,45 +424,27 @@ static int on_forget(struct gw *gw, struct ws_conn *c);
 static int on_message(struct gw *gw, struct ws_conn *c, const char *text, const char *id,
                       bool postback)
 {
-    char *reply = NULL;
-    struct mc_err err = {{0}};
     int rc;
 
     gw->metrics.msg_in[metrics_channel_of(c->channel)]++;
+    /* its last turn's commit still in flight (PostgreSQL): a resend of that
+     * message must find its answer, so it waits for it (rare: a person types
+     * slower than a commit); a save of it missed runs again then, first */
+    gw_commit_wait_for(gw, c->sess->ticket);
+    ws_turn_settle(gw, c->sess); /* its last save still in this batch: known before this one */
     if (c->sess->stale) {
-        rc = sess_reload(gw, c);
+        rc = ws_sess_reload(gw, c);
         if (rc == -ENOENT)
-            return send_error(gw, c, "bad_input", "session: unknown or expired, send hello again",
-                              id);
+            return ws_send_error(gw, c, "bad_input",
+                                 "session: unknown or expired, send hello again", id);
         if (rc)
-            return send_error(gw, c, "internal", busy_text, id);
+            return ws_send_error(gw, c, "internal", ws_busy_text, id);
     }
     if (!postback && privacy_is_forget_words(text)) /* typed, as on Messenger/Zalo */
         return on_forget(gw, c);
-    /* its last turn's commit still in flight (PostgreSQL): a resend of that
-     * message must find its answer, so it waits for it (rare: a person types
-     * slower than a commit) */
-    gw_commit_wait_for(gw, c->sess->ticket);
-    rc = gw_handle_turn(gw, &c->sess->s, postback ? NULL : text, postback ? text : NULL, id, &reply,
-                        &err);
-    if (!rc)
-        c->sess->ticket = store_batch_ticket(gw->store);
-    if (rc == -EINVAL)
-        return send_error(gw, c, "bad_input", err.text, id);
-    if (rc) {
-        /* the reason goes to the log, never to the citizen */
-        mc_log(MC_LOG_ERROR, "turn.failed", "channel=%s reason=%s", c->channel, err.text);
-        return send_error(gw, c, "internal", busy_text, id);
-    }
-    if (handoff_is_delivered(reply)) /* taken for the officer: no bot reply */
-        rc = q_push_json(gw, c, json_pack("{s:s,s:s?}", "type", "delivered", "reply_to", id),
-                         WS_REPLY, id);
-    else
-        rc = q_push_reply(gw, c, reply, id);
-    free(reply);
+    rc = ws_turn_run(gw, c, text, id, postback, true, true);
     if (rc)
-        return send_error(gw, c, "internal", busy_text, id);
-    gw->metrics.msg_out[metrics_channel_of(c->channel)]++;
+        return rc;
     gw_commit_release(gw, false); /* the previous pass's replies, if their commit landed */
     return 0;
 }
@@ -473,11 +460,11 @@ static int on_feedback(struct gw *gw, struct ws_conn *c, json_t *msg) /* after a
 
     rc = feedback_from_frame(gw, &c->sess->s, msg, id, &code, &err);
     if (rc == -EINVAL)
-        return send_error(gw, c, code, err.text, id);
+        return ws_send_error(gw, c, code, err.text, id);
     if (rc)
-        return send_error(gw, c, "internal", busy_text, id);
-    return q_push_json(gw, c, json_pack("{s:s,s:s}", "type", "feedback_ack", "reply_to", id),
-                       WS_REPLY, id);
+        return ws_send_error(gw, c, "internal", ws_busy_text, id);
+    return ws_push_json(gw, c, json_pack("{s:s,s:s}", "type", "feedback_ack", "reply_to", id),
+                        WS_REPLY, id);
 }
 
 /* {"type":"forget"}: everything of the session is deleted (privacy.h), then
@@ -491,10 +478,10 @@ static int on_forget(struct gw *gw, struct ws_conn *c)
     int rc;
 
     if (!c->hello || !ws)
-        return send_error(gw, c, "hello_required", "Send a hello frame first.", NULL);
+        return ws_send_error(gw, c, "hello_required", "Send a hello frame first.", NULL);
     if (privacy_forget(gw, ws->s.id, NULL))
-        return send_error(gw, c, "internal", busy_text, NULL);
-    rc = q_push_json(gw, c, json_pack("{s:s}", "type", "forgotten"), WS_REPLY, NULL);
+        return ws_send_error(gw, c, "internal", ws_busy_text, NULL);
+    rc = ws_push_json(gw, c, json_pack("{s:s}", "type", "forgotten"), WS_REPLY, NULL);
     refs = ws->refs;
     for (o = gw->conns; o; o = o->next) {
         if (o->sess != ws)
@@ -551,9 +538,9 @@ static int on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t l
     int rc;
 
     if (ws_parse_frame(data, len, c->hello, &p))
-        rc = send_error(gw, c, p.code, p.message, p.reply_to);
+        rc = ws_send_error(gw, c, p.code, p.message, p.reply_to);
     else if (!rate_take(gw, c->sess ? &c->sess->rate : &c->rate))
-        rc = send_error(gw, c, "rate_limited", rate_text, p.id);
+        rc = ws_send_error(gw, c, "rate_limited", rate_text, p.id);
     else if (p.type == WS_PARSE_HELLO)
         rc = on_hello(gw, c, p.session, p.channel);
     else if (p.type == WS_PARSE_FEEDBACK)
@@ -611,7 +598,7 @@ static int on_writeable(struct ws_conn *c)
         c->q_tail = NULL;
     c->q_len--;
     c->q_bytes -= f->len;
-    free(f);
+    ws_frame_free(f);
     if (c->flow_off && c->q_len <= WS_OUTQ_LOW) {
         lws_rx_flow_control(c->wsi, 1);
         c->flow_off = false;
@@ -664,13 +651,14 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
             break;
         if (c->discarding) {
             c->discarding = false;
-            if (send_error(gw, c, "too_large", "Tin nhắn quá lớn (tối đa 16 KiB một khung).", NULL))
+            if (ws_send_error(gw, c, "too_large", "Tin nhắn quá lớn (tối đa 16 KiB một khung).",
+                              NULL))
                 return -1;
             break;
         }
         if (lws_frame_is_binary(wsi)) {
             rx_release(c);
-            if (send_error(gw, c, "bad_json", "Binary frames are not supported.", NULL))
+            if (ws_send_error(gw, c, "bad_json", "Binary frames are not supported.", NULL))
                 return -1;
             break;
         }
@@ -705,7 +693,7 @@ int ws_push_session(struct gw *gw, int64_t session_id, const json_t *frame)
     for (c = gw->conns; c; c = c->next) {
         if (!c->hello || !c->sess || c->sess->s.id != session_id || c->closing)
             continue;
-        if (q_push_json(gw, c, json_deep_copy(frame), WS_PLAIN, NULL))
+        if (ws_push_json(gw, c, json_deep_copy(frame), WS_PLAIN, NULL))
             return -ENOMEM;
         n++;
     }

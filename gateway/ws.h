@@ -10,7 +10,10 @@
  * turn. A frame queued while the store has an open batch is held until
  * that batch is committed (gw_flush(), or the loop's commit sent without
  * waiting, gw.c): a reply never leaves before its turn is
- * durable, and frames behind a held one wait their turn, so order is kept. */
+ * durable, and frames behind a held one wait their turn, so order is kept.
+ * On PostgreSQL a turn's save may be queued without waiting for its answer
+ * (ws_turn.c): its reply then also waits for the save's verdict, read with
+ * the commit, and a miss runs the turn again instead of sending it. */
 #ifndef MOTCUA_GATEWAY_WS_H
 #define MOTCUA_GATEWAY_WS_H
 

@@ -14,6 +14,7 @@ skip=(
   cluster.test.js        # already on PostgreSQL in the normal pass (its own cluster, two nodes)
   cluster-notify.test.js # the same: its own cluster, two nodes and their notifications
   cluster-outbox.test.js # the same: its own cluster, two nodes, a node killed under webhook load
+  cluster-race.test.js   # the same: its own cluster, two nodes saving one session at once
   webhooks-commit.test.js # the same: its own cluster, commits made slow or failing by triggers
   outbox-uncommitted.test.js # the same: its own cluster, commits failing by a trigger under load
   officer-commit.test.js  # the same: its own cluster, officers' commits made slow or failing

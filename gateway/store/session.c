@@ -131,6 +131,19 @@ int session_save_turn(struct store *st, struct session *s, const struct session_
     return store_turn_save(st, s, t, n);
 }
 
+int session_queue_turn(struct store *st, struct session *s, const struct session_turn *t, size_t n,
+                       uint64_t *save)
+{
+    int64_t seen = s->last_seen;
+    int rc;
+
+    s->last_seen = now_s();
+    rc = store_turn_queue(st, s, t, n, save);
+    if (rc)
+        s->last_seen = seen;
+    return rc;
+}
+
 /* The user key is anonymised in turn records: a stable, non-reversible tag
  * (FNV-1a 64) is enough to count distinct users without storing the id. */
 void session_user_hash(const struct session *s, char out[17])

@@ -69,6 +69,14 @@ void session_apply_idle(struct session *s, int64_t now, unsigned idle_seconds);
 MC_MUST_CHECK int session_save_turn(struct store *st, struct session *s,
                                     const struct session_turn *t, size_t n);
 
+/* session_save_turn() not waited for (store_turn_queue(): PostgreSQL, a
+ * message and its answer in a turn that writes nothing else): s->version
+ * advances as if it hit, *save names the verdict to ask for
+ * (store_turn_verdict()) before the reply leaves. Returns 0, -ENOTSUP (save
+ * it with session_save_turn()) or -EIO. */
+MC_MUST_CHECK int session_queue_turn(struct store *st, struct session *s,
+                                     const struct session_turn *t, size_t n, uint64_t *save);
+
 /* The last max turns of s, oldest first, as a new JSON array
  * [{"role","text"|"reply","ts","msg_id"}] (json_decref()). NULL on error. */
 struct json_t *session_history(struct store *st, const struct session *s, unsigned max);

@@ -43,7 +43,7 @@ struct store;
 
 struct store_stats {
     uint64_t commits;     /* batches committed */
-    uint64_t turns;       /* turns written (store_turn_save calls that succeeded) */
+    uint64_t turns;       /* turns written (a queued save: once its verdict, a hit, is read) */
     uint64_t failures;    /* batches that failed to commit (rolled back) */
     uint64_t round_trips; /* PostgreSQL: statements sent and answered together count once */
 };
@@ -114,6 +114,33 @@ MC_MUST_CHECK int store_session_insert(struct store *st, struct session *s);
  * unless 0. Costs no round trip more than the save (docs/scaling.md). */
 MC_MUST_CHECK int store_turn_save(struct store *st, struct session *s, const struct session_turn *t,
                                   size_t n);
+
+/* store_turn_save() not waited for (PostgreSQL; issue 18): the save is
+ * queued in the open batch and its answer, the verdict, is not read now.
+ * s->version advances as if it hit. Only for a message and its answer (t:
+ * "user" then "bot", alike but for text) in a turn whose unit writes
+ * nothing else: a miss writes nothing, but undoes nothing either. The
+ * verdict is known once the batch's commit is reported (store_commit_poll()
+ * or store_commit()): ask store_turn_verdict(*save) before the reply
+ * leaves. Returns 0 (*save > 0), -ENOTSUP (SQLite, a turn of another
+ * shape, or too many verdicts pending: use store_turn_save()) or -EIO. */
+MC_MUST_CHECK int store_turn_queue(struct store *st, struct session *s,
+                                   const struct session_turn *t, size_t n, uint64_t *save);
+
+/* The verdict of a save queued by store_turn_queue() in a batch whose commit
+ * succeeded and was reported: 0 (saved), -EAGAIN (missed: the session was
+ * no longer at that version, or the message was answered already; nothing
+ * of the turn was written: read the session back and run it again, which
+ * store_turn_save() tells apart) or -ENOENT (not known: not reported yet, or
+ * asked already). Each verdict is given once. */
+MC_MUST_CHECK int store_turn_verdict(struct store *st, uint64_t save);
+
+/* store_turn_verdict() for a save of the batch still open: its answer is
+ * read now if it has not arrived (one round trip: what is queued goes out).
+ * For a second turn of one session in one batch, which must not be saved
+ * on the first's optimistic version before the first is known to have hit.
+ * Returns as store_turn_verdict(). */
+MC_MUST_CHECK int store_turn_verdict_now(struct store *st, uint64_t save);
 
 /* Calls fn once per turn record of session id, the last max of them, oldest
  * first; strings are borrowed for the call (msg_id NULL when absent). A

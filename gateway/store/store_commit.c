@@ -43,3 +43,19 @@ int store_commit_socket(const struct store *st, uint64_t ticket)
 {
     return store_pg_of(st) ? store_pg_commit_socket(store_pg_of(st), ticket) : -1;
 }
+
+int store_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
+                     uint64_t *save)
+{
+    return store_pg_of(st) ? store_pg_turn_queue(st, s, t, n, save) : -ENOTSUP;
+}
+
+int store_turn_verdict(struct store *st, uint64_t save)
+{
+    return store_pg_of(st) ? store_pg_turn_verdict(store_pg_of(st), save) : -ENOENT;
+}
+
+int store_turn_verdict_now(struct store *st, uint64_t save)
+{
+    return store_pg_of(st) ? store_pg_turn_verdict_now(store_pg_of(st), save) : -ENOENT;
+}

@@ -176,7 +176,13 @@ struct store_pg {
     bool claimed;                  /* it claimed outbox rows: store_pg_free() releases them */
     int64_t outbox_floor; /* the smallest outbox id the open batch added (INT64_MAX: none) */
     struct store_stats stats;
+    struct store_pg_landed landed; /* verdicts of saves not waited for (store_pg_turn.c) */
 };
+
+struct store_pg_landed *store_pg_landed_of(struct store_pg *pg)
+{
+    return &pg->landed;
+}
 
 bool store_pg_is_url(const char *target)
 {
@@ -236,6 +242,11 @@ bool store_pg_ready(struct store_pg *pg)
     if (!store_pg_link_commit_finish(l, false)) /* in flight: not waited for by /readyz */
         return store_pg_link_status(l) != PQTRANS_UNKNOWN;
     return usable(pg) != NULL;
+}
+
+struct store_pg_link *store_pg_batch_link(struct store_pg *pg)
+{
+    return usable(pg);
 }
 
 PGresult *store_pg_exec(struct store_pg *pg, const char *sql, const struct store_pg_params *p)
@@ -494,6 +505,7 @@ int store_pg_commit(struct store_pg *pg)
     (void)store_pg_link_commit_send(l, pg->ticket); /* a failure is its result: -EIO */
     (void)store_pg_link_commit_finish(l, true);
     (void)store_pg_link_commit_take(l, &rc, &us);
+    store_pg_landed_take(&pg->landed, l, pg->ticket);
     commit_counted(pg, rc);
     return rc;
 }
@@ -589,6 +601,7 @@ size_t store_pg_commit_poll(struct store_pg *pg, bool wait, struct store_commit_
         if (!store_pg_link_commit_finish(l, wait))
             break; /* a later one waits its turn: replies leave in batch order */
         done[n].ticket = store_pg_link_commit_take(l, &done[n].rc, &done[n].us);
+        store_pg_landed_take(&pg->landed, l, done[n].ticket);
         commit_counted(pg, done[n].rc);
         n++;
     }

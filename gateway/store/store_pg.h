@@ -51,7 +51,7 @@ const char *store_pg_missing_list(void);
 
 /* ---- for the store_pg_*.c files ---------------------------------------- */
 
-#define STORE_PG_PARAMS_MAX 12 /* parameters of the longest statement (a turn record) */
+#define STORE_PG_PARAMS_MAX 14 /* parameters of the longest statement (a turn queued: 14) */
 
 /* One statement's parameters as text (libpq's text format). */
 struct store_pg_params {
@@ -140,6 +140,30 @@ PGresult *store_pg_link_exec(struct store_pg_link *l, const char *sql,
 MC_MUST_CHECK int store_pg_link_queue(struct store_pg_link *l, const char *sql,
                                       const struct store_pg_params *p);
 MC_MUST_CHECK int store_pg_link_sync(struct store_pg_link *l, long *changed, unsigned n);
+
+#define STORE_PG_VERDICTS_MAX 256 /* saves queued in one batch on one link; more: synchronous */
+
+/* A queued save's verdict: the rows its statement changed (-1: it failed). */
+struct store_pg_verdict {
+    uint64_t save;   /* the id store_pg_turn_queue() gave it */
+    uint64_t ticket; /* its batch (set once its commit is taken) */
+    long changed;
+};
+
+/* store_pg_link_queue() of a save whose answer is not read by anyone
+ * waiting: when it arrives (with the next statement that needs an answer,
+ * or the COMMIT) it is kept as the verdict of save (> 0). Returns 0,
+ * -ENOSPC (STORE_PG_VERDICTS_MAX are kept already: save synchronously) or
+ * -EIO. */
+MC_MUST_CHECK int store_pg_link_queue_save(struct store_pg_link *l, const char *sql,
+                                           const struct store_pg_params *p, uint64_t save);
+/* The verdict of save if its answer was read on l (and not taken):
+ * *changed, removed from l. Returns 0 or -ENOENT. */
+int store_pg_link_verdict_get(struct store_pg_link *l, uint64_t save, long *changed);
+/* Moves up to max verdicts read on l into out (the batch's: taken with its
+ * commit) and forgets the rest. Returns how many. */
+unsigned store_pg_link_verdicts_take(struct store_pg_link *l, struct store_pg_verdict *out,
+                                     unsigned max);
 PGTransactionStatusType store_pg_link_status(const struct store_pg_link *l);
 /* Sends COMMIT (after what is queued) without waiting for its answer, on a
  * non-blocking connection; ticket names the batch. Returns 0, or -EIO: the
@@ -158,6 +182,30 @@ uint64_t store_pg_link_round_trips(const struct store_pg_link *l);
 int store_pg_link_socket(const struct store_pg_link *l); /* PQsocket() */
 PGconn *store_pg_link_conn(struct store_pg_link *l);     /* borrowed; NULL: l is NULL */
 
+/* ---- saves not waited for (store_pg_turn.c) ------------------------------ */
+
+#define STORE_PG_LANDED_MAX 1024 /* verdicts of committed batches kept until asked for */
+
+/* The verdicts of batches whose commit was taken, until store_turn_verdict()
+ * asks for each (embedded in struct store_pg). */
+struct store_pg_landed {
+    struct store_pg_verdict v[STORE_PG_LANDED_MAX];
+    unsigned n;
+    uint64_t next_save; /* the last save id given */
+};
+
+/* Takes the verdicts read on l, whose commit of batch ticket was just taken
+ * (a failed batch's too: its frames become errors, they are never asked). */
+void store_pg_landed_take(struct store_pg_landed *ld, struct store_pg_link *l, uint64_t ticket);
+/* pg's, borrowed. */
+struct store_pg_landed *store_pg_landed_of(struct store_pg *pg);
+/* The link the open batch runs on, usable (store_pg.c's usable()), or NULL. */
+struct store_pg_link *store_pg_batch_link(struct store_pg *pg);
+int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
+                        uint64_t *save);
+int store_pg_turn_verdict(struct store_pg *pg, uint64_t save);
+int store_pg_turn_verdict_now(struct store_pg *pg, uint64_t save);
+
 /* ---- store.h, implemented (store_pg.c: the batch; store_pg_state.c) ---- */
 
 bool store_pg_in_batch(const struct store_pg *pg);
@@ -166,6 +214,9 @@ int store_pg_commit(struct store_pg *pg);
 int store_pg_commit_send(struct store_pg *pg);
 unsigned store_pg_commits_in_flight(const struct store_pg *pg);
 bool store_pg_would_wait(struct store_pg *pg);
+/* The user hash a turn record carries (store_pg_state.c; the keyed id's when
+ * privacy keys are set), into hash[17]: the saved and the queued save agree. */
+void store_pg_turn_hash(struct store *st, const struct session *s, char hash[17]);
 int store_pg_commit_socket(const struct store_pg *pg, uint64_t ticket);
 size_t store_pg_commit_poll(struct store_pg *pg, bool wait, struct store_commit_done *done,
                             size_t max);

@@ -30,10 +30,14 @@ struct store_pg_link {
     bool failed;      /* one of those answers was an error */
     bool commit;      /* the last one queued is a COMMIT */
     long changed[STORE_PG_QUEUE_MAX]; /* rows each changed, -1 when it failed */
-    PGresult *last;                   /* the last statement's result when it succeeded */
-    uint64_t ticket;                  /* the batch whose COMMIT is in flight here; 0: none */
-    int64_t sent_us;                  /* when that COMMIT was sent (monotonic) */
-    bool done;                        /* ... its answer is read: rc and us hold it */
+    uint64_t tag[STORE_PG_QUEUE_MAX]; /* a queued save's id, whose answer is its verdict; 0: none */
+    struct store_pg_verdict verdict[STORE_PG_VERDICTS_MAX]; /* read, not yet taken (the batch's) */
+    unsigned verdicts;                                      /* entries of verdict[] */
+    unsigned tagged;                                        /* saves queued, verdicts not read */
+    PGresult *last;  /* the last statement's result when it succeeded */
+    uint64_t ticket; /* the batch whose COMMIT is in flight here; 0: none */
+    int64_t sent_us; /* when that COMMIT was sent (monotonic) */
+    bool done;       /* ... its answer is read: rc and us hold it */
     int rc;
     uint64_t us;
     uint64_t round_trips;
@@ -137,6 +141,15 @@ static void answer(struct store_pg_link *l, PGresult *r)
         ok = false;
     if (i < STORE_PG_QUEUE_MAX)
         l->changed[i] = ok ? strtol(PQcmdTuples(r), NULL, 10) : -1;
+    if (i < STORE_PG_QUEUE_MAX && l->tag[i]) { /* a save's verdict, kept for the batch's end */
+        if (l->verdicts < STORE_PG_VERDICTS_MAX) {
+            l->verdict[l->verdicts].save = l->tag[i];
+            l->verdict[l->verdicts].changed = l->changed[i];
+            l->verdicts++;
+        }
+        l->tag[i] = 0;
+        l->tagged -= l->tagged > 0;
+    }
     if (!ok && !l->failed && s != PGRES_PIPELINE_ABORTED && s != PGRES_COMMAND_OK)
         mc_log(MC_LOG_ERROR, "state.db", "backend=postgresql error=\"%.200s\"",
                PQresultErrorMessage(r));
@@ -189,6 +202,8 @@ static int pipe_enter(struct store_pg_link *l)
     l->got = 0;
     l->failed = false;
     l->commit = false;
+    memset(l->tag, 0, sizeof(l->tag));
+    l->tagged = 0; /* the answers of the last segment were all read, or the connection reset */
     PQclear(l->last);
     l->last = NULL;
     return 0;
@@ -196,6 +211,14 @@ static int pipe_enter(struct store_pg_link *l)
 
 int store_pg_link_queue(struct store_pg_link *l, const char *sql, const struct store_pg_params *p)
 {
+    return store_pg_link_queue_save(l, sql, p, 0);
+}
+
+int store_pg_link_queue_save(struct store_pg_link *l, const char *sql,
+                             const struct store_pg_params *p, uint64_t save)
+{
+    if (save && l->verdicts + l->tagged >= STORE_PG_VERDICTS_MAX)
+        return -ENOSPC; /* no room for its verdict: the caller saves synchronously */
     if (l->queued >= STORE_PG_QUEUE_MAX && store_pg_link_sync(l, NULL, 0))
         return -EIO; /* a long queue goes out now; its failure stays the transaction's */
     if (pipe_enter(l) ||
@@ -204,8 +227,33 @@ int store_pg_link_queue(struct store_pg_link *l, const char *sql, const struct s
                PQerrorMessage(l->conn));
         return -EIO;
     }
+    l->tag[l->queued] = save;
+    l->tagged += save != 0;
     l->queued++;
     return 0;
+}
+
+int store_pg_link_verdict_get(struct store_pg_link *l, uint64_t save, long *changed)
+{
+    unsigned i;
+
+    for (i = 0; i < l->verdicts; i++)
+        if (l->verdict[i].save == save) {
+            *changed = l->verdict[i].changed;
+            l->verdict[i] = l->verdict[--l->verdicts];
+            return 0;
+        }
+    return -ENOENT;
+}
+
+unsigned store_pg_link_verdicts_take(struct store_pg_link *l, struct store_pg_verdict *out,
+                                     unsigned max)
+{
+    unsigned n = l->verdicts < max ? l->verdicts : max;
+
+    memcpy(out, l->verdict, n * sizeof(*out));
+    l->verdicts = 0;
+    return n;
 }
 
 int store_pg_link_sync(struct store_pg_link *l, long *changed, unsigned n)
@@ -218,6 +266,7 @@ int store_pg_link_sync(struct store_pg_link *l, long *changed, unsigned n)
     l->round_trips++;
     rc = PQpipelineSync(l->conn) ? pipe_read(l, true) : -EIO;
     l->queued = 0;
+    l->tagged = 0;
     for (i = 0; i < n; i++) /* the last n statements queued */
         changed[i] = rc == 1 && n <= queued && queued - n + i < STORE_PG_QUEUE_MAX
                          ? l->changed[queued - n + i]
@@ -293,6 +342,7 @@ fail:
         PQreset(l->conn);
     }
     l->queued = 0;
+    l->tagged = 0;
     l->done = true;
     l->rc = -EIO;
     l->us = 0;
@@ -315,6 +365,7 @@ bool store_pg_link_commit_finish(struct store_pg_link *l, bool block)
         return false;
     l->done = true;
     l->queued = 0;
+    l->tagged = 0;
     l->us = (uint64_t)(mono_us() - l->sent_us);
     l->rc = n == 1 && !l->failed ? 0 : -EIO;
     (void)PQsetnonblocking(l->conn, 0);

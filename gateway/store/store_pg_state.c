@@ -147,6 +147,17 @@ static int turn_insert(struct store_pg *pg, const struct session *s, const char 
 
 #define TURN_RECORDS_MAX 8 /* records one turn saves (a message and its answer: 2) */
 
+void store_pg_turn_hash(struct store *st, const struct session *s, char hash[17])
+{
+    session_user_hash(s, hash);
+    if (s->user_key[0] && store_sqlite_idkey(st)->set) { /* keyed: the hash of the keyed id */
+        char hk[STORE_USER_HKEY_MAX];
+
+        store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
+        snprintf(hash, 17, "%.16s", hk + 2);
+    }
+}
+
 /* One round trip: the unit's SAVEPOINT, the compare-and-swap and the records
  * go together in a pipeline, and the answers decide. The records are written
  * even when the compare-and-swap misses; the unit's rollback then undoes
@@ -165,13 +176,7 @@ int store_pg_turn_save(struct store *st, struct session *s, const struct session
 
     if (n > TURN_RECORDS_MAX)
         return -E2BIG;
-    session_user_hash(s, hash);
-    if (s->user_key[0] && store_sqlite_idkey(st)->set) {
-        char hk[STORE_USER_HKEY_MAX];
-
-        store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
-        snprintf(hash, sizeof hash, "%.16s", hk + 2);
-    }
+    store_pg_turn_hash(st, s, hash);
     if (store_pg_unit_begin(pg))
         return -EIO;
     store_pg_param_int(&p, s->id);

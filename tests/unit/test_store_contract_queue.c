@@ -1,0 +1,237 @@
+/* tests/unit/test_store_contract_queue.c - a turn's save not waited for
+ * (store.h store_turn_queue(), store_turn_verdict(); issue 18), on each
+ * back-end (fixture_pg.h). PostgreSQL: a queued save's verdict is known
+ * once its batch's commit is reported; alone it is a hit and its records
+ * are stored; two handles saving one session at the same version (a node
+ * each): the second's verdict is a miss and nothing of it is written,
+ * whether the first's commit landed before or was still in flight; the
+ * second's message resent with the first's id is then refused by the
+ * waited-for save (-EALREADY) and finds the first's answer; a verdict of
+ * the batch still open is read on demand. SQLite: nothing is queued. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture_pg.h"
+#include "session.h"
+#include "store.h"
+
+static void two_records(struct session_turn t[2], const char *msg_id, const char *reply)
+{
+    memset(t, 0, 2 * sizeof(*t));
+    t[0].role = "user";
+    t[0].text = "lam lai cccd";
+    t[0].msg_id = msg_id;
+    t[1] = t[0];
+    t[1].role = "bot";
+    t[1].text = reply;
+}
+
+static int queue(struct store *st, struct session *s, const char *msg_id, const char *reply,
+                 uint64_t *save)
+{
+    struct session_turn t[2];
+
+    two_records(t, msg_id, reply);
+    return session_queue_turn(st, s, t, 2, save);
+}
+
+static int count(void *ctx, const char *role, const char *text, int64_t ts, const char *msg_id)
+{
+    (void)role, (void)text, (void)ts, (void)msg_id;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Turn records of s another handle sees. */
+static int records(void **state, const struct session *s)
+{
+    struct store *b = store_case_open(state);
+    int n = 0;
+
+    assert_int_equal(store_history(b, s->id, 1000, count, &n), 0);
+    store_free(b);
+    return n;
+}
+
+/* Sends st's batch and waits for its commit: 0 when it succeeded. */
+static int commit_wait(struct store *st)
+{
+    struct store_commit_done d[2];
+    size_t n;
+
+    assert_int_equal(store_commit_send(st), 0);
+    n = store_commit_poll(st, true, d, 2);
+    assert_int_equal(n, 1);
+    return d[0].rc;
+}
+
+/* A session stored, and a second handle's copy of it (another node). */
+static void shared(void **state, struct store *a, struct store *b, struct session *sa,
+                   struct session *sb)
+{
+    assert_int_equal(session_create(a, "web", sa), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(session_load_token(b, sa->token, sb), 0);
+    assert_int_equal(sb->version, sa->version);
+    (void)state;
+}
+
+static void test_sqlite_waits(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct session s;
+    uint64_t save = 0;
+    int64_t version;
+
+    assert_int_equal(session_create(st, "web", &s), 0);
+    version = s.version;
+    assert_int_equal(queue(st, &s, "m-1", "{}", &save), -ENOTSUP);
+    assert_int_equal(s.version, version); /* untouched: the caller saves it waiting */
+    assert_int_equal(store_turn_verdict(st, 1), -ENOENT);
+    assert_int_equal(store_commit(st), 0);
+    session_fini(&s);
+    store_free(st);
+}
+
+static void test_alone_hits(void **state)
+{
+    struct store *st = store_case_open(state), *b;
+    struct session s, back;
+    uint64_t save = 0;
+    int64_t version;
+    char *r;
+
+    assert_int_equal(session_create(st, "web", &s), 0);
+    assert_int_equal(store_commit(st), 0);
+    version = s.version;
+    assert_int_equal(queue(st, &s, "m-1", "{\"a\":1}", &save), 0);
+    assert_true(save > 0);
+    assert_int_equal(s.version, version + 1);                /* optimistic */
+    assert_int_equal(store_turn_verdict(st, save), -ENOENT); /* not reported yet */
+    assert_int_equal(commit_wait(st), 0);
+    assert_int_equal(store_turn_verdict(st, save), 0);
+    assert_int_equal(store_turn_verdict(st, save), -ENOENT); /* given once */
+    assert_int_equal(records(state, &s), 2);
+    b = store_case_open(state);
+    r = store_find_reply(b, s.id, "m-1");
+    assert_non_null(r);
+    assert_string_equal(r, "{\"a\":1}");
+    free(r);
+    assert_int_equal(session_load_token(b, s.token, &back), 0);
+    assert_int_equal(back.version, s.version);
+    session_fini(&back);
+    store_free(b);
+    session_fini(&s);
+    store_free(st);
+}
+
+/* The second handle's save at the version the first moved past: a miss,
+ * nothing written; its resend with the first's id finds the first's answer. */
+static void second_misses(void **state, bool in_flight)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct store_commit_done d[2];
+    struct session sa, sb;
+    uint64_t save_a = 0, save_b = 0;
+    size_t n;
+    char *r;
+
+    shared(state, a, b, &sa, &sb);
+    assert_int_equal(queue(a, &sa, "m-a", "{\"from\":\"a\"}", &save_a), 0);
+    assert_int_equal(store_commit_send(a), 0);
+    if (!in_flight) {
+        assert_int_equal(store_commit_poll(a, true, d, 2), 1);
+        assert_int_equal(d[0].rc, 0);
+    }
+    /* b's statement waits on the server for a's row lock when a's commit is
+     * in flight, then sees a's version: no row changed, no record */
+    assert_int_equal(queue(b, &sb, "m-b", "{\"from\":\"b\"}", &save_b), 0);
+    assert_int_equal(store_commit_send(b), 0);
+    if (in_flight) {
+        assert_int_equal(store_commit_poll(a, true, d, 2), 1);
+        assert_int_equal(d[0].rc, 0);
+    }
+    n = store_commit_poll(b, true, d, 2);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].rc, 0); /* a miss is not a failure: the batch commits */
+    assert_int_equal(store_turn_verdict(a, save_a), 0);
+    assert_int_equal(store_turn_verdict(b, save_b), -EAGAIN);
+    assert_int_equal(records(state, &sa), 2); /* a's two, none of b's */
+    r = store_find_reply(b, sa.id, "m-b");
+    assert_null(r);
+    /* b's copy is behind: a resend of a's message, read back and saved
+     * waiting, is refused and answered from a's record */
+    session_fini(&sb);
+    assert_int_equal(session_load_token(b, sa.token, &sb), 0);
+    {
+        struct session_turn t[2];
+
+        two_records(t, "m-a", "{\"from\":\"b-again\"}");
+        assert_int_equal(session_save_turn(b, &sb, t, 2), -EALREADY);
+    }
+    r = store_find_reply(b, sa.id, "m-a");
+    assert_non_null(r);
+    assert_string_equal(r, "{\"from\":\"a\"}");
+    free(r);
+    assert_int_equal(store_commit(b), 0);
+    assert_int_equal(records(state, &sa), 2);
+    session_fini(&sa);
+    session_fini(&sb);
+    store_free(a);
+    store_free(b);
+}
+
+static void test_second_misses_after_commit(void **state)
+{
+    second_misses(state, false);
+}
+
+static void test_second_misses_commit_in_flight(void **state)
+{
+    second_misses(state, true);
+}
+
+/* A verdict asked for while its batch is open: read now. A chain of two on
+ * one copy after another node moved the session: the first misses. */
+static void test_verdict_now(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct session sa, sb;
+    uint64_t s1 = 0, s2 = 0;
+
+    shared(state, a, b, &sa, &sb);
+    assert_int_equal(queue(a, &sa, "m-1", "{}", &s1), 0);
+    assert_int_equal(store_turn_verdict_now(a, s1), 0);
+    assert_int_equal(store_turn_verdict_now(a, s1), -ENOENT); /* given once */
+    assert_int_equal(commit_wait(a), 0);
+    assert_int_equal(store_turn_verdict(a, s1), -ENOENT);
+    /* b's copy is one version behind: its save misses, known at once */
+    assert_int_equal(queue(b, &sb, "m-2", "{}", &s2), 0);
+    assert_int_equal(store_turn_verdict_now(b, s2), -EAGAIN);
+    assert_int_equal(commit_wait(b), 0);
+    assert_int_equal(records(state, &sa), 2);
+    session_fini(&sa);
+    session_fini(&sb);
+    store_free(a);
+    store_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest on_sqlite[] = {STORE_CASE(test_sqlite_waits, &sqlite_backend)};
+    const struct CMUnitTest on_postgresql[] = {
+        STORE_CASE(test_alone_hits, &pg_backend),
+        STORE_CASE(test_second_misses_after_commit, &pg_backend),
+        STORE_CASE(test_second_misses_commit_in_flight, &pg_backend),
+        STORE_CASE(test_verdict_now, &pg_backend),
+    };
+    return store_contract_run("store contract queue", on_sqlite, on_postgresql);
+}
