@@ -19,10 +19,14 @@ const WARN = ['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-D_DEFAULT_SOURCE', '-Wa
 
 // The binary for bench/NAME.c: the Makefile's one if it is up to date, else a fresh build.
 let tmp = null;
+// What each tool is built from besides bench/NAME.c and the protocol (the Makefile's rules).
+const EXTRA = { ws_loadgen: ['ws_text'] };
 function tool(name) {
-  const srcs = [path.join(ROOT, 'bench', `${name}.c`), path.join(ROOT, 'bench', 'ws_proto.c')];
+  const units = [name, 'ws_proto', ...(EXTRA[name] || [])];
+  const srcs = units.map((u) => path.join(ROOT, 'bench', `${u}.c`));
+  const headers = units.slice(1).map((u) => path.join(ROOT, 'bench', `${u}.h`));
   const built = path.join(BUILD_DIR, 'bench-ws', name);
-  const newest = Math.max(...[...srcs, path.join(ROOT, 'bench', 'ws_proto.h')].map((f) => fs.statSync(f).mtimeMs));
+  const newest = Math.max(...[...srcs, ...headers].map((f) => fs.statSync(f).mtimeMs));
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newest) return built;
   tmp = tmp || fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-bench-smoke-'));
   const out = path.join(tmp, name);
