@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fixture.h"
+#include "session.h"
 #include "store.h"
 
 struct store_backend {
@@ -90,6 +92,39 @@ static inline struct store *store_case_open(void **state)
 
 #define STORE_CASE(f, b)                                                                           \
     cmocka_unit_test_prestate_setup_teardown(f, store_case_setup, store_case_teardown, b)
+
+/* A user record and its bot record (reply) with msg_id, the resend key: the
+ * turn the contract cases save, queue and resend. */
+static inline void fixture_two_records(struct session_turn t[2], const char *msg_id,
+                                       const char *reply)
+{
+    memset(t, 0, 2 * sizeof(*t));
+    t[0].role = "user";
+    t[0].text = "lam lai cccd";
+    t[0].msg_id = msg_id;
+    t[1] = t[0];
+    t[1].role = "bot";
+    t[1].text = reply;
+}
+
+static inline int fixture_count_record(void *ctx, const char *role, const char *text, int64_t ts,
+                                       const char *msg_id)
+{
+    (void)role, (void)text, (void)ts, (void)msg_id;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* How many turn records of s another handle sees (what is committed). */
+static inline int fixture_records(void **state, const struct session *s)
+{
+    struct store *b = store_case_open(state);
+    int n = 0;
+
+    assert_int_equal(store_history(b, s->id, 1000, fixture_count_record, &n), 0);
+    store_free(b);
+    return n;
+}
 
 /* Runs sql on a back-end's database from a connection of its own (its own
  * SQL: triggers, rows no function of the part under test writes). */

@@ -24,23 +24,12 @@
 #include "session.h"
 #include "store.h"
 
-static void two_records(struct session_turn t[2], const char *msg_id)
-{
-    memset(t, 0, 2 * sizeof(*t));
-    t[0].role = "user";
-    t[0].text = "lam lai cccd";
-    t[0].msg_id = msg_id;
-    t[1] = t[0];
-    t[1].role = "bot";
-    t[1].text = "{\"messages\":[]}";
-}
-
 /* Saves a turn of s (msg_id) into st's batch. */
 static void save_turn(struct store *st, struct session *s, const char *msg_id)
 {
     struct session_turn t[2];
 
-    two_records(t, msg_id);
+    fixture_two_records(t, msg_id, "{\"messages\":[]}");
     assert_int_equal(session_save_turn(st, s, t, 2), 0);
 }
 
@@ -218,7 +207,7 @@ static void test_lost_connection_fails_the_batch(void **state)
     for (i = 0, rc = -EIO; i < 30 && rc; i++) { /* back within STORE_PG_RETRY_MS or so */
         struct session_turn t[2];
 
-        two_records(t, "m-back");
+        fixture_two_records(t, "m-back", "{\"messages\":[]}");
         rc = session_save_turn(st, &s, t, 2);
         if (rc) {
             if (store_in_batch(st))

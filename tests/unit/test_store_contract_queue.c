@@ -23,42 +23,13 @@
 #include "session.h"
 #include "store.h"
 
-static void two_records(struct session_turn t[2], const char *msg_id, const char *reply)
-{
-    memset(t, 0, 2 * sizeof(*t));
-    t[0].role = "user";
-    t[0].text = "lam lai cccd";
-    t[0].msg_id = msg_id;
-    t[1] = t[0];
-    t[1].role = "bot";
-    t[1].text = reply;
-}
-
 static int queue(struct store *st, struct session *s, const char *msg_id, const char *reply,
                  uint64_t *save)
 {
     struct session_turn t[2];
 
-    two_records(t, msg_id, reply);
+    fixture_two_records(t, msg_id, reply);
     return session_queue_turn(st, s, t, 2, save);
-}
-
-static int count(void *ctx, const char *role, const char *text, int64_t ts, const char *msg_id)
-{
-    (void)role, (void)text, (void)ts, (void)msg_id;
-    ++*(int *)ctx;
-    return 0;
-}
-
-/* Turn records of s another handle sees. */
-static int records(void **state, const struct session *s)
-{
-    struct store *b = store_case_open(state);
-    int n = 0;
-
-    assert_int_equal(store_history(b, s->id, 1000, count, &n), 0);
-    store_free(b);
-    return n;
 }
 
 /* Sends st's batch and waits for its commit: 0 when it succeeded. */
@@ -119,7 +90,7 @@ static void test_alone_hits(void **state)
     assert_int_equal(commit_wait(st), 0);
     assert_int_equal(store_turn_verdict(st, save), 0);
     assert_int_equal(store_turn_verdict(st, save), -ENOENT); /* given once */
-    assert_int_equal(records(state, &s), 2);
+    assert_int_equal(fixture_records(state, &s), 2);
     b = store_case_open(state);
     r = store_find_reply(b, s.id, "m-1");
     assert_non_null(r);
@@ -164,7 +135,7 @@ static void second_misses(void **state, bool in_flight)
     assert_int_equal(d[0].rc, 0); /* a miss is not a failure: the batch commits */
     assert_int_equal(store_turn_verdict(a, save_a), 0);
     assert_int_equal(store_turn_verdict(b, save_b), -EAGAIN);
-    assert_int_equal(records(state, &sa), 2); /* a's two, none of b's */
+    assert_int_equal(fixture_records(state, &sa), 2); /* a's two, none of b's */
     r = store_find_reply(b, sa.id, "m-b");
     assert_null(r);
     /* b's copy is behind: a resend of a's message, read back and saved
@@ -174,7 +145,7 @@ static void second_misses(void **state, bool in_flight)
     {
         struct session_turn t[2];
 
-        two_records(t, "m-a", "{\"from\":\"b-again\"}");
+        fixture_two_records(t, "m-a", "{\"from\":\"b-again\"}");
         assert_int_equal(session_save_turn(b, &sb, t, 2), -EALREADY);
     }
     r = store_find_reply(b, sa.id, "m-a");
@@ -182,7 +153,7 @@ static void second_misses(void **state, bool in_flight)
     assert_string_equal(r, "{\"from\":\"a\"}");
     free(r);
     assert_int_equal(store_commit(b), 0);
-    assert_int_equal(records(state, &sa), 2);
+    assert_int_equal(fixture_records(state, &sa), 2);
     session_fini(&sa);
     session_fini(&sb);
     store_free(a);
@@ -217,7 +188,7 @@ static void test_verdict_now(void **state)
     assert_int_equal(queue(b, &sb, "m-2", "{}", &s2), 0);
     assert_int_equal(store_turn_verdict_now(b, s2), -EAGAIN);
     assert_int_equal(commit_wait(b), 0);
-    assert_int_equal(records(state, &sa), 2);
+    assert_int_equal(fixture_records(state, &sa), 2);
     session_fini(&sa);
     session_fini(&sb);
     store_free(a);

@@ -24,41 +24,12 @@
 
 #define OLD_TURNS 40 /* turns answered after the resent one: more than any client keeps */
 
-static void two_records(struct session_turn t[2], const char *msg_id, const char *reply)
-{
-    memset(t, 0, 2 * sizeof(*t));
-    t[0].role = "user";
-    t[0].text = "lam lai cccd";
-    t[0].msg_id = msg_id;
-    t[1] = t[0];
-    t[1].role = "bot";
-    t[1].text = reply;
-}
-
 static int save(struct store *st, struct session *s, const char *msg_id, const char *reply)
 {
     struct session_turn t[2];
 
-    two_records(t, msg_id, reply);
+    fixture_two_records(t, msg_id, reply);
     return session_save_turn(st, s, t, 2);
-}
-
-static int count(void *ctx, const char *role, const char *text, int64_t ts, const char *msg_id)
-{
-    (void)role, (void)text, (void)ts, (void)msg_id;
-    ++*(int *)ctx;
-    return 0;
-}
-
-/* Turn records of s another handle sees. */
-static int records(void **state, const struct session *s)
-{
-    struct store *b = store_case_open(state);
-    int n = 0;
-
-    assert_int_equal(store_history(b, s->id, 1000, count, &n), 0);
-    store_free(b);
-    return n;
 }
 
 static void assert_reply(struct store *st, const struct session *s, const char *msg_id,
@@ -85,7 +56,7 @@ static void test_resend_refused_on_current_session(void **state)
     assert_int_equal(save(st, &s, "m-1", "{\"n\":2}"), -EALREADY);
     assert_int_equal(store_commit(st), 0);
     assert_int_equal(s.version, version);
-    assert_int_equal(records(state, &s), 2);
+    assert_int_equal(fixture_records(state, &s), 2);
     assert_reply(st, &s, "m-1", "{\"n\":1}");
     /* in the same batch as the first answer, not yet committed: refused as well */
     assert_int_equal(save(st, &s, "m-2", "{\"n\":3}"), 0);
@@ -97,7 +68,7 @@ static void test_resend_refused_on_current_session(void **state)
     assert_int_equal(save(st, &s, NULL, "{\"n\":6}"), 0);
     assert_int_equal(save(st, &s, "m-3", "{\"n\":7}"), 0);
     assert_int_equal(store_commit(st), 0);
-    assert_int_equal(records(state, &s), 10);
+    assert_int_equal(fixture_records(state, &s), 10);
     session_fini(&s);
     store_free(st);
 }
@@ -122,7 +93,7 @@ static void test_resend_refused_on_stale_copy(void **state)
     /* a new id on the stale copy: the compare-and-swap misses as before */
     assert_int_equal(save(b, &other, "m-2", "{\"by\":\"b\"}"), -EAGAIN);
     assert_int_equal(store_commit(b), 0);
-    assert_int_equal(records(state, &s), 2);
+    assert_int_equal(fixture_records(state, &s), 2);
     assert_reply(b, &s, "m-1", "{\"by\":\"a\"}");
     session_fini(&other);
     session_fini(&s);
@@ -150,7 +121,7 @@ static void test_resend_found_however_old(void **state)
     assert_int_equal(store_commit(b), 0); /* (on SQLite a batch holds the file) */
     assert_int_equal(save(a, &s, "m-old", "{\"old\":false}"), -EALREADY);
     assert_int_equal(store_commit(a), 0);
-    assert_int_equal(records(state, &s), 2 * (1 + OLD_TURNS));
+    assert_int_equal(fixture_records(state, &s), 2 * (1 + OLD_TURNS));
     assert_reply(b, &s, "m-old", "{\"old\":true}");
     session_fini(&back);
     session_fini(&s);
@@ -180,7 +151,7 @@ static void test_resend_while_commit_in_flight(void **state)
     assert_int_equal(store_commit(b), 0);
     assert_int_equal(store_commit_poll(a, true, d, 2), 1);
     assert_int_equal(d[0].rc, 0);
-    assert_int_equal(records(state, &s), 2);
+    assert_int_equal(fixture_records(state, &s), 2);
     assert_reply(b, &s, "m-1", "{\"by\":\"a\"}");
     session_fini(&other);
     session_fini(&s);
