@@ -23,7 +23,8 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { startServer, run, Client, tempDir, SLOW } = require('./lib/server');
+const { startServer, run, Client, tempDir, SLOW, waitFor: waitUntil } = require('./lib/server');
+const waitFor = (pred, ms, what) => waitUntil(pred, ms, what, { poll: 5 });
 const { apiLogin, officerSocket: consoleSocket } = require('./lib/console');
 const { startPg } = require('./lib/pg');
 const { execFileSync } = require('node:child_process');
@@ -44,13 +45,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sql = (q) => pg.sql(q);
 
 const count = (n, re) => (n.logs().match(re) || []).length;
-async function waitFor(pred, ms, what) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await sleep(5);
-  }
-}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const officerSocket = (n, cookie) => consoleSocket(n.url, cookie);

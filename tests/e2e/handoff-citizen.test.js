@@ -13,7 +13,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const crypto = require('node:crypto');
-const { startServer, run, Client, tempDir, stateQuery, PG } = require('./lib/server');
+const { startServer, run, Client, tempDir, stateQuery, PG, untilWorkers } = require('./lib/server');
 const { startFake } = require('./lib/fake_platform');
 
 let srv, dir;
@@ -186,6 +186,7 @@ test('two workers: an officer claims, writes and releases through the officer AP
   assert.equal(add.code, 0, add.stderr);
   const two = await startServer({ dir: d, env: { MOTCUA_LISTEN_WORKERS: '2' } });
   try {
+    await untilWorkers(two, 2);
     const c = await Client.connect(two.wsUrl);
     await c.hello();
     await askOfficer(c, 'w1');

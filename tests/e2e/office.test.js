@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { startServer, tempDir, Client, stateQuery } = require('./lib/server');
+const { startServer, tempDir, Client, stateQuery, waitFor: waitUntil, untilWorkers } = require('./lib/server');
 const { addAccount, apiLogin } = require('./lib/console');
 const { launch } = require('./lib/browser');
 
@@ -72,16 +72,9 @@ async function ask(text) {
 }
 
 const workerPids = () => [...srv.logs().matchAll(/event=server\.listen host=\S+ port=\d+ pid=(\d+)/g)].map((m) => Number(m[1]));
+const waitFor = (pred, ms, what) => waitUntil(pred, ms, what, { poll: 50, detail: () => srv.logs().slice(-3000) });
 const appliedRevs = () => [...srv.logs().matchAll(/event=office\.apply rev=(\d+) pid=(\d+)/g)].map((m) => ({ rev: Number(m[1]), pid: Number(m[2]) }));
 
-async function waitFor(pred, ms, what) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return;
-    await sleep(50);
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}\n${srv.logs().slice(-3000)}`);
-}
 
 // Both workers serve revision rev (the one the writing worker answered with or later).
 async function bothServe(rev) {
@@ -98,7 +91,7 @@ before(async () => {
   await add('quan.tri', 'admin');
   await add('can.bo', 'officer');
   srv = await startServer({ dir, env: { MOTCUA_LISTEN_WORKERS: '2', MOTCUA_LOCALITY_DEFAULT: '00008' } });
-  await waitFor(() => /event=master\.ready workers=2/.test(srv.logs()), 10000, 'master.ready');
+  await untilWorkers(srv, 2);
   assert.equal(workerPids().length, 2);
   admin = await login('quan.tri');
   officer = await login('can.bo');

@@ -12,7 +12,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const WebSocket = require('ws');
-const { startServer, SLOW } = require('./lib/server');
+const { startServer, SLOW, waitFor, untilWorkers } = require('./lib/server');
 
 const TOKEN = 'r3load-t0ken';
 const CLIENTS = 10;
@@ -35,14 +35,6 @@ const QUESTIONS = [
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const reloadCount = (logs) => (logs.match(/event=kb\.reload path=/g) || []).length;
 
-async function waitFor(pred, ms, what) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return;
-    await sleep(20);
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 // GET on a new connection (no keep-alive: with workers the kernel picks one
 // afresh); resolves the status, or 0 when the request failed or took > 2 s.
@@ -265,7 +257,7 @@ test('reload under load, one process: no connection and no turn dropped', async 
 test('reload under load, two workers, SIGHUP to the master: no connection and no turn dropped', async (t) => {
   const srv = await startServer({ env: { MOTCUA_ADMIN_TOKEN: TOKEN, MOTCUA_LISTEN_WORKERS: '2' } });
   try {
-    await waitFor(() => /event=master\.ready workers=2/.test(srv.logs()), 10000, 'master.ready');
+    await untilWorkers(srv, 2);
     const r = await reloadUnderLoad(srv, 2);
     t.diagnostic(`${r.turns} turns, /readyz polled ${r.readyz} times`);
     assert.ok(r.turns >= CLIENTS * MIN_TURNS);

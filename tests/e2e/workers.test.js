@@ -11,7 +11,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
-const { startServer, Client, stateQuery } = require('./lib/server');
+const { startServer, Client, stateQuery, waitFor, untilWorkers } = require('./lib/server');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,14 +27,6 @@ function getFresh(url) {
   });
 }
 
-async function waitFor(pred, ms, what) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return;
-    await sleep(50);
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 const listenPids = (logs) => [...logs.matchAll(/event=server\.listen host=\S+ port=\d+ pid=(\d+)/g)].map((m) => Number(m[1]));
 const alive = (pid) => {
@@ -48,7 +40,7 @@ const alive = (pid) => {
 
 test('two workers: both serve, sessions and resends hold across them, signals reach all', async () => {
   const srv = await startServer({ env: { MOTCUA_LISTEN_WORKERS: '2' } });
-  await waitFor(() => /event=master\.ready workers=2/.test(srv.logs()), 10000, 'master.ready');
+  await untilWorkers(srv, 2);
   const pids = listenPids(srv.logs());
   assert.equal(new Set(pids).size, 2, 'two worker pids in the log:\n' + srv.logs());
   assert.ok(!pids.includes(srv.proc.pid), 'the master does not serve');

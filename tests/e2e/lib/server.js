@@ -25,6 +25,20 @@ const DB = process.env.MOTCUA_DB || path.join(ROOT, 'build', 'motcua.db');
 const SLOW = process.env.ASAN_OPTIONS !== undefined ? 4 : 1;
 const START_TIMEOUT_MS = 10000 * SLOW;
 
+// Polls pred until it holds; fails naming what after ms (and detail(), when given).
+async function waitFor(pred, ms, what, { poll = 20, detail } = {}) {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}` + (detail ? '\n' + detail() : ''));
+    await new Promise((r) => setTimeout(r, poll));
+  }
+}
+
+// With listen.workers = n, every worker listens once the master logs master.ready:
+// before it, the kernel gives every connection to the workers already up.
+const untilWorkers = (srv, n) => waitFor(() => new RegExp(`event=master\\.ready workers=${n}\\b`).test(srv.logs()),
+  START_TIMEOUT_MS, `master.ready workers=${n}`, { poll: 50 });
+
 function tempDir(prefix = 'motcua-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -305,4 +319,4 @@ class Client {
   close() { this.ws.close(); return this.closed; }
 }
 
-module.exports = { startServer, run, Client, tempDir, checkAllServers, assertNoSanitizerReport, stateQuery, stateRows, PG, ROOT, BIN, DB, SLOW };
+module.exports = { startServer, waitFor, untilWorkers, run, Client, tempDir, checkAllServers, assertNoSanitizerReport, stateQuery, stateRows, PG, ROOT, BIN, DB, SLOW };
