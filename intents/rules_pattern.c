@@ -47,17 +47,14 @@ static bool is_delim(const char *p, size_t i, size_t n)
            (p[i] == ' ' || (p[i] == '\\' && i + 1 < n && (p[i + 1] == 's' || p[i + 1] == 'b')));
 }
 
-/* FIRST of the alternatives in p[i..n) (split at depth-0 '|'). tail_ok: what
- * follows p[n) ends a word, so a word reaching the end of an alternative is
- * whole. */
-static int first_alts(const char *p, size_t i, size_t n, bool tail_ok,
-                      struct rules_pattern_first *f, bool *nullable)
+/* Calls fn(ctx, start, end) for each alternative of p[i..n), split at the
+ * '|' outside any group; stops at the first non-zero result, which it
+ * returns. Both readings of a pattern below walk its alternatives so. */
+static int each_alt(const char *p, size_t i, size_t n, int (*fn)(void *, size_t, size_t), void *ctx)
 {
     size_t j, start = i;
-    int depth = 0;
-    bool nul;
+    int depth = 0, rc;
 
-    *nullable = false;
     for (j = i; j <= n; j++) {
         if (j < n && p[j] == '\\') {
             j++;
@@ -68,13 +65,43 @@ static int first_alts(const char *p, size_t i, size_t n, bool tail_ok,
         else if (j < n && p[j] == ')')
             depth--;
         if (j == n || (p[j] == '|' && depth == 0)) {
-            if (first_seq(p, start, j, tail_ok, f, &nul))
-                return -1;
-            *nullable = *nullable || nul;
+            rc = fn(ctx, start, j);
+            if (rc)
+                return rc;
             start = j + 1;
         }
     }
     return 0;
+}
+
+struct first_walk {
+    const char *p;
+    bool tail_ok;
+    struct rules_pattern_first *f;
+    bool nullable;
+};
+
+static int first_one(void *ctx, size_t start, size_t end)
+{
+    struct first_walk *w = ctx;
+    bool nul;
+
+    if (first_seq(w->p, start, end, w->tail_ok, w->f, &nul))
+        return -1;
+    w->nullable = w->nullable || nul;
+    return 0;
+}
+
+/* FIRST of the alternatives in p[i..n). tail_ok: what follows p[n) ends a
+ * word, so a word reaching the end of an alternative is whole. */
+static int first_alts(const char *p, size_t i, size_t n, bool tail_ok,
+                      struct rules_pattern_first *f, bool *nullable)
+{
+    struct first_walk w = {p, tail_ok, f, false};
+    int rc = each_alt(p, i, n, first_one, &w);
+
+    *nullable = w.nullable;
+    return rc;
 }
 
 static int first_seq(const char *p, size_t i, size_t n, bool tail_ok, struct rules_pattern_first *f,
@@ -143,39 +170,39 @@ static int first_seq(const char *p, size_t i, size_t n, bool tail_ok, struct rul
 static int expand_seq(const char *p, size_t i, size_t n, const struct rules_pattern_lits *in,
                       struct rules_pattern_lits *out);
 
+struct expand_walk {
+    const char *p;
+    const struct rules_pattern_lits *in;
+    struct rules_pattern_lits *part, *out;
+};
+
+static int expand_one(void *ctx, size_t start, size_t end)
+{
+    struct expand_walk *w = ctx;
+    size_t k;
+
+    if (expand_seq(w->p, start, end, w->in, w->part))
+        return -1;
+    for (k = 0; k < w->part->n; k++) {
+        if (w->out->n == RULES_PATTERN_MAX_LITERALS)
+            return -1;
+        memcpy(w->out->s[w->out->n], w->part->s[k], w->part->len[k]);
+        w->out->len[w->out->n++] = w->part->len[k];
+    }
+    return 0;
+}
+
 static int expand_alts(const char *p, size_t i, size_t n, const struct rules_pattern_lits *in,
                        struct rules_pattern_lits *out)
 {
-    struct rules_pattern_lits *part = malloc(sizeof(*part));
-    size_t j, start = i, k;
-    int depth = 0, rc = 0;
+    struct expand_walk w = {p, in, malloc(sizeof(*w.part)), out};
+    int rc;
 
-    if (!part)
+    if (!w.part)
         return -1;
     out->n = 0;
-    for (j = i; j <= n && rc == 0; j++) {
-        if (j < n && p[j] == '\\') {
-            j++;
-            continue;
-        }
-        if (j < n && p[j] == '(')
-            depth++;
-        else if (j < n && p[j] == ')')
-            depth--;
-        if (j == n || (p[j] == '|' && depth == 0)) {
-            rc = expand_seq(p, start, j, in, part);
-            for (k = 0; rc == 0 && k < part->n; k++) {
-                if (out->n == RULES_PATTERN_MAX_LITERALS) {
-                    rc = -1;
-                    break;
-                }
-                memcpy(out->s[out->n], part->s[k], part->len[k]);
-                out->len[out->n++] = part->len[k];
-            }
-            start = j + 1;
-        }
-    }
-    free(part);
+    rc = each_alt(p, i, n, expand_one, &w);
+    free(w.part);
     return rc;
 }
 
