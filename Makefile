@@ -216,7 +216,7 @@ test-unit: $(UNIT_BIN)
 PG_UNIT = $(BUILD)/tests/test_store_contract $(BUILD)/tests/test_store_contract_admin
 PG_UNIT += $(BUILD)/tests/test_store_contract_handoff
 PG_UNIT += $(BUILD)/tests/test_store_contract_report
-PG_UNIT += $(BUILD)/tests/test_store_listen
+PG_UNIT += $(BUILD)/tests/test_store_listen $(BUILD)/tests/test_store_pg_link
 PG_UNIT += $(BUILD)/tests/test_store_contract_commit
 PG_UNIT += $(BUILD)/tests/test_store_contract_resend
 PG_UNIT += $(BUILD)/tests/test_store_contract_queue

@@ -41,6 +41,15 @@ void store_pg_free(struct store_pg *pg);
 
 #define STORE_PG_RETRY_MS 1000       /* a lost connection is tried again at most this often */
 #define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, libpq's connect_timeout unless the URL sets it */
+/* TCP keepalives and a bound on unacknowledged data, unless the URL sets
+ * them: a database host that vanishes without a reset (power, a network
+ * partition) is noticed in about 10 + 3 x 5 = 25 s instead of the kernel's
+ * two hours, by the batch's connections and by the listener, which copies
+ * them (docs/scaling.md, "Cross-node events"). Unix sockets ignore them. */
+#define STORE_PG_KEEPALIVES_IDLE "10"
+#define STORE_PG_KEEPALIVES_INTERVAL "5"
+#define STORE_PG_KEEPALIVES_COUNT "3"
+#define STORE_PG_TCP_USER_TIMEOUT "25000" /* ms */
 
 /* Whether the connection can take statements now; a lost one is reset here
  * (between batches, at most every STORE_PG_RETRY_MS). */

@@ -60,9 +60,21 @@ static void quiet_notice(void *arg, const char *message)
 
 struct store_pg_link *store_pg_link_open(const char *url, struct mc_err *err)
 {
-    /* a default connect_timeout the URL may override (later keywords win) */
-    const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *const vals[] = {STORE_PG_CONNECT_TIMEOUT, url, NULL};
+    /* defaults the URL may override (later keywords win) */
+    const char *const keys[] = {"connect_timeout",
+                                "keepalives_idle",
+                                "keepalives_interval",
+                                "keepalives_count",
+                                "tcp_user_timeout",
+                                "dbname",
+                                NULL};
+    const char *const vals[] = {STORE_PG_CONNECT_TIMEOUT,
+                                STORE_PG_KEEPALIVES_IDLE,
+                                STORE_PG_KEEPALIVES_INTERVAL,
+                                STORE_PG_KEEPALIVES_COUNT,
+                                STORE_PG_TCP_USER_TIMEOUT,
+                                url,
+                                NULL};
     struct store_pg_link *l = calloc(1, sizeof(*l));
 
     if (!l) {
