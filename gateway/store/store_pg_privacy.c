@@ -232,17 +232,23 @@ int store_pg_privacy_purge(struct store *st, struct store_purge *pp)
     struct store_pg *pg = store_pg_of(st);
     int64_t now = pp->token_s > 0 ? (int64_t)time(NULL) : 0;
     struct store_pg_params p = {0};
+    enum { N_PURGE = sizeof purge_sql / sizeof purge_sql[0] };
+    /* a step starts its own batch (privacy.c), so the queue holds BEGIN and
+     * the unit's SAVEPOINT before these: it must not fill up among them */
+    _Static_assert(N_PURGE + 4 <= STORE_PG_QUEUE_MAX, "the purge's statements fit one queue");
+    long changed[N_PURGE];
     int64_t ids[64];
     PGresult *r;
     size_t i, nid = 0;
     const char *c;
-    long n;
     int rc = 0;
 
     pp->rows = 0;
     if (store_pg_unit_begin(pg))
         return -EIO;
-    for (i = 0; !rc && i < sizeof purge_sql / sizeof purge_sql[0]; i++) {
+    /* queued and sent together: one round trip on the loop, not one each
+     * (they run in order: the feedback of the turns going goes first) */
+    for (i = 0; !rc && i < N_PURGE; i++) {
         memset(&p, 0, sizeof(p));
         for (c = purge_sql[i].params; *c; c++)
             store_pg_param_int(&p, *c == 'a'   ? pp->before_s
@@ -250,12 +256,12 @@ int store_pg_privacy_purge(struct store *st, struct store_purge *pp)
                                    : *c == 't' ? pp->token_s
                                    : *c == 'n' ? now
                                                : (int64_t)pp->max);
-        n = store_pg_change(pg, purge_sql[i].sql, &p);
-        if (n < 0)
-            rc = -EIO;
-        else
-            pp->rows += (unsigned long)n;
+        rc = store_pg_queue(pg, purge_sql[i].sql, &p) ? -EIO : 0;
     }
+    if (!rc && store_pg_sync(pg, changed, N_PURGE))
+        rc = -EIO;
+    for (i = 0; !rc && i < N_PURGE; i++) /* -1: sent early with a full queue, not counted */
+        pp->rows += changed[i] > 0 ? (unsigned long)changed[i] : 0;
     /* idle sessions go with everything they still hold, as if forgotten */
     if (!rc) {
         memset(&p, 0, sizeof(p));
