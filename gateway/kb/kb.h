@@ -26,6 +26,7 @@
 
 struct kb;
 struct sqlite3;
+struct sqlite3_stmt;
 struct intent_index;
 struct intent_spec;
 struct kb_portal;
@@ -154,5 +155,10 @@ const struct kb_referrals *kb_referrals(const struct kb *kb);
 /* The administrative units in memory (gateway/kb/places.h), built when kb was
  * opened; borrowed, valid while kb lives. Never NULL for an open kb. */
 const struct places_index *kb_places(const struct kb *kb);
+
+/* Column col of the row st stands on, as a new string ("" for NULL;
+ * free()), or NULL when out of memory. For the readers of the knowledge
+ * database in gateway/kb/. */
+char *kb_column_dup(struct sqlite3_stmt *st, int col);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb.h"
 #include "fold_words.h"
 #include "mc_buf.h"
 
@@ -462,13 +463,6 @@ void kb_family_set_free(struct kb_family_set *s)
     free(s);
 }
 
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(st, col);
-
-    return strdup(t ? t : "");
-}
-
 /* Fills f's triggers and options from the database. */
 static int family_load_rows(sqlite3 *db, struct kb_family *f)
 {
@@ -486,7 +480,7 @@ static int family_load_rows(sqlite3 *db, struct kb_family *f)
     if (sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC) != SQLITE_OK)
         goto out;
     while (f->n_triggers < KB_FAMILY_TRIGGERS_MAX && sqlite3_step(st) == SQLITE_ROW) {
-        f->triggers[f->n_triggers] = col_dup(st, 0);
+        f->triggers[f->n_triggers] = kb_column_dup(st, 0);
         if (!f->triggers[f->n_triggers++]) {
             rc = -ENOMEM;
             goto out;
@@ -505,12 +499,12 @@ static int family_load_rows(sqlite3 *db, struct kb_family *f)
     while (f->n_options < KB_FAMILY_OPTIONS_MAX && sqlite3_step(st) == SQLITE_ROW) {
         struct kb_family_option *o = &f->options[f->n_options++];
 
-        o->id = col_dup(st, 0);
-        o->title = col_dup(st, 1);
-        o->line = col_dup(st, 2);
+        o->id = kb_column_dup(st, 0);
+        o->title = kb_column_dup(st, 1);
+        o->line = kb_column_dup(st, 2);
         o->verify = sqlite3_column_int(st, 3) != 0;
-        o->words = col_dup(st, 4);
-        o->names = col_dup(st, 5);
+        o->words = kb_column_dup(st, 4);
+        o->names = kb_column_dup(st, 5);
         if (!o->id || !o->title || !o->line || !o->words || !o->names) {
             rc = -ENOMEM;
             goto out;
@@ -540,8 +534,8 @@ struct kb_family_set *kb_family_load(sqlite3 *db, struct mc_err *err)
     while (s->n < KB_FAMILY_MAX && sqlite3_step(st) == SQLITE_ROW) {
         struct kb_family *f = &s->fam[s->n++];
 
-        f->id = col_dup(st, 0);
-        f->title = col_dup(st, 1);
+        f->id = kb_column_dup(st, 0);
+        f->title = kb_column_dup(st, 1);
         rc = !f->id || !f->title ? -ENOMEM : family_load_rows(db, f);
         if (rc)
             goto fail;
