@@ -14,7 +14,7 @@
  * returns is sent at once, so never a row of a batch not yet committed.
  *
  * Two back-ends, chosen by what store_open() is given: a file path is the
- * embedded SQLite database (store_sqlite.c: WAL, every statement prepared
+ * embedded SQLite database (store_sqlite*.c: WAL, every statement prepared
  * once at open), the default; a postgresql:// URL (data.state_url) is the
  * shared state of several nodes (store_pg*.c, issue 18). Dispatch is a
  * per-function switch at the top of each SQLite function ("on PostgreSQL:

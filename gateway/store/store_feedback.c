@@ -1,6 +1,6 @@
 /* gateway/store/store_feedback.c - the SQLite back-end of store.h's citizen
- * feedback (schema version 9, store_sqlite.c): table feedback, one row per
- * (session, answered bot turn). A vote is rare (a tap), the admin's lists
+ * feedback (schema version 9, store_sqlite_schema.c): table feedback, one
+ * row per (session, answered bot turn). A vote is rare (a tap), the admin's lists
  * rarer: every statement is prepared for the call and finalized before it
  * returns, like the report's (store_report.c). */
 #include "store_sqlite_int.h"

@@ -1,6 +1,6 @@
 /* gateway/store/store_handoff.c - the SQLite back-end of store.h's handoff and
- * feed functions (schema version 6, store_sqlite.c). Every change is one
- * unit: the handoff row and its feed row together, or neither.
+ * feed functions (schema version 6, store_sqlite_schema.c). Every change is
+ * one unit: the handoff row and its feed row together, or neither.
  *
  * Race-safety across worker processes: every state change is a conditional
  * UPDATE (... WHERE state = 'pending') whose changes() decides, run inside

@@ -39,6 +39,11 @@ struct store_pg *store_pg_open(const char *url, int64_t owner, struct mc_err *er
  * claimed, closes. NULL is a no-op. */
 void store_pg_free(struct store_pg *pg);
 
+/* Applies the migrations the database lacks (store_pg_schema.c), under an
+ * advisory lock: nodes starting together migrate once. Returns 0, -EINVAL (a
+ * newer schema than this program's) or -EIO, with err set. */
+MC_MUST_CHECK int store_pg_migrate(struct store_pg *pg, struct mc_err *err);
+
 #define STORE_PG_RETRY_MS 1000       /* a lost connection is tried again at most this often */
 #define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, libpq's connect_timeout unless the URL sets it */
 /* TCP keepalives and a bound on unacknowledged data, unless the URL sets
@@ -78,6 +83,10 @@ void store_pg_param_double(struct store_pg_params *p, double v);
  * PQclear()) when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK, else
  * NULL, logged with the server's message. */
 PGresult *store_pg_exec(struct store_pg *pg, const char *sql, const struct store_pg_params *p);
+
+/* Runs a statement without parameters or rows (BEGIN, SAVEPOINT ...).
+ * Returns 0 or -EIO. */
+int store_pg_run(struct store_pg *pg, const char *sql);
 
 /* store_pg_exec() that keeps only the count of rows the statement changed:
  * returns it (>= 0) or -EIO. */

@@ -1,8 +1,8 @@
 /* gateway/store/store_pg_state.c - what one conversation needs, on
  * PostgreSQL (store_pg.h): sessions, turn records, the resend key, the
  * outbox, webhook de-duplication, numbered options and channel tokens. The
- * statements are SQLite's (store_sqlite.c) in PostgreSQL's words; what
- * differs is said where it does.
+ * statements are SQLite's (store_sqlite_turn.c, _chan.c) in PostgreSQL's
+ * words; what differs is said where it does.
  *
  * Across nodes: a turn is a compare-and-swap on the session's version (the
  * UPDATE takes the row lock, so two nodes saving one session's turn wait on
