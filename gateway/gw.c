@@ -450,13 +450,14 @@ void gw_free(struct gw *gw)
          * /metrics requests would each reach one worker of several) */
         mc_log(MC_LOG_INFO, "state.stats",
                "commits=%llu turns=%llu failed_commits=%llu served_turns=%llu "
-               "state_turn_us=%llu state_commit_us=%llu round_trips=%llu poll_reads=%llu",
+               "state_turn_us=%llu state_commit_us=%llu round_trips=%llu poll_reads=%llu "
+               "commits_deferred=%llu",
                (unsigned long long)st.commits, (unsigned long long)st.turns,
                (unsigned long long)st.failures, (unsigned long long)gw->metrics.turn_count,
                (unsigned long long)gw->metrics.state_turn_us_sum,
                (unsigned long long)gw->metrics.state_commit_us_sum,
-               (unsigned long long)st.round_trips,
-               (unsigned long long)gw->metrics.state_poll_reads);
+               (unsigned long long)st.round_trips, (unsigned long long)gw->metrics.state_poll_reads,
+               (unsigned long long)st.deferred);
     }
     store_free(gw->store);
     proxy_list_free(gw->proxies);

@@ -138,13 +138,18 @@ static void watch(struct gw_commit *gc, uint64_t ticket)
 void gw_commit_pass(struct gw *gw)
 {
     uint64_t ticket = store_batch_ticket(gw->store);
+    int rc;
 
     if (!store_commits_async(gw->store)) {
         if (gw_flush(gw)) /* the held replies became error frames; the loop goes on */
             mc_log(MC_LOG_WARN, "state.flush", "result=failed replies=errors");
         return;
     }
-    if (ticket && store_commit_send(gw->store))
+    /* -EAGAIN: every other connection still carries a COMMIT; the batch
+     * stays open, takes this pass's work too, and is sent by the pass that
+     * follows the older commit's landing (its socket wakes the loop) */
+    rc = ticket ? store_commit_send(gw->store) : 0;
+    if (rc && rc != -EAGAIN)
         mc_log(MC_LOG_WARN, "state.flush", "result=unit_open"); /* a unit outlived its callback */
     gw_commit_release(gw, false);
     feed_poll_deferred(gw); /* a poll put off while the batch was open (feed.h) */

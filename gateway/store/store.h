@@ -46,6 +46,7 @@ struct store_stats {
     uint64_t turns;       /* turns written (a queued save: once its verdict, a hit, is read) */
     uint64_t failures;    /* batches that failed to commit (rolled back) */
     uint64_t round_trips; /* PostgreSQL: statements sent and answered together count once */
+    uint64_t deferred;    /* PostgreSQL: store_commit_send() calls that left the batch open */
 };
 
 /* ---- the store and its transactions ---------------------------------- */
@@ -800,7 +801,7 @@ int64_t store_outbox_owner(const struct store *st);
 
 /* ---- the group commit without waiting (issue 18) ----------------------
  * On PostgreSQL a batch's COMMIT can be sent without waiting for it: the
- * event loop goes on, the next batch opens on a second connection, and the
+ * event loop goes on, the next batch opens on another connection, and the
  * replies that waited for the first are released when its answer arrives.
  * SQLite commits a local file: store_commit() as before, never in flight. */
 
@@ -820,7 +821,9 @@ bool store_commits_async(const struct store *st);
 
 /* Sends the open batch's COMMIT without waiting for its answer (nothing to
  * do without a batch); its result comes from store_commit_poll(). Returns 0,
- * -EBUSY (a unit is open) or -ENOTSUP (SQLite: use store_commit()). */
+ * -EAGAIN (every other connection still carries a COMMIT: the batch stays
+ * open and takes more work; call again once one has landed), -EBUSY (a unit
+ * is open) or -ENOTSUP (SQLite: use store_commit()). */
 MC_MUST_CHECK int store_commit_send(struct store *st);
 
 /* The socket descriptor of the connection carrying the commit of ticket
@@ -828,12 +831,13 @@ MC_MUST_CHECK int store_commit_send(struct store *st);
 int store_commit_socket(const struct store *st, uint64_t ticket);
 
 /* Whether a statement now would wait for a COMMIT in flight: on PostgreSQL
- * each store has two connections, so when both carry a COMMIT whose answer
- * has not arrived (a slow fsync, a lock, a distant server), the next
- * statement waits on the loop for the older one. Work that can come back
- * later (the outbox's pump, the fallback polls) asks this first and skips
- * its turn instead; a citizen's turn and an officer's action need the store
- * now and do not ask. Never waits itself. SQLite: false. */
+ * the next batch opens on a connection without one (store_commit_send()
+ * keeps the batch open otherwise), so only when no other connection could
+ * be opened does the batch's own connection still carry the last COMMIT,
+ * and the next statement waits for it. Work that can come back later (the
+ * outbox's pump, the fallback polls) asks this first and skips its turn
+ * instead; a citizen's turn and an officer's action need the store now and
+ * do not ask. Never waits itself. SQLite: false. */
 bool store_would_wait(struct store *st);
 
 /* How many commits are in flight (sent, answer not yet reported). */

@@ -11,11 +11,13 @@
  * need their answer at once, so they are queued (store_pg_link.c, pipeline
  * mode) and go with the next statement that does, or with the COMMIT.
  *
- * Two connections (links): store_pg_commit_send() sends the batch's COMMIT
- * and the next batch opens on the other link while it is in flight. Its
- * answer is read by store_pg_commit_poll(), oldest batch first. A link whose
- * COMMIT is still in flight is waited for before it takes a statement again,
- * so at most two batches are open at once: one committing, one being built.
+ * Several connections (links, STORE_PG_LINKS): store_pg_commit_send() sends
+ * the batch's COMMIT and the next batch opens on a link with no COMMIT in
+ * flight. Answers are read by store_pg_commit_poll(), oldest batch first.
+ * When every other link still carries a COMMIT, the batch is not committed
+ * yet (-EAGAIN): it stays open and grows until one lands, so the loop never
+ * waits for a COMMIT to take the next batch's statements. At most
+ * STORE_PG_LINKS batches are open at once: all but one committing.
  * Rows the committing batch wrote are locked until its COMMIT lands: a write
  * of the same row (a session's compare-and-swap, the FOR UPDATE read after a
  * lost one) waits for it on the server, and sees it once committed, which
@@ -36,16 +38,18 @@
 static const char missing[] = "";
 
 struct store_pg {
-    struct store_pg_link *link[2]; /* [1]: opened at the first commit sent without waiting */
-    unsigned cur;                  /* the link the batch runs on */
-    char *url;                     /* for link[1]; never logged: it may hold a password */
-    int64_t open_retry_ms;         /* link[1] failed to open: not tried before this */
-    bool batch;                    /* BEGIN sent, COMMIT not yet */
-    unsigned units;                /* savepoints open */
-    uint64_t ticket;               /* the open batch's (tickets grow by one a batch) */
-    int64_t owner;                 /* random, > 0: this handle's outbox claims */
-    bool claimed;                  /* it claimed outbox rows: store_pg_free() releases them */
-    int64_t outbox_floor; /* the smallest outbox id the open batch added (INT64_MAX: none) */
+    /* [0] opened with the handle, the others when a COMMIT sent without
+     * waiting first needs them */
+    struct store_pg_link *link[STORE_PG_LINKS];
+    unsigned cur;          /* the link the batch runs on */
+    char *url;             /* for the later links; never logged: it may hold a password */
+    int64_t open_retry_ms; /* a link failed to open: none is tried again before this */
+    bool batch;            /* BEGIN sent, COMMIT not yet */
+    unsigned units;        /* savepoints open */
+    uint64_t ticket;       /* the open batch's (tickets grow by one a batch) */
+    int64_t owner;         /* random, > 0: this handle's outbox claims */
+    bool claimed;          /* it claimed outbox rows: store_pg_free() releases them */
+    int64_t outbox_floor;  /* the smallest outbox id the open batch added (INT64_MAX: none) */
     struct store_stats stats;
     struct store_pg_landed landed; /* verdicts of saves not waited for (store_pg_turn.c) */
 };
@@ -222,7 +226,7 @@ void store_pg_free(struct store_pg *pg)
 
     if (!pg)
         return;
-    for (i = 0; i < 2; i++) /* commits in flight land; nobody is left to hear how */
+    for (i = 0; i < STORE_PG_LINKS; i++) /* commits in flight land; nobody is left to hear how */
         if (pg->link[i])
             (void)store_pg_link_commit_finish(pg->link[i], true);
     if (pg->batch && pg->link[pg->cur]) {
@@ -241,7 +245,7 @@ void store_pg_free(struct store_pg *pg)
                             &p) < 0)
             mc_log(MC_LOG_WARN, "outbox.release_failed", "backend=postgresql action=lease_expires");
     }
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < STORE_PG_LINKS; i++)
         store_pg_link_free(pg->link[i]);
     if (pg->url) {
         memset(pg->url, 0, strlen(pg->url)); /* a password leaves memory with the handle */
@@ -276,7 +280,7 @@ void store_pg_get_stats(const struct store_pg *pg, struct store_stats *out)
     unsigned i;
 
     *out = pg->stats;
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < STORE_PG_LINKS; i++)
         if (pg->link[i])
             out->round_trips += store_pg_link_round_trips(pg->link[i]);
 }
@@ -336,49 +340,72 @@ int store_pg_commit(struct store_pg *pg)
     return rc;
 }
 
-/* The link the next batch opens on after a COMMIT was sent on the current
- * one: the other, opened the first time (blocking, once; a failure is
- * tried again after STORE_PG_RETRY_MS), unless it is lost; then the same one,
- * whose COMMIT the next statement waits for. */
-static void next_link(struct store_pg *pg)
+/* Whether link i can take the next batch now, without waiting: open (the
+ * first time here: blocking, once; a failure is tried again after
+ * STORE_PG_RETRY_MS), no COMMIT in flight (one whose answer has arrived is
+ * read, its result kept for store_pg_commit_poll()), and not lost. */
+static bool link_free(struct store_pg *pg, unsigned i)
 {
-    struct store_pg_link *o = pg->link[!pg->cur];
+    struct store_pg_link *l = pg->link[i];
     struct mc_err err = {{0}};
     struct timespec ts;
     int64_t now;
 
-    if (!o) {
+    if (!l) {
         clock_gettime(CLOCK_MONOTONIC, &ts);
         now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         if (now < pg->open_retry_ms)
-            return;
-        o = pg->link[!pg->cur] = store_pg_link_open(pg->url, &err);
-        if (!o) {
+            return false;
+        l = pg->link[i] = store_pg_link_open(pg->url, &err);
+        if (!l) {
             pg->open_retry_ms = now + STORE_PG_RETRY_MS;
             mc_log(MC_LOG_WARN, "state.second_link",
                    "backend=postgresql result=failed "
                    "commits=waited error=\"%s\"",
                    err.text);
-            return;
+            return false;
         }
     }
-    if (store_pg_link_committing(o) && !store_pg_link_commit_finish(o, false)) {
-        pg->cur = !pg->cur; /* still committing: the first statement waits for it */
-        return;
+    if (store_pg_link_committing(l) && !store_pg_link_commit_finish(l, false))
+        return false;
+    return store_pg_link_usable(l, true);
+}
+
+/* The link the next batch opens on once the current one's COMMIT is sent:
+ * the first free one after it, or STORE_PG_LINKS when none is. */
+static unsigned next_free(struct store_pg *pg)
+{
+    unsigned k, i;
+
+    for (k = 1; k < STORE_PG_LINKS; k++) {
+        i = (pg->cur + k) % STORE_PG_LINKS;
+        if (link_free(pg, i))
+            return i;
     }
-    if (store_pg_link_usable(o, true))
-        pg->cur = !pg->cur;
+    return STORE_PG_LINKS;
 }
 
 int store_pg_commit_send(struct store_pg *pg)
 {
+    unsigned next;
+
     if (pg->units)
         return -EBUSY;
     if (!pg->batch)
         return 0;
+    next = next_free(pg);
+    if (next == STORE_PG_LINKS && store_pg_commits_in_flight(pg) > 0) {
+        /* every other link carries a COMMIT: this batch stays open and
+         * grows until one lands, rather than the next statement waiting */
+        pg->stats.deferred++;
+        return -EAGAIN;
+    }
     pg->batch = false;
     (void)store_pg_link_commit_send(pg->link[pg->cur], pg->ticket); /* failed: done, -EIO */
-    next_link(pg);
+    /* no other link at all (none could be opened): the same one, whose
+     * COMMIT the next statement waits for */
+    if (next < STORE_PG_LINKS)
+        pg->cur = next;
     return 0;
 }
 
@@ -396,7 +423,7 @@ unsigned store_pg_commits_in_flight(const struct store_pg *pg)
 {
     unsigned i, n = 0;
 
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < STORE_PG_LINKS; i++)
         n += pg->link[i] && store_pg_link_committing(pg->link[i]);
     return n;
 }
@@ -405,7 +432,7 @@ int store_pg_commit_socket(const struct store_pg *pg, uint64_t ticket)
 {
     unsigned i;
 
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < STORE_PG_LINKS; i++)
         if (pg->link[i] && ticket && store_pg_link_committing(pg->link[i]) == ticket)
             return store_pg_link_socket(pg->link[i]);
     return -1;
@@ -415,15 +442,18 @@ size_t store_pg_commit_poll(struct store_pg *pg, bool wait, struct store_commit_
                             size_t max)
 {
     struct store_pg_link *l;
-    uint64_t a, b;
+    uint64_t t, oldest;
+    unsigned i;
     size_t n = 0;
 
     while (n < max) {
-        a = pg->link[0] ? store_pg_link_committing(pg->link[0]) : 0;
-        b = pg->link[1] ? store_pg_link_committing(pg->link[1]) : 0;
-        if (!a && !b)
+        for (l = NULL, oldest = 0, i = 0; i < STORE_PG_LINKS; i++) {
+            t = pg->link[i] ? store_pg_link_committing(pg->link[i]) : 0;
+            if (t && (!oldest || t < oldest))
+                oldest = t, l = pg->link[i]; /* the older batch first */
+        }
+        if (!l)
             break;
-        l = pg->link[a && (!b || a < b) ? 0 : 1]; /* the older batch first */
         if (!store_pg_link_commit_finish(l, wait))
             break; /* a later one waits its turn: replies leave in batch order */
         done[n].ticket = store_pg_link_commit_take(l, &done[n].rc, &done[n].us);
@@ -468,7 +498,7 @@ bool store_pg_own_backend(struct store_pg *pg, int pid)
     PGconn *c;
     unsigned i;
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < STORE_PG_LINKS; i++) {
         c = store_pg_link_conn(pg->link[i]);
         if (pid > 0 && c && PQstatus(c) == CONNECTION_OK && PQbackendPID(c) == pid)
             return true;

@@ -44,7 +44,11 @@ void store_pg_free(struct store_pg *pg);
  * newer schema than this program's) or -EIO, with err set. */
 MC_MUST_CHECK int store_pg_migrate(struct store_pg *pg, struct mc_err *err);
 
-#define STORE_PG_RETRY_MS 1000       /* a lost connection is tried again at most this often */
+#define STORE_PG_RETRY_MS 1000 /* a lost connection is tried again at most this often */
+/* Connections of one store: up to STORE_PG_LINKS - 1 COMMITs in flight and
+ * one batch being built (store_pg.c); the later ones opened when first
+ * needed. Per node: this times listen.workers, plus one listener each. */
+#define STORE_PG_LINKS 3
 #define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, libpq's connect_timeout unless the URL sets it */
 /* TCP keepalives and a bound on unacknowledged data, unless the URL sets
  * them: a database host that vanishes without a reset (power, a network

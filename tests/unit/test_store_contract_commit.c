@@ -7,8 +7,10 @@
  * oldest first; a COMMIT that fails reports -EIO for its batch only and
  * leaves nothing of it; a connection lost with a batch open fails that batch
  * and the store reconnects; an outbox row is due only once its COMMIT has
- * landed (neither in the open batch nor in flight). SQLite: nothing is in flight, store_commit()
- * as before. */
+ * landed (neither in the open batch nor in flight); when every other
+ * connection carries a COMMIT, the next is not sent (-EAGAIN) and its batch
+ * stays open, taking more work without waiting, until one lands. SQLite:
+ * nothing is in flight, store_commit() as before. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +26,7 @@
 #include "fixture_pg.h"
 #include "session.h"
 #include "store.h"
+#include "store_pg.h"
 
 /* Saves a turn of s (msg_id) into st's batch. */
 static void save_turn(struct store *st, struct session *s, const char *msg_id)
@@ -294,6 +298,69 @@ static void test_outbox_due_sees_committed_only(void **state)
     store_free(st);
 }
 
+static double ms_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Issue 18: the loop never waits for a COMMIT to take the next batch's
+ * statements. With STORE_PG_LINKS - 1 COMMITs in flight (each 0.8 s), the
+ * next batch's COMMIT is put off and the batch keeps taking work at once;
+ * sent once the oldest has landed, it commits everything it took. */
+static void test_batch_grows_while_links_commit(void **state)
+{
+    struct store *st = store_case_open(state), *b;
+    struct store_commit_done d[STORE_PG_LINKS + 2];
+    struct store_stats stats;
+    uint64_t t[STORE_PG_LINKS], last;
+    char body[32];
+    size_t n = 0;
+    double t0;
+    unsigned i;
+
+    fixture_raw(true, "CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$BEGIN IF NEW.body LIKE '%slow%' THEN PERFORM pg_sleep(0.8); END IF;"
+                      " RETURN NULL; END$$;"
+                      "CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON outbox "
+                      "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit();");
+    for (i = 0; i + 1 < STORE_PG_LINKS; i++) { /* every link but one carries a slow COMMIT */
+        snprintf(body, sizeof(body), "{\"slow\":%u}", i);
+        assert_int_equal(store_outbox_add(st, "zalo", "u1", body, 1000), 0);
+        t[i] = store_batch_ticket(st);
+        assert_int_equal(store_commit_send(st), 0);
+    }
+    assert_int_equal(store_commits_in_flight(st), STORE_PG_LINKS - 1);
+    t0 = ms_now();
+    assert_int_equal(store_outbox_add(st, "zalo", "u1", "{\"n\":1}", 1000), 0);
+    last = store_batch_ticket(st);
+    assert_int_equal(store_commit_send(st), -EAGAIN); /* nowhere to open the next batch */
+    assert_true(store_in_batch(st));
+    assert_int_equal(store_batch_ticket(st), last); /* the same batch, still open */
+    assert_int_equal(store_outbox_add(st, "zalo", "u1", "{\"n\":2}", 1000), 0);
+    assert_int_equal(store_commit_send(st), -EAGAIN);
+    assert_false(store_would_wait(st));
+    assert_true(ms_now() - t0 < 400); /* not one COMMIT's 800 ms waited */
+    while (n < STORE_PG_LINKS - 1)
+        n += store_commit_poll(st, true, d + n, STORE_PG_LINKS + 2 - n);
+    for (i = 0; i + 1 < STORE_PG_LINKS; i++) {
+        assert_int_equal(d[i].ticket, t[i]);
+        assert_int_equal(d[i].rc, 0);
+    }
+    assert_int_equal(store_commit_send(st), 0); /* a link is free now */
+    assert_int_equal(store_commit_poll(st, true, d, 2), 1);
+    assert_int_equal(d[0].ticket, last);
+    assert_int_equal(d[0].rc, 0);
+    store_get_stats(st, &stats);
+    assert_true(stats.deferred >= 2);
+    b = store_case_open(state);
+    assert_int_equal(store_outbox_pending(b), STORE_PG_LINKS + 1); /* nothing of it lost */
+    store_free(b);
+    store_free(st);
+}
+
 int main(void)
 {
     /* what is in flight exists on PostgreSQL only; SQLite's case says nothing is */
@@ -305,6 +372,7 @@ int main(void)
         STORE_CASE(test_failed_commit_is_its_batch_only, &pg_backend),
         STORE_CASE(test_lost_connection_fails_the_batch, &pg_backend),
         STORE_CASE(test_outbox_due_sees_committed_only, &pg_backend),
+        STORE_CASE(test_batch_grows_while_links_commit, &pg_backend),
     };
     return store_contract_run("store contract commit", on_sqlite, on_postgresql);
 }
