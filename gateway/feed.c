@@ -148,6 +148,8 @@ static void push_row(struct feed *f, const struct feed_row *r)
     struct feed_event ev;
     json_t *frame;
 
+    /* before the reads below, which may fail: a turn must not skip the state */
+    ws_handoff_changed(gw, r->session_id);
     memset(&ev, 0, sizeof(ev));
     ev.id = r->id;
     ev.kind = r->kind;

@@ -103,8 +103,18 @@ static bool is_live(const struct store_handoff *h)
     return strcmp(h->state, "pending") == 0 || strcmp(h->state, "officer") == 0;
 }
 
-int handoff_route(struct gw *gw, const struct session *s, const char *text, const char *payload,
-                  const char *msg_id, int64_t now_ms, enum handoff_step *step)
+int handoff_confirm_bot(struct gw *gw, struct session *s)
+{
+    struct store_handoff h;
+
+    if (store_handoff_get(gw->store, s->id, &h))
+        return -EIO;
+    s->handoff_none = !is_live(&h);
+    return s->handoff_none ? 0 : -EAGAIN;
+}
+
+int handoff_route(struct gw *gw, struct session *s, const char *text, const char *payload,
+                  const char *msg_id, int64_t now_ms, bool unread_ok, enum handoff_step *step)
 {
     struct store_handoff h;
     struct mc_buf masked;
@@ -115,9 +125,19 @@ int handoff_route(struct gw *gw, const struct session *s, const char *text, cons
         *step = HANDOFF_CANCEL; /* also when nothing is waiting: the bot says it is here */
         return 0;
     }
+    if (unread_ok && s->handoff_none && store_turn_queues(gw->store)) {
+        /* known with the bot: no SELECT on the loop; the queued save misses
+         * if a handoff went live meanwhile, and the turn runs again from here
+         * with the state read (ws_turn.c rerun(): a fresh session) */
+        *step = HANDOFF_BOT_UNREAD;
+        return 0;
+    }
     rc = store_handoff_get(gw->store, s->id, &h);
-    if (rc || !is_live(&h))
+    if (rc)
         return rc;
+    s->handoff_none = !is_live(&h);
+    if (s->handoff_none)
+        return 0;
     if (handoff_is_cancel(text, payload)) {
         *step = HANDOFF_CANCEL;
         return 0;

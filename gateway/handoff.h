@@ -51,13 +51,19 @@ bool handoff_is_delivered(const char *reply_text);
 
 /* What the turn path does with one input (handoff_route()). */
 enum handoff_step {
-    HANDOFF_BOT,       /* the bot answers as usual */
-    HANDOFF_DELIVERED, /* a message for the officer: stored, answered "delivered" */
-    HANDOFF_CANCEL,    /* back to the bot: handoff_cancel_reply() */
-    HANDOFF_ANSWERED   /* a resend of a message the bot answered: answered from its record */
+    HANDOFF_BOT,        /* the bot answers as usual */
+    HANDOFF_BOT_UNREAD, /* the bot, as far as this node knows: the state not read, its save
+                           must check it (unless_handoff) or handoff_confirm_bot() before */
+    HANDOFF_DELIVERED,  /* a message for the officer: stored, answered "delivered" */
+    HANDOFF_CANCEL,     /* back to the bot: handoff_cancel_reply() */
+    HANDOFF_ANSWERED    /* a resend of a message the bot answered: answered from its record */
 };
 
-/* Decides the step of one input on session s (handoff.enabled is on). A
+/* Decides the step of one input on session s (handoff.enabled is on). When
+ * unread_ok (the turn's save may be queued: store_turn_queues()) and
+ * s->handoff_none, the state is not read: HANDOFF_BOT_UNREAD (docs/scaling.md,
+ * "The handoff state not read"); otherwise it is read and s->handoff_none
+ * set from it. A
  * text while "pending" or "officer" that is not a cancel is masked and
  * stored as the citizen's handoff message (once per msg_id: a resend is
  * delivered again, not stored twice); a payload then is delivered and not
@@ -65,9 +71,16 @@ enum handoff_step {
  * answered before the officer took over (a resend after a reconnect) is
  * HANDOFF_ANSWERED, never delivered. Returns 0 with *step set, or
  * -EIO/-ENOMEM. */
-MC_MUST_CHECK int handoff_route(struct gw *gw, const struct session *s, const char *text,
+MC_MUST_CHECK int handoff_route(struct gw *gw, struct session *s, const char *text,
                                 const char *payload, const char *msg_id, int64_t now_ms,
-                                enum handoff_step *step);
+                                bool unread_ok, enum handoff_step *step);
+
+/* For a turn routed HANDOFF_BOT_UNREAD whose save will not check the state
+ * (it writes more than its save, or is not queued after all): reads it now.
+ * Returns 0 (with the bot: s->handoff_none stays), -EAGAIN (pending or held:
+ * s->handoff_none cleared; run the turn again, it is then routed from the
+ * state read) or -EIO. */
+MC_MUST_CHECK int handoff_confirm_bot(struct gw *gw, struct session *s);
 
 /* Ends the handoff of s if one is waiting or held (the citizen cancels;
  * inside the caller's unit) and builds the reply that says the bot is back:

@@ -129,6 +129,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     bool changed = false; /* s->doc holds this turn's state */
     bool unit = false;    /* a handoff change joins the turn's unit */
     bool resent = false;  /* msg_id was answered already: the record's answer is sent */
+    bool unread = false;  /* the handoff state not read: checked by the save (handoff.h) */
     enum handoff_step step = HANDOFF_BOT;
     const char *input = text ? text : payload;
     struct timespec wall;
@@ -149,9 +150,13 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
      * a turn on PostgreSQL (docs/scaling.md, "The event loop and the database") */
     if (gw->cfg->handoff_enabled) {
         /* while an officer has the conversation the bot never answers */
-        rc = handoff_route(gw, s, text, payload, msg_id, now_ms, &step);
+        ts = now_us(); /* the store's time: a read, or the message stored for the officer */
+        rc = handoff_route(gw, s, text, payload, msg_id, now_ms,
+                           save && !feedback_is_payload(payload), &step);
+        state_spent(gw, ts);
         if (rc)
             goto out;
+        unread = step == HANDOFF_BOT_UNREAD;
         if (step == HANDOFF_ANSWERED) {
             rc = from_record(gw, s, msg_id, reply, text_out);
             rc = rc == -ENOENT ? -EIO : rc; /* it was there a moment ago */
@@ -236,6 +241,12 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         goto out;
     if (strcmp(channel, "kiosk") == 0)
         speech_attach(gw->speech, r); /* "audio": read aloud (kiosk.speech); never fails a turn */
+    if (unread && (handoff_is_requested(r) || json_object_get(r, "checklist"))) {
+        rc = handoff_confirm_bot(gw, s); /* its save is waited for and checks nothing */
+        if (rc)
+            goto out;
+        unread = false;
+    }
     if (gw->cfg->handoff_enabled && handoff_is_requested(r)) {
         /* queued in the turn's unit: a turn run again (-EAGAIN) queues once */
         if (store_unit_begin(gw->store)) {
@@ -243,6 +254,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
             goto out;
         }
         unit = true;
+        s->handoff_none = false; /* pending from now on */
         rc = handoff_request(gw, s, state, r, now_s);
         if (rc)
             goto out;
@@ -280,6 +292,7 @@ answered:
     t[0].procedure = json_string_value(json_object_get(r, "procedure"));
     t[0].latency_us = now_us() - t0;
     t[0].msg_id = msg_id;
+    t[0].unless_handoff = gw->cfg->handoff_enabled; /* a person's conversation is not the bot's */
     t[1] = t[0];
     t[1].role = "bot";
     t[1].text = reply_text; /* with msg_id: the resend key */
@@ -290,6 +303,8 @@ answered:
     rc = -ENOTSUP;
     if (save && !unit) /* a unit of its own would need undoing on a miss: waited for */
         rc = session_queue_turn(gw->store, s, t, 2, save); /* no answer read: no round trip */
+    if (rc == -ENOTSUP && unread && (rc = handoff_confirm_bot(gw, s)) == 0)
+        rc = -ENOTSUP; /* not queued after all: the state read first */
     if (rc == -ENOTSUP)
         rc = session_save_turn(gw->store, s, t, 2); /* one unit: state, both records */
     state_spent(gw, ts);

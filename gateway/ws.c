@@ -700,6 +700,15 @@ int ws_push_session(struct gw *gw, int64_t session_id, const json_t *frame)
     return n;
 }
 
+void ws_handoff_changed(struct gw *gw, int64_t session_id)
+{
+    struct ws_conn *c;
+
+    for (c = gw->conns; c; c = c->next)
+        if (c->sess && c->sess->s.id == session_id)
+            c->sess->s.handoff_none = false;
+}
+
 void ws_close_all(struct gw *gw)
 {
     struct ws_conn *c;

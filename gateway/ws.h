@@ -82,6 +82,11 @@ void ws_release_held(struct gw *gw, uint64_t ticket, int rc);
  * says is committed already. Returns how many connections, or -ENOMEM. */
 int ws_push_session(struct gw *gw, int64_t session_id, const struct json_t *frame);
 
+/* Forgets what this process knew of session session_id's handoff (the feed
+ * saw it change, here or on another node): its next turn reads the state
+ * (session.handoff_none; docs/scaling.md "The handoff state not read"). */
+void ws_handoff_changed(struct gw *gw, int64_t session_id);
+
 /* Asks every open connection to close with 1001 after its queued frames. */
 void ws_close_all(struct gw *gw);
 

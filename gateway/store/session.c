@@ -82,6 +82,7 @@ static int create(struct store *st, const char *channel, const char *user_key, s
     snprintf(s->channel, sizeof(s->channel), "%s", channel);
     snprintf(s->user_key, sizeof(s->user_key), "%s", user_key ? user_key : "");
     s->last_seen = now_s();
+    s->handoff_none = true; /* a session just made: no handoff names it */
     s->state = strdup("{}");
     if (!s->state)
         return -ENOMEM;

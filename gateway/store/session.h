@@ -27,7 +27,12 @@ struct session {
     int64_t version;   /* row version the state was read at (store_turn_save CAS) */
     bool resumed;      /* loaded, not newly created */
     bool expired;      /* idle longer than the timeout: state was reset */
-    char *state;       /* new: JSON object text, owned; "{}" when fresh */
+    /* this node read the session's handoff as with the bot (none pending or
+     * held; handoff.h) and nothing it heard since says otherwise: kept with
+     * the session in memory so a WebSocket turn need not read it again (its
+     * queued save checks it: session_turn.unless_handoff). false: unknown */
+    bool handoff_none;
+    char *state; /* new: JSON object text, owned; "{}" when fresh */
     /* state parsed, owned, or NULL (parse state when needed). Kept while the
      * session stays in memory (an open WebSocket), so a turn does not parse
      * its state again; whoever replaces state drops doc (session_drop_doc). */
@@ -44,6 +49,9 @@ struct session_turn {
     const char *procedure; /* procedure after the turn or NULL */
     int64_t latency_us;
     const char *msg_id; /* client or platform message id, or NULL */
+    /* store_turn_queue(): the save misses also while the session has a
+     * handoff pending or held (a person has the conversation, not the bot) */
+    bool unless_handoff;
 };
 
 /* Loads the session of token (web/kiosk) into *s; -ENOENT if none. */

@@ -848,4 +848,13 @@ unsigned store_commits_in_flight(const struct store *st);
  * in flight. Returns how many it wrote. */
 size_t store_commit_poll(struct store *st, bool wait, struct store_commit_done *done, size_t max);
 
+/* ---- a handoff known in memory (issue 18; docs/scaling.md, "The handoff
+ * state not read") ---------------------------------------------------- */
+
+/* Whether store_turn_queue() queues a turn's save (PostgreSQL): a save
+ * marked unless_handoff then checks the handoff state in its own statement,
+ * so a caller that knows no handoff is live may leave it unread before the
+ * turn. SQLite: false (its read is local; keep it). */
+bool store_turn_queues(const struct store *st);
+
 #endif

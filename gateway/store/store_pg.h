@@ -69,7 +69,7 @@ const char *store_pg_missing_list(void);
 
 /* ---- for the store_pg_*.c files ---------------------------------------- */
 
-#define STORE_PG_PARAMS_MAX 14 /* parameters of the longest statement (a turn queued: 14) */
+#define STORE_PG_PARAMS_MAX 15 /* parameters of the longest statement (a turn queued: 15) */
 
 /* One statement's parameters as text (libpq's text format). */
 struct store_pg_params {

@@ -12,6 +12,13 @@
  * store_pg_commit_poll() moves a batch's verdicts here when it takes its
  * commit, and the loop asks for each before the reply leaves.
  *
+ * A turn marked unless_handoff (the bot's answer, handoff.enabled) misses
+ * also while the session's handoff row is pending or held: the router may
+ * then skip reading the handoff state before the turn (router.c, handoff.h;
+ * docs/scaling.md "The handoff state not read"), and a miss runs the turn
+ * again with the state read, so the message goes to the officer. The row is
+ * read by its primary key, in the statement: no round trip more.
+ *
  * Single-threaded, as the rest of the back-end: the loop's thread. */
 #include "store_sqlite_int.h"
 
@@ -94,7 +101,8 @@ static bool is_pair(const struct session_turn *t, size_t n)
         return false;
 #define SAME_TEXT(f) ((!a->f && !b->f) || (a->f && b->f && strcmp(a->f, b->f) == 0))
     return SAME_TEXT(label) && SAME_TEXT(decision) && SAME_TEXT(procedure) && SAME_TEXT(msg_id) &&
-           a->confidence == b->confidence && a->latency_us == b->latency_us;
+           a->confidence == b->confidence && a->latency_us == b->latency_us &&
+           a->unless_handoff == b->unless_handoff;
 #undef SAME_TEXT
 }
 
@@ -133,13 +141,16 @@ int store_pg_turn_queue(struct store *st, struct session *s, const struct sessio
     store_pg_param_int(&p, t[0].latency_us);
     store_pg_param_text(&p, t[0].text ? t[0].text : "");
     store_pg_param_text(&p, t[1].text ? t[1].text : "");
+    store_pg_param_int(&p, t[0].unless_handoff ? 1 : 0);
     /* the records are inserted in r.ord's order: ids keep user before bot,
      * as the history and the reports read them */
     rc = store_pg_link_queue_save(
         l,
         "WITH s AS (UPDATE session SET state = $2, last_seen = $3, version = version + 1 "
         "WHERE id = $1 AND version = $4 AND NOT EXISTS (SELECT 1 FROM turn WHERE "
-        "session_id = $1 AND msg_id = $5 AND role = 'bot') RETURNING id) "
+        "session_id = $1 AND msg_id = $5 AND role = 'bot') AND ($15::int = 0 OR NOT EXISTS "
+        "(SELECT 1 FROM handoff WHERE session_id = $1 AND state IN ('pending', 'officer'))) "
+        "RETURNING id) "
         "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, label, confidence, "
         "decision, procedure, latency_us, msg_id) "
         "SELECT s.id, $3, $6, $7, r.role, r.text, $8, $9::double precision, $10, $11, "

@@ -19,6 +19,10 @@
 //     few reads in seconds, counted by motcua_state_poll_reads_total); with its listener
 //     killed and kept from reconnecting they read every 250 ms again, and a citizen's
 //     message still reaches the officer within a poll period.
+//   - a handoff node A has not heard of (no feed event) still takes the citizen's next message on
+//     A: the bot's save, conditional on no live handoff, misses and the turn runs again from the
+//     state read; a claim and a release on B reach A's citizen, and the bot answers again
+//     (docs/scaling.md, "The handoff state not read").
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -342,4 +346,71 @@ test('idle and listening, the polls read seldom; with LISTEN down, every 250 ms 
   assert.ok(again < PUSH_WORST_MS, `${again} ms: pushed at once again`);
   await h.citizen.close();
   h.live.ws.close();
+});
+
+// The handoff state not read (docs/scaling.md): node A keeps with the citizen's session that no
+// handoff is live and saves the bot's turn only while none is (the queued save's condition). A
+// handoff A has not heard of (written straight into the table: no feed row, no notification, so
+// nothing tells A) must still take the next message: the save misses, the turn runs again with
+// the state read, the message goes to the officer. Last in the file: the officers' sockets of
+// the tests above would see this conversation's messages.
+test('a handoff node A has not heard of takes the next message there; released, the bot answers', T, async () => {
+  const [a, b] = nodes;
+  const minh = await apiLogin(b.url, 'minh.tv', PW);
+  const citizen = await Client.connect(a.wsUrl);
+  const w = await citizen.hello();
+  const answer = async (text, id) => {
+    citizen.send({ type: 'message', text, id });
+    return until(citizen, (x) => x.reply_to === id);
+  };
+  const recorded = (sid, id) => [sql(`SELECT count(*) FROM turn WHERE session_id = ${sid} AND msg_id = '${id}' AND role = 'bot'`),
+    sql(`SELECT count(*) FROM handoff_message WHERE session_id = ${sid} AND msg_id = '${id}'`)];
+  assert.equal((await answer('cho hỏi đăng ký khai sinh', 'k-0')).type, 'reply'); // A: with the bot
+  const sid = sql(`SELECT id FROM session WHERE token = '${w.session}'`);
+  const reruns = count(a, /event=turn\.rerun/g);
+  sql(`INSERT INTO handoff (session_id, state, channel, waiting_since, updated) VALUES (${sid}, 'pending', 'web', 1, 1)`);
+  let r = await answer('cán bộ ơi, cho tôi hỏi thêm', 'k-1');
+  assert.equal(r.type, 'delivered', `for the officer, not the bot: ${JSON.stringify(r)}`);
+  await waitFor(() => count(a, /event=turn\.rerun/g) === reruns + 1, 5000 * SLOW, 'the save missed and the turn ran again');
+  assert.deepEqual(recorded(sid, 'k-1'), ['0', '1'], 'a handoff message, no turn');
+  // claimed on B while the citizen writes on A: the officer's either way
+  const [c] = await Promise.all([api(b, 'POST', `/api/v1/officer/conversations/${sid}/claim`, minh),
+    answer('tôi cần giấy tờ gì', 'k-2').then((x) => { r = x; })]);
+  assert.equal(c.status, 200);
+  assert.equal(r.type, 'delivered');
+  assert.deepEqual(recorded(sid, 'k-2'), ['0', '1']);
+  assert.equal((await until(citizen, (x) => x.type === 'handoff')).state, 'officer'); // B's claim, pushed on A
+  assert.equal((await api(b, 'POST', `/api/v1/officer/conversations/${sid}/release`, minh)).status, 200);
+  assert.equal((await until(citizen, (x) => x.type === 'handoff')).state, 'bot');
+  for (const id of ['k-3', 'k-4']) {
+    r = await answer('lệ phí bao nhiêu', id);
+    assert.equal(r.type, 'reply', `the bot's again: ${JSON.stringify(r)}`);
+    assert.deepEqual(recorded(sid, id), ['1', '0']);
+  }
+  // a second tab on B asks for a person while the first writes on A, round after round: each
+  // message is the bot's (saved before the request) or the officer's, never both nor neither
+  const tab = await Client.connect(b.wsUrl);
+  await tab.hello(w.session);
+  const seen = { reply: 0, delivered: 0 };
+  for (let i = 0; i < 8; i++) {
+    const id = `race-${i}`;
+    const [, m] = await Promise.all([tab.tap('handoff:request'), answer('mất bao lâu', id)]);
+    seen[m.type]++;
+    assert.deepEqual(recorded(sid, id), m.type === 'reply' ? ['1', '0'] : ['0', '1'], `${id}: ${m.type}`);
+    await tab.tap('handoff:cancel');
+  }
+  console.log(`# request on B racing a message on A: ${JSON.stringify(seen)}, ` +
+    `saves missed on A: ${count(a, /event=turn\.rerun/g) - reruns - 1}`);
+  // a turn that writes more than its save (here a request for a person) reads the state before
+  // its unit when A has not read it: the conversation is the officer's, the bot does not answer
+  await sleep(POLL_MS); // the last cancel's event has reached A (it makes A read again)
+  assert.equal((await answer('cần giấy tờ gì', 'k-5')).type, 'reply'); // A: with the bot again
+  sql(`UPDATE handoff SET state = 'pending' WHERE session_id = ${sid}`); // again no feed row
+  const [turns, retries] = [sql(`SELECT count(*) FROM turn WHERE session_id = ${sid}`), count(a, /event=turn\.retry/g)];
+  r = await citizen.tap('handoff:request');
+  assert.equal(r.type, 'delivered', `not the bot's: ${JSON.stringify(r)}`);
+  assert.equal(sql(`SELECT count(*) FROM turn WHERE session_id = ${sid}`), turns, 'no turn recorded');
+  await waitFor(() => count(a, /event=turn\.retry/g) === retries + 1, 5000 * SLOW, 'read, then run again from the state read');
+  await tab.close();
+  await citizen.close();
 });

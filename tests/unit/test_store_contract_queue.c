@@ -7,7 +7,9 @@
  * whether the first's commit landed before or was still in flight; the
  * second's message resent with the first's id is then refused by the
  * waited-for save (-EALREADY) and finds the first's answer; a verdict of
- * the batch still open is read on demand. SQLite: nothing is queued. */
+ * the batch still open is read on demand; a save marked unless_handoff
+ * misses while another handle has the session's handoff pending or held,
+ * and hits once it is back with the bot. SQLite: nothing is queued. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,13 +25,20 @@
 #include "session.h"
 #include "store.h"
 
-static int queue(struct store *st, struct session *s, const char *msg_id, const char *reply,
-                 uint64_t *save)
+static int queue_as(struct store *st, struct session *s, const char *msg_id, const char *reply,
+                    bool unless_handoff, uint64_t *save)
 {
     struct session_turn t[2];
 
     fixture_two_records(t, msg_id, reply);
+    t[0].unless_handoff = t[1].unless_handoff = unless_handoff;
     return session_queue_turn(st, s, t, 2, save);
+}
+
+static int queue(struct store *st, struct session *s, const char *msg_id, const char *reply,
+                 uint64_t *save)
+{
+    return queue_as(st, s, msg_id, reply, false, save);
 }
 
 /* Sends st's batch and waits for its commit: 0 when it succeeded. */
@@ -64,6 +73,7 @@ static void test_sqlite_waits(void **state)
 
     assert_int_equal(session_create(st, "web", &s), 0);
     version = s.version;
+    assert_false(store_turn_queues(st)); /* the router reads the handoff state first */
     assert_int_equal(queue(st, &s, "m-1", "{}", &save), -ENOTSUP);
     assert_int_equal(s.version, version); /* untouched: the caller saves it waiting */
     assert_int_equal(store_turn_verdict(st, 1), -ENOENT);
@@ -195,6 +205,55 @@ static void test_verdict_now(void **state)
     store_free(b);
 }
 
+/* One guarded save of a's copy, read back first: its verdict. */
+static int guarded(void **state, struct store *a, struct session *sa, const char *msg_id,
+                   bool unless_handoff)
+{
+    uint64_t save = 0;
+    char token[sizeof(sa->token)];
+
+    memcpy(token, sa->token, sizeof(token));
+    session_fini(sa);
+    assert_int_equal(session_load_token(a, token, sa), 0);
+    assert_int_equal(queue_as(a, sa, msg_id, "{}", unless_handoff, &save), 0);
+    assert_int_equal(commit_wait(a), 0);
+    (void)state;
+    return store_turn_verdict(a, save);
+}
+
+/* a's node knows nothing of the handoff b's node queued and took: a turn of
+ * the bot saved unless_handoff misses (nothing written) while it is pending
+ * or held, and hits once it is released; unmarked, the save does not look. */
+static void test_handoff_misses(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct store_handoff h;
+    struct session sa, sb;
+
+    shared(state, a, b, &sa, &sb);
+    assert_true(store_turn_queues(a));
+    assert_int_equal(guarded(state, a, &sa, "m-0", true), 0); /* no handoff row: a hit */
+    memset(&h, 0, sizeof(h));
+    h.session_id = sa.id;
+    snprintf(h.channel, sizeof(h.channel), "%s", "web");
+    assert_int_equal(store_handoff_request(b, &h, 100), 0);
+    assert_int_equal(store_commit(b), 0);
+    assert_int_equal(guarded(state, a, &sa, "m-1", true), -EAGAIN); /* pending */
+    assert_int_equal(store_handoff_claim(b, sa.id, "an", 101), 0);
+    assert_int_equal(store_commit(b), 0);
+    assert_int_equal(guarded(state, a, &sa, "m-2", true), -EAGAIN); /* held */
+    assert_int_equal(fixture_records(state, &sa), 2);               /* m-0's only */
+    assert_int_equal(guarded(state, a, &sa, "m-3", false), 0);      /* not asked to look */
+    assert_int_equal(store_handoff_end(b, sa.id, "an", "bot", 102), 0);
+    assert_int_equal(store_commit(b), 0);
+    assert_int_equal(guarded(state, a, &sa, "m-4", true), 0); /* back with the bot */
+    assert_int_equal(fixture_records(state, &sa), 6);
+    session_fini(&sa);
+    session_fini(&sb);
+    store_free(a);
+    store_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest on_sqlite[] = {STORE_CASE(test_sqlite_waits, &sqlite_backend)};
@@ -203,6 +262,7 @@ int main(void)
         STORE_CASE(test_second_misses_after_commit, &pg_backend),
         STORE_CASE(test_second_misses_commit_in_flight, &pg_backend),
         STORE_CASE(test_verdict_now, &pg_backend),
+        STORE_CASE(test_handoff_misses, &pg_backend),
     };
     return store_contract_run("store contract queue", on_sqlite, on_postgresql);
 }
