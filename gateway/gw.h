@@ -119,6 +119,12 @@ MC_MUST_CHECK int gw_handle_turn(struct gw *gw, struct session *s, const char *t
                                  const char *payload, const char *msg_id, char **reply_text,
                                  uint64_t *save, struct mc_err *err);
 
+/* gw_handle_message() for a session already loaded (Messenger/Zalo: read
+ * with its event's de-duplication key, store_webhook_event()): s as for
+ * gw_handle_turn(), the reply as for gw_handle_message(). */
+MC_MUST_CHECK int gw_handle_session(struct gw *gw, struct session *s, const char *text,
+                                    const char *payload, struct json_t **reply, struct mc_err *err);
+
 /* Commits the store's open batch (group commit: called once per pass of the
  * event loop on SQLite, and by an HTTP write before it answers there:
  * http_hold.h), then lets the frames held

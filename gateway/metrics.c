@@ -75,24 +75,34 @@ static int render_turns(const struct metrics *m, struct mc_buf *out)
                         (unsigned long long)m->turn_count);
     /* a summary without quantiles, as motcua_understanding_seconds: the database time of a
      * turn is (sum{op="turn"} + sum{op="commit"}) / count{op="turn"} */
-    rc |= mc_buf_printf(out,
-                        "# HELP motcua_state_seconds Time the event loop waited on the state "
-                        "store: the turns' own calls (op=turn, one per turn) and the group "
-                        "commits (op=commit, one per batch of turns).\n"
-                        "# TYPE motcua_state_seconds summary\n"
-                        "motcua_state_seconds_sum{op=\"turn\"} %.6f\n"
-                        "motcua_state_seconds_count{op=\"turn\"} %llu\n"
-                        "motcua_state_seconds_sum{op=\"commit\"} %.6f\n"
-                        "motcua_state_seconds_count{op=\"commit\"} %llu\n"
-                        "# HELP motcua_state_poll_reads_total Reads of the state store by the "
-                        "fallback polls (feed, taught phrases, office data, reload): every "
-                        "250 ms each while LISTEN is not in effect, every 5 s while it is.\n"
-                        "# TYPE motcua_state_poll_reads_total counter\n"
-                        "motcua_state_poll_reads_total %llu\n",
-                        (double)m->state_turn_us_sum / 1e6, (unsigned long long)m->turn_count,
-                        (double)m->state_commit_us_sum / 1e6,
-                        (unsigned long long)m->state_commit_count,
-                        (unsigned long long)m->state_poll_reads);
+    rc |= mc_buf_printf(
+        out,
+        "# HELP motcua_state_seconds Time the event loop waited on the state "
+        "store: the turns' own calls (op=turn, one per turn) and the group "
+        "commits (op=commit, one per batch of turns).\n"
+        "# TYPE motcua_state_seconds summary\n"
+        "motcua_state_seconds_sum{op=\"turn\"} %.6f\n"
+        "motcua_state_seconds_count{op=\"turn\"} %llu\n"
+        "motcua_state_seconds_sum{op=\"commit\"} %.6f\n"
+        "motcua_state_seconds_count{op=\"commit\"} %llu\n"
+        "# HELP motcua_state_poll_reads_total Reads of the state store by the "
+        "fallback polls (feed, taught phrases, office data, reload): every "
+        "250 ms each while LISTEN is not in effect, every 5 s while it is.\n"
+        "# TYPE motcua_state_poll_reads_total counter\n"
+        "motcua_state_poll_reads_total %llu\n"
+        "# HELP motcua_webhook_events_total Messenger and Zalo events handled "
+        "(duplicates too).\n"
+        "# TYPE motcua_webhook_events_total counter\n"
+        "motcua_webhook_events_total %llu\n"
+        "# HELP motcua_webhook_round_trips_total Round trips to the state "
+        "database (PostgreSQL) the event loop waited for while handling webhook "
+        "events, their COMMIT aside.\n"
+        "# TYPE motcua_webhook_round_trips_total counter\n"
+        "motcua_webhook_round_trips_total %llu\n",
+        (double)m->state_turn_us_sum / 1e6, (unsigned long long)m->turn_count,
+        (double)m->state_commit_us_sum / 1e6, (unsigned long long)m->state_commit_count,
+        (unsigned long long)m->state_poll_reads, (unsigned long long)m->webhook_events,
+        (unsigned long long)m->webhook_round_trips);
     return rc;
 }
 

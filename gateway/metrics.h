@@ -94,6 +94,13 @@ struct metrics {
      * per poll, each a SELECT on the loop; few while LISTEN is in effect
      * (notify.h), none of the reads a notification asks for */
     uint64_t state_poll_reads;
+    /* webhook events walked (duplicates too) and the round trips to the
+     * state database the loop waited for while handling them, their
+     * delivery's COMMIT aside (sent without waiting: held answers wait for
+     * it, not the loop); PostgreSQL only, SQLite counts none
+     * (docs/scaling.md, "Webhook events: round trips") */
+    uint64_t webhook_events;
+    uint64_t webhook_round_trips;
     int64_t started; /* unix seconds */
     int64_t pid;     /* this process: /metrics is per worker process (listen.workers) */
 };

@@ -96,6 +96,15 @@ int outbox_enqueue(struct outbox *ob, const char *channel, const char *user, con
     return -EIO;
 }
 
+int outbox_enqueue_queued(struct outbox *ob, const char *channel, const char *user,
+                          const char *body)
+{
+    if (store_webhook_outbox_add(ob->st, channel, user, body, ob_now_ms()) == 0)
+        return 0;
+    mc_log(MC_LOG_ERROR, "outbox.db", "op=enqueue channel=%s", channel);
+    return -EIO;
+}
+
 long outbox_pending(struct outbox *ob)
 {
     return store_outbox_pending(ob->st);

@@ -39,6 +39,13 @@ void outbox_free(struct outbox *ob);
 MC_MUST_CHECK int outbox_enqueue(struct outbox *ob, const char *channel, const char *user,
                                  const char *body);
 
+/* outbox_enqueue() whose write is not waited for (store_webhook_outbox_add():
+ * on PostgreSQL it goes with the batch's COMMIT, and a failure there fails
+ * the whole batch): for what is answered only once the batch committed (a
+ * webhook's 200, http_hold_commit()). Returns 0 or -EIO. */
+MC_MUST_CHECK int outbox_enqueue_queued(struct outbox *ob, const char *channel, const char *user,
+                                        const char *body);
+
 /* Starts what is due: called on every tick and after enqueueing. */
 void outbox_pump(struct outbox *ob);
 

@@ -149,10 +149,16 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
      * (store_turn_save, -EALREADY below), which saves the loop a round trip
      * a turn on PostgreSQL (docs/scaling.md, "The event loop and the database") */
     if (gw->cfg->handoff_enabled) {
-        /* while an officer has the conversation the bot never answers */
+        /* while an officer has the conversation the bot never answers; a
+         * state read with the session that says none has it (a webhook's,
+         * session.h handoff_idle) is not read again: handoff_route() would
+         * find the same and answer HANDOFF_BOT, but for a cancel */
         ts = now_us(); /* the store's time: a read, or the message stored for the officer */
-        rc = handoff_route(gw, s, text, payload, msg_id, now_ms,
-                           save && !feedback_is_payload(payload), &step);
+        if (s->handoff_idle && !(payload && strcmp(payload, HANDOFF_PAYLOAD_CANCEL) == 0))
+            rc = 0;
+        else
+            rc = handoff_route(gw, s, text, payload, msg_id, now_ms,
+                               save && !feedback_is_payload(payload), &step);
         state_spent(gw, ts);
         if (rc)
             goto out;
@@ -416,6 +422,16 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
         rc = turn_with_retry(gw, &s, text, payload, msg_id, reply, NULL, NULL, err);
     }
     session_fini(&s);
+    metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
+    return rc;
+}
+
+int gw_handle_session(struct gw *gw, struct session *s, const char *text, const char *payload,
+                      json_t **reply, struct mc_err *err)
+{
+    int64_t t0 = now_us();
+    int rc = turn_with_retry(gw, s, text, payload, NULL, reply, NULL, NULL, err);
+
     metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
     return rc;
 }

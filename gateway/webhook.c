@@ -86,23 +86,21 @@ static json_t *fixed_reply(const char *text)
 
 /* The citizen picked one of the options of our last Zalo reply: by typing its
  * number ("1", "2"...) or by tapping its button, which sends the option's
- * title back as the citizen's own text. Returns the payload (new) or NULL. */
-static char *picked_option(struct store *st, const char *user, const char *text)
+ * title back as the citizen's own text. saved: the options offered (read
+ * with the event, store_webhook_event()), or NULL. Returns the payload
+ * (new) or NULL. */
+static char *picked_option(const char *saved, const char *text)
 {
     json_t *opts, *o;
-    char *payload = NULL, *end, *saved;
+    char *payload = NULL, *end;
     unsigned long k = 0;
     size_t i;
 
-    if (!text[0] || strlen(text) > 100)
+    if (!saved || !text[0] || strlen(text) > 100)
         return NULL;
     if (strlen(text) <= 2 && strspn(text, "0123456789") == strlen(text))
         k = strtoul(text, &end, 10);
-    saved = store_options_get(st, "zalo", user);
-    if (!saved)
-        return NULL;
     opts = json_loads(saved, 0, NULL);
-    free(saved);
     json_array_foreach(opts, i, o)
     {
         const char *t = json_string_value(json_object_get(o, "title"));
@@ -120,14 +118,36 @@ static char *picked_option(struct store *st, const char *user, const char *text)
 static int save_options(struct store *st, const char *user, json_t *opts)
 {
     char *text = json_dumps(opts, JSON_COMPACT);
-    int rc = text ? store_options_put(st, "zalo", user, text) : -ENOMEM;
+    int rc = text ? store_webhook_options_put(st, "zalo", user, text) : -ENOMEM;
 
     free(text);
     return rc;
 }
 
+/* Runs the turn on the citizen's session as read with the event (rd),
+ * created if it had none. */
+static int turn(struct gw *gw, const char *channel, const struct chan_event *e,
+                struct store_webhook_read *rd, const char *typed, const char *payload,
+                json_t **reply, struct mc_err *err)
+{
+    if (!rd->found) {
+        if (session_create_user(gw->store, channel, e->user, &rd->session)) {
+            mc_err_set(err, "session: state database failed");
+            return -EIO;
+        }
+        rd->found = true;
+        snprintf(rd->handoff, sizeof(rd->handoff), "bot"); /* a new session: nobody has it */
+    }
+    /* "pending" or "officer": the bot does not answer (handoff.h), which the
+     * turn sees for itself; otherwise it need not read the state again */
+    rd->session.handoff_idle =
+        strcmp(rd->handoff, "pending") != 0 && strcmp(rd->handoff, "officer") != 0;
+    return gw_handle_session(gw, &rd->session, typed, payload, reply, err);
+}
+
 /* Understands one event and queues the rendered reply. */
-static int handle_event(struct gw *gw, const char *channel, const struct chan_event *e)
+static int handle_event(struct gw *gw, const char *channel, const struct chan_event *e,
+                        struct store_webhook_read *rd)
 {
     struct store *st = gw->store;
     struct mc_err err = {{0}};
@@ -150,7 +170,7 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
             payload = "meta:chao-hoi";
         else if (e->kind == CHAN_EV_POSTBACK)
             payload = e->text;
-        else if (strcmp(channel, "zalo") == 0 && (picked = picked_option(st, e->user, e->text)))
+        else if (strcmp(channel, "zalo") == 0 && (picked = picked_option(rd->options, e->text)))
             payload = picked;
         else
             typed = e->text;
@@ -160,7 +180,7 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
             rc = privacy_forget_user(gw, channel, e->user); /* then the confirmation is queued */
             reply = rc ? NULL : fixed_reply(forgotten);
         } else {
-            rc = gw_handle_message(gw, channel, NULL, e->user, typed, payload, NULL, &reply, &err);
+            rc = turn(gw, channel, e, rd, typed, payload, &reply, &err);
             if (rc == -EINVAL) {
                 reply = fixed_reply(trouble);
                 rc = 0;
@@ -179,10 +199,12 @@ static int handle_event(struct gw *gw, const char *channel, const struct chan_ev
         json_decref(opts);
         return -ENOMEM;
     }
+    /* after the turn's save, which was waited for: queued, they go with the
+     * COMMIT, and the platform hears 200 only once it landed */
     json_array_foreach(bodies, i, b)
     {
         text = json_dumps(b, JSON_COMPACT);
-        if (!text || outbox_enqueue(gw->outbox, channel, e->user, text)) {
+        if (!text || outbox_enqueue_queued(gw->outbox, channel, e->user, text)) {
             free(text);
             rc = -EIO;
             break;
@@ -201,19 +223,34 @@ struct walk {
     const char *channel;
 };
 
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* One event of a delivery: de-duplicated, understood, its replies queued. */
 static int one_event(void *ctx, const struct chan_event *e)
 {
     struct walk *w = ctx;
-    int fresh = store_event_first_time(w->gw->store, w->channel, e->event_id, (int64_t)time(NULL));
+    struct store_webhook_read rd;
+    /* Zalo's typed text may pick a numbered option: the options are read with the key */
+    bool options = strcmp(w->channel, "zalo") == 0 && e->kind == CHAN_EV_TEXT && !e->too_long;
+    int64_t t0 = mono_us();
+    int rc = store_webhook_event(w->gw->store, w->channel, e->event_id, e->user, options,
+                                 (int64_t)time(NULL), &rd);
 
-    if (fresh < 0)
-        return fresh;
-    if (fresh == 0) {
+    /* the session's read is the turn's time in the store, as router.c counts a load */
+    w->gw->metrics.state_turn_us_sum += (uint64_t)(mono_us() - t0);
+    w->gw->metrics.webhook_events++;
+    if (rc == 0)
         mc_log(MC_LOG_INFO, "webhook.duplicate", "channel=%s", w->channel);
-        return 0;
-    }
-    return handle_event(w->gw, w->channel, e);
+    else if (rc > 0)
+        rc = handle_event(w->gw, w->channel, e, &rd);
+    store_webhook_read_fini(&rd);
+    return rc;
 }
 
 void webhook_failed(struct webhook_result *out)
@@ -245,8 +282,10 @@ static void handle_all(struct gw *gw, const char *channel, const char *body, siz
                        const struct chan_event *one, struct webhook_result *out)
 {
     struct walk w = {gw, channel};
+    struct store_stats before, after;
     int rc;
 
+    store_get_stats(gw->store, &before);
     if (store_unit_begin(gw->store)) {
         set_error(out, 503, "busy", "Try again.");
         return;
@@ -254,6 +293,8 @@ static void handle_all(struct gw *gw, const char *channel, const char *body, siz
     rc = one ? one_event(&w, one) : chan_messenger_each(body, len, one_event, &w);
     if (store_unit_end(gw->store, rc == 0) && !rc)
         rc = -EIO;
+    store_get_stats(gw->store, &after); /* what the events waited for (/metrics) */
+    gw->metrics.webhook_round_trips += after.round_trips - before.round_trips;
     if (rc == -EINVAL && !one) {
         set_error(out, 400, "bad_event", "Not a Messenger page event.");
         return;

@@ -98,6 +98,14 @@ int session_create(struct store *st, const char *channel, struct session *s)
     return create(st, channel, NULL, s);
 }
 
+int session_create_user(struct store *st, const char *channel, const char *user_key,
+                        struct session *s)
+{
+    if (strlen(user_key) > SESSION_USER_KEY_MAX)
+        return -E2BIG;
+    return create(st, channel, user_key, s);
+}
+
 int session_load_user(struct store *st, const char *channel, const char *user_key,
                       struct session *s)
 {

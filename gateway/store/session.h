@@ -37,6 +37,10 @@ struct session {
      * session stays in memory (an open WebSocket), so a turn does not parse
      * its state again; whoever replaces state drops doc (session_drop_doc). */
     struct json_t *doc;
+    /* its handoff state, read with it (store_webhook_event()), is "bot" or
+     * "closed": the turn need not read it again (router.c). A session read
+     * back after a lost compare-and-swap has it false: read again. */
+    bool handoff_idle;
 };
 
 /* One logged turn, for history and for the records reports are built from. */
@@ -60,6 +64,12 @@ MC_MUST_CHECK int session_load_token(struct store *st, const char *token, struct
 /* Loads or creates the session for (channel, user_key) (Messenger, Zalo). */
 MC_MUST_CHECK int session_load_user(struct store *st, const char *channel, const char *user_key,
                                     struct session *s);
+
+/* Creates the session of (channel, user_key) (Messenger, Zalo) with a fresh
+ * random token, when a read found none (store_webhook_event()). Returns 0,
+ * -E2BIG (user_key too long) or -EIO. */
+MC_MUST_CHECK int session_create_user(struct store *st, const char *channel, const char *user_key,
+                                      struct session *s);
 
 /* Creates a new session with a fresh random token. */
 MC_MUST_CHECK int session_create(struct store *st, const char *channel, struct session *s);

@@ -857,4 +857,49 @@ size_t store_commit_poll(struct store *st, bool wait, struct store_commit_done *
  * turn. SQLite: false (its read is local; keep it). */
 bool store_turn_queues(const struct store *st);
 
+/* ---- webhook events: their reads together (issue 18; store_webhook.c) ----
+ * A Messenger or Zalo event needs, before its turn, its de-duplication key
+ * recorded and the citizen's session, its handoff state and (Zalo) the
+ * options last offered; after it, its outbox rows and options written. On
+ * PostgreSQL the reads are sent together, one round trip, and the writes are
+ * queued to go with the COMMIT (docs/scaling.md, "Webhook events: round
+ * trips"); SQLite runs the functions above in turn. */
+
+/* What store_webhook_event() read for a new event. */
+struct store_webhook_read {
+    bool found;             /* session is (channel, user)'s; false: it has none yet */
+    struct session session; /* when found: as store_session_by_user() (session_fini()) */
+    char handoff[STORE_HANDOFF_STATE_MAX]; /* when found: its handoff state ("bot": none) */
+    char *options; /* new (free()) or NULL: the options last offered, when asked */
+};
+
+/* Records (channel, event_id) as seen at now_s, as store_event_first_time();
+ * when it is new, also reads into *out the session of (channel, user) (in an
+ * open batch its row stays locked until the batch ends, as
+ * store_session_by_user() there), that session's handoff state and, when
+ * options, the options last offered to (channel, user). *out is zeroed
+ * first; free what it holds with store_webhook_read_fini() whatever the
+ * return. Returns 1 (new), 0 (seen before: nothing read), -E2BIG (user
+ * longer than SESSION_USER_KEY_MAX), -ENOMEM or -EIO. PostgreSQL: one round
+ * trip (with the batch's queued BEGIN and SAVEPOINT). */
+MC_MUST_CHECK int store_webhook_event(struct store *st, const char *channel, const char *event_id,
+                                      const char *user, bool options, int64_t now_s,
+                                      struct store_webhook_read *out);
+
+/* Frees what r holds (r itself is the caller's). */
+void store_webhook_read_fini(struct store_webhook_read *r);
+
+/* store_outbox_add() whose answer is not waited for: on PostgreSQL the
+ * INSERT is queued in the open batch (opened if none is) and goes with the
+ * next statement that needs an answer or with the COMMIT; a failure there
+ * fails the batch, so nothing of it is committed (its webhook is answered
+ * 500 and redelivered). The row is never due before its batch commits
+ * (store_outbox_due()). SQLite: store_outbox_add(). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_webhook_outbox_add(struct store *st, const char *channel, const char *user,
+                                           const char *body, int64_t now_ms);
+
+/* store_options_put(), queued as store_webhook_outbox_add(). Returns 0 or -EIO. */
+MC_MUST_CHECK int store_webhook_options_put(struct store *st, const char *channel, const char *user,
+                                            const char *options_json);
+
 #endif

@@ -404,4 +404,27 @@ PGconn *store_pg_conn(struct store_pg *pg);
  * this process sent itself, on whichever link its batch ran). */
 bool store_pg_own_backend(struct store_pg *pg, int pid);
 
+/* ---- webhook events (store_pg_webhook.c; store.h "webhook events") ---- */
+
+/* The last statement's result of the segment store_pg_link_sync() just
+ * read (new: PQclear()), or NULL when it failed; l forgets it. */
+PGresult *store_pg_link_last(struct store_pg_link *l);
+
+/* Statements queued on l, answers not read yet (<= STORE_PG_QUEUE_MAX). */
+unsigned store_pg_link_queued(const struct store_pg_link *l);
+
+/* The smallest outbox id the open transaction added by a queued INSERT,
+ * whose id the C side never reads: kept by the server in this
+ * transaction-local setting (undone with a unit that is rolled back), and
+ * read by store_pg_outbox_due() beside store_pg_outbox_floor(). */
+#define STORE_PG_OUTBOX_FLOOR_GUC "motcua.outbox_floor"
+
+int store_pg_webhook_event(struct store *st, const char *channel, const char *event_id,
+                           const char *user, bool options, int64_t now_s,
+                           struct store_webhook_read *out);
+int store_pg_webhook_outbox_add(struct store *st, const char *channel, const char *user,
+                                const char *body, int64_t now_ms);
+int store_pg_webhook_options_put(struct store *st, const char *channel, const char *user,
+                                 const char *options_json);
+
 #endif

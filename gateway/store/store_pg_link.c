@@ -402,3 +402,16 @@ uint64_t store_pg_link_commit_take(struct store_pg_link *l, int *rc, uint64_t *u
     l->done = false;
     return ticket;
 }
+
+PGresult *store_pg_link_last(struct store_pg_link *l)
+{
+    PGresult *r = l->last;
+
+    l->last = NULL;
+    return r;
+}
+
+unsigned store_pg_link_queued(const struct store_pg_link *l)
+{
+    return l->queued;
+}

@@ -304,12 +304,16 @@ int store_pg_outbox_add(struct store *st, const char *channel, const char *user,
  * waited for, it is that node's. A claim made outside a batch commits at
  * once (a statement is its own transaction): it promises nothing to anyone,
  * it only keeps other nodes off the row until the lease ends. $5: the open
- * batch's smallest row id (store_pg_outbox_floor): its rows are not committed. */
+ * batch's smallest row id (store_pg_outbox_floor): its rows are not committed;
+ * rows it queued without reading their id (store_pg_webhook.c) left theirs in
+ * the transaction's STORE_PG_OUTBOX_FLOOR_GUC. */
 static const char outbox_due_sql[] =
     "WITH due AS (SELECT o.id FROM outbox o WHERE o.state = 'queued' AND o.next_try <= $1 "
     "  AND (o.claimed_until <= $1 OR o.claimed_by = $3) "
     "  AND o.id = (SELECT min(q.id) FROM outbox q WHERE q.channel = o.channel "
-    "    AND q.user_key = o.user_key AND q.state = 'queued') AND o.id < $5 "
+    "    AND q.user_key = o.user_key AND q.state = 'queued') "
+    "  AND o.id < least($5::bigint, coalesce(nullif(current_setting('" STORE_PG_OUTBOX_FLOOR_GUC
+    "', true), '')::bigint, $5::bigint)) "
     "  ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED), "
     "claimed AS (UPDATE outbox SET claimed_by = $3, claimed_until = $1 + $4 FROM due "
     "  WHERE outbox.id = due.id "

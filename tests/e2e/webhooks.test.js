@@ -547,3 +547,43 @@ test('Zalo: a newly configured token wins over the stored one after a re-authori
     assert.equal(zsends(fake.requests)[n].headers.access_token, 'zalo-token-new');
   } finally { await srv.stop(); await fake.close(); await oauth.close(); }
 });
+
+// Round trips to the state database the loop waits for per webhook event (issue 18,
+// docs/scaling.md "Webhook events: round trips"): a returning citizen's message on Messenger
+// and on Zalo (typed text: its numbered options are read too), and a redelivered event. On
+// PostgreSQL the reads before the turn (de-duplication key, session, handoff state, options)
+// go in one round trip and the turn's save in one more; the outbox rows and options go with
+// the COMMIT, which the loop does not wait for. SQLite has no round trips.
+test('Webhooks: round trips the loop waits for per event (PostgreSQL: 2, a duplicate 1)', async (t) => {
+  const fake = await startFake({ status: 200, body: { recipient_id: 'x', message_id: 'ok', error: 0, data: { message_id: 'x' } } });
+  const srv = await startServer({ env: { ...messengerEnv(fake), ...zaloEnv(fake) } });
+  const rt = () => metric(srv, /^motcua_webhook_round_trips_total (\d+)$/m);
+  const events = () => metric(srv, /^motcua_webhook_events_total (\d+)$/m);
+  const N = 10;
+  try {
+    // first contact creates each session: not counted
+    assert.equal((await postMessenger(srv, messengerEvent('rt-m', 'xin chào'))).status, 200);
+    assert.equal((await postZalo(srv, zaloEvent('rt-z', 'user_send_text', 'xin chào'))).status, 200);
+    const perEvent = async (post) => {
+      const r0 = await rt(), e0 = await events();
+      for (let i = 0; i < N; i++) assert.equal((await post(i)).status, 200);
+      const r1 = await rt(), e1 = await events();
+      assert.equal(e1 - e0, N);
+      return (r1 - r0) / N;
+    };
+    const questions = ['khai sinh cần gì', 'lệ phí bao nhiêu', 'đăng ký kết hôn', 'làm lại cccd', 'hộ kinh doanh'];
+    const messenger = await perEvent((i) => postMessenger(srv, messengerEvent('rt-m', questions[i % 5])));
+    const zalo = await perEvent((i) => postZalo(srv, zaloEvent('rt-z', 'user_send_text', questions[i % 5])));
+    const again = messengerEvent('rt-m', 'thủ tục khai sinh');
+    assert.equal((await postMessenger(srv, again)).status, 200);
+    const duplicate = await perEvent(() => postMessenger(srv, again));
+    t.diagnostic(`round trips per event: messenger ${messenger}, zalo ${zalo}, duplicate ${duplicate} (${PG ? 'postgresql' : 'sqlite'})`);
+    console.log(`webhook round trips per event: messenger=${messenger} zalo=${zalo} duplicate=${duplicate} backend=${PG ? 'postgresql' : 'sqlite'}`);
+    if (!PG) {
+      assert.deepEqual([messenger, zalo, duplicate], [0, 0, 0]);
+    } else {
+      // before the reads went together and the writes with the COMMIT: 5.1, 8.1 and 1
+      assert.ok(messenger > 0 && messenger <= 2 && zalo <= 2 && duplicate <= 1, `${messenger} ${zalo} ${duplicate}`);
+    }
+  } finally { await srv.stop(); await fake.close(); }
+});

@@ -1,0 +1,172 @@
+/* gateway/store/store_pg_webhook.c - a webhook event's reads in one round
+ * trip and its writes queued, on PostgreSQL (store.h "webhook events";
+ * issue 18, docs/scaling.md "Webhook events: round trips").
+ *
+ * The reads are three statements sent together in the batch's pipeline
+ * (with its queued BEGIN and SAVEPOINT), each in its own snapshot, in this
+ * order for what each guarantees:
+ *   1. the de-duplication key, INSERT ... ON CONFLICT DO NOTHING: its row
+ *      count says whether the event is new. A key another node's open batch
+ *      holds makes it wait for that batch, then count 0: one node answers.
+ *   2. the session's row lock (SELECT ... FOR UPDATE), taken after the key
+ *      as the separate calls took them (the same order on every node), and
+ *      held until the batch ends: the turn's compare-and-swap then does not
+ *      lose to another node in between.
+ *   3. the session, its handoff state and the options, read after the lock
+ *      was granted, so in a snapshot that sees what the node that held the
+ *      lock committed; one statement that both locked and read would read
+ *      the handoff as it was before the wait (READ COMMITTED takes a
+ *      statement's snapshot when it starts).
+ * A failure in any fails the ones after it and the transaction (the batch
+ * commits nothing), as when each went alone.
+ *
+ * The writes after the turn (outbox rows, options) are queued: their answer
+ * decides nothing here, and they go with the COMMIT, which the loop does not
+ * wait for. The outbox INSERT's id is not read, so the floor that keeps the
+ * open batch's rows from being sent before it commits (store_pg_outbox_due)
+ * is kept by the server, in a transaction-local setting. */
+#include "store_sqlite_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_pg.h"
+
+/* The third statement: always one row; the session's columns are NULL when
+ * (channel, user) has none. */
+static const char read_sql[] =
+    "SELECT s.id, s.token, s.channel, coalesce(s.user_key, ''), s.last_seen, s.state, "
+    "s.version, coalesce(h.state, 'bot'), o.options "
+    "FROM (VALUES (1)) AS one (x) "
+    "LEFT JOIN session s ON s.channel = $1 AND s.user_key = $2 "
+    "LEFT JOIN handoff h ON h.session_id = s.id "
+    "LEFT JOIN chan_options o ON $3::boolean AND o.channel = $1 AND o.user_key = $2";
+
+/* Fills out from read_sql's row; user is the clear id (what replies go to). */
+static int take_row(const PGresult *r, const char *user, struct store_webhook_read *out)
+{
+    struct session *s = &out->session;
+
+    if (PQntuples(r) != 1)
+        return -EIO;
+    if (!PQgetisnull(r, 0, 8)) {
+        out->options = strdup(PQgetvalue(r, 0, 8));
+        if (!out->options)
+            return -ENOMEM;
+    }
+    if (PQgetisnull(r, 0, 0))
+        return 0; /* no session yet: the caller creates it */
+    s->id = store_pg_int(r, 0, 0);
+    snprintf(s->token, sizeof(s->token), "%s", store_pg_text(r, 0, 1));
+    snprintf(s->channel, sizeof(s->channel), "%s", store_pg_text(r, 0, 2));
+    snprintf(s->user_key, sizeof(s->user_key), "%s", user); /* in memory the clear id */
+    s->last_seen = store_pg_int(r, 0, 4);
+    s->resumed = true;
+    s->state = strdup(PQgetisnull(r, 0, 5) ? "{}" : PQgetvalue(r, 0, 5));
+    s->version = store_pg_int(r, 0, 6);
+    if (!s->state)
+        return -ENOMEM;
+    out->found = true;
+    snprintf(out->handoff, sizeof(out->handoff), "%s", store_pg_text(r, 0, 7));
+    return 0;
+}
+
+int store_pg_webhook_event(struct store *st, const char *channel, const char *event_id,
+                           const char *user, bool options, int64_t now_s,
+                           struct store_webhook_read *out)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params key = {0}, who = {0}, what = {0};
+    struct store_pg_link *l;
+    char hk[STORE_USER_HKEY_MAX];
+    long changed[3];
+    PGresult *r;
+    int rc;
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    l = store_pg_batch_link(pg);
+    if (!l)
+        return -EIO;
+    store_privacy_user_key(st, channel, user, hk, sizeof hk); /* sessions and options: keyed */
+    store_pg_param_text(&key, channel);
+    store_pg_param_text(&key, event_id);
+    store_pg_param_int(&key, now_s);
+    store_pg_param_text(&who, channel);
+    store_pg_param_text(&who, hk);
+    what = who; /* text parameters only: their pointers stay valid in the copy */
+    store_pg_param_text(&what, options ? "true" : "false");
+    /* the three must go in one segment, whose answers are read together: a
+     * queue too full to take them (a long delivery's outbox rows) goes first */
+    if (store_pg_link_queued(l) > STORE_PG_QUEUE_MAX - 3 && store_pg_link_sync(l, NULL, 0))
+        return -EIO;
+    if (store_pg_link_queue(l, "INSERT INTO seen_event VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                            &key) ||
+        store_pg_link_queue(l,
+                            "SELECT 1 FROM session WHERE channel = $1 AND user_key = $2 "
+                            "FOR UPDATE",
+                            &who) ||
+        store_pg_link_queue(l, read_sql, &what))
+        return -EIO;
+    rc = store_pg_link_sync(l, changed, 3);
+    r = store_pg_link_last(l);
+    if (rc || !r || changed[0] < 0) {
+        PQclear(r);
+        return -EIO;
+    }
+    rc = changed[0] == 0 ? 0 : take_row(r, user, out);
+    PQclear(r);
+    if (rc < 0) {
+        store_webhook_read_fini(out);
+        return rc;
+    }
+    return changed[0] == 0 ? 0 : 1;
+}
+
+int store_pg_webhook_outbox_add(struct store *st, const char *channel, const char *user,
+                                const char *body, int64_t now_ms)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, user);
+    store_pg_param_text(&p, body);
+    store_pg_param_int(&p, now_ms);
+    /* the smallest id the transaction added, in its setting: the rows are
+     * not due before they commit (store_pg_outbox_due reads it) */
+    return store_pg_queue(pg,
+                          "WITH r AS (INSERT INTO outbox (channel, user_key, body, created, "
+                          "next_try) VALUES ($1, $2, $3, $4, $4) RETURNING id) "
+                          "SELECT set_config('" STORE_PG_OUTBOX_FLOOR_GUC "', least(r.id, "
+                          "coalesce(nullif(current_setting('" STORE_PG_OUTBOX_FLOOR_GUC
+                          "', true), '')::bigint, r.id))::text, true) FROM r",
+                          &p)
+               ? -EIO
+               : 0;
+}
+
+int store_pg_webhook_options_put(struct store *st, const char *channel, const char *user,
+                                 const char *options_json)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_params p = {0};
+    char hk[STORE_USER_HKEY_MAX];
+
+    if (store_pg_batch(pg))
+        return -EIO;
+    store_privacy_user_key(st, channel, user, hk, sizeof hk);
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, hk);
+    store_pg_param_text(&p, options_json);
+    return store_pg_queue(pg,
+                          "INSERT INTO chan_options VALUES ($1, $2, $3) ON CONFLICT "
+                          "(channel, user_key) DO UPDATE SET options = excluded.options",
+                          &p)
+               ? -EIO
+               : 0;
+}
