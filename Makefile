@@ -80,8 +80,9 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ = $(BUILD)/obj/gateway/main.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-# bench/ws_*.c (make bench-ws) are stand-alone programs without libmotcua: rules of their own.
-BENCH_SRC = $(filter-out bench/ws_%.c,$(wildcard bench/*.c))
+# bench/ws_*.c and bench/lat_*.c (make bench-ws, bench-ws-latency) are stand-alone programs
+# without libmotcua: rules of their own.
+BENCH_SRC = $(filter-out bench/ws_%.c bench/lat_%.c,$(wildcard bench/*.c))
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(BENCH_BIN:=.d) \
        $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.d) $(BUILD)/fuzz/obj/fuzz/common.d \
@@ -94,7 +95,7 @@ STATE_DIR = $(BUILD)/state
 .PHONY: fuzz fuzz-deps fuzz-build
 .PHONY: install deb deb-deps
 .PHONY: all deps test-deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
-        check-fmt db node-deps verify-report screenshots bench-server unit-bins bench-ws test-pg \
+        check-fmt db node-deps verify-report screenshots bench-server unit-bins bench-ws bench-ws-latency test-pg \
         test-e2e-pg
 
 all: $(BUILD)/motcua $(DB)
@@ -268,6 +269,16 @@ $(BUILD)/bench-ws/ws_loadgen: bench/ws_loadgen.c bench/ws_text.c bench/ws_text.h
 
 bench-ws: all node-deps $(WSBENCH_BIN)
 	@BUILD=$(BUILD) bench/bench_ws.sh
+
+# motcua on PostgreSQL with the database at a distance: a relay adding RTT_MS ms a round trip
+# (docs/performance.md, "A database at a distance"); ~4 minutes, not part of `make test`.
+# RTT_MS="0 1 5" NODES="1 2" HANDOFF="0 1" ROUNDS=2 ... make bench-ws-latency
+$(BUILD)/bench-ws/lat_relay: bench/lat_relay.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ $<
+
+bench-ws-latency: all $(WSBENCH_BIN) $(BUILD)/bench-ws/lat_relay
+	@BUILD=$(BUILD) bench/bench_latency.sh
 
 bench: $(BENCH_BIN) $(DB)
 	@for b in $(BENCH_BIN); do $$b $(DB) || exit 1; done

@@ -1,6 +1,6 @@
 // tests/e2e/bench_smoke.test.js - the WebSocket benchmark's tools still work (make bench-ws):
 // the C load generator against the C echo server and against `motcua serve`, its checks of the
-// answers, its loopback-only rule and its idle mode. A smoke test, not a benchmark: no figure is
+// answers, its loopback-only rule and its idle mode; the latency relay of bench-ws-latency. A smoke test, not a benchmark: no figure is
 // compared with a target. Uses $BUILD/bench-ws/* when they are newer than their sources, else
 // builds them with cc into a temporary folder; a build that fails fails the test.
 'use strict';
@@ -21,8 +21,9 @@ const WARN = ['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-D_DEFAULT_SOURCE', '-Wa
 let tmp = null;
 // What each tool is built from besides bench/NAME.c and the protocol (the Makefile's rules).
 const EXTRA = { ws_loadgen: ['ws_text'] };
+const ALONE = new Set(['lat_relay']); // no WebSocket: bench/NAME.c only
 function tool(name) {
-  const units = [name, 'ws_proto', ...(EXTRA[name] || [])];
+  const units = ALONE.has(name) ? [name] : [name, 'ws_proto', ...(EXTRA[name] || [])];
   const srcs = units.map((u) => path.join(ROOT, 'bench', `${u}.c`));
   const headers = units.slice(1).map((u) => path.join(ROOT, 'bench', `${u}.h`));
   const built = path.join(BUILD_DIR, 'bench-ws', name);
@@ -30,11 +31,12 @@ function tool(name) {
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newest) return built;
   tmp = tmp || fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-bench-smoke-'));
   const out = path.join(tmp, name);
-  execFileSync('cc', [...WARN, '-o', out, ...srcs, '-lcrypto'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('cc', [...WARN, '-o', out, ...srcs, ...(ALONE.has(name) ? [] : ['-lcrypto'])], { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
 }
 const GEN = tool('ws_loadgen');
 const ECHO = tool('ws_echo');
+const RELAY = tool('lat_relay');
 
 // Runs the generator; resolves {code, stdout, stderr, r} where r holds the key=value figures.
 function gen(args) {
@@ -158,4 +160,63 @@ test('idle mode holds the connections open and reads the server RSS', async () =
   assert.equal(r.open, 200);
   assert.ok(r.rss_before_kb > 0 && r.rss_after_kb > 0);
   assert.ok(Number.isFinite(r.bytes_per_conn));
+});
+
+test('the latency relay forwards bytes both ways, in order, each way delayed', async () => {
+  const net = require('node:net');
+  const DELAY_MS = 40;
+  const target = net.createServer((s) => s.pipe(s)); // a TCP echo: what the relay stands before
+  await new Promise((r) => target.listen(0, '127.0.0.1', r));
+  const relay = spawn(RELAY, ['--port', '0', '--to', String(target.address().port),
+    '--delay-us', String(DELAY_MS * 1000)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  relay.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((res) => relay.on('exit', (code) => res(code)));
+  let sock = null;
+  try {
+    const port = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('lat_relay did not start')), 3000);
+      relay.stdout.on('data', () => {
+        const m = /port=(\d+)/.exec(out);
+        if (m) { clearTimeout(t); resolve(Number(m[1])); }
+      });
+    });
+    sock = net.connect(port, '127.0.0.1');
+    await new Promise((r, j) => { sock.once('connect', r); sock.once('error', j); });
+    let got = Buffer.alloc(0);
+    sock.on('data', (d) => (got = Buffer.concat([got, d])));
+    const until = (n) => new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`relay: ${got.length} of ${n} bytes`)), 1500);
+      const check = () => { if (got.length >= n) { clearTimeout(t); sock.off('data', check); resolve(); } };
+      sock.on('data', check);
+      check();
+    });
+    // a small message: there and back, each way delayed
+    const t0 = process.hrtime.bigint();
+    sock.write('ping');
+    await until(4);
+    const rttMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.equal(got.toString(), 'ping');
+    assert.ok(rttMs >= 2 * DELAY_MS - 1, `round trip ${rttMs} ms, below 2 x ${DELAY_MS} ms`);
+    assert.ok(rttMs < 2 * DELAY_MS + 400, `round trip ${rttMs} ms`);
+    // more than the relay's 256 KiB queue a way: it pushes back, and loses or reorders nothing
+    const big = Buffer.alloc(600 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 10)) & 0xff;
+    sock.write(big);
+    await until(4 + big.length);
+    assert.ok(got.subarray(4).equals(big), 'the bytes came back in order');
+    // the client's end travels through: the echo ends too, and the relay closes the pair
+    const ended = new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('the end did not come back through the relay')), 1500);
+      sock.once('end', () => { clearTimeout(t); resolve(); });
+    });
+    sock.end();
+    await ended;
+  } finally {
+    sock?.destroy();
+    relay.kill('SIGTERM');
+    assert.equal(await exited, 0, 'lat_relay exits 0 on SIGTERM');
+    target.close();
+  }
+  assert.match(out, /relay conns=1 bytes_up=614404 bytes_down=614404/);
 });
