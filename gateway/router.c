@@ -307,7 +307,9 @@ answered:
     s->state = state_text;
     ts = now_us();
     rc = -ENOTSUP;
-    if (save && !unit) /* a unit of its own would need undoing on a miss: waited for */
+    if (s->row_locked && !unit) /* a webhook's: its row held by the batch, it cannot miss */
+        rc = session_queue_turn_locked(gw->store, s, t, 2);
+    else if (save && !unit) /* a unit of its own would need undoing on a miss: waited for */
         rc = session_queue_turn(gw->store, s, t, 2, save); /* no answer read: no round trip */
     if (rc == -ENOTSUP && unread && (rc = handoff_confirm_bot(gw, s)) == 0)
         rc = -ENOTSUP; /* not queued after all: the state read first */

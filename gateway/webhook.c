@@ -142,6 +142,9 @@ static int turn(struct gw *gw, const char *channel, const struct chan_event *e,
      * turn sees for itself; otherwise it need not read the state again */
     rd->session.handoff_idle =
         strcmp(rd->handoff, "pending") != 0 && strcmp(rd->handoff, "officer") != 0;
+    /* read FOR UPDATE with the event, or created, in this batch: its save is
+     * queued, not waited for (store_turn_queue_locked()) */
+    rd->session.row_locked = true;
     return gw_handle_session(gw, &rd->session, typed, payload, reply, err);
 }
 

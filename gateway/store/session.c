@@ -153,6 +153,19 @@ int session_queue_turn(struct store *st, struct session *s, const struct session
     return rc;
 }
 
+int session_queue_turn_locked(struct store *st, struct session *s, const struct session_turn *t,
+                              size_t n)
+{
+    int64_t seen = s->last_seen;
+    int rc;
+
+    s->last_seen = now_s();
+    rc = store_turn_queue_locked(st, s, t, n);
+    if (rc)
+        s->last_seen = seen;
+    return rc;
+}
+
 /* The user key is anonymised in turn records: a stable, non-reversible tag
  * (FNV-1a 64) is enough to count distinct users without storing the id. */
 void session_user_hash(const struct session *s, char out[17])

@@ -41,6 +41,11 @@ struct session {
      * "closed": the turn need not read it again (router.c). A session read
      * back after a lost compare-and-swap has it false: read again. */
     bool handoff_idle;
+    /* the open batch holds this session's row locked (read FOR UPDATE in
+     * it with its webhook event, or created in it): its save cannot miss
+     * and is queued without a verdict (store_turn_queue_locked()). Only
+     * for the batch it was read in: set per event by webhook.c */
+    bool row_locked;
 };
 
 /* One logged turn, for history and for the records reports are built from. */
@@ -94,6 +99,13 @@ MC_MUST_CHECK int session_save_turn(struct store *st, struct session *s,
  * it with session_save_turn()) or -EIO. */
 MC_MUST_CHECK int session_queue_turn(struct store *st, struct session *s,
                                      const struct session_turn *t, size_t n, uint64_t *save);
+
+/* session_save_turn() of a session whose row the open batch holds locked
+ * (s->row_locked; store_turn_queue_locked()): queued, no verdict to ask
+ * for; a miss fails the batch. Returns 0, -ENOTSUP (save it with
+ * session_save_turn()) or -EIO. */
+MC_MUST_CHECK int session_queue_turn_locked(struct store *st, struct session *s,
+                                            const struct session_turn *t, size_t n);
 
 /* The last max turns of s, oldest first, as a new JSON array
  * [{"role","text"|"reply","ts","msg_id"}] (json_decref()). NULL on error. */

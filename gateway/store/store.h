@@ -128,6 +128,17 @@ MC_MUST_CHECK int store_turn_save(struct store *st, struct session *s, const str
 MC_MUST_CHECK int store_turn_queue(struct store *st, struct session *s,
                                    const struct session_turn *t, size_t n, uint64_t *save);
 
+/* store_turn_queue() for a session whose row the open batch holds locked
+ * (s->row_locked: read in it FOR UPDATE, store_webhook_event(), or created
+ * in it): nobody can move its version before the batch ends, so the save
+ * cannot miss but for a handoff gone live (unless_handoff) or a fault, and
+ * no verdict is kept: a miss makes the statement fail, and with it the
+ * batch (its commit reports -EIO; a webhook is then answered 500 and
+ * delivered again). s->version advances. Returns 0, -ENOTSUP (SQLite, a
+ * turn of another shape, s not locked: use store_turn_save()) or -EIO. */
+MC_MUST_CHECK int store_turn_queue_locked(struct store *st, struct session *s,
+                                          const struct session_turn *t, size_t n);
+
 /* The verdict of a save queued by store_turn_queue() in a batch whose commit
  * succeeded and was reported: 0 (saved), -EAGAIN (missed: the session was
  * no longer at that version, or the message was answered already; nothing

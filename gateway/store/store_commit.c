@@ -50,6 +50,12 @@ int store_turn_queue(struct store *st, struct session *s, const struct session_t
     return store_pg_of(st) ? store_pg_turn_queue(st, s, t, n, save) : -ENOTSUP;
 }
 
+int store_turn_queue_locked(struct store *st, struct session *s, const struct session_turn *t,
+                            size_t n)
+{
+    return store_pg_of(st) && s->row_locked ? store_pg_turn_queue_locked(st, s, t, n) : -ENOTSUP;
+}
+
 int store_turn_verdict(struct store *st, uint64_t save)
 {
     return store_pg_of(st) ? store_pg_turn_verdict(store_pg_of(st), save) : -ENOENT;

@@ -223,6 +223,8 @@ void store_pg_landed_take(struct store_pg_landed *ld, struct store_pg_link *l, u
 struct store_pg_landed *store_pg_landed_of(struct store_pg *pg);
 /* The link the open batch runs on, usable (store_pg.c's usable()), or NULL. */
 struct store_pg_link *store_pg_batch_link(struct store_pg *pg);
+int store_pg_turn_queue_locked(struct store *st, struct session *s, const struct session_turn *t,
+                               size_t n);
 int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
                         uint64_t *save);
 int store_pg_turn_verdict(struct store_pg *pg, uint64_t save);

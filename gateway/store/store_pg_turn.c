@@ -106,60 +106,95 @@ static bool is_pair(const struct session_turn *t, size_t n)
 #undef SAME_TEXT
 }
 
-int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
-                        uint64_t *save)
+/* The save's one statement: the compare-and-swap (version, resend key and,
+ * when $15, no live handoff), then both records, inserted in r.ord's order
+ * so that ids keep user before bot, as the history and the reports read. */
+#define TURN_SAVE_CAS                                                                              \
+    "WITH s AS (UPDATE session SET state = $2, last_seen = $3, version = version + 1 "             \
+    "WHERE id = $1 AND version = $4 AND NOT EXISTS (SELECT 1 FROM turn WHERE "                     \
+    "session_id = $1 AND msg_id = $5 AND role = 'bot') AND ($15::int = 0 OR NOT EXISTS "           \
+    "(SELECT 1 FROM handoff WHERE session_id = $1 AND state IN ('pending', 'officer'))) "          \
+    "RETURNING id) "
+#define TURN_SAVE_INSERT                                                                           \
+    "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, label, confidence, "        \
+    "decision, procedure, latency_us, msg_id) "                                                    \
+    "SELECT s.id, $3, $6, $7, r.role, r.text, $8, $9::double precision, $10, $11, "                \
+    "$12::bigint, $5 FROM s CROSS JOIN (VALUES (1, 'user', $13::text), (2, 'bot', $14::text)) "    \
+    "AS r (ord, role, text) ORDER BY r.ord"
+
+/* The parameters of the save's statement (TURN_SAVE_CAS, TURN_SAVE_INSERT) for t (a pair) of s, on
+ * the open batch's link (*l). Returns 0, -ENOTSUP (not a pair) or -EIO. */
+static int save_params(struct store *st, struct session *s, const struct session_turn *t, size_t n,
+                       struct store_pg_params *p, char hash[17], struct store_pg_link **l)
 {
     struct store_pg *pg = store_pg_of(st);
-    struct store_pg_landed *ld = store_pg_landed_of(pg);
-    struct store_pg_params p = {0};
-    struct store_pg_link *l;
-    char hash[17];
-    int rc;
 
     if (!is_pair(t, n))
         return -ENOTSUP;
     store_pg_turn_hash(st, s, hash);
     if (store_pg_batch(pg))
         return -EIO;
-    l = store_pg_batch_link(pg);
-    if (!l)
+    *l = store_pg_batch_link(pg);
+    if (!*l)
         return -EIO;
-    store_pg_param_int(&p, s->id);
-    store_pg_param_text(&p, s->state ? s->state : "{}");
-    store_pg_param_int(&p, s->last_seen);
-    store_pg_param_int(&p, s->version);
-    store_pg_param_text(&p, t[0].msg_id);
-    store_pg_param_text(&p, s->channel);
-    store_pg_param_text(&p, hash);
-    store_pg_param_text(&p, t[0].label);
+    store_pg_param_int(p, s->id);
+    store_pg_param_text(p, s->state ? s->state : "{}");
+    store_pg_param_int(p, s->last_seen);
+    store_pg_param_int(p, s->version);
+    store_pg_param_text(p, t[0].msg_id);
+    store_pg_param_text(p, s->channel);
+    store_pg_param_text(p, hash);
+    store_pg_param_text(p, t[0].label);
     if (t[0].label)
-        store_pg_param_double(&p, t[0].confidence);
+        store_pg_param_double(p, t[0].confidence);
     else
-        store_pg_param_text(&p, NULL);
-    store_pg_param_text(&p, t[0].decision);
-    store_pg_param_text(&p, t[0].procedure);
-    store_pg_param_int(&p, t[0].latency_us);
-    store_pg_param_text(&p, t[0].text ? t[0].text : "");
-    store_pg_param_text(&p, t[1].text ? t[1].text : "");
-    store_pg_param_int(&p, t[0].unless_handoff ? 1 : 0);
-    /* the records are inserted in r.ord's order: ids keep user before bot,
-     * as the history and the reports read them */
-    rc = store_pg_link_queue_save(
-        l,
-        "WITH s AS (UPDATE session SET state = $2, last_seen = $3, version = version + 1 "
-        "WHERE id = $1 AND version = $4 AND NOT EXISTS (SELECT 1 FROM turn WHERE "
-        "session_id = $1 AND msg_id = $5 AND role = 'bot') AND ($15::int = 0 OR NOT EXISTS "
-        "(SELECT 1 FROM handoff WHERE session_id = $1 AND state IN ('pending', 'officer'))) "
-        "RETURNING id) "
-        "INSERT INTO turn (session_id, ts, channel, user_hash, role, text, label, confidence, "
-        "decision, procedure, latency_us, msg_id) "
-        "SELECT s.id, $3, $6, $7, r.role, r.text, $8, $9::double precision, $10, $11, "
-        "$12::bigint, $5 FROM s CROSS JOIN (VALUES (1, 'user', $13::text), (2, 'bot', $14::text)) "
-        "AS r (ord, role, text) ORDER BY r.ord",
-        &p, ld->next_save + 1);
+        store_pg_param_text(p, NULL);
+    store_pg_param_text(p, t[0].decision);
+    store_pg_param_text(p, t[0].procedure);
+    store_pg_param_int(p, t[0].latency_us);
+    store_pg_param_text(p, t[0].text ? t[0].text : "");
+    store_pg_param_text(p, t[1].text ? t[1].text : "");
+    store_pg_param_int(p, t[0].unless_handoff ? 1 : 0);
+    return 0;
+}
+
+int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
+                        uint64_t *save)
+{
+    struct store_pg_landed *ld = store_pg_landed_of(store_pg_of(st));
+    struct store_pg_params p = {0};
+    struct store_pg_link *l = NULL;
+    char hash[17];
+    int rc = save_params(st, s, t, n, &p, hash, &l);
+
+    if (rc)
+        return rc;
+    /* its row count, 2 or 0, is the verdict */
+    rc = store_pg_link_queue_save(l, TURN_SAVE_CAS TURN_SAVE_INSERT, &p, ld->next_save + 1);
     if (rc)
         return rc == -ENOSPC ? -ENOTSUP : -EIO;
     *save = ++ld->next_save;
     s->version++; /* as if it hit: a miss is learnt before the reply leaves */
+    return 0;
+}
+
+int store_pg_turn_queue_locked(struct store *st, struct session *s, const struct session_turn *t,
+                               size_t n)
+{
+    struct store_pg_params p = {0};
+    struct store_pg_link *l = NULL;
+    char hash[17];
+    int rc = save_params(st, s, t, n, &p, hash, &l);
+
+    if (rc)
+        return rc;
+    /* a miss divides by zero: the statement fails, the batch with it */
+    if (store_pg_link_queue(l,
+                            TURN_SAVE_CAS ", i AS (" TURN_SAVE_INSERT
+                                          ") SELECT 1 / (SELECT count(*)::int FROM s)",
+                            &p))
+        return -EIO;
+    s->version++;
+    store_pg_count_turn(store_pg_of(st)); /* written unless its batch fails */
     return 0;
 }

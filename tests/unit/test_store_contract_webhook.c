@@ -5,7 +5,9 @@
  * session, its handoff state and the options are read with it; the outbox
  * rows and options written after the turn are stored with the batch and
  * never due before it commits. On PostgreSQL the reads cost one round trip
- * and the writes none before the COMMIT (store_get_stats). */
+ * and the writes none before the COMMIT (store_get_stats); the turn of a
+ * session read with its event is saved without a round trip either
+ * (store_turn_queue_locked()), and one that misses fails its batch. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,6 +123,71 @@ static void test_reads_session_handoff_options(void **state)
     store_free(st);
 }
 
+/* Whether b (another handle) sees the reply of msg_id in session id. */
+static bool stored(struct store *b, int64_t id, const char *msg_id)
+{
+    char *r = store_find_reply(b, id, msg_id);
+    bool found = r != NULL;
+
+    free(r);
+    return found;
+}
+
+/* The session read with its event is locked by the batch: its turn is
+ * queued, costs no round trip, and is there once the batch commits; a save
+ * on a wrong version (a fault: the lock makes it impossible otherwise)
+ * fails the batch instead of vanishing. SQLite saves as before (-ENOTSUP:
+ * the caller waits for its save). */
+static void test_locked_save(void **state)
+{
+    struct store *st = store_case_open(state), *b;
+    struct store_webhook_read rd;
+    struct session_turn t[2];
+    struct session s;
+    uint64_t before;
+    int64_t v;
+
+    assert_int_equal(session_create_user(st, "zalo", "u-6", &s), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(event(state, st, "e-6", "u-6", false, &rd), 1);
+    rd.session.row_locked = true;
+    v = rd.session.version;
+    fixture_two_records(t, "m-6", "{\"messages\":[]}");
+    before = round_trips(st);
+    if (!on_pg(state)) {
+        assert_int_equal(session_queue_turn_locked(st, &rd.session, t, 2), -ENOTSUP);
+        store_webhook_read_fini(&rd);
+        assert_int_equal(store_commit(st), 0);
+        goto out;
+    }
+    assert_int_equal(session_queue_turn_locked(st, &rd.session, t, 2), 0);
+    assert_int_equal(round_trips(st) - before, 0); /* queued: goes with the COMMIT */
+    assert_int_equal(rd.session.version, v + 1);
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), 0);
+    b = store_case_open(state);
+    assert_true(stored(b, s.id, "m-6"));
+    store_free(b);
+
+    /* a wrong version: the statement fails, and the batch with everything in it */
+    assert_int_equal(event(state, st, "e-7", "u-6", false, &rd), 1);
+    rd.session.row_locked = true;
+    rd.session.version += 5;
+    fixture_two_records(t, "m-7", "{\"messages\":[]}");
+    assert_int_equal(session_queue_turn_locked(st, &rd.session, t, 2), 0);
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), -EIO);
+    b = store_case_open(state);
+    assert_false(stored(b, s.id, "m-7"));
+    assert_int_equal(event(state, b, "e-7", "u-6", false, &rd), 1); /* the key went too */
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(b), 0);
+    store_free(b);
+out:
+    session_fini(&s);
+    store_free(st);
+}
+
 static void test_long_user(void **state)
 {
     struct store *st = store_case_open(state);
@@ -223,6 +290,7 @@ int main(void)
         STORE_CASE(test_long_user, &sqlite_backend),
         STORE_CASE(test_queued_writes, &sqlite_backend),
         STORE_CASE(test_long_queue, &sqlite_backend),
+        STORE_CASE(test_locked_save, &sqlite_backend),
     };
     const struct CMUnitTest on_postgresql[] = {
         STORE_CASE(test_new_then_seen, &pg_backend),
@@ -231,6 +299,7 @@ int main(void)
         STORE_CASE(test_long_user, &pg_backend),
         STORE_CASE(test_queued_writes, &pg_backend),
         STORE_CASE(test_long_queue, &pg_backend),
+        STORE_CASE(test_locked_save, &pg_backend),
     };
     return store_contract_run("store contract webhook", on_sqlite, on_postgresql);
 }
