@@ -67,25 +67,9 @@ for r in $RTT_MS $WEBHOOK_RTT_MS; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/motcua-bench-lat.XXXXXX") || exit 1
-declare -A RPORT RPID STOPPED
-started=()
-stop_pid() { # SIGTERM, then SIGKILL after 10 s; once per PID (never a reused one)
-  local p=$1
-  [ -n "${STOPPED[$p]:-}" ] && return 0
-  STOPPED[$p]=1
-  kill -TERM "$p" 2>/dev/null || return 0
-  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-  wait "$p" 2>/dev/null
-  return 0
-}
-cleanup() {
-  local p
-  for p in "${started[@]}"; do stop_pid "$p"; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+declare -A RPORT RPID
+# shellcheck source=bench/procs.sh
+. bench/procs.sh # the scripts run from the checkout's root (cd above)
 ulimit -Sn "$(ulimit -Hn)" 2>/dev/null
 
 # wait_port LOG PID: prints the port the process wrote to LOG ("port=N" or server.listen)

@@ -63,25 +63,9 @@ else
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/motcua-bench-ws.XXXXXX") || exit 1
-declare -A PID PORT STOPPED
-started=()
-stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 10 s; once per PID (never a reused one)
-  local p=$1 i
-  [ -n "${STOPPED[$p]:-}" ] && return 0
-  STOPPED[$p]=1
-  kill -TERM "$p" 2>/dev/null || return 0
-  for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-  wait "$p" 2>/dev/null
-  return 0
-}
-cleanup() {
-  local p
-  for p in "${started[@]}"; do stop_pid "$p"; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+declare -A PID PORT
+# shellcheck source=bench/procs.sh
+. bench/procs.sh # the scripts run from the checkout's root (cd above)
 
 # Descriptors: the generator and each server hold one per connection (both inherit this limit).
 need=$((IDLE_CONNS + 200))

@@ -270,6 +270,10 @@ int store_pg_event_first_time(struct store *st, const char *channel, const char 
 char *store_pg_options_get(struct store *st, const char *channel, const char *user);
 int store_pg_options_put(struct store *st, const char *channel, const char *user,
                          const char *options_json);
+/* The options' upsert, waited for or (queued) sent with the next statement
+ * or the COMMIT (store_pg_webhook_options_put()). Returns 0 or -EIO. */
+int store_pg_options_write(struct store *st, const char *channel, const char *user,
+                           const char *options_json, bool queued);
 int store_pg_token_get(struct store *st, const char *channel, char *access, size_t access_cap,
                        char *refresh, size_t refresh_cap);
 int store_pg_token_put(struct store *st, const char *channel, const char *access,

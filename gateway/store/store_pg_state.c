@@ -434,9 +434,11 @@ char *store_pg_options_get(struct store *st, const char *channel, const char *us
                       &p);
 }
 
-int store_pg_options_put(struct store *st, const char *channel, const char *user,
-                         const char *options_json)
+int store_pg_options_write(struct store *st, const char *channel, const char *user,
+                           const char *options_json, bool queued)
 {
+    static const char sql[] = "INSERT INTO chan_options VALUES ($1, $2, $3) ON CONFLICT "
+                              "(channel, user_key) DO UPDATE SET options = excluded.options";
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0};
     char hk[STORE_USER_HKEY_MAX];
@@ -447,12 +449,15 @@ int store_pg_options_put(struct store *st, const char *channel, const char *user
     store_pg_param_text(&p, channel);
     store_pg_param_text(&p, hk);
     store_pg_param_text(&p, options_json);
-    return store_pg_change(pg,
-                           "INSERT INTO chan_options VALUES ($1, $2, $3) ON CONFLICT "
-                           "(channel, user_key) DO UPDATE SET options = excluded.options",
-                           &p) < 0
-               ? -EIO
-               : 0;
+    if (queued)
+        return store_pg_queue(pg, sql, &p) ? -EIO : 0;
+    return store_pg_change(pg, sql, &p) < 0 ? -EIO : 0;
+}
+
+int store_pg_options_put(struct store *st, const char *channel, const char *user,
+                         const char *options_json)
+{
+    return store_pg_options_write(st, channel, user, options_json, false);
 }
 
 int store_pg_token_get(struct store *st, const char *channel, char *access, size_t access_cap,

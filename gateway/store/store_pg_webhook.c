@@ -153,20 +153,5 @@ int store_pg_webhook_outbox_add(struct store *st, const char *channel, const cha
 int store_pg_webhook_options_put(struct store *st, const char *channel, const char *user,
                                  const char *options_json)
 {
-    struct store_pg *pg = store_pg_of(st);
-    struct store_pg_params p = {0};
-    char hk[STORE_USER_HKEY_MAX];
-
-    if (store_pg_batch(pg))
-        return -EIO;
-    store_privacy_user_key(st, channel, user, hk, sizeof hk);
-    store_pg_param_text(&p, channel);
-    store_pg_param_text(&p, hk);
-    store_pg_param_text(&p, options_json);
-    return store_pg_queue(pg,
-                          "INSERT INTO chan_options VALUES ($1, $2, $3) ON CONFLICT "
-                          "(channel, user_key) DO UPDATE SET options = excluded.options",
-                          &p)
-               ? -EIO
-               : 0;
+    return store_pg_options_write(st, channel, user, options_json, true);
 }
