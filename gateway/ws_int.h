@@ -50,6 +50,12 @@ struct ws_sess {
 /* Frees f and the input it keeps; NULL: no-op. */
 void ws_frame_free(struct ws_frame *f);
 
+/* Frees every frame of c's queue (a connection closing; ws_queue.c). */
+void ws_queue_free(struct ws_conn *c);
+
+/* Takes c off gw's list of connections with frames held for a commit. */
+void ws_held_unlink(struct gw *gw, struct ws_conn *c);
+
 /* Queues the JSON value j as one frame of kind answering reply_to (steals
  * j). Returns 0 or -ENOMEM. */
 int ws_push_json(struct gw *gw, struct ws_conn *c, json_t *j, enum ws_kind kind,
