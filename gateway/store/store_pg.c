@@ -372,16 +372,18 @@ static bool link_free(struct store_pg *pg, unsigned i)
 }
 
 /* The link the next batch opens on once the current one's COMMIT is sent:
- * the first free one after it, or STORE_PG_LINKS when none is. */
+ * a free one already open, else one opened now, or STORE_PG_LINKS when none
+ * is free: a light load keeps to two connections. */
 static unsigned next_free(struct store_pg *pg)
 {
-    unsigned k, i;
+    unsigned pass, k, i;
 
-    for (k = 1; k < STORE_PG_LINKS; k++) {
-        i = (pg->cur + k) % STORE_PG_LINKS;
-        if (link_free(pg, i))
-            return i;
-    }
+    for (pass = 0; pass < 2; pass++)
+        for (k = 1; k < STORE_PG_LINKS; k++) {
+            i = (pg->cur + k) % STORE_PG_LINKS;
+            if ((pass == 1 || pg->link[i]) && link_free(pg, i))
+                return i;
+        }
     return STORE_PG_LINKS;
 }
 

@@ -225,6 +225,15 @@ struct store_pg_landed *store_pg_landed_of(struct store_pg *pg);
 struct store_pg_link *store_pg_batch_link(struct store_pg *pg);
 int store_pg_turn_queue_locked(struct store *st, struct session *s, const struct session_turn *t,
                                size_t n);
+/* Queues the lock of session_id's row, sent with the save that follows it.
+ * Why a statement of its own: under READ COMMITTED the save's UPDATE finds
+ * its row in the snapshot it starts with, and a compare-and-swap on the
+ * version that another batch (of another node, or this store's previous
+ * one, its COMMIT in flight) is moving sees the old version, which fails
+ * the condition, and misses without waiting; a SELECT ... FOR UPDATE
+ * waits for that batch, and the save, started after it, sees its commit.
+ * Returns 0 or -EIO. */
+int store_pg_turn_lock(struct store_pg *pg, int64_t session_id);
 int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
                         uint64_t *save);
 int store_pg_turn_verdict(struct store_pg *pg, uint64_t save);

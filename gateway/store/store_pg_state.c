@@ -184,11 +184,14 @@ int store_pg_turn_save(struct store *st, struct session *s, const struct session
     store_pg_param_int(&p, s->last_seen);
     store_pg_param_int(&p, s->version);
     store_pg_param_text(&p, msg_id);
-    /* compare-and-swap on the version, as on SQLite; the row lock it takes
-     * orders two nodes saving the same session. The resend key is checked
+    /* compare-and-swap on the version, as on SQLite; the row lock taken
+     * first orders two nodes (or two batches of this one) saving the same
+     * session, and the UPDATE, a statement of its own, then sees what the
+     * holder committed (store_pg_turn_lock()). The resend key is checked
      * here, not by a SELECT of its own before the turn: a message already
      * answered leaves the row unchanged (docs/scaling.md) */
-    if (store_pg_queue(pg,
+    if (store_pg_turn_lock(pg, s->id) ||
+        store_pg_queue(pg,
                        "UPDATE session SET state = $2, last_seen = $3, "
                        "version = version + 1 WHERE id = $1 AND version = $4 AND NOT EXISTS "
                        "(SELECT 1 FROM turn WHERE session_id = $1 AND msg_id = $5 "

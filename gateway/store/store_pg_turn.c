@@ -158,6 +158,14 @@ static int save_params(struct store *st, struct session *s, const struct session
     return 0;
 }
 
+int store_pg_turn_lock(struct store_pg *pg, int64_t session_id)
+{
+    struct store_pg_params p = {0};
+
+    store_pg_param_int(&p, session_id);
+    return store_pg_queue(pg, "SELECT 1 FROM session WHERE id = $1 FOR UPDATE", &p) ? -EIO : 0;
+}
+
 int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
                         uint64_t *save)
 {
@@ -169,6 +177,8 @@ int store_pg_turn_queue(struct store *st, struct session *s, const struct sessio
 
     if (rc)
         return rc;
+    if (store_pg_turn_lock(store_pg_of(st), s->id))
+        return -EIO;
     /* its row count, 2 or 0, is the verdict */
     rc = store_pg_link_queue_save(l, TURN_SAVE_CAS TURN_SAVE_INSERT, &p, ld->next_save + 1);
     if (rc)

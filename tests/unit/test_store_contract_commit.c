@@ -112,7 +112,10 @@ static void test_two_batches_in_flight(void **state)
     t1 = store_batch_ticket(st);
     assert_int_equal(store_commit_send(st), 0);
     /* the next batch, the same session, while the first may be in flight:
-     * its compare-and-swap waits for the first's row lock, then sees it */
+     * its row lock (store_pg_turn_lock(), before the compare-and-swap) waits
+     * for the first's, and the compare-and-swap then sees it: it failed 1
+     * run in 10-15 without the lock, the UPDATE's snapshot older than the
+     * first's COMMIT */
     save_turn(st, &s, "m-2");
     t2 = store_batch_ticket(st);
     assert_true(t2 > t1);
