@@ -30,6 +30,18 @@
 # by its PID on exit (the cluster by tests/lib/pg.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# Bad settings are refused (exit 2, naming the setting) before a cluster is started.
+bad() { echo "bench-ws-latency: $1" >&2; exit 2; }
+for r in ${RTT_MS:-} ${WEBHOOK_RTT_MS:-}; do
+  awk -v r="$r" 'BEGIN { exit !(r ~ /^[0-9]+(\.[0-9]+)?$/ && r <= 2000) }' ||
+    bad "RTT_MS/WEBHOOK_RTT_MS: $r is not a number of ms (0-2000)"
+done
+for n in ${NODES:-}; do case $n in 1|2) ;; *) bad "NODES: $n is not 1 or 2" ;; esac; done
+for h in ${HANDOFF:-}; do case $h in 0|1) ;; *) bad "HANDOFF: $h is not 0 or 1" ;; esac; done
+for kv in "CONNS=${CONNS:-100}" "DURATION=${DURATION:-5}" "ROUNDS=${ROUNDS:-2}" \
+          "WORKERS=${WORKERS:-1}" "WEBHOOK_RATE=${WEBHOOK_RATE:-10}"; do
+  case ${kv#*=} in ''|*[!0-9]*|0*) bad "${kv%%=*}: ${kv#*=} is not a positive whole number" ;; esac
+done
 if [ -z "${LAT_PG_PORT:-}" ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] ||
     { echo "bench-ws-latency: postgresql-15 is not installed (make test-deps)" >&2; exit 1; }
@@ -60,10 +72,6 @@ START_TIMEOUT=15 # seconds for a process to print its port
 
 for f in "$GEN" "$RELAY" "$MOTCUA" "$DB"; do
   [ -e "$f" ] || { echo "bench-ws-latency: $f is missing (run: make bench-ws-latency)" >&2; exit 1; }
-done
-for r in $RTT_MS $WEBHOOK_RTT_MS; do
-  awk -v r="$r" 'BEGIN { exit !(r ~ /^[0-9]+(\.[0-9]+)?$/ && r <= 2000) }' ||
-    { echo "bench-ws-latency: RTT_MS: $r is not a number of ms (0-2000)" >&2; exit 1; }
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/motcua-bench-lat.XXXXXX") || exit 1

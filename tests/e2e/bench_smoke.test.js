@@ -220,3 +220,23 @@ test('the latency relay forwards bytes both ways, in order, each way delayed', a
   }
   assert.match(out, /relay conns=1 bytes_up=614404 bytes_down=614404/);
 });
+
+test('bench-ws-latency refuses a bad setting with exit 2, naming it, before it starts anything', () => {
+  const script = path.join(ROOT, 'bench', 'bench_latency.sh');
+  const cases = [['RTT_MS', 'abc'], ['WEBHOOK_RTT_MS', '5000'], ['NODES', '3'], ['HANDOFF', 'on'],
+    ['CONNS', '0'], ['DURATION', '2s'], ['ROUNDS', '-1'], ['WORKERS', '0'], ['WEBHOOK_RATE', 'x']];
+  for (const [key, value] of cases) {
+    const env = { ...process.env, [key]: value };
+    delete env.LAT_PG_PORT;
+    let code = 0;
+    let stderr = '';
+    try {
+      execFileSync('bash', [script], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10000 });
+    } catch (e) {
+      code = e.status;
+      stderr = String(e.stderr);
+    }
+    assert.equal(code, 2, `${key}=${value}: exit ${code}, stderr ${stderr}`);
+    assert.match(stderr, new RegExp(`${key}`), `${key}=${value}`);
+  }
+});
