@@ -1,5 +1,5 @@
 /* fuzz/fuzz_http.c - the HTTP request path as far as it goes without a
- * socket: what gateway/http.c and the officer and report modules do with a
+ * socket: what gateway/http_route.c and the officer and report modules do with a
  * path, a query argument or a body once lws has handed them over (the lws
  * parser itself is the library's). The first byte modulo 6 chooses (the
  * seeds use the digits '0'..'5', so they stay text files), the rest is the

@@ -1,5 +1,5 @@
-/* gateway/http_path.h - the pure checks http.c makes on a request path before
- * it touches a file or the knowledge base: which static files may be served,
+/* gateway/http_path.h - the pure checks http_route.c makes on a request path
+ * before it touches a file or the knowledge base: which static files may be served,
  * their content types, and what a procedure id looks like. No I/O; the
  * libFuzzer harness fuzz/fuzz_http.c drives them directly. Thread-safe. */
 #ifndef MOTCUA_GATEWAY_HTTP_PATH_H

@@ -1,5 +1,6 @@
 /* gateway/admin/teach_build.c - see teach_build.h. The requests waiting,
- * the job a thread runs, then the loop's side: start, finish, answer. */
+ * the job a thread runs, then the loop's side: start, finish, commits. The
+ * answers sent to the requests: teach_build_answer.c. */
 #include "teach_build.h"
 
 #include <errno.h>
@@ -13,47 +14,11 @@
 #include <time.h>
 
 #include "gw.h"
-#include "http.h"
-#include "http_hold.h"
 #include "intent.h"
 #include "mc_log.h"
-#include "officer_http.h"
 #include "store.h"
 #include "teach.h"
-
-struct pending {
-    struct lws *wsi; /* NULL once its connection closed */
-    bool post;       /* a teach; else a DELETE done (id, label) */
-    int64_t id;
-    char text[TEACH_TEXT_MAX + 1];
-    char label[TEACH_LABEL_MAX];
-    char officer[STORE_OFFICER_USER_MAX];
-    char peer[48];
-    uint64_t ticket; /* its batch, while its commit is awaited on PostgreSQL; else 0 */
-    bool landed;     /* its commit was reported (or done at once) ... */
-    int commit_rc;   /* ... with this result (0: committed) */
-};
-
-struct job {
-    struct lws_context *ctx; /* woken when the thread is done */
-    unsigned delay_ms;       /* test only: TEACH_BUILD_TEST_DELAY_ENV */
-    struct teach_phrases *tp;
-    int64_t rev;                    /* the taught phrases' revision tp was read at */
-    const struct intent_index *cur; /* the index of tp: gw's (read only) or own */
-    struct intent_index *own;       /* built by the thread when gw's was older than tp */
-    struct intent_index *trial;     /* ... with the new phrase (a teach) */
-    struct pending req;             /* the teach, when req.post */
-    struct teach_conflict c;
-    int rc;
-    struct mc_err err;
-    struct timespec t0;
-    pthread_t thread;
-    atomic_bool done;
-    bool committing;            /* built; req's phrase written, its commit awaited */
-    int64_t id, new_rev, added; /* ... the phrase's id, the revision it made, when */
-    struct pending waiters[TEACH_BUILD_WAITERS_MAX]; /* DELETEs answered when it is in use */
-    size_t n_waiters;
-};
+#include "teach_build_int.h"
 
 struct teach_build {
     struct job *job;
@@ -97,94 +62,6 @@ static void *work(void *arg)
     atomic_store(&j->done, true);
     lws_cancel_service(j->ctx); /* the loop finishes it on its next pass */
     return NULL;
-}
-
-/* ---- answers -------------------------------------------------------------- */
-
-/* Answers the request waiting on wsi with j (consumed); a connection that
- * cannot take it is closed (outside its callback: no -1 to return). */
-static void respond(struct gw *gw, struct lws *wsi, unsigned status, json_t *j, const char *hdr)
-{
-    struct http_req *r = wsi ? gw_http_req(wsi) : NULL;
-
-    if (!r) {
-        json_decref(j);
-        return;
-    }
-    if (gw->draining) /* stopping: the whole answer now, then close (the drain may end first) */
-        r->close_after = true;
-    if (officer_http_respond(gw, wsi, r, status, j, hdr))
-        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-}
-
-/* A write whose commit failed: the 500 every held write answers then (http_hold.h). */
-static void respond_failed(struct gw *gw, struct lws *wsi)
-{
-    static const char body[] = HTTP_HOLD_FAILED_BODY;
-    struct http_req *r = wsi ? gw_http_req(wsi) : NULL;
-
-    if (!r)
-        return;
-    if (gw->draining)
-        r->close_after = true;
-    if (http_respond(gw, wsi, r, 500, "application/json", body, sizeof body - 1, NULL))
-        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-}
-
-static void respond_error(struct gw *gw, struct lws *wsi, unsigned status, const char *code,
-                          const char *message)
-{
-    respond(gw, wsi, status, json_pack("{s:s,s:s}", "error", code, "message", message), NULL);
-}
-
-static void answer_deleted(struct gw *gw, const struct pending *p)
-{
-    respond(gw, p->wsi, 200,
-            json_pack("{s:I,s:s}", "deleted", (json_int_t)p->id, "label", p->label), NULL);
-}
-
-/* A 409 naming the phrase it conflicts with. */
-static void answer_conflict(struct gw *gw, struct lws *wsi, const struct teach_conflict *c)
-{
-    char msg[TEACH_TEXT_MAX + 256];
-
-    if (c->verdict == TEACH_DUPLICATE)
-        snprintf(msg, sizeof(msg), "Câu này đã có trong dữ liệu của thủ tục \"%s\": \"%s\".",
-                 c->label, c->text);
-    else if (c->verdict == TEACH_NEAR_OTHER)
-        snprintf(msg, sizeof(msg),
-                 "Câu này gần giống câu \"%s\" đã được gán cho \"%s\" (giống %.0f%%): "
-                 "không thể gán cho thủ tục khác.",
-                 c->text, c->label, c->similarity * 100);
-    else
-        snprintf(msg, sizeof(msg),
-                 "Nếu dạy câu này, chatbot sẽ hiểu sai câu \"%s\" (của \"%s\", sẽ thành \"%s\").",
-                 c->text, c->label, c->answer);
-    respond(gw, wsi, 409,
-            json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:f}}", "error", "conflict", "reason",
-                      teach_verdict_name(c->verdict), "message", msg, "conflict", "text", c->text,
-                      "label", c->label, "answer", c->answer, "similarity", c->similarity),
-            NULL);
-}
-
-static void answer_waiters(struct gw *gw, struct job *j)
-{
-    size_t i;
-
-    for (i = 0; i < j->n_waiters; i++)
-        answer_deleted(gw, &j->waiters[i]);
-    j->n_waiters = 0;
-}
-
-/* The server stops before p is done: a teach was not stored (503, sent again
- * later); a DELETE was committed before it waited, so it is answered as done
- * (this worker's index no longer matters, the others rebuild by themselves). */
-static void answer_stopping(struct gw *gw, const struct pending *p)
-{
-    if (p->post)
-        respond_error(gw, p->wsi, 503, "shutting_down", "The server is stopping.");
-    else
-        answer_deleted(gw, p);
 }
 
 /* ---- the loop's side -------------------------------------------------------- */
@@ -266,9 +143,10 @@ static bool settle_deletes(struct gw *gw, struct teach_build *b)
             k++;
         } else if (p->commit_rc) {
             mc_log(MC_LOG_WARN, "admin.unteach", "id=%lld result=not_saved", (long long)p->id);
-            respond_failed(gw, p->wsi);
+            teach_build_respond_failed(gw, p->wsi);
         } else if (gw->draining || b->n_queue == TEACH_BUILD_WAITERS_MAX) {
-            answer_deleted(gw, p); /* full cannot be: the two hold TEACH_BUILD_WAITERS_MAX */
+            teach_build_answer_deleted(
+                gw, p); /* full cannot be: the two hold TEACH_BUILD_WAITERS_MAX */
         } else {
             p->ticket = 0;
             b->queue[b->n_queue++] = *p;
@@ -310,7 +188,7 @@ static int take(struct gw *gw, struct teach_build *b, struct job **out)
     }
     b->n_queue = k;
     if (!j->req.post && store_phrase_rev(gw->store, &rev) == 0 && rev == gw->taught_rev) {
-        answer_waiters(gw, j); /* in use already: nothing to build */
+        teach_build_answer_waiters(gw, j); /* in use already: nothing to build */
         b->again = false;
         job_free(j);
         return 0;
@@ -352,13 +230,13 @@ static void start(struct gw *gw)
         clock_gettime(CLOCK_MONOTONIC, &j->t0);
         j->tp = teach_phrases_load(gw->kb, gw->store, &j->rev, &j->err);
         if (j->tp && j->req.post && !teach_label_ok(gw->kb, j->tp, j->req.label)) {
-            respond_error(gw, j->req.wsi, 400, "unknown_label",
-                          "label: không có thủ tục hay câu trả lời này (xem GET "
-                          "/api/v1/procedures), hoặc \"none\".");
+            teach_build_respond_error(gw, j->req.wsi, 400, "unknown_label",
+                                      "label: không có thủ tục hay câu trả lời này (xem GET "
+                                      "/api/v1/procedures), hoặc \"none\".");
             j->req.post = false; /* what is left is a refresh */
         }
         if (j->tp && !j->req.post && j->rev == gw->taught_rev) {
-            answer_waiters(gw, j);
+            teach_build_answer_waiters(gw, j);
             job_free(j);
             continue;
         }
@@ -371,8 +249,9 @@ static void start(struct gw *gw)
         mc_log(MC_LOG_ERROR, "teach.build", "error=\"%s\" kept=previous",
                j->err.text[0] ? j->err.text : "cannot start the build thread");
         if (j->req.post)
-            respond_error(gw, j->req.wsi, 503, "internal", "The phrase could not be checked.");
-        answer_waiters(gw, j); /* deleted and committed; the next refresh rebuilds */
+            teach_build_respond_error(gw, j->req.wsi, 503, "internal",
+                                      "The phrase could not be checked.");
+        teach_build_answer_waiters(gw, j); /* deleted and committed; the next refresh rebuilds */
         job_free(j);
         return; /* not again now: the next request or refresh tries */
     }
@@ -391,19 +270,19 @@ static void finish_teach(struct gw *gw, struct job *j)
     if (j->rc) {
         mc_log(MC_LOG_ERROR, "admin.teach", "error=\"%s\"",
                j->err.text[0] ? j->err.text : "out of memory");
-        respond_error(gw, p->wsi, 503, "internal", "The phrase could not be checked.");
+        teach_build_respond_error(gw, p->wsi, 503, "internal", "The phrase could not be checked.");
         return;
     }
     if (j->c.verdict != TEACH_OK) {
         mc_log(MC_LOG_INFO, "admin.teach", "user=%s label=%s result=%s", p->officer, p->label,
                teach_verdict_name(j->c.verdict));
-        answer_conflict(gw, p->wsi, &j->c);
+        teach_build_answer_conflict(gw, p->wsi, &j->c);
         return;
     }
     rc = store_phrase_add(gw->store, p->text, p->label, p->officer, now, &j->id, &j->new_rev);
     snprintf(detail, sizeof(detail), "phrase=%lld label=%s", (long long)j->id, p->label);
     if (rc || store_audit_add(gw->store, now, p->officer, "teach", NULL, p->peer, detail)) {
-        respond_error(gw, p->wsi, 503, "internal", "The state database failed.");
+        teach_build_respond_error(gw, p->wsi, 503, "internal", "The state database failed.");
         return;
     }
     j->added = now;
@@ -423,7 +302,7 @@ static void finish_commit(struct gw *gw, struct job *j)
     if (p->commit_rc) {
         mc_log(MC_LOG_WARN, "admin.teach", "user=%s label=%s result=not_saved", p->officer,
                p->label);
-        respond_failed(gw, p->wsi);
+        teach_build_respond_failed(gw, p->wsi);
         return;
     }
     /* this worker answers with the phrase from now on; a change another
@@ -434,10 +313,11 @@ static void finish_commit(struct gw *gw, struct job *j)
         gw->teach_build->again = true;
     mc_log(MC_LOG_INFO, "admin.teach", "user=%s id=%lld label=%s rev=%lld build_ms=%.0f",
            p->officer, (long long)j->id, p->label, (long long)rev, ms_since(&j->t0));
-    respond(gw, p->wsi, 201,
-            json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)j->id, "text", p->text, "label",
-                      p->label, "officer", p->officer, "created", (json_int_t)j->added),
-            NULL);
+    teach_build_respond(gw, p->wsi, 201,
+                        json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)j->id, "text", p->text,
+                                  "label", p->label, "officer", p->officer, "created",
+                                  (json_int_t)j->added),
+                        NULL);
 }
 
 bool teach_build_poll(struct gw *gw)
@@ -473,7 +353,7 @@ bool teach_build_poll(struct gw *gw)
     j->cur = NULL; /* may have been freed by the swap */
     /* the DELETEs were committed before this build read the phrases: the
      * index in use now is without them, whatever becomes of the teach */
-    answer_waiters(gw, j);
+    teach_build_answer_waiters(gw, j);
     if (j->req.post) {
         finish_teach(gw, j);
         if (j->committing && !j->req.landed)
@@ -596,7 +476,7 @@ void teach_build_drain(struct gw *gw)
     if (!b)
         return;
     for (i = 0; i < b->n_queue; i++) /* not started: no teach was checked or stored */
-        answer_stopping(gw, &b->queue[i]);
+        teach_build_answer_stopping(gw, &b->queue[i]);
     b->n_queue = 0;
     b->again = false;
 }
@@ -619,16 +499,16 @@ void teach_build_free(struct gw *gw, bool answer)
     } else if (j) {
         pthread_join(j->thread, NULL);
         if (answer && j->req.post)
-            answer_stopping(gw, &j->req);
+            teach_build_answer_stopping(gw, &j->req);
     }
     if (j && answer)
-        answer_waiters(gw, j);
+        teach_build_answer_waiters(gw, j);
     job_free(j);
     b->job = NULL;
     if (answer)
         (void)settle_deletes(gw, b); /* draining: 200 or 500, none queued */
     for (i = 0; answer && i < b->n_queue; i++)
-        answer_stopping(gw, &b->queue[i]);
+        teach_build_answer_stopping(gw, &b->queue[i]);
     free(b);
     gw->teach_build = NULL;
 }
