@@ -56,8 +56,12 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
     struct session s = {0};
     struct ws_sess *ws = NULL;
     json_t *history = NULL, *welcome;
+    struct store_stats before, after;
+    uint64_t s_ticket = 0;
     int rc;
 
+    /* what the hello waited for, logged (round_trips=) */
+    store_get_stats(gw->store, &before);
     sess_unref(c); /* a second hello on one connection starts over */
     c->hello = false;
     rc = -ENOENT;
@@ -76,11 +80,17 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
     }
     if (rc == -ENOENT)
         rc = session_create(gw->store, channel, &s);
+    if (rc == 0 && !ws && !s.resumed)
+        /* its row is in the open batch (PostgreSQL: queued, not waited for):
+         * a message sent before the welcome arrives waits for that commit
+         * (on_message), as one after a turn in flight does */
+        s_ticket = store_batch_ticket(gw->store);
     if (rc == 0 && !ws) {
         ws = calloc(1, sizeof(*ws));
         if (ws) {
             ws->refs = 1;
             ws->s = s; /* steals s.state */
+            ws->ticket = s_ticket;
         } else {
             session_fini(&s);
             rc = -ENOMEM;
@@ -111,8 +121,9 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
             welcome = NULL; /* -ENOMEM below */
         }
     }
-    mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d", c->peer, channel,
-           ws->s.resumed);
+    store_get_stats(gw->store, &after);
+    mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d round_trips=%llu", c->peer,
+           channel, ws->s.resumed, (unsigned long long)(after.round_trips - before.round_trips));
     /* from now on the session exists: an idle gap resets it like a resumed one */
     ws->s.resumed = true;
     return ws_push_json(gw, c, welcome, WS_WELCOME, NULL);

@@ -47,7 +47,7 @@ int session_load_token(struct store *st, const char *token, struct session *s)
     return store_session_by_token(st, token, s);
 }
 
-static int random_token(char out[SESSION_TOKEN_LEN + 1])
+int session_random_token(char out[SESSION_TOKEN_LEN + 1])
 {
     unsigned char raw[SESSION_TOKEN_LEN / 2];
     static const char hex[] = "0123456789abcdef";
@@ -77,7 +77,7 @@ static int random_token(char out[SESSION_TOKEN_LEN + 1])
 static int create(struct store *st, const char *channel, const char *user_key, struct session *s)
 {
     memset(s, 0, sizeof(*s));
-    if (random_token(s->token))
+    if (session_random_token(s->token))
         return -EIO;
     snprintf(s->channel, sizeof(s->channel), "%s", channel);
     snprintf(s->user_key, sizeof(s->user_key), "%s", user_key ? user_key : "");

@@ -76,7 +76,14 @@ MC_MUST_CHECK int session_load_user(struct store *st, const char *channel, const
 MC_MUST_CHECK int session_create_user(struct store *st, const char *channel, const char *user_key,
                                       struct session *s);
 
-/* Creates a new session with a fresh random token. */
+/* A fresh random token (SESSION_TOKEN_LEN hex characters and a NUL) into
+ * out, from /dev/urandom. Returns 0 or -EIO. (The store's webhook read,
+ * which may create the session, draws its token here too.) */
+MC_MUST_CHECK int session_random_token(char out[SESSION_TOKEN_LEN + 1]);
+
+/* Creates a new session with a fresh random token. On PostgreSQL its row is
+ * queued in the open batch (store_session_insert()): no round trip waited
+ * for; it exists once that batch commits. */
 MC_MUST_CHECK int session_create(struct store *st, const char *channel, struct session *s);
 
 /* Marks the session expired (state reset to "{}", history kept) when it was

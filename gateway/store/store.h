@@ -99,7 +99,11 @@ MC_MUST_CHECK int store_session_by_user(struct store *st, const char *channel, c
                                         struct session *s);
 
 /* Inserts s (token, channel, user_key if not empty, last_seen; state "{}")
- * and sets s->id. Returns 0 or -EIO. */
+ * and sets s->id, in the open batch (opened if none is). PostgreSQL: with
+ * an id the handle holds (a block of the id's sequence, read ahead) the
+ * INSERT is queued and not waited for; without one it waits for the id.
+ * Either way the row exists once the batch commits, and a failed INSERT
+ * fails the batch. Returns 0 or -EIO. */
 MC_MUST_CHECK int store_session_insert(struct store *st, struct session *s);
 
 /* One turn as one unit: s->state and s->last_seen, then the n records of t
@@ -882,13 +886,21 @@ struct store_webhook_read {
     struct session session; /* when found: as store_session_by_user() (session_fini()) */
     char handoff[STORE_HANDOFF_STATE_MAX]; /* when found: its handoff state ("bot": none) */
     char *options; /* new (free()) or NULL: the options last offered, when asked */
+    /* found because this read created it (PostgreSQL, an id held: the row
+     * queued in the batch before the lock, ON CONFLICT DO NOTHING; docs/
+     * scaling.md "A session's first read"): new, resumed false, handoff "bot" */
+    bool created;
 };
 
 /* Records (channel, event_id) as seen at now_s, as store_event_first_time();
  * when it is new, also reads into *out the session of (channel, user) (in an
  * open batch its row stays locked until the batch ends, as
  * store_session_by_user() there), that session's handoff state and, when
- * options, the options last offered to (channel, user). *out is zeroed
+ * options, the options last offered to (channel, user). On PostgreSQL a
+ * citizen without a session gets one in the same round trip when the handle
+ * holds an id (out->created; two nodes creating it at once end with one
+ * row, the second reading the first's once it commits); otherwise found is
+ * false and the caller creates it (session_create_user()). *out is zeroed
  * first; free what it holds with store_webhook_read_fini() whatever the
  * return. Returns 1 (new), 0 (seen before: nothing read), -E2BIG (user
  * longer than SESSION_USER_KEY_MAX), -ENOMEM or -EIO. PostgreSQL: one round

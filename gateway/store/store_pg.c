@@ -52,7 +52,13 @@ struct store_pg {
     int64_t outbox_floor;  /* the smallest outbox id the open batch added (INT64_MAX: none) */
     struct store_stats stats;
     struct store_pg_landed landed; /* verdicts of saves not waited for (store_pg_turn.c) */
+    struct store_pg_ids ids;       /* session ids held (store_pg_ids.c) */
 };
+
+struct store_pg_ids *store_pg_ids_of(struct store_pg *pg)
+{
+    return &pg->ids;
+}
 
 struct store_pg_landed *store_pg_landed_of(struct store_pg *pg)
 {
@@ -213,6 +219,10 @@ struct store_pg *store_pg_open(const char *url, int64_t owner, struct mc_err *er
     pg->link[0] = store_pg_link_open(url, err);
     if (!pg->link[0] || store_pg_migrate(pg, err))
         goto fail;
+    if (store_pg_ids_fill(pg)) { /* the first block of session ids (store_pg_ids.c) */
+        mc_err_set(err, "data.state_url: cannot read the session id sequence");
+        goto fail;
+    }
     return pg;
 
 fail:
@@ -336,6 +346,7 @@ int store_pg_commit(struct store_pg *pg)
     (void)store_pg_link_commit_finish(l, true);
     (void)store_pg_link_commit_take(l, &rc, &us);
     store_pg_landed_take(&pg->landed, l, pg->ticket);
+    store_pg_ids_collect(pg, l);
     commit_counted(pg, rc);
     return rc;
 }
@@ -460,6 +471,7 @@ size_t store_pg_commit_poll(struct store_pg *pg, bool wait, struct store_commit_
             break; /* a later one waits its turn: replies leave in batch order */
         done[n].ticket = store_pg_link_commit_take(l, &done[n].rc, &done[n].us);
         store_pg_landed_take(&pg->landed, l, done[n].ticket);
+        store_pg_ids_collect(pg, l);
         commit_counted(pg, done[n].rc);
         n++;
     }

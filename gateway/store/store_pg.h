@@ -204,6 +204,49 @@ uint64_t store_pg_link_round_trips(const struct store_pg_link *l);
 int store_pg_link_socket(const struct store_pg_link *l); /* PQsocket() */
 PGconn *store_pg_link_conn(struct store_pg_link *l);     /* borrowed; NULL: l is NULL */
 
+/* ---- session ids held by the handle (store_pg_ids.c; docs/scaling.md, "A
+ * session's first read") ------------------------------------------------ */
+
+#define STORE_PG_IDS_BLOCK 64 /* ids asked for at once (a block of the sequence) */
+/* fewer held than this: the next block is asked for. At open the pool is
+ * filled to twice that: 100 clients connecting at once to a node just
+ * started find an id each */
+#define STORE_PG_IDS_LOW 64
+
+/* Queues the SELECT of n (<= STORE_PG_IDS_BLOCK) values of the session id's
+ * sequence on l; its answer is kept on l when it is read, with whatever
+ * statement or COMMIT next reads l's pipeline. Returns 0, -EBUSY (a block is
+ * asked for or held on l already) or -EIO. */
+MC_MUST_CHECK int store_pg_link_queue_ids(struct store_pg_link *l, unsigned n);
+/* Whether l's block is asked for and its answer not read yet. */
+bool store_pg_link_ids_asked(const struct store_pg_link *l);
+/* Moves the ids read on l (up to max) into out. Returns how many. */
+unsigned store_pg_link_ids_take(struct store_pg_link *l, int64_t *out, unsigned max);
+
+/* The ids a handle holds (embedded in struct store_pg). */
+struct store_pg_ids {
+    int64_t id[2 * STORE_PG_IDS_BLOCK];
+    unsigned n;
+    struct store_pg_link *asked; /* the link a block was asked on, answer not taken; NULL: none */
+};
+
+/* pg's, borrowed. */
+struct store_pg_ids *store_pg_ids_of(struct store_pg *pg);
+/* The first ids (2 x STORE_PG_IDS_BLOCK), waited for (store_pg_open(): one
+ * round trip at start).
+ * Returns 0 or -EIO. */
+MC_MUST_CHECK int store_pg_ids_fill(struct store_pg *pg);
+/* Takes the ids read on l into the pool (a commit of l taken, or l about to
+ * carry the batch's statements). */
+void store_pg_ids_collect(struct store_pg *pg, struct store_pg_link *l);
+/* Takes one id for a session row queued in the open batch (opened if none
+ * is), asking for the next block in that batch's pipeline when few are
+ * left. Returns 0, -ENOENT (none held: the caller lets the database choose,
+ * waiting for the id) or -EIO. */
+MC_MUST_CHECK int store_pg_ids_take(struct store_pg *pg, int64_t *id);
+/* Gives back an id taken but not used (an INSERT that found the row). */
+void store_pg_ids_give_back(struct store_pg *pg, int64_t id);
+
 /* ---- saves not waited for (store_pg_turn.c) ------------------------------ */
 
 #define STORE_PG_LANDED_MAX 1024 /* verdicts of committed batches kept until asked for */

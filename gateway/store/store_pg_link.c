@@ -34,6 +34,12 @@ struct store_pg_link {
     struct store_pg_verdict verdict[STORE_PG_VERDICTS_MAX]; /* read, not yet taken (the batch's) */
     unsigned verdicts;                                      /* entries of verdict[] */
     unsigned tagged;                                        /* saves queued, verdicts not read */
+    /* a block of session ids asked for (store_pg_link_queue_ids()): the
+     * index of its statement in the segment, while its answer is unread */
+    bool ids_asked;
+    unsigned ids_at;
+    int64_t ids[STORE_PG_IDS_BLOCK]; /* ... the ids it answered, not yet taken */
+    unsigned nids;
     PGresult *last;  /* the last statement's result when it succeeded */
     uint64_t ticket; /* the batch whose COMMIT is in flight here; 0: none */
     int64_t sent_us; /* when that COMMIT was sent (monotonic) */
@@ -141,6 +147,17 @@ bool store_pg_link_usable(struct store_pg_link *l, bool may_reset)
     return true;
 }
 
+/* Keeps the ids a queued block's answer holds (r NULL: it failed, was
+ * skipped or lost: none; the pool asks again). */
+static void ids_answer(struct store_pg_link *l, const PGresult *r)
+{
+    int i, n = r ? PQntuples(r) : 0;
+
+    l->ids_asked = false;
+    for (i = 0; i < n && l->nids < STORE_PG_IDS_BLOCK; i++)
+        l->ids[l->nids++] = store_pg_int(r, i, 0);
+}
+
 /* Takes one answer of the pipeline (steals r). */
 static void answer(struct store_pg_link *l, PGresult *r)
 {
@@ -162,6 +179,8 @@ static void answer(struct store_pg_link *l, PGresult *r)
         l->tag[i] = 0;
         l->tagged -= l->tagged > 0;
     }
+    if (l->ids_asked && i == l->ids_at)
+        ids_answer(l, ok ? r : NULL);
     if (!ok && !l->failed && s != PGRES_PIPELINE_ABORTED && s != PGRES_COMMAND_OK)
         mc_log(MC_LOG_ERROR, "state.db", "backend=postgresql error=\"%.200s\"",
                PQresultErrorMessage(r));
@@ -216,6 +235,7 @@ static int pipe_enter(struct store_pg_link *l)
     l->commit = false;
     memset(l->tag, 0, sizeof(l->tag));
     l->tagged = 0; /* the answers of the last segment were all read, or the connection reset */
+    l->ids_asked = false;
     PQclear(l->last);
     l->last = NULL;
     return 0;
@@ -279,6 +299,7 @@ int store_pg_link_sync(struct store_pg_link *l, long *changed, unsigned n)
     rc = PQpipelineSync(l->conn) ? pipe_read(l, true) : -EIO;
     l->queued = 0;
     l->tagged = 0;
+    l->ids_asked = false;
     for (i = 0; i < n; i++) /* the last n statements queued */
         changed[i] = rc == 1 && n <= queued && queued - n + i < STORE_PG_QUEUE_MAX
                          ? l->changed[queued - n + i]
@@ -355,6 +376,7 @@ fail:
     }
     l->queued = 0;
     l->tagged = 0;
+    l->ids_asked = false;
     l->done = true;
     l->rc = -EIO;
     l->us = 0;
@@ -378,6 +400,7 @@ bool store_pg_link_commit_finish(struct store_pg_link *l, bool block)
     l->done = true;
     l->queued = 0;
     l->tagged = 0;
+    l->ids_asked = false; /* read above if it was answered */
     l->us = (uint64_t)(mono_us() - l->sent_us);
     l->rc = n == 1 && !l->failed ? 0 : -EIO;
     (void)PQsetnonblocking(l->conn, 0);
@@ -414,4 +437,39 @@ PGresult *store_pg_link_last(struct store_pg_link *l)
 unsigned store_pg_link_queued(const struct store_pg_link *l)
 {
     return l->queued;
+}
+
+/* ---- session ids asked for without waiting (store_pg_ids.c) ------------ */
+
+int store_pg_link_queue_ids(struct store_pg_link *l, unsigned n)
+{
+    struct store_pg_params p = {0};
+
+    if (l->ids_asked || l->nids || n > STORE_PG_IDS_BLOCK)
+        return -EBUSY; /* one block at a time: its answer has room */
+    store_pg_param_int(&p, n);
+    /* nextval() is not transactional: the ids are this handle's whatever
+     * becomes of the batch the statement rides in */
+    if (store_pg_link_queue(l,
+                            "SELECT nextval(pg_get_serial_sequence('session', 'id')) "
+                            "FROM generate_series(1, $1::int)",
+                            &p))
+        return -EIO;
+    l->ids_asked = true;
+    l->ids_at = l->queued - 1;
+    return 0;
+}
+
+bool store_pg_link_ids_asked(const struct store_pg_link *l)
+{
+    return l->ids_asked;
+}
+
+unsigned store_pg_link_ids_take(struct store_pg_link *l, int64_t *out, unsigned max)
+{
+    unsigned n = l->nids < max ? l->nids : max;
+
+    memcpy(out, l->ids, n * sizeof(*out));
+    l->nids = 0; /* more than max: never (the pool takes a block into room for one) */
+    return n;
 }

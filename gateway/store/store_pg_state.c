@@ -92,20 +92,40 @@ int store_pg_session_by_user(struct store *st, const char *channel, const char *
     return rc;
 }
 
+/* A new session's row. With an id the handle holds (store_pg_ids.c) it is
+ * queued in the batch like any write: no round trip waited for; it exists
+ * once the batch commits, and what waits for that (the welcome frame, a
+ * webhook's 200) waits for it too. Without one (the pool ran dry), the
+ * database chooses the id and the loop waits for it, as before. A failure of
+ * the queued INSERT fails the batch, as the waited one's did (a statement
+ * that fails leaves the transaction in error either way). */
 int store_pg_session_insert(struct store *st, struct session *s)
 {
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params p = {0};
     char hk[STORE_USER_HKEY_MAX];
+    int64_t id;
     PGresult *r;
+    int rc;
 
-    if (store_pg_batch(pg))
+    rc = store_pg_ids_take(pg, &id); /* opens the batch */
+    if (rc != 0 && rc != -ENOENT)
         return -EIO;
     store_privacy_user_key(st, s->channel, s->user_key, hk, sizeof hk);
     store_pg_param_text(&p, s->token);
     store_pg_param_text(&p, s->channel);
     store_pg_param_text(&p, s->user_key[0] ? hk : NULL);
     store_pg_param_int(&p, s->last_seen);
+    if (rc == 0) {
+        store_pg_param_int(&p, id);
+        if (store_pg_queue(pg,
+                           "INSERT INTO session (token, channel, user_key, created, last_seen, id) "
+                           "VALUES ($1, $2, $3, $4, $4, $5)",
+                           &p))
+            return -EIO;
+        s->id = id;
+        return 0;
+    }
     r = store_pg_exec(pg,
                       "INSERT INTO session (token, channel, user_key, created, last_seen) "
                       "VALUES ($1, $2, $3, $4, $4) RETURNING id",

@@ -73,6 +73,26 @@ static int take_row(const PGresult *r, const char *user, struct store_webhook_re
     return 0;
 }
 
+/* The de-duplication key; with an id held, also the session of a citizen
+ * who has none, in the same statement (docs/scaling.md "A session's first
+ * read"), so a first event costs what any other does. The session's INSERT
+ * is a data-modifying WITH, run after the key's INSERT and in the
+ * statement's one snapshot, taken before the key was written: it inserts
+ * only for an event no committed batch has seen, so a redelivered event
+ * never creates a session (after a forget or a purge, that would bring the
+ * citizen's row back). Another node's batch that inserted the same
+ * (channel, user) and has not committed makes it wait for that batch, then
+ * do nothing: the lock and the read after it see that node's row, and
+ * neither batch fails. The partial unique index (user_key IS NOT NULL) is
+ * named with its predicate to be inferred. The row count is the key's. */
+static const char key_sql[] = "INSERT INTO seen_event VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+static const char key_create_sql[] =
+    "WITH s AS (INSERT INTO session (channel, user_key, token, created, last_seen, id) "
+    "SELECT $1, $4, $5, $3, $3, $6 WHERE NOT EXISTS "
+    "(SELECT 1 FROM seen_event WHERE channel = $1 AND event_id = $2) "
+    "ON CONFLICT (channel, user_key) WHERE user_key IS NOT NULL DO NOTHING) "
+    "INSERT INTO seen_event VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
 int store_pg_webhook_event(struct store *st, const char *channel, const char *event_id,
                            const char *user, bool options, int64_t now_s,
                            struct store_webhook_read *out)
@@ -80,16 +100,26 @@ int store_pg_webhook_event(struct store *st, const char *channel, const char *ev
     struct store_pg *pg = store_pg_of(st);
     struct store_pg_params key = {0}, who = {0}, what = {0};
     struct store_pg_link *l;
-    char hk[STORE_USER_HKEY_MAX];
+    char hk[STORE_USER_HKEY_MAX], token[SESSION_TOKEN_LEN + 1];
     long changed[3];
+    bool held;
+    int64_t id = 0;
     PGresult *r;
     int rc;
 
-    if (store_pg_batch(pg))
+    /* an id held: the session is created with the reads if there is none
+     * (the next block of ids, when asked for, is queued before them) */
+    rc = store_pg_ids_take(pg, &id); /* opens the batch */
+    if (rc == 0 && session_random_token(token)) {
+        store_pg_ids_give_back(pg, id);
+        rc = -ENOENT; /* no token: the caller's waited path says so */
+    }
+    if (rc != 0 && rc != -ENOENT)
         return -EIO;
+    held = rc == 0;
     l = store_pg_batch_link(pg);
     if (!l)
-        return -EIO;
+        goto fail;
     store_privacy_user_key(st, channel, user, hk, sizeof hk); /* sessions and options: keyed */
     store_pg_param_text(&key, channel);
     store_pg_param_text(&key, event_id);
@@ -98,23 +128,27 @@ int store_pg_webhook_event(struct store *st, const char *channel, const char *ev
     store_pg_param_text(&who, hk);
     what = who; /* text parameters only: their pointers stay valid in the copy */
     store_pg_param_text(&what, options ? "true" : "false");
-    /* the three must go in one segment, whose answers are read together: a
-     * queue too full to take them (a long delivery's outbox rows) goes first */
+    if (held) {
+        store_pg_param_text(&key, hk);
+        store_pg_param_text(&key, token);
+        store_pg_param_int(&key, id);
+    }
+    /* the statements must go in one segment, whose answers are read together:
+     * a queue too full to take them (a long delivery's outbox rows) goes first */
     if (store_pg_link_queued(l) > STORE_PG_QUEUE_MAX - 3 && store_pg_link_sync(l, NULL, 0))
-        return -EIO;
-    if (store_pg_link_queue(l, "INSERT INTO seen_event VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                            &key) ||
+        goto fail;
+    if (store_pg_link_queue(l, held ? key_create_sql : key_sql, &key) ||
         store_pg_link_queue(l,
                             "SELECT 1 FROM session WHERE channel = $1 AND user_key = $2 "
                             "FOR UPDATE",
                             &who) ||
         store_pg_link_queue(l, read_sql, &what))
-        return -EIO;
+        goto fail;
     rc = store_pg_link_sync(l, changed, 3);
     r = store_pg_link_last(l);
     if (rc || !r || changed[0] < 0) {
         PQclear(r);
-        return -EIO;
+        goto fail;
     }
     rc = changed[0] == 0 ? 0 : take_row(r, user, out);
     PQclear(r);
@@ -122,7 +156,20 @@ int store_pg_webhook_event(struct store *st, const char *channel, const char *ev
         store_webhook_read_fini(out);
         return rc;
     }
+    if (held && changed[0] == 1 && out->found && out->session.id == id) {
+        out->created = true; /* as session_create_user() makes it */
+        out->session.resumed = false;
+        out->session.handoff_none = true;
+    } else if (held && changed[0] == 1) {
+        /* a new event whose citizen had a session: the id is unused (a
+         * redelivered one's may have been taken by a race: not given back) */
+        store_pg_ids_give_back(pg, id);
+    }
     return changed[0] == 0 ? 0 : 1;
+
+fail:
+    /* an id whose INSERT may have gone out is not given back: it may be used */
+    return -EIO;
 }
 
 int store_pg_webhook_outbox_add(struct store *st, const char *channel, const char *user,

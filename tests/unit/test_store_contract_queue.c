@@ -9,7 +9,13 @@
  * waited-for save (-EALREADY) and finds the first's answer; a verdict of
  * the batch still open is read on demand; a save marked unless_handoff
  * misses while another handle has the session's handoff pending or held,
- * and hits once it is back with the bot. SQLite: nothing is queued. */
+ * and hits once it is back with the bot. SQLite: nothing is queued.
+ * A new session (session_create(); docs/scaling.md "A session's first
+ * read"), both back-ends: its row is in the open batch, seen by another
+ * handle only once it committed, and never after a batch that failed or a
+ * unit undone; PostgreSQL waits for no round trip to create it (an id the
+ * handle holds), and two handles creating sessions past several blocks of
+ * ids never give two the same id. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -254,10 +260,139 @@ static void test_handoff_misses(void **state)
     store_free(b);
 }
 
+static uint64_t round_trips(const struct store *st)
+{
+    struct store_stats s;
+
+    store_get_stats(st, &s);
+    return s.round_trips;
+}
+
+/* Whether another handle (another node) sees the session of token. */
+static bool visible(void **state, const char *token, int64_t id)
+{
+    struct store *b = store_case_open(state);
+    struct session s;
+    int rc = session_load_token(b, token, &s);
+
+    if (rc == 0) {
+        assert_int_equal(s.id, id);
+        session_fini(&s);
+    } else {
+        assert_int_equal(rc, -ENOENT);
+    }
+    store_free(b);
+    return rc == 0;
+}
+
+/* A session created in the open batch: no round trip waited for on
+ * PostgreSQL, there once the batch committed and not before; a unit undone
+ * and (PostgreSQL) a batch that fails take it with them. */
+static void test_create_queued(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct session s, t;
+    struct session_turn r[2];
+    uint64_t before = round_trips(st);
+
+    assert_int_equal(session_create(st, "web", &s), 0);
+    assert_int_equal(round_trips(st) - before, 0); /* PostgreSQL: queued, an id held */
+    assert_true(s.id > 0);
+    assert_false(s.resumed);
+    assert_true(store_in_batch(st));
+    assert_false(visible(state, s.token, s.id)); /* not committed */
+    assert_int_equal(store_commit(st), 0);
+    assert_true(visible(state, s.token, s.id));
+    session_fini(&s);
+
+    /* a unit undone takes it */
+    assert_int_equal(store_unit_begin(st), 0);
+    assert_int_equal(session_create(st, "web", &s), 0);
+    assert_int_equal(store_unit_end(st, false), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_false(visible(state, s.token, s.id));
+    session_fini(&s);
+
+    if (on_pg(state)) {
+        /* a batch that fails takes it: a save on a wrong version, locked,
+         * fails its statement and so the COMMIT (store_turn_queue_locked()) */
+        assert_int_equal(session_create(st, "web", &s), 0);
+        assert_int_equal(session_create(st, "web", &t), 0);
+        t.row_locked = true;
+        t.version += 5;
+        fixture_two_records(r, "m-f", "{}");
+        assert_int_equal(session_queue_turn_locked(st, &t, r, 2), 0);
+        assert_int_equal(store_commit(st), -EIO);
+        assert_false(visible(state, s.token, s.id));
+        assert_false(visible(state, t.token, t.id));
+        session_fini(&t);
+        session_fini(&s);
+    }
+    /* and the next batch creates and commits as before */
+    assert_int_equal(session_create(st, "web", &s), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_true(visible(state, s.token, s.id));
+    session_fini(&s);
+    store_free(st);
+}
+
+/* sessions per handle: past the 128 ids read at open and the block of 64 after */
+#define CREATED 200
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Two handles (two nodes) creating sessions in turn, committing every ten
+ * (SQLite: every one):
+ * every id differs, every session is stored under its id, and on
+ * PostgreSQL no creation waited for a round trip (the next block of ids
+ * arrived with a commit, before the pool ran dry): the only round trips
+ * are the commits'. */
+static void test_ids_two_handles(void **state)
+{
+    struct store *h[2] = {store_case_open(state), store_case_open(state)};
+    static int64_t ids[2 * CREATED];
+    uint64_t before[2] = {round_trips(h[0]), round_trips(h[1])};
+    unsigned commits = 0, i, k;
+    struct session s;
+
+    for (i = 0; i < CREATED; i++)
+        for (k = 0; k < 2; k++) {
+            assert_int_equal(session_create(h[k], "web", &s), 0);
+            ids[2 * i + k] = s.id;
+            if (i % 37 == 0)
+                assert_true(visible(state, s.token, s.id) == false);
+            session_fini(&s);
+            /* SQLite: one writer at a time (a batch holds the file's write lock) */
+            if (i % 10 == 9 || !on_pg(state)) {
+                assert_int_equal(store_commit(h[k]), 0);
+                commits += k == 0;
+            }
+        }
+    for (k = 0; k < 2; k++)
+        if (on_pg(state))
+            assert_int_equal(round_trips(h[k]) - before[k], commits); /* the COMMITs only */
+    qsort(ids, 2 * CREATED, sizeof(ids[0]), by_id);
+    for (i = 1; i < 2 * CREATED; i++)
+        assert_true(ids[i] > ids[i - 1]); /* no two alike */
+    store_free(h[0]);
+    store_free(h[1]);
+}
+
 int main(void)
 {
-    const struct CMUnitTest on_sqlite[] = {STORE_CASE(test_sqlite_waits, &sqlite_backend)};
+    const struct CMUnitTest on_sqlite[] = {
+        STORE_CASE(test_sqlite_waits, &sqlite_backend),
+        STORE_CASE(test_create_queued, &sqlite_backend),
+        STORE_CASE(test_ids_two_handles, &sqlite_backend),
+    };
     const struct CMUnitTest on_postgresql[] = {
+        STORE_CASE(test_create_queued, &pg_backend),
+        STORE_CASE(test_ids_two_handles, &pg_backend),
         STORE_CASE(test_alone_hits, &pg_backend),
         STORE_CASE(test_second_misses_after_commit, &pg_backend),
         STORE_CASE(test_second_misses_commit_in_flight, &pg_backend),

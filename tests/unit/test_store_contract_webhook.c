@@ -7,7 +7,12 @@
  * never due before it commits. On PostgreSQL the reads cost one round trip
  * and the writes none before the COMMIT (store_get_stats); the turn of a
  * session read with its event is saved without a round trip either
- * (store_turn_queue_locked()), and one that misses fails its batch. */
+ * (store_turn_queue_locked()), and one that misses fails its batch. A
+ * citizen's first event (docs/scaling.md "A session's first read"): on
+ * PostgreSQL its session is created by the same round trip, there once the
+ * batch commits and not before nor after a batch that failed, and two
+ * handles taking a new citizen's events at once end with one session and
+ * no failed batch; SQLite leaves the creation to the caller, as before. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,7 +54,9 @@ static void test_new_then_seen(void **state)
     struct store_webhook_read rd;
 
     assert_int_equal(event(state, st, "e-1", "u-1", true, &rd), 1);
-    assert_false(rd.found); /* no session yet */
+    /* no session yet: PostgreSQL creates it with the reads, SQLite leaves it to the caller */
+    assert_int_equal(rd.found, on_pg(state));
+    assert_int_equal(rd.created, on_pg(state));
     assert_null(rd.options);
     store_webhook_read_fini(&rd);
     assert_int_equal(event(state, st, "e-1", "u-1", true, &rd), 0); /* in the same batch */
@@ -281,6 +288,163 @@ static void test_long_queue(void **state)
     store_free(st);
 }
 
+/* Whether another handle sees a session of (zalo, user); its id into *id. */
+static bool has_session(void **state, const char *user, int64_t *id)
+{
+    struct store *b = store_case_open(state);
+    struct session s;
+    int rc = store_session_by_user(b, "zalo", user, &s);
+
+    if (rc == 0) {
+        *id = s.id;
+        session_fini(&s);
+    } else {
+        assert_int_equal(rc, -ENOENT);
+    }
+    store_free(b);
+    return rc == 0;
+}
+
+/* The session a first event needs: PostgreSQL creates it in the event's
+ * round trip (a new session: not resumed, with the bot); SQLite reads none
+ * and the caller creates it. Stored once the batch commits, not before. */
+static void test_first_event_creates(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct store_webhook_read rd;
+    int64_t id = 0, seen = 0;
+
+    assert_int_equal(event(state, st, "f-1", "n-1", false, &rd), 1);
+    if (on_pg(state)) {
+        assert_true(rd.found);
+        assert_true(rd.created);
+        assert_false(rd.session.resumed);
+        assert_true(rd.session.handoff_none);
+        assert_string_equal(rd.handoff, "bot");
+        assert_string_equal(rd.session.user_key, "n-1");
+        assert_string_equal(rd.session.state, "{}");
+        assert_int_equal(strlen(rd.session.token), SESSION_TOKEN_LEN);
+    } else {
+        assert_false(rd.found);
+        assert_int_equal(session_create_user(st, "zalo", "n-1", &rd.session), 0);
+        rd.found = true;
+    }
+    id = rd.session.id;
+    assert_false(has_session(state, "n-1", &seen)); /* not committed */
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), 0);
+    assert_true(has_session(state, "n-1", &seen));
+    assert_int_equal(seen, id);
+    /* the next event reads it: found, not created */
+    assert_int_equal(event(state, st, "f-2", "n-1", false, &rd), 1);
+    assert_true(rd.found);
+    assert_false(rd.created);
+    assert_true(rd.session.resumed);
+    assert_int_equal(rd.session.id, id);
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), 0);
+    store_free(st);
+}
+
+/* A batch that fails takes the session its first event created; the
+ * redelivery creates it again and commits. PostgreSQL (SQLite creates it
+ * with session_create_user(), the store contract's). */
+static void test_first_event_failed_batch(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct store_webhook_read rd;
+    struct session_turn t[2];
+    int64_t seen = 0;
+
+    assert_int_equal(event(state, st, "g-1", "n-2", false, &rd), 1);
+    assert_true(rd.created);
+    rd.session.row_locked = true;
+    rd.session.version += 5; /* a save that fails its statement, and the batch */
+    fixture_two_records(t, "m-g", "{}");
+    assert_int_equal(session_queue_turn_locked(st, &rd.session, t, 2), 0);
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), -EIO);
+    assert_false(has_session(state, "n-2", &seen));
+    assert_int_equal(event(state, st, "g-1", "n-2", false, &rd), 1); /* the key went too */
+    assert_true(rd.created);
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), 0);
+    assert_true(has_session(state, "n-2", &seen));
+    store_free(st);
+}
+
+/* A citizen forgotten (store_privacy_forget) after an event: the platform's
+ * redelivery of that event is a duplicate and brings no session back, on
+ * either back-end; a new event of theirs starts a new session. */
+static void test_redelivery_after_forget(void **state)
+{
+    struct store *st = store_case_open(state);
+    struct store_webhook_read rd;
+    int64_t id = 0, seen = 0;
+
+    assert_int_equal(event(state, st, "h-1", "n-4", false, &rd), 1);
+    if (!rd.found) { /* SQLite: the caller creates it */
+        assert_int_equal(session_create_user(st, "zalo", "n-4", &rd.session), 0);
+        rd.found = true;
+    }
+    id = rd.session.id;
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_privacy_forget(st, id, "n-4"), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_false(has_session(state, "n-4", &seen));
+    assert_int_equal(event(state, st, "h-1", "n-4", false, &rd), 0); /* redelivered */
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), 0);
+    assert_false(has_session(state, "n-4", &seen)); /* not brought back */
+    assert_int_equal(event(state, st, "h-2", "n-4", false, &rd), 1);
+    assert_int_equal(rd.found, on_pg(state));
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(has_session(state, "n-4", &seen), on_pg(state));
+    store_free(st);
+}
+
+/* Two nodes take a new citizen's first two events at once: the second's
+ * INSERT waits for the first's batch, then does nothing, and its read sees
+ * the first's session; both batches commit, one session. PostgreSQL: the
+ * first's COMMIT is sent without waiting, so the second (waiting on the
+ * server for its row) can go on in this one thread. SQLite: one writer at a
+ * time, the second after the first's commit. */
+static void test_first_event_race(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct store_webhook_read ra, rb;
+    struct store_commit_done d[2];
+    int64_t seen = 0;
+
+    assert_int_equal(event(state, a, "r-1", "n-3", false, &ra), 1);
+    if (on_pg(state)) {
+        assert_true(ra.created);
+        assert_int_equal(store_commit_send(a), 0); /* in flight */
+    } else {
+        assert_int_equal(session_create_user(a, "zalo", "n-3", &ra.session), 0);
+        ra.found = true;
+        assert_int_equal(store_commit(a), 0);
+    }
+    assert_int_equal(event(state, b, "r-2", "n-3", false, &rb), 1);
+    assert_true(rb.found);
+    assert_false(rb.created);
+    assert_int_equal(rb.session.id, ra.session.id);
+    assert_string_equal(rb.session.token, ra.session.token);
+    if (on_pg(state)) {
+        assert_int_equal(store_commit_poll(a, true, d, 2), 1);
+        assert_int_equal(d[0].rc, 0);
+    }
+    assert_int_equal(store_commit(b), 0);
+    assert_true(has_session(state, "n-3", &seen));
+    assert_int_equal(seen, ra.session.id);
+    store_webhook_read_fini(&ra);
+    store_webhook_read_fini(&rb);
+    store_free(a);
+    store_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest on_sqlite[] = {
@@ -291,6 +455,9 @@ int main(void)
         STORE_CASE(test_queued_writes, &sqlite_backend),
         STORE_CASE(test_long_queue, &sqlite_backend),
         STORE_CASE(test_locked_save, &sqlite_backend),
+        STORE_CASE(test_first_event_creates, &sqlite_backend),
+        STORE_CASE(test_first_event_race, &sqlite_backend),
+        STORE_CASE(test_redelivery_after_forget, &sqlite_backend),
     };
     const struct CMUnitTest on_postgresql[] = {
         STORE_CASE(test_new_then_seen, &pg_backend),
@@ -300,6 +467,10 @@ int main(void)
         STORE_CASE(test_queued_writes, &pg_backend),
         STORE_CASE(test_long_queue, &pg_backend),
         STORE_CASE(test_locked_save, &pg_backend),
+        STORE_CASE(test_first_event_creates, &pg_backend),
+        STORE_CASE(test_first_event_failed_batch, &pg_backend),
+        STORE_CASE(test_first_event_race, &pg_backend),
+        STORE_CASE(test_redelivery_after_forget, &pg_backend),
     };
     return store_contract_run("store contract webhook", on_sqlite, on_postgresql);
 }
