@@ -261,11 +261,14 @@ $(BUILD)/bench-ws/%: bench/%.c bench/ws_proto.c bench/ws_proto.h
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ $< \
 	    bench/ws_proto.c $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 
-# the load generator also reads its texts and the server's frames (bench/ws_text.[ch])
-$(BUILD)/bench-ws/ws_loadgen: bench/ws_loadgen.c bench/ws_text.c bench/ws_text.h bench/ws_proto.c bench/ws_proto.h
+# the load generator also reads its texts and the server's frames (bench/ws_text.[ch]); one
+# connection's life is in bench/ws_loadgen_conn.[ch]
+$(BUILD)/bench-ws/ws_loadgen: bench/ws_loadgen.c bench/ws_loadgen_conn.c bench/ws_loadgen_conn.h \
+                              bench/ws_text.c bench/ws_text.h bench/ws_proto.c bench/ws_proto.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(shell pkg-config --cflags libcrypto 2>/dev/null) -o $@ $< \
-	    bench/ws_text.c bench/ws_proto.c $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+	    bench/ws_loadgen_conn.c bench/ws_text.c bench/ws_proto.c \
+	    $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 
 bench-ws: all node-deps $(WSBENCH_BIN)
 	@BUILD=$(BUILD) bench/bench_ws.sh

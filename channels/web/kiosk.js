@@ -9,7 +9,11 @@
  * The commune's identity (header, printouts), its counters and hours and the most-asked
  * procedures (the home screen's lower half) come from GET /api/v1/commune; with kiosk.speech on,
  * every answer has a "Nghe" button playing its reply's "audio" (docs/widget.md "Đọc to").
- * The protocol, outbox and rendering come from widget.js (loaded with data-mount="none"). */
+ * The protocol, outbox and rendering come from widget.js (loaded with data-mount="none"); the
+ * kiosk's own parts, loaded before this file, from kiosk-telex.js (Telex composition),
+ * kiosk-keyboard.js (the on-screen keyboard), kiosk-voice.js (reading aloud) and kiosk-reply.js
+ * (what an answer gets: "Nghe", QR codes, the print bar; the printout). Here: the screens, the
+ * commune's data, the conversation, the text size, the idle wipe and the start. */
 (function () {
   'use strict';
 
@@ -258,160 +262,17 @@
     ]));
   }
 
-  function qrImg(id, cls) {
-    return el('img', {
-      class: cls || 'k-qr',
-      src: '/api/v1/qr?path=' + encodeURIComponent('/thu-tuc/' + id),
-      alt: 'Mã QR mở hướng dẫn này trên điện thoại',
-      width: '160', height: '160', decoding: 'async'
-    });
-  }
-
-  /* ---- reading aloud (kiosk.speech) ---------------------------------------------------------
-   * The reply's "audio" (/audio/<id>.wav, made by the server with espeak-ng) plays in one shared
-   * <audio>; volume and speed are the element's volume and playbackRate (the browser keeps the
-   * pitch), chosen in the chat's header and forgotten by wipe(). While the server is still
-   * making the file it answers 503: the player tries again a few times. */
-  var audio = $('k-audio');
-  var voice = { volume: 1, rate: 1, tries: 0, button: null };
-  var AUDIO_RE = /^\/audio\/[0-9a-f]{32}\.wav$/;
-  function setVoice(kind, value) {
-    voice[kind] = value;
-    audio.volume = voice.volume;
-    audio.playbackRate = voice.rate;
-    Array.prototype.forEach.call(document.querySelectorAll('.k-voicebtn[data-' + (kind === 'volume' ? 'volume' : 'rate') + ']'), function (b) {
-      b.setAttribute('aria-pressed', Number(b.getAttribute(kind === 'volume' ? 'data-volume' : 'data-rate')) === value ? 'true' : 'false');
-    });
-  }
-  Array.prototype.forEach.call(document.querySelectorAll('.k-voicebtn'), function (b) {
-    b.addEventListener('click', function () {
-      if (b.hasAttribute('data-volume')) setVoice('volume', Number(b.getAttribute('data-volume')));
-      else setVoice('rate', Number(b.getAttribute('data-rate')));
-    });
-  });
-  function stopAudio() {
-    audio.pause();
-    if (voice.button) { voice.button.setAttribute('aria-pressed', 'false'); voice.button.lastChild.textContent = 'Nghe'; }
-    voice.button = null;
-  }
-  function play(url, button) {
-    var same = voice.button === button;
-    stopAudio();
-    if (same) return; /* a second press stops it */
-    voice.button = button;
-    voice.tries = 0;
-    button.setAttribute('aria-pressed', 'true');
-    button.lastChild.textContent = 'Dừng';
-    audio.src = url;
-    audio.volume = voice.volume;
-    audio.playbackRate = voice.rate;
-    audio.play().catch(function () { /* an error event follows; retried there */ });
-  }
-  audio.addEventListener('ratechange', function () { if (audio.playbackRate !== voice.rate) audio.playbackRate = voice.rate; });
-  audio.addEventListener('loadedmetadata', function () { audio.playbackRate = voice.rate; });
-  audio.addEventListener('ended', stopAudio);
-  audio.addEventListener('error', function () {
-    if (!voice.button) return;
-    if (voice.tries++ < 10) { /* 503 while the server is making it */
-      var b = voice.button;
-      setTimeout(function () { if (voice.button === b) { audio.load(); audio.play().catch(function () {}); } }, 600);
-    } else {
-      stopAudio();
-      toast('Chưa đọc được câu trả lời này. Bạn đọc trên màn hình giúp.');
+  /* reading aloud (kiosk-voice.js); an answer's additions and the printout (kiosk-reply.js) */
+  var voice = window.MotcuaKioskVoice({ svgIcon: svgIcon, toast: toast });
+  var audio = voice.audio, setVoice = voice.setVoice, stopAudio = voice.stopAudio;
+  var reply = window.MotcuaKioskReply({
+    voice: voice,
+    office: {
+      commune: function () { return commune; },
+      str: str, officeName: officeName, hoursText: hoursText, counterList: counterList
     }
   });
-  function listenButton(url) {
-    var b = el('button', { type: 'button', class: 'k-btn k-listen', 'aria-pressed': 'false' }, [
-      svgIcon('M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z'),
-      el('span', null, 'Nghe')
-    ]);
-    b.setAttribute('aria-label', 'Nghe đọc câu trả lời này');
-    b.addEventListener('click', function () { play(url, b); });
-    return b;
-  }
-
-  /* Kiosk additions to a rendered reply: "Nghe", QR codes and print buttons. */
-  function decorate(r, node) {
-    if (r && typeof r.audio === 'string' && AUDIO_RE.test(r.audio)) {
-      var first = node.querySelector('.mc-bubble');
-      var listen = listenButton(r.audio);
-      if (first) first.after(listen); else node.appendChild(listen);
-      $('k-voice').hidden = false;
-    }
-    var card = node.querySelector('.mc-card');
-    if (card && r.card && /^[a-z0-9-]+$/.test(r.card.id || '')) {
-      card.appendChild(el('figure', { class: 'k-qr-fig' }, [
-        qrImg(r.card.id),
-        el('figcaption', null, 'Quét mã bằng điện thoại để xem và lưu hướng dẫn đầy đủ.')
-      ]));
-    }
-    var cl = node.querySelector('.mc-checklist');
-    if (cl && r.checklist) {
-      var data = r.checklist;
-      var pid = /^[a-z0-9-]+$/.test(data.procedure || '') ? data.procedure : (r.procedure || null);
-      var bar = el('div', { class: 'k-printbar', role: 'group', 'aria-label': 'In danh sách hồ sơ' }, [
-        el('span', { class: 'k-printbar-label' }, 'In danh sách để mang theo:'),
-        btn('In khổ A4', 'k-print-a4', function () { printChecklist(data, 'a4'); }),
-        btn('In phiếu nhỏ (80 mm)', 'k-print-receipt', function () { printChecklist(data, 'receipt'); })
-      ]);
-      var summary = cl.querySelector('.mc-cl-summary');
-      if (summary) summary.after(bar); else cl.appendChild(bar);
-      if (pid) {
-        cl.appendChild(el('figure', { class: 'k-qr-fig' }, [
-          qrImg(pid),
-          el('figcaption', null, 'Quét mã bằng điện thoại để mở hướng dẫn này.')
-        ]));
-      }
-    }
-  }
-  function btn(text, cls, fn) {
-    var b = el('button', { type: 'button', class: 'k-btn ' + cls }, text);
-    b.addEventListener('click', fn);
-    return b;
-  }
-
-  function pad(n) { return (n < 10 ? '0' : '') + n; }
-  /* Builds the printout and prints it. mode: 'a4' | 'receipt'. */
-  function printChecklist(data, mode) {
-    var area = $('k-print');
-    while (area.firstChild) area.removeChild(area.firstChild);
-    var now = new Date();
-    var pid = /^[a-z0-9-]+$/.test(data.procedure || '') ? data.procedure : null;
-    var url = pid ? location.origin + '/thu-tuc/' + pid : '';
-    var img = pid ? qrImg(pid, 'k-print-qr') : null;
-    var counters = counterList().map(function (c) { return 'Quầy ' + c.number + ': ' + c.name; }).join('; ');
-    area.appendChild(el('header', { class: 'kp-head' }, [
-      el('p', { class: 'kp-org' }, officeName()),
-      commune && str(commune.address) ? el('p', { class: 'kp-addr' }, 'Địa chỉ: ' + commune.address) : null,
-      hoursText() ? el('p', { class: 'kp-hours' }, 'Giờ làm việc: ' + hoursText()) : null,
-      counters ? el('p', { class: 'kp-counters' }, 'Nộp tại ' + counters) : null,
-      el('h1', { class: 'kp-title' }, 'Danh sách hồ sơ cần chuẩn bị'),
-      el('p', { class: 'kp-when' }, 'In lúc ' + pad(now.getHours()) + ':' + pad(now.getMinutes()) + ', ngày ' +
-        pad(now.getDate()) + '/' + pad(now.getMonth() + 1) + '/' + now.getFullYear())
-    ]));
-    var body = el('div', { class: 'kp-body' }, [M.renderChecklist(data, { print: true })]);
-    if (img) {
-      body.appendChild(el('figure', { class: 'kp-qr' }, [
-        img,
-        el('figcaption', null, [
-          'Quét mã QR bằng điện thoại để xem hướng dẫn đầy đủ:',
-          el('br'),
-          el('span', { class: 'kp-url' }, url)
-        ])
-      ]));
-    }
-    area.appendChild(body);
-    area.appendChild(el('p', { class: 'kp-foot' }, 'Thông tin để tham khảo, do trợ lý tự động lập theo câu trả lời của bạn. ' +
-      'Cán bộ tiếp nhận sẽ kiểm tra lại hồ sơ. Tổng đài Dịch vụ công: ' + (commune && str(commune.hotline) ? commune.hotline : '1800 1096') + '.'));
-    document.body.classList.remove('k-print-a4', 'k-print-receipt');
-    document.body.classList.add('k-printing', mode === 'receipt' ? 'k-print-receipt' : 'k-print-a4');
-    $('k-page').textContent = mode === 'receipt'
-      ? '@page { size: 80mm 297mm; margin: 3mm 2mm; }'
-      : '@page { size: A4; margin: 15mm; }';
-    var go = function () { try { window.print(); } catch (e) { /* no printer */ } };
-    if (img && img.decode) img.decode().then(go, go); else go();
-  }
-  /* the printout stays in the DOM until the next wipe, so reprinting from the dialog works */
+  var decorate = reply.decorate, printChecklist = reply.printChecklist;
 
   function updateStatus() {
     var s = $('k-status');
@@ -490,97 +351,11 @@
   });
   try { setTextSize(sessionStorage.getItem(SIZE_KEY)); } catch (e) { setTextSize('normal'); }
 
-  /* ---- on-screen keyboard ------------------------------------------------------------------- */
+  /* ---- on-screen keyboard (kiosk-keyboard.js) ---------------------------------------------- */
 
-  var kbd = { shift: false, telex: true, open: true };
-  var ROWS = [
-    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'],
-    ['q', 'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p'],
-    ['a', 's', 'd', 'f', 'g', 'h', 'j', 'k', 'l', 'BACK'],
-    ['SHIFT', 'z', 'x', 'c', 'v', 'b', 'n', 'm', ',', '.', '?'],
-    ['TELEX', 'SPACE', 'CLEAR']
-  ];
-  var MARKS = [[1, 'á', 'dấu sắc'], [2, 'à', 'dấu huyền'], [3, 'ả', 'dấu hỏi'], [4, 'ã', 'dấu ngã'], [5, 'ạ', 'dấu nặng']];
-  var LETTERS = ['â', 'ă', 'ê', 'ô', 'ơ', 'ư', 'đ'];
-
-  function lastWord(v) {
-    var m = /[\p{L}]+$/u.exec(v);
-    return m ? m[0] : '';
-  }
-  function replaceLastWord(v, w) {
-    return v.slice(0, v.length - lastWord(v).length) + w;
-  }
-  function setValue(v) {
-    input.value = v;
-    try { input.setSelectionRange(v.length, v.length); } catch (e) { /* not focused */ }
-    input.scrollLeft = input.scrollWidth;
-  }
-  function press(key) {
-    var v = input.value;
-    if (key === 'BACK') { setValue(Array.from(v).slice(0, -1).join('')); return; }
-    if (key === 'CLEAR') { setValue(''); return; }
-    if (key === 'SPACE') { setValue(v + ' '); return; }
-    if (key === 'SHIFT') { kbd.shift = !kbd.shift; renderKeys(); return; }
-    if (key === 'TELEX') { kbd.telex = !kbd.telex; renderKeys(); return; }
-    if (/^TONE[1-5]$/.test(key)) {
-      var w = lastWord(v);
-      if (w) setValue(replaceLastWord(v, applyTone(w, Number(key.slice(4)))));
-      return;
-    }
-    var ch = kbd.shift ? key.toUpperCase() : key;
-    if (kbd.shift) { kbd.shift = false; renderKeys(); }
-    if (kbd.telex && /^[a-z]$/i.test(ch)) {
-      setValue(replaceLastWord(v, telex(lastWord(v), ch)));
-    } else {
-      setValue(v + ch);
-    }
-  }
-  function keyButton(key, label, aria, cls) {
-    var b = el('button', { type: 'button', class: 'k-key' + (cls ? ' ' + cls : ''), 'data-key': String(key), 'aria-label': aria || null }, label);
-    /* keep the caret in the input: a key never takes the focus away on touch */
-    b.addEventListener('pointerdown', function (e) { if (e.pointerType !== 'mouse' || document.activeElement === input) e.preventDefault(); });
-    b.addEventListener('click', function () { press(key); });
-    return b;
-  }
-  function renderKeys() {
-    var box = $('k-kbd');
-    while (box.firstChild) box.removeChild(box.firstChild);
-    var marks = el('div', { class: 'k-row k-row-marks' });
-    MARKS.forEach(function (m) { marks.appendChild(keyButton('TONE' + m[0], m[1], m[2], 'k-key-mark')); });
-    LETTERS.forEach(function (l) { var c = kbd.shift ? l.toUpperCase() : l; marks.appendChild(keyButton(l, c, null, 'k-key-vn')); });
-    box.appendChild(marks);
-    ROWS.forEach(function (row) {
-      var r = el('div', { class: 'k-row' });
-      row.forEach(function (k) {
-        if (k === 'BACK') r.appendChild(keyButton(k, '⌫', 'Xoá lùi', 'k-key-wide'));
-        else if (k === 'SHIFT') {
-          var s = keyButton(k, '⇧', 'Chữ hoa', 'k-key-wide' + (kbd.shift ? ' k-on' : ''));
-          s.setAttribute('aria-pressed', kbd.shift ? 'true' : 'false');
-          r.appendChild(s);
-        } else if (k === 'SPACE') r.appendChild(keyButton(k, 'Dấu cách', null, 'k-key-space'));
-        else if (k === 'CLEAR') r.appendChild(keyButton(k, 'Xoá hết', null, 'k-key-wide'));
-        else if (k === 'TELEX') {
-          var t = keyButton(k, 'Gõ Telex: ' + (kbd.telex ? 'Bật' : 'Tắt'), null, 'k-key-wide k-key-telex' + (kbd.telex ? ' k-on' : ''));
-          t.setAttribute('aria-pressed', kbd.telex ? 'true' : 'false');
-          r.appendChild(t);
-        } else r.appendChild(keyButton(k, kbd.shift ? k.toUpperCase() : k));
-      });
-      box.appendChild(r);
-    });
-    box.appendChild(el('p', { class: 'k-kbd-help' }, kbd.telex
-      ? 'Telex: aa → â, aw → ă, ee → ê, oo → ô, ow → ơ, uw → ư, dd → đ; thêm s (sắc), f (huyền), r (hỏi), x (ngã), j (nặng) sau chữ. Hoặc chạm các phím dấu ở hàng trên.'
-      : 'Telex đang tắt: chạm các phím dấu ở hàng trên để thêm dấu cho chữ vừa gõ.'));
-  }
-  function setKeyboard(open) {
-    kbd.open = open;
-    $('k-kbd').hidden = !open;
-    var t = $('k-kbd-toggle');
-    t.textContent = open ? 'Ẩn bàn phím' : 'Hiện bàn phím';
-    t.setAttribute('aria-expanded', open ? 'true' : 'false');
-  }
-  $('k-kbd-toggle').addEventListener('click', function () { setKeyboard(!kbd.open); });
-  input.addEventListener('focus', function () { if (!kbd.open) setKeyboard(true); });
-  input.addEventListener('click', function () { if (!kbd.open) setKeyboard(true); });
+  var keyboard = window.MotcuaKioskKeyboard(input);
+  var kbd = keyboard.kbd, renderKeys = keyboard.renderKeys, setKeyboard = keyboard.setKeyboard;
+  var setValue = keyboard.setValue;
 
   /* ---- idle: countdown, then wipe ----------------------------------------------------------- */
 

@@ -20,7 +20,7 @@ const WARN = ['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-D_DEFAULT_SOURCE', '-Wa
 // The binary for bench/NAME.c: the Makefile's one if it is up to date, else a fresh build.
 let tmp = null;
 // What each tool is built from besides bench/NAME.c and the protocol (the Makefile's rules).
-const EXTRA = { ws_loadgen: ['ws_text'] };
+const EXTRA = { ws_loadgen: ['ws_loadgen_conn', 'ws_text'] };
 const ALONE = new Set(['lat_relay']); // no WebSocket: bench/NAME.c only
 function tool(name) {
   const units = ALONE.has(name) ? [name] : [name, 'ws_proto', ...(EXTRA[name] || [])];

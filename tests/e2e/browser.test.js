@@ -290,7 +290,8 @@ describe('web widget', () => {
       assert.equal(await page.evaluate(() => window.__xss), undefined);
       const shown = await shadowEval(page, (root) => root.querySelector('.mc-user .mc-bubble').textContent);
       assert.equal(shown, evil, 'shown literally');
-      for (const f of ['widget.js', 'widget-net.js', 'widget-render.js', 'widget-conv.js', 'kiosk-telex.js', 'kiosk.js']) {
+      for (const f of ['widget.js', 'widget-net.js', 'widget-render.js', 'widget-conv.js', 'kiosk-telex.js',
+        'kiosk-keyboard.js', 'kiosk-voice.js', 'kiosk-reply.js', 'kiosk.js']) {
         const src = fs.readFileSync(path.join(WEB, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
         assert.doesNotMatch(src, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/, f);
       }
