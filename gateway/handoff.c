@@ -168,31 +168,25 @@ int handoff_route(struct gw *gw, struct session *s, const char *text, const char
     return rc == -ENOMEM || rc == 0 ? rc : -EIO;
 }
 
-int handoff_cancel(struct gw *gw, const struct session *s, const json_t *state, int64_t now_s,
-                   json_t **reply)
+int handoff_cancel(struct gw *gw, const struct session *s, const json_t *state, json_t **reply,
+                   struct store_handoff *end)
 {
     const json_t *proc = json_object_get(state, "procedure");
-    struct store_handoff h;
     const char *text;
-    int rc = store_handoff_get(gw->store, s->id, &h);
+    int rc = store_handoff_get(gw->store, s->id, end);
 
     if (rc)
         return rc;
-    if (strcmp(h.state, "officer") == 0)
+    if (strcmp(end->state, "officer") == 0)
         text = "Bạn đã kết thúc trò chuyện với cán bộ. Trợ lý tự động tiếp tục hỗ trợ bạn: bạn "
                "cần hỏi thủ tục nào?";
-    else if (strcmp(h.state, "pending") == 0)
+    else if (strcmp(end->state, "pending") == 0)
         text = "Đã huỷ yêu cầu gặp cán bộ. Trợ lý tự động tiếp tục hỗ trợ bạn: bạn cần hỏi thủ "
                "tục nào?";
     else
         text = "Trợ lý tự động đang hỗ trợ bạn: bạn cần hỏi thủ tục nào?";
-    if (is_live(&h)) {
-        rc = store_handoff_end(gw->store, s->id, NULL, "bot", now_s);
-        if (rc == -ENOENT)
-            rc = 0; /* an officer ended it meanwhile: the citizen is with the bot either way */
-        if (rc)
-            return -EIO;
-    }
+    /* the change to write: back to the bot, or nothing */
+    snprintf(end->state, sizeof(end->state), "%s", is_live(end) ? "bot" : "");
     *reply = json_pack("{s:[{s:s}],s:[],s:O,s:{s:s}}", "messages", "text", text, "quick_replies",
                        "procedure", json_is_string(proc) ? proc : json_null(), "handoff", "state",
                        "bot");
@@ -230,8 +224,26 @@ static const char *locality_code(struct gw *gw, const json_t *state)
     return kb_default_locality(gw->kb, gw->cfg->locality_default);
 }
 
+int handoff_change_write(struct gw *gw, const struct store_handoff *h, int64_t now_s)
+{
+    int rc;
+
+    if (strcmp(h->state, "pending") == 0) {
+        rc = store_handoff_request(gw->store, h, now_s);
+        if (rc == -EALREADY)
+            rc = 0; /* another tab or worker queued it a moment ago: same answer */
+    } else if (strcmp(h->state, "bot") == 0) {
+        rc = store_handoff_end(gw->store, h->session_id, NULL, "bot", now_s);
+        if (rc == -ENOENT)
+            rc = 0; /* an officer ended it meanwhile: the citizen is with the bot either way */
+    } else {
+        rc = 0; /* nothing to change */
+    }
+    return rc ? -EIO : 0;
+}
+
 int handoff_request(struct gw *gw, const struct session *s, const json_t *state, json_t *reply,
-                    int64_t now_s)
+                    int64_t now_s, struct store_handoff *h)
 {
     const char *code = locality_code(gw, state), *office_name;
     const char *proc = json_string_value(json_object_get(reply, "procedure"));
@@ -239,22 +251,17 @@ int handoff_request(struct gw *gw, const struct session *s, const json_t *state,
     json_t *msgs = json_object_get(reply, "messages");
     struct kb_hours hours;
     struct mc_err herr = {0};
-    struct store_handoff h;
     struct mc_buf b;
     int64_t next;
     int rc;
 
-    memset(&h, 0, sizeof(h));
-    h.session_id = s->id;
-    copy_field(h.channel, sizeof(h.channel), s->channel);
-    copy_field(h.user_key, sizeof(h.user_key), s->user_key);
-    copy_field(h.procedure, sizeof(h.procedure), proc ? proc : "");
-    copy_field(h.locality, sizeof(h.locality), code);
-    rc = store_handoff_request(gw->store, &h, now_s);
-    if (rc == -EALREADY)
-        rc = 0; /* another tab or worker queued it a moment ago: same answer */
-    if (rc)
-        return -EIO;
+    memset(h, 0, sizeof(*h));
+    h->session_id = s->id;
+    snprintf(h->state, sizeof(h->state), "pending");
+    copy_field(h->channel, sizeof(h->channel), s->channel);
+    copy_field(h->user_key, sizeof(h->user_key), s->user_key);
+    copy_field(h->procedure, sizeof(h->procedure), proc ? proc : "");
+    copy_field(h->locality, sizeof(h->locality), code);
     office_name = json_string_value(json_object_get(office, "office_name"));
     if (kb_hours_parse(json_object_get(office, "hours"), &hours, &herr) == -EINVAL)
         mc_log(MC_LOG_WARN, "handoff.hours", "unit=%s %s", code, herr.text); /* import checks it */

@@ -33,6 +33,7 @@
 
 struct gw;
 struct session;
+struct store_handoff;
 struct json_t;
 
 /* Appends when next_s is, seen from now_s, in Vietnamese and Vietnam's
@@ -55,7 +56,7 @@ enum handoff_step {
     HANDOFF_BOT_UNREAD, /* the bot, as far as this node knows: the state not read, its save
                            must check it (unless_handoff) or handoff_confirm_bot() before */
     HANDOFF_DELIVERED,  /* a message for the officer: stored, answered "delivered" */
-    HANDOFF_CANCEL,     /* back to the bot: handoff_cancel_reply() */
+    HANDOFF_CANCEL,     /* back to the bot: handoff_cancel() */
     HANDOFF_ANSWERED    /* a resend of a message the bot answered: answered from its record */
 };
 
@@ -82,24 +83,35 @@ MC_MUST_CHECK int handoff_route(struct gw *gw, struct session *s, const char *te
  * state read) or -EIO. */
 MC_MUST_CHECK int handoff_confirm_bot(struct gw *gw, struct session *s);
 
-/* Ends the handoff of s if one is waiting or held (the citizen cancels;
- * inside the caller's unit) and builds the reply that says the bot is back:
- * a new object (json_decref()) with messages, quick_replies, "procedure"
- * (state's), "handoff": {"state": "bot"}. Returns 0 or -EIO/-ENOMEM. */
+/* The citizen cancels: reads the handoff of s and builds the reply that
+ * says the bot is back: a new object (json_decref()) with messages,
+ * quick_replies, "procedure" (state's), "handoff": {"state": "bot"}. When
+ * one is waiting or held, *end is the change that ends it (state "bot"),
+ * written with the turn's save (store_turn_queue_handoff()) or by
+ * handoff_change_write(); otherwise end->state is "". Returns 0 or
+ * -EIO/-ENOMEM. */
 MC_MUST_CHECK int handoff_cancel(struct gw *gw, const struct session *s, const struct json_t *state,
-                                 int64_t now_s, struct json_t **reply);
+                                 struct json_t **reply, struct store_handoff *end);
 
 /* Whether reply is marked "handoff": {"state": "pending"} (the citizen
  * asked for a person). */
 bool handoff_is_requested(const struct json_t *reply);
 
-/* Queues s for the officers (store_handoff_request, inside the caller's
- * unit), with reply's procedure and state's locality, and puts first in
- * reply's messages what happened and, outside office hours, when an officer
- * will answer. Already queued (another tab or worker): the same text, 0.
- * Returns 0 or -EIO/-ENOMEM. */
+/* The request that queues s for the officers, into *h (with reply's
+ * procedure and state's locality), and first in reply's messages what
+ * happens and, outside office hours, when an officer will answer. Writes
+ * nothing: the turn's save writes *h with it (store_turn_queue_handoff(),
+ * PostgreSQL), or handoff_request_write() does in the turn's unit.
+ * Returns 0 or -ENOMEM. */
 MC_MUST_CHECK int handoff_request(struct gw *gw, const struct session *s,
-                                  const struct json_t *state, struct json_t *reply, int64_t now_s);
+                                  const struct json_t *state, struct json_t *reply, int64_t now_s,
+                                  struct store_handoff *h);
+
+/* Writes the change of handoff_request() or handoff_cancel() (h->state
+ * "pending": store_handoff_request(); "bot": store_handoff_end() by the
+ * citizen), inside the caller's unit. Already so (another tab, worker or
+ * officer was first): 0, the same text stands. Returns 0 or -EIO. */
+MC_MUST_CHECK int handoff_change_write(struct gw *gw, const struct store_handoff *h, int64_t now_s);
 
 /* The handoff of session_id for a reconnecting citizen's welcome: a new
  * object {"state":"pending"|"officer","officer":{"name"}|null}

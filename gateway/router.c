@@ -126,10 +126,14 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     struct mc_buf masked;
     char *reply_text = NULL, *state_text = NULL, *old_state;
     int64_t old_seen;
-    bool changed = false; /* s->doc holds this turn's state */
-    bool unit = false;    /* a handoff change joins the turn's unit */
-    bool resent = false;  /* msg_id was answered already: the record's answer is sent */
-    bool unread = false;  /* the handoff state not read: checked by the save (handoff.h) */
+    bool changed = false;     /* s->doc holds this turn's state */
+    bool unit = false;        /* a handoff change joins the turn's unit */
+    bool resent = false;      /* msg_id was answered already: the record's answer is sent */
+    bool unread = false;      /* the handoff state not read: checked by the save (handoff.h) */
+    bool changes = false;     /* a handoff request or cancel (change), written with the save */
+    bool page_queued = false; /* a checklist page (page), written by the queued save */
+    struct store_handoff change;
+    struct store_share_plan page;
     enum handoff_step step = HANDOFF_BOT;
     const char *input = text ? text : payload;
     struct timespec wall;
@@ -140,6 +144,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     now_s = (int64_t)wall.tv_sec;
     now_ms = now_s * 1000 + wall.tv_nsec / 1000000;
     mc_buf_init(&masked, INTENT_MAX_INPUT * 2);
+    memset(&page, 0, sizeof(page));
     if (!input || !mc_utf8_is_valid(input, strlen(input))) {
         mc_err_set(err, "text: not valid UTF-8");
         return -EINVAL;
@@ -207,14 +212,10 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         }
     }
     if (step == HANDOFF_CANCEL) {
-        if (store_unit_begin(gw->store)) {
-            rc = -EIO;
-            goto out;
-        }
-        unit = true;
-        rc = handoff_cancel(gw, s, state, now_s, &r);
+        rc = handoff_cancel(gw, s, state, &r, &change);
         if (rc)
             goto out;
+        changes = change.state[0] != '\0'; /* written with the save, below */
         goto answered;
     }
     if (text) {
@@ -247,31 +248,36 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         goto out;
     if (strcmp(channel, "kiosk") == 0)
         speech_attach(gw->speech, r); /* "audio": read aloud (kiosk.speech); never fails a turn */
-    if (unread && (handoff_is_requested(r) || json_object_get(r, "checklist"))) {
+    /* a checklist page: decided now and written by the save's own statement when it is
+     * queued and carries nothing else, else written in the turn's unit */
+    page_queued = json_object_get(r, "checklist") && save && store_turn_queues(gw->store) &&
+                  !(gw->cfg->handoff_enabled && handoff_is_requested(r));
+    if (unread && json_object_get(r, "checklist") && !page_queued) {
         rc = handoff_confirm_bot(gw, s); /* its save is waited for and checks nothing */
         if (rc)
             goto out;
         unread = false;
     }
     if (gw->cfg->handoff_enabled && handoff_is_requested(r)) {
-        /* queued in the turn's unit: a turn run again (-EAGAIN) queues once */
-        if (store_unit_begin(gw->store)) {
-            rc = -EIO;
-            goto out;
-        }
-        unit = true;
+        /* written with the save, below: by the save's own statement when it is queued, else
+         * in the turn's unit (a turn run again, -EAGAIN, writes it once either way) */
+        changes = true;
         s->handoff_none = false; /* pending from now on */
-        rc = handoff_request(gw, s, state, r, now_s);
+        rc = handoff_request(gw, s, state, r, now_s, &change);
         if (rc)
             goto out;
     }
-    if (json_object_get(r, "checklist")) { /* the citizen's page of it, kept with the turn */
+    if (page_queued) { /* the citizen's page of it, kept with the turn */
+        rc = share_attach(gw, s->id, channel, state, r, now_s, &page);
+        if (rc)
+            goto out;
+    } else if (json_object_get(r, "checklist")) {
         if (!unit && store_unit_begin(gw->store)) {
             rc = -EIO;
             goto out;
         }
         unit = true;
-        rc = share_attach(gw, s->id, channel, state, r, now_s);
+        rc = share_attach(gw, s->id, channel, state, r, now_s, NULL);
         if (rc)
             goto out;
     }
@@ -307,12 +313,26 @@ answered:
     s->state = state_text;
     ts = now_us();
     rc = -ENOTSUP;
-    if (s->row_locked && !unit) /* a webhook's: its row held by the batch, it cannot miss */
+    if (s->row_locked && !unit && !changes) /* a webhook's: its row held, it cannot miss */
         rc = session_queue_turn_locked(gw->store, s, t, 2);
-    else if (save && !unit) /* a unit of its own would need undoing on a miss: waited for */
+    else if (save && !unit && changes) { /* the change written only if the save hits */
+        s->last_seen = now_s;
+        rc = store_turn_queue_handoff(gw->store, s, t, 2, &change, now_s, save);
+    } else if (save && !unit && page.token[0]) { /* the page written only if the save hits */
+        s->last_seen = now_s;
+        rc = store_turn_queue_share(gw->store, s, t, 2, &page, save);
+    } else if (save && !unit) { /* a unit of its own would need undoing on a miss: waited for */
         rc = session_queue_turn(gw->store, s, t, 2, save); /* no answer read: no round trip */
+    }
     if (rc == -ENOTSUP && unread && (rc = handoff_confirm_bot(gw, s)) == 0)
         rc = -ENOTSUP; /* not queued after all: the state read first */
+    /* not queued: the change or the page, then the save waited for, in one unit */
+    if (rc == -ENOTSUP && (changes || page.token[0]) && !unit && store_unit_begin(gw->store) == 0)
+        unit = true;
+    if (rc == -ENOTSUP && changes)
+        rc = unit && handoff_change_write(gw, &change, now_s) == 0 ? -ENOTSUP : -EIO;
+    if (rc == -ENOTSUP && page.token[0])
+        rc = unit && store_share_plan_write(gw->store, &page) == 0 ? -ENOTSUP : -EIO;
     if (rc == -ENOTSUP)
         rc = session_save_turn(gw->store, s, t, 2); /* one unit: state, both records */
     state_spent(gw, ts);
@@ -354,6 +374,7 @@ out:
     free(reply_text);
     free(state_text);
     mc_buf_fini(&masked);
+    store_share_plan_fini(&page);
     return rc;
 }
 

@@ -144,7 +144,7 @@ static bool channel_gets_page(const char *channel)
 }
 
 int share_attach(struct gw *gw, int64_t session_id, const char *channel, const json_t *state,
-                 json_t *reply, int64_t now)
+                 json_t *reply, int64_t now, struct store_share_plan *plan)
 {
     json_t *cl = json_object_get(reply, "checklist"), *snap;
     const char *locality = str(json_object_get(state, "locality"), "code");
@@ -166,8 +166,14 @@ int share_attach(struct gw *gw, int64_t session_id, const char *channel, const j
     json_decref(snap);
     if (!body)
         return -ENOMEM;
-    rc = store_share_put(gw->store, session_id, body, now,
-                         now + (int64_t)gw->cfg->share_ttl_days * DAY_S, SHARE_PER_HOUR, token);
+    if (plan) { /* decided now, written with the turn's save */
+        rc = store_share_plan(gw->store, session_id, body, now,
+                              now + (int64_t)gw->cfg->share_ttl_days * DAY_S, SHARE_PER_HOUR, plan);
+        memcpy(token, plan->token, sizeof(token));
+    } else {
+        rc = store_share_put(gw->store, session_id, body, now,
+                             now + (int64_t)gw->cfg->share_ttl_days * DAY_S, SHARE_PER_HOUR, token);
+    }
     free(body);
     if (rc == -EBUSY || rc == -E2BIG) { /* the reply goes out all the same, without a page */
         mc_log(MC_LOG_INFO, "share.skip", "reason=%s", rc == -EBUSY ? "rate_limited" : "too_big");

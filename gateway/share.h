@@ -18,6 +18,7 @@
 
 struct gw;
 struct kb;
+struct store_share_plan;
 struct json_t;
 
 #define SHARE_PREFIX "/p/"        /* the pages' paths: /p/<token>, /p/<token>.png */
@@ -45,10 +46,15 @@ struct json_t *share_snapshot(const struct kb *kb, const struct json_t *checklis
  * snapshot for the session (in the open batch) and sets the block's
  * "share_url" ("/p/<token>") and, when site.public_url is set, "share_link"
  * (the absolute URL). state is the session's dialogue state (its locality
- * picks the office). Returns 0 (also when nothing is made: another channel,
- * no checklist, or over SHARE_PER_HOUR), -ENOMEM or -EIO. */
+ * picks the office). plan NULL: the page is written now, in the caller's
+ * unit; otherwise (PostgreSQL) it is only decided, into *plan (token[0]
+ * set when there is a page to write; store_share_plan_fini() it), for the
+ * turn's save to write (store_turn_queue_share()). Returns 0 (also when
+ * nothing is made: another channel, no checklist, or over SHARE_PER_HOUR),
+ * -ENOMEM or -EIO. */
 MC_MUST_CHECK int share_attach(struct gw *gw, int64_t session_id, const char *channel,
-                               const struct json_t *state, struct json_t *reply, int64_t now);
+                               const struct json_t *state, struct json_t *reply, int64_t now,
+                               struct store_share_plan *plan);
 
 /* The page's HTML for snapshot snap (Vietnamese, printable), with the QR
  * code of url (NULL: no QR) and the picture at png_path. Appends to out.

@@ -124,7 +124,9 @@ MC_MUST_CHECK int store_turn_save(struct store *st, struct session *s, const str
  * queued in the open batch and its answer, the verdict, is not read now.
  * s->version advances as if it hit. Only for a message and its answer (t:
  * "user" then "bot", alike but for text) in a turn whose unit writes
- * nothing else: a miss writes nothing, but undoes nothing either. The
+ * nothing else (a handoff change or a checklist page: the save writes it,
+ * store_turn_queue_handoff(), store_turn_queue_share()): a miss writes
+ * nothing, but undoes nothing either. The
  * verdict is known once the batch's commit is reported (store_commit_poll()
  * or store_commit()): ask store_turn_verdict(*save) before the reply
  * leaves. Returns 0 (*save > 0), -ENOTSUP (SQLite, a turn of another
@@ -361,6 +363,24 @@ MC_MUST_CHECK int store_handoff_get(struct store *st, int64_t session_id, struct
  * "officer": nothing changes) or -EIO. Adds feed event "pending". */
 MC_MUST_CHECK int store_handoff_request(struct store *st, const struct store_handoff *h,
                                         int64_t now_s);
+
+/* store_turn_queue() of a turn that changes its session's handoff: h->state
+ * "pending", the citizen asks for an officer (as store_handoff_request(),
+ * with h's channel, user_key, procedure, locality), or "bot", the citizen
+ * cancels (as store_handoff_end(officer NULL, "bot"); the save does not
+ * miss for the live handoff it ends). h->session_id is s->id. The change
+ * is written by the save's own statement, only if the save hits, with its
+ * feed event and that event's notification (sent by the COMMIT); a miss
+ * writes neither, and the turn runs again as any missed turn does. A
+ * change already made (a request while one waits, a cancel of nothing
+ * live) changes nothing, as those functions' -EALREADY and -ENOENT.
+ * Returns as store_turn_queue(): -ENOTSUP (SQLite, a turn of another
+ * shape, no room for its verdict: the change and store_turn_save() in one
+ * unit instead), -EINVAL (h of another session, another state) or -EIO. */
+MC_MUST_CHECK int store_turn_queue_handoff(struct store *st, struct session *s,
+                                           const struct session_turn *t, size_t n,
+                                           const struct store_handoff *h, int64_t now_s,
+                                           uint64_t *save);
 
 /* An officer takes a pending conversation: "pending" -> "officer" held by
  * officer. Returns 0 (also when officer already holds it), -EBUSY (another
@@ -722,10 +742,46 @@ _Static_assert(STORE_SHARE_TOKEN_BYTES * 8 >= 96, "a token has at least 96 rando
  * body shared again by the same session while its page lives gets the same
  * token (its expiry moved to expires); a new page is refused once the
  * session made per_hour of them in the hour before now. Inside the open
- * batch. Returns 0, -EBUSY (rate limited: no token), -E2BIG, or -EIO. */
+ * batch. Returns 0, -EBUSY (rate limited: no token), -E2BIG, -ENOMEM or
+ * -EIO. */
 MC_MUST_CHECK int store_share_put(struct store *st, int64_t session_id, const char *body,
                                   int64_t now, int64_t expires, unsigned per_hour,
                                   char token[STORE_SHARE_TOKEN_LEN + 1]);
+
+/* A checklist page decided and not written yet (store_share_plan()): the
+ * token its link gives out, and what keeps it. */
+struct store_share_plan {
+    char token[STORE_SHARE_TOKEN_LEN + 1];
+    char *body; /* a new page's snapshot (new: store_share_plan_fini()); NULL: the page of the
+                   same body lives, its expiry moves */
+    int64_t session_id, now, expires;
+};
+
+/* store_share_put() in two steps, so that the write can go with the turn's
+ * save (store_turn_queue_share()): decides the page (its reads: the live
+ * page of the same body, the pages of the past hour) and fills *p without
+ * writing; store_share_plan_write() or the queued save writes it. Only on
+ * PostgreSQL: -ENOTSUP on SQLite (use store_share_put()). Returns 0 (*p to
+ * store_share_plan_fini()), -EBUSY, -E2BIG, -ENOMEM or -EIO as
+ * store_share_put(). */
+MC_MUST_CHECK int store_share_plan(struct store *st, int64_t session_id, const char *body,
+                                   int64_t now, int64_t expires, unsigned per_hour,
+                                   struct store_share_plan *p);
+/* Frees what *p holds; zeroed *p (or one already ended) is a no-op. */
+void store_share_plan_fini(struct store_share_plan *p);
+/* Writes *p in a unit of the open batch, as store_share_put() would have.
+ * Returns 0 or -EIO. */
+MC_MUST_CHECK int store_share_plan_write(struct store *st, const struct store_share_plan *p);
+/* store_turn_queue() of a turn whose reply gives out p's link: the page is
+ * written by the save's own statement, only if the save hits (the link
+ * leaves with the reply, after the commit and a hit; a miss writes
+ * neither, and the turn runs again). Returns as store_turn_queue():
+ * -ENOTSUP (SQLite, another shape, no room for a verdict: write it with
+ * store_share_plan_write() in the turn's unit and save waiting), -EINVAL
+ * (p of another session) or -EIO. */
+MC_MUST_CHECK int store_turn_queue_share(struct store *st, struct session *s,
+                                         const struct session_turn *t, size_t n,
+                                         const struct store_share_plan *p, uint64_t *save);
 
 /* The snapshot of token while it lives (expires > now): 0 with *body new
  * (free()), -ENOENT (unknown, expired, or not a token's shape), or -EIO. */

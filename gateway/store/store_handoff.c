@@ -221,6 +221,13 @@ static int unit_end(struct store *st, int rc)
     return rc;
 }
 
+int store_turn_queue_handoff(struct store *st, struct session *s, const struct session_turn *t,
+                             size_t n, const struct store_handoff *h, int64_t now_s, uint64_t *save)
+{
+    /* SQLite's saves are local: its request and save stay one unit, waited for */
+    return store_pg_of(st) ? store_pg_turn_queue_handoff(st, s, t, n, h, now_s, save) : -ENOTSUP;
+}
+
 int store_handoff_request(struct store *st, const struct store_handoff *h, int64_t now_s)
 {
     sqlite3_stmt *q = stmt(st, HQ_REQUEST);

@@ -69,7 +69,8 @@ const char *store_pg_missing_list(void);
 
 /* ---- for the store_pg_*.c files ---------------------------------------- */
 
-#define STORE_PG_PARAMS_MAX 15 /* parameters of the longest statement (a turn queued: 15) */
+/* parameters of the longest statement (a turn queued with a checklist page: 20) */
+#define STORE_PG_PARAMS_MAX 20
 
 /* One statement's parameters as text (libpq's text format). */
 struct store_pg_params {
@@ -279,6 +280,12 @@ int store_pg_turn_queue_locked(struct store *st, struct session *s, const struct
 int store_pg_turn_lock(struct store_pg *pg, int64_t session_id);
 int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
                         uint64_t *save);
+/* store_turn_queue_handoff() (store.h): the save's statement also writes
+ * h's request and its feed row, only for the row its compare-and-swap
+ * changed; the feed lock is queued before it (store_pg_feed_lock_queue()). */
+int store_pg_turn_queue_handoff(struct store *st, struct session *s, const struct session_turn *t,
+                                size_t n, const struct store_handoff *h, int64_t now_s,
+                                uint64_t *save);
 int store_pg_turn_verdict(struct store_pg *pg, uint64_t save);
 int store_pg_turn_verdict_now(struct store_pg *pg, uint64_t save);
 
@@ -383,6 +390,22 @@ int store_pg_privacy_forget(struct store *st, int64_t session_id, const char *us
 /* ---- handoff (h10a): the handoff queue and the feed (store_pg_handoff.c),
  * retention (store_pg_privacy.c), the checklist pages (store_pg_share.c) -- */
 int store_pg_handoff_get(struct store *st, int64_t session_id, struct store_handoff *h);
+/* The handoff row's columns, in the order every statement names them. */
+#define STORE_PG_HANDOFF_COLS                                                                      \
+    "session_id, state, channel, user_key, procedure, locality, waiting_since, officer, updated, " \
+    "last_citizen_ms"
+/* A request's upsert, after its row: only from "bot" or "closed", so a
+ * second request while one waits or is held changes nothing. */
+#define STORE_PG_HANDOFF_REQUEST_CONFLICT                                                          \
+    "ON CONFLICT (session_id) DO UPDATE SET state = 'pending', "                                   \
+    "channel = excluded.channel, user_key = excluded.user_key, "                                   \
+    "procedure = excluded.procedure, locality = excluded.locality, "                               \
+    "waiting_since = excluded.waiting_since, officer = '', "                                       \
+    "updated = excluded.updated, last_citizen_ms = excluded.last_citizen_ms "                      \
+    "WHERE handoff.state IN ('bot', 'closed')"
+/* Queues the feed lock (store_pg_handoff.c: taken before any feed row,
+ * held until the batch ends) in the open batch. 0 or -EIO. */
+int store_pg_feed_lock_queue(struct store_pg *pg);
 int store_pg_handoff_request(struct store *st, const struct store_handoff *h, int64_t now_s);
 int store_pg_handoff_claim(struct store *st, int64_t session_id, const char *officer,
                            int64_t now_s);
@@ -409,6 +432,16 @@ int store_pg_privacy_purge(struct store *st, struct store_purge *p);
 int store_pg_share_put(struct store *st, int64_t session_id, const char *body, int64_t now,
                        int64_t expires, unsigned per_hour, char token[STORE_SHARE_TOKEN_LEN + 1]);
 int store_pg_share_get(struct store *st, const char *token, int64_t now, char **body);
+int store_pg_share_plan(struct store *st, int64_t session_id, const char *body, int64_t now,
+                        int64_t expires, unsigned per_hour, struct store_share_plan *p);
+int store_pg_share_plan_write(struct store *st, const struct store_share_plan *p);
+/* Appends the parameters of p's write to q (token, expires, and for a new
+ * page its digest, written into digest[STORE_SHARE_DIGEST_LEN + 1], body
+ * and creation time): 1 for a new page, 0 for one whose expiry moves. */
+int store_pg_share_plan_more(const struct store_share_plan *p, char *digest,
+                             struct store_pg_params *q);
+int store_pg_turn_queue_share(struct store *st, struct session *s, const struct session_turn *t,
+                              size_t n, const struct store_share_plan *p, uint64_t *save);
 int store_pg_share_purge(struct store *st, int64_t now, unsigned max, unsigned long *rows);
 
 /* store_share.c's helpers, shared by both back-ends so they make the same pages */

@@ -35,9 +35,7 @@
  * key, in the other key space) and 6, the schema version of the feed */
 #define FEED_LOCK "SELECT pg_advisory_xact_lock(1836020853, 6)"
 
-#define HANDOFF_COLS                                                                               \
-    "session_id, state, channel, user_key, procedure, locality, waiting_since, officer, updated, " \
-    "last_citizen_ms"
+#define HANDOFF_COLS STORE_PG_HANDOFF_COLS
 
 /* NULL reaches a NOT NULL column as "", as SQLite's bind_text */
 static void param_text(struct store_pg_params *p, const char *s)
@@ -68,6 +66,11 @@ static int unit_begin(struct store_pg *pg)
     if (store_pg_change(pg, FEED_LOCK, NULL) < 0)
         return unit_end(pg, -EIO);
     return 0;
+}
+
+int store_pg_feed_lock_queue(struct store_pg *pg)
+{
+    return store_pg_queue(pg, FEED_LOCK, NULL) ? -EIO : 0;
 }
 
 /* Fills h from row i of r (HANDOFF_COLS order). */
@@ -145,17 +148,11 @@ int store_pg_handoff_request(struct store *st, const struct store_handoff *h, in
     param_text(&p, h->locality);
     store_pg_param_int(&p, now_s);
     /* only from "bot" or "closed": a second request while waiting changes nothing */
-    n = store_pg_change(
-        pg,
-        "INSERT INTO handoff (" HANDOFF_COLS ") VALUES "
-        "($1, 'pending', $2, $3, $4, $5, $6::bigint, '', $6::bigint, $6::bigint * 1000) "
-        "ON CONFLICT (session_id) DO UPDATE SET state = 'pending', "
-        "channel = excluded.channel, user_key = excluded.user_key, "
-        "procedure = excluded.procedure, locality = excluded.locality, "
-        "waiting_since = excluded.waiting_since, officer = '', "
-        "updated = excluded.updated, last_citizen_ms = excluded.last_citizen_ms "
-        "WHERE handoff.state IN ('bot', 'closed')",
-        &p);
+    n = store_pg_change(pg,
+                        "INSERT INTO handoff (" HANDOFF_COLS ") VALUES "
+                        "($1, 'pending', $2, $3, $4, $5, $6::bigint, '', $6::bigint, $6::bigint * "
+                        "1000) " STORE_PG_HANDOFF_REQUEST_CONFLICT,
+                        &p);
     rc = n < 0 ? -EIO : n != 1 ? -EALREADY : 0; /* already waiting or held */
     if (!rc)
         rc = feed_add(pg, "pending", h->session_id, 0, "", now_s * 1000);

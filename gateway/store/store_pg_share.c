@@ -72,29 +72,24 @@ static long recent_pages(struct store_pg *pg, int64_t session_id, int64_t since)
     return n;
 }
 
-int store_pg_share_put(struct store *st, int64_t session_id, const char *body, int64_t now,
-                       int64_t expires, unsigned per_hour, char token[STORE_SHARE_TOKEN_LEN + 1])
+int store_pg_share_plan(struct store *st, int64_t session_id, const char *body, int64_t now,
+                        int64_t expires, unsigned per_hour, struct store_share_plan *p)
 {
     struct store_pg *pg = store_pg_of(st);
-    struct store_pg_params p = {0};
     char digest[STORE_SHARE_DIGEST_LEN + 1];
     long made;
     int rc;
 
-    token[0] = '\0';
+    memset(p, 0, sizeof(*p));
     if (strlen(body) > STORE_SHARE_BODY_MAX)
         return -E2BIG;
+    p->session_id = session_id;
+    p->now = now;
+    p->expires = expires;
     store_share_digest(body, digest);
-    rc = find_page(pg, session_id, digest, now, token);
-    if (rc == 0) { /* the same checklist again: the same page, kept as long as a new one */
-        store_pg_param_text(&p, token);
-        store_pg_param_int(&p, expires);
-        rc = write_unit(pg, "UPDATE share SET expires = greatest(expires, $2) WHERE token = $1", &p,
-                        NULL);
-        if (rc)
-            token[0] = '\0';
-        return rc;
-    }
+    rc = find_page(pg, session_id, digest, now, p->token);
+    if (rc == 0) /* the same checklist again: the same page, kept as long as a new one */
+        return 0;
     if (rc != -ENOENT)
         return rc;
     made = recent_pages(pg, session_id, now - SHARE_HOUR_S);
@@ -102,20 +97,64 @@ int store_pg_share_put(struct store *st, int64_t session_id, const char *body, i
         return -EIO;
     if ((unsigned long)made >= per_hour)
         return -EBUSY;
-    if (store_share_new_token(token))
+    if (store_share_new_token(p->token))
         return -EIO;
-    store_pg_param_text(&p, token);
-    store_pg_param_int(&p, session_id);
-    store_pg_param_text(&p, digest);
-    store_pg_param_text(&p, body);
-    store_pg_param_int(&p, now);
-    store_pg_param_int(&p, expires);
-    rc = write_unit(pg,
-                    "INSERT INTO share (token, session_id, digest, body, created, expires) "
-                    "VALUES ($1, $2, $3, $4, $5, $6)",
-                    &p, NULL);
-    if (rc)
-        token[0] = '\0';
+    p->body = strdup(body);
+    if (!p->body) {
+        p->token[0] = '\0';
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* The parameters of p's write: token, expires, then for a new page its
+ * digest, body and creation time. Borrows p and digest. */
+static void plan_params(const struct store_share_plan *p, char *digest, struct store_pg_params *q)
+{
+    store_pg_param_text(q, p->token);
+    store_pg_param_int(q, p->expires);
+    if (!p->body)
+        return;
+    store_share_digest(p->body, digest);
+    store_pg_param_text(q, digest);
+    store_pg_param_text(q, p->body);
+    store_pg_param_int(q, p->now);
+}
+
+int store_pg_share_plan_write(struct store *st, const struct store_share_plan *p)
+{
+    struct store_pg_params q = {0};
+    char digest[STORE_SHARE_DIGEST_LEN + 1];
+
+    store_pg_param_int(&q, p->session_id);
+    plan_params(p, digest, &q);
+    return write_unit(store_pg_of(st),
+                      p->body ? "INSERT INTO share (session_id, token, expires, digest, body, "
+                                "created) VALUES ($1, $2, $3, $4, $5, $6)"
+                              : "UPDATE share SET expires = greatest(expires, $3) "
+                                "WHERE token = $2 AND session_id = $1",
+                      &q, NULL);
+}
+
+int store_pg_share_plan_more(const struct store_share_plan *p, char *digest,
+                             struct store_pg_params *q)
+{
+    plan_params(p, digest, q);
+    return p->body ? 1 : 0;
+}
+
+int store_pg_share_put(struct store *st, int64_t session_id, const char *body, int64_t now,
+                       int64_t expires, unsigned per_hour, char token[STORE_SHARE_TOKEN_LEN + 1])
+{
+    struct store_share_plan p;
+    int rc = store_pg_share_plan(st, session_id, body, now, expires, per_hour, &p);
+
+    token[0] = '\0';
+    if (!rc)
+        rc = store_pg_share_plan_write(st, &p);
+    if (!rc)
+        memcpy(token, p.token, sizeof(p.token));
+    free(p.body);
     return rc;
 }
 

@@ -19,6 +19,10 @@
  * again with the state read, so the message goes to the officer. The row is
  * read by its primary key, in the statement: no round trip more.
  *
+ * A turn that asks for an officer or cancels (store_turn_queue_handoff())
+ * writes that change in the same statement, read from s too: a miss
+ * writes none of it (docs/scaling.md "Turns that write something else").
+ *
  * Single-threaded, as the rest of the back-end: the loop's thread. */
 #include "store_sqlite_int.h"
 
@@ -166,21 +170,49 @@ int store_pg_turn_lock(struct store_pg *pg, int64_t session_id)
     return store_pg_queue(pg, "SELECT 1 FROM session WHERE id = $1 FOR UPDATE", &p) ? -EIO : 0;
 }
 
-int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
-                        uint64_t *save)
+/* What a queued save also does (queue_save()). */
+enum save_kind {
+    SAVE_LOCKED,  /* the row held by the batch: no verdict, a miss fails the batch */
+    SAVE_VERDICT, /* the row locked first, the verdict kept */
+    SAVE_HANDOFF, /* SAVE_VERDICT after the feed lock, with a handoff request */
+};
+
+/* Queues the save of t (a pair) of s as sql, whose parameters are the
+ * save's (save_params()) then more's (may be NULL), in the open batch.
+ * *save gets the verdict's id (but for SAVE_LOCKED). s->version advances,
+ * as if it hit. Returns 0, -ENOTSUP (not a pair, no room for a verdict:
+ * save it waiting) or -EIO. */
+static int queue_save(struct store *st, struct session *s, const struct session_turn *t, size_t n,
+                      enum save_kind kind, const char *sql, const struct store_pg_params *more,
+                      uint64_t *save)
 {
-    struct store_pg_landed *ld = store_pg_landed_of(store_pg_of(st));
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_landed *ld = store_pg_landed_of(pg);
     struct store_pg_params p = {0};
     struct store_pg_link *l = NULL;
     char hash[17];
-    int rc = save_params(st, s, t, n, &p, hash, &l);
+    int i, rc = save_params(st, s, t, n, &p, hash, &l);
 
     if (rc)
         return rc;
-    if (store_pg_turn_lock(store_pg_of(st), s->id))
+    for (i = 0; more && i < more->n; i++) {
+        if (p.n == STORE_PG_PARAMS_MAX)
+            return -EIO;         /* STORE_PG_PARAMS_MAX says how many: never */
+        p.v[p.n++] = more->v[i]; /* more's texts outlive the statement's sending */
+    }
+    if (kind == SAVE_LOCKED) {
+        if (store_pg_link_queue(l, sql, &p))
+            return -EIO;
+        s->version++;
+        store_pg_count_turn(pg); /* written unless its batch fails */
+        return 0;
+    }
+    /* the feed lock first, as every unit that appends a feed row takes it
+     * (store_pg_handoff.c), then the session's row */
+    if ((kind == SAVE_HANDOFF && store_pg_feed_lock_queue(pg)) || store_pg_turn_lock(pg, s->id))
         return -EIO;
     /* its row count, 2 or 0, is the verdict */
-    rc = store_pg_link_queue_save(l, TURN_SAVE_CAS TURN_SAVE_INSERT, &p, ld->next_save + 1);
+    rc = store_pg_link_queue_save(l, sql, &p, ld->next_save + 1);
     if (rc)
         return rc == -ENOSPC ? -ENOTSUP : -EIO;
     *save = ++ld->next_save;
@@ -188,23 +220,102 @@ int store_pg_turn_queue(struct store *st, struct session *s, const struct sessio
     return 0;
 }
 
+int store_pg_turn_queue(struct store *st, struct session *s, const struct session_turn *t, size_t n,
+                        uint64_t *save)
+{
+    return queue_save(st, s, t, n, SAVE_VERDICT, TURN_SAVE_CAS TURN_SAVE_INSERT, NULL, save);
+}
+
 int store_pg_turn_queue_locked(struct store *st, struct session *s, const struct session_turn *t,
                                size_t n)
 {
-    struct store_pg_params p = {0};
-    struct store_pg_link *l = NULL;
-    char hash[17];
-    int rc = save_params(st, s, t, n, &p, hash, &l);
-
-    if (rc)
-        return rc;
     /* a miss divides by zero: the statement fails, the batch with it */
-    if (store_pg_link_queue(l,
-                            TURN_SAVE_CAS ", i AS (" TURN_SAVE_INSERT
-                                          ") SELECT 1 / (SELECT count(*)::int FROM s)",
-                            &p))
-        return -EIO;
-    s->version++;
-    store_pg_count_turn(store_pg_of(st)); /* written unless its batch fails */
-    return 0;
+    return queue_save(st, s, t, n, SAVE_LOCKED,
+                      TURN_SAVE_CAS ", i AS (" TURN_SAVE_INSERT
+                                    ") SELECT 1 / (SELECT count(*)::int FROM s)",
+                      NULL, NULL);
+}
+
+/* The save's statement when it also changes the handoff: its records,
+ * returned (their count is the verdict), then h, the change, and f, its
+ * feed row (none when h changed nothing), whose notification is sent with
+ * the COMMIT. */
+#define TURN_SAVE_RECORDS TURN_SAVE_CAS ", t AS (" TURN_SAVE_INSERT " RETURNING 1 AS one), "
+#define TURN_SAVE_NOTIFY                                                                           \
+    "SELECT one FROM t WHERE (SELECT count(*) FROM (SELECT pg_notify('" STORE_PG_CHANNEL_FEED      \
+    "', '') FROM f) AS n) >= 0"
+
+/* A request ($16 user key, $17 procedure, $18 locality, $19 now in s):
+ * store_pg_handoff_request()'s upsert and feed row, read from s. */
+#define TURN_SAVE_REQUEST                                                                          \
+    TURN_SAVE_RECORDS                                                                              \
+    "h AS (INSERT INTO handoff (" STORE_PG_HANDOFF_COLS ") "                                       \
+    "SELECT s.id, 'pending', $6, $16, $17, $18, $19::bigint, '', $19::bigint, "                    \
+    "$19::bigint * 1000 FROM s " STORE_PG_HANDOFF_REQUEST_CONFLICT " RETURNING session_id), "      \
+    "f AS (INSERT INTO feed (kind, session_id, message_id, officer, ts_ms) "                       \
+    "SELECT 'pending', session_id, 0, '', $19::bigint * 1000 FROM h RETURNING "                    \
+    "id) " TURN_SAVE_NOTIFY
+
+/* The citizen's cancel ($16 now in s): back to the bot if still waiting or
+ * held, its feed row naming who held it, as store_pg_handoff_end()'s. */
+#define TURN_SAVE_CANCEL                                                                           \
+    TURN_SAVE_RECORDS                                                                              \
+    "h AS (UPDATE handoff SET state = 'bot', updated = $16 FROM s "                                \
+    "WHERE handoff.session_id = s.id AND handoff.state IN ('pending', 'officer') "                 \
+    "RETURNING handoff.session_id, handoff.officer), "                                             \
+    "f AS (INSERT INTO feed (kind, session_id, message_id, officer, ts_ms) "                       \
+    "SELECT 'cancelled', session_id, 0, officer, $16::bigint * 1000 FROM h RETURNING "             \
+    "id) " TURN_SAVE_NOTIFY
+
+int store_pg_turn_queue_handoff(struct store *st, struct session *s, const struct session_turn *t,
+                                size_t n, const struct store_handoff *h, int64_t now_s,
+                                uint64_t *save)
+{
+    struct store_pg_params more = {0};
+    struct session_turn c[2];
+
+    if (h->session_id != s->id)
+        return -EINVAL;
+    if (strcmp(h->state, "pending") == 0) {
+        store_pg_param_text(&more, h->user_key);
+        store_pg_param_text(&more, h->procedure);
+        store_pg_param_text(&more, h->locality);
+        store_pg_param_int(&more, now_s);
+        return queue_save(st, s, t, n, SAVE_HANDOFF, TURN_SAVE_REQUEST, &more, save);
+    }
+    if (strcmp(h->state, "bot") != 0)
+        return -EINVAL;
+    if (n != 2)
+        return -ENOTSUP; /* not the pair the statement writes */
+    /* the turn that ends a live handoff: its save must not miss for it */
+    memcpy(c, t, sizeof(c));
+    c[0].unless_handoff = c[1].unless_handoff = false;
+    store_pg_param_int(&more, now_s);
+    return queue_save(st, s, c, n, SAVE_HANDOFF, TURN_SAVE_CANCEL, &more, save);
+}
+
+/* A checklist page ($16 token, $17 expires; a new one's $18 digest, $19
+ * body, $20 creation time in s): store_pg_share_put()'s write, read from s.
+ * The page's link is in the reply, which leaves only after a hit. */
+#define TURN_SAVE_PAGE_NEW                                                                         \
+    TURN_SAVE_RECORDS                                                                              \
+    "h AS (INSERT INTO share (token, session_id, digest, body, created, expires) "                 \
+    "SELECT $16, s.id, $18, $19, $20::bigint, $17::bigint FROM s RETURNING 1) SELECT one FROM t"
+#define TURN_SAVE_PAGE_KEPT                                                                        \
+    TURN_SAVE_RECORDS                                                                              \
+    "h AS (UPDATE share SET expires = greatest(share.expires, $17::bigint) FROM s "                \
+    "WHERE share.token = $16 AND share.session_id = s.id RETURNING 1) SELECT one FROM t"
+
+int store_pg_turn_queue_share(struct store *st, struct session *s, const struct session_turn *t,
+                              size_t n, const struct store_share_plan *p, uint64_t *save)
+{
+    struct store_pg_params more = {0};
+    char digest[STORE_SHARE_DIGEST_LEN + 1];
+    int fresh;
+
+    if (p->session_id != s->id || !p->token[0])
+        return -EINVAL;
+    fresh = store_pg_share_plan_more(p, digest, &more);
+    return queue_save(st, s, t, n, SAVE_VERDICT, fresh ? TURN_SAVE_PAGE_NEW : TURN_SAVE_PAGE_KEPT,
+                      &more, save);
 }

@@ -161,6 +161,32 @@ static long recent_pages(struct store *st, int64_t session_id, int64_t since)
     return n;
 }
 
+int store_share_plan(struct store *st, int64_t session_id, const char *body, int64_t now,
+                     int64_t expires, unsigned per_hour, struct store_share_plan *p)
+{
+    memset(p, 0, sizeof(*p));
+    /* SQLite's writes are local: its page is written at once (store_share_put()) */
+    return store_pg_of(st) ? store_pg_share_plan(st, session_id, body, now, expires, per_hour, p)
+                           : -ENOTSUP;
+}
+
+void store_share_plan_fini(struct store_share_plan *p)
+{
+    free(p->body);
+    memset(p, 0, sizeof(*p));
+}
+
+int store_share_plan_write(struct store *st, const struct store_share_plan *p)
+{
+    return store_pg_of(st) ? store_pg_share_plan_write(st, p) : -ENOTSUP;
+}
+
+int store_turn_queue_share(struct store *st, struct session *s, const struct session_turn *t,
+                           size_t n, const struct store_share_plan *p, uint64_t *save)
+{
+    return store_pg_of(st) ? store_pg_turn_queue_share(st, s, t, n, p, save) : -ENOTSUP;
+}
+
 int store_share_put(struct store *st, int64_t session_id, const char *body, int64_t now,
                     int64_t expires, unsigned per_hour, char token[STORE_SHARE_TOKEN_LEN + 1])
 {

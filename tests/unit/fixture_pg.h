@@ -126,6 +126,29 @@ static inline int fixture_records(void **state, const struct session *s)
     return n;
 }
 
+/* Sends st's batch and waits for its commit: 0 when it succeeded. */
+static inline int fixture_commit_wait(struct store *st)
+{
+    struct store_commit_done d[2];
+    size_t n;
+
+    assert_int_equal(store_commit_send(st), 0);
+    n = store_commit_poll(st, true, d, 2);
+    assert_int_equal(n, 1);
+    return d[0].rc;
+}
+
+/* A session stored, and a second handle's copy of it (another node). */
+static inline void fixture_shared(void **state, struct store *a, struct store *b,
+                                  struct session *sa, struct session *sb)
+{
+    assert_int_equal(session_create(a, "web", sa), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(session_load_token(b, sa->token, sb), 0);
+    assert_int_equal(sb->version, sa->version);
+    (void)state;
+}
+
 /* Runs sql on a back-end's database from a connection of its own (its own
  * SQL: triggers, rows no function of the part under test writes). */
 static inline void fixture_raw(bool pg, const char *sql)

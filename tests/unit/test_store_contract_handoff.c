@@ -4,7 +4,9 @@
  * seen by another handle; two processes claiming one conversation, exactly
  * one wins (the other waits for the first's batch, then loses); a feed row
  * committed late by one node is still read by another node's cursor (ids
- * are committed in order); a resend stored once whichever handle gets it. */
+ * are committed in order); a resend stored once whichever handle gets it.
+ * A checklist page written by its turn's queued save (PostgreSQL), or not
+ * at all when the save misses. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -513,11 +515,105 @@ static void test_privacy_purge(void **state)
     store_free(st);
 }
 
+/* A turn that gives out a checklist page: the page written by its save
+ * (store_turn_queue_share(); docs/scaling.md "Turns that write something
+ * else"). */
+
+static int queue_page(struct store *st, struct session *s, const char *msg_id,
+                      const struct store_share_plan *p, uint64_t *save)
+{
+    struct session_turn t[2];
+
+    fixture_two_records(t, msg_id, "{\"checklist\":{}}");
+    t[0].unless_handoff = t[1].unless_handoff = true;
+    return store_turn_queue_share(st, s, t, 2, p, save);
+}
+
+/* Whether another handle finds token's page live at 150. */
+static bool page_lives(void **state, const char *token)
+{
+    struct store *o = store_case_open(state);
+    char *body = NULL;
+    int rc = store_share_get(o, token, 150, &body);
+
+    assert_true(rc == 0 || rc == -ENOENT);
+    free(body);
+    assert_int_equal(store_commit(o), 0);
+    store_free(o);
+    return rc == 0;
+}
+
+/* On PostgreSQL, alone: the page is not there before the commit, and is
+ * after it with the records; the same checklist again keeps its token and
+ * is saved with the turn. At a stale version a new page misses: neither
+ * records nor page; the turn run again (read back, planned again) writes
+ * both once. SQLite plans nothing. */
+static void test_page_queued(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct store_share_plan p, again, q;
+    struct session sa, sb;
+    uint64_t save = 0;
+    char token[STORE_SHARE_TOKEN_LEN + 1];
+
+    fixture_shared(state, a, b, &sa, &sb);
+    if (!on_pg(state)) { /* SQLite writes its page at once (store_share_put()): none planned */
+        assert_int_equal(store_share_plan(a, sa.id, "{}", 100, 1000, 5, &p), -ENOTSUP);
+        assert_int_equal(p.token[0], '\0');
+        assert_int_equal(queue_page(a, &sa, "m-1", &p, &save), -ENOTSUP);
+        goto out;
+    }
+    assert_int_equal(store_share_plan(a, sa.id, "{\"v\":1}", 100, 1000, 5, &p), 0);
+    assert_non_null(p.body); /* a new page */
+    assert_int_equal(queue_page(a, &sa, "m-1", &p, &save), 0);
+    assert_false(page_lives(state, p.token)); /* not given out before its commit */
+    assert_int_equal(fixture_commit_wait(a), 0);
+    assert_int_equal(store_turn_verdict(a, save), 0);
+    assert_true(page_lives(state, p.token));
+    assert_int_equal(fixture_records(state, &sa), 2);
+    /* the same checklist again: the same page, its expiry moved with the save */
+    assert_int_equal(store_share_plan(a, sa.id, "{\"v\":1}", 110, 2000, 5, &again), 0);
+    assert_null(again.body);
+    assert_string_equal(again.token, p.token);
+    assert_int_equal(queue_page(a, &sa, "m-2", &again, &save), 0);
+    assert_int_equal(fixture_commit_wait(a), 0);
+    assert_int_equal(store_turn_verdict(a, save), 0);
+    assert_int_equal(fixture_records(state, &sa), 4);
+    /* b's copy is two versions behind: its new page misses */
+    assert_int_equal(store_share_plan(b, sb.id, "{\"v\":2}", 120, 1000, 5, &q), 0);
+    memcpy(token, q.token, sizeof(token));
+    assert_int_equal(queue_page(b, &sb, "m-3", &q, &save), 0);
+    assert_int_equal(fixture_commit_wait(b), 0);
+    assert_int_equal(store_turn_verdict(b, save), -EAGAIN);
+    assert_false(page_lives(state, token));
+    assert_int_equal(fixture_records(state, &sa), 4);
+    store_share_plan_fini(&q);
+    /* run again on a fresh copy: planned again, written once with its turn */
+    session_fini(&sb);
+    assert_int_equal(session_load_token(b, sa.token, &sb), 0);
+    assert_int_equal(store_share_plan(b, sb.id, "{\"v\":2}", 120, 1000, 5, &q), 0);
+    assert_non_null(q.body);
+    assert_int_equal(queue_page(b, &sb, "m-3", &q, &save), 0);
+    assert_int_equal(fixture_commit_wait(b), 0);
+    assert_int_equal(store_turn_verdict(b, save), 0);
+    assert_true(page_lives(state, q.token));
+    assert_int_equal(fixture_records(state, &sa), 6);
+    store_share_plan_fini(&again);
+    store_share_plan_fini(&q);
+out:
+    store_share_plan_fini(&p);
+    session_fini(&sa);
+    session_fini(&sb);
+    store_free(a);
+    store_free(b);
+}
+
 #define CASES(b)                                                                                   \
     {                                                                                              \
         STORE_CASE(test_handoff_states, b), STORE_CASE(test_handoff_messages, b),                  \
             STORE_CASE(test_claim_race, b), STORE_CASE(test_feed_cursor_across_nodes, b),          \
             STORE_CASE(test_share_pages, b), STORE_CASE(test_privacy_purge, b),                    \
+            STORE_CASE(test_page_queued, b),                                                       \
     }
 
 int main(void)

@@ -1,0 +1,72 @@
+// bench/unit_turns_rt.js - round trips the event loop waits for in a turn that writes more than
+// its save (issue 18, docs/scaling.md "Turns that write something else"): a request for an
+// officer, its cancel, a checklist page. On PostgreSQL: run under a throwaway cluster,
+//   tests/lib/pg.sh node bench/unit_turns_rt.js [clients]
+// For each conversation one server (one worker) is started, `clients` WebSockets run it one
+// after another, and the server's `event=state.stats` at exit gives round_trips and
+// served_turns. The conversation without the turn measured ("base") is run too: the turn's
+// round trips are (round_trips - base's) / clients; the checklist's walk is compared whole
+// between two builds (its other turns are plain turns in both).
+'use strict';
+const { startServer, Client } = require('../tests/e2e/lib/server');
+
+const N = Number(process.argv[2] || 20);
+
+// Each resolves when the conversation's last reply arrived.
+const conversations = {
+  async base(c) {
+    await c.hello(null, 'web');
+    await c.say('làm lại căn cước bị mất', 'b1');
+  },
+  async request(c) {
+    await conversations.base(c);
+    await c.say('cho tôi gặp cán bộ', 'r1');
+  },
+  async cancel(c) {
+    await conversations.request(c);
+    c.send({ type: 'postback', payload: 'handoff:cancel', id: 'c1' });
+    await c.nextReply();
+  },
+  // a birth registration's pre-check walked to its checklist (share.test.js): the last turn
+  // makes the checklist page; the others are plain turns
+  async checklist(c) {
+    await c.hello(null, 'web');
+    let r = await c.say('làm giấy khai sinh cho con', 'p0');
+    let n = 0;
+    c.send({ type: 'postback', payload: 'check:' + r.procedure, id: 'p' + ++n });
+    r = await c.nextReply();
+    for (let i = 0; i < 30 && !r.checklist; i++) {
+      c.send({ type: 'postback', payload: i % 2 ? 'ans:no' : 'ans:yes', id: 'p' + ++n });
+      r = await c.nextReply();
+    }
+    if (!r.checklist || !r.checklist.share_url) throw new Error('no checklist page');
+  },
+};
+
+async function measure(name) {
+  const srv = await startServer({ env: { MOTCUA_HANDOFF_ENABLED: '1' } });
+  for (let i = 0; i < N; i++) {
+    const c = await Client.connect(srv.wsUrl);
+    await conversations[name](c);
+    await new Promise((r) => setTimeout(r, 30)); // the last commit lands before the close
+    await c.close();
+  }
+  await srv.stop();
+  const m = /event=state\.stats .*served_turns=(\d+) .*round_trips=(\d+)/.exec(srv.logs());
+  if (!m) throw new Error('no state.stats line');
+  return { turns: Number(m[1]), rt: Number(m[2]) };
+}
+
+(async () => {
+  const out = {};
+  for (const name of ['base', 'request', 'cancel', 'checklist']) out[name] = await measure(name);
+  for (const [name, r] of Object.entries(out)) {
+    const before = { request: 'base', cancel: 'request' }[name];
+    const extra = before ? ` | its turn: ${((r.rt - out[before].rt) / N).toFixed(2)} round trips`
+      : ` | ${(r.rt / N).toFixed(2)} round trips a conversation`;
+    console.log(`${name}: ${r.rt} round trips, ${r.turns} turns (${N} conversations)${extra}`);
+  }
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
