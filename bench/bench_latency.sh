@@ -126,12 +126,16 @@ start_node() {
   started+=("$NPID")
   NPORT=$(wait_port "$tmp/$name.log" "$NPID") || exit 1
 }
-# stats LOG...: the nodes' state.stats summed: "turns= rt_per_turn= state_us_per_turn="
+# stats LOG...: the nodes' state.stats summed: "turns= rt_per_turn= waited_rt_per_turn=
+# state_us_per_turn=" (waited: the round trips less the COMMITs, which the loop sends without
+# waiting: what the loop waited for)
 stats() {
   grep -h 'event=state.stats' "$@" | awk '
     { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } }
-    END { t = v["served_turns"]; printf "turns=%d rt_per_turn=%.3f state_us_per_turn=%.0f state_s=%.3f",
-      t, (t > 0 ? v["round_trips"] / t : 0), (t > 0 ? v["state_turn_us"] / t : 0), v["state_turn_us"] / 1e6 }'
+    END { t = v["served_turns"]; w = v["round_trips"] - v["commits"] - v["failed_commits"]
+      printf "turns=%d rt_per_turn=%.3f waited_rt_per_turn=%.3f state_us_per_turn=%.0f state_s=%.3f",
+      t, (t > 0 ? v["round_trips"] / t : 0), (t > 0 ? w / t : 0), (t > 0 ? v["state_turn_us"] / t : 0),
+      v["state_turn_us"] / 1e6 }'
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 

@@ -436,6 +436,7 @@ void gw_free(struct gw *gw)
     privacy_free(gw->privacy);
     gw_commit_free(gw->commit); /* its timer lives in the context */
     gw->commit = NULL;
+    outbox_stop(gw->outbox); /* its poll timer lives in the context */
     if (gw->ctx)
         lws_context_destroy(gw->ctx); /* before the outbox: it ends client connections */
     teach_build_free(gw, false);      /* after the context's last CLOSED_HTTP; may read the index */

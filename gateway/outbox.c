@@ -112,23 +112,55 @@ long outbox_pending(struct outbox *ob)
 
 /* ---- results ------------------------------------------------------------ */
 
-/* Writes the outcome held in h; a failure keeps the row held in memory (no
- * resend, its back-off kept) and the write is tried again with back-off. */
+/* A write of h ended (ok: written; or refused, or lost with its connection):
+ * a failure keeps the row held in memory (no resend, its back-off kept)
+ * and the write is tried again with back-off. */
+static void wrote(struct outbox *ob, struct ob_hold *h, bool ok)
+{
+    struct store_stats st;
+
+    store_get_stats(ob->st, &st);
+    ob_hold_wrote(h, ok, ob_now_ms(), st.commits, st.failures, next_rand(ob));
+    h->landed = false;
+    if (ok)
+        return;
+    ob->gw->metrics.state_write_failed++;
+    mc_log(MC_LOG_ERROR, "outbox.state_write_failed",
+           "row=%lld op=%s action=held_in_memory next_write_ms=%lld", (long long)h->row,
+           h->final ? "done" : "retry", (long long)(h->rewrite_ms - ob_now_ms()));
+}
+
+/* Writes the outcome held in h. SQLite: in the batch, h then waits for a
+ * commit. PostgreSQL (issue 18): sent on the outbox's own connection without
+ * waiting (store_outbox_outcome_send() returns 1), its answer taken by
+ * take_outcomes(). */
 static void write_hold(struct outbox *ob, struct ob_hold *h)
 {
-    struct store_stats before, after;
-    int rc;
+    int rc = store_outbox_outcome_send(ob->st, h->row, h->final ? h->state : NULL, h->attempts,
+                                       h->next_ms);
 
-    store_get_stats(ob->st, &before);
-    rc = h->final ? store_outbox_done(ob->st, h->row, h->state, h->attempts)
-                  : store_outbox_retry(ob->st, h->row, h->attempts, h->next_ms);
-    store_get_stats(ob->st, &after);
-    ob_hold_wrote(h, rc == 0, ob_now_ms(), after.commits, after.failures, next_rand(ob));
-    if (rc) {
-        ob->gw->metrics.state_write_failed++;
-        mc_log(MC_LOG_ERROR, "outbox.state_write_failed",
-               "row=%lld op=%s action=held_in_memory next_write_ms=%lld", (long long)h->row,
-               h->final ? "done" : "retry", (long long)(h->rewrite_ms - ob_now_ms()));
+    h->claim_seen = ob->claims_sent; /* a claim out now may have read the row before this */
+    h->committed = false;
+    h->pending = rc == 1;
+    if (rc != 1)
+        wrote(ob, h, rc == 0);
+    outbox_poll_soon(ob);
+}
+
+/* The answers of outcomes written without waiting: committed, or written again later. */
+static void take_outcomes(struct outbox *ob)
+{
+    struct store_outbox_outcome res[OB_HOLDS_MAX];
+    struct ob_hold *h;
+    size_t i, n = store_outbox_outcomes(ob->st, res, OB_HOLDS_MAX);
+
+    for (i = 0; i < n; i++) {
+        h = ob_hold_find(&ob->holds, res[i].id);
+        if (!h || !h->pending)
+            continue;
+        h->pending = false;
+        wrote(ob, h, res[i].ok);
+        h->committed = res[i].ok;
     }
 }
 
@@ -140,8 +172,7 @@ static void record(struct outbox *ob, int64_t row, bool final, const char *state
 
     if (!h) { /* the pump sends nothing while the holds are full */
         mc_log(MC_LOG_ERROR, "outbox.holds_full", "row=%lld", (long long)row);
-        if (final ? store_outbox_done(ob->st, row, state, attempts)
-                  : store_outbox_retry(ob->st, row, attempts, next_ms))
+        if (store_outbox_outcome_send(ob->st, row, final ? state : NULL, attempts, next_ms) < 0)
             ob->gw->metrics.state_write_failed++;
         return;
     }
@@ -166,6 +197,7 @@ static void check_state(struct outbox *ob)
     size_t i;
     bool unwritable;
 
+    take_outcomes(ob);
     store_get_stats(ob->st, &st);
     if (st.failures != ob->seen_failures)
         ob->commit_failed = true;
@@ -180,7 +212,15 @@ static void check_state(struct outbox *ob)
             continue;
         switch (ob_hold_next(h, ob_now_ms(), st.commits, st.failures)) {
         case OB_HOLD_DONE:
-            memset(h, 0, sizeof(*h));
+            /* committed; but a claim sent before the outcome may have read
+             * the row still queued and not be taken yet: the hold stays
+             * until a claim sent after now has been taken, which saw it */
+            if (!h->landed) {
+                h->landed = true;
+                h->claim_mark = ob->claims_sent;
+            }
+            if (ob->claims_taken > h->claim_mark)
+                memset(h, 0, sizeof(*h));
             break;
         case OB_HOLD_WRITE:
             write_hold(ob, h);
@@ -293,7 +333,7 @@ static void finish_send(struct outbox *ob, struct ob_slot *s)
            (long long)s->row, s->attempts + 1);
 }
 
-static void slot_finish(struct ob_slot *s)
+void ob_slot_finish(struct ob_slot *s)
 {
     struct outbox *ob = s->ob;
 
@@ -309,43 +349,6 @@ static void slot_finish(struct ob_slot *s)
 
 /* ---- requests ----------------------------------------------------------- */
 
-static int split_url(const char *url, bool *tls, char *host, size_t hcap, int *port,
-                     const char **path)
-{
-    const char *p, *h, *slash;
-    size_t n;
-
-    if (strncmp(url, "https://", sizeof "https://" - 1) == 0) {
-        *tls = true;
-        h = url + sizeof "https://" - 1;
-        *port = 443;
-    } else if (strncmp(url, "http://", sizeof "http://" - 1) == 0) {
-        *tls = false;
-        h = url + sizeof "http://" - 1;
-        *port = 80;
-    } else {
-        return -EINVAL;
-    }
-    slash = strchr(h, '/');
-    n = slash ? (size_t)(slash - h) : strlen(h);
-    p = memchr(h, ':', n);
-    if (p) {
-        char *end;
-        unsigned long v = strtoul(p + 1, &end, 10);
-
-        if (end != h + n || v == 0 || v > 65535)
-            return -EINVAL;
-        *port = (int)v;
-        n = (size_t)(p - h);
-    }
-    if (n == 0 || n >= hcap)
-        return -EINVAL;
-    memcpy(host, h, n);
-    host[n] = '\0';
-    *path = slash ? slash : "/";
-    return 0;
-}
-
 struct ob_slot *ob_free_slot(struct outbox *ob)
 {
     size_t i;
@@ -354,44 +357,6 @@ struct ob_slot *ob_free_slot(struct outbox *ob)
         if (!ob->slots[i].busy)
             return &ob->slots[i];
     return NULL;
-}
-
-/* Connects s to url; the body and headers are already in s. */
-int ob_slot_connect(struct outbox *ob, struct ob_slot *s, const char *url)
-{
-    struct lws_client_connect_info i;
-    char host[OB_HOST_MAX];
-    const char *path;
-    bool tls;
-    int port;
-
-    if (split_url(url, &tls, host, sizeof(host), &port, &path))
-        return -EINVAL;
-    memset(&i, 0, sizeof(i));
-    i.context = ob->gw->ctx;
-    i.address = host;
-    i.host = host;
-    i.origin = host;
-    i.port = port;
-    i.path = path;
-    i.method = "POST";
-    i.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
-    i.protocol = OUTBOX_PROTOCOL;
-    i.local_protocol_name = OUTBOX_PROTOCOL;
-    i.userdata = s;
-    i.pwsi = &s->wsi;
-    s->busy = true;
-    if (!lws_client_connect_via_info(&i)) {
-        s->wsi = NULL;
-        if (s->busy) { /* lws reported nothing: count it as a failed try */
-            s->status = 0;
-            slot_finish(s);
-        }
-        return 0;
-    }
-    s->started_ms = ob_now_ms();
-    lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, OUTBOX_TIMEOUT_S);
-    return 0;
 }
 
 /* Ends requests out for longer than OUTBOX_TIMEOUT_S. lws replaces the
@@ -415,17 +380,6 @@ static void expire_slow(struct outbox *ob)
                (long long)s->row, (long long)(now - s->started_ms));
         lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, LWS_TO_KILL_ASYNC);
     }
-}
-
-int ob_slot_set_body(struct ob_slot *s, const char *body, size_t len)
-{
-    s->body = malloc(LWS_PRE + len + 1);
-    if (!s->body)
-        return -ENOMEM;
-    memcpy(s->body + LWS_PRE, body, len);
-    s->body_len = len;
-    mc_buf_init(&s->resp, OUTBOX_RESPONSE_MAX);
-    return 0;
 }
 
 static bool user_in_flight(struct outbox *ob, const char *channel, const char *user)
@@ -489,32 +443,36 @@ static void start_send(struct outbox *ob, struct ob_slot *s, const struct store_
     }
 }
 
-void outbox_pump(struct outbox *ob)
+/* Starts the rows of the claim answered, if it is: 0 once taken (sent or
+ * failed), -EAGAIN/-ENOENT when there is nothing to take yet. */
+static int send_claimed(struct outbox *ob)
 {
     struct store_outbox_row rows[OB_DUE_BATCH];
+    const struct ob_hold *h;
     struct ob_slot *s;
     size_t i, n = 0;
+    int rc = store_outbox_claimed(ob->st, rows, OB_DUE_BATCH, &n);
+    bool full;
 
-    if (!ob || !ob->gw->ctx)
-        return;
-    check_state(ob);
-    expire_slow(ob);
-    ob_tokens_save_again(ob);
-    if (!ob->refreshing && ob_now_ms() >= ob->refresh_not_before)
-        ob_refresh_early(ob);
-    if (ob_hold_count(&ob->holds) >= OB_HOLDS_MAX)
-        return; /* the state database takes no outcome: send nothing more */
-    if (store_would_wait(ob->st))
-        return; /* both connections committing: the next pump (tick or commit) reads */
-    if (store_outbox_due(ob->st, ob_now_ms(), rows, OB_DUE_BATCH, &n)) {
-        mc_log(MC_LOG_ERROR, "outbox.db", "op=due");
-        return;
+    if (rc == -EAGAIN || rc == -ENOENT)
+        return rc;
+    ob->claims_taken = ob->claims_sent; /* one at a time: the last one sent */
+    if (rc) { /* its batch failed (nothing claimed) or no memory (the lease gives them back) */
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=claim");
+        return 0;
     }
-    for (i = 0; i < n; i++) {
+    /* holds full: the database takes no outcome, send nothing more (this
+     * handle claims the rows again); the claim went all the same, so that
+     * holds waiting for one are let go */
+    full = ob_hold_count(&ob->holds) >= OB_HOLDS_MAX;
+    for (i = 0; i < n && !full; i++) {
         int c = channel_index(rows[i].channel);
 
         if (ob_hold_blocks(&ob->holds, rows[i].id, ob_now_ms()))
             continue; /* its outcome is known but not yet in the database */
+        h = ob_hold_find(&ob->holds, rows[i].id);
+        if (h && h->claim_seen >= ob->claims_taken)
+            continue; /* read before its outcome was written (a retry's release too): stale */
         if (user_in_flight(ob, rows[i].channel, rows[i].user))
             continue; /* its reply before this one is still on the way */
         if (c == OB_ZALO && ob->refreshing)
@@ -528,85 +486,72 @@ void outbox_pump(struct outbox *ob)
     }
     for (i = 0; i < n; i++)
         free(rows[i].body);
+    return 0;
 }
 
-/* ---- the lws client callback --------------------------------------------- */
-
-int outbox_callback(struct gw *gw, void *vwsi, int reason, void *user, void *in, size_t len)
+/* Sends a claim of what is due, not waited for (store_outbox_claim_send():
+ * on PostgreSQL the poll timer starts its rows once answered); one in
+ * flight: a pump meanwhile asks for another once it is answered. */
+static void claim(struct outbox *ob)
 {
-    struct lws *wsi = vwsi;
-    struct ob_slot *s = user;
-    char buf[1024 + LWS_PRE], *px;
-    int lenx;
+    int rc;
 
-    (void)gw;
-    if (!s || !s->busy || s->wsi != wsi) {
-        if (reason == LWS_CALLBACK_RECEIVE_CLIENT_HTTP) { /* drain what nobody waits for */
-            px = buf + LWS_PRE;
-            lenx = (int)sizeof(buf) - LWS_PRE;
-            return lws_http_client_read(wsi, &px, &lenx) < 0 ? -1 : 0;
-        }
-        return 0;
-    }
-    switch (reason) {
-    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
-        unsigned char **p = (unsigned char **)in, *end = (*p) + len;
+    rc = store_outbox_claim_send(ob->st, ob_now_ms(), OB_DUE_BATCH);
+    ob->claims_sent += rc == 0;
+    ob->claim_again = rc == -EBUSY;
+    if (rc && rc != -EBUSY)
+        mc_log(MC_LOG_ERROR, "outbox.db", "op=due");
+}
 
-        if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                         (const unsigned char *)s->ctype, (int)strlen(s->ctype), p,
-                                         end) ||
-            lws_add_http_header_content_length(wsi, s->body_len, p, end))
-            return -1;
-        if (s->hdr_name[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)s->hdr_name,
-                                                          (const unsigned char *)s->hdr_value,
-                                                          (int)strlen(s->hdr_value), p, end))
-            return -1;
-        lws_client_http_body_pending(wsi, 1);
-        lws_callback_on_writable(wsi);
-        break;
-    }
-    case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
-        if (s->body_sent)
-            break;
-        if (lws_write(wsi, s->body + LWS_PRE, s->body_len, LWS_WRITE_HTTP_FINAL) !=
-            (int)s->body_len)
-            return -1;
-        s->body_sent = true;
-        lws_client_http_body_pending(wsi, 0);
-        break;
-    case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
-        s->status = (int)lws_http_client_http_response(wsi);
-        break;
-    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
-        if (mc_buf_append(&s->resp, in, len) != 0)
-            mc_buf_reset(&s->resp); /* an oversized answer is not one we can read */
-        break;
-    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
-        px = buf + LWS_PRE;
-        lenx = (int)sizeof(buf) - LWS_PRE;
-        if (lws_http_client_read(wsi, &px, &lenx) < 0)
-            return -1;
-        break;
-    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
-        slot_finish(s);
-        break;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        mc_log(MC_LOG_WARN, "outbox.connect", "channel=%s error=\"%.80s\"", s->channel,
-               in ? (const char *)in : "");
-        s->status = 0;
-        slot_finish(s);
-        break;
-    case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
-        /* closed before completing: a timeout or a dropped connection. A 5xx
-         * or 429 already seen still counts as such; anything else is "no
-         * answer" and retried (at least once delivery). */
-        if (!(s->status >= 200 && s->status < 300 && s->resp.len > 0) &&
-            !(s->status >= 400 && s->resp.len > 0) && s->status != 429 && s->status < 500)
-            s->status = 0;
-        slot_finish(s);
-        break;
-    default:
-        break;
-    }
-    return 0;
+/* The part of a pump that needs no claim: outcomes written again, stalled
+ * requests ended, tokens. Returns false when there is nothing to pump. */
+static bool pump_state(struct outbox *ob)
+{
+    if (!ob || !ob->gw->ctx)
+        return false;
+    check_state(ob);
+    expire_slow(ob);
+    ob_tokens_save_again(ob);
+    if (!ob->refreshing && ob_now_ms() >= ob->refresh_not_before)
+        ob_refresh_early(ob);
+    return true;
+}
+
+void outbox_pump(struct outbox *ob)
+{
+    if (!pump_state(ob))
+        return;
+    (void)send_claimed(ob); /* an answer not taken yet: its rows first */
+    claim(ob);
+    (void)send_claimed(ob); /* SQLite: answered at once */
+    outbox_poll_soon(ob);
+}
+
+/* The poll timer: what came back of the outcomes and the claim sent
+ * without waiting; a claim asked for meanwhile goes then. */
+static void poll_cb(lws_sorted_usec_list_t *sul)
+{
+    struct outbox *ob = lws_container_of(sul, struct outbox, sul);
+
+    if (!pump_state(ob))
+        return;
+    (void)send_claimed(ob);
+    if (ob->claim_again) /* -EBUSY again while the connection is still busy: kept asked */
+        claim(ob);
+    outbox_poll_soon(ob);
+}
+
+void outbox_poll_soon(struct outbox *ob)
+{
+    if (ob && ob->gw->ctx && !ob->stopped && store_outbox_busy(ob->st))
+        lws_sul_schedule(ob->gw->ctx, 0, &ob->sul, poll_cb, OUTBOX_POLL_US);
+}
+
+void outbox_stop(struct outbox *ob)
+{
+    if (!ob)
+        return;
+    ob->stopped = true;
+    if (ob->gw->ctx)
+        lws_sul_cancel(&ob->sul);
 }

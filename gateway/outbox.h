@@ -22,6 +22,7 @@
 #define OUTBOX_TIMEOUT_S 10          /* seconds before a request counts as failed */
 #define OUTBOX_BACKOFF_MAX_MS 300000 /* longest wait between two tries */
 #define OUTBOX_RESPONSE_MAX 16384    /* bytes of a platform response we read */
+#define OUTBOX_POLL_US 5000 /* answers of the state database looked for this often while out */
 
 struct outbox;
 struct gw;
@@ -46,8 +47,16 @@ MC_MUST_CHECK int outbox_enqueue(struct outbox *ob, const char *channel, const c
 MC_MUST_CHECK int outbox_enqueue_queued(struct outbox *ob, const char *channel, const char *user,
                                         const char *body);
 
-/* Starts what is due: called on every tick and after enqueueing. */
+/* Starts what is due: called on every tick and after enqueueing. The
+ * loop never waits for the state database here (issue 18): on PostgreSQL
+ * the claim of what is due and the outcomes go without waiting
+ * (store_outbox_claim_send(), store_outbox_done()), and a timer polls for
+ * their answers every OUTBOX_POLL_US while they are out. */
 void outbox_pump(struct outbox *ob);
+
+/* Cancels the outbox's poll timer (before its lws context is destroyed).
+ * NULL is a no-op. */
+void outbox_stop(struct outbox *ob);
 
 /* Rows not yet sent or given up (for tests and /metrics). */
 long outbox_pending(struct outbox *ob);

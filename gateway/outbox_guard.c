@@ -80,7 +80,7 @@ size_t ob_hold_unwritten(const struct ob_holds *hs)
     size_t i, n = 0;
 
     for (i = 0; i < OB_HOLDS_MAX; i++)
-        n += hs->h[i].used && !hs->h[i].written;
+        n += hs->h[i].used && !hs->h[i].written && !hs->h[i].pending;
     return n;
 }
 
@@ -111,6 +111,10 @@ void ob_hold_wrote(struct ob_hold *h, bool ok, int64_t now_ms, uint64_t commits,
 enum ob_hold_next ob_hold_next(const struct ob_hold *h, int64_t now_ms, uint64_t commits,
                                uint64_t failures)
 {
+    if (h->pending)
+        return OB_HOLD_WAIT; /* its answer comes on its own */
+    if (h->committed)
+        return OB_HOLD_DONE;
     if (h->written) {
         if (failures != h->failures0)
             return OB_HOLD_WRITE; /* a batch was rolled back since: the write may be lost */

@@ -56,6 +56,11 @@ struct ob_hold {
     int rewrites;       /* failed writes in a row */
     uint64_t commits0;  /* the store's commit and failure counts at the write */
     uint64_t failures0;
+    bool pending;        /* sent without waiting (PostgreSQL): its answer not read yet */
+    bool committed;      /* ... answered: committed on its own */
+    bool landed;         /* its commit landed (outbox.c forgets it after the next claim) */
+    uint64_t claim_mark; /* the outbox's claims sent when it landed */
+    uint64_t claim_seen; /* the outbox's claims sent when it was written */
 };
 
 struct ob_holds {

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libwebsockets.h>
+
 #include "cfg.h"
 #include "mc_buf.h"
 #include "outbox.h"
@@ -66,9 +68,15 @@ struct outbox {
     uint64_t seen_commits, seen_failures; /* the store's counters at the last pump */
     bool commit_failed;                   /* the last commit seen failed */
     bool unwritable;                      /* what /readyz reports (gw->metrics.state_unwritable) */
+    bool claim_again; /* a pump found a claim in flight: claim again once it is answered */
+    lws_sorted_usec_list_t sul;         /* polls the answers while outcomes or a claim are out */
+    bool stopped;                       /* outbox_stop(): the timer is not armed again */
+    uint64_t claims_sent, claims_taken; /* claims of this outbox: sent, and the last taken */
 };
 
 int64_t ob_now_ms(void);
+/* Arms the poll timer if outcomes or a claim are out (store_outbox_busy()). */
+void outbox_poll_soon(struct outbox *ob);
 /* A free slot, or NULL when all OUTBOX_INFLIGHT_MAX are busy. */
 struct ob_slot *ob_free_slot(struct outbox *ob);
 /* Copies body into s (LWS_PRE room in front). Returns 0 or -ENOMEM. */
@@ -76,6 +84,9 @@ int ob_slot_set_body(struct ob_slot *s, const char *body, size_t len);
 /* Connects s (body and headers set) to url. Returns 0 or -EINVAL. */
 int ob_slot_connect(struct outbox *ob, struct ob_slot *s, const char *url);
 void ob_slot_release(struct ob_slot *s);
+/* A request ended (its status and answer in s): its row's outcome is
+ * recorded, s released, and the outbox pumped (outbox.c). */
+void ob_slot_finish(struct ob_slot *s);
 
 /* outbox_token.c: the Zalo access and refresh tokens (docs/channels.md, "Tokens"). */
 void ob_tokens_load(struct outbox *ob);

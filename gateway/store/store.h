@@ -184,7 +184,10 @@ struct store_outbox_row {
     size_t body_len;
 };
 
-/* Queues one request body for (channel, user) at now_ms. Returns 0 or -EIO. */
+/* Queues one request body for (channel, user) at now_ms, in the open batch
+ * (opened if none is). On PostgreSQL the INSERT is not waited for: it goes
+ * with the next statement that needs an answer or with the COMMIT, and a
+ * failure there fails the batch. Returns 0 or -EIO. */
 MC_MUST_CHECK int store_outbox_add(struct store *st, const char *channel, const char *user,
                                    const char *body, int64_t now_ms);
 
@@ -221,6 +224,51 @@ MC_MUST_CHECK int store_outbox_retry(struct store *st, int64_t id, int attempts,
 
 /* Rows still queued, or -1 on error. */
 long store_outbox_pending(struct store *st);
+
+/* store_outbox_due() without waiting for its answer (issue 18): sends the
+ * claim of what is due at now_ms, up to max rows; store_outbox_claimed()
+ * gives its rows once answered. On PostgreSQL it goes on the outbox's own
+ * connection, outside the batch, after the outcomes sent before it (so it
+ * sees them), and commits on its own: a claim that failed gives nothing
+ * (-EIO) and its rows stay due to every handle. On SQLite, one machine's
+ * file, the claim is made when its rows are taken. One claim at a time. Returns 0, -EBUSY (one is
+ * in flight, or its answer not taken) or -EIO. */
+MC_MUST_CHECK int store_outbox_claim_send(struct store *st, int64_t now_ms, size_t max);
+
+/* The rows of the claim sent, as store_outbox_due() gives them (up to max,
+ * each body new: free()). Returns 0 with *n set, -EAGAIN (not answered yet),
+ * -ENOENT (none sent), -EIO (it failed: nothing is claimed) or -ENOMEM (the
+ * claims stand until their lease ends). */
+MC_MUST_CHECK int store_outbox_claimed(struct store *st, struct store_outbox_row *rows, size_t max,
+                                       size_t *n);
+
+/* Whether store_outbox_claimed() would give an answer now (neither -EAGAIN
+ * nor -ENOENT). */
+bool store_outbox_claim_answered(struct store *st);
+
+/* store_outbox_done() (state "sent" or "failed") or, state NULL,
+ * store_outbox_retry(), not waited for (issue 18). SQLite: those, in the
+ * batch: 0 or -EIO. PostgreSQL: on the outbox's own connection, outside the
+ * batch and alone (a refusal fails nothing else), sent now or after what is
+ * in flight there: returns 1 and its answer comes by store_outbox_outcomes()
+ * (committed, or not written: the caller writes it again, and meanwhile the
+ * row stays claimed by this handle); -EIO when too many wait. */
+MC_MUST_CHECK int store_outbox_outcome_send(struct store *st, int64_t id, const char *state,
+                                            int attempts, int64_t next_try_ms);
+
+/* An outcome's answer (store_outbox_outcome_send() returned 1). */
+struct store_outbox_outcome {
+    int64_t id;
+    bool ok; /* committed; false: not written (the caller writes it again) */
+};
+
+/* Moves up to max answered outcomes into out, oldest first. Returns how many
+ * (SQLite: 0, its outcomes are answered at once). */
+size_t store_outbox_outcomes(struct store *st, struct store_outbox_outcome *out, size_t max);
+
+/* Whether outcomes or a claim are on their way (PostgreSQL): the caller
+ * polls (store_outbox_outcomes(), store_outbox_claim_answered()) soon. */
+bool store_outbox_busy(struct store *st);
 
 /* ---- webhooks and channels --------------------------------------------- */
 

@@ -41,15 +41,15 @@ struct store_pg {
     /* [0] opened with the handle, the others when a COMMIT sent without
      * waiting first needs them */
     struct store_pg_link *link[STORE_PG_LINKS];
-    unsigned cur;          /* the link the batch runs on */
-    char *url;             /* for the later links; never logged: it may hold a password */
-    int64_t open_retry_ms; /* a link failed to open: none is tried again before this */
-    bool batch;            /* BEGIN sent, COMMIT not yet */
-    unsigned units;        /* savepoints open */
-    uint64_t ticket;       /* the open batch's (tickets grow by one a batch) */
-    int64_t owner;         /* random, > 0: this handle's outbox claims */
-    bool claimed;          /* it claimed outbox rows: store_pg_free() releases them */
-    int64_t outbox_floor;  /* the smallest outbox id the open batch added (INT64_MAX: none) */
+    unsigned cur;             /* the link the batch runs on */
+    char *url;                /* for the later links; never logged: it may hold a password */
+    int64_t open_retry_ms;    /* a link failed to open: none is tried again before this */
+    bool batch;               /* BEGIN sent, COMMIT not yet */
+    unsigned units;           /* savepoints open */
+    uint64_t ticket;          /* the open batch's (tickets grow by one a batch) */
+    int64_t owner;            /* random, > 0: this handle's outbox claims */
+    bool claimed;             /* it claimed outbox rows: store_pg_free() releases them */
+    struct store_pg_obq *obq; /* the outbox's own connection (store_pg_outbox.c), or NULL */
     struct store_stats stats;
     struct store_pg_landed landed; /* verdicts of saves not waited for (store_pg_turn.c) */
     struct store_pg_ids ids;       /* session ids held (store_pg_ids.c) */
@@ -236,6 +236,8 @@ void store_pg_free(struct store_pg *pg)
 
     if (!pg)
         return;
+    /* the outcomes in flight land before the claims are given back */
+    store_pg_obq_free(pg->obq);
     for (i = 0; i < STORE_PG_LINKS; i++) /* commits in flight land; nobody is left to hear how */
         if (pg->link[i])
             (void)store_pg_link_commit_finish(pg->link[i], true);
@@ -303,19 +305,17 @@ int store_pg_batch(struct store_pg *pg)
         return -EIO;
     pg->batch = true;
     pg->ticket++;
-    pg->outbox_floor = INT64_MAX;
     return 0;
 }
 
-void store_pg_outbox_added(struct store_pg *pg, int64_t id)
+struct store_pg_obq **store_pg_obq_of(struct store_pg *pg)
 {
-    if (pg->batch && id < pg->outbox_floor)
-        pg->outbox_floor = id;
+    return &pg->obq;
 }
 
-int64_t store_pg_outbox_floor(const struct store_pg *pg)
+struct store_pg_link *store_pg_link_open_more(struct store_pg *pg, struct mc_err *err)
 {
-    return pg->batch ? pg->outbox_floor : INT64_MAX;
+    return store_pg_link_open(pg->url, err);
 }
 
 /* Counts and logs one finished commit. */

@@ -47,7 +47,8 @@ MC_MUST_CHECK int store_pg_migrate(struct store_pg *pg, struct mc_err *err);
 #define STORE_PG_RETRY_MS 1000 /* a lost connection is tried again at most this often */
 /* Connections of one store: up to STORE_PG_LINKS - 1 COMMITs in flight and
  * one batch being built (store_pg.c); the later ones opened when first
- * needed. Per node: this times listen.workers, plus one listener each. */
+ * needed. Per node: this times listen.workers, plus one listener each, and
+ * the outbox's own connection on the worker that sends it (store_pg_outbox.c). */
 #define STORE_PG_LINKS 3
 #define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, libpq's connect_timeout unless the URL sets it */
 /* TCP keepalives and a bound on unacknowledged data, unless the URL sets
@@ -129,14 +130,13 @@ MC_MUST_CHECK int store_pg_batch(struct store_pg *pg);
  * for it marks the handle as a claimer, whose claims store_pg_free() releases. */
 int64_t store_pg_owner(struct store_pg *pg);
 
-/* The outbox rows the open batch added are not committed, so never due:
- * store_pg_outbox_added() notes one's id; store_pg_outbox_floor() is the
- * smallest id the batch added (INT64_MAX when no batch or none). Ids come
- * from one sequence, so a row of an earlier batch (of this handle: its
- * COMMIT may be in flight; of another node, committed) is below it or,
- * another node's, only put off until this batch ends. */
-void store_pg_outbox_added(struct store_pg *pg, int64_t id);
-int64_t store_pg_outbox_floor(const struct store_pg *pg);
+/* The outbox's own connection (store_pg_outbox.c): pg's slot for it (NULL
+ * until first used), and a new link on pg's URL (store_pg_link_free()) or
+ * NULL with err set. */
+struct store_pg_obq;
+struct store_pg_obq **store_pg_obq_of(struct store_pg *pg);
+struct store_pg_link *store_pg_link_open_more(struct store_pg *pg, struct mc_err *err);
+void store_pg_obq_free(struct store_pg_obq *q); /* NULL: no-op */
 
 /* Counts one saved turn in the stats. */
 void store_pg_count_turn(struct store_pg *pg);
@@ -180,6 +180,17 @@ struct store_pg_verdict {
  * -EIO. */
 MC_MUST_CHECK int store_pg_link_queue_save(struct store_pg_link *l, const char *sql,
                                            const struct store_pg_params *p, uint64_t save);
+/* Sends what is queued on l (one pipeline segment, ended by a sync: one
+ * implicit transaction, outside any batch) without waiting for its answers,
+ * which store_pg_link_poll() reads. Returns 0 or -EIO (nothing is in flight). */
+MC_MUST_CHECK int store_pg_link_send(struct store_pg_link *l);
+/* Reads the answers of what store_pg_link_send() sent, as far as they have
+ * arrived. Returns 0 while some are on their way, 1 once all are read:
+ * changed[i] then holds the rows the i-th of the n first statements changed
+ * (-1: failed or skipped) and *last the last statement's result (new:
+ * PQclear(); NULL when it failed); -EIO when the connection is lost (reset
+ * at the next use). */
+int store_pg_link_poll(struct store_pg_link *l, long *changed, unsigned n, PGresult **last);
 /* The verdict of save if its answer was read on l (and not taken):
  * *changed, removed from l. Returns 0 or -ENOENT. */
 int store_pg_link_verdict_get(struct store_pg_link *l, uint64_t save, long *changed);
@@ -317,13 +328,34 @@ int store_pg_history(struct store *st, int64_t session_id, unsigned max,
                                const char *msg_id),
                      void *ctx);
 char *store_pg_find_reply(struct store *st, int64_t session_id, const char *msg_id);
+
+/* ---- the outbox (store_pg_outbox.c) ---- */
+
+/* The smallest outbox id the open transaction added, whose id the C side
+ * never reads (every INSERT is queued): kept by the server in this
+ * transaction-local setting (undone with a unit that is rolled back, gone
+ * at the transaction's end), and read by the claim (store_pg_outbox_due(),
+ * which may run in the batch; the claim on the outbox's own connection
+ * cannot see them at all): those rows are not committed, so never due. Ids come from one sequence,
+ * so a row of an earlier batch (of this handle: its COMMIT may be in flight; of another node,
+ * committed) is below it or, another node's, only put off until this batch ends. */
+#define STORE_PG_OUTBOX_FLOOR_GUC "motcua.outbox_floor"
+
 int store_pg_outbox_add(struct store *st, const char *channel, const char *user, const char *body,
                         int64_t now_ms);
 int store_pg_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows, size_t max,
                         size_t *n);
+int store_pg_outbox_claim_send(struct store *st, int64_t now_ms, size_t max);
+int store_pg_outbox_claimed(struct store *st, struct store_outbox_row *rows, size_t max, size_t *n);
+bool store_pg_outbox_claim_answered(struct store *st);
+bool store_pg_outbox_busy(struct store *st);
+size_t store_pg_outbox_outcomes(struct store *st, struct store_outbox_outcome *out, size_t max);
+int store_pg_outbox_outcome_send(struct store *st, int64_t id, const char *state, int attempts,
+                                 int64_t next_try_ms);
 int store_pg_outbox_done(struct store *st, int64_t id, const char *state, int attempts);
 int store_pg_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms);
 long store_pg_outbox_pending(struct store *st);
+
 int store_pg_event_first_time(struct store *st, const char *channel, const char *event_id,
                               int64_t now_s);
 char *store_pg_options_get(struct store *st, const char *channel, const char *user);
@@ -504,17 +536,9 @@ PGresult *store_pg_link_last(struct store_pg_link *l);
 /* Statements queued on l, answers not read yet (<= STORE_PG_QUEUE_MAX). */
 unsigned store_pg_link_queued(const struct store_pg_link *l);
 
-/* The smallest outbox id the open transaction added by a queued INSERT,
- * whose id the C side never reads: kept by the server in this
- * transaction-local setting (undone with a unit that is rolled back), and
- * read by store_pg_outbox_due() beside store_pg_outbox_floor(). */
-#define STORE_PG_OUTBOX_FLOOR_GUC "motcua.outbox_floor"
-
 int store_pg_webhook_event(struct store *st, const char *channel, const char *event_id,
                            const char *user, bool options, int64_t now_s,
                            struct store_webhook_read *out);
-int store_pg_webhook_outbox_add(struct store *st, const char *channel, const char *user,
-                                const char *body, int64_t now_ms);
 int store_pg_webhook_options_put(struct store *st, const char *channel, const char *user,
                                  const char *options_json);
 

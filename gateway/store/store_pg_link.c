@@ -473,3 +473,39 @@ unsigned store_pg_link_ids_take(struct store_pg_link *l, int64_t *out, unsigned 
     l->nids = 0; /* more than max: never (the pool takes a block into room for one) */
     return n;
 }
+
+/* ---- the outbox's own connection (store_pg_outbox.c) ------------------- */
+
+int store_pg_link_send(struct store_pg_link *l)
+{
+    if (!l->queued)
+        return -EIO;
+    l->round_trips++;
+    if (PQsetnonblocking(l->conn, 1) || !PQpipelineSync(l->conn) || flush_all(l)) {
+        (void)PQsetnonblocking(l->conn, 0);
+        if (PQstatus(l->conn) == CONNECTION_OK)
+            PQreset(l->conn); /* half sent: a new connection is the only state known */
+        l->queued = 0;
+        return -EIO;
+    }
+    return 0;
+}
+
+int store_pg_link_poll(struct store_pg_link *l, long *changed, unsigned n, PGresult **last)
+{
+    unsigned i, queued = l->queued;
+    int rc = pipe_read(l, false);
+
+    *last = NULL;
+    if (rc == 0)
+        return 0;
+    (void)PQsetnonblocking(l->conn, 0);
+    l->queued = 0;
+    l->tagged = 0;
+    for (i = 0; i < n; i++)
+        changed[i] = rc == 1 && i < queued && i < STORE_PG_QUEUE_MAX ? l->changed[i] : -1;
+    if (rc < 0)
+        return -EIO;
+    *last = store_pg_link_last(l);
+    return 1;
+}

@@ -1,15 +1,14 @@
 /* gateway/store/store_pg_state.c - what one conversation needs, on
- * PostgreSQL (store_pg.h): sessions, turn records, the resend key, the
- * outbox, webhook de-duplication, numbered options and channel tokens. The
- * statements are SQLite's (store_sqlite_turn.c, _chan.c) in PostgreSQL's
- * words; what differs is said where it does.
+ * PostgreSQL (store_pg.h): sessions, turn records, the resend key, webhook
+ * de-duplication, numbered options and channel tokens (the outbox is
+ * store_pg_outbox.c's). The statements are SQLite's (store_sqlite_turn.c,
+ * _chan.c) in PostgreSQL's words; what differs is said where it does.
  *
  * Across nodes: a turn is a compare-and-swap on the session's version (the
  * UPDATE takes the row lock, so two nodes saving one session's turn wait on
  * each other and the second gets -EAGAIN); a de-duplication key is a
  * primary key (a node inserting a key another node's open batch holds waits
- * for that batch, then sees it); outbox rows are claimed with FOR UPDATE
- * SKIP LOCKED and a lease (store_pg_outbox_due). */
+ * for that batch, then sees it). */
 #include "store_sqlite_int.h"
 
 #include <errno.h>
@@ -293,139 +292,6 @@ char *store_pg_find_reply(struct store *st, int64_t session_id, const char *msg_
                       "SELECT text FROM turn WHERE session_id = $1 AND msg_id = $2 AND "
                       "role = 'bot' ORDER BY id DESC LIMIT 1",
                       &p);
-}
-
-int store_pg_outbox_add(struct store *st, const char *channel, const char *user, const char *body,
-                        int64_t now_ms)
-{
-    struct store_pg *pg = store_pg_of(st);
-    struct store_pg_params p = {0};
-    PGresult *r;
-
-    if (store_pg_batch(pg))
-        return -EIO;
-    store_pg_param_text(&p, channel);
-    store_pg_param_text(&p, user);
-    store_pg_param_text(&p, body);
-    store_pg_param_int(&p, now_ms);
-    r = store_pg_exec(pg,
-                      "INSERT INTO outbox (channel, user_key, body, created, next_try) "
-                      "VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                      &p);
-    if (!r || PQntuples(r) != 1) {
-        PQclear(r);
-        return -EIO;
-    }
-    store_pg_outbox_added(pg, store_pg_int(r, 0, 0)); /* not due before its commit */
-    PQclear(r);
-    return 0;
-}
-
-/* The oldest queued row of each citizen, if it is due and not claimed by
- * another handle with a live lease, claimed for this one in the same
- * statement. SKIP LOCKED: a row another node is claiming right now is not
- * waited for, it is that node's. A claim made outside a batch commits at
- * once (a statement is its own transaction): it promises nothing to anyone,
- * it only keeps other nodes off the row until the lease ends. $5: the open
- * batch's smallest row id (store_pg_outbox_floor): its rows are not committed;
- * rows it queued without reading their id (store_pg_webhook.c) left theirs in
- * the transaction's STORE_PG_OUTBOX_FLOOR_GUC. */
-static const char outbox_due_sql[] =
-    "WITH due AS (SELECT o.id FROM outbox o WHERE o.state = 'queued' AND o.next_try <= $1 "
-    "  AND (o.claimed_until <= $1 OR o.claimed_by = $3) "
-    "  AND o.id = (SELECT min(q.id) FROM outbox q WHERE q.channel = o.channel "
-    "    AND q.user_key = o.user_key AND q.state = 'queued') "
-    "  AND o.id < least($5::bigint, coalesce(nullif(current_setting('" STORE_PG_OUTBOX_FLOOR_GUC
-    "', true), '')::bigint, $5::bigint)) "
-    "  ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED), "
-    "claimed AS (UPDATE outbox SET claimed_by = $3, claimed_until = $1 + $4 FROM due "
-    "  WHERE outbox.id = due.id "
-    "  RETURNING outbox.id, outbox.channel, outbox.user_key, outbox.body, outbox.attempts, "
-    "    outbox.created) "
-    "SELECT * FROM claimed ORDER BY id";
-
-int store_pg_outbox_due(struct store *st, int64_t now_ms, struct store_outbox_row *rows, size_t max,
-                        size_t *n)
-{
-    struct store_pg *pg = store_pg_of(st);
-    struct store_pg_params p = {0};
-    struct store_outbox_row *o;
-    PGresult *r;
-    int i, out = 0;
-
-    *n = 0;
-    store_pg_param_int(&p, now_ms);
-    store_pg_param_int(&p, (int64_t)max);
-    store_pg_param_int(&p, store_pg_owner(pg));
-    store_pg_param_int(&p, store_outbox_lease(st));
-    store_pg_param_int(&p, store_pg_outbox_floor(pg)); /* the open batch's rows: not yet */
-    r = store_pg_exec(pg, outbox_due_sql, &p);
-    if (!r)
-        return -EIO;
-    for (i = 0; i < PQntuples(r) && *n < max; i++) {
-        o = &rows[*n];
-        memset(o, 0, sizeof(*o));
-        o->id = store_pg_int(r, i, 0);
-        snprintf(o->channel, sizeof(o->channel), "%s", store_pg_text(r, i, 1));
-        snprintf(o->user, sizeof(o->user), "%s", store_pg_text(r, i, 2));
-        o->body_len = (size_t)PQgetlength(r, i, 3);
-        o->body = malloc(o->body_len + 1);
-        if (!o->body) {
-            out = -ENOMEM;
-            break;
-        }
-        memcpy(o->body, PQgetvalue(r, i, 3), o->body_len + 1);
-        o->attempts = (int)store_pg_int(r, i, 4);
-        o->created_ms = store_pg_int(r, i, 5);
-        (*n)++;
-    }
-    PQclear(r);
-    if (out) /* the claims stand: the lease gives the rows back */
-        while (*n)
-            free(rows[--*n].body);
-    return out;
-}
-
-int store_pg_outbox_done(struct store *st, int64_t id, const char *state, int attempts)
-{
-    struct store_pg *pg = store_pg_of(st);
-    struct store_pg_params p = {0};
-
-    store_pg_param_int(&p, id);
-    store_pg_param_text(&p, state);
-    store_pg_param_int(&p, attempts);
-    return store_pg_change_alone(pg, "UPDATE outbox SET state = $2, attempts = $3 WHERE id = $1",
-                                 &p) < 0
-               ? -EIO
-               : 0;
-}
-
-int store_pg_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_try_ms)
-{
-    struct store_pg *pg = store_pg_of(st);
-    struct store_pg_params p = {0};
-
-    store_pg_param_int(&p, id);
-    store_pg_param_int(&p, attempts);
-    store_pg_param_int(&p, next_try_ms);
-    /* the claim ends: any node may try it when it is due */
-    return store_pg_change_alone(
-               pg,
-               "UPDATE outbox SET attempts = $2, next_try = $3, claimed_until = 0 "
-               "WHERE id = $1",
-               &p) < 0
-               ? -EIO
-               : 0;
-}
-
-long store_pg_outbox_pending(struct store *st)
-{
-    PGresult *r =
-        store_pg_exec(store_pg_of(st), "SELECT count(*) FROM outbox WHERE state = 'queued'", NULL);
-    long n = r ? (long)store_pg_int(r, 0, 0) : -1;
-
-    PQclear(r);
-    return n;
 }
 
 int store_pg_event_first_time(struct store *st, const char *channel, const char *event_id,

@@ -172,31 +172,6 @@ fail:
     return -EIO;
 }
 
-int store_pg_webhook_outbox_add(struct store *st, const char *channel, const char *user,
-                                const char *body, int64_t now_ms)
-{
-    struct store_pg *pg = store_pg_of(st);
-    struct store_pg_params p = {0};
-
-    if (store_pg_batch(pg))
-        return -EIO;
-    store_pg_param_text(&p, channel);
-    store_pg_param_text(&p, user);
-    store_pg_param_text(&p, body);
-    store_pg_param_int(&p, now_ms);
-    /* the smallest id the transaction added, in its setting: the rows are
-     * not due before they commit (store_pg_outbox_due reads it) */
-    return store_pg_queue(pg,
-                          "WITH r AS (INSERT INTO outbox (channel, user_key, body, created, "
-                          "next_try) VALUES ($1, $2, $3, $4, $4) RETURNING id) "
-                          "SELECT set_config('" STORE_PG_OUTBOX_FLOOR_GUC "', least(r.id, "
-                          "coalesce(nullif(current_setting('" STORE_PG_OUTBOX_FLOOR_GUC
-                          "', true), '')::bigint, r.id))::text, true) FROM r",
-                          &p)
-               ? -EIO
-               : 0;
-}
-
 int store_pg_webhook_options_put(struct store *st, const char *channel, const char *user,
                                  const char *options_json)
 {

@@ -173,6 +173,55 @@ int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_
     return store_sqlite_run(st, Q_OUTBOX_RETRY);
 }
 
+int store_outbox_claim_send(struct store *st, int64_t now_ms, size_t max)
+{
+    if (st->pg)
+        return store_pg_outbox_claim_send(st, now_ms, max);
+    if (st->claim_sent)
+        return -EBUSY;
+    /* a local file: the claim is made when the rows are taken, nothing to wait for */
+    st->claim_sent = true;
+    st->claim_now_ms = now_ms;
+    st->claim_max = max;
+    return 0;
+}
+
+int store_outbox_claimed(struct store *st, struct store_outbox_row *rows, size_t max, size_t *n)
+{
+    *n = 0;
+    if (st->pg)
+        return store_pg_outbox_claimed(st, rows, max, n);
+    if (!st->claim_sent)
+        return -ENOENT;
+    st->claim_sent = false;
+    return store_outbox_due(st, st->claim_now_ms, rows, max < st->claim_max ? max : st->claim_max,
+                            n);
+}
+
+bool store_outbox_claim_answered(struct store *st)
+{
+    return st->pg ? store_pg_outbox_claim_answered(st) : st->claim_sent;
+}
+
+bool store_outbox_busy(struct store *st)
+{
+    return st->pg ? store_pg_outbox_busy(st) : false;
+}
+
+int store_outbox_outcome_send(struct store *st, int64_t id, const char *state, int attempts,
+                              int64_t next_try_ms)
+{
+    if (st->pg)
+        return store_pg_outbox_outcome_send(st, id, state, attempts, next_try_ms);
+    return state ? store_outbox_done(st, id, state, attempts)
+                 : store_outbox_retry(st, id, attempts, next_try_ms);
+}
+
+size_t store_outbox_outcomes(struct store *st, struct store_outbox_outcome *out, size_t max)
+{
+    return st->pg ? store_pg_outbox_outcomes(st, out, max) : 0;
+}
+
 long store_outbox_pending(struct store *st)
 {
     sqlite3_stmt *q = st->q[Q_OUTBOX_PENDING];

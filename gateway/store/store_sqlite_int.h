@@ -171,6 +171,9 @@ struct store {
     bool claimed;           /* it claimed outbox rows: store_free() releases them */
     int64_t lease_ms;       /* a claim's life (store_outbox_set_lease) */
     int64_t outbox_floor;   /* the first outbox row the open batch added (INT64_MAX: none) */
+    bool claim_sent;        /* store_outbox_claim_send() called, its rows not taken */
+    int64_t claim_now_ms;   /* ... at this time */
+    size_t claim_max;       /* ... for at most this many rows */
 };
 
 /* Runs statement q to its end. Returns 0 or -EIO. */

@@ -54,9 +54,7 @@ int store_webhook_event(struct store *st, const char *channel, const char *event
 int store_webhook_outbox_add(struct store *st, const char *channel, const char *user,
                              const char *body, int64_t now_ms)
 {
-    if (store_pg_of(st))
-        return store_pg_webhook_outbox_add(st, channel, user, body, now_ms);
-    return store_outbox_add(st, channel, user, body, now_ms);
+    return store_outbox_add(st, channel, user, body, now_ms); /* PostgreSQL: queued there */
 }
 
 int store_webhook_options_put(struct store *st, const char *channel, const char *user,

@@ -92,6 +92,14 @@ static void test_holds(void **state)
     assert_int_equal(ob_hold_next(h, 4000, 6, 1), OB_HOLD_WRITE); /* a rollback: again */
     ob_hold_wrote(h, true, 4000, 6, 1, 0);
     assert_int_equal(ob_hold_next(h, 4000, 7, 1), OB_HOLD_DONE);
+    /* sent without waiting (PostgreSQL): its answer decides, not the batches' commits */
+    h->written = false;
+    h->pending = true;
+    assert_int_equal(ob_hold_next(h, 4000, 9, 2), OB_HOLD_WAIT);
+    assert_int_equal(ob_hold_unwritten(&hs), 0);
+    h->pending = false;
+    h->committed = true;
+    assert_int_equal(ob_hold_next(h, 4000, 9, 2), OB_HOLD_DONE);
     /* a retry hold lets the row go at its time, not before */
     h = ob_hold_claim(&hs, 7);
     h->next_ms = 5000;
