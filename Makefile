@@ -222,6 +222,7 @@ PG_UNIT += $(BUILD)/tests/test_store_contract_commit
 PG_UNIT += $(BUILD)/tests/test_store_contract_resend
 PG_UNIT += $(BUILD)/tests/test_store_contract_queue
 PG_UNIT += $(BUILD)/tests/test_store_contract_webhook
+PG_UNIT += $(BUILD)/tests/test_handoff_resume
 test-pg: $(PG_UNIT)
 	@command -v /usr/lib/postgresql/15/bin/initdb >/dev/null || { echo "test-pg: postgresql-15 is not installed (make test-deps)"; exit 1; }
 	@tests/lib/pg.sh sh -c 'rc=0; for t in $(PG_UNIT); do $$t >$$t.pg.log 2>&1 || { rc=1; cat $$t.pg.log; }; \

@@ -1,6 +1,7 @@
 /* gateway/handoff.c - see handoff.h. The texts a citizen reads about a
  * handoff are all here, so every channel says the same. */
 #include "handoff.h"
+#include "handoff_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -304,8 +305,19 @@ json_t *handoff_state_json(struct gw *gw, int64_t session_id)
     held = strcmp(h.state, "officer") == 0;
     if (held && store_officer_get(gw->store, h.officer, &o))
         o.name[0] = '\0';
-    return json_pack("{s:s,s:o}", "state", h.state, "officer",
-                     held ? json_pack("{s:s}", "name", o.name) : json_null());
+    return handoff_state_build(h.state, held ? o.name : "");
+}
+
+json_t *handoff_state_build(const char *state, const char *officer_name)
+{
+    struct store_handoff h;
+
+    snprintf(h.state, sizeof(h.state), "%s", state);
+    if (!is_live(&h))
+        return NULL;
+    return json_pack("{s:s,s:o}", "state", state, "officer",
+                     strcmp(state, "officer") == 0 ? json_pack("{s:s}", "name", officer_name)
+                                                   : json_null());
 }
 
 int handoff_notice_text(const char *state, const char *officer_name, struct mc_buf *b)
@@ -325,8 +337,7 @@ int handoff_notice_text(const char *state, const char *officer_name, struct mc_b
 
 /* ---- the handoff in a reconnecting citizen's history ------------------- */
 
-#define HANDOFF_HISTORY_LOAD 200 /* handoff messages read for one welcome, at most */
-#define HANDOFF_NAMES 4          /* officers' display names looked up once per welcome */
+#define HANDOFF_NAMES 4 /* officers' display names looked up once per welcome */
 
 struct history_ctx {
     struct gw *gw;
@@ -361,21 +372,30 @@ static int history_msg(void *ctx, int64_t id, const char *from, const char *offi
                        const char *text, int64_t ts_ms)
 {
     struct history_ctx *x = ctx;
-    json_t *item;
 
     (void)id;
+    return handoff_history_item(x->items, from,
+                                strcmp(from, "officer") == 0 ? officer_display(x, officer) : "",
+                                text, ts_ms);
+}
+
+int handoff_history_item(json_t *items, const char *from, const char *officer_name,
+                         const char *text, int64_t ts_ms)
+{
+    json_t *item;
+
     if (strcmp(from, "citizen") == 0)
         item = json_pack("{s:s,s:s,s:I}", "role", "user", "text", text, "ts",
                          (json_int_t)(ts_ms / 1000));
     else if (strcmp(from, "officer") == 0)
         item = json_pack("{s:s,s:s,s:{s:s},s:I}", "role", "officer", "text", text, "officer",
-                         "name", officer_display(x, officer), "ts", (json_int_t)(ts_ms / 1000));
+                         "name", officer_name, "ts", (json_int_t)(ts_ms / 1000));
     else
         item = json_pack("{s:s,s:{s:[{s:s}],s:[]},s:I}", "role", "bot", "reply", "messages", "text",
                          text, "quick_replies", "ts", (json_int_t)(ts_ms / 1000));
     if (!item)
         return -ENOMEM;
-    return json_array_append_new(x->items,
+    return json_array_append_new(items,
                                  json_pack("{s:I,s:o}", "ms", (json_int_t)ts_ms, "item", item))
                ? -ENOMEM
                : 0;
@@ -384,16 +404,25 @@ static int history_msg(void *ctx, int64_t id, const char *from, const char *offi
 int handoff_history(struct gw *gw, int64_t session_id, json_t *history, unsigned max)
 {
     struct history_ctx x = {.gw = gw};
-    json_t *merged = NULL, *turn;
-    size_t i = 0, k = 0, n_turns = json_array_size(history), n_msgs;
     int rc;
 
     x.items = json_array();
     if (!x.items)
         return -ENOMEM;
     rc = store_handoff_messages(gw->store, session_id, 0, HANDOFF_HISTORY_LOAD, history_msg, &x);
-    n_msgs = json_array_size(x.items);
-    if (rc || n_msgs == 0)
+    if (!rc)
+        rc = handoff_history_merge(history, x.items, max);
+    json_decref(x.items);
+    return rc;
+}
+
+int handoff_history_merge(json_t *history, const json_t *items, unsigned max)
+{
+    json_t *merged = NULL, *turn;
+    size_t i = 0, k = 0, n_turns = json_array_size(history), n_msgs = json_array_size(items);
+    int rc = 0;
+
+    if (n_msgs == 0)
         goto out;
     merged = json_array();
     if (!merged) {
@@ -403,7 +432,7 @@ int handoff_history(struct gw *gw, int64_t session_id, json_t *history, unsigned
     /* both lists are in time order: merge them; a turn's ts is whole seconds,
      * so at equal seconds the turn comes first (it was written first) */
     while (!rc && (i < n_turns || k < n_msgs)) {
-        const json_t *m = json_array_get(x.items, k);
+        const json_t *m = json_array_get(items, k);
         json_int_t turn_ms =
             i < n_turns
                 ? json_integer_value(json_object_get(json_array_get(history, i), "ts")) * 1000
@@ -426,6 +455,5 @@ int handoff_history(struct gw *gw, int64_t session_id, json_t *history, unsigned
         rc = json_array_append(history, json_array_get(merged, i)) ? -ENOMEM : 0;
 out:
     json_decref(merged);
-    json_decref(x.items);
     return rc;
 }

@@ -128,6 +128,16 @@ struct json_t *handoff_state_json(struct gw *gw, int64_t session_id);
 MC_MUST_CHECK int handoff_history(struct gw *gw, int64_t session_id, struct json_t *history,
                                   unsigned max);
 
+/* A resumed WebSocket hello's reads together (handoff_resume.c;
+ * store_session_resume(): one round trip on PostgreSQL): loads the session
+ * of token into *s (session_fini()) with, as new JSON (json_decref()), its
+ * welcome's *history (session_history() with handoff_history() merged in
+ * when handoff.enabled) and *handoff (handoff_state_json()'s, or NULL).
+ * Returns 0, -ENOENT (no session of token, or not a token: *s, *history and
+ * *handoff unset), -ENOMEM or -EIO. */
+MC_MUST_CHECK int handoff_resume(struct gw *gw, const char *token, struct session *s,
+                                 struct json_t **history, struct json_t **handoff);
+
 /* The text a citizen is told when an officer claims ("officer", with the
  * officer's display name, may be "" or NULL), releases ("bot") or closes
  * ("closed") the conversation; borrowed static text except for "officer",

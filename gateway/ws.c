@@ -50,12 +50,14 @@ static struct ws_sess *find_shared(struct gw *gw, const struct ws_conn *self, co
     return NULL;
 }
 
-/* A hello ws_parse_frame() accepted: token (or NULL) on channel. */
+/* A hello ws_parse_frame() accepted: token (or NULL) on channel. A token's
+ * session, its history and its handoff are read together (handoff_resume():
+ * one round trip on PostgreSQL, docs/scaling.md "A session's first read"). */
 static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const char *channel)
 {
     struct session s = {0};
     struct ws_sess *ws = NULL;
-    json_t *history = NULL, *welcome;
+    json_t *history = NULL, *handoff = NULL, *welcome;
     struct store_stats before, after;
     uint64_t s_ticket = 0;
     int rc;
@@ -67,15 +69,21 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
     rc = -ENOENT;
     if (token) {
         ws = find_shared(gw, c, token, channel);
+        rc = handoff_resume(gw, token, &s, &history, &handoff);
         if (ws) {
+            /* another connection's session in memory is the one resumed; a
+             * failed read shows it without history, as before */
             ws->refs++;
+            if (rc == 0)
+                session_fini(&s);
             rc = 0;
-        } else {
-            rc = session_load_token(gw->store, token, &s);
         }
     }
     if (rc == 0 && !ws && strcmp(s.channel, channel) != 0) {
         session_fini(&s); /* a kiosk token never opens a web session, nor the reverse */
+        json_decref(history);
+        json_decref(handoff);
+        history = handoff = NULL;
         rc = -ENOENT;
     }
     if (rc == -ENOENT)
@@ -96,14 +104,12 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
             rc = -ENOMEM;
         }
     }
-    if (rc)
+    if (rc) {
+        json_decref(history);
+        json_decref(handoff);
         return ws_send_error(gw, c, "internal", ws_busy_text, NULL);
+    }
     c->sess = ws;
-    if (ws->s.resumed)
-        history = session_history(gw->store, &ws->s, gw->cfg->session_history_max);
-    if (history && gw->cfg->handoff_enabled &&
-        handoff_history(gw, ws->s.id, history, gw->cfg->session_history_max))
-        mc_log(MC_LOG_WARN, "ws.history", "handoff messages left out: the state database failed");
     snprintf(c->session, sizeof(c->session), "%s", ws->s.token);
     snprintf(c->channel, sizeof(c->channel), "%s", channel);
     c->hello = true;
@@ -113,13 +119,11 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
                   ws->s.token, "history", history ? history : json_array(), "resumed",
                   ws->s.resumed, "settings", "kiosk_idle_seconds", (int)gw->cfg->kiosk_idle_seconds,
                   "kiosk_speech", gw->speech != NULL && strcmp(channel, "kiosk") == 0);
-    if (welcome && ws->s.resumed && gw->cfg->handoff_enabled) {
-        json_t *h = handoff_state_json(gw, ws->s.id); /* waiting or with an officer */
-
-        if (h && json_object_set_new(welcome, "handoff", h)) {
-            json_decref(welcome);
-            welcome = NULL; /* -ENOMEM below */
-        }
+    if (!welcome) {
+        json_decref(handoff);
+    } else if (handoff && json_object_set_new(welcome, "handoff", handoff)) { /* waiting, held */
+        json_decref(welcome);
+        welcome = NULL; /* -ENOMEM below */
     }
     store_get_stats(gw->store, &after);
     mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d round_trips=%llu", c->peer,

@@ -30,7 +30,7 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
-static bool is_token(const char *t)
+bool session_is_token(const char *t)
 {
     size_t i;
 
@@ -42,7 +42,7 @@ static bool is_token(const char *t)
 
 int session_load_token(struct store *st, const char *token, struct session *s)
 {
-    if (!is_token(token))
+    if (!session_is_token(token))
         return -ENOENT;
     return store_session_by_token(st, token, s);
 }
@@ -180,8 +180,7 @@ void session_user_hash(const struct session *s, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* One record of the history as the welcome frame shows it. */
-static int history_item(void *ctx, const char *role, const char *text, int64_t ts,
+int session_history_add(void *ctx, const char *role, const char *text, int64_t ts,
                         const char *msg_id)
 {
     json_t *arr = ctx, *item;
@@ -206,7 +205,7 @@ json_t *session_history(struct store *st, const struct session *s, unsigned max)
 
     if (!arr)
         return NULL;
-    if (store_history(st, s->id, max, history_item, arr)) {
+    if (store_history(st, s->id, max, session_history_add, arr)) {
         json_decref(arr);
         return NULL;
     }

@@ -63,6 +63,10 @@ struct session_turn {
     bool unless_handoff;
 };
 
+/* Whether t has a token's shape (SESSION_TOKEN_LEN lower-case hex
+ * characters): what is not is never looked up (-ENOENT). */
+bool session_is_token(const char *t);
+
 /* Loads the session of token (web/kiosk) into *s; -ENOENT if none. */
 MC_MUST_CHECK int session_load_token(struct store *st, const char *token, struct session *s);
 
@@ -117,6 +121,12 @@ MC_MUST_CHECK int session_queue_turn_locked(struct store *st, struct session *s,
 /* The last max turns of s, oldest first, as a new JSON array
  * [{"role","text"|"reply","ts","msg_id"}] (json_decref()). NULL on error. */
 struct json_t *session_history(struct store *st, const struct session *s, unsigned max);
+
+/* Appends one turn record, as session_history() shows it, to ctx (its JSON
+ * array): store_history()'s callback, also store_session_resume()'s (a
+ * resumed hello's reads together). Returns 0 or -ENOMEM. */
+int session_history_add(void *ctx, const char *role, const char *text, int64_t ts,
+                        const char *msg_id);
 
 /* Drops s->doc (after s->state was replaced or a turn's save failed). */
 void session_drop_doc(struct session *s);

@@ -1029,4 +1029,44 @@ MC_MUST_CHECK int store_webhook_outbox_add(struct store *st, const char *channel
 MC_MUST_CHECK int store_webhook_options_put(struct store *st, const char *channel, const char *user,
                                             const char *options_json);
 
+/* ---- a resumed session's reads together (issue 18; store_resume.c) ------
+ * A WebSocket hello with a token needs the session, its last turns, its
+ * handoff messages and its handoff state. On PostgreSQL they are four
+ * statements sent together, one round trip (docs/scaling.md, "A session's
+ * first read"); SQLite runs the functions above in turn. */
+
+/* What store_session_resume() read besides the turns and messages. */
+struct store_resume {
+    struct session session; /* as store_session_by_token() (session_fini()) */
+    /* when messages were asked for: the session's handoff state ("bot": none)
+     * and, when "officer", the display name of the officer who holds it ("":
+     * unknown), as store_handoff_get() then store_officer_get() */
+    char handoff[STORE_HANDOFF_STATE_MAX];
+    char officer_name[STORE_OFFICER_NAME_MAX];
+};
+
+/* The turn and message callbacks of store_session_resume(): as
+ * store_history()'s and store_handoff_messages()'s, the message's with the
+ * display name of its officer too ("" when none or unknown: the officer
+ * username's store_officer_get()). */
+typedef int (*store_resume_turn_fn)(void *ctx, const char *role, const char *text, int64_t ts,
+                                    const char *msg_id);
+typedef int (*store_resume_msg_fn)(void *ctx, int64_t id, const char *from, const char *officer,
+                                   const char *officer_name, const char *text, int64_t ts_ms);
+
+/* Loads the session of token into out->session as store_session_by_token()
+ * (in an open batch its row locked, as there), then calls turn once per turn
+ * record of it, the last max_turns, oldest first (store_history()), and,
+ * when msg is not NULL, msg once per handoff message, the first max_msgs,
+ * oldest first (store_handoff_messages() after id 0), and reads its handoff
+ * state into out (else out->handoff is "bot"). Strings are borrowed for the
+ * call. Returns 0, -ENOENT (no session of token: no callback called), a
+ * callback's non-zero (it stops there), -ENOMEM or -EIO; out->session is
+ * the caller's (session_fini()) only when 0 is returned. PostgreSQL: one
+ * round trip (with what the batch has queued). */
+MC_MUST_CHECK int store_session_resume(struct store *st, const char *token, unsigned max_turns,
+                                       unsigned max_msgs, store_resume_turn_fn turn,
+                                       store_resume_msg_fn msg, void *ctx,
+                                       struct store_resume *out);
+
 #endif

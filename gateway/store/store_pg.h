@@ -536,10 +536,22 @@ PGresult *store_pg_link_last(struct store_pg_link *l);
 /* Statements queued on l, answers not read yet (<= STORE_PG_QUEUE_MAX). */
 unsigned store_pg_link_queued(const struct store_pg_link *l);
 
+/* store_pg_link_sync() that keeps the results of the last n statements
+ * queued (all in this segment: n <= store_pg_link_queued()), in order, into
+ * out[0..n-1] (new: PQclear() each). Returns 0, or -EIO with every out[i]
+ * NULL (one of the segment's statements failed, or the connection did). */
+MC_MUST_CHECK int store_pg_link_sync_results(struct store_pg_link *l, PGresult **out, unsigned n);
+
 int store_pg_webhook_event(struct store *st, const char *channel, const char *event_id,
                            const char *user, bool options, int64_t now_s,
                            struct store_webhook_read *out);
 int store_pg_webhook_options_put(struct store *st, const char *channel, const char *user,
                                  const char *options_json);
+
+/* ---- a resumed session's reads (store_pg_resume.c; store.h "a resumed
+ * session's reads together") ---- */
+int store_pg_session_resume(struct store *st, const char *token, unsigned max_turns,
+                            unsigned max_msgs, store_resume_turn_fn turn, store_resume_msg_fn msg,
+                            void *ctx, struct store_resume *out);
 
 #endif

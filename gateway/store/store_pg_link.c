@@ -40,7 +40,11 @@ struct store_pg_link {
     unsigned ids_at;
     int64_t ids[STORE_PG_IDS_BLOCK]; /* ... the ids it answered, not yet taken */
     unsigned nids;
-    PGresult *last;  /* the last statement's result when it succeeded */
+    PGresult *last; /* the last statement's result when it succeeded */
+    /* store_pg_link_sync_results(): the results of statements keep_from ..
+     * keep_from + keep_n - 1 of the segment go to keep[] (NULL: none kept) */
+    PGresult **keep;
+    unsigned keep_from, keep_n;
     uint64_t ticket; /* the batch whose COMMIT is in flight here; 0: none */
     int64_t sent_us; /* when that COMMIT was sent (monotonic) */
     bool done;       /* ... its answer is read: rc and us hold it */
@@ -186,6 +190,10 @@ static void answer(struct store_pg_link *l, PGresult *r)
                PQresultErrorMessage(r));
     if (!ok)
         l->failed = true;
+    if (ok && l->keep && i >= l->keep_from && i - l->keep_from < l->keep_n) {
+        l->keep[i - l->keep_from] = r; /* store_pg_link_sync_results()'s caller's */
+        return;
+    }
     if (ok && i + 1 == l->queued) {
         PQclear(l->last);
         l->last = r;
@@ -508,4 +516,27 @@ int store_pg_link_poll(struct store_pg_link *l, long *changed, unsigned n, PGres
         return -EIO;
     *last = store_pg_link_last(l);
     return 1;
+}
+
+/* ---- several results of one segment (store_pg_resume.c) ---------------- */
+
+int store_pg_link_sync_results(struct store_pg_link *l, PGresult **out, unsigned n)
+{
+    unsigned i;
+    int rc;
+
+    for (i = 0; i < n; i++)
+        out[i] = NULL;
+    if (n == 0 || n > l->queued)
+        return -EIO; /* they went in an earlier segment: their answers are read */
+    l->keep = out;
+    l->keep_from = l->queued - n;
+    l->keep_n = n;
+    rc = store_pg_link_sync(l, NULL, 0);
+    l->keep = NULL;
+    for (i = 0; i < n && rc; i++) { /* one failed: the others were skipped, or are moot */
+        PQclear(out[i]);
+        out[i] = NULL;
+    }
+    return rc;
 }
