@@ -318,6 +318,10 @@ int store_pg_unit_begin(struct store_pg *pg);
 int store_pg_unit_end(struct store_pg *pg, bool keep);
 void store_pg_get_stats(const struct store_pg *pg, struct store_stats *out);
 
+/* Fills s (zeroed first) from row 0 of r, a SELECT of the session's
+ * columns in store_pg_state.c's order (SESSION_COLS): 0, -ENOENT (no row) or
+ * -ENOMEM. */
+int store_pg_session_row(const PGresult *r, struct session *s);
 int store_pg_session_by_token(struct store *st, const char *token, struct session *s);
 int store_pg_session_by_user(struct store *st, const char *channel, const char *user_key,
                              struct session *s);

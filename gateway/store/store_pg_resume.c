@@ -53,28 +53,12 @@ static const char state_sql[] =
     "LEFT JOIN officer o ON h.state = 'officer' AND o.username = h.officer "
     "WHERE h.session_id = (SELECT id FROM session WHERE token = $1)";
 
-/* Fills s from row 0 of r (store_pg_state.c's session_row()). */
-static int take_session(const PGresult *r, struct session *s)
-{
-    if (PQntuples(r) < 1)
-        return -ENOENT;
-    s->id = store_pg_int(r, 0, 0);
-    snprintf(s->token, sizeof(s->token), "%s", store_pg_text(r, 0, 1));
-    snprintf(s->channel, sizeof(s->channel), "%s", store_pg_text(r, 0, 2));
-    snprintf(s->user_key, sizeof(s->user_key), "%s", store_pg_text(r, 0, 3));
-    s->last_seen = store_pg_int(r, 0, 4);
-    s->resumed = true;
-    s->state = strdup(PQgetisnull(r, 0, 5) ? "{}" : PQgetvalue(r, 0, 5));
-    s->version = store_pg_int(r, 0, 6);
-    return s->state ? 0 : -ENOMEM;
-}
-
 /* Hands the rows read to the callbacks and out. */
 static int take(PGresult *const res[RESUME_STATEMENTS], store_resume_turn_fn turn,
                 store_resume_msg_fn msg, void *ctx, struct store_resume *out)
 {
     const PGresult *r;
-    int i, rc = take_session(res[0], &out->session);
+    int i, rc = store_pg_session_row(res[0], &out->session);
 
     for (r = res[1], i = 0; !rc && i < PQntuples(r); i++)
         rc = turn(ctx, store_pg_text(r, i, 0), store_pg_text(r, i, 1), store_pg_int(r, i, 2),

@@ -21,7 +21,7 @@
 #define SESSION_COLS "id, token, channel, coalesce(user_key, ''), last_seen, state, version"
 
 /* Fills s from row 0 of r (SESSION_COLS). Returns 0, -ENOENT or -ENOMEM. */
-static int session_row(const PGresult *r, struct session *s)
+int store_pg_session_row(const PGresult *r, struct session *s)
 {
     if (PQntuples(r) < 1)
         return -ENOENT;
@@ -61,7 +61,7 @@ static int load_session(struct store *st, const char *sql, const struct store_pg
 
     if (!r)
         return -EIO;
-    rc = session_row(r, s);
+    rc = store_pg_session_row(r, s);
     PQclear(r);
     return rc;
 }

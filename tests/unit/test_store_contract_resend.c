@@ -168,22 +168,10 @@ static void test_resend_while_commit_in_flight(void **state)
     store_free(a);
 }
 
-/* Sends st's batch and waits for its commit: 0 when it succeeded. */
-static int commit_wait(struct store *st)
-{
-    struct store_commit_done d[2];
-    size_t n;
-
-    assert_int_equal(store_commit_send(st), 0);
-    n = store_commit_poll(st, true, d, 2);
-    assert_int_equal(n, 1);
-    return d[0].rc;
-}
-
-/* commit_wait() on PostgreSQL, store_commit() on SQLite. */
+/* fixture_commit_wait() on PostgreSQL, store_commit() on SQLite. */
 static int commit_wait_any(void **state, struct store *st)
 {
-    return on_pg(state) ? commit_wait(st) : store_commit(st);
+    return on_pg(state) ? fixture_commit_wait(st) : store_commit(st);
 }
 
 /* ---- the outbox not waited for (store_outbox_claim_send(), outcomes on the
@@ -326,7 +314,7 @@ static void test_outbox_claim_refused(void **state)
     claim_wait(a);
     assert_int_equal(store_outbox_claimed(a, r, 8, &n), -EIO);
     assert_int_equal(n, 0);
-    assert_int_equal(commit_wait(a), 0);
+    assert_int_equal(fixture_commit_wait(a), 0);
     o = store_options_get(b, "zalo", "u1");
     assert_non_null(o); /* the batch was not touched */
     free(o);
@@ -369,8 +357,8 @@ static void test_outbox_outcome_later(void **state)
     assert_int_equal(store_outbox_outcome_send(a, r[1].id, "sent", 1, 0), 1);
     res = outcome_wait(a);
     assert_int_equal(res.id, r[1].id);
-    assert_false(res.ok);                /* the caller writes it again */
-    assert_int_equal(commit_wait(a), 0); /* the batch goes on */
+    assert_false(res.ok);                        /* the caller writes it again */
+    assert_int_equal(fixture_commit_wait(a), 0); /* the batch goes on */
     assert_int_equal(store_outbox_pending(b), 1);
     assert_int_equal(store_outbox_due(b, 2000 + lease - 1, r + 2, 4, &n), 0);
     assert_int_equal(n, 0); /* a's claim still holds it */
