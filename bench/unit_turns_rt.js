@@ -9,6 +9,7 @@
 // between two builds (its other turns are plain turns in both).
 'use strict';
 const { startServer, Client } = require('../tests/e2e/lib/server');
+const { walkToChecklist } = require('../tests/e2e/lib/precheck');
 
 const N = Number(process.argv[2] || 20);
 
@@ -31,14 +32,7 @@ const conversations = {
   // makes the checklist page; the others are plain turns
   async checklist(c) {
     await c.hello(null, 'web');
-    let r = await c.say('làm giấy khai sinh cho con', 'p0');
-    let n = 0;
-    c.send({ type: 'postback', payload: 'check:' + r.procedure, id: 'p' + ++n });
-    r = await c.nextReply();
-    for (let i = 0; i < 30 && !r.checklist; i++) {
-      c.send({ type: 'postback', payload: i % 2 ? 'ans:no' : 'ans:yes', id: 'p' + ++n });
-      r = await c.nextReply();
-    }
+    const r = await walkToChecklist(c);
     if (!r.checklist || !r.checklist.share_url) throw new Error('no checklist page');
   },
 };

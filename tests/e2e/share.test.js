@@ -9,6 +9,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
+const { walkToChecklist } = require('./lib/precheck');
 const { startServer, tempDir, Client, stateQuery, PG } = require('./lib/server');
 const { launch } = require('./lib/browser');
 const crypto = require('node:crypto');
@@ -31,14 +32,7 @@ after(async () => { if (srv) await srv.stop(); });
 async function precheck(url, channel = 'web') {
   const c = await Client.connect(url);
   const w = await c.hello(null, channel);
-  let r = await c.say('làm giấy khai sinh cho con', 'p0');
-  let n = 0;
-  c.send({ type: 'postback', payload: 'check:' + r.procedure, id: 'p' + ++n });
-  r = await c.nextReply();
-  for (let i = 0; i < 30 && !r.checklist; i++) {
-    c.send({ type: 'postback', payload: i % 2 ? 'ans:no' : 'ans:yes', id: 'p' + ++n });
-    r = await c.nextReply();
-  }
+  const r = await walkToChecklist(c);
   assert.ok(r.checklist, 'the pre-check ended with its checklist');
   return [c, r, w];
 }
