@@ -1,12 +1,13 @@
 // bench/unit_turns_rt.js - round trips the event loop waits for in a turn that writes more than
 // its save (issue 18, docs/scaling.md "Turns that write something else"): a request for an
-// officer, its cancel, a checklist page. On PostgreSQL: run under a throwaway cluster,
+// officer, its cancel, a checklist page, a vote by quick reply. On PostgreSQL: run under a throwaway cluster,
 //   tests/lib/pg.sh node bench/unit_turns_rt.js [clients]
 // For each conversation one server (one worker) is started, `clients` WebSockets run it one
 // after another, and the server's `event=state.stats` at exit gives round_trips and
 // served_turns. The conversation without the turn measured ("base") is run too: the turn's
-// round trips are (round_trips - base's) / clients; the checklist's walk is compared whole
-// between two builds (its other turns are plain turns in both).
+// round trips are (round_trips - base's) / clients (a vote's: vote's - checklist's); the
+// checklist's walk is compared whole between two builds (its other turns are plain turns in
+// both).
 'use strict';
 const { startServer, Client } = require('../tests/e2e/lib/server');
 const { walkToChecklist } = require('../tests/e2e/lib/precheck');
@@ -28,12 +29,28 @@ const conversations = {
     c.send({ type: 'postback', payload: 'handoff:cancel', id: 'c1' });
     await c.nextReply();
   },
+  // a cancel with nothing to cancel (an old button tapped again): this node knows the
+  // session with the bot since the first turn read its handoff state
+  async idle_cancel(c) {
+    await conversations.base(c);
+    c.send({ type: 'postback', payload: 'handoff:cancel', id: 'c1' });
+    const r = await c.nextReply();
+    if (!/Trợ lý tự động đang hỗ trợ bạn/.test(JSON.stringify(r))) throw new Error('not the bot: ' + JSON.stringify(r));
+  },
   // a birth registration's pre-check walked to its checklist (share.test.js): the last turn
   // makes the checklist page; the others are plain turns
   async checklist(c) {
     await c.hello(null, 'web');
     const r = await walkToChecklist(c);
     if (!r.checklist || !r.checklist.share_url) throw new Error('no checklist page');
+  },
+  // the checklist's reply asks "Có giúp được bạn không?"; the answer is Messenger's and
+  // Zalo's quick reply (feedback.h), sent here as a WebSocket postback: the same turn path
+  async vote(c) {
+    await conversations.checklist(c);
+    c.send({ type: 'postback', payload: 'feedback:up', id: 'v1' });
+    const r = await c.nextReply();
+    if (!/Cảm ơn/.test(JSON.stringify(r))) throw new Error('no thanks: ' + JSON.stringify(r));
   },
 };
 
@@ -53,9 +70,9 @@ async function measure(name) {
 
 (async () => {
   const out = {};
-  for (const name of ['base', 'request', 'cancel', 'checklist']) out[name] = await measure(name);
+  for (const name of ['base', 'request', 'cancel', 'idle_cancel', 'checklist', 'vote']) out[name] = await measure(name);
   for (const [name, r] of Object.entries(out)) {
-    const before = { request: 'base', cancel: 'request' }[name];
+    const before = { request: 'base', cancel: 'request', idle_cancel: 'base', vote: 'checklist' }[name];
     const extra = before ? ` | its turn: ${((r.rt - out[before].rt) / N).toFixed(2)} round trips`
       : ` | ${(r.rt / N).toFixed(2)} round trips a conversation`;
     console.log(`${name}: ${r.rt} round trips, ${r.turns} turns (${N} conversations)${extra}`);

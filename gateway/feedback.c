@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -99,7 +100,7 @@ bool feedback_is_payload(const char *payload)
 }
 
 int feedback_postback(struct gw *gw, const struct session *s, const char *payload, int64_t now_s,
-                      json_t **reply)
+                      json_t **reply, struct store_feedback_vote *plan)
 {
     bool up = strcmp(payload, FEEDBACK_PAYLOAD_UP) == 0;
     struct store_feedback_answer a;
@@ -109,9 +110,16 @@ int feedback_postback(struct gw *gw, const struct session *s, const char *payloa
         return rc;
     if (!a.asks)
         return -ENOENT;
-    rc = store_feedback_put(gw->store, s->id, &a, s->channel, up ? "up" : "down", NULL, now_s);
-    if (rc)
-        return rc == -EINVAL ? -EIO : rc;
+    if (plan) { /* written by the turn's save (store_turn_queue_feedback()) */
+        memset(plan, 0, sizeof(*plan));
+        plan->a = a;
+        snprintf(plan->vote, sizeof(plan->vote), "%s", up ? "up" : "down");
+        plan->ts = now_s;
+    } else {
+        rc = store_feedback_put(gw->store, s->id, &a, s->channel, up ? "up" : "down", NULL, now_s);
+        if (rc)
+            return rc == -EINVAL ? -EIO : rc;
+    }
     *reply = json_pack("{s:[{s:s}],s:[],s:s*}", "messages", "text", up ? thanks_up : thanks_down,
                        "quick_replies", "procedure", a.procedure[0] ? a.procedure : NULL);
     return *reply ? 0 : -ENOMEM;

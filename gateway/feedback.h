@@ -25,6 +25,7 @@
 struct gw;
 struct session;
 struct json_t;
+struct store_feedback_vote;
 
 /* A "feedback" frame from the WebSocket of session s: checks it and stores
  * the vote in the store's open batch. Copies the frame's reply_to into id
@@ -40,12 +41,15 @@ MC_MUST_CHECK int feedback_from_frame(struct gw *gw, const struct session *s,
 bool feedback_is_payload(const char *payload);
 
 /* The turn of a feedback quick reply: when the session's latest answer asked
- * "Có giúp được bạn không?", stores the vote on it (the caller holds a unit
- * of the batch: the vote and the turn are kept or undone together) and sets
- * *reply to the thanks (new, json_decref()). Returns 0, -ENOENT (the latest
- * answer did not ask: a stale button, nothing stored), -ENOMEM or -EIO. */
+ * "Có giúp được bạn không?", stores the vote on it (plan NULL: the caller
+ * holds a unit of the batch, the vote and the turn are kept or undone
+ * together) or, plan given, stores nothing and fills *plan for the turn's
+ * save to write (store_turn_queue_feedback()), and sets *reply to the
+ * thanks (new, json_decref()). Returns 0, -ENOENT (the latest answer did
+ * not ask: a stale button, nothing stored), -ENOMEM or -EIO. */
 MC_MUST_CHECK int feedback_postback(struct gw *gw, const struct session *s, const char *payload,
-                                    int64_t now_s, struct json_t **reply);
+                                    int64_t now_s, struct json_t **reply,
+                                    struct store_feedback_vote *plan);
 
 /* For channels that show only messages and quick replies (all but web and
  * kiosk, whose pages draw their own buttons): when reply carries the

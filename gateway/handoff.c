@@ -169,15 +169,20 @@ int handoff_route(struct gw *gw, struct session *s, const char *text, const char
     return rc == -ENOMEM || rc == 0 ? rc : -EIO;
 }
 
-int handoff_cancel(struct gw *gw, const struct session *s, const json_t *state, json_t **reply,
-                   struct store_handoff *end)
+int handoff_cancel(struct gw *gw, const struct session *s, const json_t *state, bool known_none,
+                   json_t **reply, struct store_handoff *end)
 {
     const json_t *proc = json_object_get(state, "procedure");
     const char *text;
-    int rc = store_handoff_get(gw->store, s->id, end);
+    int rc;
 
-    if (rc)
+    if (known_none) { /* no SELECT on the loop: the save checks it (handoff.h) */
+        memset(end, 0, sizeof(*end));
+        end->session_id = s->id;
+        snprintf(end->state, sizeof(end->state), "bot");
+    } else if ((rc = store_handoff_get(gw->store, s->id, end)) != 0) {
         return rc;
+    }
     if (strcmp(end->state, "officer") == 0)
         text = "Bạn đã kết thúc trò chuyện với cán bộ. Trợ lý tự động tiếp tục hỗ trợ bạn: bạn "
                "cần hỏi thủ tục nào?";

@@ -88,10 +88,13 @@ MC_MUST_CHECK int handoff_confirm_bot(struct gw *gw, struct session *s);
  * quick_replies, "procedure" (state's), "handoff": {"state": "bot"}. When
  * one is waiting or held, *end is the change that ends it (state "bot"),
  * written with the turn's save (store_turn_queue_handoff()) or by
- * handoff_change_write(); otherwise end->state is "". Returns 0 or
- * -EIO/-ENOMEM. */
+ * handoff_change_write(); otherwise end->state is "". known_none: the
+ * state is known with the bot (s->handoff_none) and the turn's save is
+ * queued checking it (unless_handoff): nothing is read, nothing is to
+ * change (a handoff gone live meanwhile makes the save miss, and the turn
+ * runs again with the state read). Returns 0 or -EIO/-ENOMEM. */
 MC_MUST_CHECK int handoff_cancel(struct gw *gw, const struct session *s, const struct json_t *state,
-                                 struct json_t **reply, struct store_handoff *end);
+                                 bool known_none, struct json_t **reply, struct store_handoff *end);
 
 /* Whether reply is marked "handoff": {"state": "pending"} (the citizen
  * asked for a person). */

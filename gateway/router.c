@@ -132,8 +132,10 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     bool unread = false;      /* the handoff state not read: checked by the save (handoff.h) */
     bool changes = false;     /* a handoff request or cancel (change), written with the save */
     bool page_queued = false; /* a checklist page (page), written by the queued save */
+    bool voted = false;       /* a vote by quick reply (vote), written with the save */
     struct store_handoff change;
     struct store_share_plan page;
+    struct store_feedback_vote vote;
     enum handoff_step step = HANDOFF_BOT;
     const char *input = text ? text : payload;
     struct timespec wall;
@@ -162,8 +164,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
         if (s->handoff_idle && !(payload && strcmp(payload, HANDOFF_PAYLOAD_CANCEL) == 0))
             rc = 0;
         else
-            rc = handoff_route(gw, s, text, payload, msg_id, now_ms,
-                               save && !feedback_is_payload(payload), &step);
+            rc = handoff_route(gw, s, text, payload, msg_id, now_ms, save != NULL, &step);
         state_spent(gw, ts);
         if (rc)
             goto out;
@@ -194,28 +195,26 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     }
     state = s->doc; /* borrowed: conv_handle changes it only when it succeeds */
     if (feedback_is_payload(payload)) {
-        /* a vote by quick reply (Messenger, Zalo): stored with this turn */
-        if (store_unit_begin(gw->store)) {
-            rc = -EIO;
-            goto out;
-        }
-        unit = true;
-        rc = feedback_postback(gw, s, payload, now_s, &r);
+        /* a vote by quick reply (Messenger, Zalo): written with the save, below, by its own
+         * statement when it is queued, else in the turn's unit */
+        rc = feedback_postback(gw, s, payload, now_s, &r, &vote);
+        voted = rc == 0;
         if (rc == 0)
             goto answered;
         if (rc != -ENOENT)
             goto out;
-        unit = false; /* a stale button: nothing stored, the conversation says so */
-        if (store_unit_end(gw->store, false)) {
-            rc = -EIO;
-            goto out;
-        }
+        /* a stale button: nothing stored, the conversation says so */
     }
     if (step == HANDOFF_CANCEL) {
-        rc = handoff_cancel(gw, s, state, &r, &change);
+        /* nothing live as far as this node knows, and the save queued: the state is not read,
+         * the save checks it as a plain turn's does (a miss runs the turn again, reading it) */
+        bool known_none = save && s->handoff_none && store_turn_queues(gw->store);
+
+        rc = handoff_cancel(gw, s, state, known_none, &r, &change);
         if (rc)
             goto out;
         changes = change.state[0] != '\0'; /* written with the save, below */
+        unread = unread || known_none;
         goto answered;
     }
     if (text) {
@@ -313,7 +312,10 @@ answered:
     s->state = state_text;
     ts = now_us();
     rc = -ENOTSUP;
-    if (s->row_locked && !unit && !changes) /* a webhook's: its row held, it cannot miss */
+    if (voted && !unit && (save || s->row_locked)) { /* the vote written only if the save hits */
+        s->last_seen = now_s;
+        rc = store_turn_queue_feedback(gw->store, s, t, 2, &vote, save);
+    } else if (s->row_locked && !unit && !changes) /* a webhook's: its row held, cannot miss */
         rc = session_queue_turn_locked(gw->store, s, t, 2);
     else if (save && !unit && changes) { /* the change written only if the save hits */
         s->last_seen = now_s;
@@ -326,9 +328,15 @@ answered:
     }
     if (rc == -ENOTSUP && unread && (rc = handoff_confirm_bot(gw, s)) == 0)
         rc = -ENOTSUP; /* not queued after all: the state read first */
-    /* not queued: the change or the page, then the save waited for, in one unit */
-    if (rc == -ENOTSUP && (changes || page.token[0]) && !unit && store_unit_begin(gw->store) == 0)
+    /* not queued: the change, the page or the vote, then the save waited for, in one unit */
+    if (rc == -ENOTSUP && (changes || page.token[0] || voted) && !unit &&
+        store_unit_begin(gw->store) == 0)
         unit = true;
+    if (rc == -ENOTSUP && voted)
+        rc = unit && store_feedback_put(gw->store, s->id, &vote.a, s->channel, vote.vote, NULL,
+                                        vote.ts) == 0
+                 ? -ENOTSUP
+                 : -EIO;
     if (rc == -ENOTSUP && changes)
         rc = unit && handoff_change_write(gw, &change, now_s) == 0 ? -ENOTSUP : -EIO;
     if (rc == -ENOTSUP && page.token[0])

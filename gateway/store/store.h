@@ -124,8 +124,9 @@ MC_MUST_CHECK int store_turn_save(struct store *st, struct session *s, const str
  * queued in the open batch and its answer, the verdict, is not read now.
  * s->version advances as if it hit. Only for a message and its answer (t:
  * "user" then "bot", alike but for text) in a turn whose unit writes
- * nothing else (a handoff change or a checklist page: the save writes it,
- * store_turn_queue_handoff(), store_turn_queue_share()): a miss writes
+ * nothing else (a handoff change, a checklist page or a vote: the save
+ * writes it, store_turn_queue_handoff(), store_turn_queue_share(),
+ * store_turn_queue_feedback()): a miss writes
  * nothing, but undoes nothing either. The
  * verdict is known once the batch's commit is reported (store_commit_poll()
  * or store_commit()): ask store_turn_verdict(*save) before the reply
@@ -705,6 +706,27 @@ MC_MUST_CHECK int store_feedback_answer(struct store *st, int64_t session_id, co
 MC_MUST_CHECK int store_feedback_put(struct store *st, int64_t session_id,
                                      const struct store_feedback_answer *a, const char *channel,
                                      const char *vote, const char *comment, int64_t ts);
+
+/* A vote by quick reply decided and not written yet (feedback_postback()
+ * given a plan): the answer voted on, "up" or "down", and its time. */
+struct store_feedback_vote {
+    struct store_feedback_answer a;
+    char vote[8];
+    int64_t ts;
+};
+
+/* store_turn_queue() of the turn of a vote by quick reply: the vote is
+ * written by the save's own statement (as store_feedback_put() on channel
+ * s->channel, no comment), only if the save hits; a miss writes neither,
+ * and the turn runs again as any missed turn does (docs/scaling.md "Turns
+ * that write something else"). save NULL: s->row_locked, queued as
+ * store_turn_queue_locked() (no verdict; a miss fails the batch). Returns
+ * as store_turn_queue(): -ENOTSUP (SQLite, another shape, no room for a
+ * verdict, save NULL and s not locked: store_feedback_put() and
+ * store_turn_save() in one unit instead), -EINVAL (a bad vote) or -EIO. */
+MC_MUST_CHECK int store_turn_queue_feedback(struct store *st, struct session *s,
+                                            const struct session_turn *t, size_t n,
+                                            const struct store_feedback_vote *v, uint64_t *save);
 
 /* Calls fn once per procedure with votes in sp ("" for answers about none),
  * most votes first, at most max. Returns 0, fn's non-zero, or -EIO. */

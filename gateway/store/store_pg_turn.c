@@ -21,7 +21,9 @@
  *
  * A turn that asks for an officer or cancels (store_turn_queue_handoff())
  * writes that change in the same statement, read from s too: a miss
- * writes none of it (docs/scaling.md "Turns that write something else").
+ * writes none of it (docs/scaling.md "Turns that write something else");
+ * so do a checklist page (store_turn_queue_share()) and a vote by quick
+ * reply (store_turn_queue_feedback()).
  *
  * Single-threaded, as the rest of the back-end: the loop's thread. */
 #include "store_sqlite_int.h"
@@ -318,4 +320,40 @@ int store_pg_turn_queue_share(struct store *st, struct session *s, const struct 
     fresh = store_pg_share_plan_more(p, digest, &more);
     return queue_save(st, s, t, n, SAVE_VERDICT, fresh ? TURN_SAVE_PAGE_NEW : TURN_SAVE_PAGE_KEPT,
                       &more, save);
+}
+
+/* A vote by quick reply ($16 the answer's turn id, $17 its msg_id, $18 the
+ * vote's time, $19 "up" or "down", $20 the answer's procedure; the channel
+ * is $6): store_pg_feedback_put()'s upsert, read from s. */
+#define TURN_SAVE_VOTE_UPSERT                                                                      \
+    "h AS (INSERT INTO feedback (session_id, turn_id, msg_id, ts, vote, procedure, channel, "      \
+    "comment) SELECT s.id, $16::bigint, nullif($17, ''), $18::bigint, $19, $20, $6, NULL FROM s "  \
+    "ON CONFLICT (session_id, turn_id) DO UPDATE SET ts = excluded.ts, vote = excluded.vote, "     \
+    "comment = excluded.comment RETURNING 1) "
+#define TURN_SAVE_VOTE TURN_SAVE_RECORDS TURN_SAVE_VOTE_UPSERT "SELECT one FROM t"
+/* the locked save's (store_pg_turn_queue_locked()): a miss fails the statement */
+#define TURN_SAVE_VOTE_LOCKED                                                                      \
+    TURN_SAVE_RECORDS TURN_SAVE_VOTE_UPSERT "SELECT 1 / (SELECT count(*)::int FROM s)"
+
+/* Not dispatched from store_feedback.c: only PostgreSQL queues a save, and
+ * the statement is the save's (store.h). */
+int store_turn_queue_feedback(struct store *st, struct session *s, const struct session_turn *t,
+                              size_t n, const struct store_feedback_vote *v, uint64_t *save)
+{
+    struct store_pg_params more = {0};
+
+    if (!store_pg_of(st))
+        return -ENOTSUP; /* SQLite: the vote and the save in one unit, waited for */
+    if (strcmp(v->vote, "up") != 0 && strcmp(v->vote, "down") != 0)
+        return -EINVAL;
+    if (!save && !s->row_locked)
+        return -ENOTSUP;
+    store_pg_param_int(&more, v->a.turn_id);
+    store_pg_param_text(&more, v->a.msg_id);
+    store_pg_param_int(&more, v->ts);
+    store_pg_param_text(&more, v->vote);
+    store_pg_param_text(&more, v->a.procedure);
+    if (!save)
+        return queue_save(st, s, t, n, SAVE_LOCKED, TURN_SAVE_VOTE_LOCKED, &more, NULL);
+    return queue_save(st, s, t, n, SAVE_VERDICT, TURN_SAVE_VOTE, &more, save);
 }

@@ -8,7 +8,10 @@
  * again, waited for or queued, it is written once; a request while one is
  * pending misses and adds no feed row; a cancel while an officer holds the
  * conversation misses, and run again ends it once. SQLite (and PostgreSQL's
- * waited-for way): the unit keeps the change and the save together.
+ * waited-for way): the unit keeps the change and the save together. A vote
+ * by quick reply (store_turn_queue_feedback()) the same way: it lands with
+ * its turn or not at all, a miss writes nothing and run again it is
+ * written once; a webhook's locked save fails the batch rather than miss.
  * (Split from test_store_contract_queue.c: cases moved as they were.) */
 #include <errno.h>
 #include <setjmp.h>
@@ -353,10 +356,217 @@ static void test_request_waited_together(void **state)
     store_free(b);
 }
 
+/* ---- a vote by quick reply, written by its turn's save --------------- */
+
+#define ASKING "{\"messages\":[],\"feedback\":{\"question\":\"Có giúp được bạn không?\"}}"
+
+/* Votes committed, as another handle's report counts them. */
+static void committed_votes(void **state, uint64_t *up, uint64_t *down)
+{
+    struct store *o = store_case_open(state);
+    struct store_report_span sp = {0, 4000000000LL, 0};
+    bool available = false;
+
+    assert_int_equal(store_report_feedback(o, &sp, &available, up, down), 0);
+    assert_true(available);
+    assert_int_equal(store_commit(o), 0);
+    store_free(o);
+}
+
+/* a saves (waited) an answer that asks "Có giúp được bạn không?"; b's copy
+ * is then read again (current), and *v is b's vote on that answer. */
+static void asked(void **state, struct store *a, struct store *b, struct session *sa,
+                  struct session *sb, const char *vote, struct store_feedback_vote *v)
+{
+    struct session_turn t[2];
+
+    fixture_shared(state, a, b, sa, sb);
+    fixture_two_records(t, "m-q", ASKING);
+    assert_int_equal(session_save_turn(a, sa, t, 2), 0);
+    assert_int_equal(store_commit(a), 0);
+    session_fini(sb);
+    assert_int_equal(session_load_token(b, sa->token, sb), 0);
+    memset(v, 0, sizeof(*v));
+    assert_int_equal(store_feedback_answer(b, sb->id, NULL, &v->a), 0);
+    assert_true(v->a.asks);
+    snprintf(v->vote, sizeof(v->vote), "%s", vote);
+    v->ts = 1000;
+}
+
+/* The vote's turn (its payload and the thanks), marked as the router marks
+ * a bot's turn. */
+static void vote_turn(struct session_turn t[2], const char *msg_id, const char *payload)
+{
+    fixture_two_records(t, msg_id, "{\"messages\":[{\"text\":\"Cảm ơn bạn!\"}]}");
+    t[0].text = payload;
+    t[0].unless_handoff = t[1].unless_handoff = true;
+}
+
+/* The waited-for way (SQLite's; PostgreSQL's when the save cannot be
+ * queued, and a turn run again): the vote and the save in one unit. */
+static int vote_waited(struct store *st, struct session *s, const struct store_feedback_vote *v,
+                       const char *msg_id)
+{
+    struct session_turn t[2];
+    int rc;
+
+    vote_turn(t, msg_id, "feedback:up");
+    assert_int_equal(store_unit_begin(st), 0);
+    assert_int_equal(store_feedback_put(st, s->id, &v->a, s->channel, v->vote, NULL, v->ts), 0);
+    rc = session_save_turn(st, s, t, 2);
+    assert_int_equal(store_unit_end(st, rc == 0), 0);
+    return rc;
+}
+
+/* PostgreSQL: queued alone, the vote lands with the turn's records at the
+ * commit, not before; at a version another node moved past, b's vote
+ * ("down") misses: no records, no vote; run again on a fresh copy (queued
+ * or waited for), its vote ("up") is written once. */
+static void vote_queued(void **state, bool rerun_queued)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct session_turn t[2];
+    struct session sa, sb;
+    struct store_feedback_vote v;
+    uint64_t save = 0, up = 9, down = 9;
+
+    asked(state, a, b, &sa, &sb, "up", &v);
+    vote_turn(t, "m-v1", "feedback:up");
+    assert_int_equal(store_turn_queue_feedback(b, &sb, t, 2, &v, &save), 0);
+    assert_true(save > 0);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up + down, 0); /* nothing before the commit */
+    assert_int_equal(fixture_commit_wait(b), 0);
+    assert_int_equal(store_turn_verdict(b, save), 0);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 1);
+    assert_int_equal(down, 0);
+    assert_int_equal(fixture_records(state, &sa), 4);
+
+    /* a's copy is now behind b's: a's vote "down" misses */
+    snprintf(v.vote, sizeof(v.vote), "down");
+    vote_turn(t, "m-v2", "feedback:down");
+    assert_int_equal(store_turn_queue_feedback(a, &sa, t, 2, &v, &save), 0);
+    assert_int_equal(fixture_commit_wait(a), 0); /* a miss is not a failure */
+    assert_int_equal(store_turn_verdict(a, save), -EAGAIN);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 1);
+    assert_int_equal(down, 0); /* no vote written */
+    assert_int_equal(fixture_records(state, &sa), 4);
+    /* run again: read back, then queued again or saved waiting (ws_turn.c) */
+    session_fini(&sa);
+    assert_int_equal(session_load_token(a, sb.token, &sa), 0);
+    if (rerun_queued) {
+        assert_int_equal(store_turn_queue_feedback(a, &sa, t, 2, &v, &save), 0);
+        assert_int_equal(fixture_commit_wait(a), 0);
+        assert_int_equal(store_turn_verdict(a, save), 0);
+    } else {
+        assert_int_equal(vote_waited(a, &sa, &v, "m-v2"), 0);
+        assert_int_equal(store_commit(a), 0);
+    }
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 0); /* the vote on the answer replaced, once */
+    assert_int_equal(down, 1);
+    assert_int_equal(fixture_records(state, &sa), 6);
+    session_fini(&sa);
+    session_fini(&sb);
+    store_free(a);
+    store_free(b);
+}
+
+static void test_vote_queued_rerun_waited(void **state)
+{
+    vote_queued(state, false);
+}
+
+static void test_vote_queued_rerun_queued(void **state)
+{
+    vote_queued(state, true);
+}
+
+/* PostgreSQL: a webhook's session, its row held by the batch
+ * (s->row_locked): the vote is queued without a verdict and lands with the
+ * commit; on a wrong version the statement fails the batch, and neither
+ * the turn nor the vote is written. */
+static void test_vote_locked(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct session_turn t[2];
+    struct session sa, sb;
+    struct store_feedback_vote v;
+    uint64_t up = 9, down = 9;
+
+    asked(state, a, b, &sa, &sb, "down", &v);
+    vote_turn(t, NULL, "feedback:down");
+    assert_int_equal(store_turn_queue_feedback(b, &sb, t, 2, &v, NULL), -ENOTSUP); /* unlocked */
+    sb.row_locked = true;
+    assert_int_equal(store_turn_queue_feedback(b, &sb, t, 2, &v, NULL), 0);
+    assert_int_equal(store_commit(b), 0);
+    committed_votes(state, &up, &down);
+    assert_int_equal(down, 1);
+    assert_int_equal(fixture_records(state, &sa), 4);
+    sb.version += 5; /* wrong: a miss fails the batch */
+    snprintf(v.vote, sizeof(v.vote), "up");
+    assert_int_equal(store_turn_queue_feedback(b, &sb, t, 2, &v, NULL), 0);
+    assert_int_equal(store_commit(b), -EIO);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 0);
+    assert_int_equal(down, 1);
+    assert_int_equal(fixture_records(state, &sa), 4);
+    session_fini(&sa);
+    session_fini(&sb);
+    store_free(a);
+    store_free(b);
+}
+
+/* Both back-ends, the waited-for way: a save that misses undoes the vote
+ * with it, and run again it is written once; SQLite queues nothing. */
+static void test_vote_waited_together(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct session_turn t[2];
+    struct session sa, sb;
+    struct store_feedback_vote v;
+    uint64_t save = 0, up = 9, down = 9;
+    int64_t version;
+
+    asked(state, a, b, &sa, &sb, "up", &v);
+    if (!on_pg(state)) {
+        version = sb.version;
+        vote_turn(t, "m-0", "feedback:up");
+        assert_int_equal(store_turn_queue_feedback(b, &sb, t, 2, &v, &save), -ENOTSUP);
+        sb.row_locked = true;
+        assert_int_equal(store_turn_queue_feedback(b, &sb, t, 2, &v, NULL), -ENOTSUP);
+        sb.row_locked = false;
+        assert_int_equal(sb.version, version);
+    }
+    fixture_two_records(t, "m-a", "{}");
+    assert_int_equal(session_save_turn(a, &sa, t, 2), 0); /* a moves the session */
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(vote_waited(b, &sb, &v, "m-b"), -EAGAIN); /* b's copy is behind */
+    assert_int_equal(store_commit(b), 0);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up + down, 0); /* undone with it */
+    assert_int_equal(fixture_records(state, &sa), 4);
+    session_fini(&sb);
+    assert_int_equal(session_load_token(b, sa.token, &sb), 0); /* run again: both, once */
+    assert_int_equal(vote_waited(b, &sb, &v, "m-b"), 0);
+    assert_int_equal(store_commit(b), 0);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 1);
+    assert_int_equal(down, 0);
+    assert_int_equal(fixture_records(state, &sa), 6);
+    session_fini(&sa);
+    session_fini(&sb);
+    store_free(a);
+    store_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest on_sqlite[] = {
         STORE_CASE(test_request_waited_together, &sqlite_backend),
+        STORE_CASE(test_vote_waited_together, &sqlite_backend),
     };
     const struct CMUnitTest on_postgresql[] = {
         STORE_CASE(test_request_queued_hits, &pg_backend),
@@ -365,6 +575,10 @@ int main(void)
         STORE_CASE(test_request_while_pending, &pg_backend),
         STORE_CASE(test_request_waited_together, &pg_backend),
         STORE_CASE(test_cancel_queued, &pg_backend),
+        STORE_CASE(test_vote_queued_rerun_waited, &pg_backend),
+        STORE_CASE(test_vote_queued_rerun_queued, &pg_backend),
+        STORE_CASE(test_vote_locked, &pg_backend),
+        STORE_CASE(test_vote_waited_together, &pg_backend),
     };
     return store_contract_run("store contract request", on_sqlite, on_postgresql);
 }
