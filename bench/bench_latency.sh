@@ -25,14 +25,15 @@
 # Environment: BUILD (build), RTT_MS ("0 1 5"), NODES ("1 2"), HANDOFF ("0 1"), CONNS (100),
 # DURATION (5 s), ROUNDS (2), WORKERS (1: listen.workers of each node; one process a node, so
 # /healthz and state.stats are that one loop's), WEBHOOK_RTT_MS ("0 5"; empty skips),
-# WEBHOOK_RATE (10 a second). Bounded: about 12 configurations x ROUNDS x (DURATION + ~2 s) plus
+# WEBHOOK_RATE (10 a second), RESUME_RTT_MS (empty: skipped; for each RTT, one node, CONNS
+# reconnecting clients' resumed hellos at once: bench/resume_burst.js). Bounded: about 12 configurations x ROUNDS x (DURATION + ~2 s) plus
 # 2 x DURATION a webhook RTT: ~4 minutes with the defaults. Every process it starts is stopped
 # by its PID on exit (the cluster by tests/lib/pg.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # Bad settings are refused (exit 2, naming the setting) before a cluster is started.
 bad() { echo "bench-ws-latency: $1" >&2; exit 2; }
-for r in ${RTT_MS:-} ${WEBHOOK_RTT_MS:-}; do
+for r in ${RTT_MS:-} ${WEBHOOK_RTT_MS:-} ${RESUME_RTT_MS:-}; do
   awk -v r="$r" 'BEGIN { exit !(r ~ /^[0-9]+(\.[0-9]+)?$/ && r <= 2000) }' ||
     bad "RTT_MS/WEBHOOK_RTT_MS: $r is not a number of ms (0-2000)"
 done
@@ -70,7 +71,10 @@ DB=$BUILD/motcua.db
 SECRET=bench-latency-secret
 START_TIMEOUT=15 # seconds for a process to print its port
 
-for f in "$GEN" "$RELAY" "$MOTCUA" "$DB"; do
+RESUME_RTT_MS=${RESUME_RTT_MS-}
+gen=$GEN
+[ -z "$RTT_MS" ] || [ -z "${NODES// /}" ] && gen="" # no WebSocket rounds: no generator needed
+for f in $gen "$RELAY" "$MOTCUA" "$DB"; do
   [ -e "$f" ] || { echo "bench-ws-latency: $f is missing (run: make bench-ws-latency)" >&2; exit 1; }
 done
 
@@ -94,7 +98,7 @@ wait_port() {
 }
 
 # the relays, one per RTT, all up for the whole run
-for r in $(printf '%s\n' $RTT_MS $WEBHOOK_RTT_MS | sort -gu); do
+for r in $(printf '%s\n' $RTT_MS $WEBHOOK_RTT_MS $RESUME_RTT_MS | sort -gu); do
   us=$(awk -v r="$r" 'BEGIN { printf "%d", r * 500 }') # one way: half the round trip
   "$RELAY" --port 0 --to "$LAT_PG_PORT" --delay-us "$us" >"$tmp/relay-$r.log" 2>&1 &
   started+=($!)
@@ -215,6 +219,19 @@ for r in $WEBHOOK_RTT_MS; do
     "$(echo " $busy" | field webhook_ok)" "$(echo " $busy" | field webhooks)" \
     "$(echo " $busy" | field webhook_p50_ms)" "$(echo " $busy" | field webhook_p99_ms)" "$st" \
     "$(awk -v s="$(echo " $st" | field state_s)" -v d="$DURATION" 'BEGIN { print 100 * s / d }')" "$DURATION"
+done
+[ -n "$RESUME_RTT_MS" ] && echo && echo "resumed hellos: 1 node (handoff.enabled on), $CONNS sessions made, then $CONNS reconnecting clients sending their hello with its token at once; /healthz meanwhile"
+for r in $RESUME_RTT_MS; do
+  start_node rs "$r" 1
+  node bench/lat_probe.js probe --url "http://127.0.0.1:$NPORT" --duration "$DURATION" >"$tmp/probe.out" 2>&1 &
+  probe=$!
+  line=$(node bench/resume_burst.js --url "ws://127.0.0.1:$NPORT/ws" --conns "$CONNS" 2>"$tmp/resume.err" | grep "^resume ")
+  wait "$probe"
+  stop_pid "$NPID"
+  [ -n "$line" ] || { echo "bench-ws-latency: resume rtt=$r: no result:" >&2; head -5 "$tmp/resume.err" >&2; exit 1; }
+  # what the loop waited for: the ws.hello lines of the resumed hellos, their round_trips= summed
+  waited=$(grep 'event=ws.hello .*resumed=1 ' "$tmp/rs.log" | field round_trips | awk '{ s += $1; n++ } END { printf "%d in %d hellos", s, n }')
+  echo "  RTT $r ms: $line; healthz p50 $(field healthz_p50_ms <"$tmp/probe.out") / p99 $(field healthz_p99_ms <"$tmp/probe.out") / max $(field healthz_max_ms <"$tmp/probe.out") ms (whole run); round trips the loop waited for: $waited"
 done
 echo
 echo "the relays: how late a chunk left against its due time (the added RTT is 2 x the delay + 2 x that)"

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "http_hold.h"
 #include "ws.h"
+#include "ws_int.h"
 
 #define GW_COMMIT_WATCH_MAX 2  /* commits in flight at once: the store's two connections */
 #define GW_COMMIT_POLL_US 5000 /* a commit in flight is looked at this often, at least */
@@ -27,7 +28,9 @@
 struct gw_commit {
     lws_sorted_usec_list_t sul; /* first: the callback recovers the struct from it */
     struct gw *gw;
-    uint64_t landed; /* the latest batch whose commit was reported */
+    lws_sorted_usec_list_t reads; /* the reads not waited for (ws_park.c) */
+    bool reads_armed;             /* ... its timer scheduled */
+    uint64_t landed;              /* the latest batch whose commit was reported */
     struct {
         struct lws *wsi; /* the adopted duplicate of the socket, or NULL */
         uint64_t ticket; /* the batch whose COMMIT it carries */
@@ -61,6 +64,7 @@ void gw_commit_free(struct gw_commit *gc)
     if (!gc)
         return;
     lws_sul_cancel(&gc->sul);
+    lws_sul_cancel(&gc->reads);
     for (i = 0; i < GW_COMMIT_WATCH_MAX; i++)
         unwatch(gc, i);
     free(gc);
@@ -108,6 +112,25 @@ void gw_commit_soon(struct gw *gw)
 {
     if (gw->commit && gw->ctx) /* the timer's run ends lws_service(), and so the pass */
         lws_sul_schedule(gw->ctx, 0, &gw->commit->sul, wake, GW_COMMIT_POLL_US);
+}
+
+static void reads_wake(lws_sorted_usec_list_t *sul)
+{
+    struct gw_commit *gc = lws_container_of(sul, struct gw_commit, reads);
+
+    gc->reads_armed = false;
+    if (ws_park_poll(gc->gw))
+        gw_commit_reads_soon(gc->gw);
+}
+
+void gw_commit_reads_soon(struct gw *gw)
+{
+    /* a read sent waits at most this long to be looked at; one waiting for a
+     * commit goes out at the poll after it landed */
+    if (!gw->commit || !gw->ctx || gw->commit->reads_armed)
+        return;
+    gw->commit->reads_armed = true;
+    lws_sul_schedule(gw->ctx, 0, &gw->commit->reads, reads_wake, GW_COMMIT_POLL_US);
 }
 
 /* Watches the socket of the commit of ticket; without a free slot or a

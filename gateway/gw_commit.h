@@ -40,6 +40,10 @@ void gw_commit_wait_for(struct gw *gw, uint64_t ticket);
  * then, not at the next tick. */
 void gw_commit_soon(struct gw *gw);
 
+/* Polls the store's reads not waited for (ws_park_poll()) every
+ * GW_COMMIT_POLL_US while some are pending. */
+void gw_commit_reads_soon(struct gw *gw);
+
 /* The lws callback of GW_COMMIT_PROTOCOL. */
 int gw_commit_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len);

@@ -52,14 +52,14 @@ static struct ws_sess *find_shared(struct gw *gw, const struct ws_conn *self, co
 
 /* A hello ws_parse_frame() accepted: token (or NULL) on channel. A token's
  * session, its history and its handoff are read together (handoff_resume():
- * one round trip on PostgreSQL, docs/scaling.md "A session's first read"). */
+ * one round trip on PostgreSQL, docs/scaling.md "A session's first read"),
+ * and on PostgreSQL not waited for: the connection is parked until they
+ * arrive (ws_park.c, "Reads off the loop"). */
 static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const char *channel)
 {
     struct session s = {0};
-    struct ws_sess *ws = NULL;
-    json_t *history = NULL, *handoff = NULL, *welcome;
+    json_t *history = NULL, *handoff = NULL;
     struct store_stats before, after;
-    uint64_t s_ticket = 0;
     int rc;
 
     /* what the hello waited for, logged (round_trips=) */
@@ -68,8 +68,29 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
     c->hello = false;
     rc = -ENOENT;
     if (token) {
+        rc = ws_park_hello(gw, c, token, channel, 0);
+        if (rc > 0)
+            return 0; /* ws_hello_finish() when the reads arrive */
+        if (rc == 0)
+            rc = handoff_resume(gw, token, &s, &history, &handoff);
+    }
+    store_get_stats(gw->store, &after);
+    return ws_hello_finish(gw, c, token, channel, rc, &s, history, handoff,
+                           after.round_trips - before.round_trips);
+}
+
+int ws_hello_finish(struct gw *gw, struct ws_conn *c, const char *token, const char *channel,
+                    int rc, struct session *sp, json_t *history, json_t *handoff, uint64_t waited)
+{
+    struct session s = *sp;
+    struct ws_sess *ws = NULL;
+    json_t *welcome;
+    struct store_stats before, after;
+    uint64_t s_ticket = 0;
+
+    store_get_stats(gw->store, &before);
+    if (token) {
         ws = find_shared(gw, c, token, channel);
-        rc = handoff_resume(gw, token, &s, &history, &handoff);
         if (ws) {
             /* another connection's session in memory is the one resumed; a
              * failed read shows it without history, as before */
@@ -127,7 +148,8 @@ static int on_hello(struct gw *gw, struct ws_conn *c, const char *token, const c
     }
     store_get_stats(gw->store, &after);
     mc_log(MC_LOG_INFO, "ws.hello", "peer=%s channel=%s resumed=%d round_trips=%llu", c->peer,
-           channel, ws->s.resumed, (unsigned long long)(after.round_trips - before.round_trips));
+           channel, ws->s.resumed,
+           (unsigned long long)(waited + after.round_trips - before.round_trips));
     /* from now on the session exists: an idle gap resets it like a resumed one */
     ws->s.resumed = true;
     return ws_push_json(gw, c, welcome, WS_WELCOME, NULL);
@@ -263,11 +285,13 @@ static bool rate_take(const struct gw *gw, struct ws_rate *b)
 
 /* One complete client message. Returns 0, or -ENOMEM when even the error
  * frame could not be queued (the connection is then closed). */
-static int on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len)
+int ws_on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len)
 {
     struct ws_parsed p;
     int rc;
 
+    if (c->park) /* a hello's reads are out: kept, handled in order after its welcome */
+        return ws_park_frame(gw, c, data, len) ? -ENOMEM : 0;
     if (ws_parse_frame(data, len, c->hello, &p))
         rc = ws_send_error(gw, c, p.code, p.message, p.reply_to);
     else if (!rate_take(gw, c->sess ? &c->sess->rate : &c->rate))
@@ -373,7 +397,7 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
             !lws_remaining_packet_payload(wsi) && !lws_frame_is_binary(wsi) && len <= WS_MSG_MAX)
             /* the usual case, a whole message in one read: parsed where lws
              * holds it, nothing copied or kept */
-            return on_frame(gw, c, in ? (const char *)in : "", len) ? -1 : 0;
+            return ws_on_frame(gw, c, in ? (const char *)in : "", len) ? -1 : 0;
         if (!c->discarding && mc_buf_append(&c->rx, in, len) != 0) {
             c->discarding = true; /* over WS_MSG_MAX: skip the rest, answer once */
             rx_release(c);
@@ -393,13 +417,14 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
                 return -1;
             break;
         }
-        if (on_frame(gw, c, c->rx.data ? c->rx.data : "", c->rx.len))
+        if (ws_on_frame(gw, c, c->rx.data ? c->rx.data : "", c->rx.len))
             return -1;
         rx_release(c);
         break;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return on_writeable(c);
     case LWS_CALLBACK_CLOSED:
+        ws_park_drop(gw, c); /* its read cancelled, the frames kept freed */
         ws_held_unlink(gw, c);
         sess_unref(c);
         if (c->counted) {
@@ -421,6 +446,7 @@ int ws_push_session(struct gw *gw, int64_t session_id, const json_t *frame)
     struct ws_conn *c;
     int n = 0;
 
+    ws_park_missed(gw); /* a hello's reads out may not see what this says */
     for (c = gw->conns; c; c = c->next) {
         if (!c->hello || !c->sess || c->sess->s.id != session_id || c->closing)
             continue;
@@ -435,6 +461,7 @@ void ws_handoff_changed(struct gw *gw, int64_t session_id)
 {
     struct ws_conn *c;
 
+    ws_park_missed(gw);
     for (c = gw->conns; c; c = c->next)
         if (c->sess && c->sess->s.id == session_id)
             c->sess->s.handoff_none = false;

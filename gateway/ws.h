@@ -55,6 +55,7 @@ struct ws_conn {
     bool held_linked;            /* on gw->held: has frames waiting for a commit */
     struct ws_conn *held_next, *held_prev;
     struct ws_sess *sess; /* the session, in memory while open; NULL before hello */
+    struct ws_park *park; /* a resumed hello's reads out: frames kept (ws_park.c); or NULL */
     struct ws_frame *q_head, *q_tail;
     unsigned q_len;
     size_t q_bytes;      /* bytes of the frames queued: at most listen.max_queued_bytes */

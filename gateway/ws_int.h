@@ -77,6 +77,36 @@ int ws_send_error(struct gw *gw, struct ws_conn *c, const char *code, const char
  * 0, -ENOENT (it was never stored: hello again) or -EIO/-ENOMEM. */
 int ws_sess_reload(struct gw *gw, struct ws_conn *c);
 
+/* Handles one complete client frame (ws.c). Returns 0, or -ENOMEM when
+ * even the error frame could not be queued (close the connection). */
+int ws_on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len);
+
+/* The rest of a hello with token on channel once its reads are done (ws.c):
+ * rc, s, history and handoff as handoff_resume() gives them (taken); waited:
+ * round trips the loop waited for so far (logged). Returns as
+ * ws_send_error(). */
+int ws_hello_finish(struct gw *gw, struct ws_conn *c, const char *token, const char *channel,
+                    int rc, struct session *s, json_t *history, json_t *handoff, uint64_t waited);
+
+/* ---- ws_park.c: a resumed hello's reads not waited for ------------------ */
+
+/* Sends the reads of a hello with token without waiting and parks c (c->park)
+ * until they are answered. Returns 1 (parked), 0 (not: SQLite, not a token,
+ * or the read cannot be sent now; read waiting) or -ENOMEM. */
+int ws_park_hello(struct gw *gw, struct ws_conn *c, const char *token, const char *channel,
+                  uint64_t waited);
+/* Keeps a frame that arrived while c is parked, in order. Returns 0, or -1:
+ * close (out of memory, or the peer sent past the bound after lws was told
+ * to stop reading). */
+int ws_park_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len);
+/* A parked connection closing: its read cancelled, what it kept freed. */
+void ws_park_drop(struct gw *gw, struct ws_conn *c);
+/* The feed pushed to a session, or a handoff changed: a parked read may
+ * have missed it (its session is not known yet), and is sent again. */
+void ws_park_missed(struct gw *gw);
+/* Takes the answers of the reads out (the loop's timer). Returns how many are pending. */
+unsigned ws_park_poll(struct gw *gw);
+
 /* ---- ws_turn.c ---------------------------------------------------------- */
 
 /* Runs one turn of c's session (text, a payload when postback, answering id)

@@ -1091,4 +1091,46 @@ MC_MUST_CHECK int store_session_resume(struct store *st, const char *token, unsi
                                        store_resume_msg_fn msg, void *ctx,
                                        struct store_resume *out);
 
+/* ---- a resumed session's reads not waited for (issue 18; store_pg_resume.c)
+ * The reads of store_session_resume() sent on a connection of their own
+ * (PostgreSQL) without waiting; their answer is handed to the caller's
+ * callbacks from store_session_resume_poll(), which the caller runs on a
+ * timer while reads are pending (docs/scaling.md, "Reads off the loop"). */
+
+#define STORE_SESSION_RESUME_MAX 256 /* reads asked for and not yet answered, per handle */
+
+/* The callbacks of one read: turn and msg (NULL: no messages nor handoff
+ * state asked for) as store_session_resume()'s, then done, once, with 0
+ * (out->session is then done's: session_fini()), -ENOENT (no session of the
+ * token), a callback's non-zero, -ENOMEM or -EIO (the statements failed or
+ * the connection was lost). */
+struct store_resume_cbs {
+    store_resume_turn_fn turn;
+    store_resume_msg_fn msg;
+    void (*done)(void *ctx, int rc, struct store_resume *out);
+};
+
+/* Asks for store_session_resume()'s reads of token, without waiting; cbs
+ * (kept: static) are called with ctx (not NULL) from a later
+ * store_session_resume_poll(), never from this call. The read is sent once
+ * every batch the handle had opened by now has landed, so it sees what they
+ * wrote, and is never inside a batch (no row locked). *id names it for
+ * store_session_resume_cancel(). Returns 0, -ENOTSUP (SQLite: call
+ * store_session_resume()), -EAGAIN (STORE_SESSION_RESUME_MAX pending),
+ * -EIO (no connection for it now), -EINVAL or -ENOMEM; the caller may then
+ * read waiting (store_session_resume()). */
+MC_MUST_CHECK int store_session_resume_send(struct store *st, const char *token, unsigned max_turns,
+                                            unsigned max_msgs, const struct store_resume_cbs *cbs,
+                                            void *ctx, uint64_t *id);
+
+/* Reads what has arrived, calls the callbacks of the reads answered (a lost
+ * connection answers them -EIO: never left waiting), and sends the reads
+ * that became due. Returns how many reads are still pending (poll again
+ * later while > 0). Never waits. SQLite: 0. */
+unsigned store_session_resume_poll(struct store *st);
+
+/* Forgets read id: its callbacks are never called. Returns its ctx (the
+ * caller's to free), or NULL when it is not pending. */
+void *store_session_resume_cancel(struct store *st, uint64_t id);
+
 #endif

@@ -41,15 +41,16 @@ struct store_pg {
     /* [0] opened with the handle, the others when a COMMIT sent without
      * waiting first needs them */
     struct store_pg_link *link[STORE_PG_LINKS];
-    unsigned cur;             /* the link the batch runs on */
-    char *url;                /* for the later links; never logged: it may hold a password */
-    int64_t open_retry_ms;    /* a link failed to open: none is tried again before this */
-    bool batch;               /* BEGIN sent, COMMIT not yet */
-    unsigned units;           /* savepoints open */
-    uint64_t ticket;          /* the open batch's (tickets grow by one a batch) */
-    int64_t owner;            /* random, > 0: this handle's outbox claims */
-    bool claimed;             /* it claimed outbox rows: store_pg_free() releases them */
-    struct store_pg_obq *obq; /* the outbox's own connection (store_pg_outbox.c), or NULL */
+    unsigned cur;                 /* the link the batch runs on */
+    char *url;                    /* for the later links; never logged: it may hold a password */
+    int64_t open_retry_ms;        /* a link failed to open: none is tried again before this */
+    bool batch;                   /* BEGIN sent, COMMIT not yet */
+    unsigned units;               /* savepoints open */
+    uint64_t ticket;              /* the open batch's (tickets grow by one a batch) */
+    int64_t owner;                /* random, > 0: this handle's outbox claims */
+    bool claimed;                 /* it claimed outbox rows: store_pg_free() releases them */
+    struct store_pg_obq *obq;     /* the outbox's own connection (store_pg_outbox.c), or NULL */
+    struct store_pg_aread *aread; /* the reads' own connection (store_pg_resume.c), or NULL */
     struct store_stats stats;
     struct store_pg_landed landed; /* verdicts of saves not waited for (store_pg_turn.c) */
     struct store_pg_ids ids;       /* session ids held (store_pg_ids.c) */
@@ -238,6 +239,7 @@ void store_pg_free(struct store_pg *pg)
         return;
     /* the outcomes in flight land before the claims are given back */
     store_pg_obq_free(pg->obq);
+    store_pg_aread_free(pg->aread);      /* reads in flight: nobody is left to hear them */
     for (i = 0; i < STORE_PG_LINKS; i++) /* commits in flight land; nobody is left to hear how */
         if (pg->link[i])
             (void)store_pg_link_commit_finish(pg->link[i], true);
@@ -311,6 +313,33 @@ int store_pg_batch(struct store_pg *pg)
 struct store_pg_obq **store_pg_obq_of(struct store_pg *pg)
 {
     return &pg->obq;
+}
+
+struct store_pg_aread **store_pg_aread_of(struct store_pg *pg)
+{
+    return &pg->aread;
+}
+
+uint64_t store_pg_last_ticket(const struct store_pg *pg)
+{
+    return pg->ticket;
+}
+
+bool store_pg_landed_through(struct store_pg *pg, uint64_t ticket)
+{
+    struct store_pg_link *l;
+    uint64_t t;
+    unsigned i;
+
+    if (pg->batch && pg->ticket <= ticket)
+        return false;
+    for (i = 0; i < STORE_PG_LINKS; i++) {
+        l = pg->link[i];
+        t = l ? store_pg_link_committing(l) : 0;
+        if (t && t <= ticket && !store_pg_link_commit_finish(l, false))
+            return false;
+    }
+    return true;
 }
 
 struct store_pg_link *store_pg_link_open_more(struct store_pg *pg, struct mc_err *err)

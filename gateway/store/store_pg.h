@@ -138,6 +138,19 @@ struct store_pg_obq **store_pg_obq_of(struct store_pg *pg);
 struct store_pg_link *store_pg_link_open_more(struct store_pg *pg, struct mc_err *err);
 void store_pg_obq_free(struct store_pg_obq *q); /* NULL: no-op */
 
+/* The reads' own connection (store_pg_resume.c, "reads not waited for"):
+ * pg's slot for it (NULL until first used); store_pg_aread_free() drops the
+ * reads in flight without calling anyone (NULL: no-op). */
+struct store_pg_aread;
+struct store_pg_aread **store_pg_aread_of(struct store_pg *pg);
+void store_pg_aread_free(struct store_pg_aread *a);
+/* The ticket of the last batch opened (open, committing or landed; 0: none yet). */
+uint64_t store_pg_last_ticket(const struct store_pg *pg);
+/* Whether every batch up to ticket has had its COMMIT answered (committed
+ * or rolled back: what it wrote is visible to other connections, or never
+ * will be). Never waits. */
+bool store_pg_landed_through(struct store_pg *pg, uint64_t ticket);
+
 /* Counts one saved turn in the stats. */
 void store_pg_count_turn(struct store_pg *pg);
 
@@ -191,6 +204,12 @@ MC_MUST_CHECK int store_pg_link_send(struct store_pg_link *l);
  * PQclear(); NULL when it failed); -EIO when the connection is lost (reset
  * at the next use). */
 int store_pg_link_poll(struct store_pg_link *l, long *changed, unsigned n, PGresult **last);
+/* Before store_pg_link_send(): the results of the n statements queued on l
+ * (all of them) go to out[] as they are read by store_pg_link_poll(), out[i]
+ * NULL for one that failed or was skipped (the caller's: PQclear()). out
+ * must live until that poll returns non-zero. Returns 0 or -EIO (n is not
+ * what is queued). */
+MC_MUST_CHECK int store_pg_link_keep_all(struct store_pg_link *l, PGresult **out, unsigned n);
 /* The verdict of save if its answer was read on l (and not taken):
  * *changed, removed from l. Returns 0 or -ENOENT. */
 int store_pg_link_verdict_get(struct store_pg_link *l, uint64_t save, long *changed);
@@ -322,6 +341,13 @@ void store_pg_get_stats(const struct store_pg *pg, struct store_stats *out);
  * columns in store_pg_state.c's order (SESSION_COLS): 0, -ENOENT (no row) or
  * -ENOMEM. */
 int store_pg_session_row(const PGresult *r, struct session *s);
+/* store.h's store_session_resume_send(), _poll(), _cancel() (store_pg_resume.c). */
+MC_MUST_CHECK int store_pg_session_resume_send(struct store *st, const char *token,
+                                               unsigned max_turns, unsigned max_msgs,
+                                               const struct store_resume_cbs *cbs, void *ctx,
+                                               uint64_t *id);
+unsigned store_pg_session_resume_poll(struct store *st);
+void *store_pg_session_resume_cancel(struct store *st, uint64_t id);
 int store_pg_session_by_token(struct store *st, const char *token, struct session *s);
 int store_pg_session_by_user(struct store *st, const char *channel, const char *user_key,
                              struct session *s);

@@ -494,6 +494,7 @@ int store_pg_link_send(struct store_pg_link *l)
         if (PQstatus(l->conn) == CONNECTION_OK)
             PQreset(l->conn); /* half sent: a new connection is the only state known */
         l->queued = 0;
+        l->keep = NULL;
         return -EIO;
     }
     return 0;
@@ -507,6 +508,7 @@ int store_pg_link_poll(struct store_pg_link *l, long *changed, unsigned n, PGres
     *last = NULL;
     if (rc == 0)
         return 0;
+    l->keep = NULL; /* store_pg_link_keep_all()'s results are the caller's now */
     (void)PQsetnonblocking(l->conn, 0);
     l->queued = 0;
     l->tagged = 0;
@@ -539,4 +541,18 @@ int store_pg_link_sync_results(struct store_pg_link *l, PGresult **out, unsigned
         out[i] = NULL;
     }
     return rc;
+}
+
+int store_pg_link_keep_all(struct store_pg_link *l, PGresult **out, unsigned n)
+{
+    unsigned i;
+
+    if (n == 0 || n != l->queued)
+        return -EIO;
+    for (i = 0; i < n; i++)
+        out[i] = NULL;
+    l->keep = out;
+    l->keep_from = 0;
+    l->keep_n = n;
+    return 0;
 }

@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "mc_log.h"
 #include "store_pg.h"
 
 #define RESUME_STATEMENTS 4 /* session, turns, handoff messages, handoff state */
@@ -110,4 +112,266 @@ int store_pg_session_resume(struct store *st, const char *token, unsigned max_tu
     if (rc && out->session.state)
         session_fini(&out->session);
     return rc;
+}
+
+/* ---- reads not waited for (store.h "a resumed session's reads not waited
+ * for"; docs/scaling.md "Reads off the loop") ------------------------------
+ * The same statements on a connection of their own, sent without waiting and
+ * read by the caller's timer (store_session_resume_poll()). One segment in
+ * flight at a time; the reads asked for meanwhile go together in the next
+ * (up to STORE_PG_QUEUE_MAX statements). A read is sent only once every
+ * batch this handle had opened when it was asked for has landed
+ * (store_pg_landed_through()): it then sees what this node wrote before,
+ * as the waited read in the batch did. */
+
+#define AREAD_PER_SEGMENT (STORE_PG_QUEUE_MAX / RESUME_STATEMENTS)
+
+struct aread {
+    uint64_t id;
+    const struct store_resume_cbs *cbs;
+    void *ctx; /* NULL: cancelled, its answer dropped */
+    char token[SESSION_TOKEN_LEN + 1];
+    unsigned max_turns, max_msgs;
+    uint64_t after; /* sent once the handle's batches up to this one landed */
+    unsigned at, n; /* its statements in the segment in flight */
+};
+
+struct store_pg_aread {
+    struct store_pg_link *l;                  /* opened on first use */
+    int64_t open_retry_ms;                    /* it failed to open: not again before (monotonic) */
+    struct aread r[STORE_SESSION_RESUME_MAX]; /* [0, sent) in flight, then waiting, in order */
+    unsigned n, sent;
+    PGresult *res[STORE_PG_QUEUE_MAX]; /* the answers of the segment in flight */
+    unsigned nres;
+    uint64_t next_id;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void store_pg_aread_free(struct store_pg_aread *a)
+{
+    unsigned i;
+
+    if (!a)
+        return;
+    store_pg_link_free(a->l);
+    for (i = 0; i < a->nres; i++)
+        PQclear(a->res[i]);
+    free(a);
+}
+
+/* The connection, usable, opened if needed (blocking, once a handle; after a
+ * failure not again before STORE_PG_RETRY_MS), or NULL. */
+static struct store_pg_link *aread_link(struct store_pg *pg, struct store_pg_aread *a)
+{
+    struct mc_err err = {{0}};
+
+    if (!a->l) {
+        if (mono_ms() < a->open_retry_ms)
+            return NULL;
+        a->l = store_pg_link_open_more(pg, &err);
+        if (!a->l) {
+            a->open_retry_ms = mono_ms() + STORE_PG_RETRY_MS;
+            mc_log(MC_LOG_WARN, "state.read_link", "backend=postgresql result=failed error=\"%s\"",
+                   err.text);
+            return NULL;
+        }
+    }
+    return store_pg_link_usable(a->l, true) ? a->l : NULL;
+}
+
+/* Queues one read's statements on l. Returns 0 or -EIO. */
+static int aread_queue(struct store_pg_link *l, const struct aread *r)
+{
+    struct store_pg_params who = {0}, turns, msgs;
+
+    store_pg_param_text(&who, r->token);
+    turns = who; /* text parameters only: their pointers stay valid in the copy */
+    msgs = who;
+    store_pg_param_int(&turns, r->max_turns);
+    store_pg_param_int(&msgs, r->max_msgs);
+    if (store_pg_link_queue(l, session_sql, &who) || store_pg_link_queue(l, turns_sql, &turns))
+        return -EIO;
+    if (r->n == RESUME_STATEMENTS &&
+        (store_pg_link_queue(l, msgs_sql, &msgs) || store_pg_link_queue(l, state_sql, &who)))
+        return -EIO;
+    return 0;
+}
+
+/* Sends the reads that are due (their batches landed) in one segment, if
+ * none is in flight. A segment that cannot be sent leaves them waiting:
+ * the next poll tries again, and a connection that stays lost fails them
+ * (aread_fail_unsendable()). */
+static void aread_pump(struct store_pg *pg, struct store_pg_aread *a)
+{
+    struct store_pg_link *l;
+    unsigned k, q = 0;
+
+    if (a->sent || !a->n || !store_pg_landed_through(pg, a->r[0].after))
+        return;
+    if (!(l = aread_link(pg, a)))
+        return;
+    for (k = 0; k < a->n && k < AREAD_PER_SEGMENT; k++) {
+        if (!store_pg_landed_through(pg, a->r[k].after))
+            break; /* in order: the later ones wait for later batches */
+        a->r[k].at = q;
+        if (aread_queue(l, &a->r[k]))
+            break;
+        q += a->r[k].n;
+    }
+    if (k == 0 || store_pg_link_queued(l) != q || store_pg_link_keep_all(l, a->res, q) ||
+        store_pg_link_send(l)) {
+        /* half queued (the connection failing): the segment goes, waited
+         * for, its answers dropped; the reads stay and go in the next */
+        if (store_pg_link_queued(l) && store_pg_link_sync(l, NULL, 0))
+            mc_log(MC_LOG_WARN, "state.read_lost", "backend=postgresql reads=%u", a->n);
+        return;
+    }
+    a->sent = k;
+    a->nres = q;
+}
+
+/* Answers the reads of the segment that ended (lost: -EIO) and drops them. */
+static void aread_answer(struct store_pg_aread *a, bool lost)
+{
+    struct aread done[AREAD_PER_SEGMENT];
+    PGresult *res[STORE_PG_QUEUE_MAX];
+    struct store_resume out;
+    unsigned i, j, n = a->sent, nres = a->nres;
+    int rc;
+
+    /* taken out first: a callback may ask for another read (a second hello) */
+    memcpy(done, a->r, n * sizeof(done[0]));
+    memcpy(res, a->res, nres * sizeof(res[0]));
+    memmove(a->r, a->r + n, (a->n - n) * sizeof(a->r[0]));
+    a->n -= n;
+    a->sent = a->nres = 0;
+    for (i = 0; i < n; i++) {
+        memset(&out, 0, sizeof(out));
+        snprintf(out.handoff, sizeof(out.handoff), "bot");
+        rc = lost ? -EIO : 0;
+        for (j = 0; !rc && j < done[i].n; j++)
+            if (!res[done[i].at + j])
+                rc = -EIO; /* failed, or skipped after a failure in the segment */
+        if (!done[i].ctx)
+            continue;
+        if (!rc)
+            rc = take(res + done[i].at, done[i].cbs->turn,
+                      done[i].n == RESUME_STATEMENTS ? done[i].cbs->msg : NULL, done[i].ctx, &out);
+        if (rc && out.session.state)
+            session_fini(&out.session);
+        done[i].cbs->done(done[i].ctx, rc < 0 ? rc : rc ? -EIO : 0, &out);
+    }
+    for (i = 0; i < nres; i++)
+        PQclear(res[i]);
+}
+
+int store_pg_session_resume_send(struct store *st, const char *token, unsigned max_turns,
+                                 unsigned max_msgs, const struct store_resume_cbs *cbs, void *ctx,
+                                 uint64_t *id)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_aread **slot = store_pg_aread_of(pg), *a;
+    struct aread *r;
+
+    if (!*slot && !(*slot = calloc(1, sizeof(**slot))))
+        return -ENOMEM;
+    a = *slot;
+    if (a->n >= STORE_SESSION_RESUME_MAX)
+        return -EAGAIN;
+    if (strlen(token) > SESSION_TOKEN_LEN || !ctx || !cbs || !cbs->done || !cbs->turn)
+        return -EINVAL;
+    if (!a->l && !aread_link(pg, a))
+        return -EIO; /* no connection for it: the caller reads waiting */
+    r = &a->r[a->n++];
+    memset(r, 0, sizeof(*r));
+    r->id = *id = ++a->next_id;
+    r->cbs = cbs;
+    r->ctx = ctx;
+    snprintf(r->token, sizeof(r->token), "%s", token);
+    r->max_turns = max_turns;
+    r->max_msgs = max_msgs;
+    r->n = cbs->msg ? RESUME_STATEMENTS : 2;
+    r->after = store_pg_last_ticket(pg);
+    aread_pump(pg, a);
+    return 0;
+}
+
+unsigned store_pg_session_resume_poll(struct store *st)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_aread *a = *store_pg_aread_of(pg);
+    long changed;
+    PGresult *last;
+    int rc;
+
+    if (!a)
+        return 0;
+    if (a->sent) {
+        rc = store_pg_link_poll(a->l, &changed, 0, &last);
+        PQclear(last);
+        if (rc != 0) {
+            if (rc < 0)
+                mc_log(MC_LOG_WARN, "state.read_lost", "backend=postgresql reads=%u", a->sent);
+            aread_answer(a, rc < 0);
+        }
+    } else if (a->n && !a->l) {
+        a->sent = a->n < AREAD_PER_SEGMENT ? a->n : AREAD_PER_SEGMENT; /* never connected */
+        aread_answer(a, true);
+    }
+    aread_pump(pg, a); /* also after answers: what waited goes now */
+    if (!a->sent && a->n && a->l && !store_pg_link_usable(a->l, false) &&
+        store_pg_landed_through(pg, a->r[0].after)) {
+        /* due, and the connection is lost (tried again at most every
+         * STORE_PG_RETRY_MS): answered as failed rather than kept waiting */
+        a->sent = a->n < AREAD_PER_SEGMENT ? a->n : AREAD_PER_SEGMENT;
+        aread_answer(a, true);
+    }
+    return a->n;
+}
+
+void *store_pg_session_resume_cancel(struct store *st, uint64_t id)
+{
+    struct store_pg_aread *a = *store_pg_aread_of(store_pg_of(st));
+    void *ctx;
+    unsigned i;
+
+    for (i = 0; a && i < a->n; i++)
+        if (a->r[i].id == id) {
+            ctx = a->r[i].ctx;
+            a->r[i].ctx = NULL; /* in flight: its answer is read and dropped */
+            if (i >= a->sent) { /* waiting: gone */
+                memmove(a->r + i, a->r + i + 1, (a->n - i - 1) * sizeof(a->r[0]));
+                a->n--;
+            }
+            return ctx;
+        }
+    return NULL;
+}
+
+/* ---- store.h's ---------------------------------------------------------- */
+
+int store_session_resume_send(struct store *st, const char *token, unsigned max_turns,
+                              unsigned max_msgs, const struct store_resume_cbs *cbs, void *ctx,
+                              uint64_t *id)
+{
+    if (!store_pg_of(st))
+        return -ENOTSUP; /* SQLite: a local file, read waiting (store_session_resume()) */
+    return store_pg_session_resume_send(st, token, max_turns, max_msgs, cbs, ctx, id);
+}
+
+unsigned store_session_resume_poll(struct store *st)
+{
+    return store_pg_of(st) ? store_pg_session_resume_poll(st) : 0;
+}
+
+void *store_session_resume_cancel(struct store *st, uint64_t id)
+{
+    return store_pg_of(st) ? store_pg_session_resume_cancel(st, id) : NULL;
 }

@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startServer, run, Client, tempDir, stateRows } = require('./lib/server');
+const { startServer, run, Client, tempDir, stateRows, PG } = require('./lib/server');
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -180,6 +180,49 @@ test('WebSocket: session token is reused across reconnects with history', async 
   assert.notEqual(w4.session, '0'.repeat(32));
   await c.close();
   await c2.close();
+});
+
+// On PostgreSQL a resumed hello's reads are not waited for: the connection is parked until they
+// arrive (docs/scaling.md "Reads off the loop"). Frames sent meanwhile are kept and handled in
+// their order after the welcome (a second hello among them parks again); a connection closed
+// while parked frees everything. SQLite reads waiting: the same frames in the same order.
+test('WebSocket: frames right after a resumed hello come after its welcome, in order; a close while parked', async () => {
+  let c = await Client.connect(srv.wsUrl);
+  const w = await c.hello();
+  await c.say('đăng ký tạm trú cần gì');
+  await c.close();
+  c = await Client.connect(srv.wsUrl);
+  c.send({ type: 'hello', session: w.session, channel: 'web' });
+  c.send({ type: 'message', text: 'làm căn cước', id: 'park-1' });
+  c.send('{not json');
+  c.send({ type: 'hello', session: w.session, channel: 'web' });
+  c.send({ type: 'message', text: 'đăng ký kết hôn', id: 'park-2' });
+  const got = [];
+  for (let i = 0; i < 5; i++) got.push(await c.nextReply());
+  assert.deepEqual(got.map((f) => [f.type, f.reply_to || f.code || null]),
+    [['welcome', null], ['reply', 'park-1'], ['error', 'bad_json'], ['welcome', null], ['reply', 'park-2']]);
+  assert.equal(got[0].session, w.session);
+  assert.equal(got[0].resumed, true);
+  assert.equal(got[0].history.length, 2);
+  assert.equal(got[3].history.length, 4); // the second hello sees the first message's turn
+  await c.close();
+  // closed while its hello's reads are out, again and again: nothing leaks or crashes, the
+  // session is still resumed by the next connection
+  const logs0 = srv.logs().length;
+  for (let i = 0; i < 10; i++) {
+    const d = await Client.connect(srv.wsUrl);
+    d.send({ type: 'hello', session: w.session, channel: 'web' });
+    d.ws.terminate();
+  }
+  c = await Client.connect(srv.wsUrl);
+  const back = await c.hello(w.session);
+  assert.equal(back.session, w.session);
+  assert.equal(back.history.length, 6);
+  await c.close();
+  await still_answers();
+  const cancelled = (srv.logs().slice(logs0).match(/event=ws\.hello_cancelled/g) || []).length;
+  if (PG) assert.ok(cancelled >= 1, `closed while parked: ${cancelled} of 10`);
+  else assert.equal(cancelled, 0); // SQLite never parks
 });
 
 test('WebSocket: malformed frames get error frames and the connection survives', async () => {

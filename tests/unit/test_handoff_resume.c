@@ -28,6 +28,7 @@
 #include "fixture_pg.h"
 #include "gw.h"
 #include "handoff.h"
+#include "handoff_resume.h"
 #include "session.h"
 #include "store.h"
 
@@ -210,6 +211,187 @@ static void test_resume_together(void **state)
     store_free(b);
 }
 
+/* ---- the same reads not waited for (store_session_resume_send()) -------- */
+
+/* What one read's callbacks saw. */
+struct async_seen {
+    struct resume_seen x; /* first: the turn and message callbacks take it as theirs */
+    int done;             /* times done was called */
+    int rc;
+    struct store_resume r;
+};
+
+static void seen_done(void *ctx, int rc, struct store_resume *r)
+{
+    struct async_seen *a = ctx;
+
+    a->done++;
+    a->rc = rc;
+    if (rc == 0)
+        a->r = *r; /* the session's state is ours now */
+}
+
+static const struct store_resume_cbs seen_cbs = {seen_turn, seen_msg, seen_done};
+
+/* Polls st every 2 ms until a's read is answered (at most ~5 s: never a hang). */
+static void poll_until_done(struct store *st, const struct async_seen *a)
+{
+    struct timespec ms2 = {0, 2000000};
+    int i;
+
+    for (i = 0; i < 2500 && !a->done; i++) {
+        (void)store_session_resume_poll(st);
+        if (!a->done)
+            nanosleep(&ms2, NULL);
+    }
+    assert_int_equal(a->done, 1);
+}
+
+/* Polls st for about ms without expecting an answer. */
+static void poll_for(struct store *st, int ms)
+{
+    struct timespec ms2 = {0, 2000000};
+    int i;
+
+    for (i = 0; i < ms / 2; i++) {
+        (void)store_session_resume_poll(st);
+        nanosleep(&ms2, NULL);
+    }
+}
+
+static void test_resume_not_waited(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct store_officer lan = {.username = "lan",
+                                .name = "Nguyễn Thị Lan",
+                                .role = "officer",
+                                .hash = "scrypt$x",
+                                .created = 1};
+    struct async_seen got, got2, gone;
+    struct resume_seen want;
+    struct store_resume r;
+    struct store_handoff h = {0};
+    struct session s1, s2;
+    struct session_turn t[2];
+    uint64_t id, id2, before;
+
+    if (!on_pg(state)) { /* SQLite: a local file, the waited read (store_session_resume()) */
+        assert_int_equal(store_session_resume_send(b, "0123456789abcdef0123456789abcdef", 3, 200,
+                                                   &seen_cbs, &got, &id),
+                         -ENOTSUP);
+        assert_int_equal(store_session_resume_poll(b), 0);
+        store_free(a);
+        store_free(b);
+        return;
+    }
+    assert_int_equal(store_officer_add(a, &lan), 0);
+    assert_int_equal(session_create(a, "web", &s1), 0);
+    assert_int_equal(session_create(a, "kiosk", &s2), 0);
+    assert_int_equal(store_commit(a), 0);
+    fixture_two_records(t, "m-1", "{}");
+    assert_int_equal(session_save_turn(a, &s1, t, 2), 0);
+    h.session_id = s1.id;
+    snprintf(h.channel, sizeof h.channel, "web");
+    assert_int_equal(store_handoff_request(a, &h, 100), 0);
+    assert_int_equal(store_handoff_claim(a, s1.id, "lan", 101), 0);
+    assert_int_equal(
+        store_handoff_message_add(a, s1.id, "officer", "lan", "Chào anh", 101600, NULL), 0);
+    assert_int_equal(store_commit(a), 0);
+
+    /* another handle: the answer the waited read gives, by callback from a later poll, and
+     * not one round trip of the batch's connections waited for */
+    memset(&want, 0, sizeof want);
+    assert_int_equal(store_session_resume(b, s1.token, 3, 200, seen_turn, seen_msg, &want, &r), 0);
+    memset(&got, 0, sizeof got);
+    before = round_trips(b);
+    assert_int_equal(store_session_resume_send(b, s1.token, 3, 200, &seen_cbs, &got, &id), 0);
+    assert_int_equal(got.done, 0); /* never from the call itself */
+    poll_until_done(b, &got);
+    assert_int_equal(round_trips(b), before);
+    assert_int_equal(got.rc, 0);
+    assert_string_equal(got.x.turns, want.turns);
+    assert_string_equal(got.x.msgs, want.msgs);
+    assert_non_null(strstr(got.x.msgs, "|officer|lan|Nguyễn Thị Lan|Chào anh|101600;"));
+    assert_int_equal(got.r.session.id, r.session.id);
+    assert_int_equal(got.r.session.version, r.session.version);
+    assert_string_equal(got.r.session.state, r.session.state);
+    assert_string_equal(got.r.handoff, "officer");
+    assert_string_equal(got.r.officer_name, "Nguyễn Thị Lan");
+    session_fini(&got.r.session);
+    session_fini(&r.session);
+    assert_int_equal(store_session_resume_poll(b), 0);
+
+    /* the handle's own batch still open (a turn of s2 queued in it): the read waits for that
+     * batch's commit, then sees the turn (the waited read in the batch saw it too) */
+    fixture_two_records(t, "m-2", "{}");
+    assert_int_equal(session_save_turn(b, &s2, t, 2), 0);
+    assert_true(store_batch_ticket(b) > 0);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_session_resume_send(b, s2.token, 3, 200, &seen_cbs, &got, &id), 0);
+    poll_for(b, 100);
+    assert_int_equal(got.done, 0);
+    assert_true(store_session_resume_poll(b) > 0);
+    assert_int_equal(store_commit(b), 0);
+    poll_until_done(b, &got);
+    assert_int_equal(got.rc, 0);
+    assert_non_null(strstr(got.x.turns, "m-2"));
+    assert_string_equal(got.r.handoff, "bot");
+    session_fini(&got.r.session);
+
+    /* a read cancelled is never answered: its ctx given back; two at once, in one segment,
+     * an unknown token -ENOENT without a turn or message; turns only without msg */
+    memset(&got, 0, sizeof got);
+    memset(&got2, 0, sizeof got2);
+    memset(&gone, 0, sizeof gone);
+    assert_int_equal(store_session_resume_send(b, s1.token, 3, 200, &seen_cbs, &gone, &id), 0);
+    assert_int_equal(store_session_resume_send(b, "0123456789abcdef0123456789abcdef", 3, 200,
+                                               &seen_cbs, &got, &id2),
+                     0);
+    assert_ptr_equal(store_session_resume_cancel(b, id), &gone);
+    assert_null(store_session_resume_cancel(b, id)); /* once */
+    {
+        static const struct store_resume_cbs turns_only = {seen_turn, NULL, seen_done};
+
+        assert_int_equal(store_session_resume_send(b, s1.token, 3, 200, &turns_only, &got2, &id),
+                         0);
+    }
+    poll_until_done(b, &got);
+    poll_until_done(b, &got2);
+    poll_for(b, 20);
+    assert_int_equal(gone.done, 0);
+    assert_int_equal(got.rc, -ENOENT);
+    assert_string_equal(got.x.turns, "");
+    assert_int_equal(got2.rc, 0);
+    assert_string_equal(got2.x.msgs, "");
+    assert_string_equal(got2.r.handoff, "bot");
+    assert_non_null(strstr(got2.x.turns, "m-1"));
+    session_fini(&got2.r.session);
+
+    /* the connection lost under the read: answered -EIO, never left waiting; the next read
+     * reconnects (after STORE_PG_RETRY_MS at most) */
+    fixture_raw(true, "DO $$ BEGIN PERFORM pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid(); END $$");
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_session_resume_send(b, s1.token, 3, 200, &seen_cbs, &got, &id), 0);
+    poll_until_done(b, &got);
+    assert_int_equal(got.rc, -EIO);
+    assert_int_equal(store_session_resume_poll(b), 0);
+    {
+        struct timespec wait = {1, 100000000}; /* past STORE_PG_RETRY_MS */
+
+        nanosleep(&wait, NULL);
+    }
+    memset(&got, 0, sizeof got);
+    assert_int_equal(store_session_resume_send(b, s1.token, 3, 200, &seen_cbs, &got, &id), 0);
+    poll_until_done(b, &got);
+    assert_int_equal(got.rc, 0);
+    session_fini(&got.r.session);
+    session_fini(&s1);
+    session_fini(&s2);
+    store_free(a);
+    store_free(b);
+}
+
 /* The welcome's parts the old way: the separate reads, one after the other. */
 static void separately(struct gw *gw, const char *token, json_t **history, json_t **handoff)
 {
@@ -226,7 +408,61 @@ static void separately(struct gw *gw, const char *token, json_t **history, json_
     session_fini(&s);
 }
 
-/* handoff_resume() gives the same session and JSON as separately(). */
+/* What handoff_resume_send()'s done was given. */
+struct async_welcome {
+    int done;
+    int rc;
+    struct session s;
+    json_t *history, *handoff;
+};
+
+static void welcome_done(struct gw *gw, void *ctx, int rc, struct session *s, json_t *history,
+                         json_t *handoff)
+{
+    struct async_welcome *w = ctx;
+
+    (void)gw;
+    w->done++;
+    w->rc = rc;
+    w->s = *s;
+    w->history = history;
+    w->handoff = handoff;
+}
+
+/* The welcome's parts from the reads not waited for (PostgreSQL), compared
+ * with h1 and o1; SQLite: -ENOTSUP, read waiting instead. */
+static void same_not_waited(struct gw *gw, const struct session *want, const json_t *h1,
+                            const json_t *o1, const char *why)
+{
+    struct async_welcome w = {0};
+    struct timespec ms2 = {0, 2000000};
+    uint64_t id;
+    int i, rc = handoff_resume_send(gw, want->token, welcome_done, &w, &id);
+
+    if (rc == -ENOTSUP)
+        return;
+    assert_int_equal(rc, 0);
+    for (i = 0; i < 2500 && !w.done; i++) {
+        (void)store_session_resume_poll(gw->store);
+        if (!w.done)
+            nanosleep(&ms2, NULL);
+    }
+    assert_int_equal(w.done, 1);
+    assert_int_equal(w.rc, 0);
+    assert_int_equal(w.s.id, want->id);
+    assert_true(w.s.resumed);
+    if (!json_equal(h1, w.history) || (o1 || w.handoff) != (o1 && w.handoff) ||
+        (o1 && !json_equal(o1, w.handoff))) {
+        fprintf(stderr, "%s: the welcome from the reads not waited for differs\n", why);
+        fail();
+    }
+    session_fini(&w.s);
+    json_decref(w.history);
+    json_decref(w.handoff);
+}
+
+/* handoff_resume() gives the same session and JSON as separately(), and so
+ * do the same reads not waited for (handoff_resume_send(), PostgreSQL). */
 static void same(struct gw *gw, const struct session *want, const char *why)
 {
     json_t *h1, *o1, *h2 = NULL, *o2 = NULL;
@@ -245,6 +481,7 @@ static void same(struct gw *gw, const struct session *want, const char *why)
         free(b);
         fail();
     }
+    same_not_waited(gw, want, h1, o1, why);
     session_fini(&s);
     json_decref(h1);
     json_decref(h2);
@@ -353,10 +590,12 @@ int main(void)
     const struct CMUnitTest on_sqlite[] = {
         STORE_CASE(test_resume_together, &sqlite_backend),
         STORE_CASE(test_welcome_the_same, &sqlite_backend),
+        STORE_CASE(test_resume_not_waited, &sqlite_backend),
     };
     const struct CMUnitTest on_postgresql[] = {
         STORE_CASE(test_resume_together, &pg_backend),
         STORE_CASE(test_welcome_the_same, &pg_backend),
+        STORE_CASE(test_resume_not_waited, &pg_backend),
     };
     return store_contract_run("handoff resume", on_sqlite, on_postgresql);
 }
