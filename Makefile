@@ -94,7 +94,7 @@ STATE_DIR = $(BUILD)/state
 
 .PHONY: fuzz fuzz-deps fuzz-build
 .PHONY: install deb deb-deps
-.PHONY: all deps test-deps run test test-unit test-e2e test-asan test-valgrind eval bench clean fmt \
+.PHONY: all deps test-deps run test test-unit test-e2e test-asan asan-build test-asan-unit test-asan-e2e print-asan-e2e test-valgrind eval bench clean fmt \
         check-fmt db node-deps verify-report screenshots bench-server unit-bins bench-ws bench-ws-latency test-pg \
         test-e2e-pg
 
@@ -288,28 +288,42 @@ bench: $(BENCH_BIN) $(DB)
 	@for b in $(BENCH_BIN); do $$b $(DB) || exit 1; done
 
 test: deps test-deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
+	@$(MAKE) --no-print-directory -j$(shell nproc) all $(UNIT_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) tests/run-all.sh
 
 # The unit tests, then the gateway, webhook, conversation, reload, officer, report, admin and guide e2e files against
 # the ASan+UBSan server in $(ASAN_BUILD); both always run, and either failing
 # fails the target (an e2e server's sanitizer report fails its test file:
-# tests/e2e/lib/server.js checks every server's exit and stderr).
-test-asan: deps test-deps
-	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
-	@$(MAKE) --no-print-directory node-deps
-	@rc=0; \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  tests/run-unit.sh $(ASAN_BUILD)/tests || rc=1; \
-	echo "e2e against the sanitized server:"; \
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+# tests/e2e/lib/server.js checks every server's exit and stderr). ASAN_E2E names the e2e
+# files. tests/run-all.sh runs the parts in its lanes: `make asan-build`, then
+# `make test-asan-unit` and `make test-asan-e2e ASAN_E2E=NAME` (each assumes the build is done).
+ASAN_E2E ?= gateway webhooks conversations reload officer handoff-citizen handoff-officer report office admin guides share
+asan_unit = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tests/run-unit.sh $(ASAN_BUILD)/tests
+asan_e2e = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	  MOTCUA_BIN=$(abspath $(ASAN_BUILD)/motcua) MOTCUA_DB=$(abspath $(ASAN_BUILD)/motcua.db) \
-	  timeout 1200 tests/node-test.sh --test-reporter=dot \
-	    tests/e2e/gateway.test.js tests/e2e/webhooks.test.js tests/e2e/conversations.test.js tests/e2e/reload.test.js \
-	    tests/e2e/officer.test.js tests/e2e/handoff-citizen.test.js tests/e2e/handoff-officer.test.js tests/e2e/report.test.js tests/e2e/office.test.js tests/e2e/admin.test.js \
-	    tests/e2e/guides.test.js tests/e2e/share.test.js || rc=1; \
+	  timeout 1200 tests/node-test.sh --test-reporter=dot $(ASAN_E2E:%=tests/e2e/%.test.js)
+
+test-asan: asan-build
+	@rc=0; $(asan_unit) || rc=1; \
+	echo "e2e against the sanitized server:"; \
+	$(asan_e2e) || rc=1; \
 	exit $$rc
+
+asan-build: deps test-deps
+	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
+	@$(MAKE) --no-print-directory node-deps
+
+test-asan-unit:
+	@$(asan_unit)
+
+test-asan-e2e:
+	@echo "e2e against the sanitized server:"; $(asan_e2e)
+
+# the ASan e2e list, for tests/run-all.sh's check that its queue names the same files
+print-asan-e2e:
+	@echo $(ASAN_E2E)
 
 # libFuzzer harnesses (fuzz/, docs/fuzzing.md), built with clang into $(FUZZ_BUILD) and run
 # one after the other, each for FUZZ_SECONDS as one job, from its seed corpus fuzz/corpus/NAME
