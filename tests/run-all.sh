@@ -8,12 +8,14 @@
 # No step is skipped silently: a missing script, file or count is a failure.
 #
 # How it spends its time (README "Tests"): most steps wait on servers, browsers
-# and disks about half the time, so three lanes run side by side on the 2 cores:
-#   sqlite: unit tests, e2e on SQLite, the gates, clang-format, the compose file
+# and disks about half the time, so two lanes run side by side on the 2 cores:
+#   sqlite: unit tests, the ASan+UBSan build and its unit tests, e2e on SQLite,
+#           the gates, clang-format, the compose file
 #   pg:     the store contract and e2e on PostgreSQL
-#   asan:   the ASan+UBSan build and its unit tests
 # then each takes steps from a shared queue until it is empty (packaging, and the
-# e2e files under ASan+UBSan one by one), so that the lanes end together. Each
+# e2e files under ASan+UBSan one by one), so that the lanes end together. A third
+# lane was tried and dropped: on 2 cores it made load-sensitive tests fail (a
+# browser teach under ASan, a two-node outbox drain) for 3 minutes saved. Each
 # lane's output is printed whole when it ends. The e2e files that assert how long
 # something took (tests/e2e-files.sh --timing) run after the lanes, alone, on
 # SQLite then PostgreSQL: another lane's load must not be what fails a bound.
@@ -180,7 +182,7 @@ asan_step() { # asan_step NAME TARGET [E2E-NAMES]: 7. under AddressSanitizer +
   return "$rc"
 }
 
-# The ASan build is made in the asan lane; a lane that takes an ASan e2e file from the queue
+# The ASan build is made in the sqlite lane; a lane that takes an ASan e2e file from the queue
 # waits for this file (the build's exit status), so that two makes never build one folder at once.
 asan_ready() { echo "$1" >"$lanes/asan-built.tmp" && mv "$lanes/asan-built.tmp" "$lanes/asan-built"; }
 asan_wait() { # true once the build succeeded; false (a failure counted) if it failed or never came
@@ -227,6 +229,8 @@ queue_drain() {
 
 lane_sqlite() {
   unit_tests
+  asan_step "ASan+UBSan build" asan-build; asan_ready $?
+  [ "$(cat "$lanes/asan-built")" = 0 ] && asan_step "unit tests under ASan+UBSan" test-asan-unit
   e2e_sqlite e2e --no-timing
   gates
   checks
@@ -235,11 +239,6 @@ lane_sqlite() {
 lane_pg() {
   store_contract_pg
   e2e_pg e2e-pg --no-timing
-  queue_drain
-}
-lane_asan() {
-  asan_step "ASan+UBSan build" asan-build; asan_ready $?
-  [ "$(cat "$lanes/asan-built")" = 0 ] && asan_step "unit tests under ASan+UBSan" test-asan-unit
   queue_drain
 }
 timing_alone() {
@@ -272,12 +271,12 @@ collect() {
   if read -r p f 2>/dev/null <"$lanes/$1.count"; then add "$p" "$f"; else fail "lane $1 ended without its counts"; fi
   while read -r t; do [ -n "$t" ] && TIMES+=("$t"); done <"$lanes/$1.times" 2>/dev/null
 }
-if [ "${MOTCUA_TEST_LANES:-3}" = 1 ]; then
-  for l in asan sqlite pg; do run_lane $l; collect $l; done # asan first: it builds what the queue runs
+if [ "${MOTCUA_TEST_LANES:-2}" = 1 ]; then
+  for l in sqlite pg; do run_lane $l; collect $l; done # sqlite first: it builds what the queue runs
 else
   declare -A pid_of
-  for l in sqlite pg asan; do run_lane $l & pid_of[$!]=$l; done
-  left=3
+  for l in sqlite pg; do run_lane $l & pid_of[$!]=$l; done
+  left=2
   while [ "$left" -gt 0 ]; do
     wait -n -p done_pid || true
     [ -n "${done_pid:-}" ] && [ -n "${pid_of[$done_pid]:-}" ] || continue
