@@ -2,6 +2,7 @@
  * after the last id it saw, loads once what a push needs (the handoff row,
  * the message, the officer's name), pushes the citizen's WebSocket frames
  * (docs/api.md) and hands the event to the officers' sink. */
+#include "mc_time.h"
 #include "feed.h"
 
 #include <errno.h>
@@ -49,14 +50,6 @@ struct feed_msg {
     char from[16];
     char *text; /* new: free() */
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t wall_ms(void)
 {
@@ -215,8 +208,8 @@ void feed_poll(struct gw *gw)
             push_row(f, &f->rows[i]);
         }
     } while (f->n == FEED_BATCH_MAX);
-    if (mono_ms() >= f->prune_ms) {
-        f->prune_ms = mono_ms() + FEED_PRUNE_EVERY_MS;
+    if (mc_mono_ms() >= f->prune_ms) {
+        f->prune_ms = mc_mono_ms() + FEED_PRUNE_EVERY_MS;
         if (store_feed_prune(gw->store, wall_ms() - FEED_KEEP_MS)) /* committed by the loop */
             mc_log(MC_LOG_WARN, "feed.prune", "result=failed");
     }
@@ -231,7 +224,7 @@ void feed_poll_deferred(struct gw *gw)
 static void tick(lws_sorted_usec_list_t *sul)
 {
     struct feed *f = lws_container_of(sul, struct feed, sul);
-    int64_t now = mono_ms();
+    int64_t now = mc_mono_ms();
 
     /* while listening the notifications push both at once: the timer is only a safety net
      * then, and reads seldom (notify.h); it wakes every period to resume at once on a loss */
@@ -254,7 +247,7 @@ struct feed *feed_new(struct gw *gw, struct mc_err *err)
         return NULL;
     }
     f->gw = gw;
-    f->prune_ms = mono_ms() + FEED_PRUNE_EVERY_MS;
+    f->prune_ms = mc_mono_ms() + FEED_PRUNE_EVERY_MS;
     if (store_feed_last(gw->store, &f->last)) {
         mc_err_set(err, "%s: cannot read the handoff feed", gw->cfg->data_state_db);
         free(f);

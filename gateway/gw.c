@@ -1,6 +1,7 @@
 /* gateway/gw.c - see gw.h: context set-up, the one protocol callback that
  * dispatches HTTP and WebSocket reasons, per-IP accounting, the run loop and
  * graceful shutdown. */
+#include "mc_time.h"
 #include "gw.h"
 
 #include <errno.h>
@@ -471,26 +472,10 @@ void gw_pump_outbox(struct gw *gw)
         outbox_pump(gw->outbox);
 }
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void tick(lws_sorted_usec_list_t *sul)
 {
     struct gw_tick *t = lws_container_of(sul, struct gw_tick, sul);
-    int64_t now = mono_ms();
+    int64_t now = mc_mono_ms();
 
     gw_pump_outbox(t->gw);
     /* another worker taught or deleted a phrase: built off the loop; while listening the
@@ -510,10 +495,10 @@ int gw_flush(struct gw *gw)
     int rc;
 
     gw_commit_release(gw, true); /* earlier batches in flight first: replies keep their order */
-    t0 = batch ? mono_us() : 0;
+    t0 = batch ? mc_mono_us() : 0;
     rc = store_commit(gw->store);
     if (batch)
-        metrics_observe_commit(&gw->metrics, (uint64_t)(mono_us() - t0));
+        metrics_observe_commit(&gw->metrics, (uint64_t)(mc_mono_us() - t0));
 
     ws_release_held(gw, UINT64_MAX, rc);
     http_hold_release(gw, UINT64_MAX, rc);
@@ -556,7 +541,7 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
     teach_build_drain(gw); /* teaches not started: 503; the one building finishes below */
     if (gw->listener)      /* new connections go to the workers still running */
         lws_set_timeout(gw->listener, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);
-    deadline = mono_ms() + gw->cfg->shutdown_grace_ms;
+    deadline = mc_mono_ms() + gw->cfg->shutdown_grace_ms;
     mc_log(MC_LOG_INFO, "server.drain", "websockets=%llu grace_ms=%u",
            (unsigned long long)gw->metrics.ws_open, gw->cfg->shutdown_grace_ms);
     ws_close_all(gw);
@@ -564,7 +549,7 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
     /* and the HTTP answers held for a commit (written once it lands), and a teach being built
      * (answered once built, then held for its commit) */
     while ((gw->conns || gw->officer_conns || gw->http_holding || teach_build_busy(gw)) &&
-           mono_ms() < deadline) {
+           mc_mono_ms() < deadline) {
         if (service(gw) < 0)
             break;
         (void)teach_build_poll(gw); /* a teach accepted before the stop gets its answer */

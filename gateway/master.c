@@ -1,6 +1,7 @@
 /* gateway/master.c - see master.h. The master only forks, forwards signals,
  * reaps and restarts; it polls its children every MASTER_POLL_MS rather than
  * reacting to SIGCHLD, so its one signal flag stays the one main() owns. */
+#include "mc_time.h"
 #include "master.h"
 
 #include <errno.h>
@@ -38,14 +39,6 @@ struct master_slot {
     unsigned backoff_ms;
     int status; /* exit status once it ended */
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -89,7 +82,7 @@ static int spawn(struct master_slot *slots, unsigned n, unsigned i, int keep_fd,
         close(pfd[1]);
     slots[i].pid = pid;
     slots[i].ready_fd = pfd[0];
-    slots[i].started_ms = mono_ms();
+    slots[i].started_ms = mc_mono_ms();
     mc_log(MC_LOG_INFO, "worker.start", "slot=%u pid=%d", i, (int)pid);
     return 0;
 }
@@ -146,7 +139,7 @@ static unsigned reap(struct master_slot *slots, unsigned n)
  * returns 0 if every worker ended with status 0. */
 static int stop_all(struct master_slot *slots, unsigned n, const struct mc_config *cfg)
 {
-    int64_t deadline = mono_ms() + cfg->shutdown_grace_ms + MASTER_KILL_AFTER_MS;
+    int64_t deadline = mc_mono_ms() + cfg->shutdown_grace_ms + MASTER_KILL_AFTER_MS;
     bool killed = false;
     unsigned i;
     int worst = 0;
@@ -161,7 +154,7 @@ static int stop_all(struct master_slot *slots, unsigned n, const struct mc_confi
                 worst = slots[i].status;
         if (!running(slots, n))
             break;
-        if (!killed && mono_ms() > deadline) {
+        if (!killed && mc_mono_ms() > deadline) {
             mc_log(MC_LOG_WARN, "worker.kill", "reason=grace_exceeded left=%u", running(slots, n));
             signal_all(slots, n, SIGKILL);
             killed = true;
@@ -175,7 +168,7 @@ static int stop_all(struct master_slot *slots, unsigned n, const struct mc_confi
  * status of a worker that ended (or timed out) first. */
 static int wait_ready(struct master_slot *slots, unsigned n, volatile sig_atomic_t *signals)
 {
-    int64_t deadline = mono_ms() + MASTER_START_MS;
+    int64_t deadline = mc_mono_ms() + MASTER_START_MS;
     struct pollfd pfd;
     unsigned i, waiting;
     char byte;
@@ -204,7 +197,7 @@ static int wait_ready(struct master_slot *slots, unsigned n, volatile sig_atomic
         }
         if (!waiting)
             return 0;
-        if ((*signals & GW_SIGNAL_STOP) || mono_ms() > deadline)
+        if ((*signals & GW_SIGNAL_STOP) || mc_mono_ms() > deadline)
             return 1;
         sleep_ms(MASTER_POLL_MS / 5);
     }
@@ -269,7 +262,7 @@ int master_run(const struct mc_config *cfg, unsigned workers, volatile sig_atomi
             signal_all(slots, n, SIGHUP);
         }
         if (reap(slots, n)) {
-            now = mono_ms();
+            now = mc_mono_ms();
             for (i = 0; i < n; i++) {
                 if (slots[i].pid || slots[i].restart_ms)
                     continue;
@@ -281,7 +274,7 @@ int master_run(const struct mc_config *cfg, unsigned workers, volatile sig_atomi
                 mc_log(MC_LOG_WARN, "worker.restart", "slot=%u in_ms=%u", i, slots[i].backoff_ms);
             }
         }
-        now = mono_ms();
+        now = mc_mono_ms();
         for (i = 0; i < n; i++) {
             if (slots[i].pid || !slots[i].restart_ms || now < slots[i].restart_ms)
                 continue;

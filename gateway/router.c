@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mc_time.h"
 #include "conv.h"
 #include "feedback.h"
 #include "gw.h"
@@ -26,14 +27,6 @@
 #include "teach_build.h"
 
 #define GW_TURN_TRIES 4 /* runs of one turn when other workers keep changing its session */
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The understanding block of a reply, as the WS contract names it; a new
  * object, or NULL when memory ran out (never one with candidates missing). */
@@ -70,7 +63,7 @@ static int deliver(json_t **reply, char **text_out)
  * op="turn"): what the loop waited on SQLite or PostgreSQL for this turn. */
 static void state_spent(struct gw *gw, int64_t t0)
 {
-    gw->metrics.state_turn_us_sum += (uint64_t)(now_us() - t0);
+    gw->metrics.state_turn_us_sum += (uint64_t)(mc_mono_us() - t0);
 }
 
 /* The answer already recorded for msg_id in s, handed out as handle_turn()
@@ -78,7 +71,7 @@ static void state_spent(struct gw *gw, int64_t t0)
 static int from_record(struct gw *gw, const struct session *s, const char *msg_id, json_t **reply,
                        char **text_out)
 {
-    int64_t ts = now_us();
+    int64_t ts = mc_mono_us();
     char *again = store_find_reply(gw->store, s->id, msg_id);
 
     state_spent(gw, ts);
@@ -139,7 +132,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
     enum handoff_step step = HANDOFF_BOT;
     const char *input = text ? text : payload;
     struct timespec wall;
-    int64_t t0 = now_us(), ts, now_s, now_ms;
+    int64_t t0 = mc_mono_us(), ts, now_s, now_ms;
     int rc;
 
     clock_gettime(CLOCK_REALTIME, &wall); /* one clock for the turn: ms orders the transcript */
@@ -160,7 +153,7 @@ static int handle_turn(struct gw *gw, struct session *s, const char *text, const
          * state read with the session that says none has it (a webhook's,
          * session.h handoff_idle) is not read again: handoff_route() would
          * find the same and answer HANDOFF_BOT, but for a cancel */
-        ts = now_us(); /* the store's time: a read, or the message stored for the officer */
+        ts = mc_mono_us(); /* the store's time: a read, or the message stored for the officer */
         if (s->handoff_idle && !(payload && strcmp(payload, HANDOFF_PAYLOAD_CANCEL) == 0))
             rc = 0;
         else
@@ -285,7 +278,7 @@ answered:
         rc = -ENOMEM;
         goto out;
     }
-    gw->metrics.understand_us_sum += (uint64_t)(now_us() - t0);
+    gw->metrics.understand_us_sum += (uint64_t)(mc_mono_us() - t0);
     gw->metrics.understand_count++;
 
     state_text = mc_json_dump(state); /* once each: the state for the store, */
@@ -301,7 +294,7 @@ answered:
     t[0].confidence = u ? u->confidence : 0;
     t[0].decision = u ? intent_decision_name(u->decision) : NULL;
     t[0].procedure = json_string_value(json_object_get(r, "procedure"));
-    t[0].latency_us = now_us() - t0;
+    t[0].latency_us = mc_mono_us() - t0;
     t[0].msg_id = msg_id;
     t[0].unless_handoff = gw->cfg->handoff_enabled; /* a person's conversation is not the bot's */
     t[1] = t[0];
@@ -310,7 +303,7 @@ answered:
     old_state = s->state;
     old_seen = s->last_seen;
     s->state = state_text;
-    ts = now_us();
+    ts = mc_mono_us();
     rc = -ENOTSUP;
     if (voted && !unit && (save || s->row_locked)) { /* the vote written only if the save hits */
         s->last_seen = now_s;
@@ -363,7 +356,7 @@ answered:
         r = NULL;
     }
 out:
-    ts = now_us();
+    ts = mc_mono_us();
     if (unit && store_unit_end(gw->store, rc == 0) && !rc)
         rc = -EIO;
     state_spent(gw, ts);
@@ -404,7 +397,7 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
      * revision's notification is delivered on its commit and starts the same rebuild (notify.c),
      * so the query would only repeat it (docs/scaling.md, "Cross-node events"). */
     if (text && !notify_is_listening(gw->notify)) {
-        int64_t ts = now_us();
+        int64_t ts = mc_mono_us();
 
         teach_build_refresh(gw);
         state_spent(gw, ts);
@@ -412,7 +405,7 @@ static int turn_with_retry(struct gw *gw, struct session *s, const char *text, c
     rc = handle_turn(gw, s, text, payload, msg_id, reply, text_out, save, err);
 
     for (tries = 1; rc == -EAGAIN && tries < GW_TURN_TRIES; tries++) {
-        int64_t ts = now_us();
+        int64_t ts = mc_mono_us();
 
         rc = s->user_key[0] ? store_session_by_user(gw->store, s->channel, s->user_key, &fresh)
                             : store_session_by_token(gw->store, s->token, &fresh);
@@ -440,7 +433,7 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
                       const char *user_key, const char *text, const char *payload,
                       const char *msg_id, json_t **reply, struct mc_err *err)
 {
-    int64_t t0 = now_us();
+    int64_t t0 = mc_mono_us();
     struct session s = {0};
     int rc = load_session(gw, channel, session_token, user_key, &s);
 
@@ -453,30 +446,30 @@ int gw_handle_message(struct gw *gw, const char *channel, const char *session_to
         rc = turn_with_retry(gw, &s, text, payload, msg_id, reply, NULL, NULL, err);
     }
     session_fini(&s);
-    metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
+    metrics_observe_turn(&gw->metrics, (uint64_t)(mc_mono_us() - t0));
     return rc;
 }
 
 int gw_handle_session(struct gw *gw, struct session *s, const char *text, const char *payload,
                       json_t **reply, struct mc_err *err)
 {
-    int64_t t0 = now_us();
+    int64_t t0 = mc_mono_us();
     int rc = turn_with_retry(gw, s, text, payload, NULL, reply, NULL, NULL, err);
 
-    metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
+    metrics_observe_turn(&gw->metrics, (uint64_t)(mc_mono_us() - t0));
     return rc;
 }
 
 int gw_handle_turn(struct gw *gw, struct session *s, const char *text, const char *payload,
                    const char *msg_id, char **reply_text, uint64_t *save, struct mc_err *err)
 {
-    int64_t t0 = now_us();
+    int64_t t0 = mc_mono_us();
     int rc;
 
     if (save)
         *save = 0;
     rc = turn_with_retry(gw, s, text, payload, msg_id, NULL, reply_text, save, err);
 
-    metrics_observe_turn(&gw->metrics, (uint64_t)(now_us() - t0));
+    metrics_observe_turn(&gw->metrics, (uint64_t)(mc_mono_us() - t0));
     return rc;
 }

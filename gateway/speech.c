@@ -3,6 +3,7 @@
  *   <id>.wav  the audio, renamed into place when espeak-ng succeeded
  *   <id>.<pid>.tmp  espeak-ng's output while it runs
  * A .txt without its .wav is "being made" (or waits for a process). */
+#include "mc_time.h"
 #include "speech.h"
 
 #include <dirent.h>
@@ -44,14 +45,6 @@ struct speech {
     char queue[SPEECH_QUEUE_MAX][SPEECH_ID_LEN + 1];
     size_t queued;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int path_of(const struct speech *sp, const char *id, const char *ext, char *out, size_t cap)
 {
@@ -311,7 +304,7 @@ static int start(struct speech *sp, struct speech_job *j, const char *id)
         return -rc;
     }
     j->pid = pid;
-    j->started_ms = mono_ms();
+    j->started_ms = mc_mono_ms();
     memcpy(j->id, id, SPEECH_ID_LEN + 1);
     return 0;
 }
@@ -327,7 +320,7 @@ static void finish(struct speech *sp, struct speech_job *j, int status, bool tim
     if (ok && stat(tmp, &st) == 0 && st.st_size > 44 && /* more than a WAV header */
         path_of(sp, j->id, ".wav", wav, sizeof(wav)) == 0 && rename(tmp, wav) == 0) {
         mc_log(MC_LOG_INFO, "speech.made", "id=%s bytes=%lld ms=%lld", j->id, (long long)st.st_size,
-               (long long)(mono_ms() - j->started_ms));
+               (long long)(mc_mono_ms() - j->started_ms));
     } else {
         unlink(tmp);
         mc_log(MC_LOG_WARN, "speech.failed", "id=%s reason=%s", j->id,
@@ -343,7 +336,7 @@ static void finish(struct speech *sp, struct speech_job *j, int status, bool tim
 static void tick(lws_sorted_usec_list_t *sul)
 {
     struct speech *sp = lws_container_of(sul, struct speech, sul);
-    int64_t now = mono_ms();
+    int64_t now = mc_mono_ms();
     size_t i;
     int status;
 

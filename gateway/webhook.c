@@ -1,4 +1,5 @@
 /* gateway/webhook.c - see webhook.h. */
+#include "mc_time.h"
 #include "webhook.h"
 
 #include <ctype.h>
@@ -226,14 +227,6 @@ struct walk {
     const char *channel;
 };
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* One event of a delivery: de-duplicated, understood, its replies queued. */
 static int one_event(void *ctx, const struct chan_event *e)
 {
@@ -241,12 +234,12 @@ static int one_event(void *ctx, const struct chan_event *e)
     struct store_webhook_read rd;
     /* Zalo's typed text may pick a numbered option: the options are read with the key */
     bool options = strcmp(w->channel, "zalo") == 0 && e->kind == CHAN_EV_TEXT && !e->too_long;
-    int64_t t0 = mono_us();
+    int64_t t0 = mc_mono_us();
     int rc = store_webhook_event(w->gw->store, w->channel, e->event_id, e->user, options,
                                  (int64_t)time(NULL), &rd);
 
     /* the session's read is the turn's time in the store, as router.c counts a load */
-    w->gw->metrics.state_turn_us_sum += (uint64_t)(mono_us() - t0);
+    w->gw->metrics.state_turn_us_sum += (uint64_t)(mc_mono_us() - t0);
     w->gw->metrics.webhook_events++;
     if (rc == 0)
         mc_log(MC_LOG_INFO, "webhook.duplicate", "channel=%s", w->channel);

@@ -2,6 +2,7 @@
  * one frame is answered by an error frame and the connection stays open,
  * because a citizen's phone that sent one bad frame should not lose the
  * conversation. */
+#include "mc_time.h"
 #include "ws.h"
 #include "ws_int.h"
 
@@ -254,19 +255,11 @@ static int on_forget(struct gw *gw, struct ws_conn *c)
     return rc;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Takes one token from b; false when it is empty (the frame is refused). */
 static bool rate_take(const struct gw *gw, struct ws_rate *b)
 {
     double per_min = gw->cfg->session_msg_per_minute;
-    int64_t now = mono_ms();
+    int64_t now = mc_mono_ms();
 
     if (per_min == 0)
         return true;

@@ -11,6 +11,7 @@
  * server skips every statement after a failed one until the sync: a queued
  * statement that fails makes the one that needed an answer fail too, and the
  * transaction is then in error, as it would be had each gone alone. */
+#include "mc_time.h"
 #include "store_pg.h"
 
 #include <errno.h>
@@ -52,14 +53,6 @@ struct store_pg_link {
     uint64_t us;
     uint64_t round_trips;
 };
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* libpq's notices (e.g. "relation already exists, skipping") are not errors. */
 static void quiet_notice(void *arg, const char *message)
@@ -364,7 +357,7 @@ int store_pg_link_commit_send(struct store_pg_link *l, uint64_t ticket)
 {
     l->ticket = ticket;
     l->done = false;
-    l->sent_us = mono_us();
+    l->sent_us = mc_mono_us();
     l->round_trips++;
     if (store_pg_link_queue(l, "COMMIT", NULL)) /* with the batch's last RELEASE, if queued */
         goto fail;
@@ -409,7 +402,7 @@ bool store_pg_link_commit_finish(struct store_pg_link *l, bool block)
     l->queued = 0;
     l->tagged = 0;
     l->ids_asked = false; /* read above if it was answered */
-    l->us = (uint64_t)(mono_us() - l->sent_us);
+    l->us = (uint64_t)(mc_mono_us() - l->sent_us);
     l->rc = n == 1 && !l->failed ? 0 : -EIO;
     (void)PQsetnonblocking(l->conn, 0);
     if (l->rc && PQstatus(l->conn) == CONNECTION_OK &&

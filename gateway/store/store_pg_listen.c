@@ -18,6 +18,7 @@
  * as by the main connection). Once connected it is PQsetnonblocking(), and
  * store_listen_read() reads what the socket has (PQconsumeInput) and maps
  * the notifications to events. */
+#include "mc_time.h"
 #include "store_sqlite_int.h"
 
 #include <errno.h>
@@ -43,14 +44,6 @@ struct store_listen {
     bool listening;      /* LISTEN answered: notifications flow */
     bool wants_write;    /* the connection step waits for the socket to be writable */
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void free_params(struct store_listen *l)
 {
@@ -170,10 +163,10 @@ int store_listen_connect(struct store_listen *l)
         if (!l->conn || PQstatus(l->conn) == CONNECTION_BAD)
             goto fail;
         PQsetNoticeProcessor(l->conn, quiet_notice, NULL);
-        l->deadline_ms = mono_ms() + 1000 * strtol(STORE_PG_CONNECT_TIMEOUT, NULL, 10);
+        l->deadline_ms = mc_mono_ms() + 1000 * strtol(STORE_PG_CONNECT_TIMEOUT, NULL, 10);
         l->wants_write = true; /* libpq's first step: the connect */
     }
-    if (mono_ms() > l->deadline_ms)
+    if (mc_mono_ms() > l->deadline_ms)
         goto fail;
     if (!socket_ready(l))
         return 0;

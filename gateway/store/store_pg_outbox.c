@@ -21,6 +21,7 @@
  *     row marked sent is never claimed again. Its rows are committed once
  *     read (the transaction ends at the segment's sync), so they may go.
  */
+#include "mc_time.h"
 #include "store_sqlite_int.h"
 
 #include <errno.h>
@@ -164,14 +165,6 @@ struct store_pg_obq {
     bool claim_failed; /* ... or its failure */
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* pg's outbox connection, created (not yet connected) on first use; NULL: no memory. */
 static struct store_pg_obq *obq(struct store *st)
 {
@@ -189,11 +182,11 @@ static struct store_pg_link *obq_link(struct store_pg *pg, struct store_pg_obq *
     struct mc_err err = {{0}};
 
     if (!q->l) {
-        if (!pg || mono_ms() < q->open_retry_ms)
+        if (!pg || mc_mono_ms() < q->open_retry_ms)
             return NULL;
         q->l = store_pg_link_open_more(pg, &err);
         if (!q->l) {
-            q->open_retry_ms = mono_ms() + STORE_PG_RETRY_MS;
+            q->open_retry_ms = mc_mono_ms() + STORE_PG_RETRY_MS;
             mc_log(MC_LOG_WARN, "outbox.link", "backend=postgresql result=failed error=\"%s\"",
                    err.text);
             return NULL;
@@ -441,13 +434,13 @@ int store_pg_outbox_retry(struct store *st, int64_t id, int attempts, int64_t ne
 
 void store_pg_obq_free(struct store_pg_obq *q)
 {
-    int64_t end = mono_ms() + OBQ_FLUSH_MS;
+    int64_t end = mc_mono_ms() + OBQ_FLUSH_MS;
 
     if (!q)
         return;
     /* what is in flight lands before the handle's claims are given back:
      * an outcome lost here would have its row sent again */
-    while ((q->out || (q->n && q->l)) && mono_ms() < end) {
+    while ((q->out || (q->n && q->l)) && mc_mono_ms() < end) {
         struct pollfd pfd = {.fd = store_pg_link_socket(q->l), .events = POLLIN};
 
         q->nres = 0; /* nobody is left to take them */

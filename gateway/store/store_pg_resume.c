@@ -18,6 +18,7 @@
  * committed. Without a batch they run in the pipeline's implicit
  * transaction, reads only, nothing locked. A failure of any fails the ones
  * after it, and all are then unread (-EIO). */
+#include "mc_time.h"
 #include "store_sqlite_int.h"
 
 #include <errno.h>
@@ -146,14 +147,6 @@ struct store_pg_aread {
     uint64_t next_id;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void store_pg_aread_free(struct store_pg_aread *a)
 {
     unsigned i;
@@ -173,11 +166,11 @@ static struct store_pg_link *aread_link(struct store_pg *pg, struct store_pg_are
     struct mc_err err = {{0}};
 
     if (!a->l) {
-        if (mono_ms() < a->open_retry_ms)
+        if (mc_mono_ms() < a->open_retry_ms)
             return NULL;
         a->l = store_pg_link_open_more(pg, &err);
         if (!a->l) {
-            a->open_retry_ms = mono_ms() + STORE_PG_RETRY_MS;
+            a->open_retry_ms = mc_mono_ms() + STORE_PG_RETRY_MS;
             mc_log(MC_LOG_WARN, "state.read_link", "backend=postgresql result=failed error=\"%s\"",
                    err.text);
             return NULL;
