@@ -29,10 +29,12 @@ async function launch(opts = {}) {
   });
   context.setDefaultTimeout(opts.timeout || 8000);
   const page = context.pages()[0] || await context.newPage();
+  // strings, not Error objects: a failed deepEqual(errors, []) then prints what went wrong
+  // (an Error's fields are not enumerable and show as an empty diff in the TAP report)
   const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
+  page.on('pageerror', (e) => errors.push('pageerror: ' + (e && e.stack ? e.stack : String(e))));
   // widget.js reports errors thrown in its event handlers with console.error('motcua:', …)
-  page.on('console', (m) => { if (m.type() === 'error' && /motcua/.test(m.text())) errors.push(new Error(m.text())); });
+  page.on('console', (m) => { if (m.type() === 'error' && /motcua/.test(m.text())) errors.push('console.error: ' + m.text()); });
   if (process.env.MOTCUA_BROWSER_LOG) page.on('console', (m) => console.log('[browser]', m.type(), m.text()));
   return {
     context, page, dir, errors,
