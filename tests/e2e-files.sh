@@ -32,7 +32,6 @@ pg_skip=(
 timing=(
   admin.test.js           # a turn waits < 200 ms while a phrase is taught
   bench_smoke.test.js     # a delayed round trip < 2 x delay + 400 ms
-  cluster.test.js         # the outbox drained within 100 x 100 ms (fails under another lane's load)
   cluster-notify.test.js  # a pushed event's median and worst well under the 250 ms poll
   cluster-outbox.test.js  # a send the platform never answers ends within the lease
   limits.test.js          # answers in < 1,000 ms under the connection limit
