@@ -5,6 +5,10 @@
 #                 below, each for its reason
 #   --timing      only the files that assert how long something took (a bound in milliseconds)
 #   --no-timing   all but those
+#   --no-asan     leaves out the files of the Makefile's ASAN_E2E (make print-asan-e2e): the
+#                 SQLite pass of tests/run-all.sh runs those against the ASan+UBSan server
+#                 instead of the release one (the same assertions, and the PostgreSQL pass still
+#                 runs them against the release server), not twice
 # tests/run-all.sh runs the "timing" files alone, after its parallel lanes (README, "Tests"):
 # another lane's load on the 2 cores must not be what fails a bound, and a bound is never
 # loosened to make room for it.
@@ -42,13 +46,17 @@ timing=(
   webhooks-commit.test.js # /healthz < 700 ms during a slow commit
 )
 
-pg=0 mode=all
+pg=0 mode=all asan=()
 for a in "$@"; do
   case "$a" in
     --pg) pg=1 ;;
     --timing) mode=timing ;;
     --no-timing) mode=rest ;;
-    *) echo "e2e-files.sh: unknown option \"$a\" (--pg, --timing, --no-timing)" >&2; exit 2 ;;
+    --no-asan)
+      read -r -a asan < <(make --no-print-directory -s print-asan-e2e) &&
+        [ "${#asan[@]}" -gt 0 ] || { echo "e2e-files.sh: make print-asan-e2e gave no list" >&2; exit 1; }
+      asan=("${asan[@]/%/.test.js}") ;;
+    *) echo "e2e-files.sh: unknown option \"$a\" (--pg, --timing, --no-timing, --no-asan)" >&2; exit 2 ;;
   esac
 done
 
@@ -61,6 +69,7 @@ in_list() { # NAME LIST...: whether NAME is one of LIST
 for f in tests/e2e/*.test.js; do
   b=$(basename "$f")
   [ "$pg" = 1 ] && in_list "$b" "${pg_skip[@]}" && continue
+  [ "${#asan[@]}" -gt 0 ] && in_list "$b" "${asan[@]}" && continue
   case "$mode" in
     timing) in_list "$b" "${timing[@]}" || continue ;;
     rest) in_list "$b" "${timing[@]}" && continue ;;
@@ -68,6 +77,6 @@ for f in tests/e2e/*.test.js; do
   echo "$f"
 done
 # a name in a list that is not a file is a mistake, not a file quietly run elsewhere
-for b in "${pg_skip[@]}" "${timing[@]}"; do
+for b in "${pg_skip[@]}" "${timing[@]}" "${asan[@]}"; do
   [ -f "tests/e2e/$b" ] || { echo "e2e-files.sh: tests/e2e/$b is listed but does not exist" >&2; exit 1; }
 done

@@ -9,8 +9,9 @@
 #
 # How it spends its time (README "Tests"): most steps wait on servers, browsers
 # and disks about half the time, so two lanes run side by side on the 2 cores:
-#   sqlite: unit tests, the ASan+UBSan build and its unit tests, e2e on SQLite,
-#           the gates, clang-format, the compose file
+#   sqlite: unit tests, the ASan+UBSan build and its unit tests, e2e on SQLite (but
+#           the files of the Makefile's ASAN_E2E: on SQLite those run against the
+#           ASan+UBSan server only, in the queue), the gates, clang-format, the compose file
 #   pg:     the store contract and e2e on PostgreSQL
 # then each takes steps from a shared queue until it is empty (packaging, and the
 # e2e files under ASan+UBSan one by one), so that the lanes end together. A third
@@ -64,6 +65,16 @@ files() {
   fi
   mapfile -t FILES <<<"$list"
 }
+# tap_show [quiet]: a TAP stream's result lines, and under each "not ok" its whole report
+# (error, expected, actual, stack: up to 60 lines), not just the lines naming a field: a
+# failure's values are often on the lines after "expected:" and "actual:"
+tap_show() {
+  awk -v quiet="${1:-}" '
+    /^(not )?ok / { inblock = ($1 == "not"); n = 0; print; next }
+    /^# (tests|pass|fail|cancelled|skipped|todo) / { if (quiet == "") print; inblock = 0; next }
+    /^[^ ]/ { inblock = 0 }
+    inblock && n < 60 { print; n++ }'
+}
 have_pg() { command -v /usr/lib/postgresql/15/bin/initdb >/dev/null; }
 
 # --- the steps -------------------------------------------------------------------
@@ -94,7 +105,7 @@ e2e_sqlite() { # e2e_sqlite TAG FILES-ARGS...: end-to-end and browser tests (nod
   out=$(MOTCUA_BIN="$PWD/$BUILD/motcua" MOTCUA_DB="$PWD/$BUILD/motcua.db" \
         timeout 1500 tests/node-test.sh --test-reporter=tap "${FILES[@]}" 2>&1); rc=$? # a hang guard
   out=$(printf '%s\n' "$out" | sed "s/^e2e: \([0-9]* passed, [0-9]* failed\)/$tag: \1/")
-  printf '%s\n' "$out" | grep -E '^(not ok|ok|# (tests|pass|fail|cancelled|skipped|todo) )|^\s+(error|expected|actual|message):|^\s+---' | head -400
+  printf '%s\n' "$out" | tap_show | head -600
   printf '%s\n' "$out" | grep "^$tag: " || printf '%s\n' "$out" | tail -40 # the summary, past head's cut
   counts "$out" "$tag" $rc
   took "$tag (${#FILES[@]} files)" "$t"
@@ -109,7 +120,7 @@ e2e_pg() { # e2e_pg TAG FILES-ARGS...: the e2e files again with the state on Pos
   out=$(MOTCUA_BIN="$PWD/$BUILD/motcua" MOTCUA_DB="$PWD/$BUILD/motcua.db" \
         timeout 1500 tests/e2e-pg.sh --test-reporter=tap "${FILES[@]}" 2>&1); rc=$? # a hang guard
   out=$(printf '%s\n' "$out" | sed "s/^e2e-pg: \([0-9]* passed, [0-9]* failed\)/$tag: \1/")
-  printf '%s\n' "$out" | grep -E "^(not ok|$tag:)|^\s+(error|expected|actual|message):" | head -200
+  printf '%s\n' "$out" | tap_show quiet | grep -v '^ok ' | head -400
   counts "$out" "$tag" $rc
   took "$tag (${#FILES[@]} files)" "$t"
 }
@@ -231,7 +242,7 @@ lane_sqlite() {
   unit_tests
   asan_step "ASan+UBSan build" asan-build; asan_ready $?
   [ "$(cat "$lanes/asan-built")" = 0 ] && asan_step "unit tests under ASan+UBSan" test-asan-unit
-  e2e_sqlite e2e --no-timing
+  e2e_sqlite e2e --no-timing --no-asan
   gates
   checks
   queue_drain
