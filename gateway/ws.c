@@ -276,6 +276,16 @@ static bool rate_take(const struct gw *gw, struct ws_rate *b)
     return true;
 }
 
+/* A frame refused before it is parsed: its error now, or, while a hello's
+ * reads are out, kept in its place among the frames parked (ws_park.c).
+ * Returns 0, or non-zero to close. */
+static int refuse(struct gw *gw, struct ws_conn *c, const char *code, const char *text)
+{
+    if (c->park)
+        return ws_park_refusal(gw, c, code, text);
+    return ws_send_error(gw, c, code, text, NULL);
+}
+
 /* One complete client message. Returns 0, or -ENOMEM when even the error
  * frame could not be queued (the connection is then closed). */
 int ws_on_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len)
@@ -399,14 +409,13 @@ int ws_callback(struct gw *gw, struct lws *wsi, int reason, struct ws_conn *c, v
             break;
         if (c->discarding) {
             c->discarding = false;
-            if (ws_send_error(gw, c, "too_large", "Tin nhắn quá lớn (tối đa 16 KiB một khung).",
-                              NULL))
+            if (refuse(gw, c, "too_large", "Tin nhắn quá lớn (tối đa 16 KiB một khung)."))
                 return -1;
             break;
         }
         if (lws_frame_is_binary(wsi)) {
             rx_release(c);
-            if (ws_send_error(gw, c, "bad_json", "Binary frames are not supported.", NULL))
+            if (refuse(gw, c, "bad_json", "Binary frames are not supported."))
                 return -1;
             break;
         }

@@ -99,6 +99,9 @@ int ws_park_hello(struct gw *gw, struct ws_conn *c, const char *token, const cha
  * close (out of memory, or the peer sent past the bound after lws was told
  * to stop reading). */
 int ws_park_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len);
+/* Keeps, in order, the error frame (code and text: static strings) of a frame
+ * refused before it was parsed while c is parked. Returns as ws_park_frame(). */
+int ws_park_refusal(struct gw *gw, struct ws_conn *c, const char *code, const char *text);
 /* A parked connection closing: its read cancelled, what it kept freed. */
 void ws_park_drop(struct gw *gw, struct ws_conn *c);
 /* The feed pushed to a session, or a handoff changed: a parked read may

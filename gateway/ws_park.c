@@ -8,7 +8,10 @@
  * order (WS_PARK_FRAMES_MAX frames or WS_PARK_BYTES_MAX bytes; past that
  * lws stops reading the socket, and a peer that still sends is closed),
  * then the welcome is sent as after a waited read (ws_hello_finish()) and
- * the frames kept are handled in their order. A connection closed while
+ * the frames kept are handled in their order. A frame refused before it is
+ * parsed (binary, or over WS_MSG_MAX) is kept as its error, answered in its
+ * place: a client reading frames in order never sees an answer to a later
+ * frame before the welcome. A connection closed while
  * parked cancels its read and frees what it kept. SQLite, or a read that
  * cannot be sent now (no connection, STORE_SESSION_RESUME_MAX pending),
  * reads waiting as before. */
@@ -31,6 +34,7 @@
 
 struct park_frame {
     struct park_frame *next;
+    const char *code, *text; /* a frame refused unparsed: its error (static strings), or NULL */
     size_t len;
     char data[];
 };
@@ -118,6 +122,7 @@ int ws_park_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len
     if (!f)
         return -1;
     f->next = NULL;
+    f->code = f->text = NULL;
     f->len = len;
     memcpy(f->data, data, len);
     f->data[len] = '\0';
@@ -133,6 +138,17 @@ int ws_park_frame(struct gw *gw, struct ws_conn *c, const char *data, size_t len
         p->rx_off = true;
     }
     return 0;
+}
+
+int ws_park_refusal(struct gw *gw, struct ws_conn *c, const char *code, const char *text)
+{
+    int rc = ws_park_frame(gw, c, "", 0);
+
+    if (rc == 0) {
+        c->park->tail->code = code;
+        c->park->tail->text = text;
+    }
+    return rc;
 }
 
 void ws_park_drop(struct gw *gw, struct ws_conn *c)
@@ -197,7 +213,8 @@ static void on_read(struct gw *gw, void *ctx, int rc, struct session *s, json_t 
         p->head = f->next;
         p->n--;
         p->bytes -= f->len;
-        rc = ws_on_frame(gw, c, f->data, f->len);
+        rc = f->code ? ws_send_error(gw, c, f->code, f->text, NULL)
+                     : ws_on_frame(gw, c, f->data, f->len);
         free(f);
         if (rc)
             goto close;

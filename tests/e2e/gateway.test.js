@@ -195,16 +195,19 @@ test('WebSocket: frames right after a resumed hello come after its welcome, in o
   c.send({ type: 'hello', session: w.session, channel: 'web' });
   c.send({ type: 'message', text: 'làm căn cước', id: 'park-1' });
   c.send('{not json');
+  c.ws.send(Buffer.from('nhị phân'), { binary: true }); // refused before it is parsed...
+  c.ws.send('x'.repeat(17 * 1024)); // ...as is one over 16 KiB: both answered in their place
   c.send({ type: 'hello', session: w.session, channel: 'web' });
   c.send({ type: 'message', text: 'đăng ký kết hôn', id: 'park-2' });
   const got = [];
-  for (let i = 0; i < 5; i++) got.push(await c.nextReply());
+  for (let i = 0; i < 7; i++) got.push(await c.nextReply());
   assert.deepEqual(got.map((f) => [f.type, f.reply_to || f.code || null]),
-    [['welcome', null], ['reply', 'park-1'], ['error', 'bad_json'], ['welcome', null], ['reply', 'park-2']]);
+    [['welcome', null], ['reply', 'park-1'], ['error', 'bad_json'], ['error', 'bad_json'],
+      ['error', 'too_large'], ['welcome', null], ['reply', 'park-2']]);
   assert.equal(got[0].session, w.session);
   assert.equal(got[0].resumed, true);
   assert.equal(got[0].history.length, 2);
-  assert.equal(got[3].history.length, 4); // the second hello sees the first message's turn
+  assert.equal(got[5].history.length, 4); // the second hello sees the first message's turn
   await c.close();
   // closed while its hello's reads are out, again and again: nothing leaks or crashes, the
   // session is still resumed by the next connection
