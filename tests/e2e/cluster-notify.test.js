@@ -413,6 +413,19 @@ test('a handoff node A has not heard of takes the next message there; released, 
   assert.equal(r.type, 'delivered', `not the bot's: ${JSON.stringify(r)}`);
   assert.equal(sql(`SELECT count(*) FROM turn WHERE session_id = ${sid}`), turns, 'no turn recorded');
   await waitFor(() => count(a, /event=turn\.rerun/g) === missed + 1, 5000 * SLOW, 'missed, then run again from the state read');
+  // a cancel tapped while A knows nothing live is saved without reading the state (the idle
+  // cancel), its save conditional on no live handoff: a request A has not heard of makes it
+  // miss, and run again from the state read it cancels that request, with that request's text
+  r = await citizen.tap('handoff:cancel'); // the request above: A has read it
+  assert.match(r.messages[0].text, /Đã huỷ yêu cầu gặp cán bộ/);
+  await sleep(POLL_MS); // the cancel's event has reached A
+  assert.equal((await answer('lệ phí bao nhiêu', 'k-6')).type, 'reply'); // A: with the bot, known
+  sql(`UPDATE handoff SET state = 'pending', waiting_since = 1 WHERE session_id = ${sid}`); // no feed row
+  const missedCancel = count(a, /event=turn\.rerun/g);
+  r = await citizen.tap('handoff:cancel');
+  assert.match(r.messages[0].text, /Đã huỷ yêu cầu gặp cán bộ/, `the request A had not heard of: ${JSON.stringify(r)}`);
+  assert.notEqual(sql(`SELECT state FROM handoff WHERE session_id = ${sid}`), 'pending', 'the request cancelled');
+  await waitFor(() => count(a, /event=turn\.rerun/g) === missedCancel + 1, 5000 * SLOW, 'the idle cancel missed, then ran again');
   await tab.close();
   await citizen.close();
 });
