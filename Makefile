@@ -311,8 +311,10 @@ test-asan: asan-build
 	$(asan_e2e) || rc=1; \
 	exit $$rc
 
+# -j: in make test the other lane's e2e files leave part of the 2 cores idle (they wait on
+# servers and browsers), and this build is the longest step of its lane before the e2e files
 asan-build: deps test-deps
-	@$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
+	@$(MAKE) --no-print-directory -j$(shell nproc) SANITIZE=1 all unit-bins
 	@$(MAKE) --no-print-directory node-deps
 
 test-asan-unit:
