@@ -88,7 +88,11 @@ test('the 👍 of an answer: keyboard reachable, named, and its vote reaches the
     assert.deepEqual(await feedbackFigures(), { up: 1, down: 0 });
     // changing one's mind replaces the vote
     await page.getByRole('button', { name: 'Câu trả lời này chưa hữu ích' }).last().click();
-    await page.waitForFunction(() => [...document.querySelector('motcua-widget').shadowRoot.querySelectorAll('.mc-fb-down')].some((e) => e.getAttribute('aria-pressed') === 'true'));
+    // the button is pressed at the click ("Đang gửi…"); the thanks come with the server's ack,
+    // once the vote is stored: only then may the report count it
+    await page.waitForFunction(() => [...document.querySelector('motcua-widget').shadowRoot.querySelectorAll('.mc-fb')]
+      .some((b) => b.querySelector('.mc-fb-down').getAttribute('aria-pressed') === 'true' &&
+        b.querySelector('.mc-fb-status').textContent === 'Cảm ơn bạn đã góp ý!'));
     assert.deepEqual(await feedbackFigures(), { up: 0, down: 1 });
     // after a reload the answer comes back from the history with the vote shown
     await page.reload();
