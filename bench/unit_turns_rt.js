@@ -1,6 +1,7 @@
 // bench/unit_turns_rt.js - round trips the event loop waits for in a turn that writes more than
 // its save (issue 18, docs/scaling.md "Turns that write something else"): a request for an
-// officer, its cancel, a checklist page, a vote by quick reply. On PostgreSQL: run under a throwaway cluster,
+// officer, its cancel, a checklist page, a vote by quick reply, and a vote by WebSocket frame
+// (not a turn: "ws_vote", compared with "base"). On PostgreSQL: run under a throwaway cluster,
 //   tests/lib/pg.sh node bench/unit_turns_rt.js [clients]
 // For each conversation one server (one worker) is started, `clients` WebSockets run it one
 // after another, and the server's `event=state.stats` at exit gives round_trips and
@@ -52,6 +53,14 @@ const conversations = {
     const r = await c.nextReply();
     if (!/Cảm ơn/.test(JSON.stringify(r))) throw new Error('no thanks: ' + JSON.stringify(r));
   },
+  // a vote by WebSocket frame (feedback.h) on the answer just given: not a turn, its own
+  // write; its round trips are ws_vote's - base's
+  async ws_vote(c) {
+    await conversations.base(c);
+    c.send({ type: 'feedback', reply_to: 'b1', vote: 'up' });
+    const r = await c.nextReply();
+    if (r.type !== 'feedback_ack') throw new Error('no ack: ' + JSON.stringify(r));
+  },
 };
 
 async function measure(name) {
@@ -70,9 +79,9 @@ async function measure(name) {
 
 (async () => {
   const out = {};
-  for (const name of ['base', 'request', 'cancel', 'idle_cancel', 'checklist', 'vote']) out[name] = await measure(name);
+  for (const name of ['base', 'request', 'cancel', 'idle_cancel', 'checklist', 'vote', 'ws_vote']) out[name] = await measure(name);
   for (const [name, r] of Object.entries(out)) {
-    const before = { request: 'base', cancel: 'request', idle_cancel: 'base', vote: 'checklist' }[name];
+    const before = { request: 'base', cancel: 'request', idle_cancel: 'base', vote: 'checklist', ws_vote: 'base' }[name];
     const extra = before ? ` | its turn: ${((r.rt - out[before].rt) / N).toFixed(2)} round trips`
       : ` | ${(r.rt / N).toFixed(2)} round trips a conversation`;
     console.log(`${name}: ${r.rt} round trips, ${r.turns} turns (${N} conversations)${extra}`);

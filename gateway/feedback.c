@@ -20,19 +20,28 @@ static const char thanks_up[] = "Cảm ơn bạn! Rất vui vì đã giúp đư�
 static const char thanks_down[] = "Cảm ơn bạn đã cho biết. Cán bộ xã sẽ xem lại câu trả lời này "
                                   "để hướng dẫn tốt hơn.";
 
+/* The error of a vote on id, an answer the session does not have. */
+static int unknown_reply(const char *id, const char **code, struct mc_err *err)
+{
+    *code = "unknown_reply";
+    mc_err_set(err, "\"reply_to\": no answer to message \"%s\" in this session", id);
+    return -EINVAL;
+}
+
 int feedback_from_frame(struct gw *gw, const struct session *s, const json_t *frame,
-                        char id[FEEDBACK_ID_MAX + 1], const char **code, struct mc_err *err)
+                        char id[FEEDBACK_ID_MAX + 1], uint64_t *verdict, const char **code,
+                        struct mc_err *err)
 {
     const json_t *jid = json_object_get(frame, "reply_to");
     const json_t *jvote = json_object_get(frame, "vote");
     const json_t *jcomment = json_object_get(frame, "comment");
     const char *vote = json_string_value(jvote), *comment = NULL;
-    struct store_feedback_answer a;
     struct mc_buf masked;
     size_t n = 0;
     int rc;
 
     id[0] = '\0';
+    *verdict = 0;
     if (json_is_string(jid) && json_string_length(jid) <= FEEDBACK_ID_MAX)
         memcpy(id, json_string_value(jid), json_string_length(jid) + 1);
     *code = "missing_field";
@@ -66,14 +75,6 @@ int feedback_from_frame(struct gw *gw, const struct session *s, const json_t *fr
             return -EINVAL;
         }
     }
-    rc = store_feedback_answer(gw->store, s->id, id, &a);
-    if (rc == -ENOENT) {
-        *code = "unknown_reply";
-        mc_err_set(err, "\"reply_to\": no answer to message \"%s\" in this session", id);
-        return -EINVAL;
-    }
-    if (rc)
-        return rc;
     /* a comment may hold a phone or ID number like any message: masked first.
      * Masking keeps the length (digits become '*'), so it stays in bounds. */
     mc_buf_init(&masked, STORE_FEEDBACK_COMMENT_MAX * 2);
@@ -87,10 +88,21 @@ int feedback_from_frame(struct gw *gw, const struct session *s, const json_t *fr
         mc_err_set(err, "Góp ý quá dài (tối đa %d byte).", STORE_FEEDBACK_COMMENT_MAX);
         return -EINVAL;
     }
-    rc = store_feedback_put(gw->store, s->id, &a, s->channel, vote, masked.len ? masked.data : NULL,
-                            (int64_t)time(NULL));
+    /* PostgreSQL: queued, the answer found (or not) by the statement itself */
+    rc = store_feedback_cast(gw->store, s->id, id, s->channel, vote,
+                             masked.len ? masked.data : NULL, (int64_t)time(NULL), verdict);
     mc_buf_fini(&masked);
+    if (rc == -ENOENT)
+        return unknown_reply(id, code, err);
     return rc == -EINVAL ? -EIO : rc;
+}
+
+int feedback_verdict(struct gw *gw, uint64_t verdict, const char *id, const char **code,
+                     struct mc_err *err)
+{
+    int rc = store_feedback_verdict(gw->store, verdict);
+
+    return rc == -ENOENT ? unknown_reply(id, code, err) : rc;
 }
 
 bool feedback_is_payload(const char *payload)
@@ -99,12 +111,36 @@ bool feedback_is_payload(const char *payload)
                        strcmp(payload, FEEDBACK_PAYLOAD_DOWN) == 0);
 }
 
+_Static_assert(sizeof(((struct session *)0)->answer.msg_id) ==
+                   sizeof(((struct store_feedback_answer *)0)->msg_id),
+               "session.answer carries a store_feedback_answer");
+_Static_assert(sizeof(((struct session *)0)->answer.procedure) ==
+                   sizeof(((struct store_feedback_answer *)0)->procedure),
+               "session.answer carries a store_feedback_answer");
+
+/* The latest answer of s into *a: the one read with a webhook event's
+ * session (s->answer) while the batch still holds its row, else read
+ * (waited for). Returns as store_feedback_answer(). */
+static int latest_answer(struct gw *gw, const struct session *s, struct store_feedback_answer *a)
+{
+    if (!s->row_locked || !s->answer.read)
+        return store_feedback_answer(gw->store, s->id, NULL, a);
+    memset(a, 0, sizeof(*a));
+    if (!s->answer.turn_id)
+        return -ENOENT;
+    a->turn_id = s->answer.turn_id;
+    memcpy(a->msg_id, s->answer.msg_id, sizeof(a->msg_id));
+    memcpy(a->procedure, s->answer.procedure, sizeof(a->procedure));
+    a->asks = s->answer.asks;
+    return 0;
+}
+
 int feedback_postback(struct gw *gw, const struct session *s, const char *payload, int64_t now_s,
                       json_t **reply, struct store_feedback_vote *plan)
 {
     bool up = strcmp(payload, FEEDBACK_PAYLOAD_UP) == 0;
     struct store_feedback_answer a;
-    int rc = store_feedback_answer(gw->store, s->id, NULL, &a);
+    int rc = latest_answer(gw, s, &a);
 
     if (rc)
         return rc;

@@ -28,20 +28,32 @@ struct json_t;
 struct store_feedback_vote;
 
 /* A "feedback" frame from the WebSocket of session s: checks it and stores
- * the vote in the store's open batch. Copies the frame's reply_to into id
- * ("" when it is missing or not a short string). Returns 0 (answer
- * {"type":"feedback_ack","reply_to":id} once the batch is committed),
- * -EINVAL with *code (the error frame's code: "missing_field", "bad_field",
- * "unknown_reply", "too_long") and err set, or -EIO/-ENOMEM. */
+ * the vote in the store's open batch (store_feedback_cast()). Copies the
+ * frame's reply_to into id ("" when it is missing or not a short string).
+ * Returns 0 (answer {"type":"feedback_ack","reply_to":id} once the batch is
+ * committed; but when *verdict > 0, the vote's statement was queued and not
+ * read: whether it found the answer is asked with feedback_verdict() once
+ * the batch's commit is reported), -EINVAL with *code (the error frame's
+ * code: "missing_field", "bad_field", "unknown_reply", "too_long") and err
+ * set, or -EIO/-ENOMEM. */
 MC_MUST_CHECK int feedback_from_frame(struct gw *gw, const struct session *s,
                                       const struct json_t *frame, char id[FEEDBACK_ID_MAX + 1],
-                                      const char **code, struct mc_err *err);
+                                      uint64_t *verdict, const char **code, struct mc_err *err);
+
+/* The outcome of the vote on id whose statement feedback_from_frame() left
+ * unread (verdict), its batch committed: 0 (acknowledge it), -EINVAL with
+ * *code "unknown_reply" and err set (the session has no answer to id:
+ * nothing was written; the text feedback_from_frame() gives) or -EIO (not
+ * known). */
+MC_MUST_CHECK int feedback_verdict(struct gw *gw, uint64_t verdict, const char *id,
+                                   const char **code, struct mc_err *err);
 
 /* Whether payload is one of the two feedback quick replies. */
 bool feedback_is_payload(const char *payload);
 
-/* The turn of a feedback quick reply: when the session's latest answer asked
- * "Có giúp được bạn không?", stores the vote on it (plan NULL: the caller
+/* The turn of a feedback quick reply: when the session's latest answer (read,
+ * or s->answer when it was read with s's webhook event and s->row_locked)
+ * asked "Có giúp được bạn không?", stores the vote on it (plan NULL: the caller
  * holds a unit of the batch, the vote and the turn are kept or undone
  * together) or, plan given, stores nothing and fills *plan for the turn's
  * save to write (store_turn_queue_feedback()), and sets *reply to the

@@ -210,15 +210,19 @@ static int on_feedback(struct gw *gw, struct ws_conn *c, json_t *msg) /* after a
     char id[FEEDBACK_ID_MAX + 1];
     const char *code = "internal";
     struct mc_err err = {{0}};
+    uint64_t verdict = 0;
     int rc;
 
-    rc = feedback_from_frame(gw, &c->sess->s, msg, id, &code, &err);
+    rc = feedback_from_frame(gw, &c->sess->s, msg, id, &verdict, &code, &err);
     if (rc == -EINVAL)
         return ws_send_error(gw, c, code, err.text, id);
     if (rc)
         return ws_send_error(gw, c, "internal", ws_busy_text, id);
-    return ws_push_json(gw, c, json_pack("{s:s,s:s}", "type", "feedback_ack", "reply_to", id),
-                        WS_REPLY, id);
+    /* PostgreSQL: the vote's statement is not read; its verdict, taken with
+     * the batch's commit, makes the frame the ack or "unknown_reply"
+     * (ws_release_held()). Held in the queue, it keeps its place after the
+     * connection's earlier replies. */
+    return ws_push_vote(gw, c, id, verdict);
 }
 
 /* {"type":"forget"}: everything of the session is deleted (privacy.h), then

@@ -20,7 +20,8 @@ enum ws_kind {
     WS_PLAIN,   /* an error frame: stands whatever the commit does */
     WS_WELCOME, /* depends on the batch (a new session) */
     WS_REPLY,   /* depends on the batch (the turn) */
-    WS_DROP     /* could not be replaced after a failed commit: close */
+    WS_DROP,    /* could not be replaced after a failed commit: close */
+    WS_VOTE     /* a vote's ack, its statement not read: its verdict (save) decides */
 };
 
 struct ws_frame {
@@ -29,7 +30,8 @@ struct ws_frame {
     uint64_t held;                    /* the batch whose commit it waits for (0: none) */
     unsigned char kind;               /* enum ws_kind */
     char reply_to[WS_MSG_ID_MAX + 1]; /* the message id it answers, or "" */
-    uint64_t save;        /* its turn's save, not waited for: its verdict comes first (0: none) */
+    uint64_t save;        /* its turn's save (a WS_VOTE: its vote), not waited for: its verdict
+                           * comes first (0: none) */
     char *input;          /* that turn's text or payload (new): run again on a miss */
     bool postback;        /* ... input is a payload */
     struct ws_conn *conn; /* while on a list of turns to run again */
@@ -60,6 +62,12 @@ void ws_held_unlink(struct gw *gw, struct ws_conn *c);
  * j). Returns 0 or -ENOMEM. */
 int ws_push_json(struct gw *gw, struct ws_conn *c, json_t *j, enum ws_kind kind,
                  const char *reply_to);
+
+/* Queues the ack of the vote on id whose statement was queued and not read
+ * (verdict: feedback_from_frame()'s): sent if the vote found its answer,
+ * else replaced by the error frame feedback_verdict() gives. Returns 0 or
+ * -ENOMEM. */
+int ws_push_vote(struct gw *gw, struct ws_conn *c, const char *id, uint64_t verdict);
 
 /* Queues a turn's reply frame: body is the reply object's JSON text (as
  * recorded), id the message it answers (or NULL). save: the turn's save not

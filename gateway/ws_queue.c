@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feedback.h"
 #include "gw.h"
+#include "mc_err.h"
 #include "mc_log.h"
 #include "store.h"
 
@@ -220,6 +222,65 @@ static json_t *error_json(const char *code, const char *msg, const char *reply_t
     return j;
 }
 
+int ws_push_vote(struct gw *gw, struct ws_conn *c, const char *id, uint64_t verdict)
+{
+    struct ws_frame *f = frame_new(json_pack("{s:s,s:s}", "type", "feedback_ack", "reply_to", id),
+                                   verdict ? WS_VOTE : WS_REPLY, id);
+
+    if (!f)
+        return -ENOMEM;
+    f->save = verdict;
+    return q_push(gw, c, f);
+}
+
+/* Puts e (NULL: none could be made) in the place of f, after prev (NULL:
+ * the head) in c's queue; without e, f is marked to close the connection.
+ * Returns the frame now in that place. */
+static struct ws_frame *q_replace(struct ws_conn *c, struct ws_frame *prev, struct ws_frame *f,
+                                  struct ws_frame *e)
+{
+    if (!e) {
+        f->kind = WS_DROP;
+        return f;
+    }
+    c->q_bytes = c->q_bytes - f->len + e->len;
+    e->next = f->next;
+    if (prev)
+        prev->next = e;
+    else
+        c->q_head = e;
+    if (c->q_tail == f)
+        c->q_tail = e;
+    ws_frame_free(f);
+    return e;
+}
+
+/* f, a vote's ack (WS_VOTE) whose batch committed: its verdict taken, it
+ * becomes a plain reply and stays (the vote was written), or *e is the
+ * error frame to send instead (NULL: out of memory), counted as
+ * ws_send_error() counts. Returns whether f stays. */
+static bool vote_acked(struct gw *gw, struct ws_conn *c, struct ws_frame *f, struct ws_frame **e)
+{
+    const char *code = "internal";
+    struct mc_err err = {{0}};
+    uint64_t verdict = f->save;
+    int rc;
+
+    f->kind = WS_REPLY;
+    f->save = 0;
+    rc = feedback_verdict(gw, verdict, f->reply_to, &code, &err);
+    if (!rc)
+        return true;
+    mc_log(MC_LOG_INFO, "ws.error", "peer=%s code=%s", c->peer, code);
+    if (rc == -EINVAL)
+        gw->metrics.errors[METRICS_ERR_BAD_FRAME]++;
+    else
+        gw->metrics.errors[METRICS_ERR_INTERNAL]++;
+    *e = frame_new(error_json(code, rc == -EINVAL ? err.text : ws_busy_text, f->reply_to), WS_PLAIN,
+                   NULL);
+    return false;
+}
+
 void ws_release_held(struct gw *gw, uint64_t ticket, int rc)
 {
     struct ws_conn *c, *next;
@@ -238,6 +299,14 @@ void ws_release_held(struct gw *gw, uint64_t ticket, int rc)
             }
             f->held = 0;
             mine = true;
+            if (f->kind == WS_VOTE && !rc && !vote_acked(gw, c, f, &e)) {
+                prev = q_replace(c, prev, f, e); /* no answer to that message */
+                continue;
+            }
+            if (f->kind == WS_VOTE) { /* its batch failed: the error frame below */
+                f->kind = WS_REPLY;
+                f->save = 0;
+            }
             /* a save not waited for: its verdict (read before the COMMIT's
              * answer) says whether the turn is stored; a miss runs it again */
             if (!rc && f->save &&
@@ -254,21 +323,7 @@ void ws_release_held(struct gw *gw, uint64_t ticket, int rc)
             if (c->sess && c->sess->save == f->save)
                 c->sess->save = 0;
             e = frame_new(error_json("internal", ws_busy_text, f->reply_to), WS_PLAIN, NULL);
-            if (!e) {
-                f->kind = WS_DROP;
-                prev = f;
-                continue;
-            }
-            c->q_bytes = c->q_bytes - f->len + e->len;
-            e->next = f->next;
-            if (prev)
-                prev->next = e;
-            else
-                c->q_head = e;
-            if (c->q_tail == f)
-                c->q_tail = e;
-            ws_frame_free(f);
-            prev = e;
+            prev = q_replace(c, prev, f, e);
         }
         if (!later)
             ws_held_unlink(gw, c);

@@ -46,6 +46,18 @@ struct session {
      * and is queued without a verdict (store_turn_queue_locked()). Only
      * for the batch it was read in: set per event by webhook.c */
     bool row_locked;
+    /* its latest answer (bot record), read with the session
+     * (store_webhook_event(), PostgreSQL) after its row was locked: while
+     * row_locked nobody can add one, so a vote by quick reply takes it
+     * instead of reading it again (feedback_postback()). read false: not
+     * known; turn_id 0: it has none. As store.h's store_feedback_answer. */
+    struct {
+        bool read;
+        int64_t turn_id;
+        bool asks;
+        char msg_id[65];    /* "" for none */
+        char procedure[64]; /* "" for none */
+    } answer;
 };
 
 /* One logged turn, for history and for the records reports are built from. */

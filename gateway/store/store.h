@@ -707,6 +707,33 @@ MC_MUST_CHECK int store_feedback_put(struct store *st, int64_t session_id,
                                      const struct store_feedback_answer *a, const char *channel,
                                      const char *vote, const char *comment, int64_t ts);
 
+/* A vote on the answer of session_id to client message msg_id, as
+ * store_feedback_answer() then store_feedback_put() (vote, comment and
+ * channel as there). PostgreSQL (issue 18, docs/scaling.md "A vote by
+ * WebSocket frame"): one statement queued in the open batch (opened if none
+ * is) and not waited for, which writes the vote only if the session has
+ * that answer, its verdict read with the batch's results: *verdict > 0, to
+ * ask store_feedback_verdict() once the batch's commit is reported. SQLite,
+ * or no room for a verdict: the read and the write waited for, *verdict 0.
+ * Returns 0, -ENOENT (no such answer: nothing written; known now only when
+ * waited for), -EINVAL (a bad vote or comment) or -EIO. */
+MC_MUST_CHECK int store_feedback_cast(struct store *st, int64_t session_id, const char *msg_id,
+                                      const char *channel, const char *vote, const char *comment,
+                                      int64_t ts, uint64_t *verdict);
+
+/* store_feedback_cast()'s queued statement alone: Returns 0 (*verdict > 0),
+ * -ENOTSUP (SQLite, or STORE_PG_VERDICTS_MAX verdicts wait already),
+ * -EINVAL or -EIO. */
+MC_MUST_CHECK int store_feedback_queue(struct store *st, int64_t session_id, const char *msg_id,
+                                       const char *channel, const char *vote, const char *comment,
+                                       int64_t ts, uint64_t *verdict);
+
+/* The verdict of a vote queued by store_feedback_cast() in a batch whose
+ * commit succeeded and was reported: 0 (written), -ENOENT (the session had
+ * no such answer: nothing written) or -EIO (not known: not reported yet,
+ * asked already, or its statement failed). Each verdict is given once. */
+MC_MUST_CHECK int store_feedback_verdict(struct store *st, uint64_t verdict);
+
 /* A vote by quick reply decided and not written yet (feedback_postback()
  * given a plan): the answer voted on, "up" or "down", and its time. */
 struct store_feedback_vote {

@@ -118,6 +118,23 @@ out:
     return rc;
 }
 
+int store_feedback_cast(struct store *st, int64_t session_id, const char *msg_id,
+                        const char *channel, const char *vote, const char *comment, int64_t ts,
+                        uint64_t *verdict)
+{
+    struct store_feedback_answer a;
+    int rc = store_feedback_queue(st, session_id, msg_id, channel, vote, comment, ts, verdict);
+
+    if (rc != -ENOTSUP)
+        return rc;
+    /* SQLite (a local file), or PostgreSQL with no room for a verdict */
+    *verdict = 0;
+    if (!msg_id)
+        return -EINVAL;
+    rc = store_feedback_answer(st, session_id, msg_id, &a);
+    return rc ? rc : store_feedback_put(st, session_id, &a, channel, vote, comment, ts);
+}
+
 /* Prepares sql and binds the span and the row limit (?1, ?2, ?3). */
 static int prepare_span(struct store *st, const char *sql, const struct store_report_span *sp,
                         unsigned max, sqlite3_stmt **q)

@@ -25,6 +25,10 @@
  * so do a checklist page (store_turn_queue_share()) and a vote by quick
  * reply (store_turn_queue_feedback()).
  *
+ * A vote by WebSocket frame (store_feedback_queue()) is no turn, but its
+ * statement is queued and its verdict kept the same way (docs/scaling.md
+ * "A vote by WebSocket frame").
+ *
  * Single-threaded, as the rest of the back-end: the loop's thread. */
 #include "store_sqlite_int.h"
 
@@ -53,23 +57,34 @@ void store_pg_landed_take(struct store_pg_landed *ld, struct store_pg_link *l, u
     }
 }
 
-int store_pg_turn_verdict(struct store_pg *pg, uint64_t save)
+/* The rows the statement of save (a turn's or a vote's) changed, once its
+ * batch's commit was taken, into *changed (asked once: forgotten). Returns
+ * 0 or -ENOENT (not known). */
+static int landed_get(struct store_pg *pg, uint64_t save, long *changed)
 {
     struct store_pg_landed *ld = store_pg_landed_of(pg);
     unsigned i;
-    long changed;
 
     for (i = 0; i < ld->n; i++) {
         if (ld->v[i].save != save)
             continue;
-        changed = ld->v[i].changed;
-        ld->v[i] = ld->v[--ld->n]; /* asked once: forgotten */
-        if (changed <= 0)
-            return -EAGAIN;
-        store_pg_count_turn(pg); /* counted once known written */
+        *changed = ld->v[i].changed;
+        ld->v[i] = ld->v[--ld->n];
         return 0;
     }
     return -ENOENT;
+}
+
+int store_pg_turn_verdict(struct store_pg *pg, uint64_t save)
+{
+    long changed;
+
+    if (landed_get(pg, save, &changed))
+        return -ENOENT;
+    if (changed <= 0)
+        return -EAGAIN;
+    store_pg_count_turn(pg); /* counted once known written */
+    return 0;
 }
 
 int store_pg_turn_verdict_now(struct store_pg *pg, uint64_t save)
@@ -356,4 +371,67 @@ int store_turn_queue_feedback(struct store *st, struct session *s, const struct 
     if (!save)
         return queue_save(st, s, t, n, SAVE_LOCKED, TURN_SAVE_VOTE_LOCKED, &more, NULL);
     return queue_save(st, s, t, n, SAVE_VERDICT, TURN_SAVE_VOTE, &more, save);
+}
+
+/* A vote by WebSocket frame ($1 session, $2 the message id answered, $3
+ * time, $4 "up" or "down", $5 channel, $6 comment or NULL):
+ * store_pg_feedback_answer()'s read and store_pg_feedback_put()'s upsert
+ * in one statement, the answer's row read from the turn table, so a
+ * session without that answer gets no row ("INSERT 0 0": the verdict). The
+ * answer's row is locked (FOR KEY SHARE, as the foreign key's check locks
+ * it): an answer erased by a batch that committed while the statement ran
+ * is skipped (a miss), where the foreign key's check would fail the
+ * statement, and with it the batch. */
+static const char vote_sql[] =
+    "INSERT INTO feedback (session_id, turn_id, msg_id, ts, vote, procedure, channel, comment) "
+    "SELECT session_id, id, msg_id, $3::bigint, $4, coalesce(procedure, ''), $5, $6 FROM turn "
+    "WHERE session_id = $1 AND msg_id = $2 AND role = 'bot' ORDER BY id DESC LIMIT 1 "
+    "FOR KEY SHARE ON CONFLICT (session_id, turn_id) DO UPDATE SET ts = excluded.ts, "
+    "vote = excluded.vote, comment = excluded.comment";
+
+/* Not dispatched from store_feedback.c: only PostgreSQL queues it. */
+int store_feedback_queue(struct store *st, int64_t session_id, const char *msg_id,
+                         const char *channel, const char *vote, const char *comment, int64_t ts,
+                         uint64_t *verdict)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_landed *ld;
+    struct store_pg_params p = {0};
+    struct store_pg_link *l;
+    int rc;
+
+    if (!pg)
+        return -ENOTSUP; /* SQLite: read and written waiting (store_feedback_cast()) */
+    if (!msg_id || !vote || (strcmp(vote, "up") != 0 && strcmp(vote, "down") != 0))
+        return -EINVAL;
+    if (comment && strlen(comment) > STORE_FEEDBACK_COMMENT_MAX)
+        return -EINVAL;
+    ld = store_pg_landed_of(pg);
+    store_pg_param_int(&p, session_id);
+    store_pg_param_text(&p, msg_id);
+    store_pg_param_int(&p, ts);
+    store_pg_param_text(&p, vote);
+    store_pg_param_text(&p, channel);
+    store_pg_param_text(&p, comment && comment[0] ? comment : NULL);
+    if (store_pg_batch(pg))
+        return -EIO;
+    l = store_pg_batch_link(pg);
+    if (!l)
+        return -EIO;
+    /* its row count, 1 or 0, is the verdict */
+    rc = store_pg_link_queue_save(l, vote_sql, &p, ld->next_save + 1);
+    if (rc)
+        return rc == -ENOSPC ? -ENOTSUP : -EIO;
+    *verdict = ++ld->next_save;
+    return 0;
+}
+
+int store_feedback_verdict(struct store *st, uint64_t verdict)
+{
+    struct store_pg *pg = store_pg_of(st);
+    long changed;
+
+    if (!pg || landed_get(pg, verdict, &changed) || changed < 0)
+        return -EIO; /* SQLite queues none */
+    return changed > 0 ? 0 : -ENOENT;
 }

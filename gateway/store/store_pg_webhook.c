@@ -35,14 +35,22 @@
 #include "store_pg.h"
 
 /* The third statement: always one row; the session's columns are NULL when
- * (channel, user) has none. */
+ * (channel, user) has none. With the session, its latest answer, as
+ * store_pg_feedback_answer() reads it (msg_id NULL; its ASKS test): what a
+ * vote by quick reply needs (session.answer), read in the snapshot taken
+ * after the row lock, so no answer can come after it while the batch holds
+ * the lock. The turn_session index's last rows: no round trip, a few
+ * pages. */
 static const char read_sql[] =
     "SELECT s.id, s.token, s.channel, coalesce(s.user_key, ''), s.last_seen, s.state, "
-    "s.version, coalesce(h.state, 'bot'), o.options "
+    "s.version, coalesce(h.state, 'bot'), o.options, a.id, coalesce(a.msg_id, ''), "
+    "coalesce(a.procedure, ''), strpos(a.text, '\"feedback\":{') > 0 "
     "FROM (VALUES (1)) AS one (x) "
     "LEFT JOIN session s ON s.channel = $1 AND s.user_key = $2 "
     "LEFT JOIN handoff h ON h.session_id = s.id "
-    "LEFT JOIN chan_options o ON $3::boolean AND o.channel = $1 AND o.user_key = $2";
+    "LEFT JOIN chan_options o ON $3::boolean AND o.channel = $1 AND o.user_key = $2 "
+    "LEFT JOIN LATERAL (SELECT id, msg_id, procedure, text FROM turn WHERE session_id = s.id "
+    "AND role = 'bot' ORDER BY id DESC LIMIT 1) a ON true";
 
 /* Fills out from read_sql's row; user is the clear id (what replies go to). */
 static int take_row(const PGresult *r, const char *user, struct store_webhook_read *out)
@@ -70,6 +78,13 @@ static int take_row(const PGresult *r, const char *user, struct store_webhook_re
         return -ENOMEM;
     out->found = true;
     snprintf(out->handoff, sizeof(out->handoff), "%s", store_pg_text(r, 0, 7));
+    s->answer.read = true;
+    if (!PQgetisnull(r, 0, 9)) {
+        s->answer.turn_id = store_pg_int(r, 0, 9);
+        snprintf(s->answer.msg_id, sizeof(s->answer.msg_id), "%s", store_pg_text(r, 0, 10));
+        snprintf(s->answer.procedure, sizeof(s->answer.procedure), "%s", store_pg_text(r, 0, 11));
+        s->answer.asks = strcmp(store_pg_text(r, 0, 12), "t") == 0;
+    }
     return 0;
 }
 

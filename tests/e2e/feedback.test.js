@@ -11,7 +11,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { startServer, tempDir, Client, stateQuery } = require('./lib/server');
+const { startServer, tempDir, Client, stateQuery, PG } = require('./lib/server');
 const { addAccount, apiLogin } = require('./lib/console');
 const { startFake } = require('./lib/fake_platform');
 
@@ -161,6 +161,9 @@ async function messenger(psid, text, payload) {
   return { texts: sent.map((q) => q.json.message.text), qrs: sent[sent.length - 1].json.message.quick_replies || [] };
 }
 
+const webhookRoundTrips = async () => Number((await (await fetch(srv.url + '/metrics')).text())
+  .match(/^motcua_webhook_round_trips_total (\d+)$/m)[1]);
+
 test('Messenger: the pre-check ends with "Có giúp được bạn không?" as quick replies; the tap is stored', async () => {
   const psid = 'psid-feedback';
   let out = await messenger(psid, 'làm giấy khai sinh cho con');
@@ -179,8 +182,11 @@ test('Messenger: the pre-check ends with "Có giúp được bạn không?" as q
     .update('messenger\n' + psid).digest('hex');
   const sid = sql(`SELECT id FROM session WHERE channel = 'messenger' AND user_key = '${hk}'`);
   const asked = sql(`SELECT max(id) FROM turn WHERE session_id = ${sid} AND role = 'bot'`);
+  const rt0 = await webhookRoundTrips();
   out = await messenger(psid, 'Không', 'feedback:down');
   assert.match(out.texts.join(' '), /Cảm ơn/);
+  // PostgreSQL: the answer voted on is read with the event (its one round trip), not again
+  if (PG) assert.equal(await webhookRoundTrips() - rt0, 1, 'round trips the vote event waited for');
   assert.equal(sql(`SELECT vote || '|' || channel || '|' || turn_id || '|' || procedure FROM feedback WHERE session_id = ${sid}`),
     `down|messenger|${asked}|khai-sinh`);
   // the tap is a turn of its own (the report counts it as a button press)

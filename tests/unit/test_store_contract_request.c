@@ -12,6 +12,12 @@
  * by quick reply (store_turn_queue_feedback()) the same way: it lands with
  * its turn or not at all, a miss writes nothing and run again it is
  * written once; a webhook's locked save fails the batch rather than miss.
+ * A vote by WebSocket frame (store_feedback_cast()), both back-ends: it
+ * lands only on an answer of its session, replacing an earlier vote, and a
+ * miss writes nothing and is reported (PostgreSQL: by its verdict, after
+ * the commit); an answer erased while its statement waits is a miss.
+ * A webhook event's read carries the session's latest answer (PostgreSQL),
+ * what a vote by quick reply needs.
  * (Split from test_store_contract_queue.c: cases moved as they were.) */
 #include <errno.h>
 #include <setjmp.h>
@@ -562,11 +568,203 @@ static void test_vote_waited_together(void **state)
     store_free(b);
 }
 
+/* A vote by WebSocket frame (store_feedback_cast()), as the frame's answer
+ * learns it: on PostgreSQL queued (a verdict to ask once the commit is
+ * reported, once), on SQLite written at once. Returns the vote's outcome:
+ * 0 (written) or -ENOENT (no such answer). */
+static int cast(void **state, struct store *st, int64_t session_id, const char *msg_id,
+                const char *vote, const char *comment, int64_t ts)
+{
+    uint64_t verdict = 99;
+    int rc = store_feedback_cast(st, session_id, msg_id, "web", vote, comment, ts, &verdict);
+
+    if (!on_pg(state)) {
+        assert_int_equal(verdict, 0);
+        assert_int_equal(store_commit(st), 0);
+        return rc;
+    }
+    assert_int_equal(rc, 0); /* not known before the batch's results */
+    assert_true(verdict > 0);
+    assert_int_equal(fixture_commit_wait(st), 0); /* a miss does not fail the batch */
+    rc = store_feedback_verdict(st, verdict);
+    assert_int_equal(store_feedback_verdict(st, verdict), -EIO); /* given once */
+    return rc;
+}
+
+static int first_down(void *ctx, const struct store_feedback_row *r)
+{
+    snprintf(ctx, 128, "%s|%s|%s|%lld", r->comment, r->channel, r->procedure, (long long)r->ts);
+    return 1;
+}
+
+/* Both back-ends: a vote by frame lands when the session has the answer
+ * (its procedure and message id copied from it), a second vote replaces
+ * it, and a vote on a message of another session or on none writes nothing
+ * and is told so. PostgreSQL: nothing before the commit. */
+static void test_vote_cast(void **state)
+{
+    struct store *a = store_case_open(state), *b = store_case_open(state);
+    struct session_turn t[2];
+    struct session sa, sb, so;
+    uint64_t up = 9, down = 9, verdict = 0;
+    char row[128] = "";
+
+    fixture_shared(state, a, b, &sa, &sb);
+    fixture_two_records(t, "m-q", ASKING);
+    t[0].procedure = t[1].procedure = "khai-sinh";
+    assert_int_equal(session_save_turn(a, &sa, t, 2), 0);
+    assert_int_equal(session_create(a, "web", &so), 0); /* another citizen's answer */
+    fixture_two_records(t, "m-o", "{}");
+    assert_int_equal(session_save_turn(a, &so, t, 2), 0);
+    assert_int_equal(store_commit(a), 0);
+
+    if (on_pg(state)) { /* queued: not written before its commit */
+        assert_int_equal(store_feedback_cast(b, sb.id, "m-q", "web", "up", NULL, 1000, &verdict),
+                         0);
+        committed_votes(state, &up, &down);
+        assert_int_equal(up + down, 0);
+        assert_int_equal(fixture_commit_wait(b), 0);
+        assert_int_equal(store_feedback_verdict(b, verdict), 0);
+    } else {
+        assert_int_equal(cast(state, b, sb.id, "m-q", "up", NULL, 1000), 0);
+    }
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 1);
+    assert_int_equal(down, 0);
+    assert_int_equal(cast(state, b, sb.id, "m-q", "down", "sai", 2000), 0); /* replaces it */
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 0);
+    assert_int_equal(down, 1);
+    {
+        struct store *o = store_case_open(state);
+        struct store_report_span sp = {0, 4000000000LL, 0};
+
+        assert_int_equal(store_feedback_downs(o, &sp, 0, first_down, row), 1);
+        assert_int_equal(store_commit(o), 0);
+        store_free(o);
+    }
+    assert_string_equal(row, "sai|web|khai-sinh|2000");
+    /* another session's answer, and no answer at all: a miss, nothing written */
+    assert_int_equal(cast(state, b, sb.id, "m-o", "up", NULL, 3000), -ENOENT);
+    assert_int_equal(cast(state, b, sb.id, "m-nope", "up", NULL, 3000), -ENOENT);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up, 0);
+    assert_int_equal(down, 1);
+    assert_int_equal(store_feedback_cast(b, sb.id, "m-q", "web", "meh", NULL, 1, &verdict),
+                     -EINVAL);
+    assert_int_equal(store_commit(b), 0);
+    session_fini(&sa);
+    session_fini(&sb);
+    session_fini(&so);
+    store_free(a);
+    store_free(b);
+}
+
+/* PostgreSQL: the answer erased ("forget me") by a transaction that commits
+ * while the vote's statement waits for its row: the vote misses, and its
+ * batch commits (without the statement's own lock on the answer, the
+ * foreign key's check would fail it). */
+static void test_vote_cast_erased(void **state)
+{
+    struct store *a = store_case_open(state);
+    struct session_turn t[2];
+    struct store_commit_done d[2];
+    struct session sa;
+    uint64_t verdict = 0, up = 9, down = 9;
+    PGconn *c = PQconnectdb(fixture_pg_url());
+    PGresult *r;
+    char sql[160];
+    int i, waiting = 0;
+
+    assert_int_equal(session_create(a, "web", &sa), 0);
+    fixture_two_records(t, "m-q", ASKING);
+    assert_int_equal(session_save_turn(a, &sa, t, 2), 0);
+    assert_int_equal(store_commit(a), 0);
+    snprintf(sql, sizeof(sql), "BEGIN; DELETE FROM turn WHERE session_id = %lld", (long long)sa.id);
+    r = PQexec(c, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_int_equal(store_feedback_cast(a, sa.id, "m-q", "web", "up", NULL, 1000, &verdict), 0);
+    assert_int_equal(store_commit_send(a), 0);
+    for (i = 0; i < 500 && !waiting; i++) { /* the statement started, waiting for the row */
+        PGconn *w = PQconnectdb(fixture_pg_url());
+
+        r = PQexec(w, "SELECT count(*) FROM pg_locks WHERE NOT granted");
+        waiting = atoi(PQgetvalue(r, 0, 0));
+        PQclear(r);
+        PQfinish(w);
+        if (!waiting)
+            usleep(10000);
+    }
+    assert_true(waiting > 0);
+    r = PQexec(c, "COMMIT");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(c);
+    assert_int_equal(store_commit_poll(a, true, d, 2), 1);
+    assert_int_equal(d[0].rc, 0);
+    assert_int_equal(store_feedback_verdict(a, verdict), -ENOENT);
+    committed_votes(state, &up, &down);
+    assert_int_equal(up + down, 0);
+    session_fini(&sa);
+    store_free(a);
+}
+
+/* A webhook event's read (store_webhook_event()) of a returning citizen
+ * carries the session's latest answer on PostgreSQL (session.answer: what
+ * a vote by quick reply needs, feedback_postback()), in the event's one
+ * round trip; a session without answers has it read as none. SQLite reads
+ * it when asked (not read with the event). */
+static void test_vote_answer_with_event(void **state)
+{
+    struct store *a = store_case_open(state);
+    struct store_webhook_read rd;
+    struct store_feedback_answer want;
+    struct session_turn t[2];
+    struct store_stats before, after;
+
+    assert_int_equal(store_webhook_event(a, "messenger", "ev-1", "psid-v", false, 1000, &rd), 1);
+    if (!rd.found) {
+        assert_int_equal(session_create_user(a, "messenger", "psid-v", &rd.session), 0);
+        rd.found = true;
+    } else {
+        assert_true(rd.session.answer.read); /* created by the read: none yet */
+        assert_int_equal(rd.session.answer.turn_id, 0);
+    }
+    fixture_two_records(t, NULL, ASKING);
+    t[0].procedure = t[1].procedure = "khai-sinh";
+    assert_int_equal(session_save_turn(a, &rd.session, t, 2), 0);
+    assert_int_equal(store_commit(a), 0);
+    assert_int_equal(store_feedback_answer(a, rd.session.id, NULL, &want), 0);
+    assert_int_equal(store_commit(a), 0);
+    store_webhook_read_fini(&rd);
+
+    store_get_stats(a, &before);
+    assert_int_equal(store_webhook_event(a, "messenger", "ev-2", "psid-v", false, 1001, &rd), 1);
+    store_get_stats(a, &after);
+    assert_true(rd.found);
+    if (on_pg(state)) {
+        assert_int_equal(after.round_trips - before.round_trips, 1); /* the event's one */
+        assert_true(rd.session.answer.read);
+        assert_int_equal(rd.session.answer.turn_id, want.turn_id);
+        assert_true(rd.session.answer.asks);
+        assert_string_equal(rd.session.answer.procedure, "khai-sinh");
+        assert_string_equal(rd.session.answer.msg_id, "");
+    } else {
+        assert_false(rd.session.answer.read);
+    }
+    store_webhook_read_fini(&rd);
+    assert_int_equal(store_commit(a), 0);
+    store_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest on_sqlite[] = {
         STORE_CASE(test_request_waited_together, &sqlite_backend),
         STORE_CASE(test_vote_waited_together, &sqlite_backend),
+        STORE_CASE(test_vote_cast, &sqlite_backend),
+        STORE_CASE(test_vote_answer_with_event, &sqlite_backend),
     };
     const struct CMUnitTest on_postgresql[] = {
         STORE_CASE(test_request_queued_hits, &pg_backend),
@@ -579,6 +777,9 @@ int main(void)
         STORE_CASE(test_vote_queued_rerun_queued, &pg_backend),
         STORE_CASE(test_vote_locked, &pg_backend),
         STORE_CASE(test_vote_waited_together, &pg_backend),
+        STORE_CASE(test_vote_cast, &pg_backend),
+        STORE_CASE(test_vote_cast_erased, &pg_backend),
+        STORE_CASE(test_vote_answer_with_event, &pg_backend),
     };
     return store_contract_run("store contract request", on_sqlite, on_postgresql);
 }
