@@ -221,6 +221,7 @@ PG_UNIT += $(BUILD)/tests/test_store_listen $(BUILD)/tests/test_store_pg_link
 PG_UNIT += $(BUILD)/tests/test_store_contract_commit
 PG_UNIT += $(BUILD)/tests/test_store_contract_resend
 PG_UNIT += $(BUILD)/tests/test_store_contract_queue $(BUILD)/tests/test_store_contract_request
+PG_UNIT += $(BUILD)/tests/test_store_contract_vote
 PG_UNIT += $(BUILD)/tests/test_store_contract_webhook
 PG_UNIT += $(BUILD)/tests/test_handoff_resume
 test-pg: $(PG_UNIT)
