@@ -299,20 +299,6 @@ int handoff_request(struct gw *gw, const struct session *s, const json_t *state,
     return rc;
 }
 
-json_t *handoff_state_json(struct gw *gw, int64_t session_id)
-{
-    struct store_handoff h;
-    struct store_officer o;
-    bool held;
-
-    if (store_handoff_get(gw->store, session_id, &h) || !is_live(&h))
-        return NULL;
-    held = strcmp(h.state, "officer") == 0;
-    if (held && store_officer_get(gw->store, h.officer, &o))
-        o.name[0] = '\0';
-    return handoff_state_build(h.state, held ? o.name : "");
-}
-
 json_t *handoff_state_build(const char *state, const char *officer_name)
 {
     struct store_handoff h;
@@ -342,48 +328,6 @@ int handoff_notice_text(const char *state, const char *officer_name, struct mc_b
 
 /* ---- the handoff in a reconnecting citizen's history ------------------- */
 
-#define HANDOFF_NAMES 4 /* officers' display names looked up once per welcome */
-
-struct history_ctx {
-    struct gw *gw;
-    json_t *items; /* new array of {"ms", "item"} in time order */
-    struct {
-        char user[STORE_OFFICER_USER_MAX];
-        char name[STORE_OFFICER_NAME_MAX];
-    } names[HANDOFF_NAMES];
-    size_t n_names;
-};
-
-static const char *officer_display(struct history_ctx *x, const char *user)
-{
-    struct store_officer o;
-    size_t i;
-
-    for (i = 0; i < x->n_names; i++)
-        if (strcmp(x->names[i].user, user) == 0)
-            return x->names[i].name;
-    if (!user[0] || store_officer_get(x->gw->store, user, &o))
-        return "";
-    i = x->n_names < HANDOFF_NAMES ? x->n_names++ : HANDOFF_NAMES - 1;
-    snprintf(x->names[i].user, sizeof(x->names[i].user), "%s", user);
-    snprintf(x->names[i].name, sizeof(x->names[i].name), "%s", o.name);
-    return x->names[i].name;
-}
-
-/* One handoff message as the welcome's history shows it: the citizen's as
- * "user", an officer's as "officer" (docs/api.md), what the bot said about
- * the handoff as a bot reply. */
-static int history_msg(void *ctx, int64_t id, const char *from, const char *officer,
-                       const char *text, int64_t ts_ms)
-{
-    struct history_ctx *x = ctx;
-
-    (void)id;
-    return handoff_history_item(x->items, from,
-                                strcmp(from, "officer") == 0 ? officer_display(x, officer) : "",
-                                text, ts_ms);
-}
-
 int handoff_history_item(json_t *items, const char *from, const char *officer_name,
                          const char *text, int64_t ts_ms)
 {
@@ -404,21 +348,6 @@ int handoff_history_item(json_t *items, const char *from, const char *officer_na
                                  json_pack("{s:I,s:o}", "ms", (json_int_t)ts_ms, "item", item))
                ? -ENOMEM
                : 0;
-}
-
-int handoff_history(struct gw *gw, int64_t session_id, json_t *history, unsigned max)
-{
-    struct history_ctx x = {.gw = gw};
-    int rc;
-
-    x.items = json_array();
-    if (!x.items)
-        return -ENOMEM;
-    rc = store_handoff_messages(gw->store, session_id, 0, HANDOFF_HISTORY_LOAD, history_msg, &x);
-    if (!rc)
-        rc = handoff_history_merge(history, x.items, max);
-    json_decref(x.items);
-    return rc;
 }
 
 int handoff_history_merge(json_t *history, const json_t *items, unsigned max)

@@ -116,26 +116,15 @@ MC_MUST_CHECK int handoff_request(struct gw *gw, const struct session *s,
  * officer was first): 0, the same text stands. Returns 0 or -EIO. */
 MC_MUST_CHECK int handoff_change_write(struct gw *gw, const struct store_handoff *h, int64_t now_s);
 
-/* The handoff of session_id for a reconnecting citizen's welcome: a new
- * object {"state":"pending"|"officer","officer":{"name"}|null}
- * (json_decref()), or NULL when the bot has the conversation (or on error:
- * the welcome goes without it). */
-struct json_t *handoff_state_json(struct gw *gw, int64_t session_id);
-
-/* Merges the handoff messages of session_id (the citizen's, the officers'
- * and what the bot said about the handoff) by time into history, a welcome
- * history array of session_history() (oldest first), keeping its newest
- * max items: a citizen who reloads the page while an officer helps sees the
- * officer's messages again. Returns 0, -ENOMEM or -EIO (history may then be
- * partly merged; the welcome still goes). */
-MC_MUST_CHECK int handoff_history(struct gw *gw, int64_t session_id, struct json_t *history,
-                                  unsigned max);
-
 /* A resumed WebSocket hello's reads together (handoff_resume.c;
  * store_session_resume(): one round trip on PostgreSQL): loads the session
  * of token into *s (session_fini()) with, as new JSON (json_decref()), its
- * welcome's *history (session_history() with handoff_history() merged in
- * when handoff.enabled) and *handoff (handoff_state_json()'s, or NULL).
+ * welcome's *history (session_history() with the handoff's messages merged
+ * in by time, officers' names looked up, when handoff.enabled: a citizen who
+ * reloads the page while an officer helps sees the officer's messages again;
+ * the newest session_history_max items kept) and *handoff
+ * ({"state":"pending"|"officer","officer":{"name"}|null}, or NULL when the
+ * bot has the conversation).
  * Returns 0, -ENOENT (no session of token, or not a token: *s, *history and
  * *handoff unset), -ENOMEM or -EIO. */
 MC_MUST_CHECK int handoff_resume(struct gw *gw, const char *token, struct session *s,

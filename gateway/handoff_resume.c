@@ -3,7 +3,8 @@
  * session's first read"): the session, its turns, its handoff messages and
  * state from one store_session_resume() (PostgreSQL: one round trip instead
  * of four and more), formatted by handoff.c's own functions (handoff_int.h)
- * so the welcome is the one handoff_history() and handoff_state_json() made;
+ * so the welcome is the one the separate reads made (tests/unit/
+ * test_handoff_resume.c keeps those as its reference);
  * or the same reads not waited for (handoff_resume_send(): docs/scaling.md
  * "Reads off the loop"). */
 #include "handoff.h"

@@ -7,10 +7,11 @@
  * round trip. handoff_resume(), the welcome's parts: the history (turns with
  * the handoff messages merged by time, the newest session_history_max kept)
  * and the "handoff" object are, JSON for JSON, what the separate reads built
- * (session_load_token(), session_history(), handoff_history(),
- * handoff_state_json()), for a conversation an officer holds and wrote in,
- * one waiting, one never handed off, and with handoff.enabled off; an
- * unknown or malformed token is -ENOENT. */
+ * (session_load_token(), session_history(), and the handoff's messages and
+ * state read alone: ref_history() and ref_state_json() below, the product's
+ * code before the resume, kept here as the reference), for a conversation an officer holds and
+ * wrote in, one waiting, one never handed off, and with handoff.enabled off; an unknown or
+ * malformed token is -ENOENT. */
 #include <errno.h>
 #include <jansson.h>
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 #include "fixture_pg.h"
 #include "gw.h"
 #include "handoff.h"
+#include "handoff_int.h"
 #include "handoff_resume.h"
 #include "session.h"
 #include "store.h"
@@ -392,6 +394,84 @@ static void test_resume_not_waited(void **state)
     store_free(b);
 }
 
+/* ---- the reference: the separate reads the resume replaced ----------- */
+
+/* The handoff of session_id for the welcome, read alone (the product's
+ * before store_session_resume()): {"state","officer"} or NULL. */
+static json_t *ref_state_json(struct gw *gw, int64_t session_id)
+{
+    struct store_handoff h;
+    struct store_officer o;
+    bool held;
+
+    if (store_handoff_get(gw->store, session_id, &h) ||
+        (strcmp(h.state, "pending") != 0 && strcmp(h.state, "officer") != 0))
+        return NULL;
+    held = strcmp(h.state, "officer") == 0;
+    if (held && store_officer_get(gw->store, h.officer, &o))
+        o.name[0] = '\0';
+    return handoff_state_build(h.state, held ? o.name : "");
+}
+
+/* The handoff messages of session_id merged into history, read alone (the
+ * product's before store_session_resume()), officers' names looked up. */
+#define HANDOFF_NAMES 4 /* officers' display names looked up once per welcome */
+
+struct history_ctx {
+    struct gw *gw;
+    json_t *items; /* new array of {"ms", "item"} in time order */
+    struct {
+        char user[STORE_OFFICER_USER_MAX];
+        char name[STORE_OFFICER_NAME_MAX];
+    } names[HANDOFF_NAMES];
+    size_t n_names;
+};
+
+static const char *officer_display(struct history_ctx *x, const char *user)
+{
+    struct store_officer o;
+    size_t i;
+
+    for (i = 0; i < x->n_names; i++)
+        if (strcmp(x->names[i].user, user) == 0)
+            return x->names[i].name;
+    if (!user[0] || store_officer_get(x->gw->store, user, &o))
+        return "";
+    i = x->n_names < HANDOFF_NAMES ? x->n_names++ : HANDOFF_NAMES - 1;
+    snprintf(x->names[i].user, sizeof(x->names[i].user), "%s", user);
+    snprintf(x->names[i].name, sizeof(x->names[i].name), "%s", o.name);
+    return x->names[i].name;
+}
+
+/* One handoff message as the welcome's history shows it: the citizen's as
+ * "user", an officer's as "officer" (docs/api.md), what the bot said about
+ * the handoff as a bot reply. */
+static int history_msg(void *ctx, int64_t id, const char *from, const char *officer,
+                       const char *text, int64_t ts_ms)
+{
+    struct history_ctx *x = ctx;
+
+    (void)id;
+    return handoff_history_item(x->items, from,
+                                strcmp(from, "officer") == 0 ? officer_display(x, officer) : "",
+                                text, ts_ms);
+}
+
+static int ref_history(struct gw *gw, int64_t session_id, json_t *history, unsigned max)
+{
+    struct history_ctx x = {.gw = gw};
+    int rc;
+
+    x.items = json_array();
+    if (!x.items)
+        return -ENOMEM;
+    rc = store_handoff_messages(gw->store, session_id, 0, HANDOFF_HISTORY_LOAD, history_msg, &x);
+    if (!rc)
+        rc = handoff_history_merge(history, x.items, max);
+    json_decref(x.items);
+    return rc;
+}
+
 /* The welcome's parts the old way: the separate reads, one after the other. */
 static void separately(struct gw *gw, const char *token, json_t **history, json_t **handoff)
 {
@@ -402,8 +482,8 @@ static void separately(struct gw *gw, const char *token, json_t **history, json_
     assert_non_null(*history);
     *handoff = NULL;
     if (gw->cfg->handoff_enabled) {
-        assert_int_equal(handoff_history(gw, s.id, *history, gw->cfg->session_history_max), 0);
-        *handoff = handoff_state_json(gw, s.id);
+        assert_int_equal(ref_history(gw, s.id, *history, gw->cfg->session_history_max), 0);
+        *handoff = ref_state_json(gw, s.id);
     }
     session_fini(&s);
 }
