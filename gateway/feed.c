@@ -1,7 +1,9 @@
 /* gateway/feed.c - see feed.h. One lws timer per worker reads the feed rows
- * after the last id it saw, loads once what a push needs (the handoff row,
- * the message, the officer's name), pushes the citizen's WebSocket frames
- * (docs/api.md) and hands the event to the officers' sink. */
+ * after the last id it saw, with what a push needs (the handoff row, the
+ * message, the officer's name: store_feed_read(), one statement on
+ * PostgreSQL, sent without waiting on the read connection), pushes the
+ * citizen's WebSocket frames (docs/api.md) and hands the event to the
+ * officers' sink. */
 #include "mc_time.h"
 #include "feed.h"
 
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "gw.h"
+#include "gw_commit.h"
 #include "handoff.h"
 #include "mc_buf.h"
 #include "mc_log.h"
@@ -22,13 +25,6 @@
 #include "ws.h"
 
 #define FEED_PRUNE_EVERY_MS 60000 /* how often a worker deletes old feed rows */
-#define FEED_KIND_MAX 16          /* bytes with the NUL; "cancelled" is the longest */
-
-struct feed_row {
-    int64_t id, session_id, message_id, ts_ms;
-    char kind[FEED_KIND_MAX];
-    char officer[STORE_OFFICER_USER_MAX];
-};
 
 struct feed {
     lws_sorted_usec_list_t sul; /* first: the timer callback recovers the feed from it */
@@ -36,19 +32,11 @@ struct feed {
     int64_t last;     /* the newest feed id seen */
     int64_t prune_ms; /* when to prune next (monotonic ms) */
     void (*sink)(struct gw *gw, const struct feed_event *ev);
-    struct feed_row rows[FEED_BATCH_MAX]; /* read first, then pushed: no statement stays open
-                                             while sinks run */
-    size_t n;
-    bool deferred;   /* a poll asked during an open batch (PostgreSQL): run after its COMMIT */
+    unsigned n;    /* rows seen by the read being answered */
+    bool deferred; /* a waited poll asked during an open batch (PostgreSQL): run after its COMMIT */
     int64_t poll_ms; /* when the timer last read the feed and the office data (monotonic ms) */
-};
-
-/* A message loaded for an event; copied, the store lends it only for its
- * callback. */
-struct feed_msg {
-    int64_t want, id;
-    char from[16];
-    char *text; /* new: free() */
+    uint64_t read;   /* the read in flight, not waited for (store_feed_read_send()); 0: none */
+    bool again;      /* a poll asked while it was in flight: one more read after its answer */
 };
 
 static int64_t wall_ms(void)
@@ -57,40 +45,6 @@ static int64_t wall_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int on_row(void *ctx, int64_t id, const char *kind, int64_t session_id, int64_t message_id,
-                  const char *officer, int64_t ts_ms)
-{
-    struct feed *f = ctx;
-    struct feed_row *r;
-
-    if (f->n >= FEED_BATCH_MAX)
-        return 1;
-    r = &f->rows[f->n++];
-    r->id = id;
-    r->session_id = session_id;
-    r->message_id = message_id;
-    r->ts_ms = ts_ms;
-    snprintf(r->kind, sizeof(r->kind), "%s", kind);
-    snprintf(r->officer, sizeof(r->officer), "%s", officer);
-    return 0;
-}
-
-static int on_msg(void *ctx, int64_t id, const char *from, const char *officer, const char *text,
-                  int64_t ts_ms)
-{
-    struct feed_msg *m = ctx;
-
-    (void)officer;
-    (void)ts_ms;
-    if (id != m->want)
-        return 1;
-    snprintf(m->from, sizeof(m->from), "%s", from);
-    m->text = strdup(text); /* an officer's shared checklist may be long: never cut */
-    if (m->text)
-        m->id = id;
-    return 1;
 }
 
 /* The citizen's frame of one event, new, or NULL when there is none for
@@ -131,58 +85,94 @@ static json_t *citizen_frame(const struct feed_event *ev)
     return j;
 }
 
-/* Loads what the event needs and pushes it. */
-static void push_row(struct feed *f, const struct feed_row *r)
+/* Pushes one row read with what it needs (store_feed_read()); the cursor
+ * moves past it first: each row is pushed once. */
+static int push_row(void *ctx, const struct store_feed_item *it)
 {
+    struct feed *f = ctx;
     struct gw *gw = f->gw;
-    struct store_handoff h;
-    struct store_officer o;
-    struct feed_msg m = {0, 0, "", NULL};
     struct feed_event ev;
     json_t *frame;
 
-    /* before the reads below, which may fail: a turn must not skip the state */
-    ws_handoff_changed(gw, r->session_id);
+    f->last = it->id;
+    f->n++;
+    /* before the message check below: a turn must not skip the state */
+    ws_handoff_changed(gw, it->session_id);
+    if (strcmp(it->kind, "message") == 0 && !it->text)
+        return 0; /* its message is gone or unreadable: nothing to say */
     memset(&ev, 0, sizeof(ev));
-    ev.id = r->id;
-    ev.kind = r->kind;
-    ev.session_id = r->session_id;
-    ev.message_id = r->message_id;
-    ev.officer = r->officer;
-    ev.ts_ms = r->ts_ms;
-    ev.officer_name = "";
-    if (store_handoff_get(gw->store, r->session_id, &h) == 0)
-        ev.handoff = &h;
-    if (r->officer[0] && store_officer_get(gw->store, r->officer, &o) == 0)
-        ev.officer_name = o.name;
-    if (strcmp(r->kind, "message") == 0) {
-        m.want = r->message_id;
-        if (store_handoff_messages(gw->store, r->session_id, r->message_id - 1, 1, on_msg, &m) <
-                0 ||
-            m.id != r->message_id) {
-            free(m.text); /* unreadable, or out of memory: nothing to say */
-            return;
-        }
-        ev.from = m.from;
-        ev.text = m.text;
-    }
+    ev.id = it->id;
+    ev.kind = it->kind;
+    ev.session_id = it->session_id;
+    ev.message_id = it->message_id;
+    ev.officer = it->officer;
+    ev.ts_ms = it->ts_ms;
+    ev.handoff = it->handoff;
+    ev.from = it->from;
+    ev.text = it->text;
+    ev.officer_name = it->officer_name;
     frame = citizen_frame(&ev);
-    if (frame && ws_push_session(gw, r->session_id, frame) < 0)
-        mc_log(MC_LOG_WARN, "feed.push", "session=%lld reason=no_memory", (long long)r->session_id);
+    if (frame && ws_push_session(gw, it->session_id, frame) < 0)
+        mc_log(MC_LOG_WARN, "feed.push", "session=%lld reason=no_memory",
+               (long long)it->session_id);
     json_decref(frame);
     if (f->sink)
         f->sink(gw, &ev);
-    free(m.text);
+    return 0;
 }
 
-void feed_poll(struct gw *gw)
+static void read_done(void *ctx, int rc, unsigned rows);
+static const struct store_feed_cbs feed_cbs = {push_row, read_done};
+
+/* The answer of the read not waited for: its rows were pushed by push_row(). */
+static void read_done(void *ctx, int rc, unsigned rows)
 {
-    struct feed *f = gw->feed;
-    size_t i;
+    struct feed *f = ctx;
+
+    f->read = 0;
+    if (rc < 0) {
+        /* the cursor did not move: the next poll reads the same rows; the
+         * timer's next tick is that poll, even while listening (not a hot
+         * loop on a lost connection: the tick is FEED_POLL_MS) */
+        mc_log(MC_LOG_WARN, "feed.poll", "result=failed");
+        f->poll_ms = INT64_MIN / 2;
+        f->again = false;
+        return;
+    }
+    if (rows >= FEED_BATCH_MAX || f->again) { /* more rows, or more notified meanwhile */
+        f->again = false;
+        feed_poll(f->gw);
+    }
+}
+
+/* Sends the read without waiting (PostgreSQL). Returns 0 (sent, or one in
+ * flight already: one more after it), or the store's error: read waiting then. */
+static int poll_send(struct feed *f)
+{
     int rc;
 
-    if (!f)
-        return;
+    if (f->read) {
+        f->again = true;
+        return 0;
+    }
+    rc = store_feed_read_send(f->gw->store, f->last, FEED_BATCH_MAX, &feed_cbs, f, &f->read);
+    if (rc) {
+        f->read = 0;
+        if (rc != -ENOTSUP)
+            mc_log(MC_LOG_DEBUG, "feed.poll", "read=waited reason=%d", rc);
+        return rc;
+    }
+    f->deferred = false;
+    gw_commit_reads_soon(f->gw); /* its answer is read by the reads' poll (gw_commit.c) */
+    return 0;
+}
+
+/* Reads the rows after the cursor and pushes them, waiting on the loop. */
+static void poll_waited(struct feed *f)
+{
+    struct gw *gw = f->gw;
+    int rc;
+
     /* never push a row of our own batch before it is durable: on SQLite
      * commit it now; on PostgreSQL read once the pass's COMMIT is sent, not
      * waiting for it on the loop (the rows it carries are pushed when its
@@ -198,16 +188,26 @@ void feed_poll(struct gw *gw)
     f->deferred = false;
     do {
         f->n = 0;
-        rc = store_feed_since(gw->store, f->last, FEED_BATCH_MAX, on_row, f);
+        rc = store_feed_read(gw->store, f->last, FEED_BATCH_MAX, push_row, f);
         if (rc < 0) {
             mc_log(MC_LOG_WARN, "feed.poll", "result=failed");
             return;
         }
-        for (i = 0; i < f->n; i++) {
-            f->last = f->rows[i].id;
-            push_row(f, &f->rows[i]);
-        }
     } while (f->n == FEED_BATCH_MAX);
+}
+
+void feed_poll(struct gw *gw)
+{
+    struct feed *f = gw->feed;
+
+    if (!f)
+        return;
+    /* PostgreSQL: the rows and what their pushes need in one statement on the
+     * read connection (committed rows only), answered when its socket is
+     * readable (gw_commit.c): the loop waits for no feed read. Else (SQLite,
+     * or no read connection now) waited. */
+    if (poll_send(f))
+        poll_waited(f);
     if (mc_mono_ms() >= f->prune_ms) {
         f->prune_ms = mc_mono_ms() + FEED_PRUNE_EVERY_MS;
         if (store_feed_prune(gw->store, wall_ms() - FEED_KEEP_MS)) /* committed by the loop */
@@ -229,6 +229,8 @@ static void tick(lws_sorted_usec_list_t *sul)
     /* while listening the notifications push both at once: the timer is only a safety net
      * then, and reads seldom (notify.h); it wakes every period to resume at once on a loss */
     /* a poll can come back a period later: never wait on the loop for a COMMIT in flight */
+    if (f->read) /* its answer is polled for (a bound: gw_commit.c arms its poll on a send) */
+        gw_commit_reads_soon(f->gw);
     if (notify_is_poll_due(f->gw->notify, f->poll_ms, now) && !store_would_wait(f->gw->store)) {
         f->poll_ms = now;
         f->gw->metrics.state_poll_reads += 2;
@@ -254,6 +256,14 @@ struct feed *feed_new(struct gw *gw, struct mc_err *err)
         return NULL;
     }
     lws_sul_schedule(gw->ctx, 0, &f->sul, tick, FEED_POLL_MS * LWS_US_PER_MS);
+    /* PostgreSQL: a first read now (there is nothing to push yet) opens the
+     * read connection and warms its backend, whose first plan of the join
+     * took 10-20 ms: not paid by the first event an officer waits for.
+     * Failing, it is retried by the first poll. */
+    if (store_feed_read_send(gw->store, f->last, FEED_BATCH_MAX, &feed_cbs, f, &f->read) == 0)
+        gw_commit_reads_soon(gw);
+    else
+        f->read = 0;
     return f;
 }
 
@@ -262,6 +272,8 @@ void feed_free(struct feed *f)
     if (!f)
         return;
     lws_sul_cancel(&f->sul);
+    if (f->read) /* its answer must not reach a freed feed */
+        (void)store_feed_read_cancel(f->gw->store, f->read);
     free(f);
 }
 

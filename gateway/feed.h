@@ -14,8 +14,14 @@
  * node at once (notify.h), which then polls without waiting for the timer;
  * while that LISTEN is in effect the timer reads only every
  * NOTIFY_IDLE_POLL_MS, a safety net.
- * Only committed rows are pushed: a worker never reads the feed while its
- * own batch is open.
+ * Only committed rows are pushed: on PostgreSQL the rows and what their
+ * pushes need are one statement (store_feed_read()) sent on the store's read
+ * connection, which sees only committed rows, and answered on the loop's
+ * reads poll (gw_commit.c: the connection's socket watched): the loop waits
+ * for no feed read. One read in flight per worker; a poll asked meanwhile
+ * makes one more read after its answer; a read that fails leaves the cursor
+ * where it was and the timer's next tick reads again. On SQLite the read is
+ * waited for, and never while the worker's own batch is open.
  *
  * Messenger and Zalo citizens are not reached through the feed (every
  * worker sees every row: each would send it once more); whoever writes an
@@ -74,12 +80,16 @@ void feed_free(struct feed *f);
  * read the store and queue frames; it must not call feed_poll(). */
 void feed_set_officer_sink(struct gw *gw, void (*fn)(struct gw *gw, const struct feed_event *ev));
 
-/* Reads and pushes the feed rows written since the last poll now, without
- * waiting for the timer. No row is pushed before it is durable: on SQLite
- * an open batch of the store is committed first (gw_flush()); on
- * PostgreSQL, whose reads would see the open batch's own rows and whose
- * COMMIT the loop does not wait for, the poll is put off until the pass's
- * COMMIT is sent (feed_poll_deferred()), and reads what is committed. */
+/* Reads and pushes the feed rows written since the last poll, without
+ * waiting for the timer. No row is pushed before it is durable. PostgreSQL:
+ * the read is sent on the read connection (committed rows only) and the
+ * rows are pushed when its answer arrives, from the reads' poll; when it
+ * cannot be sent (no read connection now, its queue full) it is read
+ * waiting as below. Waiting: on SQLite an open batch of the store is
+ * committed first (gw_flush()); on PostgreSQL, whose batch connection would
+ * see the open batch's own rows and whose COMMIT the loop does not wait
+ * for, the poll is put off until the pass's COMMIT is sent
+ * (feed_poll_deferred()). */
 void feed_poll(struct gw *gw);
 
 /* The poll put off by feed_poll() during an open batch, if any: called by

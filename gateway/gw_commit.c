@@ -30,6 +30,9 @@ struct gw_commit {
     struct gw *gw;
     lws_sorted_usec_list_t reads; /* the reads not waited for (ws_park.c) */
     bool reads_armed;             /* ... its timer scheduled */
+    struct lws *reads_wsi;        /* ... their connection's socket, adopted while a segment
+                                     is in flight: its answer is read when it arrives */
+    uint64_t reads_seq;           /* ... that segment (store_reads_socket()) */
     uint64_t landed;              /* the latest batch whose commit was reported */
     struct {
         struct lws *wsi; /* the adopted duplicate of the socket, or NULL */
@@ -57,6 +60,16 @@ static void unwatch(struct gw_commit *gc, unsigned i)
     gc->watch[i].ticket = 0;
 }
 
+/* Stops watching the reads' socket. */
+static void reads_unwatch(struct gw_commit *gc)
+{
+    if (gc->reads_wsi) {
+        lws_set_opaque_user_data(gc->reads_wsi, NULL);
+        lws_set_timeout(gc->reads_wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    gc->reads_wsi = NULL;
+}
+
 void gw_commit_free(struct gw_commit *gc)
 {
     unsigned i;
@@ -67,6 +80,7 @@ void gw_commit_free(struct gw_commit *gc)
     lws_sul_cancel(&gc->reads);
     for (i = 0; i < GW_COMMIT_WATCH_MAX; i++)
         unwatch(gc, i);
+    reads_unwatch(gc);
     free(gc);
 }
 
@@ -114,20 +128,52 @@ void gw_commit_soon(struct gw *gw)
         lws_sul_schedule(gw->ctx, 0, &gw->commit->sul, wake, GW_COMMIT_POLL_US);
 }
 
+/* Watches the socket of the reads' segment in flight, one segment at a time
+ * (a new segment, maybe on a reconnected socket, gets a new watch): the
+ * poll then runs when its answer arrives, the timer being only the bound. */
+static void reads_watch(struct gw_commit *gc)
+{
+    lws_sock_file_fd_type u;
+    uint64_t seq = 0;
+    int fd = store_reads_socket(gc->gw->store, &seq);
+
+    if (gc->reads_wsi && (fd < 0 || seq != gc->reads_seq))
+        reads_unwatch(gc);
+    if (fd < 0 || gc->reads_wsi || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        return;
+    u.filefd = fd;
+    gc->reads_wsi =
+        lws_adopt_descriptor_vhost(lws_get_vhost_by_name(gc->gw->ctx, "default"),
+                                   LWS_ADOPT_RAW_FILE_DESC, u, GW_COMMIT_PROTOCOL, NULL);
+    if (!gc->reads_wsi)
+        return; /* lws closed fd; the timer still polls */
+    gc->reads_seq = seq;
+    lws_set_opaque_user_data(gc->reads_wsi, gc);
+}
+
+static void reads_poll(struct gw_commit *gc)
+{
+    if (ws_park_poll(gc->gw))
+        gw_commit_reads_soon(gc->gw);
+    reads_watch(gc);
+}
+
 static void reads_wake(lws_sorted_usec_list_t *sul)
 {
     struct gw_commit *gc = lws_container_of(sul, struct gw_commit, reads);
 
     gc->reads_armed = false;
-    if (ws_park_poll(gc->gw))
-        gw_commit_reads_soon(gc->gw);
+    reads_poll(gc);
 }
 
 void gw_commit_reads_soon(struct gw *gw)
 {
     /* a read sent waits at most this long to be looked at; one waiting for a
      * commit goes out at the poll after it landed */
-    if (!gw->commit || !gw->ctx || gw->commit->reads_armed)
+    if (!gw->commit || !gw->ctx)
+        return;
+    reads_watch(gw->commit);
+    if (gw->commit->reads_armed)
         return;
     gw->commit->reads_armed = true;
     lws_sul_schedule(gw->ctx, 0, &gw->commit->reads, reads_wake, GW_COMMIT_POLL_US);
@@ -204,9 +250,15 @@ int gw_commit_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     case LWS_CALLBACK_RAW_RX_FILE:
         if (!gc)
             return -1; /* no longer watched: readable at the end of a lost connection */
+        if (wsi == gc->reads_wsi) {
+            reads_poll(gc);
+            break;
+        }
         gw_commit_release(gc->gw, false);
         break;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (gc && gc->reads_wsi == wsi)
+            gc->reads_wsi = NULL;
         for (i = 0; gc && i < GW_COMMIT_WATCH_MAX; i++)
             if (gc->watch[i].wsi == wsi)
                 gc->watch[i].wsi = NULL, gc->watch[i].ticket = 0;

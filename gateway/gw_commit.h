@@ -40,7 +40,9 @@ void gw_commit_wait_for(struct gw *gw, uint64_t ticket);
  * then, not at the next tick. */
 void gw_commit_soon(struct gw *gw);
 
-/* Polls the store's reads not waited for (ws_park_poll()) every
+/* Polls the store's reads not waited for (ws_park_poll(): resumed hellos,
+ * the feed's) as soon as the read connection's socket is readable while a
+ * segment is in flight (store_reads_socket(), adopted into lws), and every
  * GW_COMMIT_POLL_US while some are pending. */
 void gw_commit_reads_soon(struct gw *gw);
 

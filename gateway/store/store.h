@@ -1160,4 +1160,75 @@ unsigned store_session_resume_poll(struct store *st);
  * caller's to free), or NULL when it is not pending. */
 void *store_session_resume_cancel(struct store *st, uint64_t id);
 
+/* ---- the feed's rows with what each push needs (issue 18; store_feed.c,
+ * store_pg_feed.c; docs/scaling.md "Cross-node events") -------------------
+ * A worker woken by a feed row used to read the rows (store_feed_since()),
+ * then per row the handoff (store_handoff_get()), the officer's name
+ * (store_officer_get()) and, for a message, the message
+ * (store_handoff_messages()): 1 + 2 or 3 round trips per row, each waited
+ * on the loop. Here they are one read; on PostgreSQL one statement (a
+ * join), which can also be sent without waiting. */
+
+/* One feed row and what its push needs; every pointer borrowed for the call. */
+struct store_feed_item {
+    int64_t id;          /* the feed row, increasing */
+    const char *kind;    /* as store_feed_since()'s */
+    int64_t session_id;  /* the conversation */
+    int64_t message_id;  /* kind "message": the handoff message; else 0 */
+    const char *officer; /* the officer involved (username), "" none */
+    int64_t ts_ms;
+    /* the conversation's handoff row as it is now (store_handoff_get(): a
+     * session never handed off reads as state "bot"); NULL when it could not
+     * be read (SQLite's separate read failed) */
+    const struct store_handoff *handoff;
+    const char *officer_name; /* officer's display name, "" when none or unknown */
+    /* kind "message": the message's sender ("citizen", "officer", "system")
+     * and text (store_handoff_messages()'s); NULL when not a message, or
+     * its message is gone or could not be read */
+    const char *from, *text;
+};
+
+typedef int (*store_feed_fn)(void *ctx, const struct store_feed_item *it);
+
+/* store_feed_since()'s rows (id > after_id, oldest first, at most max), each
+ * with what the separate reads gave (struct store_feed_item), fn called once
+ * per row with no statement open. PostgreSQL: one statement, one round trip;
+ * SQLite: the separate reads of a local file. Returns 0, fn's non-zero (it
+ * stops the rows), -ENOMEM or -EIO (no row was handed to fn). */
+MC_MUST_CHECK int store_feed_read(struct store *st, int64_t after_id, unsigned max,
+                                  store_feed_fn fn, void *ctx);
+
+/* The callbacks of a store_feed_read() not waited for: row as fn above, then
+ * done once, with 0 and how many rows row saw, or -EIO (the statement
+ * failed, the connection was lost: no row was handed to row). */
+struct store_feed_cbs {
+    store_feed_fn row;
+    void (*done)(void *ctx, int rc, unsigned rows);
+};
+
+/* store_feed_read() sent without waiting on the handle's read connection
+ * (store_session_resume_send()'s: neither the batch's nor the outbox's), in
+ * the same queue as the resumed sessions' reads but not held back for the
+ * handle's batches: it reads what is committed when it runs (a row of a
+ * batch not landed yet is read by a later read, after that batch's
+ * notification), and its callbacks (cbs kept: static) are called with ctx (not NULL) from
+ * a later store_session_resume_poll(), which polls every read not waited
+ * for, never from this call. *id names it for store_feed_read_cancel().
+ * Returns 0, -ENOTSUP (SQLite: call store_feed_read()), -EAGAIN
+ * (STORE_SESSION_RESUME_MAX reads pending), -EIO (no connection for it
+ * now), -EINVAL or -ENOMEM; the caller may then read waiting. */
+MC_MUST_CHECK int store_feed_read_send(struct store *st, int64_t after_id, unsigned max,
+                                       const struct store_feed_cbs *cbs, void *ctx, uint64_t *id);
+
+/* Forgets read id: its callbacks are never called. Returns its ctx, or NULL
+ * when it is not pending. */
+void *store_feed_read_cancel(struct store *st, uint64_t id);
+
+/* The socket of the read connection while a segment of the reads not waited
+ * for (resumes, the feed's) is in flight, and in *seq that segment's number
+ * (a new one each segment): the caller may watch the socket and call
+ * store_session_resume_poll() as soon as it is readable, instead of on a
+ * timer. -1 when none is in flight (SQLite: always). */
+int store_reads_socket(struct store *st, uint64_t *seq);
+
 #endif

@@ -584,4 +584,17 @@ int store_pg_session_resume(struct store *st, const char *token, unsigned max_tu
                             unsigned max_msgs, store_resume_turn_fn turn, store_resume_msg_fn msg,
                             void *ctx, struct store_resume *out);
 
+/* ---- the feed's rows with what each push needs (store_pg_feed.c; store.h
+ * "the feed's rows with what each push needs") ---- */
+int store_pg_feed_read(struct store *st, int64_t after_id, unsigned max, store_feed_fn fn,
+                       void *ctx);
+/* Queues store_pg_feed_read()'s one statement on l. Returns 0 or -EIO. */
+MC_MUST_CHECK int store_pg_feed_read_queue(struct store_pg_link *l, int64_t after_id, unsigned max);
+/* Hands the rows of that statement's result r to fn; *rows: how many it
+ * saw. Returns 0, fn's non-zero, or -EIO (r is not that statement's). */
+int store_pg_feed_rows(const PGresult *r, store_feed_fn fn, void *ctx, unsigned *rows);
+/* store_feed_read_send() (store_pg_resume.c: the reads' queue and connection). */
+int store_pg_feed_read_send(struct store *st, int64_t after_id, unsigned max,
+                            const struct store_feed_cbs *cbs, void *ctx, uint64_t *id);
+
 #endif

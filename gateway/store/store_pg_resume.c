@@ -123,7 +123,10 @@ int store_pg_session_resume(struct store *st, const char *token, unsigned max_tu
  * (up to STORE_PG_QUEUE_MAX statements). A read is sent only once every
  * batch this handle had opened when it was asked for has landed
  * (store_pg_landed_through()): it then sees what this node wrote before,
- * as the waited read in the batch did. */
+ * as the waited read in the batch did.
+ * The feed's read (store_pg_feed_read_send(), one statement: store_pg_feed.c)
+ * takes its turn in the same queue, on the same connection, answered by the
+ * same poll: one segment in flight per handle, whoever asked. */
 
 #define AREAD_PER_SEGMENT (STORE_PG_QUEUE_MAX / RESUME_STATEMENTS)
 
@@ -135,6 +138,11 @@ struct aread {
     unsigned max_turns, max_msgs;
     uint64_t after; /* sent once the handle's batches up to this one landed */
     unsigned at, n; /* its statements in the segment in flight */
+    /* a feed read (store_pg_feed_read_send()) instead of a resume: its
+     * callbacks, cursor and rows; cbs is then NULL */
+    const struct store_feed_cbs *fcbs;
+    int64_t feed_after;
+    unsigned feed_max;
 };
 
 struct store_pg_aread {
@@ -145,6 +153,7 @@ struct store_pg_aread {
     PGresult *res[STORE_PG_QUEUE_MAX]; /* the answers of the segment in flight */
     unsigned nres;
     uint64_t next_id;
+    uint64_t seg; /* segments sent (store_reads_socket()) */
 };
 
 void store_pg_aread_free(struct store_pg_aread *a)
@@ -184,6 +193,8 @@ static int aread_queue(struct store_pg_link *l, const struct aread *r)
 {
     struct store_pg_params who = {0}, turns, msgs;
 
+    if (r->fcbs)
+        return store_pg_feed_read_queue(l, r->feed_after, r->feed_max);
     store_pg_param_text(&who, r->token);
     turns = who; /* text parameters only: their pointers stay valid in the copy */
     msgs = who;
@@ -228,6 +239,17 @@ static void aread_pump(struct store_pg *pg, struct store_pg_aread *a)
     }
     a->sent = k;
     a->nres = q;
+    a->seg++;
+}
+
+/* Answers feed read r with its statement's result res (NULL: failed). */
+static void feed_answer(const struct aread *r, const PGresult *res)
+{
+    unsigned rows = 0;
+    int rc = res ? store_pg_feed_rows(res, r->fcbs->row, r->ctx, &rows) : -EIO;
+
+    /* a row callback's non-zero only stopped the rows */
+    r->fcbs->done(r->ctx, rc < 0 && rows == 0 ? -EIO : 0, rows);
 }
 
 /* Answers the reads of the segment that ended (lost: -EIO) and drops them. */
@@ -254,6 +276,10 @@ static void aread_answer(struct store_pg_aread *a, bool lost)
                 rc = -EIO; /* failed, or skipped after a failure in the segment */
         if (!done[i].ctx)
             continue;
+        if (done[i].fcbs) {
+            feed_answer(&done[i], rc ? NULL : res[done[i].at]);
+            continue;
+        }
         if (!rc)
             rc = take(res + done[i].at, done[i].cbs->turn,
                       done[i].n == RESUME_STATEMENTS ? done[i].cbs->msg : NULL, done[i].ctx, &out);
@@ -292,6 +318,39 @@ int store_pg_session_resume_send(struct store *st, const char *token, unsigned m
     r->max_msgs = max_msgs;
     r->n = cbs->msg ? RESUME_STATEMENTS : 2;
     r->after = store_pg_last_ticket(pg);
+    aread_pump(pg, a);
+    return 0;
+}
+
+int store_pg_feed_read_send(struct store *st, int64_t after_id, unsigned max,
+                            const struct store_feed_cbs *cbs, void *ctx, uint64_t *id)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_aread **slot = store_pg_aread_of(pg), *a;
+    struct aread *r;
+
+    if (!*slot && !(*slot = calloc(1, sizeof(**slot))))
+        return -ENOMEM;
+    a = *slot;
+    if (a->n >= STORE_SESSION_RESUME_MAX)
+        return -EAGAIN;
+    if (!ctx || !cbs || !cbs->row || !cbs->done || !max)
+        return -EINVAL;
+    if (!a->l && !aread_link(pg, a))
+        return -EIO; /* no connection for it: the caller reads waiting */
+    r = &a->r[a->n++];
+    memset(r, 0, sizeof(*r));
+    r->id = *id = ++a->next_id;
+    r->fcbs = cbs;
+    r->ctx = ctx;
+    r->feed_after = after_id;
+    r->feed_max = max;
+    r->n = 1;
+    /* sent at once, not after this handle's batches landed (as a resume is):
+     * on its own connection it reads only committed rows, and the rows of a
+     * batch still in flight come with that batch's own notification. Waiting
+     * for the landing put a commit's round trip before most pushes. */
+    r->after = 0;
     aread_pump(pg, a);
     return 0;
 }
@@ -349,6 +408,16 @@ void *store_pg_session_resume_cancel(struct store *st, uint64_t id)
 }
 
 /* ---- store.h's ---------------------------------------------------------- */
+
+int store_reads_socket(struct store *st, uint64_t *seq)
+{
+    struct store_pg_aread *a = store_pg_of(st) ? *store_pg_aread_of(store_pg_of(st)) : NULL;
+
+    if (!a || !a->sent || !a->l)
+        return -1;
+    *seq = a->seg;
+    return store_pg_link_socket(a->l);
+}
 
 int store_session_resume_send(struct store *st, const char *token, unsigned max_turns,
                               unsigned max_msgs, const struct store_resume_cbs *cbs, void *ctx,
