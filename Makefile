@@ -215,7 +215,7 @@ test-unit: $(UNIT_BIN)
 # tests/e2e/cluster.test.js, cluster-outbox.test.js (a node killed under webhook load) and
 # cluster-race.test.js (two nodes saving one session at once), in the e2e run.
 PG_UNIT = $(BUILD)/tests/test_store_contract $(BUILD)/tests/test_store_contract_admin
-PG_UNIT += $(BUILD)/tests/test_store_contract_handoff
+PG_UNIT += $(BUILD)/tests/test_store_contract_handoff $(BUILD)/tests/test_store_contract_feed
 PG_UNIT += $(BUILD)/tests/test_store_contract_report
 PG_UNIT += $(BUILD)/tests/test_store_listen $(BUILD)/tests/test_store_pg_link
 PG_UNIT += $(BUILD)/tests/test_store_contract_commit

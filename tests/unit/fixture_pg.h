@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fixture.h"
 #include "session.h"
@@ -136,6 +137,67 @@ static inline int fixture_commit_wait(struct store *st)
     n = store_commit_poll(st, true, d, 2);
     assert_int_equal(n, 1);
     return d[0].rc;
+}
+
+/* A session row (handoff rows reference one); committed. */
+static inline int64_t fixture_session_row(struct store *st, const char *token, int64_t last_seen)
+{
+    struct session s;
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.token, sizeof(s.token), "%s", token);
+    snprintf(s.channel, sizeof(s.channel), "%s", "zalo");
+    s.last_seen = last_seen;
+    assert_int_equal(store_session_insert(st, &s), 0);
+    assert_int_equal(store_commit(st), 0);
+    return s.id;
+}
+
+/* A handoff request of sid (channel zalo, procedure cccd) at now_s: expect its result. */
+/* A handoff request of sid (channel zalo, procedure cccd) at now_s: expect its result. */
+static inline void fixture_handoff_ask(struct store *st, int64_t sid, int64_t now_s, int expect)
+{
+    struct store_handoff h;
+
+    memset(&h, 0, sizeof(h));
+    h.session_id = sid;
+    snprintf(h.channel, sizeof(h.channel), "%s", "zalo");
+    snprintf(h.user_key, sizeof(h.user_key), "u-%lld", (long long)sid);
+    snprintf(h.procedure, sizeof(h.procedure), "%s", "cccd");
+    assert_int_equal(store_handoff_request(st, &h, now_s), expect);
+}
+
+/* Handoff messages as store_handoff_messages() gives them (the first 8 kept). */
+struct fixture_msgs {
+    int n;
+    int64_t ids[8];
+    char text[8][32];
+    char from[8][16];
+    char officer[8][16];
+};
+
+static inline int fixture_on_msg(void *ctx, int64_t id, const char *from, const char *officer,
+                                 const char *text, int64_t ts_ms)
+{
+    struct fixture_msgs *m = ctx;
+
+    (void)ts_ms;
+    if (m->n < 8) {
+        m->ids[m->n] = id;
+        snprintf(m->text[m->n], sizeof(m->text[0]), "%s", text);
+        snprintf(m->from[m->n], sizeof(m->from[0]), "%s", from);
+        snprintf(m->officer[m->n], sizeof(m->officer[0]), "%s", officer);
+    }
+    m->n++;
+    return 0;
+}
+
+/* Sleeps ms milliseconds (a test's pause, never a wait for a result). */
+static inline void fixture_pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
 }
 
 /* A session stored, and a second handle's copy of it (another node). */
