@@ -54,6 +54,12 @@ static const struct cfg_setting settings[] = {
      "shared state on PostgreSQL instead of data.state_db, e.g. "
      "postgresql://motcua@127.0.0.1:5432/motcua, for several nodes behind one proxy "
      "(docs/scaling.md); empty: the SQLite file data.state_db"},
+    {"data.state_readers", CFG_UINT, S(data_state_readers), 0, CFG_STATE_READERS_MAX, "1", false,
+     "PostgreSQL: threads per worker that run the officers' and the console's reads (the "
+     "report) off the event loop, each with its own connection (docs/scaling.md); 0: on the "
+     "loop. SQLite reads on the loop"},
+    {"data.state_read_queue", CFG_UINT, S(data_state_read_queue), 1, 1024, "16", false,
+     "PostgreSQL: such reads waiting for a reader thread, per worker; past it 503 busy"},
     {"data.web_root", CFG_STR, S(data_web_root), 0, 0, "channels/web", false,
      "folder of the widget, demo page and kiosk files"},
     {"messenger.app_secret", CFG_STR, S(messenger_app_secret), 0, 0, "", true,

@@ -18,6 +18,7 @@
 #define CFG_OUTBOX_LEASE_MIN_S 15
 /* bytes of site.public_url: with a guide's path it must fit a QR (QR_TEXT_MAX) */
 #define CFG_PUBLIC_URL_MAX 200
+#define CFG_STATE_READERS_MAX 4 /* data.state_readers: each is a connection per worker */
 
 struct mc_config {
     char listen_host[CFG_STR_MAX];
@@ -32,6 +33,8 @@ struct mc_config {
     char data_knowledge_db[CFG_STR_MAX];
     char data_state_db[CFG_STR_MAX];
     char data_state_url[CFG_STR_MAX]; /* PostgreSQL URL of the shared state; "": data_state_db */
+    unsigned data_state_readers;      /* PostgreSQL: reader threads (offload.h); 0: on the loop */
+    unsigned data_state_read_queue;   /* ... reads waiting for one, then 503 busy */
     char data_web_root[CFG_STR_MAX];
     char messenger_app_secret[CFG_STR_MAX];
     char messenger_verify_token[CFG_STR_MAX];

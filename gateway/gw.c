@@ -37,6 +37,7 @@
 #include "teach.h"
 #include "teach_build.h"
 #include "http_hold.h"
+#include "offload.h"
 #include "ws.h"
 
 #define GW_TICK_US (250 * LWS_US_PER_MS) /* housekeeping; also bounds how late a signal is seen */
@@ -399,6 +400,8 @@ struct gw *gw_new(const struct mc_config *cfg, struct mc_err *err)
         mc_err_set(err, "out of memory");
         goto fail;
     }
+    if (offload_start(gw, err)) /* PostgreSQL: the console's reads off the loop */
+        goto fail;
     if (cfg->kiosk_speech) {
         struct mc_err serr = {{0}};
 
@@ -432,6 +435,7 @@ void gw_free(struct gw *gw)
     gw->notify = NULL;
     feed_free(gw->feed); /* its timer lives in the context */
     speech_free(gw->speech);
+    offload_stop(gw); /* joins its threads: before the context goes (its answers are dropped) */
     share_render_free(gw, gw->share_render); /* joins its thread: before the context goes */
     gw->share_render = NULL; /* the context's last CLOSED_HTTP callbacks ask it to forget */
     privacy_free(gw->privacy);
@@ -535,6 +539,7 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
         (void)reload_poll(gw);
         (void)teach_build_poll(gw);
         share_render_poll(gw);
+        offload_poll(gw);
     }
     gw->draining = true; /* from here no build starts, and answers close their connection */
     reload_cancel(gw);
@@ -548,12 +553,14 @@ int gw_run(struct gw *gw, volatile sig_atomic_t *signals)
     officer_ws_close_all(gw);
     /* and the HTTP answers held for a commit (written once it lands), and a teach being built
      * (answered once built, then held for its commit) */
-    while ((gw->conns || gw->officer_conns || gw->http_holding || teach_build_busy(gw)) &&
+    while ((gw->conns || gw->officer_conns || gw->http_holding || teach_build_busy(gw) ||
+            offload_busy(gw)) &&
            mc_mono_ms() < deadline) {
         if (service(gw) < 0)
             break;
         (void)teach_build_poll(gw); /* a teach accepted before the stop gets its answer */
         share_render_poll(gw);
+        offload_poll(gw); /* a report being built gets its answer (then written: http_holding) */
     }
     teach_build_free(gw, true);  /* a build that outlived the grace: waited for, answered 503 */
     gw_commit_release(gw, true); /* what is still in flight lands before the store closes */

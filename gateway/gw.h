@@ -68,7 +68,8 @@ struct gw {
     struct teach_build *teach_build; /* taught-phrase builds off the loop (teach_build.h) */
     struct speech *speech; /* owned: kiosk answers read aloud, or NULL when off (speech.h) */
     struct share_render *share_render; /* owned: checklist pictures drawn off the loop */
-    struct popular popular; /* the kiosk's most-asked procedures, kept a while (popular.h) */
+    struct offload *offload; /* owned: console reads off the loop (offload.h), NULL: on it */
+    struct popular popular;  /* the kiosk's most-asked procedures, kept a while (popular.h) */
 };
 
 /* Creates the server: opens the knowledge and state databases, builds the

@@ -10,6 +10,7 @@
 
 #include "gw.h"
 #include "http.h"
+#include "offload.h"
 #include "store.h"
 #include "teach_build.h"
 
@@ -129,6 +130,24 @@ int http_hold_commit(struct gw *gw, struct lws *wsi, struct http_req *r,
     return rc;
 }
 
+int http_hold_ready(struct gw *gw, struct lws *wsi, struct http_req *r,
+                    const struct http_hold_answer *ok)
+{
+    struct http_hold_saved *s = save(ok, NULL, NULL);
+
+    if (!s)
+        return -ENOMEM;
+    http_hold_forget(gw, r);
+    r->held_answer = s;
+    r->held_wsi = wsi;
+    r->held = 0; /* in no batch's list: nothing to wait for */
+    r->held_rc = 0;
+    r->held_done = true;
+    gw->http_holding++;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
 void http_hold_release(struct gw *gw, uint64_t ticket, int rc)
 {
     struct http_req *r, *next;
@@ -148,6 +167,7 @@ void http_hold_release(struct gw *gw, uint64_t ticket, int rc)
 
 void http_hold_forget(struct gw *gw, struct http_req *r)
 {
+    offload_forget(gw, r);
     if (r->held)
         unlink_req(gw, r);
     if (r->held_answer && gw->http_holding)

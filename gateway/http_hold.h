@@ -58,6 +58,13 @@ MC_MUST_CHECK int http_hold_commit(struct gw *gw, struct lws *wsi, struct http_r
                                    const struct http_hold_answer *failed,
                                    void (*done)(struct gw *gw, int rc));
 
+/* Holds ok as r's answer, already released: written on r's next WRITEABLE
+ * (asked for here), as a held answer whose commit landed. For an answer made
+ * off the loop (offload.h), handed over outside r's callback. Returns 0, or
+ * -ENOMEM (the caller closes the connection). */
+MC_MUST_CHECK int http_hold_ready(struct gw *gw, struct lws *wsi, struct http_req *r,
+                                  const struct http_hold_answer *ok);
+
 /* The commits of every batch up to ticket were reported with rc (0:
  * committed): their held requests are asked to write their answer. Every
  * commit's report passes here (gw_commit_release(), gw_flush()), so the
@@ -67,7 +74,8 @@ MC_MUST_CHECK int http_hold_commit(struct gw *gw, struct lws *wsi, struct http_r
 void http_hold_release(struct gw *gw, uint64_t ticket, int rc);
 
 /* r's connection is closing or taking a new request: it is no longer held,
- * and its prepared answers are freed. A no-op when it is not held. */
+ * and its prepared answers are freed, and a read made for it off the loop is
+ * cancelled (offload_forget()). A no-op when it is not held. */
 void http_hold_forget(struct gw *gw, struct http_req *r);
 
 /* Whether a held answer is released and waiting for WRITEABLE. */

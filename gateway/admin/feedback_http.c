@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
@@ -18,7 +19,9 @@
 #include "mc_log.h"
 #include "mc_mask.h"
 #include "mc_utf8.h"
+#include "officer.h"
 #include "officer_http.h"
+#include "offload.h"
 #include "report.h"
 #include "store.h"
 
@@ -78,9 +81,9 @@ static json_t *answer_json(const char *reply_text)
 }
 
 /* The everyday name of procedure id ("" when unknown or none). */
-static const char *proc_name(const struct gw *gw, const char *id)
+static const char *proc_name(const struct kb *kb, const char *id)
 {
-    const json_t *g = id[0] && gw->kb ? kb_guide(gw->kb, id) : NULL;
+    const json_t *g = id[0] && kb ? kb_guide(kb, id) : NULL;
     const char *name = json_string_value(json_object_get(g, "short_name"));
 
     if (!name || !name[0])
@@ -89,7 +92,7 @@ static const char *proc_name(const struct gw *gw, const char *id)
 }
 
 struct lists {
-    const struct gw *gw;
+    const struct kb *kb;
     json_t *procs, *downs;
 };
 
@@ -99,7 +102,7 @@ static int on_procedure(void *ctx, const char *procedure, uint64_t up, uint64_t 
 
     return json_array_append_new(l->procs, json_pack("{s:s?,s:s,s:I,s:I}", "id",
                                                      procedure[0] ? procedure : NULL, "name",
-                                                     proc_name(l->gw, procedure), "up",
+                                                     proc_name(l->kb, procedure), "up",
                                                      (json_int_t)up, "down", (json_int_t)down))
                ? -ENOMEM
                : 0;
@@ -113,65 +116,151 @@ static int on_down(void *ctx, const struct store_feedback_row *r)
                l->downs,
                json_pack("{s:I,s:s,s:s?,s:s,s:o?,s:o?,s:s?}", "ts", (json_int_t)r->ts * 1000,
                          "channel", r->channel, "procedure", r->procedure[0] ? r->procedure : NULL,
-                         "name", proc_name(l->gw, r->procedure), "question",
+                         "name", proc_name(l->kb, r->procedure), "question",
                          cut_json(r->question, strlen(r->question)), "answer",
                          answer_json(r->answer), "comment", r->comment[0] ? r->comment : NULL))
                ? -ENOMEM
                : 0;
 }
 
-int feedback_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)
-{
-    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
+/* What a request asks, read on the loop (the arguments live in lws's header
+ * buffer), and what answering it needs but the store. */
+struct query {
+    const char *from, *to; /* into fb, tb, or NULL: missing */
     char fb[ARG_MAX], tb[ARG_MAX];
-    struct lists l = {gw, NULL, NULL};
+    char tz[CFG_STR_MAX]; /* report.timezone */
+    struct kb *kb;        /* a reference (the procedures' names), or NULL */
+};
+
+static void query_read(struct gw *gw, struct lws *wsi, struct query *q)
+{
+    memset(q, 0, sizeof(*q));
+    q->from = lws_get_urlarg_by_name(wsi, "from=", q->fb, (int)sizeof(q->fb));
+    q->to = lws_get_urlarg_by_name(wsi, "to=", q->tb, (int)sizeof(q->tb));
+    snprintf(q->tz, sizeof(q->tz), "%s", gw->cfg->report_timezone);
+    q->kb = gw->kb ? kb_ref(gw->kb) : NULL;
+}
+
+static json_t *error_json(unsigned *status, unsigned code, const char *error, const char *message)
+{
+    *status = code;
+    return json_pack("{s:s,s:s}", "error", error, "message", message);
+}
+
+/* The answer to q for officer o (auth: 0, -ENOENT without a live session,
+ * else the store failed), its reads on st: *status and the JSON body (NULL:
+ * out of memory). Touches nothing of the loop's: a reader thread runs it on
+ * PostgreSQL (offload.h). */
+static json_t *build(struct store *st, const struct query *q, int auth,
+                     const struct store_officer *o, unsigned *status)
+{
+    struct lists l = {q->kb, NULL, NULL};
     struct store_report_span sp;
-    struct store_officer o;
     struct mc_err err = {{0}};
     enum report_format fmt;
-    const char *from, *to, *code;
+    const char *code;
     uint64_t up = 0, down = 0;
     bool available;
     int rc;
 
-    if (r->method != HTTP_GET && r->method != HTTP_HEAD)
-        return officer_http_error(gw, wsi, r, 405, "method", "Use GET.");
-    rc = officer_http_auth(gw, r, &o, csrf, token_hash);
-    if (rc == -ENOENT)
-        return officer_http_error(gw, wsi, r, 401, "unauthorized", "Chưa đăng nhập.");
-    if (rc)
-        return officer_http_error(gw, wsi, r, 503, "internal", "The state database failed.");
-    if (strcmp(o.role, "admin") != 0)
-        return officer_http_error(gw, wsi, r, 403, "forbidden",
-                                  "Chỉ quản trị viên được xem đánh giá của người dân.");
-    from = lws_get_urlarg_by_name(wsi, "from=", fb, (int)sizeof(fb));
-    to = lws_get_urlarg_by_name(wsi, "to=", tb, (int)sizeof(tb));
-    code = report_check_query(from, to, NULL, &fmt, &err);
+    if (auth == -ENOENT)
+        return error_json(status, 401, "unauthorized", "Chưa đăng nhập.");
+    if (auth)
+        return error_json(status, 503, "internal", "The state database failed.");
+    if (strcmp(o->role, "admin") != 0)
+        return error_json(status, 403, "forbidden",
+                          "Chỉ quản trị viên được xem đánh giá của người dân.");
+    code = report_check_query(q->from, q->to, NULL, &fmt, &err);
     if (code)
-        return officer_http_error(gw, wsi, r, 400, code, err.text);
-    if (report_span(from, to, gw->cfg->report_timezone, &sp))
-        return officer_http_error(gw, wsi, r, 503, "internal", "report.timezone is not usable.");
+        return error_json(status, 400, code, err.text);
+    if (report_span(q->from, q->to, q->tz, &sp))
+        return error_json(status, 503, "internal", "report.timezone is not usable.");
     l.procs = json_array();
     l.downs = json_array();
     rc = l.procs && l.downs ? 0 : -ENOMEM;
     if (!rc)
-        rc = store_report_feedback(gw->store, &sp, &available, &up, &down);
+        rc = store_report_feedback(st, &sp, &available, &up, &down);
     if (!rc)
-        rc = store_feedback_by_procedure(gw->store, &sp, FEEDBACK_HTTP_PROCEDURES_MAX, on_procedure,
-                                         &l);
+        rc = store_feedback_by_procedure(st, &sp, FEEDBACK_HTTP_PROCEDURES_MAX, on_procedure, &l);
     if (!rc)
-        rc = store_feedback_downs(gw->store, &sp, FEEDBACK_HTTP_DOWNS_MAX, on_down, &l);
+        rc = store_feedback_downs(st, &sp, FEEDBACK_HTTP_DOWNS_MAX, on_down, &l);
     if (rc) {
         json_decref(l.procs);
         json_decref(l.downs);
         mc_log(MC_LOG_ERROR, "admin.feedback", "rc=%d", rc);
-        return officer_http_error(gw, wsi, r, 503, "internal", "The state database failed.");
+        return error_json(status, 503, "internal", "The state database failed.");
     }
-    mc_log(MC_LOG_INFO, "admin.feedback", "user=%s from=%s to=%s", o.username, from, to);
-    return officer_http_respond(gw, wsi, r, 200,
-                                json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:o,s:o}", "from", from, "to",
-                                          to, "timezone", gw->cfg->report_timezone, "total", "up",
-                                          (json_int_t)up, "down", (json_int_t)down, "by_procedure",
-                                          l.procs, "latest_down", l.downs),
-                                NULL);
+    mc_log(MC_LOG_INFO, "admin.feedback", "user=%s from=%s to=%s", o->username, q->from, q->to);
+    *status = 200;
+    return json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:o,s:o}", "from", q->from, "to", q->to, "timezone",
+                     q->tz, "total", "up", (json_int_t)up, "down", (json_int_t)down, "by_procedure",
+                     l.procs, "latest_down", l.downs);
+}
+
+/* ---- off the loop (PostgreSQL: offload.h) ------------------------------ */
+
+struct job {
+    struct query q;
+    char cookie[OFFICER_TOKEN_LEN + 1]; /* the motcua_officer cookie, checked on the thread */
+};
+
+static void job_free(void *arg)
+{
+    struct job *j = arg;
+
+    if (!j)
+        return;
+    kb_unref(j->q.kb);
+    explicit_bzero(j->cookie, sizeof(j->cookie));
+    free(j);
+}
+
+/* offload_run_fn: the cookie check and the lists on the thread's store st;
+ * the body officer_http_respond() would send. */
+static int job_run(struct store *st, void *arg, struct offload_reply *out)
+{
+    static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
+    struct job *j = arg;
+    struct store_officer o;
+    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
+    int auth = st ? officer_http_session_in(st, j->cookie, &o, csrf, token_hash) : -EIO;
+    unsigned status = 503;
+    json_t *body = build(st, &j->q, auth, &o, &status);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+    json_decref(body);
+    explicit_bzero(csrf, sizeof(csrf));
+    out->status = text ? status : 503;
+    out->ctype = text ? "application/json; charset=utf-8" : "application/json";
+    out->body = text ? text : strdup(oom);
+    out->len = out->body ? strlen(out->body) : 0;
+    return out->body ? 0 : -ENOMEM;
+}
+
+int feedback_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
+    struct store_officer o;
+    struct query q;
+    unsigned status = 503;
+    json_t *body;
+    int auth;
+
+    if (r->method != HTTP_GET && r->method != HTTP_HEAD)
+        return officer_http_error(gw, wsi, r, 405, "method", "Use GET.");
+    if (offload_on(gw)) { /* PostgreSQL: the cookie check and the lists on a reader thread */
+        struct job *j = calloc(1, sizeof(*j));
+
+        if (!j)
+            return officer_http_error(gw, wsi, r, 503, "internal", "Out of memory.");
+        query_read(gw, wsi, &j->q);
+        if (strlen(r->officer_cookie) < sizeof(j->cookie)) /* longer: "" is no session */
+            snprintf(j->cookie, sizeof(j->cookie), "%s", r->officer_cookie);
+        return offload_answer(gw, wsi, r, job_run, j, job_free);
+    }
+    auth = officer_http_auth(gw, r, &o, csrf, token_hash);
+    query_read(gw, wsi, &q);
+    body = build(gw->store, &q, auth, &o, &status);
+    kb_unref(q.kb);
+    return officer_http_respond(gw, wsi, r, status, body, NULL);
 }

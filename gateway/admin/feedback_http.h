@@ -3,7 +3,8 @@
  * on the bot's answers over a range of local days (the report's date rules,
  * report_check_query), their totals, per procedure, and the latest 👎 with
  * the question and the answer, masked. The console draws it
- * (channels/web/admin-feedback.js). Event-loop thread only. */
+ * (channels/web/admin-feedback.js). Event-loop thread only; on PostgreSQL
+ * the cookie check and the lists are read by a reader thread (offload.h). */
 #ifndef MOTCUA_GATEWAY_ADMIN_FEEDBACK_HTTP_H
 #define MOTCUA_GATEWAY_ADMIN_FEEDBACK_HTTP_H
 

@@ -17,6 +17,9 @@
 #include "gw.h"
 #include "kb.h"
 #include "mc_log.h"
+#include "officer.h"
+#include "officer_http.h"
+#include "offload.h"
 #include "report.h"
 #include "store.h"
 
@@ -108,17 +111,46 @@ static int send_report(struct report_http_reply *out, const struct report *r,
     return rc;
 }
 
-int report_http_serve(struct gw *gw, struct lws *wsi, const char *path, int auth,
-                      const struct store_officer *o, struct report_http_reply *out)
-{
-    bool is_page = strcmp(path, REPORT_HTTP_PAGE) == 0;
+/* What a report request asks, read on the loop (the query's arguments live
+ * in lws's header buffer): everything build() needs but the store. */
+struct query {
+    bool is_page;
+    const char *from, *to, *format; /* into the buffers below, or NULL: missing */
     char fb[ARG_MAX], tb[ARG_MAX], mb[ARG_MAX];
-    char dfrom[REPORT_DATE_LEN + 1], dto[REPORT_DATE_LEN + 1];
-    const char *from, *to, *format, *code;
+    char tz[CFG_STR_MAX]; /* report.timezone */
+};
+
+static void query_read(struct gw *gw, struct lws *wsi, const char *path, struct query *q)
+{
+    int off;
+
+    memset(q, 0, sizeof(*q));
+    q->is_page = strcmp(path, REPORT_HTTP_PAGE) == 0;
+    snprintf(q->tz, sizeof(q->tz), "%s", gw->cfg->report_timezone);
+    q->from = lws_get_urlarg_by_name(wsi, "from=", q->fb, (int)sizeof(q->fb));
+    q->to = lws_get_urlarg_by_name(wsi, "to=", q->tb, (int)sizeof(q->tb));
+    q->format = lws_get_urlarg_by_name(wsi, "format=", q->mb, (int)sizeof(q->mb));
+    if (q->is_page && !q->from && !q->to && report_tz_offset(q->tz, &off) == 0) {
+        /* the page opens on the last seven days, today included */
+        report_local_date((int64_t)time(NULL), off, -6, q->fb);
+        report_local_date((int64_t)time(NULL), off, 0, q->tb);
+        q->from = q->fb;
+        q->to = q->tb;
+    }
+}
+
+/* The answer to q for officer o (auth as report_http_serve takes it), with
+ * the queries on st and the procedures' names from kb (NULL: none). Touches
+ * nothing of the loop's: it runs on a reader thread too (offload.h). */
+static int build(struct store *st, const struct kb *kb, const struct query *q, int auth,
+                 const struct store_officer *o, struct report_http_reply *out)
+{
+    bool is_page = q->is_page;
+    const char *from = q->from, *to = q->to, *code;
     struct mc_err err = {{0}};
     struct report *r = NULL;
     enum report_format fmt = REPORT_JSON;
-    int off, rc;
+    int rc;
 
     memset(out, 0, sizeof(*out));
     if (auth == -ENOENT)
@@ -133,26 +165,16 @@ int report_http_serve(struct gw *gw, struct lws *wsi, const char *path, int auth
         return is_page ? page(out, 403, NULL, NULL, NULL,
                               "Chỉ tài khoản quản trị (admin) được xem báo cáo.", o->name)
                        : api_error(out, 403, "forbidden", "Chỉ quản trị viên được xem báo cáo.");
-    from = lws_get_urlarg_by_name(wsi, "from=", fb, (int)sizeof(fb));
-    to = lws_get_urlarg_by_name(wsi, "to=", tb, (int)sizeof(tb));
-    format = lws_get_urlarg_by_name(wsi, "format=", mb, (int)sizeof(mb));
-    if (is_page && !from && !to && report_tz_offset(gw->cfg->report_timezone, &off) == 0) {
-        /* the page opens on the last seven days, today included */
-        report_local_date((int64_t)time(NULL), off, -6, dfrom);
-        report_local_date((int64_t)time(NULL), off, 0, dto);
-        from = dfrom;
-        to = dto;
-    }
-    code = report_check_query(from, to, is_page ? NULL : format, &fmt, &err);
+    code = report_check_query(from, to, is_page ? NULL : q->format, &fmt, &err);
     if (code)
         return is_page ? page(out, 400, NULL, from, to, err.text, o->name)
                        : api_error(out, 400, code, err.text);
-    r = report_build(gw->store, from, to, gw->cfg->report_timezone, &err);
+    r = report_build(st, from, to, q->tz, &err);
     if (!r) {
         mc_log(MC_LOG_ERROR, "report.build", "error=\"%s\"", err.text);
         return api_error(out, 503, "internal", "The report could not be built.");
     }
-    name_procedures(gw->kb, r);
+    name_procedures(kb, r);
     mc_log(MC_LOG_INFO, "report", "user=%s from=%s to=%s format=%s", o->username, from, to,
            is_page              ? "page"
            : fmt == REPORT_JSON ? "json"
@@ -164,5 +186,67 @@ int report_http_serve(struct gw *gw, struct lws *wsi, const char *path, int auth
         report_http_reply_fini(out);
         return api_error(out, 503, "internal", "The report could not be written.");
     }
+    return 0;
+}
+
+int report_http_serve(struct gw *gw, struct lws *wsi, const char *path, int auth,
+                      const struct store_officer *o, struct report_http_reply *out)
+{
+    struct query q;
+
+    query_read(gw, wsi, path, &q);
+    return build(gw->store, gw->kb, &q, auth, o, out);
+}
+
+/* ---- off the loop (offload.h) ------------------------------------------ */
+
+struct report_http_job {
+    struct query q;
+    char cookie[OFFICER_TOKEN_LEN + 1]; /* the motcua_officer cookie, checked on the thread */
+    struct kb *kb;                      /* a reference: a reload may swap gw->kb meanwhile */
+};
+
+struct report_http_job *report_http_job_new(struct gw *gw, struct lws *wsi, const char *path,
+                                            const char *cookie)
+{
+    struct report_http_job *j = calloc(1, sizeof(*j));
+
+    if (!j)
+        return NULL;
+    query_read(gw, wsi, path, &j->q);
+    /* q's pointers are into its own buffers: j does not move */
+    if (strlen(cookie) < sizeof(j->cookie))
+        snprintf(j->cookie, sizeof(j->cookie), "%s", cookie); /* longer: "" is no session */
+    j->kb = gw->kb ? kb_ref(gw->kb) : NULL;
+    return j;
+}
+
+void report_http_job_free(void *arg)
+{
+    struct report_http_job *j = arg;
+
+    if (!j)
+        return;
+    kb_unref(j->kb);
+    explicit_bzero(j->cookie, sizeof(j->cookie));
+    free(j);
+}
+
+int report_http_job_run(struct store *st, void *arg, struct offload_reply *out)
+{
+    struct report_http_job *j = arg;
+    struct store_officer o;
+    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
+    struct report_http_reply rep;
+    int auth = st ? officer_http_session_in(st, j->cookie, &o, csrf, token_hash) : -EIO;
+
+    explicit_bzero(csrf, sizeof(csrf));
+    if (build(st, j->kb, &j->q, auth, &o, &rep))
+        return -ENOMEM;
+    out->status = rep.status;
+    out->ctype = rep.ctype;
+    out->body = rep.body; /* moved */
+    out->len = rep.len;
+    snprintf(out->hdr, sizeof(out->hdr), "%s", rep.header);
     return 0;
 }

@@ -2,7 +2,8 @@
  * (json, csv or xlsx) and the page GET /admin/bao-cao, for officers with
  * role "admin" only. The server's HTTP code authenticates the officer's
  * cookie session and sends what this builds; everything else is here.
- * Event-loop thread only. */
+ * Event-loop thread only, but report_http_job_run() (a reader thread's:
+ * on PostgreSQL the cookie check and the report run off the loop). */
 #ifndef MOTCUA_GATEWAY_ADMIN_REPORT_HTTP_H
 #define MOTCUA_GATEWAY_ADMIN_REPORT_HTTP_H
 
@@ -36,6 +37,26 @@ bool report_http_is_route(const char *path);
  * or -ENOMEM when not even an error could be built (*out is then empty). */
 MC_MUST_CHECK int report_http_serve(struct gw *gw, struct lws *wsi, const char *path, int auth,
                                     const struct store_officer *o, struct report_http_reply *out);
+
+/* ---- off the loop (PostgreSQL: offload.h) ------------------------------ */
+
+struct report_http_job;
+struct store;
+struct offload_reply;
+
+/* What a report request (GET of path, report_http_is_route) needs, copied on
+ * the loop: its query, report.timezone, the officer's cookie value (checked
+ * on the thread) and a reference to the knowledge snapshot. NULL: out of
+ * memory. */
+struct report_http_job *report_http_job_new(struct gw *gw, struct lws *wsi, const char *path,
+                                            const char *cookie);
+
+/* offload_run_fn: checks the cookie and builds the answer on st (a reader
+ * thread's own store; NULL: 503), the same answer report_http_serve makes. */
+int report_http_job_run(struct store *st, void *arg, struct offload_reply *out);
+
+/* Frees a job (offload's free_arg). NULL is a no-op. */
+void report_http_job_free(void *arg);
 
 /* Frees what out owns. */
 void report_http_reply_fini(struct report_http_reply *out);

@@ -24,6 +24,7 @@
 #include "store.h"
 #include "teach.h"
 #include "teach_build.h"
+#include "offload.h"
 #include "unanswered.h"
 
 #define ARG_MAX 40                /* bytes of one query argument and its name: a date is 10 */
@@ -278,6 +279,8 @@ int teach_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)
 
     if (!method_ok(r->path, r->method)) /* wrong for everybody: before the session */
         return error(gw, wsi, r, 405, "method", "Method not allowed here.");
+    if (get && strcmp(r->path, unanswered_path) == 0 && offload_on(gw))
+        return unanswered_http_offload(gw, wsi, r); /* PostgreSQL: read off the loop, all of it */
     rc = officer_http_auth(gw, r, &o, csrf, token_hash);
     if (rc == -ENOENT)
         return error(gw, wsi, r, 401, "unauthorized", "Chưa đăng nhập.");

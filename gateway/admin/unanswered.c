@@ -5,10 +5,19 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <libwebsockets.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
+#include "gw.h"
+#include "http.h"
 #include "kb.h"
+#include "mc_log.h"
+#include "officer.h"
+#include "officer_http.h"
+#include "offload.h"
 #include "report.h"
 #include "store.h"
 
@@ -254,4 +263,96 @@ out:
     free(group_of);
     free(groups);
     return out;
+}
+
+/* ---- off the loop (PostgreSQL: offload.h) ------------------------------ */
+
+struct job {
+    char fb[UNANSWERED_ARG_MAX], tb[UNANSWERED_ARG_MAX];
+    const char *from, *to; /* into fb, tb, or NULL: missing */
+    char tz[CFG_STR_MAX];  /* report.timezone */
+    struct kb *kb;         /* a reference: names the labels; NULL: not loaded */
+    bool ready;            /* the knowledge and its index were loaded (teach_http.c's check) */
+    char cookie[OFFICER_TOKEN_LEN + 1];
+};
+
+static void job_free(void *arg)
+{
+    struct job *j = arg;
+
+    if (!j)
+        return;
+    kb_unref(j->kb);
+    explicit_bzero(j->cookie, sizeof(j->cookie));
+    free(j);
+}
+
+static json_t *job_error(unsigned *status, unsigned code, const char *error, const char *message)
+{
+    *status = code;
+    return json_pack("{s:s,s:s}", "error", error, "message", message);
+}
+
+/* The answer teach_http.c's route and api_unanswered() make, in their order. */
+static json_t *job_answer(struct store *st, struct job *j, unsigned *status)
+{
+    struct store_officer o;
+    char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
+    struct mc_err err = {{0}};
+    enum report_format fmt;
+    const char *code;
+    json_t *out;
+    int auth = st ? officer_http_session_in(st, j->cookie, &o, csrf, token_hash) : -EIO;
+
+    explicit_bzero(csrf, sizeof(csrf));
+    if (auth == -ENOENT)
+        return job_error(status, 401, "unauthorized", "Chưa đăng nhập.");
+    if (auth)
+        return job_error(status, 503, "internal", "The state database failed.");
+    if (strcmp(o.role, "admin") != 0)
+        return job_error(status, 403, "forbidden", "Chỉ quản trị viên được dùng trang quản trị.");
+    if (!j->ready)
+        return job_error(status, 503, "not_ready", "The knowledge base is not loaded.");
+    code = report_check_query(j->from, j->to, NULL, &fmt, &err);
+    if (code)
+        return job_error(status, 400, code, err.text);
+    out = unanswered_json(st, j->kb, j->from, j->to, j->tz, &err);
+    if (!out) {
+        mc_log(MC_LOG_ERROR, "admin.unanswered", "error=\"%s\"", err.text);
+        return job_error(status, 503, "internal", "The list could not be built.");
+    }
+    *status = 200;
+    return out;
+}
+
+/* offload_run_fn: the body officer_http_respond() would send. */
+static int job_run(struct store *st, void *arg, struct offload_reply *out)
+{
+    static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
+    unsigned status = 503;
+    json_t *body = job_answer(st, arg, &status);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+    json_decref(body);
+    out->status = text ? status : 503;
+    out->ctype = text ? "application/json; charset=utf-8" : "application/json";
+    out->body = text ? text : strdup(oom);
+    out->len = out->body ? strlen(out->body) : 0;
+    return out->body ? 0 : -ENOMEM;
+}
+
+int unanswered_http_offload(struct gw *gw, struct lws *wsi, struct http_req *r)
+{
+    struct job *j = calloc(1, sizeof(*j));
+
+    if (!j)
+        return officer_http_error(gw, wsi, r, 503, "internal", "Out of memory.");
+    j->from = lws_get_urlarg_by_name(wsi, "from=", j->fb, (int)sizeof(j->fb));
+    j->to = lws_get_urlarg_by_name(wsi, "to=", j->tb, (int)sizeof(j->tb));
+    snprintf(j->tz, sizeof(j->tz), "%s", gw->cfg->report_timezone);
+    j->kb = gw->kb ? kb_ref(gw->kb) : NULL;
+    j->ready = gw->kb && gw->index;
+    if (strlen(r->officer_cookie) < sizeof(j->cookie)) /* longer: "" is no session */
+        snprintf(j->cookie, sizeof(j->cookie), "%s", r->officer_cookie);
+    return offload_answer(gw, wsi, r, job_run, j, job_free);
 }

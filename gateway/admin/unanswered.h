@@ -49,4 +49,18 @@ size_t unanswered_group(const struct teach_words *w, size_t n, size_t *group_of)
 struct json_t *unanswered_json(struct store *st, const struct kb *kb, const char *from,
                                const char *to, const char *tz, struct mc_err *err);
 
+/* ---- off the loop (PostgreSQL: offload.h) ------------------------------ */
+
+#define UNANSWERED_ARG_MAX 40 /* bytes of one query argument: a date is 10 */
+
+struct gw;
+struct lws;
+struct http_req;
+
+/* Answers GET /api/v1/admin/unanswered (teach_http.c's route, its method
+ * checked) on a reader thread, the cookie check included, with the route's
+ * answers in its order (401, 403, 503 not_ready, 400, 503, 200). Only when
+ * offload_on(gw). Returns 0, or -1 to close. */
+int unanswered_http_offload(struct gw *gw, struct lws *wsi, struct http_req *r);
+
 #endif

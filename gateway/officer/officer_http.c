@@ -87,13 +87,20 @@ static json_t *officer_json(const struct store_officer *o)
                      "unit", o->unit);
 }
 
-int officer_http_session(struct gw *gw, const char *cookie, struct store_officer *o,
-                         char csrf[STORE_OFFICER_CSRF_MAX], char token_hash[OFFICER_TOKEN_LEN + 1])
+int officer_http_session_in(struct store *st, const char *cookie, struct store_officer *o,
+                            char csrf[STORE_OFFICER_CSRF_MAX],
+                            char token_hash[OFFICER_TOKEN_LEN + 1])
 {
     if (strlen(cookie) != OFFICER_TOKEN_LEN)
         return -ENOENT;
     officer_token_hash(cookie, token_hash);
-    return store_officer_session_get(gw->store, token_hash, (int64_t)time(NULL), o, csrf);
+    return store_officer_session_get(st, token_hash, (int64_t)time(NULL), o, csrf);
+}
+
+int officer_http_session(struct gw *gw, const char *cookie, struct store_officer *o,
+                         char csrf[STORE_OFFICER_CSRF_MAX], char token_hash[OFFICER_TOKEN_LEN + 1])
+{
+    return officer_http_session_in(gw->store, cookie, o, csrf, token_hash);
 }
 
 int officer_http_auth(struct gw *gw, const struct http_req *r, struct store_officer *o,

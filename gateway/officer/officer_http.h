@@ -46,6 +46,13 @@ MC_MUST_CHECK int officer_http_session(struct gw *gw, const char *cookie, struct
                                        char csrf[STORE_OFFICER_CSRF_MAX],
                                        char token_hash[OFFICER_TOKEN_LEN + 1]);
 
+/* The same on store st: a reader thread's own handle (offload.h); touches
+ * nothing else, so any thread may call it with a store of its own. */
+MC_MUST_CHECK int officer_http_session_in(struct store *st, const char *cookie,
+                                          struct store_officer *o,
+                                          char csrf[STORE_OFFICER_CSRF_MAX],
+                                          char token_hash[OFFICER_TOKEN_LEN + 1]);
+
 /* The same for the request's cookie. */
 MC_MUST_CHECK int officer_http_auth(struct gw *gw, const struct http_req *r,
                                     struct store_officer *o, char csrf[STORE_OFFICER_CSRF_MAX],

@@ -12,6 +12,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
 const { startServer, tempDir, Client, stateQuery, PG } = require('./lib/server');
+const { lockSessions, untilLockWaits } = require('./lib/pg_lock');
 const { addAccount, apiLogin } = require('./lib/console');
 const { startFake } = require('./lib/fake_platform');
 
@@ -239,6 +240,35 @@ test('GET /api/v1/admin/feedback: totals, per procedure, the latest 👎 with qu
   // another range: nothing
   const empty = await (await adminFeedback('from=2026-01-01&to=2026-01-07')).json();
   assert.deepEqual([empty.total, empty.by_procedure, empty.latest_down], [{ up: 0, down: 0 }, [], []]);
+});
+
+// PostgreSQL: the console's feedback view and unanswered questions are read by a reader
+// thread (gateway/offload.h), cookie check included, the loop free meanwhile (declared only
+// there: a skipped test counts as failed in tests/node-test.sh)
+(PG ? test : () => {})('PostgreSQL: the feedback view and unanswered questions off the loop: /healthz answered while their reads wait', async () => {
+  for (const p of ['/api/v1/admin/feedback', '/api/v1/admin/unanswered']) {
+    const url = `${p}?from=${today(-1)}&to=${today(1)}`;
+    const before = await (await get(url, adminCookie)).text();
+    const lock = await lockSessions(dir);
+    try {
+      const pending = get(url, adminCookie);
+      assert.equal(await untilLockWaits(dir, 1), 1, `${p}: the reader thread waits for the lock`);
+      const t0 = Date.now();
+      const h = await fetch(srv.url + '/healthz', { signal: AbortSignal.timeout(3000) });
+      assert.equal(h.status, 200);
+      assert.ok(Date.now() - t0 < 1000, `${p}: /healthz took ${Date.now() - t0} ms`);
+      await lock.release();
+      const r = await pending;
+      assert.equal(r.status, 200, p);
+      assert.match(r.headers.get('content-type'), /^application\/json; charset=utf-8/);
+      assert.equal(await r.text(), before, `${p}: the same answer`);
+    } finally { await lock.release(); }
+  }
+  // the unanswered route's refusals, made on the thread now: as teach_http.c makes them
+  const u = `/api/v1/admin/unanswered?from=${today(-1)}&to=${today(1)}`;
+  assert.equal((await get(u)).status, 401);
+  assert.equal((await (await get(u, officerCookie)).json()).error, 'forbidden');
+  assert.equal((await (await get('/api/v1/admin/unanswered?from=2026-01-02', adminCookie)).json()).error, 'missing_date');
 });
 
 test('GET /api/v1/admin/feedback: 401, 403, 405 and the report\'s 400s', async () => {

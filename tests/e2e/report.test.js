@@ -12,6 +12,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { startServer, run, tempDir, Client, stateQuery, PG } = require('./lib/server');
 const { addAccount, apiLogin } = require('./lib/console');
+const { sleep, dbName, psql: psqlOn, lockSessions, untilLockWaits } = require('./lib/pg_lock');
 
 const PW = 'mật-khẩu-báo-cáo-1';
 const OFFSET_MS = 7 * 3600 * 1000; // Asia/Ho_Chi_Minh, the default report.timezone
@@ -71,7 +72,8 @@ before(async () => {
   dir = tempDir();
   await add('lan.nt', 'admin');
   await add('minh.tv', 'officer');
-  srv = await startServer({ dir });
+  // PostgreSQL: one reader thread (the default) and one report waiting for it (offload.h)
+  srv = await startServer({ dir, env: { MOTCUA_DATA_STATE_READ_QUEUE: '1' } });
   sent.first = Date.now();
   await conversation('web', [{ say: 'dang ky khai sinh can giay to gi' }, { tap: 'check:khai-sinh', untilChecklist: true }]);
   await conversation('web', [{ say: 'thủ tục đăng ký kết hôn' }, { tap: 'check:ket-hon' }, { say: 'qwxz plok trrr' }]);
@@ -252,6 +254,74 @@ test('page: Vietnamese, SVG charts, print layout, no script', async () => {
   r = await get('/admin/bao-cao', admin); // no dates: the last seven days
   assert.equal(r.status, 200);
   assert.match(await r.text(), new RegExp(`value="${localDate(Date.now(), -6)}"`));
+});
+
+// ---- PostgreSQL: the report built by a reader thread (gateway/offload.h) -----------------
+
+// (a test skipped counts as failed in tests/node-test.sh: these are only declared on PostgreSQL)
+const pgTest = PG ? test : () => {};
+const sqliteTest = PG ? () => {} : test;
+
+sqliteTest('SQLite reads on the loop: no reader thread', async () => {
+  assert.doesNotMatch(srv.logs(), /event=offload\.start/);
+  const { from, to } = range();
+  assert.equal((await get(`/api/v1/reports?from=${from}&to=${to}`, admin)).status, 200);
+});
+
+pgTest('PostgreSQL: the report off the loop: /healthz answered while it waits, a full queue 503 busy, a client gone dropped', async () => {
+  // the figures through the reader thread: the tests above (on SQLite the same tests read on the loop)
+  const { from, to } = range();
+  const q = `/api/v1/reports?from=${from}&to=${to}`;
+  assert.match(srv.logs(), /event=offload\.start readers=1 queue=1/);
+  const lock = await lockSessions(dir);
+  try {
+    const gone = new AbortController();
+    const first = fetch(srv.url + q, { headers: { cookie: admin }, signal: gone.signal });
+    assert.equal(await untilLockWaits(dir, 1), 1, 'the reader thread waits for the lock');
+    // the loop is not waiting with it
+    const t0 = Date.now();
+    const h = await fetch(srv.url + '/healthz', { signal: AbortSignal.timeout(3000) });
+    assert.equal(h.status, 200);
+    assert.ok(Date.now() - t0 < 1000, `/healthz took ${Date.now() - t0} ms`);
+    // one more waits for the reader; the next is refused at once
+    const second = fetch(srv.url + q, { headers: { cookie: admin } });
+    await sleep(200);
+    const third = await fetch(srv.url + q, { headers: { cookie: admin }, signal: AbortSignal.timeout(3000) });
+    assert.equal(third.status, 503);
+    assert.equal(third.headers.get('retry-after'), '1');
+    assert.equal((await third.json()).error, 'busy');
+    gone.abort(); // the client of the report being built goes away: its answer is dropped
+    await assert.rejects(first);
+    await sleep(300);
+    await lock.release();
+    const r = await second;
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).messages_in, sent.messages);
+  } finally { await lock.release(); }
+  assert.match(srv.logs(), /event=offload\.cancelled state=running path=\/api\/v1\/reports/);
+  assert.equal((await get(q, admin)).status, 200);
+});
+
+pgTest('PostgreSQL: the database unreachable: the report 503 at once, then served again', async () => {
+  const { from, to } = range();
+  const q = `/api/v1/reports?from=${from}&to=${to}`;
+  const name = dbName(dir);
+  assert.equal((await get(q, admin)).status, 200); // the reader's connection is open
+  psqlOn(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false; SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${name}';`);
+  try {
+    const t0 = Date.now();
+    const r = await fetch(srv.url + q, { headers: { cookie: admin }, signal: AbortSignal.timeout(8000) });
+    assert.equal(r.status, 503);
+    assert.equal((await r.json()).error, 'internal');
+    assert.ok(Date.now() - t0 < 5000, `answered after ${Date.now() - t0} ms`);
+    assert.equal((await get('/healthz')).status, 200);
+  } finally { psqlOn(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true;`); }
+  let status = 0;
+  for (let i = 0; i < 40 && status !== 200; i++) { // the reader reconnects (at most every second)
+    await sleep(250);
+    status = (await get(q, admin)).status;
+  }
+  assert.equal(status, 200);
 });
 
 test('report.timezone: an unknown zone stops the start with exit 2 naming the key', async () => {

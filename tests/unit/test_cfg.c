@@ -126,6 +126,29 @@ static void test_share_settings(void **state)
     expect_error(NULL, bad, "share.ttl_days: 0 is out of range");
 }
 
+/* issue 18: the console's reads off the loop (offload.h): one reader thread
+ * and 16 waiting by default; 0 reads on the loop; more than
+ * CFG_STATE_READERS_MAX threads (each a connection per worker), or no queue,
+ * is refused */
+static void test_state_readers(void **state)
+{
+    char *off[] = {"MOTCUA_DATA_STATE_READERS=0", "MOTCUA_DATA_STATE_READ_QUEUE=1", NULL};
+    char *many[] = {"MOTCUA_DATA_STATE_READERS=5", NULL};
+    char *no_queue[] = {"MOTCUA_DATA_STATE_READ_QUEUE=0", NULL};
+    struct mc_config c;
+    struct mc_err e = {{0}};
+
+    (void)state;
+    assert_int_equal(cfg_load(&c, NULL, NULL, &e), 0);
+    assert_int_equal(c.data_state_readers, 1);
+    assert_int_equal(c.data_state_read_queue, 16);
+    assert_int_equal(cfg_load(&c, NULL, off, &e), 0);
+    assert_int_equal(c.data_state_readers, 0);
+    assert_int_equal(c.data_state_read_queue, 1);
+    expect_error(NULL, many, "data.state_readers: 5 is out of range");
+    expect_error(NULL, no_queue, "data.state_read_queue: 0 is out of range");
+}
+
 /* issue 18: outbox.lease_seconds must exceed a send's timeout (OUTBOX_TIMEOUT_S,
  * 10 s) with a margin, or two live nodes could send one reply: 14 is refused */
 static void test_outbox_lease(void **state)
@@ -208,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_key),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_share_settings),
+        cmocka_unit_test(test_state_readers),
         cmocka_unit_test(test_outbox_lease),
         cmocka_unit_test(test_string_too_long),
         cmocka_unit_test(test_public_url),
