@@ -121,6 +121,7 @@ e2e_pg() { # e2e_pg TAG FILES-ARGS...: the e2e files again with the state on Pos
         timeout 1500 tests/e2e-pg.sh --test-reporter=tap "${FILES[@]}" 2>&1); rc=$? # a hang guard
   out=$(printf '%s\n' "$out" | sed "s/^e2e-pg: \([0-9]* passed, [0-9]* failed\)/$tag: \1/")
   printf '%s\n' "$out" | tap_show quiet | grep -v '^ok ' | head -400
+  printf '%s\n' "$out" | grep "^$tag: " || printf '%s\n' "$out" | tail -40 # the summary
   counts "$out" "$tag" $rc
   took "$tag (${#FILES[@]} files)" "$t"
 }
