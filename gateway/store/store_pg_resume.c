@@ -291,26 +291,42 @@ static void aread_answer(struct store_pg_aread *a, bool lost)
         PQclear(res[i]);
 }
 
-int store_pg_session_resume_send(struct store *st, const char *token, unsigned max_turns,
-                                 unsigned max_msgs, const struct store_resume_cbs *cbs, void *ctx,
-                                 uint64_t *id)
+/* A new read of pg's read connection, zeroed, its id in *id: the handle's
+ * reads made on first use, the connection opened if it is not. Returns 0,
+ * -ENOMEM, -EAGAIN (STORE_SESSION_RESUME_MAX reads pending) or -EIO (no
+ * connection for it: the caller reads waiting). */
+static int aread_add(struct store_pg *pg, struct store_pg_aread **out, struct aread **r,
+                     uint64_t *id)
 {
-    struct store_pg *pg = store_pg_of(st);
     struct store_pg_aread **slot = store_pg_aread_of(pg), *a;
-    struct aread *r;
 
     if (!*slot && !(*slot = calloc(1, sizeof(**slot))))
         return -ENOMEM;
     a = *slot;
     if (a->n >= STORE_SESSION_RESUME_MAX)
         return -EAGAIN;
+    if (!a->l && !aread_link(pg, a))
+        return -EIO;
+    *r = &a->r[a->n++];
+    memset(*r, 0, sizeof(**r));
+    (*r)->id = *id = ++a->next_id;
+    *out = a;
+    return 0;
+}
+
+int store_pg_session_resume_send(struct store *st, const char *token, unsigned max_turns,
+                                 unsigned max_msgs, const struct store_resume_cbs *cbs, void *ctx,
+                                 uint64_t *id)
+{
+    struct store_pg *pg = store_pg_of(st);
+    struct store_pg_aread *a;
+    struct aread *r;
+    int rc;
+
     if (strlen(token) > SESSION_TOKEN_LEN || !ctx || !cbs || !cbs->done || !cbs->turn)
         return -EINVAL;
-    if (!a->l && !aread_link(pg, a))
-        return -EIO; /* no connection for it: the caller reads waiting */
-    r = &a->r[a->n++];
-    memset(r, 0, sizeof(*r));
-    r->id = *id = ++a->next_id;
+    if ((rc = aread_add(pg, &a, &r, id)) != 0)
+        return rc;
     r->cbs = cbs;
     r->ctx = ctx;
     snprintf(r->token, sizeof(r->token), "%s", token);
@@ -326,21 +342,14 @@ int store_pg_feed_read_send(struct store *st, int64_t after_id, unsigned max,
                             const struct store_feed_cbs *cbs, void *ctx, uint64_t *id)
 {
     struct store_pg *pg = store_pg_of(st);
-    struct store_pg_aread **slot = store_pg_aread_of(pg), *a;
+    struct store_pg_aread *a;
     struct aread *r;
+    int rc;
 
-    if (!*slot && !(*slot = calloc(1, sizeof(**slot))))
-        return -ENOMEM;
-    a = *slot;
-    if (a->n >= STORE_SESSION_RESUME_MAX)
-        return -EAGAIN;
     if (!ctx || !cbs || !cbs->row || !cbs->done || !max)
         return -EINVAL;
-    if (!a->l && !aread_link(pg, a))
-        return -EIO; /* no connection for it: the caller reads waiting */
-    r = &a->r[a->n++];
-    memset(r, 0, sizeof(*r));
-    r->id = *id = ++a->next_id;
+    if ((rc = aread_add(pg, &a, &r, id)) != 0)
+        return rc;
     r->fcbs = cbs;
     r->ctx = ctx;
     r->feed_after = after_id;
