@@ -5,6 +5,7 @@
 #include "offload.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -126,6 +127,19 @@ static void *reader_main(void *arg)
     pthread_mutex_unlock(&o->mu);
     store_free(st);
     return NULL;
+}
+
+int offload_reply_json(struct offload_reply *out, unsigned status, json_t *body)
+{
+    static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+    json_decref(body);
+    out->status = text ? status : 503;
+    out->ctype = text ? "application/json; charset=utf-8" : "application/json";
+    out->body = text ? text : strdup(oom);
+    out->len = out->body ? strlen(out->body) : 0;
+    return out->body ? 0 : -ENOMEM;
 }
 
 bool offload_on(const struct gw *gw)

@@ -36,6 +36,7 @@ struct gw;
 struct lws;
 struct http_req;
 struct store;
+struct json_t;
 
 /* A finished answer, made on the reader thread. */
 struct offload_reply {
@@ -51,6 +52,12 @@ struct offload_reply {
  * *out; returns 0, or -ENOMEM when not even an error could be made (the
  * request is then answered 503 "internal"). */
 typedef int (*offload_run_fn)(struct store *st, void *arg, struct offload_reply *out);
+
+/* Fills *out with body (a JSON answer, taken: json_decref()ed) as status,
+ * or, body NULL or not dumpable, 503 {"error":"internal"}. For a run
+ * function's JSON answers. Returns 0, or -ENOMEM when not even the error
+ * could be made. */
+int offload_reply_json(struct offload_reply *out, unsigned status, struct json_t *body);
 
 /* Starts gw->offload: the reader threads when the state is on PostgreSQL and
  * data.state_readers > 0, else none (gw->offload stays NULL). Returns 0, or

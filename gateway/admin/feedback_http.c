@@ -219,22 +219,15 @@ static void job_free(void *arg)
  * the body officer_http_respond() would send. */
 static int job_run(struct store *st, void *arg, struct offload_reply *out)
 {
-    static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
     struct job *j = arg;
     struct store_officer o;
     char csrf[STORE_OFFICER_CSRF_MAX], token_hash[OFFICER_TOKEN_LEN + 1];
     int auth = st ? officer_http_session_in(st, j->cookie, &o, csrf, token_hash) : -EIO;
     unsigned status = 503;
     json_t *body = build(st, &j->q, auth, &o, &status);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
-    json_decref(body);
     explicit_bzero(csrf, sizeof(csrf));
-    out->status = text ? status : 503;
-    out->ctype = text ? "application/json; charset=utf-8" : "application/json";
-    out->body = text ? text : strdup(oom);
-    out->len = out->body ? strlen(out->body) : 0;
-    return out->body ? 0 : -ENOMEM;
+    return offload_reply_json(out, status, body);
 }
 
 int feedback_http_route(struct gw *gw, struct lws *wsi, struct http_req *r)

@@ -328,17 +328,10 @@ static json_t *job_answer(struct store *st, struct job *j, unsigned *status)
 /* offload_run_fn: the body officer_http_respond() would send. */
 static int job_run(struct store *st, void *arg, struct offload_reply *out)
 {
-    static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
     unsigned status = 503;
-    json_t *body = job_answer(st, arg, &status);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_t *body = job_answer(st, arg, &status); /* sets status: before it is passed */
 
-    json_decref(body);
-    out->status = text ? status : 503;
-    out->ctype = text ? "application/json; charset=utf-8" : "application/json";
-    out->body = text ? text : strdup(oom);
-    out->len = out->body ? strlen(out->body) : 0;
-    return out->body ? 0 : -ENOMEM;
+    return offload_reply_json(out, status, body);
 }
 
 int unanswered_http_offload(struct gw *gw, struct lws *wsi, struct http_req *r)
